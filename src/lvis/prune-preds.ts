@@ -1,0 +1,140 @@
+/**
+ * `prune-preds`: the seed's prune_preds. Streams a predictions file (a JSON list of
+ * detections, LVIS/COCO results format, plain or .gz, of any size) and keeps, in order and
+ * byte for byte, the detections of kept categories on images of the pruned GT. The LVIS
+ * API's `LVISResults` rejects a results file that names an image its GT does not have, so
+ * both filters are needed for the pruned files to evaluate together.
+ *
+ * Each detection is an object with numeric `image_id` and `category_id`; the other fields
+ * (bbox, score, segmentation) are copied as they are, never parsed.
+ */
+import { DiagnosticError, type Diagnostic } from '../runner/diagnostic.js';
+import type { ProgressReporter } from '../runner/step.js';
+import { diagnosticAt, displayPath, readNumberField, streamTopLevelArray } from './json-scan.js';
+import { writeFileAtomically } from './write-file.js';
+
+export interface PrunePredsFilter {
+  /** Category ids to keep. */
+  categoryIds: ReadonlySet<number>;
+  /** Image ids of the pruned GT. */
+  imageIds: ReadonlySet<number>;
+}
+
+export interface PrunePredsSummary {
+  detections: number;
+  kept: number;
+  /** Dropped because the category is not kept (whatever the image). */
+  droppedCategory: number;
+  /** Dropped because the image is not in the pruned GT (category kept). */
+  droppedImage: number;
+  bytes: number;
+}
+
+export interface PrunePredsProgress {
+  progress?: ProgressReporter;
+  signal?: AbortSignal;
+}
+
+/** Bad detections reported in one error, before "and N more". */
+const MAX_REPORTED = 10;
+
+/** A bad detection found while streaming; turned into a Diagnostic (with line:col) afterwards. */
+interface BadDetection {
+  index: number;
+  offset: number;
+  message: string;
+}
+
+export async function prunePreds(
+  inPath: string,
+  filter: PrunePredsFilter,
+  outPath: string,
+  opts: PrunePredsProgress = {},
+): Promise<PrunePredsSummary> {
+  const summary: PrunePredsSummary = { detections: 0, kept: 0, droppedCategory: 0, droppedImage: 0, bytes: 0 };
+  const bad: BadDetection[] = [];
+  let badCount = 0;
+  opts.progress?.start('pruning predictions', 1, 'bytes');
+  let started = false;
+
+  await writeFileAtomically(outPath, async (w) => {
+    w.writeTextSync('[');
+    let first = true;
+    const { count } = await streamTopLevelArray(
+      inPath,
+      (bytes, start, index) => {
+        const ids = detectionIds(bytes);
+        if (typeof ids === 'string') {
+          if (badCount++ < MAX_REPORTED) bad.push({ index, offset: start, message: ids });
+          return;
+        }
+        if (!filter.categoryIds.has(ids.categoryId)) summary.droppedCategory++;
+        else if (!filter.imageIds.has(ids.imageId)) summary.droppedImage++;
+        else {
+          if (first) first = false;
+          else w.writeTextSync(', ');
+          w.writeSync(bytes);
+          summary.kept++;
+        }
+      },
+      {
+        label: 'detections',
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onProgress: (done, total) => {
+          if (!started) {
+            opts.progress?.start('pruning predictions', total, 'bytes');
+            started = true;
+          }
+          opts.progress?.update(done);
+        },
+      },
+    );
+    if (badCount > 0) throw await badDetectionsError(inPath, bad, badCount);
+    w.writeTextSync(']');
+    summary.detections = count;
+    summary.bytes = w.bytesWritten;
+  });
+  opts.progress?.done();
+  return summary;
+}
+
+/** The detection's ids, or what is wrong with it. */
+function detectionIds(bytes: Buffer): { imageId: number; categoryId: number } | string {
+  let imageId: number | undefined;
+  let categoryId: number | undefined;
+  try {
+    imageId = readId(bytes, 'image_id');
+    categoryId = readId(bytes, 'category_id');
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (imageId === undefined) return 'the detection has no "image_id"';
+  if (categoryId === undefined) return 'the detection has no "category_id"';
+  return { imageId, categoryId };
+}
+
+function readId(bytes: Buffer, field: string): number | undefined {
+  const v = readNumberField(bytes, field);
+  if (v !== undefined && !Number.isInteger(v)) throw new Error(`field "${field}" must be an integer id, found ${v}`);
+  return v;
+}
+
+async function badDetectionsError(path: string, bad: BadDetection[], total: number): Promise<DiagnosticError> {
+  // line:col costs a pass over the file up to the offset: only for the first one.
+  const diagnostics: Diagnostic[] = [await diagnosticAt(path, bad[0]!.offset, `detection #${bad[0]!.index}: ${bad[0]!.message}`)];
+  for (const b of bad.slice(1)) {
+    diagnostics.push({
+      severity: 'error',
+      message: `detection #${b.index}: ${b.message}`,
+      location: { file: displayPath(path), offset: b.offset },
+    });
+  }
+  if (total > bad.length) {
+    diagnostics.push({
+      severity: 'error',
+      message: `… and ${total - bad.length} more bad detection(s)`,
+      location: { file: displayPath(path) },
+    });
+  }
+  return new DiagnosticError(diagnostics);
+}

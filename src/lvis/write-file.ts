@@ -1,0 +1,141 @@
+/**
+ * Streamed, atomic output files for the write and prune steps.
+ *
+ * `writeFileAtomically(path, fill)` opens a temp file next to `path`, lets `fill` write into
+ * a chunked buffer, and renames the temp file into place only when `fill` resolves. If
+ * `fill` throws (bad input found halfway, Ctrl-C), the temp file is removed and `path` is
+ * left as it was: nothing half-written is ever visible under the final name.
+ *
+ * The writer copies small pieces (one record of a few hundred bytes each) into a 4 MiB
+ * buffer and hands full buffers to the OS, so a 100 MB output costs ~25 write calls, not
+ * one per record, and the output is never held in memory as one string.
+ */
+import { writeSync } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+const DEFAULT_CHUNK_BYTES = 4 << 20;
+
+export class ChunkedFileWriter {
+  private buf: Buffer;
+  private used = 0;
+  private written = 0;
+
+  constructor(
+    private readonly fh: FileHandle,
+    chunkBytes = DEFAULT_CHUNK_BYTES,
+  ) {
+    this.buf = Buffer.allocUnsafe(chunkBytes);
+  }
+
+  /** Bytes handed to the writer so far (flushed or not). */
+  get bytesWritten(): number {
+    return this.written + this.used;
+  }
+
+  /**
+   * Appends bytes. Returns a promise only when the buffer had to be flushed; callers in hot
+   * loops can skip the `await` tick otherwise (`const p = w.write(b); if (p) await p;`).
+   */
+  write(bytes: Uint8Array): Promise<void> | undefined {
+    if (bytes.length <= this.buf.length - this.used) {
+      this.buf.set(bytes, this.used);
+      this.used += bytes.length;
+      return undefined;
+    }
+    return this.writeSlow(bytes);
+  }
+
+  /** Appends a string as UTF-8. */
+  writeText(text: string): Promise<void> | undefined {
+    // Short ASCII-ish strings: encode straight into the buffer when they surely fit.
+    if (text.length * 3 <= this.buf.length - this.used) {
+      this.used += this.buf.write(text, this.used, 'utf8');
+      return undefined;
+    }
+    return this.write(Buffer.from(text, 'utf8'));
+  }
+
+  private async writeSlow(bytes: Uint8Array): Promise<void> {
+    await this.flush();
+    if (bytes.length >= this.buf.length) {
+      await writeAllAsync(this.fh, bytes);
+      this.written += bytes.length;
+    } else {
+      this.buf.set(bytes, 0);
+      this.used = bytes.length;
+    }
+  }
+
+  /**
+   * Appends bytes from a synchronous callback (e.g. streamTopLevelArray's onElement): a full
+   * buffer is flushed with a blocking write. Do not mix with a pending async `write`.
+   */
+  writeSync(bytes: Uint8Array): void {
+    if (bytes.length > this.buf.length - this.used) {
+      this.flushSync();
+      if (bytes.length >= this.buf.length) {
+        writeAll(this.fh.fd, bytes);
+        this.written += bytes.length;
+        return;
+      }
+    }
+    this.buf.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+
+  writeTextSync(text: string): void {
+    if (text.length * 3 <= this.buf.length - this.used) this.used += this.buf.write(text, this.used, 'utf8');
+    else this.writeSync(Buffer.from(text, 'utf8'));
+  }
+
+  private flushSync(): void {
+    writeAll(this.fh.fd, this.buf.subarray(0, this.used));
+    this.written += this.used;
+    this.used = 0;
+  }
+
+  async flush(): Promise<void> {
+    if (this.used === 0) return;
+    const n = this.used;
+    await writeAllAsync(this.fh, this.buf.subarray(0, n));
+    this.written += n;
+    this.used = 0;
+  }
+}
+
+async function writeAllAsync(fh: FileHandle, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
+/**
+ * Writes `path` through a temp file in the same folder and a rename. Returns what `fill`
+ * returns. The temp file is removed if anything fails.
+ */
+export async function writeFileAtomically<T>(
+  path: string,
+  fill: (writer: ChunkedFileWriter) => Promise<T>,
+): Promise<T> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.partial`);
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(temp, 'wx');
+    const writer = new ChunkedFileWriter(fh);
+    const result = await fill(writer);
+    await writer.flush();
+    await fh.close();
+    fh = undefined;
+    await rename(temp, path);
+    return result;
+  } catch (err) {
+    if (fh) await fh.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw err;
+  }
+}

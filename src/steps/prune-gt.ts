@@ -1,0 +1,88 @@
+/**
+ * Step `prune-gt`: a val/test GT file reduced to the kept categories (see src/lvis/prune-gt.ts).
+ */
+import type { StepModule } from '../runner/step.js';
+import type { Dataset } from '../lvis/dataset.js';
+import {
+  keptCategoriesKind,
+  keptCategoriesOf,
+  keptCategoryMask,
+  keptIdsFromInputOrOption,
+  type KeptCategories,
+} from '../lvis/kept-categories.js';
+import { gtImagesKind, pruneGt, type GtImages } from '../lvis/prune-gt.js';
+
+interface Options {
+  out: string;
+  categories?: number[];
+  drop_empty_images: boolean;
+  provenance: boolean;
+}
+
+const step: StepModule<Options, { gt: Dataset; kept?: KeptCategories }, { gt: string; images: GtImages; kept: KeptCategories }> = {
+  type: 'prune-gt',
+  version: 1,
+  description:
+    'Reduce a val/test GT file to the kept categories: annotations, neg / not-exhaustive lists and the categories list',
+  optionsSchema: {
+    type: 'object',
+    properties: {
+      out: { type: 'string', minLength: 1, description: 'Path of the pruned GT JSON to write' },
+      categories: {
+        type: 'array',
+        items: { type: 'integer' },
+        minItems: 1,
+        uniqueItems: true,
+        description: 'Kept category ids, instead of the `kept` input',
+      },
+      drop_empty_images: {
+        type: 'boolean',
+        default: false,
+        description: 'Also drop images left without annotations of kept categories',
+      },
+      provenance: {
+        type: 'boolean',
+        default: true,
+        description: 'Record how the file was made in info.lvis_pipe (no tool reads info)',
+      },
+    },
+    required: ['out'],
+    additionalProperties: false,
+  },
+  inputs: {
+    gt: { kind: 'lvis.dataset', description: 'The GT file, from a `load` step' },
+    kept: { kind: keptCategoriesKind.name, optional: true, description: 'Kept categories (or the `categories` option)' },
+  },
+  outputs: {
+    gt: { kind: 'file', pathOption: 'out', description: 'The pruned GT, an LVIS-format JSON file' },
+    images: { kind: gtImagesKind.name, description: 'Image ids of the pruned GT (for prune-preds)' },
+    kept: { kind: keptCategoriesKind.name, description: 'Categories of the pruned GT (for prune-preds)' },
+  },
+  kinds: [keptCategoriesKind, gtImagesKind],
+  async run(ctx) {
+    const { gt, kept } = ctx.inputs;
+    const keptIds = keptIdsFromInputOrOption(ctx.stepId, kept, ctx.options.categories);
+    const mask = keptCategoryMask(gt, keptIds, kept ? 'the `kept` input' : 'the `categories` option');
+    const path = ctx.outputFile('gt');
+    const r = await pruneGt(
+      gt,
+      mask,
+      { dropEmptyImages: ctx.options.drop_empty_images, provenance: ctx.options.provenance },
+      path,
+      { progress: ctx.progress, signal: ctx.signal },
+    );
+    const s = r.summary;
+    ctx.log(
+      `kept ${s.categories} categories (dropped ${s.categoriesDropped}), ${s.annotations} annotations (dropped ${s.annotationsDropped}), ` +
+        `${s.images} images (dropped ${s.imagesDropped}); removed ${s.negIdsDropped} neg and ${s.notExhaustiveIdsDropped} ` +
+        `not-exhaustive category ids from ${s.imagesEdited} images`,
+    );
+    return {
+      gt: path,
+      images: { ids: Array.from(r.images, (i) => gt.images.id[i]!) },
+      kept: keptCategoriesOf(gt, r.categories),
+    };
+  },
+};
+
+export default step;

@@ -1,0 +1,64 @@
+/**
+ * Step `prune-preds`: a predictions file reduced to the kept categories and the images of the
+ * pruned GT (see src/lvis/prune-preds.ts).
+ */
+import type { StepModule } from '../runner/step.js';
+import { keptCategoriesKind, keptIdsFromInputOrOption, type KeptCategories } from '../lvis/kept-categories.js';
+import { gtImagesKind, type GtImages } from '../lvis/prune-gt.js';
+import { prunePreds } from '../lvis/prune-preds.js';
+
+interface Options {
+  path: string;
+  out: string;
+  categories?: number[];
+}
+
+const step: StepModule<Options, { images: GtImages; kept?: KeptCategories }, { preds: string }> = {
+  type: 'prune-preds',
+  version: 1,
+  description:
+    'Keep the detections of kept categories on images of the pruned GT, streamed, in order, byte for byte',
+  optionsSchema: {
+    type: 'object',
+    properties: {
+      path: { type: 'string', minLength: 1, description: 'Predictions JSON (a list of detections; plain or .gz)' },
+      out: { type: 'string', minLength: 1, description: 'Path of the pruned predictions JSON to write' },
+      categories: {
+        type: 'array',
+        items: { type: 'integer' },
+        minItems: 1,
+        uniqueItems: true,
+        description: 'Kept category ids, instead of the `kept` input',
+      },
+    },
+    required: ['path', 'out'],
+    additionalProperties: false,
+  },
+  fileOptions: ['path'],
+  inputs: {
+    images: { kind: gtImagesKind.name, description: 'Image ids of the pruned GT (prune-gt `images`)' },
+    kept: { kind: keptCategoriesKind.name, optional: true, description: 'Kept categories (or the `categories` option)' },
+  },
+  outputs: {
+    preds: { kind: 'file', pathOption: 'out', description: 'The pruned predictions, a JSON list' },
+  },
+  kinds: [keptCategoriesKind, gtImagesKind],
+  async run(ctx) {
+    const { images, kept } = ctx.inputs;
+    const keptIds = keptIdsFromInputOrOption(ctx.stepId, kept, ctx.options.categories);
+    const out = ctx.outputFile('preds');
+    const s = await prunePreds(
+      ctx.options.path,
+      { categoryIds: new Set(keptIds), imageIds: new Set(images.ids) },
+      out,
+      { progress: ctx.progress, signal: ctx.signal },
+    );
+    ctx.log(
+      `kept ${s.kept} of ${s.detections} detections; dropped ${s.droppedCategory} of categories not kept ` +
+        `and ${s.droppedImage} on images not in the pruned GT`,
+    );
+    return { preds: out };
+  },
+};
+
+export default step;

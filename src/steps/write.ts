@@ -1,0 +1,67 @@
+/**
+ * Step `write`: the sampled subset as an LVIS-format JSON file (see src/lvis/write-subset.ts).
+ */
+import type { StepModule } from '../runner/step.js';
+import type { Dataset } from '../lvis/dataset.js';
+import type { Sample } from '../lvis/sampler/sample.js';
+import { selectSample, writeSubset, type WriteSubsetOptions } from '../lvis/write-subset.js';
+
+interface Options {
+  out: string;
+  categories: WriteSubsetOptions['categories'];
+  recount: boolean;
+  provenance: boolean;
+}
+
+const step: StepModule<Options, { dataset: Dataset; sample: Sample }, { subset: string }> = {
+  type: 'write',
+  version: 1,
+  description:
+    'Write the sampled images and all their annotations as an LVIS JSON (records copied byte for byte from the source)',
+  optionsSchema: {
+    type: 'object',
+    properties: {
+      out: { type: 'string', minLength: 1, description: 'Path of the subset JSON to write' },
+      categories: {
+        enum: ['all', 'kept'],
+        default: 'all',
+        description: '`all`: every category of the source; `kept`: only those with annotations in the subset',
+      },
+      recount: {
+        type: 'boolean',
+        default: false,
+        description:
+          "Set each category's image_count / instance_count to the subset's (frequency stays the full set's tier); recorded in info.lvis_pipe",
+      },
+      provenance: {
+        type: 'boolean',
+        default: true,
+        description: 'Record how the file was made in info.lvis_pipe (no tool reads info)',
+      },
+    },
+    required: ['out'],
+    additionalProperties: false,
+  },
+  inputs: {
+    dataset: { kind: 'lvis.dataset', description: 'The dataset the sample was drawn from (train)' },
+    sample: { kind: 'lvis.sample', description: 'The selected images' },
+  },
+  outputs: {
+    subset: { kind: 'file', pathOption: 'out', description: 'The subset, an LVIS-format JSON file' },
+  },
+  async run(ctx) {
+    const { dataset, sample } = ctx.inputs;
+    const sel = selectSample(dataset, sample);
+    const path = ctx.outputFile('subset');
+    const s = await writeSubset(dataset, sel, ctx.options, path, { progress: ctx.progress, signal: ctx.signal });
+    ctx.log(
+      `wrote ${s.images} images, ${s.annotations} annotations, ${s.categories} categories (${(s.bytes / 1e6).toFixed(1)} MB)`,
+    );
+    if (ctx.options.recount && !s.recounted) {
+      ctx.log('recount: the categories have no image_count/instance_count fields (COCO format); none were added');
+    }
+    return { subset: path };
+  },
+};
+
+export default step;
