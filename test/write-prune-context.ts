@@ -1,0 +1,60 @@
+/**
+ * Test support for the write / prune step tests: a StepContext like the runner's (options
+ * with the schema's defaults applied by ajv, a fresh output path per file output, collected
+ * log lines), and small file helpers.
+ */
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import type { ProgressReporter, StepContext, StepModule } from '../src/runner/step.js';
+
+export interface TestContext<O, I> extends StepContext<O, I> {
+  logs: string[];
+  outputs: Map<string, string>;
+}
+
+export function tempDir(prefix = 'lvis-pipe-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+const quietProgress: ProgressReporter = { start() {}, update() {}, done() {} };
+
+/** Runs `step` the way the runner does: options validated and defaulted, outputs in a temp folder. */
+export async function runStep<O, I, R>(
+  step: StepModule<O, I, R>,
+  options: Record<string, unknown>,
+  inputs: I,
+  dir = tempDir(),
+): Promise<{ result: R; ctx: TestContext<O, I> }> {
+  const opts = structuredClone(options);
+  const ajv = new Ajv({ useDefaults: true, strict: false });
+  const validate = ajv.compile(step.optionsSchema);
+  if (!validate(opts)) throw new Error(`bad options for ${step.type}: ${ajv.errorsText(validate.errors)}`);
+  const outputs = new Map<string, string>();
+  const ctx: TestContext<O, I> = {
+    stepId: `test-${step.type}`,
+    options: opts as O,
+    inputs,
+    progress: quietProgress,
+    logs: [],
+    log(message) {
+      this.logs.push(message);
+    },
+    signal: new AbortController().signal,
+    outputFile(name) {
+      const p = join(dir, `${name}.output`);
+      outputs.set(name, p);
+      return p;
+    },
+    tempDir: dir,
+    outputs,
+  };
+  const result = await step.run(ctx);
+  return { result, ctx };
+}
+
+/** Files in `dir` (to check that a failed step left nothing behind). */
+export function filesIn(dir: string): string[] {
+  return readdirSync(dir).sort();
+}
