@@ -1,0 +1,14 @@
+// opentype.js 2.x ships no type declarations; this covers the part text-metrics.ts uses.
+declare module 'opentype.js' {
+  export interface Glyph {
+    advanceWidth?: number;
+  }
+  export interface Font {
+    unitsPerEm: number;
+    charToGlyph(char: string): Glyph;
+    getKerningValue(left: Glyph, right: Glyph): number;
+  }
+  export function parse(buffer: ArrayBuffer): Font;
+  const opentype: { parse: typeof parse };
+  export default opentype;
+}
