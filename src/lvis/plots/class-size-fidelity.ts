@@ -39,7 +39,7 @@ export function classSizeFidelityChart(keys: KeyShare[]): Chart {
   const decades: number[] = [];
   for (let e = Math.round(Math.log10(domain[0]!)); e <= Math.round(Math.log10(domain[1]!)); e++) decades.push(10 ** e);
   // Every decade gets its label while they fit (about 60 px each at this width).
-  const axis = { format: '~%', grid: true, values: decades, labelOverlap: decades.length > 8 };
+  const axis = { format: '~%', grid: true, values: decades, labelFlush: false, labelOverlap: decades.length > 8 };
   const labelAt = domain[1]! / 10 ** 0.6;
   const spec: TopLevelSpec = {
     $schema: VEGA_LITE_SCHEMA,
