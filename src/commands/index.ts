@@ -1,4 +1,10 @@
 import type { CommandModule } from './command.js';
+import { command as run } from './run.js';
+import { command as plan } from './plan.js';
+import { command as validate } from './validate.js';
+import { command as dag } from './dag.js';
+import { command as cache } from './cache.js';
+import { command as schema } from './schema.js';
 import { command as synth } from './synth.js';
 
 /**
@@ -6,5 +12,11 @@ import { command as synth } from './synth.js';
  * To add one: create src/commands/<name>.ts exporting `command`, and add it here (one line).
  */
 export const COMMANDS: CommandModule[] = [
+  run,
+  plan,
+  validate,
+  dag,
+  cache,
+  schema,
   synth,
 ];

@@ -1,0 +1,82 @@
+/**
+ * The `lvis-pipe` command line: `lvis-pipe COMMAND [args]`. main() returns the exit status.
+ * Exit statuses: 0 ok; 1 a step failed or bad data; 2 invalid pipeline or usage;
+ * 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+ */
+import { COMMANDS } from './commands/index.js';
+import { printDiagnostics, UsageError, USAGE_EXIT } from './commands/common.js';
+import type { CliEnv } from './cli-env.js';
+import { DiagnosticError } from './runner/diagnostic.js';
+import { StepRegistry } from './runner/registry.js';
+
+export type { CliEnv };
+
+async function defaultRegistry(): Promise<StepRegistry> {
+  const moduleUrl = new URL('./steps/index.js', import.meta.url).href;
+  const { STEP_MODULES } = (await import(moduleUrl)) as typeof import('./steps/index.js');
+  return new StepRegistry(STEP_MODULES, { moduleUrl, exportName: 'STEP_MODULES' });
+}
+
+export function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'lvis-pipe: a declarative, cached pipeline runner that builds balanced mini-LVIS subsets',
+    '',
+    'usage: lvis-pipe COMMAND [options]    (lvis-pipe COMMAND --help for details)',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+export async function main(argv: string[], partial: Partial<CliEnv> = {}): Promise<number> {
+  const env: CliEnv = {
+    registry: partial.registry ?? (await defaultRegistry()),
+    stdout: partial.stdout ?? process.stdout,
+    stderr: partial.stderr ?? process.stderr,
+    cwd: partial.cwd ?? process.cwd(),
+    interactive: partial.interactive ?? (process.stdout.isTTY === true && !process.env.CI),
+    handleSignals: partial.handleSignals ?? true,
+  };
+  if (!partial.stdout) {
+    // `lvis-pipe ... | head`: a closed pipe is not an error.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    env.stdout.write(helpText() + '\n');
+    return name ? 0 : USAGE_EXIT;
+  }
+  if (name === '--version' || name === '-v') {
+    const { createRequire } = await import('node:module');
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+    env.stdout.write(pkg.version + '\n');
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    env.stderr.write(`lvis-pipe: unknown command \`${name}\`\n\n${helpText()}\n`);
+    return USAGE_EXIT;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    env.stdout.write(command.usage.trimEnd() + '\n');
+    return 0;
+  }
+  const json = rest.includes('--json');
+  try {
+    return await command.run(rest, env);
+  } catch (err) {
+    if (err instanceof DiagnosticError) {
+      printDiagnostics(env, err.diagnostics, json, err.exitCode);
+      return err.exitCode;
+    }
+    if (err instanceof UsageError) {
+      env.stderr.write(`lvis-pipe ${name}: ${err.message}\n`);
+      return USAGE_EXIT;
+    }
+    throw err;
+  }
+}

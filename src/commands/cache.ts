@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { CliEnv } from '../cli-env.js';
+import { loadConfig, resolveCacheDir } from '../config.js';
+import { DiagnosticError } from '../runner/diagnostic.js';
+import { formatBytes, table } from '../runner/format.js';
+import { cacheUsage, clearCache, collectGarbage } from '../runner/gc.js';
+import { shortHash } from '../runner/hash.js';
+import { CacheStore } from '../runner/store.js';
+import { displayPath } from '../runner/yaml-source.js';
+import type { CommandModule } from './command.js';
+import { parseCommandArgs, UsageError } from './common.js';
+import { DEFAULT_LOCK_TIMEOUT_S, openSession } from './session.js';
+
+const DEFAULT_KEEP = 10;
+
+const usage = `usage: lvis-pipe cache ls|gc|clear [FILE] [options]
+
+  ls      what the cache holds: size, and per known pipeline its steps' keys and status
+  gc      remove what is no longer needed: keeps the results of the last resolved steps
+          of every known pipeline (whose file still exists) and of the last N runs,
+          removes the other run records and every object they alone used; says how
+          much space it freed
+  clear   remove everything in the cache
+
+The cache folder is --cache-dir DIR, else the config's cacheDir, else .lvis-pipe/ beside
+FILE (a pipeline file), else .lvis-pipe/ in the current directory.
+
+options:
+      --keep N          gc: also keep what the last N runs used (default ${DEFAULT_KEEP})
+      --dry-run         gc: only say what would be removed
+      --cache-dir DIR   the cache folder
+      --json            machine-readable output (ls, gc)
+  -h, --help            this help
+
+examples:
+  lvis-pipe cache ls pipelines/mini-lvis.yaml
+  lvis-pipe cache gc pipelines/mini-lvis.yaml --keep 3`;
+
+export const command: CommandModule = {
+  name: 'cache',
+  summary: 'inspect (ls), clean up (gc) or empty (clear) the cache',
+  usage,
+  async run(argv: string[], env: CliEnv): Promise<number> {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        keep: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        'cache-dir': { type: 'string' },
+        'lock-timeout': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      usage,
+    );
+    const [sub, file, ...extra] = positionals;
+    if (!sub || !['ls', 'gc', 'clear'].includes(sub)) throw new UsageError(`expected ls, gc or clear\n\n${usage}`);
+    if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}\n\n${usage}`);
+    const base = file ? path.dirname(path.resolve(env.cwd, file)) : env.cwd;
+    const config = await loadConfig(base);
+    const cacheDir = resolveCacheDir(values['cache-dir'], config, base, env.cwd);
+    if (!existsSync(cacheDir)) {
+      throw new DiagnosticError([{ severity: 'error', message: `no cache folder at ${displayPath(cacheDir)}; pass a pipeline FILE or --cache-dir DIR` }], 1);
+    }
+    const keep = values.keep !== undefined ? Number(values.keep) : DEFAULT_KEEP;
+    if (!Number.isInteger(keep) || keep < 0) throw new UsageError(`--keep must be a whole number ≥ 0, got ${values.keep}`);
+
+    if (sub === 'ls') return ls(env, new CacheStore(cacheDir), values.json === true);
+
+    const session = await openSession(env, cacheDir, {
+      lockTimeoutS: Number(values['lock-timeout'] ?? config.config.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_S),
+      command: `lvis-pipe cache ${sub}`,
+      notice: (m) => env.stderr.write(m + '\n'),
+    });
+    try {
+      if (sub === 'clear') {
+        const freed = await clearCache(session.store);
+        env.stdout.write(`cleared ${displayPath(cacheDir)}: freed ${formatBytes(freed)}\n`);
+        return 0;
+      }
+      const r = await collectGarbage(session.store, session.statCache, { keepRuns: keep, dryRun: values['dry-run'] === true });
+      if (values.json) {
+        env.stdout.write(JSON.stringify(r) + '\n');
+        return 0;
+      }
+      const verb = values['dry-run'] ? 'would remove' : 'removed';
+      for (const f of r.removedStates) env.stdout.write(`${verb} the state of ${displayPath(f)} (the file no longer exists)\n`);
+      env.stdout.write(
+        `${verb} ${r.removedRecords} run record${r.removedRecords === 1 ? '' : 's'} of ${r.removedKeys} key${r.removedKeys === 1 ? '' : 's'} and ${r.removedObjects} object${r.removedObjects === 1 ? '' : 's'}: ` +
+          `${values['dry-run'] ? 'would free' : 'freed'} ${formatBytes(r.bytesFreed)}; kept ${r.keptKeys} key${r.keptKeys === 1 ? '' : 's'} (${formatBytes(r.bytesKept)})\n`,
+      );
+      return 0;
+    } finally {
+      session.close();
+    }
+  },
+};
+
+async function ls(env: CliEnv, store: CacheStore, json: boolean): Promise<number> {
+  const u = await cacheUsage(store);
+  if (json) {
+    env.stdout.write(JSON.stringify({ cacheDir: store.root, ...u }) + '\n');
+    return 0;
+  }
+  env.stdout.write(
+    `${displayPath(store.root)}: ${formatBytes(u.objectBytes)} in ${u.objects} object${u.objects === 1 ? '' : 's'}; ` +
+      `${u.records} run record${u.records === 1 ? '' : 's'} of ${u.keys} key${u.keys === 1 ? '' : 's'}; ${u.history} pipeline run${u.history === 1 ? '' : 's'} in history\n`,
+  );
+  for (const p of u.pipelines) {
+    env.stdout.write(`\n${displayPath(p.file)}${p.exists ? '' : ' (file no longer exists)'}: last run ${p.state.runId}\n`);
+    const rows = await Promise.all(
+      Object.entries(p.state.steps).map(async ([id, s]) => {
+        const rec = await store.validRecord(s.key);
+        const size = rec ? Object.values(rec.outputs).reduce((a, o) => a + o.size, 0) : 0;
+        return [id, s.type, shortHash(s.key), s.status, rec ? formatBytes(size) : 'not in cache'];
+      }),
+    );
+    env.stdout.write(
+      table(['step', 'type', 'key', 'last status', 'outputs'], rows)
+        .split('\n')
+        .map((l) => '  ' + l)
+        .join('\n') + '\n',
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,92 @@
+/**
+ * What the pipeline commands (run, plan, validate, dag) share: their common flags, and
+ * loading config + pipeline + cache folder from them.
+ */
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { CliEnv } from '../cli-env.js';
+import { loadConfig, resolveCacheDir, type LoadedConfig } from '../config.js';
+import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../runner/diagnostic.js';
+import { loadPipeline, type Pipeline } from '../runner/pipeline.js';
+
+/** Exit status for bad command-line usage. */
+export const USAGE_EXIT = 2;
+
+export const PIPELINE_FLAGS = {
+  set: { type: 'string', multiple: true, short: 's' },
+  params: { type: 'string' },
+  'cache-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const PIPELINE_FLAGS_HELP = `  -s, --set NAME=VALUE   override a param (repeatable); VALUE is parsed as YAML
+                         (--set alpha=0.7, --set pool=all, --set 'ids=[1,2]')
+      --params FILE      read param values from a YAML/JSON file (name: value)
+      --cache-dir DIR    the cache folder (default: config cacheDir, else .lvis-pipe/
+                         beside the pipeline file)
+      --json             machine-readable output
+  -h, --help             this help
+
+Paths: relative paths in the pipeline file are relative to the pipeline file's folder.
+A path given with --set is relative to the current directory; one in a --params file,
+to that file's folder.`;
+
+export class UsageError extends Error {}
+
+export function parseCommandArgs<T extends ParseArgsConfig['options']>(argv: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+  }
+}
+
+export interface PipelineContext {
+  pipeline: Pipeline;
+  config: LoadedConfig;
+  cacheDir: string;
+}
+
+export async function loadPipelineContext(
+  env: CliEnv,
+  file: string | undefined,
+  values: { set?: string[]; params?: string; 'cache-dir'?: string },
+  usage: string,
+  checkFiles = true,
+): Promise<PipelineContext> {
+  if (!file) throw new UsageError(`missing the pipeline FILE\n\n${usage}`);
+  const abs = path.resolve(env.cwd, file);
+  const config = await loadConfig(path.dirname(abs));
+  const pipeline = loadPipeline(abs, env.registry, {
+    set: values.set ?? [],
+    ...(values.params ? { paramsFile: path.resolve(env.cwd, values.params) } : {}),
+    ...(config.config.params && config.file ? { configParams: { values: config.config.params, file: config.file } } : {}),
+    cwd: env.cwd,
+    checkFiles,
+  });
+  return { pipeline, config, cacheDir: resolveCacheDir(values['cache-dir'], config, pipeline.dir, env.cwd) };
+}
+
+export function parseJobs(flag: string | undefined, config: LoadedConfig): number {
+  if (flag !== undefined) {
+    const n = Number(flag);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--jobs must be a whole number ≥ 1, got ${JSON.stringify(flag)}`);
+    return n;
+  }
+  return config.config.jobs ?? availableParallelism();
+}
+
+/** Prints diagnostics (as text on stderr, or as one JSON line on stdout with --json). */
+export function printDiagnostics(env: CliEnv, diags: readonly Diagnostic[], json: boolean, exitCode: number): void {
+  if (json) {
+    env.stdout.write(JSON.stringify({ type: 'diagnostics', diagnostics: diags, exitCode }) + '\n');
+    return;
+  }
+  for (const d of diags) env.stderr.write((d.location ? '' : 'error: ') + formatDiagnostic(d) + '\n');
+  const n = diags.filter((d) => d.severity === 'error').length;
+  if (n > 1) env.stderr.write(`${n} errors\n`);
+}
+
+export { DiagnosticError };

@@ -1,0 +1,33 @@
+import type { CliEnv } from '../cli-env.js';
+import { DAG_FORMATS, renderDag, type DagFormat } from '../runner/dag.js';
+import type { CommandModule } from './command.js';
+import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+
+const usage = `usage: lvis-pipe dag FILE [--format text|mermaid|dot] [options]
+
+Prints the pipeline's steps and how they are wired: inputs, files read, output files.
+  text      an indented listing (default)
+  mermaid   a Mermaid flowchart (paste into a Markdown \`\`\`mermaid block)
+  dot       Graphviz (lvis-pipe dag FILE --format dot | dot -Tsvg > dag.svg)
+
+options:
+  -f, --format FORMAT    text, mermaid or dot
+${PIPELINE_FLAGS_HELP}
+
+example:
+  lvis-pipe dag pipelines/mini-lvis.yaml --format mermaid`;
+
+export const command: CommandModule = {
+  name: 'dag',
+  summary: 'print the step graph (text, mermaid or dot)',
+  usage,
+  async run(argv: string[], env: CliEnv): Promise<number> {
+    const { values, positionals } = parseCommandArgs(argv, { ...PIPELINE_FLAGS, format: { type: 'string', short: 'f' } }, usage);
+    const format = (values.format ?? 'text') as DagFormat;
+    if (!DAG_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${DAG_FORMATS.join(', ')}, got ${values.format}`);
+    if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE\n\n${usage}`);
+    const { pipeline } = await loadPipelineContext(env, positionals[0], values, usage, false);
+    env.stdout.write(renderDag(pipeline, format));
+    return 0;
+  },
+};

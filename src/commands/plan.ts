@@ -1,0 +1,58 @@
+import type { CliEnv } from '../cli-env.js';
+import { StatCache } from '../runner/file-digests.js';
+import { table } from '../runner/format.js';
+import { shortHash } from '../runner/hash.js';
+import { planPipeline } from '../runner/plan.js';
+import { CacheStore } from '../runner/store.js';
+import type { CommandModule } from './command.js';
+import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+
+const usage = `usage: lvis-pipe plan FILE [options]
+
+A dry run: lists every step as \`cached\`, \`restore\` (cached, an output file to rewrite)
+or \`will run\`, with the reason (new; option alpha 0.6 → 0.7; input \`train\` changed;
+file data/x.json changed; step version changed; output file out/x.json missing).
+Nothing runs; the cache is only read (file digests may be added to its stat cache).
+
+options:
+      --force STEP       as for run
+      --force-all        as for run
+      --only STEP        as for run
+${PIPELINE_FLAGS_HELP}
+
+example:
+  lvis-pipe plan pipelines/mini-lvis.yaml --set alpha=0.7`;
+
+export const command: CommandModule = {
+  name: 'plan',
+  summary: 'show which steps would run, and why',
+  usage,
+  async run(argv: string[], env: CliEnv): Promise<number> {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { ...PIPELINE_FLAGS, force: { type: 'string', multiple: true }, 'force-all': { type: 'boolean' }, only: { type: 'string', multiple: true } },
+      usage,
+    );
+    if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE\n\n${usage}`);
+    const { pipeline, cacheDir } = await loadPipelineContext(env, positionals[0], values, usage);
+    for (const id of [...(values.force ?? []), ...(values.only ?? [])]) {
+      if (!pipeline.steps.has(id)) throw new UsageError(`no step \`${id}\` in ${pipeline.displayFile}; its steps: ${pipeline.order.join(', ')}`);
+    }
+    const store = new CacheStore(cacheDir);
+    const statCache = new StatCache(store.statCacheFile);
+    const entries = await planPipeline(pipeline, store, statCache, {
+      ...(values['force-all'] ? { force: 'all' as const } : values.force ? { force: new Set(values.force) } : {}),
+      ...(values.only ? { only: values.only } : {}),
+    });
+    await statCache.save();
+    if (values.json) {
+      env.stdout.write(JSON.stringify({ pipeline: pipeline.displayFile, params: pipeline.params, steps: entries }, null, 2) + '\n');
+      return 0;
+    }
+    const label = { cached: 'cached', restore: 'restore', run: 'will run' } as const;
+    env.stdout.write(table(['step', 'type', 'plan', 'key', 'why'], entries.map((e) => [e.id, e.type, label[e.action], shortHash(e.key), e.reasons.join('; ')])) + '\n');
+    const n = (a: string) => entries.filter((e) => e.action === a).length;
+    env.stdout.write(`\n${n('run')} to run, ${n('cached') + n('restore')} cached${n('restore') ? ` (${n('restore')} with output files to restore)` : ''}\n`);
+    return 0;
+  },
+};

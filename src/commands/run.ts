@@ -1,0 +1,89 @@
+import type { CliEnv } from '../cli-env.js';
+import { Executor } from '../runner/executor.js';
+import { createReporter } from '../runner/reporters/reporter.js';
+import { DiagnosticError } from '../runner/diagnostic.js';
+import type { CommandModule } from './command.js';
+import { loadPipelineContext, parseCommandArgs, parseJobs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openSession } from './session.js';
+
+const usage = `usage: lvis-pipe run FILE [options]
+
+Runs the pipeline: every step whose cache key has a stored result is a cache hit (its
+output files are restored if missing); the others run, independent ones in parallel.
+
+options:
+      --force STEP       run STEP even if cached (repeatable)
+      --force-all        run every step
+      --only STEP        run only STEP and the steps it needs (repeatable)
+  -j, --jobs N           steps running at once (default: config jobs, else the CPU count)
+      --lock-timeout S   seconds to wait for another run's cache lock (default ${DEFAULT_LOCK_TIMEOUT_S})
+      --no-workers       run cpu-heavy steps on the main thread
+  -q, --quiet            print only errors
+${PIPELINE_FLAGS_HELP}
+
+exit status: 0 all steps ok; 1 a step failed; 2 invalid pipeline or usage;
+130 interrupted (Ctrl-C); 143 terminated.
+
+example:
+  lvis-pipe run pipelines/mini-lvis.yaml --set alpha=0.7 --jobs 2`;
+
+export const command: CommandModule = {
+  name: 'run',
+  summary: 'run a pipeline, reusing cached results',
+  usage,
+  async run(argv: string[], env: CliEnv): Promise<number> {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        ...PIPELINE_FLAGS,
+        force: { type: 'string', multiple: true },
+        'force-all': { type: 'boolean' },
+        only: { type: 'string', multiple: true },
+        jobs: { type: 'string', short: 'j' },
+        'lock-timeout': { type: 'string' },
+        'no-workers': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+      },
+      usage,
+    );
+    if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE, got ${positionals.length}\n\n${usage}`);
+    const ctx = await loadPipelineContext(env, positionals[0], values, usage);
+    const { pipeline, config } = ctx;
+    for (const id of [...(values.force ?? []), ...(values.only ?? [])]) {
+      if (!pipeline.steps.has(id)) {
+        throw new DiagnosticError([{ severity: 'error', message: `no step \`${id}\` in ${pipeline.displayFile}; its steps: ${pipeline.order.join(', ')}` }], 2);
+      }
+    }
+    const jobs = parseJobs(values.jobs, config);
+    const lockTimeoutS = values['lock-timeout'] !== undefined ? Number(values['lock-timeout']) : (config.config.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_S);
+    if (!Number.isFinite(lockTimeoutS) || lockTimeoutS < 0) throw new UsageError(`--lock-timeout must be a number of seconds, got ${values['lock-timeout']}`);
+    const reporter = createReporter({
+      mode: values.json ? 'json' : values.quiet ? 'quiet' : env.interactive ? 'tty' : 'plain',
+      stdout: env.stdout,
+      stderr: env.stderr,
+    });
+    const notice = (message: string) => reporter.event({ type: 'notice', message });
+    const session = await openSession(env, ctx.cacheDir, { lockTimeoutS, command: `lvis-pipe run ${pipeline.displayFile}`, notice });
+    try {
+      const executor = new Executor({
+        store: session.store,
+        statCache: session.statCache,
+        registry: env.registry,
+        jobs,
+        signal: session.signal,
+        emit: (e) => reporter.event(e),
+        workers: values['no-workers'] ? false : (config.config.workers ?? jobs > 1),
+      });
+      const result = await executor.runPipeline(pipeline, {
+        ...(values['force-all'] ? { force: 'all' as const } : values.force ? { force: new Set(values.force) } : {}),
+        ...(values.only ? { only: values.only } : {}),
+      });
+      reporter.close();
+      if (result.status === 'interrupted') return interruptExitCode(session.interruptedBy());
+      return result.status === 'ok' ? 0 : 1;
+    } finally {
+      reporter.close();
+      session.close();
+    }
+  },
+};

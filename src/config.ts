@@ -1,0 +1,103 @@
+/**
+ * User configuration through cosmiconfig: `lvis-pipe.config.{js,mjs,cjs,ts,json,yaml,yml}`,
+ * `.lvis-piperc` (YAML or JSON), `.lvis-piperc.{json,yaml,yml,js,...}`, or an
+ * `"lvis-pipe"` key in package.json, searched from the pipeline's folder up to the
+ * project root (the nearest package.json).
+ *
+ *   cacheDir: .cache/lvis-pipe   # relative to the config file
+ *   jobs: 2
+ *   lockTimeout: 600             # seconds
+ *   workers: true                # run cpu-heavy steps in worker threads
+ *   params: { seed: 1 }          # default params for every pipeline that declares them
+ */
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { DiagnosticError } from './runner/diagnostic.js';
+import { displayPath } from './runner/yaml-source.js';
+
+export interface LvisPipeConfig {
+  cacheDir?: string;
+  jobs?: number;
+  lockTimeout?: number;
+  workers?: boolean;
+  params?: Record<string, unknown>;
+}
+
+export interface LoadedConfig {
+  config: LvisPipeConfig;
+  /** The config file, if one was found. */
+  file?: string;
+}
+
+const MODULE = 'lvis-pipe';
+
+const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    cacheDir: { type: 'string', minLength: 1 },
+    jobs: { type: 'integer', minimum: 1 },
+    lockTimeout: { type: 'number', minimum: 0 },
+    workers: { type: 'boolean' },
+    params: { type: 'object' },
+  },
+};
+
+export async function loadConfig(searchFrom: string): Promise<LoadedConfig> {
+  const { cosmiconfig } = await import('cosmiconfig');
+  const explorer = cosmiconfig(MODULE, {
+    searchStrategy: 'project',
+    searchPlaces: [
+      'package.json',
+      `.${MODULE}rc`,
+      `.${MODULE}rc.json`,
+      `.${MODULE}rc.yaml`,
+      `.${MODULE}rc.yml`,
+      `.${MODULE}rc.js`,
+      `.${MODULE}rc.mjs`,
+      `.${MODULE}rc.cjs`,
+      `${MODULE}.config.json`,
+      `${MODULE}.config.yaml`,
+      `${MODULE}.config.yml`,
+      `${MODULE}.config.js`,
+      `${MODULE}.config.mjs`,
+      `${MODULE}.config.cjs`,
+      `${MODULE}.config.ts`,
+    ],
+  });
+  let found;
+  try {
+    found = await explorer.search(searchFrom);
+  } catch (err) {
+    throw new DiagnosticError([{ severity: 'error', message: `cannot read the lvis-pipe configuration: ${(err as Error).message}` }], 2);
+  }
+  if (!found || found.isEmpty) return { config: {}, ...(found ? { file: found.filepath } : {}) };
+  const config = (found.config ?? {}) as LvisPipeConfig;
+  const ajv = new Ajv({ allErrors: true });
+  const validate = ajv.compile(CONFIG_SCHEMA);
+  if (!validate(config)) {
+    const file = displayPath(found.filepath);
+    throw new DiagnosticError(
+      (validate.errors ?? []).map((e) => ({
+        severity: 'error' as const,
+        location: { file },
+        message:
+          e.keyword === 'additionalProperties'
+            ? `unknown configuration key \`${(e.params as { additionalProperty: string }).additionalProperty}\`; expected cacheDir, jobs, lockTimeout, workers, params`
+            : `configuration ${e.instancePath.slice(1) || 'value'} ${e.message}`,
+      })),
+      2,
+    );
+  }
+  return { config, file: found.filepath };
+}
+
+/**
+ * The cache folder: --cache-dir (relative to the cwd), else the config's cacheDir
+ * (relative to the config file), else `.lvis-pipe/` beside the pipeline file.
+ */
+export function resolveCacheDir(flag: string | undefined, loaded: LoadedConfig, pipelineDir: string, cwd = process.cwd()): string {
+  if (flag) return path.resolve(cwd, flag);
+  if (loaded.config.cacheDir && loaded.file) return path.resolve(path.dirname(loaded.file), loaded.config.cacheDir);
+  return path.join(pipelineDir, '.lvis-pipe');
+}

@@ -1,0 +1,71 @@
+/**
+ * The one place that decides whether a step is a cache hit, and says why it is not. `plan`
+ * and `run` both use it, so the plan is exactly what the run will do.
+ */
+import type { StatCache } from './file-digests.js';
+import type { KeyMaterial } from './key.js';
+import { materializedState } from './materialize.js';
+import type { ResolvedStep } from './pipeline.js';
+import { explainChange } from './reasons.js';
+import type { CacheStore, RunRecord, StepState } from './store.js';
+import { displayPath } from './yaml-source.js';
+
+export interface Restore {
+  output: string;
+  path: string;
+  state: 'missing' | 'modified';
+}
+
+export interface StepDecision {
+  run: boolean;
+  reasons: string[];
+  /** The hit (when not running). */
+  record?: RunRecord;
+  /** Output files to (re)write from the store. */
+  restores: Restore[];
+}
+
+export async function decide(
+  step: ResolvedStep,
+  key: string,
+  material: KeyMaterial,
+  prev: StepState | undefined,
+  store: CacheStore,
+  statCache: StatCache,
+  forced: boolean,
+): Promise<StepDecision> {
+  const changes = prev && prev.key !== key ? explainChange(prev.material, material) : [];
+  if (forced) return { run: true, reasons: ['forced', ...changes], restores: [] };
+  const record = await store.validRecord(key);
+  if (record) {
+    const reasons: string[] = [];
+    if (prev && prev.key !== key) reasons.push(`same as an earlier run (${changes.join('; ') || 'key changed'})`);
+    const restores: Restore[] = [];
+    for (const [output, dest] of Object.entries(step.outputPaths)) {
+      const stored = record.outputs[output];
+      if (!stored) continue;
+      const state = await materializedState(statCache, stored, dest);
+      if (state !== 'ok') {
+        restores.push({ output, path: dest, state });
+        reasons.push(state === 'missing' ? `output file ${displayPath(dest)} missing (restore)` : `output file ${displayPath(dest)} differs from the cached result (rewrite)`);
+      }
+    }
+    return { run: false, reasons, record, restores };
+  }
+  if (!prev) {
+    const any = await store.hasAnyRecord(key);
+    return { run: true, reasons: [any ? 'outputs missing from the cache' : 'new'], restores: [] };
+  }
+  if (prev.key === key) {
+    const why =
+      prev.status === 'failed'
+        ? 'last run failed'
+        : prev.status === 'interrupted'
+          ? 'last run was interrupted'
+          : prev.status === 'skipped'
+            ? 'not run yet (was skipped)'
+            : 'outputs missing from the cache';
+    return { run: true, reasons: [why], restores: [] };
+  }
+  return { run: true, reasons: changes.length ? changes : ['key changed'], restores: [] };
+}

@@ -1,0 +1,469 @@
+/**
+ * The executor: runs resolved pipelines through one cache.
+ *
+ * - Steps start as soon as their inputs are ready; a p-limit bounds how many execute at
+ *   once (`jobs`). Waiting for inputs does not hold a slot, so there is no deadlock.
+ * - A step whose key has a valid run record is a hit: nothing is decoded or re-hashed; its
+ *   output files are restored if missing. Artifacts are decoded only when a step that must
+ *   run reads them, once per process (a memo by digest).
+ * - Executions are shared by key: several pipelines (sweep variants) run through one
+ *   executor, and two of them needing the same key wait on one execution (`inflight`).
+ * - A failing step marks its dependents skipped; the others go on. Ctrl-C aborts the
+ *   steps' signal; nothing is recorded for a step that did not finish.
+ * - CPU-heavy steps run in a worker thread when the registry can be re-imported there.
+ */
+import { rm } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { decide, type StepDecision } from './decide.js';
+import { DiagnosticError, type Diagnostic } from './diagnostic.js';
+import type { EventSink, OutputSummary, RunEvent, StepSummary } from './events.js';
+import { fileDigest, type StatCache } from './file-digests.js';
+import { keyMaterial, keyOf, type KeyMaterial } from './key.js';
+import { materialize } from './materialize.js';
+import type { Pipeline, ResolvedStep } from './pipeline.js';
+import type { StepRegistry } from './registry.js';
+import { progressReporter } from './progress.js';
+import type { StepContext } from './step.js';
+import {
+  newRunId,
+  STORE_LAYOUT_VERSION,
+  type CacheStore,
+  type HistoryRecord,
+  type PipelineState,
+  type RunRecord,
+  type StepState,
+  type StepStatus,
+  type StoredOutput,
+} from './store.js';
+import { runInWorker, type WorkerInput } from './worker-client.js';
+import { displayPath } from './yaml-source.js';
+
+export interface ExecutorOptions {
+  store: CacheStore;
+  statCache: StatCache;
+  registry: StepRegistry;
+  jobs: number;
+  signal: AbortSignal;
+  emit: EventSink;
+  /** Run `cpuHeavy` steps in worker threads (needs `registry.source`). Default: jobs > 1. */
+  workers?: boolean;
+}
+
+export interface PipelineRunOptions {
+  /** Steps to run even when cached (`'all'` for every step). */
+  force?: 'all' | ReadonlySet<string>;
+  /** Run only these steps and the steps they need. */
+  only?: readonly string[];
+  /** Variant label for events and history. */
+  label?: string;
+  runId?: string;
+}
+
+export interface PipelineRunResult {
+  runId: string;
+  status: 'ok' | 'failed' | 'interrupted';
+  durationMs: number;
+  steps: StepSummary[];
+  historyFile?: string;
+}
+
+interface NodeOutcome {
+  summary: StepSummary;
+  record?: RunRecord;
+}
+
+interface Execution {
+  record: RunRecord;
+  worker: boolean;
+}
+
+/** Error of a step: a user mistake (diagnostics) or anything else (a bug). */
+class StepFailure extends Error {
+  constructor(
+    readonly diagnostics: Diagnostic[] | undefined,
+    readonly original: unknown,
+    readonly interrupted: boolean,
+  ) {
+    super(original instanceof Error ? original.message : String(original));
+  }
+}
+
+export class Executor {
+  private readonly limit: LimitFunction;
+  private readonly inflight = new Map<string, Promise<Execution>>();
+  private readonly values = new Map<string, Promise<unknown>>();
+  private readonly useWorkers: boolean;
+
+  constructor(private readonly opts: ExecutorOptions) {
+    this.limit = pLimit(Math.max(1, opts.jobs));
+    this.useWorkers = (opts.workers ?? opts.jobs > 1) && opts.registry.source !== undefined;
+  }
+
+  async runPipeline(p: Pipeline, ro: PipelineRunOptions = {}): Promise<PipelineRunResult> {
+    const { store, emit, signal } = this.opts;
+    const runId = ro.runId ?? newRunId();
+    const label = ro.label;
+    const base = { runId, ...(label !== undefined ? { label } : {}) };
+    const t0 = performance.now();
+    const startedAt = new Date();
+    const selected = selectSteps(p, ro.only);
+    emit({ type: 'run-start', ...base, pipeline: p.displayFile, params: p.params, steps: selected.map((id) => ({ id, type: p.steps.get(id)!.type })), jobs: this.opts.jobs });
+
+    const keys = await resolveKeys(p, selected, this.opts.statCache, this.opts.signal, (file, size) =>
+      emit({ type: 'hashing', ...base, file: displayPath(file), size }),
+    );
+    const prevState = await store.readState(p.id);
+    const tasks = new Map<string, Promise<NodeOutcome>>();
+    const task = (id: string): Promise<NodeOutcome> => {
+      let t = tasks.get(id);
+      if (!t) {
+        t = this.node(p, id, keys, prevState?.steps[id], ro, base, task);
+        tasks.set(id, t);
+      }
+      return t;
+    };
+    const outcomes = await Promise.all(selected.map(task));
+    const durationMs = performance.now() - t0;
+    const statuses = outcomes.map((o) => o.summary.status);
+    const status: PipelineRunResult['status'] = signal.aborted || statuses.includes('interrupted') ? 'interrupted' : statuses.every((s) => s === 'cached' || s === 'ran') ? 'ok' : 'failed';
+
+    // State: the resolved material of every step (kept for steps outside --only).
+    const state: PipelineState = {
+      layout: STORE_LAYOUT_VERSION,
+      pipeline: p.file,
+      updatedAt: new Date().toISOString(),
+      runId,
+      steps: { ...(prevState?.steps ?? {}) },
+    };
+    for (const o of outcomes) {
+      const s = o.summary;
+      state.steps[s.id] = {
+        type: s.type,
+        key: s.key,
+        material: keys.get(s.id)!.material,
+        status: s.status,
+        materialized: Object.fromEntries(s.outputs.filter((x) => x.path).map((x) => [x.name, x.path!])),
+      };
+    }
+    for (const id of Object.keys(state.steps)) if (!p.steps.has(id)) delete state.steps[id];
+    await store.writeState(p.id, state);
+    await this.opts.statCache.save();
+
+    const history: HistoryRecord = {
+      layout: STORE_LAYOUT_VERSION,
+      runId,
+      pipeline: p.file,
+      pipelineId: p.id,
+      ...(label !== undefined ? { label } : {}),
+      params: p.params,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationMs,
+      status,
+      steps: {},
+      metrics: {},
+    };
+    for (const o of outcomes) {
+      const s = o.summary;
+      history.steps[s.id] = {
+        type: s.type,
+        key: s.key,
+        status: s.status,
+        durationMs: s.durationMs,
+        outputs: Object.fromEntries(s.outputs.map((x) => [x.name, { kind: x.kind, storage: x.storage, digest: x.digest, size: x.size, ...(x.path ? { path: x.path } : {}) }])),
+        ...(s.error ? { error: s.error } : {}),
+      };
+      for (const out of s.outputs) if (out.metrics) history.metrics[`${s.id}.${out.name}`] = out.metrics;
+    }
+    const historyFile = await store.writeHistory(history);
+    const steps = outcomes.map((o) => o.summary);
+    emit({ type: 'run-finish', ...base, status, durationMs, steps, historyFile });
+    return { runId, status, durationMs, steps, historyFile };
+  }
+
+  private async node(
+    p: Pipeline,
+    id: string,
+    keys: Map<string, { key: string; material: KeyMaterial }>,
+    prev: StepState | undefined,
+    ro: PipelineRunOptions,
+    base: { runId: string; label?: string },
+    task: (id: string) => Promise<NodeOutcome>,
+  ): Promise<NodeOutcome> {
+    const { emit, signal, store, statCache } = this.opts;
+    const step = p.steps.get(id)!;
+    const { key, material } = keys.get(id)!;
+    const summary: StepSummary = { id, type: step.type, key, status: 'skipped', durationMs: 0, outputs: [], reasons: [] };
+    const upstream = await Promise.all(step.deps.map(task));
+    const blocked = upstream.find((u) => u.summary.status !== 'cached' && u.summary.status !== 'ran');
+    if (blocked || signal.aborted) {
+      const reason = signal.aborted ? 'interrupted' : `dependency \`${blocked!.summary.id}\` ${blocked!.summary.status === 'skipped' ? 'was skipped' : blocked!.summary.status}`;
+      summary.reasons = [reason];
+      summary.status = signal.aborted ? 'interrupted' : 'skipped';
+      emit({ type: 'step-skipped', ...base, stepId: id, stepType: step.type, reason });
+      return { summary };
+    }
+    const forced = ro.force === 'all' || (ro.force?.has(id) ?? false);
+    let decision: StepDecision;
+    try {
+      decision = await decide(step, key, material, prev, store, statCache, forced);
+    } catch (err) {
+      return this.failed(summary, base, err, 0);
+    }
+    summary.reasons = decision.reasons;
+
+    if (!decision.run) {
+      const t0 = performance.now();
+      const record = decision.record!;
+      let restored: string[];
+      try {
+        restored = await this.materializeOutputs(step, record);
+      } catch (err) {
+        return this.failed(summary, base, err, performance.now() - t0);
+      }
+      summary.status = 'cached';
+      summary.durationMs = performance.now() - t0;
+      summary.outputs = outputSummaries(step, record);
+      emit({ type: 'step-cached', ...base, stepId: id, stepType: step.type, key, restored, outputs: summary.outputs });
+      return { summary, record };
+    }
+
+    const upstreamRecords = new Map(upstream.map((u) => [u.summary.id, u.record!]));
+    const t0 = performance.now();
+    const existing = this.inflight.get(key);
+    const willUseWorker = this.useWorkers && step.module.cpuHeavy === true;
+    emit({ type: 'step-start', ...base, stepId: id, stepType: step.type, key, reasons: decision.reasons, worker: willUseWorker, shared: existing !== undefined });
+    let exec: Promise<Execution>;
+    if (existing) exec = existing;
+    else {
+      exec = this.limit(() => this.execute(p, step, key, material, upstreamRecords, base));
+      this.inflight.set(key, exec);
+      // A forced key runs once per process; failures are not retried by later variants either.
+    }
+    try {
+      const { record, worker } = await exec;
+      await this.materializeOutputs(step, record);
+      summary.status = 'ran';
+      summary.durationMs = performance.now() - t0;
+      summary.outputs = outputSummaries(step, record);
+      summary.worker = worker;
+      emit({ type: 'step-finish', ...base, stepId: id, stepType: step.type, key, durationMs: summary.durationMs, outputs: summary.outputs });
+      return { summary, record };
+    } catch (err) {
+      return this.failed(summary, base, err, performance.now() - t0);
+    }
+  }
+
+  private failed(summary: StepSummary, base: { runId: string; label?: string }, err: unknown, durationMs: number): NodeOutcome {
+    const f = err instanceof StepFailure ? err : new StepFailure(err instanceof DiagnosticError ? err.diagnostics : undefined, err, this.opts.signal.aborted);
+    summary.status = f.interrupted ? 'interrupted' : 'failed';
+    summary.durationMs = durationMs;
+    summary.error = f.interrupted ? 'interrupted' : f.diagnostics ? f.diagnostics.map((d) => d.message).join('; ') : f.message;
+    const orig = f.original;
+    this.opts.emit({
+      type: 'step-failed',
+      ...base,
+      stepId: summary.id,
+      stepType: summary.type,
+      key: summary.key,
+      durationMs,
+      interrupted: f.interrupted,
+      ...(f.diagnostics ? { diagnostics: f.diagnostics } : { error: { message: orig instanceof Error ? orig.message : String(orig), ...(orig instanceof Error && orig.stack ? { stack: orig.stack } : {}) } }),
+    });
+    return { summary };
+  }
+
+  private async materializeOutputs(step: ResolvedStep, record: RunRecord): Promise<string[]> {
+    const restored: string[] = [];
+    for (const [output, dest] of Object.entries(step.outputPaths)) {
+      const stored = record.outputs[output];
+      if (!stored) continue;
+      const before = await materialize(this.opts.store, this.opts.statCache, stored, dest);
+      if (before !== 'ok') restored.push(displayPath(dest));
+    }
+    return restored;
+  }
+
+  /** Decodes a stored value artifact once per process. */
+  private value(out: StoredOutput): Promise<unknown> {
+    let v = this.values.get(out.digest);
+    if (!v) {
+      const kind = this.opts.registry.kind(out.kind);
+      if (kind.storage !== 'value') throw new Error(`kind ${out.kind} is not a value kind`);
+      v = this.opts.store.readObject(out.digest).then((bytes) => kind.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+      this.values.set(out.digest, v);
+      v.catch(() => this.values.delete(out.digest));
+    }
+    return v;
+  }
+
+  private async execute(
+    p: Pipeline,
+    step: ResolvedStep,
+    key: string,
+    material: KeyMaterial,
+    upstream: Map<string, RunRecord>,
+    base: { runId: string; label?: string },
+  ): Promise<Execution> {
+    const { store, emit, signal, registry } = this.opts;
+    if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const logs: string[] = [];
+    const tempDir = await store.makeTempDir(step.id);
+    const mod = step.module;
+    const fileOutputs = Object.entries(mod.outputs).filter(([, s]) => registry.kind(s.kind).storage === 'file');
+    const outputFile = (name: string): string => {
+      if (!fileOutputs.some(([n]) => n === name)) throw new Error(`step type ${mod.type}: outputFile(${JSON.stringify(name)}) is not a file output of this step`);
+      return `${tempDir}/out-${name}`;
+    };
+    const progress = progressReporter((ev) => emit({ type: 'step-progress', ...base, stepId: step.id, ...ev }));
+    const log = (message: string) => {
+      logs.push(message);
+      emit({ type: 'step-log', ...base, stepId: step.id, message });
+    };
+    try {
+      // Inputs: where each one lives in the store.
+      const inputRefs: Record<string, StoredOutput> = {};
+      for (const [name, inp] of Object.entries(step.inputs)) {
+        const rec = upstream.get(inp.step)!;
+        const stored = rec.outputs[inp.output];
+        if (!stored) throw new Error(`run record of ${inp.step} has no output ${inp.output}`);
+        inputRefs[name] = stored;
+      }
+      const stored: Record<string, StoredOutput> = {};
+      const metrics: Record<string, unknown> = {};
+      let worker = false;
+      if (this.useWorkers && mod.cpuHeavy) {
+        worker = true;
+        const wi: WorkerInput = {
+          registry: registry.source!,
+          stepType: mod.type,
+          stepId: step.id,
+          options: step.options,
+          inputs: Object.fromEntries(Object.entries(inputRefs).map(([n, s]) => [n, { kind: s.kind, storage: s.storage, path: store.objectPath(s.digest) }])),
+          tempDir,
+        };
+        const res = await runInWorker(wi, signal, { progress: (ev) => emit({ type: 'step-progress', ...base, stepId: step.id, ...ev }), log });
+        for (const [name, spec] of Object.entries(mod.outputs)) {
+          const o = res.outputs[name];
+          if (!o) throw new Error(`step type ${mod.type} did not produce output \`${name}\``);
+          const put = await store.putFile(o.path, o.owned);
+          stored[name] = { kind: spec.kind, storage: registry.kind(spec.kind).storage, ...put };
+          if (spec.metrics) metrics[name] = res.metrics[name];
+        }
+      } else {
+        const inputs: Record<string, unknown> = {};
+        for (const [name, s] of Object.entries(inputRefs)) inputs[name] = s.storage === 'file' ? store.objectPath(s.digest) : await this.value(s);
+        const ctx: StepContext = { stepId: step.id, options: step.options, inputs, progress, log, signal, outputFile, tempDir };
+        const result = (await mod.run(ctx)) as Record<string, unknown> | undefined;
+        if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
+        for (const [name, spec] of Object.entries(mod.outputs)) {
+          const kind = registry.kind(spec.kind);
+          const v = result?.[name];
+          if (kind.storage === 'value') {
+            if (v === undefined) throw new Error(`step type ${mod.type} returned no value for output \`${name}\``);
+            const put = await store.putBytes(await kind.encode(v));
+            stored[name] = { kind: spec.kind, storage: 'value', ...put };
+            this.values.set(put.digest, Promise.resolve(v));
+            if (spec.metrics) metrics[name] = v;
+          } else {
+            const file = typeof v === 'string' ? v : outputFile(name);
+            let put;
+            try {
+              put = await store.putFile(file, file.startsWith(tempDir));
+            } catch (err) {
+              if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`step type ${mod.type} did not write its output file \`${name}\` (ctx.outputFile('${name}'))`);
+              throw err;
+            }
+            stored[name] = { kind: spec.kind, storage: 'file', ...put };
+          }
+        }
+      }
+      if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
+      const record: RunRecord = {
+        layout: STORE_LAYOUT_VERSION,
+        key,
+        runId: base.runId,
+        stepId: step.id,
+        pipeline: p.file,
+        material,
+        outputs: stored,
+        ...(Object.keys(metrics).length ? { metrics } : {}),
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        durationMs: performance.now() - t0,
+        logs,
+      };
+      // The record is the commit point: written only now that every output is stored.
+      await store.writeRecord(record);
+      return { record, worker };
+    } catch (err) {
+      if (err instanceof StepFailure) throw err;
+      const diagnostics = err instanceof DiagnosticError ? err.diagnostics : undefined;
+      throw new StepFailure(diagnostics, err, signal.aborted);
+    } finally {
+      await rm(tempDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Keys of the given steps (and key material), hashing external files through the stat
+ * cache. `ids` must be closed under dependencies (as selectSteps returns).
+ */
+export async function resolveKeys(
+  p: Pipeline,
+  ids: readonly string[],
+  statCache: StatCache,
+  signal?: AbortSignal,
+  onHash?: (file: string, size: number) => void,
+): Promise<Map<string, { key: string; material: KeyMaterial }>> {
+  const digests = new Map<string, string>();
+  for (const id of ids) {
+    for (const f of p.steps.get(id)!.files) {
+      if (digests.has(f.path)) continue;
+      const d = await fileDigest(f.path, statCache, signal, (size) => onHash?.(f.path, size));
+      digests.set(f.path, d.digest);
+    }
+  }
+  const keys = new Map<string, string>();
+  const out = new Map<string, { key: string; material: KeyMaterial }>();
+  const want = new Set(ids);
+  for (const id of p.order) {
+    if (!want.has(id)) continue;
+    const material = keyMaterial(p.steps.get(id)!, p.dir, keys, digests);
+    const key = keyOf(material);
+    keys.set(id, key);
+    out.set(id, { key, material });
+  }
+  return out;
+}
+
+/** `--only`: the named steps and everything they need, in pipeline order. */
+export function selectSteps(p: Pipeline, only: readonly string[] | undefined): string[] {
+  if (!only || only.length === 0) return [...p.order];
+  const want = new Set<string>();
+  const visit = (id: string) => {
+    if (want.has(id)) return;
+    want.add(id);
+    for (const d of p.steps.get(id)!.deps) visit(d);
+  };
+  for (const id of only) visit(id);
+  return p.order.filter((id) => want.has(id));
+}
+
+function outputSummaries(step: ResolvedStep, record: RunRecord): OutputSummary[] {
+  return Object.entries(record.outputs).map(([name, o]) => ({
+    name,
+    kind: o.kind,
+    storage: o.storage,
+    digest: o.digest,
+    size: o.size,
+    ...(step.outputPaths[name] ? { path: step.outputPaths[name] } : {}),
+    ...(record.metrics?.[name] !== undefined ? { metrics: record.metrics[name] as Record<string, unknown> } : {}),
+  }));
+}
+
+export type { RunEvent, StepStatus };

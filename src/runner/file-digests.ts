@@ -1,0 +1,98 @@
+/**
+ * Content digests of external files, with a stat cache so that an unchanged file (same
+ * device, inode, size, mtime and ctime) is not re-read: a 1 GB input costs one stat per
+ * run instead of seconds of hashing.
+ *
+ * "Racy" entries are not trusted: on a filesystem with coarse (whole-second) timestamps, a
+ * file changed less than RACY_MS before it was hashed could change again without its
+ * mtime moving, so it is hashed again next time, as git does for racily-clean index
+ * entries. Filesystems with sub-second timestamps (ext4, xfs, btrfs, tmpfs, apfs) do not
+ * have that problem.
+ */
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sha256File } from './hash.js';
+
+const RACY_MS = 2000;
+
+interface StatEntry {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  digest: string;
+  hashedAt: number;
+}
+
+export class StatCache {
+  private entries: Record<string, StatEntry> = {};
+  private dirty = false;
+  constructor(readonly file: string) {
+    try {
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { version?: number; entries?: Record<string, StatEntry> };
+      if (parsed.version === 1 && parsed.entries) this.entries = parsed.entries;
+    } catch {
+      // Missing or unreadable: start empty (it is only a cache).
+    }
+  }
+
+  /** The digest recorded for `abs` if its stat still matches. */
+  lookup(abs: string, st: Stats): string | undefined {
+    const e = this.entries[abs];
+    if (!e) return undefined;
+    const same = e.dev === st.dev && e.ino === st.ino && e.size === st.size && e.mtimeMs === st.mtimeMs && e.ctimeMs === st.ctimeMs;
+    if (!same) return undefined;
+    const coarse = Number.isInteger(st.mtimeMs / 1000);
+    if (coarse && e.hashedAt - st.mtimeMs < RACY_MS) return undefined;
+    return e.digest;
+  }
+
+  record(abs: string, st: Stats, digest: string, hashedAt = Date.now()): void {
+    this.entries[abs] = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, digest, hashedAt };
+    this.dirty = true;
+  }
+
+  forget(abs: string): void {
+    if (abs in this.entries) {
+      delete this.entries[abs];
+      this.dirty = true;
+    }
+  }
+
+  paths(): string[] {
+    return Object.keys(this.entries);
+  }
+
+  /** Writes the cache (temp file + rename) if it changed. */
+  async save(): Promise<void> {
+    if (!this.dirty) return;
+    await mkdir(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(tmp, JSON.stringify({ version: 1, entries: this.entries }));
+    await rename(tmp, this.file);
+    this.dirty = false;
+  }
+}
+
+export interface FileDigest {
+  digest: string;
+  size: number;
+  /** True when the file was read (not found in the stat cache). */
+  hashed: boolean;
+}
+
+/** The content digest of a file, from the stat cache when it can be trusted. */
+export async function fileDigest(abs: string, cache: StatCache, signal?: AbortSignal, onHash?: (size: number) => void): Promise<FileDigest> {
+  const st = statSync(abs);
+  const cached = cache.lookup(abs, st);
+  if (cached) return { digest: cached, size: st.size, hashed: false };
+  onHash?.(st.size);
+  const startedAt = Date.now();
+  const { digest, size } = await sha256File(abs, signal);
+  const after = statSync(abs);
+  // Only record if the file did not change while we read it.
+  if (after.size === st.size && after.mtimeMs === st.mtimeMs && after.ino === st.ino) cache.record(abs, st, digest, startedAt);
+  return { digest, size, hashed: true };
+}

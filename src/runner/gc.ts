@@ -1,0 +1,168 @@
+/**
+ * Cache inspection and garbage collection.
+ *
+ * gc keeps, for every pipeline known in state/ whose file still exists, the keys of its
+ * last resolved steps, plus the keys used by the last N pipeline runs (history/); it
+ * removes the run records of every other key, then every object no remaining record
+ * references, and leftovers in tmp/. History records are small and kept (they hold the
+ * params and metrics that `runs` and `diff` show).
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { StatCache } from './file-digests.js';
+import type { CacheStore, HistoryRecord, PipelineState, RunRecord } from './store.js';
+
+export interface CacheUsage {
+  objects: number;
+  objectBytes: number;
+  keys: number;
+  records: number;
+  recordBytes: number;
+  history: number;
+  pipelines: { id: string; file: string; exists: boolean; state: PipelineState }[];
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function listObjects(store: CacheStore): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const shard of await listDir(store.objectsDir)) {
+    for (const name of await listDir(path.join(store.objectsDir, shard))) {
+      try {
+        out.set(name, (await stat(path.join(store.objectsDir, shard, name))).size);
+      } catch {
+        // removed meanwhile
+      }
+    }
+  }
+  return out;
+}
+
+export async function listStates(store: CacheStore): Promise<CacheUsage['pipelines']> {
+  const out: CacheUsage['pipelines'] = [];
+  for (const name of (await listDir(store.stateDir)).filter((n) => n.endsWith('.json'))) {
+    const state = await readJson<PipelineState>(path.join(store.stateDir, name));
+    if (state) out.push({ id: name.slice(0, -5), file: state.pipeline, exists: existsSync(state.pipeline), state });
+  }
+  return out;
+}
+
+export async function listHistory(store: CacheStore): Promise<HistoryRecord[]> {
+  const names = (await listDir(store.historyDir)).filter((n) => n.endsWith('.json')).sort();
+  const out: HistoryRecord[] = [];
+  for (const n of names) {
+    const h = await readJson<HistoryRecord>(path.join(store.historyDir, n));
+    if (h) out.push(h);
+  }
+  return out;
+}
+
+export async function cacheUsage(store: CacheStore): Promise<CacheUsage> {
+  const objects = await listObjects(store);
+  let records = 0;
+  let recordBytes = 0;
+  const keys = await listDir(store.runsDir);
+  for (const key of keys) {
+    for (const n of await listDir(path.join(store.runsDir, key))) {
+      records++;
+      recordBytes += (await stat(path.join(store.runsDir, key, n)).catch(() => ({ size: 0 }))).size;
+    }
+  }
+  return {
+    objects: objects.size,
+    objectBytes: [...objects.values()].reduce((a, b) => a + b, 0),
+    keys: keys.length,
+    records,
+    recordBytes,
+    history: (await listDir(store.historyDir)).length,
+    pipelines: await listStates(store),
+  };
+}
+
+export interface GcResult {
+  keptKeys: number;
+  removedKeys: number;
+  removedRecords: number;
+  removedObjects: number;
+  removedStates: string[];
+  bytesFreed: number;
+  bytesKept: number;
+}
+
+export async function collectGarbage(store: CacheStore, statCache: StatCache, opts: { keepRuns: number; dryRun: boolean }): Promise<GcResult> {
+  const keep = new Set<string>();
+  const removedStates: string[] = [];
+  for (const p of await listStates(store)) {
+    if (!p.exists) {
+      removedStates.push(p.file);
+      if (!opts.dryRun) await rm(store.statePath(p.id), { force: true });
+      continue;
+    }
+    for (const s of Object.values(p.state.steps)) keep.add(s.key);
+  }
+  const history = await listHistory(store);
+  for (const h of history.slice(Math.max(0, history.length - opts.keepRuns))) {
+    for (const s of Object.values(h.steps)) keep.add(s.key);
+  }
+
+  let bytesFreed = 0;
+  let removedKeys = 0;
+  let removedRecords = 0;
+  const referenced = new Set<string>();
+  for (const key of await listDir(store.runsDir)) {
+    const dir = path.join(store.runsDir, key);
+    const names = await listDir(dir);
+    if (keep.has(key)) {
+      for (const n of names) {
+        const rec = await readJson<RunRecord>(path.join(dir, n));
+        for (const o of Object.values(rec?.outputs ?? {})) referenced.add(o.digest);
+      }
+      continue;
+    }
+    removedKeys++;
+    removedRecords += names.length;
+    for (const n of names) bytesFreed += (await stat(path.join(dir, n)).catch(() => ({ size: 0 }))).size;
+    if (!opts.dryRun) await rm(dir, { recursive: true, force: true });
+  }
+  let removedObjects = 0;
+  let bytesKept = 0;
+  for (const [digest, size] of await listObjects(store)) {
+    if (referenced.has(digest)) {
+      bytesKept += size;
+      continue;
+    }
+    removedObjects++;
+    bytesFreed += size;
+    if (!opts.dryRun) await rm(store.objectPath(digest), { force: true });
+  }
+  if (!opts.dryRun) {
+    for (const name of await listDir(store.tmpDir)) await rm(path.join(store.tmpDir, name), { recursive: true, force: true });
+    for (const p of statCache.paths()) if (!existsSync(p)) statCache.forget(p);
+    await statCache.save();
+  }
+  return { keptKeys: keep.size, removedKeys, removedRecords, removedObjects, removedStates, bytesFreed, bytesKept };
+}
+
+/** Removes everything in the cache folder but the lock; returns the bytes freed. */
+export async function clearCache(store: CacheStore): Promise<number> {
+  const usage = await cacheUsage(store);
+  for (const d of [store.objectsDir, store.runsDir, store.stateDir, store.historyDir, store.tmpDir]) await rm(d, { recursive: true, force: true });
+  await rm(store.statCacheFile, { force: true });
+  await store.init();
+  return usage.objectBytes + usage.recordBytes;
+}

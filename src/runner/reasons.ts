@@ -1,0 +1,50 @@
+/**
+ * Why a step will run (or why a hit differs from the last run): a comparison of its key
+ * material with the one recorded for the same step id in the pipeline's state.
+ */
+import { canonicalJson } from './hash.js';
+import type { KeyMaterial } from './key.js';
+import { isPlainObject, shortJson } from './params.js';
+
+export function explainChange(prev: KeyMaterial, cur: KeyMaterial): string[] {
+  const out: string[] = [];
+  if (prev.scheme !== cur.scheme) out.push(`cache key scheme changed (${prev.scheme} → ${cur.scheme})`);
+  if (prev.type !== cur.type) out.push(`step type changed (${prev.type} → ${cur.type})`);
+  else if (prev.version !== cur.version) out.push(`step version changed (${prev.version} → ${cur.version})`);
+  diffValues(prev.options, cur.options, [], out);
+  for (const name of union(Object.keys(prev.inputs), Object.keys(cur.inputs))) {
+    const a = prev.inputs[name];
+    const b = cur.inputs[name];
+    if (a === b) continue;
+    if (a === undefined) out.push(`input \`${name}\` added`);
+    else if (b === undefined) out.push(`input \`${name}\` removed`);
+    else out.push(`input \`${name}\` changed`);
+  }
+  for (const file of union(Object.keys(prev.files), Object.keys(cur.files))) {
+    const a = prev.files[file];
+    const b = cur.files[file];
+    if (a === b) continue;
+    if (a === undefined) out.push(`file ${file} added`);
+    else if (b === undefined) continue; // the option that named it says it changed
+    else out.push(`file ${file} changed`);
+  }
+  return out;
+}
+
+function diffValues(a: unknown, b: unknown, at: string[], out: string[]): void {
+  if (isPlainObject(a) && isPlainObject(b)) {
+    for (const k of union(Object.keys(a), Object.keys(b))) {
+      const path = [...at, k];
+      if (!(k in a)) out.push(`option ${path.join('.')} added (${shortJson(b[k], 40)})`);
+      else if (!(k in b)) out.push(`option ${path.join('.')} removed (was ${shortJson(a[k], 40)})`);
+      else if (at.length < 3) diffValues(a[k], b[k], path, out);
+      else if (canonicalJson(a[k]) !== canonicalJson(b[k])) out.push(`option ${path.join('.')} ${shortJson(a[k], 40)} → ${shortJson(b[k], 40)}`);
+    }
+    return;
+  }
+  if (canonicalJson(a ?? null) !== canonicalJson(b ?? null)) out.push(`option ${at.join('.')} ${shortJson(a, 40)} → ${shortJson(b, 40)}`);
+}
+
+function union(a: string[], b: string[]): string[] {
+  return [...new Set([...a, ...b])];
+}

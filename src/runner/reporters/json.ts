@@ -1,0 +1,12 @@
+import type { Writable } from 'node:stream';
+import type { RunEvent } from '../events.js';
+import type { Reporter } from './reporter.js';
+
+/** `--json`: one JSON object per event per line on stdout (progress events included). */
+export class JsonReporter implements Reporter {
+  constructor(private readonly out: Writable) {}
+  event(e: RunEvent): void {
+    this.out.write(JSON.stringify(e) + '\n');
+  }
+  close(): void {}
+}

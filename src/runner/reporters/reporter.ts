@@ -1,0 +1,123 @@
+/**
+ * Reporters render RunEvents. `createReporter` picks one: JSON lines (`--json`), a TTY
+ * reporter with progress bars, a plain line reporter (CI, pipes), or quiet (errors only).
+ */
+import type { Writable } from 'node:stream';
+import { formatDiagnostic } from '../diagnostic.js';
+import type { OutputSummary, RunEvent, StepSummary } from '../events.js';
+import { formatBytes, formatDuration, table } from '../format.js';
+import { displayPath } from '../yaml-source.js';
+import { JsonReporter } from './json.js';
+import { TtyReporter } from './tty.js';
+
+export interface Reporter {
+  event(e: RunEvent): void;
+  /** Flushes and stops any live display. */
+  close(): void;
+}
+
+export interface ReporterOptions {
+  mode: 'json' | 'tty' | 'plain' | 'quiet';
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export function createReporter(o: ReporterOptions): Reporter {
+  switch (o.mode) {
+    case 'json':
+      return new JsonReporter(o.stdout);
+    case 'tty':
+      return new TtyReporter(o.stdout, o.stderr);
+    case 'plain':
+      return new LineReporter(o.stdout, o.stderr, false);
+    case 'quiet':
+      return new LineReporter(o.stdout, o.stderr, true);
+  }
+}
+
+/** The lines every human reporter prints for an event (undefined: nothing to print). */
+export function describeEvent(e: RunEvent): string | undefined {
+  const tag = (id: string) => ('label' in e && e.label ? `[${e.label}] ${id}` : id);
+  switch (e.type) {
+    case 'run-start':
+      return `${e.pipeline}: ${e.steps.length} step${e.steps.length === 1 ? '' : 's'}, up to ${e.jobs} at once`;
+    case 'hashing':
+      return `hashing ${e.file} (${formatBytes(e.size)})…`;
+    case 'step-start':
+      return `▶ ${tag(e.stepId)} (${e.stepType})${e.shared ? ' shared with another variant' : ''}${e.worker ? ' [worker]' : ''}: ${e.reasons.join('; ')}`;
+    case 'step-cached':
+      return `✓ ${tag(e.stepId)} cached${e.restored.length ? `, restored ${e.restored.join(', ')}` : ''}`;
+    case 'step-log':
+      return `  ${tag(e.stepId)}: ${e.message}`;
+    case 'step-finish':
+      return `✓ ${tag(e.stepId)} done in ${formatDuration(e.durationMs)}`;
+    case 'step-failed':
+      return failureText(e);
+    case 'step-skipped':
+      return `- ${tag(e.stepId)} skipped: ${e.reason}`;
+    case 'run-finish':
+      return summaryText(e.steps, e.status, e.durationMs);
+    case 'notice':
+      return e.message;
+    case 'diagnostics':
+      return e.diagnostics.map(formatDiagnostic).join('\n');
+    case 'step-progress':
+      return undefined;
+  }
+}
+
+export function failureText(e: Extract<RunEvent, { type: 'step-failed' }>): string {
+  const head = `✗ ${e.label ? `[${e.label}] ` : ''}${e.stepId} (${e.stepType})`;
+  if (e.interrupted) return `${head} interrupted`;
+  if (e.diagnostics) return `${head} failed:\n${e.diagnostics.map((d) => indent(formatDiagnostic(d))).join('\n')}`;
+  return `${head} crashed; this is a bug (in step type \`${e.stepType}\` or in lvis-pipe), please report it:\n${indent(e.error?.stack ?? e.error?.message ?? 'unknown error')}`;
+}
+
+function indent(s: string): string {
+  return s
+    .split('\n')
+    .map((l) => '  ' + l)
+    .join('\n');
+}
+
+export function describeOutput(o: OutputSummary): string {
+  if (o.path) return `${displayPath(o.path)} (${formatBytes(o.size)})`;
+  if (o.metrics) {
+    const parts = Object.entries(o.metrics)
+      .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
+      .slice(0, 3)
+      .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`);
+    return `${o.name}: ${parts.join(' ')}${Object.keys(o.metrics).length > 3 ? ' …' : ''}`;
+  }
+  return `${o.name}: ${o.kind} (${formatBytes(o.size)})`;
+}
+
+export function summaryText(steps: StepSummary[], status: string, durationMs: number): string {
+  const rows = steps.map((s) => [s.id, s.status, s.status === 'skipped' ? '' : formatDuration(s.durationMs), s.outputs.map(describeOutput).join(', ') || (s.error ? s.error.split('\n')[0]!.slice(0, 80) : s.reasons.join('; '))]);
+  const counts = ['ran', 'cached', 'failed', 'skipped', 'interrupted']
+    .map((k) => [k, steps.filter((s) => s.status === k).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  return `\n${table(['step', 'status', 'time', 'outputs'], rows)}\n\n${status === 'ok' ? 'ok' : status.toUpperCase()}: ${counts} in ${formatDuration(durationMs)}`;
+}
+
+/** One line per event; quiet mode prints only failures. */
+export class LineReporter implements Reporter {
+  constructor(
+    private readonly out: Writable,
+    private readonly err: Writable,
+    private readonly quiet: boolean,
+  ) {}
+  event(e: RunEvent): void {
+    if (this.quiet) {
+      if (e.type === 'step-failed' && !e.interrupted) this.err.write(failureText(e) + '\n');
+      else if (e.type === 'diagnostics') this.err.write(describeEvent(e) + '\n');
+      return;
+    }
+    const text = describeEvent(e);
+    if (text === undefined) return;
+    (e.type === 'step-failed' || e.type === 'diagnostics' ? this.err : this.out).write(text + '\n');
+  }
+  close(): void {}
+}

@@ -1,0 +1,17 @@
+/**
+ * A test-only CLI entry: the real `main`, with the test steps instead of the LVIS ones.
+ * Tests spawn it as a child process (for SIGKILL, signals, locks and concurrent runs):
+ *   node dist/test/helpers/runner-cli.js run pipeline.yaml ...
+ */
+import { main } from '../../src/cli.js';
+import { testRegistry } from './runner-steps.js';
+
+main(process.argv.slice(2), { registry: testRegistry() }).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

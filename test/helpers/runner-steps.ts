@@ -1,0 +1,233 @@
+/**
+ * Small test steps for the generic runner's tests. They read and write real files and
+ * values through the real runner, so every behaviour the tests assert (keys, hits, file
+ * restores, failures, workers, interruption) goes through the same code as the LVIS steps.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isMainThread, threadId } from 'node:worker_threads';
+import { DiagnosticError } from '../../src/runner/diagnostic.js';
+import { StepRegistry } from '../../src/runner/registry.js';
+import type { ArtifactKind, StepModule } from '../../src/runner/step.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export const TEXT: ArtifactKind<string> = {
+  name: 'text',
+  storage: 'value',
+  description: 'a string',
+  encode: (v) => enc.encode(v),
+  decode: (b) => dec.decode(b),
+};
+
+export const COUNTS: ArtifactKind<Record<string, number>> = {
+  name: 'counts',
+  storage: 'value',
+  description: 'named counts (metrics)',
+  encode: (v) => enc.encode(JSON.stringify(v)),
+  decode: (b) => JSON.parse(dec.decode(b)) as Record<string, number>,
+};
+
+export const NUMBERS: ArtifactKind<number[]> = {
+  name: 'numbers',
+  storage: 'value',
+  encode: (v) => enc.encode(JSON.stringify(v)),
+  decode: (b) => JSON.parse(dec.decode(b)) as number[],
+};
+
+/** Reads a text file (a file option, hashed into the key). */
+const source: StepModule<{ path: string; trim: boolean }, Record<string, never>, { text: string }> = {
+  type: 'source',
+  version: 1,
+  description: 'reads a text file',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['path'],
+    properties: { path: { type: 'string', description: 'the file to read' }, trim: { type: 'boolean', default: false } },
+  },
+  inputs: {},
+  outputs: { text: { kind: 'text' } },
+  fileOptions: ['path'],
+  kinds: [TEXT, COUNTS, NUMBERS],
+  async run(ctx) {
+    const t = readFileSync(ctx.options.path, 'utf8');
+    return { text: ctx.options.trim ? t.trim() : t };
+  },
+};
+
+/** Upper-cases its input, with a suffix and a repeat count. */
+const upper: StepModule<{ suffix: string; repeat: number }, { text: string }, { text: string }> = {
+  type: 'upper',
+  version: 1,
+  description: 'upper-cases text',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      suffix: { type: 'string', default: '' },
+      repeat: { type: 'integer', minimum: 1, default: 1 },
+      mode: { enum: ['upper', 'lower'], default: 'upper' },
+    },
+  },
+  inputs: { text: { kind: 'text' } },
+  outputs: { text: { kind: 'text' } },
+  async run(ctx) {
+    const t = (ctx.options as { mode?: string }).mode === 'lower' ? ctx.inputs.text.toLowerCase() : ctx.inputs.text.toUpperCase();
+    return { text: (t + ctx.options.suffix).repeat(ctx.options.repeat) };
+  },
+};
+
+/** Joins two texts (the second optional). */
+const concat: StepModule<{ sep: string }, { a: string; b?: string }, { text: string }> = {
+  type: 'concat',
+  version: 1,
+  description: 'joins two texts',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { sep: { type: 'string', default: '+' } } },
+  inputs: { a: { kind: 'text' }, b: { kind: 'text', optional: true } },
+  outputs: { text: { kind: 'text' } },
+  async run(ctx) {
+    return { text: ctx.inputs.b === undefined ? ctx.inputs.a : ctx.inputs.a + ctx.options.sep + ctx.inputs.b };
+  },
+};
+
+/** Counts characters and words: a metrics output. */
+const count: StepModule<Record<string, never>, { text: string }, { stats: Record<string, number> }> = {
+  type: 'count',
+  version: 1,
+  description: 'counts characters and words',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
+  inputs: { text: { kind: 'text' } },
+  outputs: { stats: { kind: 'counts', metrics: true } },
+  async run(ctx) {
+    return { stats: { chars: ctx.inputs.text.length, words: ctx.inputs.text.split(/\s+/).filter(Boolean).length } };
+  },
+};
+
+/** Writes its input to a user-facing file (an output with a pathOption). */
+const write: StepModule<{ out?: string; header: string }, { text: string }, Record<string, never>> = {
+  type: 'write',
+  version: 1,
+  description: 'writes text to a file',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { out: { type: 'string', description: 'where to put the file' }, header: { type: 'string', default: '' } },
+  },
+  inputs: { text: { kind: 'text' } },
+  outputs: { file: { kind: 'file', pathOption: 'out' } },
+  async run(ctx) {
+    writeFileSync(ctx.outputFile('file'), ctx.options.header + ctx.inputs.text);
+    return {};
+  },
+};
+
+/** Two outputs of one kind (to test ambiguous `stepId` references). */
+const split: StepModule<{ at: number }, { text: string }, { head: string; tail: string; lengths: number[] }> = {
+  type: 'split',
+  version: 1,
+  description: 'splits text in two',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { at: { type: 'integer', default: 1 } } },
+  inputs: { text: { kind: 'text' } },
+  outputs: { head: { kind: 'text' }, tail: { kind: 'text' }, lengths: { kind: 'numbers' } },
+  async run(ctx) {
+    const { text } = ctx.inputs;
+    return { head: text.slice(0, ctx.options.at), tail: text.slice(ctx.options.at), lengths: [ctx.options.at, text.length - ctx.options.at] };
+  },
+};
+
+/**
+ * Waits (checking its abort signal), optionally after creating a marker file so a test
+ * knows it is running. Used for interruption, concurrency and lock tests.
+ */
+const sleep: StepModule<{ ms: number; marker?: string; tag: string }, { text?: string }, { text: string }> = {
+  type: 'sleep',
+  version: 1,
+  description: 'waits, then passes its input on',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['ms'],
+    properties: { ms: { type: 'integer', minimum: 0 }, marker: { type: 'string' }, tag: { type: 'string', default: '' } },
+  },
+  inputs: { text: { kind: 'text', optional: true } },
+  outputs: { text: { kind: 'text' } },
+  async run(ctx) {
+    if (ctx.options.marker) writeFileSync(ctx.options.marker, String(process.pid));
+    ctx.progress.start('sleeping', ctx.options.ms, 'ms');
+    const t0 = Date.now();
+    while (Date.now() - t0 < ctx.options.ms) {
+      if (ctx.signal.aborted) throw new Error('aborted');
+      await new Promise((r) => setTimeout(r, Math.min(20, ctx.options.ms)));
+      ctx.progress.update(Date.now() - t0);
+    }
+    ctx.progress.done();
+    return { text: (ctx.inputs.text ?? '') + ctx.options.tag };
+  },
+};
+
+/** Fails: with a user error (DiagnosticError) or a bug (plain Error). */
+const fail: StepModule<{ kind: 'user' | 'bug'; message: string }, { text?: string }, { text: string }> = {
+  type: 'fail',
+  version: 1,
+  description: 'always fails',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { kind: { enum: ['user', 'bug'], default: 'user' }, message: { type: 'string', default: 'bad input' } },
+  },
+  inputs: { text: { kind: 'text', optional: true } },
+  outputs: { text: { kind: 'text' } },
+  async run(ctx) {
+    if (ctx.options.kind === 'user') {
+      throw new DiagnosticError([{ severity: 'error', message: ctx.options.message, location: { file: 'data/input.txt', line: 3, col: 7 } }]);
+    }
+    throw new TypeError(ctx.options.message);
+  },
+};
+
+/** CPU-heavy: the runner may run it in a worker thread. Logs which thread it ran on. */
+const heavy: StepModule<{ rounds: number }, { text: string }, { text: string }> = {
+  type: 'heavy',
+  version: 1,
+  description: 'a cpu-heavy transform',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { rounds: { type: 'integer', minimum: 1, default: 1000 } } },
+  inputs: { text: { kind: 'text' } },
+  outputs: { text: { kind: 'text' } },
+  cpuHeavy: true,
+  async run(ctx) {
+    ctx.log(isMainThread ? 'main thread' : `worker thread ${threadId}`);
+    ctx.progress.start('rounds', ctx.options.rounds);
+    let h = 0;
+    for (let i = 0; i < ctx.options.rounds; i++) {
+      for (const ch of ctx.inputs.text) h = (h * 31 + ch.charCodeAt(0) + i) >>> 0;
+      ctx.progress.update(i + 1);
+    }
+    ctx.progress.done();
+    return { text: `${ctx.inputs.text}#${h.toString(16)}` };
+  },
+};
+
+/** Reads a list of files (a file option holding a list). */
+const cat: StepModule<{ paths: string[] }, Record<string, never>, { text: string }> = {
+  type: 'cat',
+  version: 1,
+  description: 'concatenates files',
+  optionsSchema: { type: 'object', additionalProperties: false, required: ['paths'], properties: { paths: { type: 'array', items: { type: 'string' } } } },
+  inputs: {},
+  outputs: { text: { kind: 'text' } },
+  fileOptions: ['paths'],
+  async run(ctx) {
+    return { text: ctx.options.paths.map((p) => (existsSync(p) ? readFileSync(p, 'utf8') : '')).join('') };
+  },
+};
+
+export const TEST_STEPS: StepModule[] = [source, upper, concat, count, write, split, sleep, fail, heavy, cat];
+
+export const TEST_REGISTRY_SOURCE = { moduleUrl: new URL('./runner-steps.js', import.meta.url).href, exportName: 'TEST_STEPS' };
+
+/** The test registry; `versions` bumps step versions (to test "step version changed"). */
+export function testRegistry(versions: Record<string, number> = {}): StepRegistry {
+  if (Object.keys(versions).length === 0) return new StepRegistry(TEST_STEPS, TEST_REGISTRY_SOURCE);
+  return new StepRegistry(TEST_STEPS.map((m) => (versions[m.type] !== undefined ? { ...m, version: versions[m.type]! } : m)));
+}
