@@ -5,7 +5,8 @@
  * A param is declared either as `name: default` (type inferred from the default: string,
  * number, boolean, array or object; `null` means any) or as `name: {type, default,
  * description}`. Values given on the command line are parsed as YAML, so `--set alpha=0.7`
- * is a number and `--set pool=all` a string.
+ * is a number and `--set pool=all` a string; for a string param the text is taken as is
+ * (`--set suffix=?` is the string "?", not YAML's idea of it).
  *
  * Path params. A param of type `path`, or one used as (the start of) the value of a step's
  * file option or output path option, names a file. Its value is resolved when it is read:
@@ -48,6 +49,8 @@ export interface ParamOverride {
   value: unknown;
   origin: ParamOrigin;
   baseDir: string;
+  /** The text as typed (--set), used as is for string params whatever YAML makes of it. */
+  text?: string;
   /** Where the override was written, for diagnostics (undefined for --set). */
   diagnosticAt?: (message: string) => Diagnostic;
 }
@@ -151,7 +154,7 @@ export function parseSetArgs(args: readonly string[], cwd: string, diags: Diagno
       diags.push({ severity: 'error', message: `--set ${arg}: the value is not valid YAML: ${(err as Error).message.split('\n')[0]}` });
       continue;
     }
-    out.push({ name, value, origin: { kind: 'set', arg }, baseDir: cwd });
+    out.push({ name, value, text, origin: { kind: 'set', arg }, baseDir: cwd });
   }
   return out;
 }
@@ -209,13 +212,15 @@ export function applyOverrides(
       diags.push(o.diagnosticAt ? o.diagnosticAt(msg) : { severity: 'error', message: msg });
       continue;
     }
-    const problem = checkParamValue(decl.type, o.value);
+    // `--set name=123` or `--set sep=?` for a string param means the text.
+    const value = (decl.type === 'string' || decl.type === 'path') && o.text !== undefined && typeof o.value !== 'string' ? o.text : o.value;
+    const problem = checkParamValue(decl.type, value);
     if (problem) {
       const msg = `param \`${o.name}\` from ${originLabel(o.origin)} ${problem}`;
       diags.push(o.diagnosticAt ? o.diagnosticAt(msg) : { severity: 'error', message: msg });
       continue;
     }
-    values.set(o.name, { value: o.value, origin: o.origin, baseDir: o.baseDir });
+    values.set(o.name, { value, origin: o.origin, baseDir: o.baseDir });
   }
   return values;
 }

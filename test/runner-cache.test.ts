@@ -1,0 +1,347 @@
+/**
+ * The cache: a hit or a miss for each part of the key, hits after reverting, output files
+ * materialized and restored, stat-cache behaviour, failures, --force/--only, metrics in the
+ * history, worker threads, identical results across --jobs, and in-flight sharing.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { StatCache } from '../src/runner/file-digests.js';
+import { Executor } from '../src/runner/executor.js';
+import type { RunEvent } from '../src/runner/events.js';
+import { KEY_SCHEME, keyOf, type KeyMaterial } from '../src/runner/key.js';
+import { loadPipeline } from '../src/runner/pipeline.js';
+import { CacheStore } from '../src/runner/store.js';
+import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
+import { testRegistry } from './helpers/runner-steps.js';
+
+const PIPELINE = `# a small pipeline of test steps
+params:
+  suffix: "!"
+  input: data/in.txt
+steps:
+  src:
+    type: source
+    options: { path: "\${params.input}" }
+  up:
+    type: upper
+    inputs: { text: src }
+    options: { suffix: "\${params.suffix}" }
+  other:
+    type: source
+    options: { path: data/other.txt }
+  both:
+    type: concat
+    inputs: { a: up, b: other.text }
+  n:
+    type: count
+    inputs: { text: both }
+  out:
+    type: write
+    inputs: { text: both }
+    options: { out: out/result.txt }
+`;
+
+function setup(): Workspace {
+  const ws = new Workspace();
+  ws.write('data/in.txt', 'hello world');
+  ws.write('data/other.txt', 'other text');
+  ws.write('p.yaml', PIPELINE);
+  return ws;
+}
+
+async function run(ws: Workspace, ...args: string[]) {
+  const r = await runCli(['run', 'p.yaml', '--json', ...args], { cwd: ws.dir });
+  return { ...r, status: r.events.length ? statuses(r.events) : {} };
+}
+
+const ALL_CACHED = { src: 'cached', up: 'cached', other: 'cached', both: 'cached', n: 'cached', out: 'cached' };
+
+describe('runner cache', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = setup();
+  });
+  after(() => ws.remove());
+
+  it('runs everything the first time and writes the output file', async () => {
+    const r = await run(ws);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.status, { src: 'ran', up: 'ran', other: 'ran', both: 'ran', n: 'ran', out: 'ran' });
+    assert.equal(ws.read('out/result.txt'), 'HELLO WORLD!+other text');
+  });
+
+  it('is all hits the second time', async () => {
+    const r = await run(ws);
+    assert.equal(r.code, 0);
+    assert.deepEqual(r.status, ALL_CACHED);
+  });
+
+  it('an option change reruns that step and its dependents only', async () => {
+    const r = await run(ws, '--set', 'suffix=Q');
+    assert.deepEqual(r.status, { src: 'cached', up: 'ran', other: 'cached', both: 'ran', n: 'ran', out: 'ran' });
+    assert.equal(ws.read('out/result.txt'), 'HELLO WORLDQ+other text');
+  });
+
+  it('reverting the option is a hit, and rewrites the output file from the store', async () => {
+    const r = await run(ws);
+    assert.deepEqual(r.status, ALL_CACHED);
+    assert.equal(ws.read('out/result.txt'), 'HELLO WORLD!+other text');
+    const cached = r.events.find((e) => e.type === 'step-cached' && e.stepId === 'out');
+    assert.ok(cached && cached.type === 'step-cached');
+    assert.equal(cached.restored.length, 1);
+    assert.match(cached.restored[0]!, /out\/result\.txt$/);
+  });
+
+  it('a changed input file reruns the steps that read it, and what depends on them', async () => {
+    ws.write('data/other.txt', 'changed text');
+    const r = await run(ws);
+    assert.deepEqual(r.status, { src: 'cached', up: 'cached', other: 'ran', both: 'ran', n: 'ran', out: 'ran' });
+    assert.equal(ws.read('out/result.txt'), 'HELLO WORLD!+changed text');
+  });
+
+  it('restoring the file content is a hit again (keys are content digests)', async () => {
+    ws.write('data/other.txt', 'other text');
+    const r = await run(ws);
+    assert.deepEqual(r.status, ALL_CACHED);
+    assert.equal(ws.read('out/result.txt'), 'HELLO WORLD!+other text');
+  });
+
+  it('touching a file without changing it is a hit (content, not mtime, decides)', async () => {
+    const later = new Date(Date.now() + 5000);
+    utimesSync(ws.path('data/in.txt'), later, later);
+    const r = await run(ws);
+    assert.deepEqual(r.status, ALL_CACHED);
+  });
+
+  it('an input rewired to another step reruns the reader', async () => {
+    ws.write('p2.yaml', PIPELINE.replace('inputs: { a: up, b: other.text }', 'inputs: { a: other, b: up.text }'));
+    const r = await runCli(['run', 'p2.yaml', '--json'], { cwd: ws.dir });
+    assert.deepEqual(statuses(r.events), { src: 'cached', up: 'cached', other: 'cached', both: 'ran', n: 'ran', out: 'ran' });
+    assert.equal(ws.read('out/result.txt'), 'other text+HELLO WORLD!');
+  });
+
+  it('a new step version reruns that step and its dependents', async () => {
+    await run(ws);
+    const r = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir, registry: testRegistry({ concat: 2 }) });
+    // Downstream keys include the upstream key, so n and out rerun too.
+    assert.deepEqual(statuses(r.events), { src: 'cached', up: 'cached', other: 'cached', both: 'ran', n: 'ran', out: 'ran' });
+    const start = r.events.find((e) => e.type === 'step-start' && e.stepId === 'both');
+    assert.ok(start && start.type === 'step-start');
+    assert.deepEqual(start.reasons, ['step version changed (1 → 2)']);
+  });
+
+  it('the key covers the hashing-scheme version and every part of the material', () => {
+    const m: KeyMaterial = { scheme: KEY_SCHEME, type: 't', version: 1, options: { a: 1 }, inputs: { x: 'k/o' }, files: { 'f.txt': 'd' } };
+    const k = keyOf(m);
+    assert.equal(keyOf({ ...m, options: { a: 1 } }), k, 'same material, same key');
+    for (const changed of [
+      { ...m, scheme: KEY_SCHEME + 1 },
+      { ...m, type: 'u' },
+      { ...m, version: 2 },
+      { ...m, options: { a: 2 } },
+      { ...m, inputs: { x: 'k2/o' } },
+      { ...m, files: { 'f.txt': 'e' } },
+    ]) {
+      assert.notEqual(keyOf(changed), k);
+    }
+  });
+
+  it('the key does not cover where an output file is copied to: moving it only re-materializes', async () => {
+    ws.write('p3.yaml', PIPELINE.replace('out/result.txt', 'elsewhere/copy.txt'));
+    const r = await runCli(['run', 'p3.yaml', '--json'], { cwd: ws.dir });
+    assert.deepEqual(statuses(r.events), ALL_CACHED);
+    assert.equal(ws.read('elsewhere/copy.txt'), 'HELLO WORLD!+other text');
+  });
+});
+
+describe('output files', () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = setup();
+    assert.equal((await run(ws)).code, 0);
+  });
+  after(() => ws.remove());
+
+  it('a deleted output file is restored from the store without recomputing', async () => {
+    rmSync(ws.path('out/result.txt'));
+    const r = await run(ws);
+    assert.deepEqual(r.status, ALL_CACHED);
+    assert.equal(ws.read('out/result.txt'), 'HELLO WORLD!+other text');
+  });
+
+  it('an edited output file is rewritten from the store', async () => {
+    writeFileSync(ws.path('out/result.txt'), 'HELLO WORLD!+other texT'); // same size, other content
+    const r = await run(ws);
+    assert.deepEqual(r.status, ALL_CACHED);
+    assert.equal(ws.read('out/result.txt'), 'HELLO WORLD!+other text');
+  });
+
+  it('store objects are read-only and materialized copies are not', async () => {
+    const rec = ws.records().find((x) => x.stepId === 'out')!;
+    const digest = rec.outputs.file!.digest;
+    const obj = ws.path('.lvis-pipe', 'objects', digest.slice(0, 2), digest);
+    assert.equal(statSync(obj).mode & 0o222, 0);
+    assert.notEqual(statSync(ws.path('out/result.txt')).mode & 0o200, 0);
+    assert.equal(readFileSync(obj, 'utf8'), 'HELLO WORLD!+other text');
+  });
+
+  it('a run record is written only with every output in the store; a missing object means a rerun', async () => {
+    const rec = ws.records().find((x) => x.stepId === 'up')!;
+    const digest = rec.outputs.text!.digest;
+    rmSync(ws.path('.lvis-pipe', 'objects', digest.slice(0, 2), digest), { force: true });
+    const r = await run(ws);
+    assert.equal(r.status.up, 'ran');
+    assert.equal(r.status.src, 'cached');
+    const start = r.events.find((e) => e.type === 'step-start' && e.stepId === 'up');
+    assert.ok(start && start.type === 'step-start');
+    assert.deepEqual(start.reasons, ['outputs missing from the cache']);
+  });
+});
+
+describe('failures, --force and --only', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = setup();
+  });
+  after(() => ws.remove());
+
+  it('a failing step skips its dependents, the others finish, exit status 1', async () => {
+    ws.write(
+      'f.yaml',
+      `steps:
+  src: { type: source, options: { path: data/in.txt } }
+  bad: { type: fail, inputs: { text: src }, options: { message: "record 7: bbox has a negative width" } }
+  after_bad: { type: upper, inputs: { text: bad } }
+  after_after: { type: count, inputs: { text: after_bad } }
+  fine: { type: upper, inputs: { text: src } }
+`,
+    );
+    const r = await runCli(['run', 'f.yaml', '--json'], { cwd: ws.dir });
+    assert.equal(r.code, 1);
+    assert.deepEqual(statuses(r.events), { src: 'ran', bad: 'failed', after_bad: 'skipped', after_after: 'skipped', fine: 'ran' });
+    const failed = r.events.find((e) => e.type === 'step-failed');
+    assert.ok(failed && failed.type === 'step-failed');
+    assert.equal(failed.diagnostics?.[0]?.message, 'record 7: bbox has a negative width');
+    assert.equal(failed.error, undefined, 'a user error carries no stack');
+    const skipped = r.events.find((e) => e.type === 'step-skipped' && e.stepId === 'after_bad');
+    assert.ok(skipped && skipped.type === 'step-skipped');
+    assert.equal(skipped.reason, 'dependency `bad` failed');
+    // Nothing was recorded for the failed step.
+    assert.equal(ws.records().filter((x) => x.stepId === 'bad').length, 0);
+  });
+
+  it('prints a user error as file:line:col without a stack, and a bug with its stack', async () => {
+    const user = await runCli(['run', 'f.yaml'], { cwd: ws.dir });
+    assert.match(user.stderr, /✗ bad \(fail\) failed:\n {2}data\/input\.txt:3:7: record 7: bbox has a negative width/);
+    assert.doesNotMatch(user.stderr, /\n\s+at /);
+    ws.write('g.yaml', `steps:\n  boom: { type: fail, options: { kind: bug, message: oops } }\n`);
+    const bug = await runCli(['run', 'g.yaml'], { cwd: ws.dir });
+    assert.equal(bug.code, 1);
+    assert.match(bug.stderr, /boom \(fail\) crashed; this is a bug/);
+    assert.match(bug.stderr, /TypeError: oops\n\s+at /);
+  });
+
+  it('--force reruns the named step only; --force-all reruns everything', async () => {
+    await run(ws);
+    const one = await run(ws, '--force', 'up');
+    assert.deepEqual(one.status, { ...ALL_CACHED, up: 'ran' });
+    const all = await run(ws, '--force-all');
+    assert.ok(Object.values(all.status).every((s) => s === 'ran'));
+  });
+
+  it('--only runs a step and what it needs', async () => {
+    const r = await run(ws, '--only', 'up', '--set', 'suffix=Z');
+    assert.deepEqual(r.status, { src: 'cached', up: 'ran' });
+  });
+
+  it('an unknown --force/--only step is an error (exit 2)', async () => {
+    const r = await runCli(['run', 'p.yaml', '--only', 'nope'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no step `nope`/);
+  });
+});
+
+describe('history, metrics, workers, jobs', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = setup();
+  });
+  after(() => ws.remove());
+
+  it('the history records params, each step and the metrics outputs', async () => {
+    await run(ws, '--set', 'suffix=T');
+    const h = ws.lastRun();
+    assert.equal(h.status, 'ok');
+    assert.equal(h.params.suffix, 'T');
+    assert.deepEqual(h.metrics, { 'n.stats': { chars: 23, words: 3 } });
+    assert.equal(h.steps.out!.outputs.file!.path, ws.path('out/result.txt'));
+    // Metrics come back from the run record on a hit, without decoding anything.
+    await run(ws, '--set', 'suffix=T');
+    assert.deepEqual(ws.lastRun().metrics, { 'n.stats': { chars: 23, words: 3 } });
+    assert.equal(ws.lastRun().steps.n!.status, 'cached');
+  });
+
+  it('a cpu-heavy step runs in a worker thread with --jobs > 1, on the main thread with --jobs 1, with the same result', async () => {
+    ws.write('h.yaml', `steps:\n  src: { type: source, options: { path: data/in.txt } }\n  h: { type: heavy, inputs: { text: src }, options: { rounds: 300 } }\n`);
+    const inWorker = await runCli(['run', 'h.yaml', '--json', '--jobs', '2', '--cache-dir', 'c1'], { cwd: ws.dir });
+    const onMain = await runCli(['run', 'h.yaml', '--json', '--jobs', '1', '--cache-dir', 'c2'], { cwd: ws.dir });
+    const log = (events: RunEvent[]) => events.find((e) => e.type === 'step-log' && e.stepId === 'h');
+    assert.match((log(inWorker.events) as { message: string }).message, /^worker thread \d+$/);
+    assert.equal((log(onMain.events) as { message: string }).message, 'main thread');
+    const digest = (dir: string) => ws.records(ws.path(dir)).find((x) => x.stepId === 'h')!.outputs.text!.digest;
+    assert.equal(digest('c1'), digest('c2'));
+    const progress = inWorker.events.filter((e) => e.type === 'step-progress' && e.stepId === 'h');
+    assert.ok(progress.length >= 2, 'progress comes back from the worker');
+  });
+
+  it('--jobs 1 and --jobs 4 give identical outputs and keys', async () => {
+    const wide = `steps:\n` + Array.from({ length: 6 }, (_, i) => `  s${i}: { type: source, options: { path: data/in.txt } }\n  u${i}: { type: upper, inputs: { text: s${i} }, options: { suffix: "${i}", repeat: ${i + 1} } }\n  h${i}: { type: heavy, inputs: { text: u${i} }, options: { rounds: 50 } }\n`).join('') + `  all: { type: concat, inputs: { a: h0, b: h5 } }\n`;
+    ws.write('w.yaml', wide);
+    const a = await runCli(['run', 'w.yaml', '--json', '--jobs', '1', '--cache-dir', 'j1'], { cwd: ws.dir });
+    const b = await runCli(['run', 'w.yaml', '--json', '--jobs', '4', '--cache-dir', 'j4'], { cwd: ws.dir });
+    assert.equal(a.code, 0);
+    assert.equal(b.code, 0);
+    const summary = (dir: string) =>
+      Object.fromEntries(
+        ws
+          .records(ws.path(dir))
+          .map((x) => [x.stepId, { key: x.key, outputs: x.outputs }])
+          .sort(([x], [y]) => String(x).localeCompare(String(y))),
+      );
+    assert.deepEqual(summary('j1'), summary('j4'));
+    // 6 identical sources share one key (one execution), then 6 upper + 6 heavy + 1 concat.
+    assert.equal(Object.keys(summary('j1')).length, 14);
+  });
+});
+
+describe('executor: variants share executions by key', () => {
+  it('two pipelines run concurrently through one executor execute a shared key once', async () => {
+    const ws = setup();
+    try {
+      ws.write('a.yaml', PIPELINE);
+      ws.write('b.yaml', PIPELINE.replace('suffix: "!"', 'suffix: "?"'));
+      const registry = testRegistry();
+      const store = new CacheStore(ws.cacheDir);
+      await store.init();
+      const events: RunEvent[] = [];
+      const ex = new Executor({ store, statCache: new StatCache(store.statCacheFile), registry, jobs: 2, signal: new AbortController().signal, emit: (e) => events.push(e), workers: false });
+      const [ra, rb] = await Promise.all([
+        ex.runPipeline(loadPipeline(ws.path('a.yaml'), registry), { label: 'a' }),
+        ex.runPipeline(loadPipeline(ws.path('b.yaml'), registry), { label: 'b' }),
+      ]);
+      assert.equal(ra.status, 'ok');
+      assert.equal(rb.status, 'ok');
+      // src and other have the same keys in both variants: one execution (one record) each.
+      const recs = ws.records();
+      assert.equal(recs.filter((x) => x.stepId === 'src').length, 1);
+      assert.equal(recs.filter((x) => x.stepId === 'other').length, 1);
+      assert.equal(recs.filter((x) => x.stepId === 'up').length, 2);
+      const shared = events.filter((e) => e.type === 'step-start' && e.shared);
+      assert.deepEqual(shared.map((e) => (e as { stepId: string }).stepId).sort(), ['other', 'src']);
+      assert.equal(ra.steps.find((s) => s.id === 'src')!.outputs[0]!.digest, rb.steps.find((s) => s.id === 'src')!.outputs[0]!.digest);
+    } finally {
+      ws.remove();
+    }
+  });
+});
