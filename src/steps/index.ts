@@ -1,5 +1,10 @@
 import type { StepModule } from '../runner/step.js';
 import synth from './synth.js';
+import stats from './stats.js';
+import targetMix from './target-mix.js';
+import histograms from './histograms.js';
+import quotas from './quotas.js';
+import greedySample from './greedy-sample.js';
 
 /**
  * Every step type lvis-pipe knows, by type name. The runner is generic and receives this
@@ -8,4 +13,9 @@ import synth from './synth.js';
  */
 export const STEP_MODULES: StepModule[] = [
   synth,
+  stats,
+  targetMix,
+  histograms,
+  quotas,
+  greedySample,
 ];

@@ -1,0 +1,123 @@
+/**
+ * The seed's `sample_balanced_greedy` loop:
+ *
+ *   while |S| < total_images:
+ *     pool = `pool` random remaining candidates (all of them when fewer, or with pool: all)
+ *     pick the candidate with the lowest score J(S ∪ {i}) − bonus(i)   (ties: lowest image index)
+ *     commit it
+ *     runaway guard: if a tier's image count exceeds int(1.05 · B_t), drop the remaining
+ *       candidates whose annotations all belong to that tier ("pure-tier" candidates)
+ *
+ * Tier bonuses (`tier_bonus`, 0 by default, so the default is the seed's score): a candidate
+ * gets bonus_t subtracted for every tier t it touches whose count is still under its budget
+ * B_t. They only steer the greedy pick; they are not part of the objective J that
+ * refinement lowers.
+ *
+ * Pure-tier candidates: images whose bucketed annotations all belong to one tier (tier mask
+ * exactly {t}); images that touch two or more tiers, or none, are never dropped. The seed
+ * re-filters after every pick; since tier counts only grow during the greedy phase and a
+ * filtered image never returns, filtering once per tier, when its count first crosses the
+ * line, removes exactly the same images.
+ */
+import { AllCandidatesScorer } from './all-candidates.js';
+import { CandidateSet } from './candidate-set.js';
+import { emptyTrace, pushTrace, type ObjectiveState, type ObjectiveTrace } from './objective.js';
+import type { SeededRandom } from './random.js';
+
+export interface GreedyOptions {
+  totalImages: number;
+  /** Candidates scored per step, or 'all' (every remaining candidate, exactly). */
+  pool: number | 'all';
+  /** Tier image budgets, TIERS order. */
+  budgets: Int32Array;
+  /** bonus_t, TIERS order. */
+  tierBonus: Float64Array;
+  /** The runaway guard's slack over budget (the seed's 5%: 0.05). */
+  runawaySlack: number;
+  signal?: AbortSignal;
+  /** Called after every pick with the subset size. */
+  onPick?: (size: number) => void;
+}
+
+export interface GuardEvent {
+  tier: number;
+  /** Subset size when the tier crossed its limit. */
+  atSize: number;
+  limit: number;
+  removed: number;
+}
+
+export interface GreedyResult {
+  /** Selected image indices, in pick order. */
+  order: number[];
+  /** J(S) and its terms after each pick. */
+  trace: ObjectiveTrace;
+  guard: GuardEvent[];
+  /** True when candidates ran out before total_images. */
+  exhausted: boolean;
+}
+
+export function bonusByMask(state: ObjectiveState, budgets: Int32Array, bonus: Float64Array, out: Float64Array): void {
+  for (let mask = 0; mask < 8; mask++) {
+    let b = 0;
+    for (let t = 0; t < 3; t++) if (mask & (1 << t) && state.n[t]! < budgets[t]!) b += bonus[t]!;
+    out[mask] = b;
+  }
+}
+
+export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: GreedyOptions): GreedyResult {
+  const p = state.p;
+  const mask = p.hist.imageTierMask;
+  const remaining = new CandidateSet(p.imageCount, p.candidates.length);
+  for (const i of p.candidates) if (!state.selected[i]) remaining.add(i);
+
+  const scorer = opts.pool === 'all' ? new AllCandidatesScorer(state) : null;
+  const poolSize = opts.pool === 'all' ? Infinity : opts.pool;
+  const useBonus = opts.tierBonus.some((b) => b !== 0);
+  const bonus = new Float64Array(8);
+  const fired = [false, false, false];
+  const limits = Array.from(opts.budgets, (b) => Math.trunc((1 + opts.runawaySlack) * b));
+  const result: GreedyResult = { order: [], trace: emptyTrace(), guard: [], exhausted: false };
+
+  while (state.size < opts.totalImages) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+    if (remaining.length === 0) {
+      result.exhausted = true;
+      break;
+    }
+    if (useBonus) bonusByMask(state, opts.budgets, opts.tierBonus, bonus);
+
+    let best: number;
+    if (scorer) {
+      best = remaining.items[scorer.best(remaining.items, remaining.length, useBonus ? bonus : undefined).position]!;
+    } else {
+      const m = remaining.length <= poolSize ? remaining.length : remaining.drawToFront(rng, poolSize);
+      best = -1;
+      let bestScore = Infinity;
+      for (let q = 0; q < m; q++) {
+        const i = remaining.items[q]!;
+        const s = state.scoreIfAdd(i) - (useBonus ? bonus[mask[i]!]! : 0);
+        if (s < bestScore || (s === bestScore && i < best)) {
+          bestScore = s;
+          best = i;
+        }
+      }
+    }
+
+    state.add(best);
+    scorer?.onAdd(best);
+    remaining.remove(best);
+    result.order.push(best);
+    pushTrace(result.trace, state);
+    opts.onPick?.(state.size);
+
+    for (let t = 0; t < 3; t++) {
+      if (fired[t] || state.n[t]! <= limits[t]!) continue;
+      fired[t] = true;
+      const pure = 1 << t;
+      const removed = remaining.removeWhere((i) => mask[i] === pure);
+      result.guard.push({ tier: t, atSize: state.size, limit: limits[t]!, removed });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,498 @@
+/**
+ * The sampler's objective: the seed's three "objective pieces" and an exact, incremental
+ * way to evaluate them.
+ *
+ * Seed functions (dense, as written in the seed):
+ * - `scoreClassSize(v, ref)` = score_classsize: r_k = v_k / max(ref_k, 1e-9),
+ *   m = mean_k r_k, result = mean_k (r_k − m)². The seed's words "compares ratios vs full
+ *   ref_counts; mean squared error of ratios": the mean squared deviation of the per-key
+ *   sampling ratios from their mean, i.e. their population variance. It is 0 exactly when
+ *   every (category, size) key of the tier is sampled at the same rate; it is blind to the
+ *   rate itself (that is the tier-mix term's job). A tier with no keys scores 0 (numpy would
+ *   give NaN for the mean of an empty vector).
+ * - `tierMixPenalty(n, target, total)` = tier_mix_penalty: mean over the three tiers of
+ *   (n_t / total − target_t)², 0 when total is 0. n_t counts the selected images that have
+ *   at least one (bucketed) annotation of tier t, so an image counts once for every tier it
+ *   touches and the shares can sum to more than 1 while the target sums to 1 (as in the seed).
+ * - `rareCapPenalty(presence, quota)` = rare_cap_penalty: Σ over rare classes with a quota of
+ *   max(0, images_with_class − quota).
+ *
+ * The objective of a subset S (the seed's docstring: "score = Σ_t w_t · classsize_t +
+ * λ_tier · tier_penalty + λ_cap · rare_overage"):
+ *
+ *   J(S) = Σ_t w_t · scoreClassSize(v_t(S), ref_t) + λ_tier · tierMixPenalty(n(S), target, |S|)
+ *          + λ_cap · rareCapPenalty(presence(S), quota)
+ *
+ * and the greedy step's score of a candidate i is J(S ∪ {i}) (less any tier bonus).
+ * Reading: the design text's "for each candidate, compute score = class-size mismatch
+ * (weighted per tier) + λ_tier · tier_mix_penalty + λ_cap · rare_cap_penalty" with the seed's
+ * own functions, evaluated on the subset as it would be with the candidate. (The published
+ * Python adds a tier's class-size term only when the candidate touches that tier, and counts
+ * the rare overage of the candidate's classes only; that makes candidates that touch fewer
+ * tiers look better for no reason and has no global objective for refinement to lower, so we
+ * evaluate the full objective. Untouched tiers add the same constant to every candidate.)
+ *
+ * Exact incremental evaluation. Per tier keep R1 = Σ r_k and the variance itself (recomputed
+ * exactly, in two passes, whenever the tier changes: O(K_t) per committed image). Adding an
+ * image with entries x_k (a_k = 1/ref_k) changes a tier's variance by
+ *
+ *   Δvar = (2G + E) / K − D (2 R1 + D) / K²,   D = Σ x_k a_k,  E = Σ x_k² a_k²,  G = Σ v_k x_k a_k²
+ *
+ * with sums over the image's own non-zero entries only: O(nnz) per candidate instead of O(K).
+ * The tier-mix term is O(1) and the rare-cap change is +1 for every rare class of the
+ * candidate already at or over its quota.
+ */
+import type { Dataset } from '../dataset.js';
+import type { Histograms } from './histograms.js';
+
+/** The seed's score_classsize over two equal-length vectors. */
+export function scoreClassSize(v: ArrayLike<number>, ref: ArrayLike<number>): number {
+  const K = v.length;
+  if (K === 0) return 0;
+  let sum = 0;
+  for (let k = 0; k < K; k++) sum += v[k]! / Math.max(ref[k]!, 1e-9);
+  const m = sum / K;
+  let sq = 0;
+  for (let k = 0; k < K; k++) {
+    const d = v[k]! / Math.max(ref[k]!, 1e-9) - m;
+    sq += d * d;
+  }
+  return sq / K;
+}
+
+/** The seed's tier_mix_penalty; `n` and `target` in the same tier order. */
+export function tierMixPenalty(n: ArrayLike<number>, target: ArrayLike<number>, total: number): number {
+  if (total <= 0) return 0;
+  let s = 0;
+  for (let t = 0; t < 3; t++) {
+    const d = n[t]! / total - target[t]!;
+    s += d * d;
+  }
+  return s / 3;
+}
+
+/** The seed's rare_cap_penalty: Σ over categories with a quota (≥ 0) of max(0, presence − quota). */
+export function rareCapPenalty(presence: ArrayLike<number>, quota: Int32Array): number {
+  let over = 0;
+  for (let c = 0; c < quota.length; c++) {
+    const q = quota[c]!;
+    if (q < 0) continue;
+    const d = presence[c]! - q;
+    if (d > 0) over += d;
+  }
+  return over;
+}
+
+export interface ObjectiveWeights {
+  /** w_t per tier, TIERS order (the seed's `--tier_bonus` weights of the class-size terms). */
+  tierWeights: Float64Array;
+  lambdaTier: number;
+  lambdaCap: number;
+  /** Target image share per tier, TIERS order. */
+  target: Float64Array;
+}
+
+/**
+ * Everything about the data that scoring needs, precomputed once: inverse reference counts,
+ * each image's distinct rare classes (from all its annotations, as the seed's
+ * `rare_classes_in_image`), quotas, and the candidates (images with annotations).
+ */
+export class SamplerProblem {
+  readonly imageCount: number;
+  readonly keyCount: number;
+  readonly tierOfKey: Uint8Array;
+  readonly tierK: Float64Array;
+  readonly invRef: Float64Array;
+  readonly invRef2: Float64Array;
+  /** Per image, distinct rare categories that have a quota: CSR, ascending. */
+  readonly rareOffsets: Int32Array;
+  readonly rareCategories: Int32Array;
+  readonly quota: Int32Array;
+  /** Images with at least one annotation, ascending: the only candidates. */
+  readonly candidates: Int32Array;
+
+  constructor(
+    readonly ds: Dataset,
+    readonly hist: Histograms,
+    quota: Int32Array,
+    readonly weights: ObjectiveWeights,
+  ) {
+    this.imageCount = hist.imageCount;
+    this.keyCount = hist.keyCategory.length;
+    this.quota = quota;
+    this.tierOfKey = new Uint8Array(this.keyCount);
+    this.tierK = new Float64Array(3);
+    for (let t = 0; t < 3; t++) {
+      const k0 = hist.tierKeyStart[t]!;
+      const k1 = hist.tierKeyStart[t + 1]!;
+      this.tierOfKey.fill(t, k0, k1);
+      this.tierK[t] = k1 - k0;
+    }
+    this.invRef = new Float64Array(this.keyCount);
+    this.invRef2 = new Float64Array(this.keyCount);
+    for (let k = 0; k < this.keyCount; k++) {
+      const a = 1 / Math.max(hist.ref[k]!, 1e-9);
+      this.invRef[k] = a;
+      this.invRef2[k] = a * a;
+    }
+
+    const { annOffsets, annIndex } = ds.images;
+    const annCategory = ds.annotations.category;
+    const rareOffsets = new Int32Array(this.imageCount + 1);
+    const rareList: number[] = [];
+    const seen = new Int32Array(ds.categories.count).fill(-1);
+    const cands: number[] = [];
+    for (let i = 0; i < this.imageCount; i++) {
+      rareOffsets[i] = rareList.length;
+      const start = annOffsets[i]!;
+      const end = annOffsets[i + 1]!;
+      if (end > start) cands.push(i);
+      const first = rareList.length;
+      for (let p = start; p < end; p++) {
+        const c = annCategory[annIndex[p]!]!;
+        if (quota[c]! < 0 || seen[c] === i) continue;
+        seen[c] = i;
+        rareList.push(c);
+      }
+      if (rareList.length - first > 1) {
+        const part = rareList.splice(first).sort((a, b) => a - b);
+        rareList.push(...part);
+      }
+    }
+    rareOffsets[this.imageCount] = rareList.length;
+    this.rareOffsets = rareOffsets;
+    this.rareCategories = Int32Array.from(rareList);
+    this.candidates = Int32Array.from(cands);
+  }
+}
+
+/** The state of a subset under construction, with exact running sums per tier. */
+export class ObjectiveState {
+  /** Current counts per key. */
+  readonly v: Float64Array;
+  /** Per tier: Σ r_k and the exact variance of r (score_classsize). */
+  readonly r1 = new Float64Array(3);
+  readonly variance = new Float64Array(3);
+  /** Selected images touching each tier. */
+  readonly n = new Int32Array(3);
+  size = 0;
+  /** Selected images containing each rare category. */
+  readonly presence: Int32Array;
+  /** rareCapPenalty(presence, quota), kept up to date. */
+  capOver = 0;
+  readonly selected: Uint8Array;
+
+  private readonly d = new Float64Array(3);
+  private readonly e = new Float64Array(3);
+  private readonly g = new Float64Array(3);
+  private readonly nn = new Int32Array(3);
+
+  constructor(readonly p: SamplerProblem) {
+    this.v = new Float64Array(p.keyCount);
+    this.presence = new Int32Array(p.quota.length);
+    this.selected = new Uint8Array(p.imageCount);
+    // Quotas of 0 are exceeded by nothing yet: presence 0 − 0 = 0.
+  }
+
+  /** Σ_t w_t · score_classsize_t. */
+  classSizeTerm(): number {
+    const w = this.p.weights.tierWeights;
+    return w[0]! * this.variance[0]! + w[1]! * this.variance[1]! + w[2]! * this.variance[2]!;
+  }
+
+  tierTerm(): number {
+    return tierMixPenalty(this.n, this.p.weights.target, this.size);
+  }
+
+  /** J(S). */
+  objective(): number {
+    const w = this.p.weights;
+    return this.classSizeTerm() + w.lambdaTier * this.tierTerm() + w.lambdaCap * this.capOver;
+  }
+
+  /** J(S ∪ {i}), from i's own entries only. */
+  scoreIfAdd(i: number): number {
+    const p = this.p;
+    const h = p.hist;
+    const d = this.d;
+    const e = this.e;
+    const g = this.g;
+    d.fill(0);
+    e.fill(0);
+    g.fill(0);
+    const binKey = h.binKey;
+    const binCount = h.binCount;
+    const v = this.v;
+    for (let q = h.binOffsets[i]!, end = h.binOffsets[i + 1]!; q < end; q++) {
+      const k = binKey[q]!;
+      const x = binCount[q]!;
+      const t = p.tierOfKey[k]!;
+      const xa = x * p.invRef[k]!;
+      d[t] += xa;
+      e[t] += xa * xa;
+      g[t] += v[k]! * x * p.invRef2[k]!;
+    }
+    const w = p.weights;
+    let s = 0;
+    for (let t = 0; t < 3; t++) {
+      s += w.tierWeights[t]! * (this.variance[t]! + this.varianceDelta(t, d[t]!, e[t]!, 2 * g[t]!));
+    }
+    const mask = h.imageTierMask[i]!;
+    const nn = this.nn;
+    for (let t = 0; t < 3; t++) nn[t] = this.n[t]! + ((mask >> t) & 1);
+    s += w.lambdaTier * tierMixPenalty(nn, w.target, this.size + 1);
+    s += w.lambdaCap * (this.capOver + this.capIncrease(i));
+    return s;
+  }
+
+  /** Δvar of tier t for D, E and 2G (see the file comment). */
+  varianceDelta(t: number, D: number, E: number, twoG: number): number {
+    const K = this.p.tierK[t]!;
+    if (K === 0 || (D === 0 && E === 0)) return 0;
+    return (twoG + E) / K - (D * (2 * this.r1[t]! + D)) / (K * K);
+  }
+
+  /** How much rareCapPenalty grows if i is added: its rare classes already at or over quota. */
+  capIncrease(i: number): number {
+    const p = this.p;
+    let inc = 0;
+    for (let q = p.rareOffsets[i]!, end = p.rareOffsets[i + 1]!; q < end; q++) {
+      const c = p.rareCategories[q]!;
+      if (this.presence[c]! >= p.quota[c]!) inc++;
+    }
+    return inc;
+  }
+
+  /**
+   * J(S ∪ {i}) computed the seed's dense way: for each tier the candidate touches, the dense
+   * vector cur + X[i] (K_t entries) and score_classsize over it; the rare-cap penalty over
+   * every rare class. `scratch` holds at least keyCount numbers. The reference the
+   * incremental scorer is tested and benchmarked against.
+   */
+  denseScoreIfAdd(i: number, scratch: Float64Array): number {
+    const p = this.p;
+    const h = p.hist;
+    const w = p.weights;
+    const mask = h.imageTierMask[i]!;
+    let s = 0;
+    for (let t = 0; t < 3; t++) {
+      let score = this.variance[t]!;
+      if (mask & (1 << t)) {
+        const k0 = h.tierKeyStart[t]!;
+        const k1 = h.tierKeyStart[t + 1]!;
+        scratch.set(this.v.subarray(k0, k1), k0);
+        for (let q = h.binOffsets[i]!, end = h.binOffsets[i + 1]!; q < end; q++) {
+          const k = h.binKey[q]!;
+          if (k >= k0 && k < k1) scratch[k] += h.binCount[q]!;
+        }
+        score = scoreClassSize(scratch.subarray(k0, k1), h.ref.subarray(k0, k1));
+      }
+      s += w.tierWeights[t]! * score;
+    }
+    const nn = this.nn;
+    for (let t = 0; t < 3; t++) nn[t] = this.n[t]! + ((mask >> t) & 1);
+    s += w.lambdaTier * tierMixPenalty(nn, w.target, this.size + 1);
+    const { rareOffsets, rareCategories } = p;
+    for (let q = rareOffsets[i]!; q < rareOffsets[i + 1]!; q++) this.presence[rareCategories[q]!]!++;
+    s += w.lambdaCap * rareCapPenalty(this.presence, p.quota);
+    for (let q = rareOffsets[i]!; q < rareOffsets[i + 1]!; q++) this.presence[rareCategories[q]!]!--;
+    return s;
+  }
+
+  /** J(S) recomputed from scratch, densely (tests and cross-checks). */
+  denseObjective(): number {
+    const p = this.p;
+    const h = p.hist;
+    const w = p.weights;
+    let s = 0;
+    for (let t = 0; t < 3; t++) {
+      const k0 = h.tierKeyStart[t]!;
+      const k1 = h.tierKeyStart[t + 1]!;
+      s += w.tierWeights[t]! * scoreClassSize(this.v.subarray(k0, k1), h.ref.subarray(k0, k1));
+    }
+    s += w.lambdaTier * tierMixPenalty(this.n, w.target, this.size);
+    s += w.lambdaCap * rareCapPenalty(this.presence, p.quota);
+    return s;
+  }
+
+  add(i: number): void {
+    this.apply(i, 1);
+  }
+
+  remove(i: number): void {
+    this.apply(i, -1);
+  }
+
+  private apply(i: number, sign: 1 | -1): void {
+    const p = this.p;
+    const h = p.hist;
+    if ((this.selected[i] === 1) === (sign === 1)) {
+      throw new Error(`image ${i} is ${sign === 1 ? 'already' : 'not'} selected`);
+    }
+    this.selected[i] = sign === 1 ? 1 : 0;
+    this.size += sign;
+    for (let q = h.binOffsets[i]!, end = h.binOffsets[i + 1]!; q < end; q++) {
+      this.v[h.binKey[q]!] += sign * h.binCount[q]!;
+    }
+    const mask = h.imageTierMask[i]!;
+    for (let t = 0; t < 3; t++) {
+      if (mask & (1 << t)) {
+        this.n[t] += sign;
+        this.refreshTier(t);
+      }
+    }
+    for (let q = p.rareOffsets[i]!, end = p.rareOffsets[i + 1]!; q < end; q++) {
+      const c = p.rareCategories[q]!;
+      if (sign === 1) {
+        if (++this.presence[c]! > p.quota[c]!) this.capOver++;
+      } else {
+        if (this.presence[c]!-- > p.quota[c]!) this.capOver--;
+      }
+    }
+  }
+
+  /** Exact two-pass recomputation of a tier's R1 and variance. */
+  private refreshTier(t: number): void {
+    const h = this.p.hist;
+    const k0 = h.tierKeyStart[t]!;
+    const k1 = h.tierKeyStart[t + 1]!;
+    const K = k1 - k0;
+    if (K === 0) return;
+    const inv = this.p.invRef;
+    const v = this.v;
+    let sum = 0;
+    for (let k = k0; k < k1; k++) sum += v[k]! * inv[k]!;
+    const m = sum / K;
+    let sq = 0;
+    for (let k = k0; k < k1; k++) {
+      const dd = v[k]! * inv[k]! - m;
+      sq += dd * dd;
+    }
+    this.r1[t] = sum;
+    this.variance[t] = sq / K;
+  }
+
+  /**
+   * J(S − {j} + {i}) − J(S), exactly, from the two images' own entries (j selected, i not).
+   */
+  swapDelta(j: number, i: number): number {
+    const p = this.p;
+    const h = p.hist;
+    const { binOffsets, binKey, binCount } = h;
+    const { invRef, invRef2, tierOfKey } = p;
+    const v = this.v;
+    // Per tier: Dj, Ej, Gj, Di, Ei, Gi, cross X = Σ x_j x_i a².
+    let dj0 = 0, dj1 = 0, dj2 = 0, ej0 = 0, ej1 = 0, ej2 = 0, gj0 = 0, gj1 = 0, gj2 = 0;
+    let di0 = 0, di1 = 0, di2 = 0, ei0 = 0, ei1 = 0, ei2 = 0, gi0 = 0, gi1 = 0, gi2 = 0;
+    let x0 = 0, x1 = 0, x2 = 0;
+    let a = binOffsets[j]!;
+    const aEnd = binOffsets[j + 1]!;
+    let b = binOffsets[i]!;
+    const bEnd = binOffsets[i + 1]!;
+    while (a < aEnd || b < bEnd) {
+      const ka = a < aEnd ? binKey[a]! : 0x7fffffff;
+      const kb = b < bEnd ? binKey[b]! : 0x7fffffff;
+      if (ka <= kb) {
+        const k = ka;
+        const x = binCount[a]!;
+        const xa = x * invRef[k]!;
+        const gg = v[k]! * x * invRef2[k]!;
+        const t = tierOfKey[k]!;
+        if (t === 0) { dj0 += xa; ej0 += xa * xa; gj0 += gg; }
+        else if (t === 1) { dj1 += xa; ej1 += xa * xa; gj1 += gg; }
+        else { dj2 += xa; ej2 += xa * xa; gj2 += gg; }
+        if (ka === kb) {
+          const cross = x * binCount[b]! * invRef2[k]!;
+          if (t === 0) x0 += cross;
+          else if (t === 1) x1 += cross;
+          else x2 += cross;
+        }
+        a++;
+      }
+      if (kb <= ka) {
+        const k = kb;
+        const x = binCount[b]!;
+        const xa = x * invRef[k]!;
+        const gg = v[k]! * x * invRef2[k]!;
+        const t = tierOfKey[k]!;
+        if (t === 0) { di0 += xa; ei0 += xa * xa; gi0 += gg; }
+        else if (t === 1) { di1 += xa; ei1 += xa * xa; gi1 += gg; }
+        else { di2 += xa; ei2 += xa * xa; gi2 += gg; }
+        b++;
+      }
+    }
+    const w = p.weights;
+    let delta =
+      w.tierWeights[0]! * this.swapVarianceDelta(0, dj0, ej0, gj0, di0, ei0, gi0, x0) +
+      w.tierWeights[1]! * this.swapVarianceDelta(1, dj1, ej1, gj1, di1, ei1, gi1, x1) +
+      w.tierWeights[2]! * this.swapVarianceDelta(2, dj2, ej2, gj2, di2, ei2, gi2, x2);
+
+    const maskJ = h.imageTierMask[j]!;
+    const maskI = h.imageTierMask[i]!;
+    if (maskJ !== maskI) {
+      const nn = this.nn;
+      for (let t = 0; t < 3; t++) nn[t] = this.n[t]! - ((maskJ >> t) & 1) + ((maskI >> t) & 1);
+      delta += w.lambdaTier * (tierMixPenalty(nn, w.target, this.size) - this.tierTerm());
+    }
+
+    // Rare cap: remove j's classes, then add i's (a class in both stays where it was).
+    let capDelta = 0;
+    const { rareOffsets, rareCategories, quota } = p;
+    let ra = rareOffsets[j]!;
+    const raEnd = rareOffsets[j + 1]!;
+    let rb = rareOffsets[i]!;
+    const rbEnd = rareOffsets[i + 1]!;
+    while (ra < raEnd || rb < rbEnd) {
+      const ca = ra < raEnd ? rareCategories[ra]! : 0x7fffffff;
+      const cb = rb < rbEnd ? rareCategories[rb]! : 0x7fffffff;
+      if (ca === cb) {
+        ra++;
+        rb++;
+      } else if (ca < cb) {
+        if (this.presence[ca]! > quota[ca]!) capDelta--;
+        ra++;
+      } else {
+        if (this.presence[cb]! >= quota[cb]!) capDelta++;
+        rb++;
+      }
+    }
+    delta += w.lambdaCap * capDelta;
+    return delta;
+  }
+
+  private swapVarianceDelta(
+    t: number,
+    dj: number, ej: number, gj: number,
+    di: number, ei: number, gi: number,
+    cross: number,
+  ): number {
+    const K = this.p.tierK[t]!;
+    if (K === 0) return 0;
+    if (dj === 0 && di === 0) return 0;
+    const dR2 = -2 * gj + ej + 2 * (gi - cross) + ei;
+    const dR1 = di - dj;
+    return dR2 / K - (dR1 * (2 * this.r1[t]! + dR1)) / (K * K);
+  }
+}
+
+/** J(S) and its terms after each step of a phase (unweighted penalties, as the seed defines them). */
+export interface ObjectiveTrace {
+  objective: number[];
+  /** Σ_t w_t · score_classsize_t. */
+  classSize: number[];
+  /** tier_mix_penalty (before λ_tier). */
+  tierPenalty: number[];
+  /** rare_cap_penalty (before λ_cap). */
+  capPenalty: number[];
+}
+
+export function emptyTrace(): ObjectiveTrace {
+  return { objective: [], classSize: [], tierPenalty: [], capPenalty: [] };
+}
+
+export function pushTrace(trace: ObjectiveTrace, state: ObjectiveState): void {
+  trace.objective.push(state.objective());
+  trace.classSize.push(state.classSizeTerm());
+  trace.tierPenalty.push(state.tierTerm());
+  trace.capPenalty.push(state.capOver);
+}

@@ -1,0 +1,300 @@
+/**
+ * Quality of a sample against the full set, computed from the selected images' annotations
+ * directly (the dataset and the size rule), independently of the sampler's running sums.
+ *
+ * - Jensen–Shannon divergence between the full-set and the subset distributions over
+ *   (category, size) keys (bucketed annotations, each distribution normalised to 1), with
+ *   log base 2 so that it lies in [0, 1]: 0 for identical distributions, 1 for disjoint
+ *   ones. An empty subset scores 1.
+ * - Class×size mismatch: the seed's score_classsize per tier (`mse_f` …) and their weighted
+ *   sum Σ_t w_t · mse_t (`mse`), the objective's first term.
+ * - Tier mix: the share of selected images touching each tier against the target, and the
+ *   seed's tier_mix_penalty (`tier_mix_error`).
+ * - Coverage per tier: categories with at least one selected image, out of those with at
+ *   least one image in the full set.
+ * - Rare cap: rare classes whose selected images exceed their quota, and the total excess.
+ * - Annotations kept; S/M/L shares per tier, subset and full set.
+ * - `objective`: J of the sample, so that any strategy's result can be compared on it.
+ */
+import type { ArtifactKind } from '../../runner/step.js';
+import type { Dataset } from '../dataset.js';
+import { rareCapPenalty, scoreClassSize, tierMixPenalty } from './objective.js';
+import { bucketAnnotations, NO_BUCKET, SIZE_NAMES, type SizeRule } from './size-buckets.js';
+import { TIERS } from './tiers.js';
+
+export const SAMPLE_QUALITY_KIND_NAME = 'lvis.sample-quality';
+export const SAMPLE_DETAILS_KIND_NAME = 'lvis.sample-details';
+
+/** A flat record of numbers (the runner copies it into the run history). */
+export type SampleQuality = Record<string, number>;
+
+export interface TierDetail {
+  tier: string;
+  target: number;
+  share: number;
+  images: number;
+  budget: number;
+  covered: number;
+  coverable: number;
+  /** S, M, L shares of the tier's bucketed annotations. */
+  fullSizeShares: number[];
+  subsetSizeShares: number[];
+}
+
+export interface KeyDetails {
+  categoryId: number[];
+  categoryName: string[];
+  tier: string[];
+  size: string[];
+  fullCount: number[];
+  subsetCount: number[];
+  fullShare: number[];
+  subsetShare: number[];
+}
+
+export interface RareQuotaUsage {
+  categoryId: number[];
+  categoryName: string[];
+  quota: number[];
+  used: number[];
+}
+
+export interface QualityReport {
+  metrics: SampleQuality;
+  tiers: TierDetail[];
+  keys: KeyDetails;
+  rareQuotas: RareQuotaUsage;
+}
+
+export interface QualityInputs {
+  ds: Dataset;
+  rule: SizeRule;
+  selected: ArrayLike<number>;
+  requested: number;
+  /** TIERS order. */
+  target: ArrayLike<number>;
+  budgets: ArrayLike<number>;
+  tierWeights: ArrayLike<number>;
+  lambdaTier: number;
+  lambdaCap: number;
+  /** Per category index, −1 = no quota. */
+  quota: Int32Array;
+}
+
+/** Jensen–Shannon divergence, base 2, of two non-negative count vectors (each normalised). */
+export function jsDivergence(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sa = 0;
+  let sb = 0;
+  for (let k = 0; k < a.length; k++) {
+    sa += a[k]!;
+    sb += b[k]!;
+  }
+  if (sa === 0 || sb === 0) return sa === sb ? 0 : 1;
+  let js = 0;
+  for (let k = 0; k < a.length; k++) {
+    const p = a[k]! / sa;
+    const q = b[k]! / sb;
+    const m = (p + q) / 2;
+    if (p > 0) js += 0.5 * p * Math.log2(p / m);
+    if (q > 0) js += 0.5 * q * Math.log2(q / m);
+  }
+  return Math.min(1, Math.max(0, js));
+}
+
+export function computeQuality(x: QualityInputs): QualityReport {
+  const { ds, rule } = x;
+  const nCat = ds.categories.count;
+  const tierOfCat = ds.categories.tier;
+  const annCategory = ds.annotations.category;
+  const { annOffsets, annIndex } = ds.images;
+  const { buckets } = bucketAnnotations(ds.annotations, rule);
+
+  const full = new Float64Array(nCat * 3);
+  const sub = new Float64Array(nCat * 3);
+  const catImagesFull = new Int32Array(nCat);
+  const catImagesSub = new Int32Array(nCat);
+  const last = new Int32Array(nCat).fill(-1);
+  for (let i = 0; i < ds.images.count; i++) {
+    for (let q = annOffsets[i]!; q < annOffsets[i + 1]!; q++) {
+      const a = annIndex[q]!;
+      const c = annCategory[a]!;
+      if (last[c] !== i) {
+        last[c] = i;
+        catImagesFull[c]!++;
+      }
+      const b = buckets[a]!;
+      if (b !== NO_BUCKET) full[c * 3 + b]!++;
+    }
+  }
+
+  const tierImages = [0, 0, 0];
+  let annotationsKept = 0;
+  last.fill(-1);
+  for (let s = 0; s < x.selected.length; s++) {
+    const i = x.selected[s]!;
+    let mask = 0;
+    for (let q = annOffsets[i]!; q < annOffsets[i + 1]!; q++) {
+      const a = annIndex[q]!;
+      const c = annCategory[a]!;
+      annotationsKept++;
+      if (last[c] !== i) {
+        last[c] = i;
+        catImagesSub[c]!++;
+      }
+      const b = buckets[a]!;
+      if (b === NO_BUCKET) continue;
+      sub[c * 3 + b]!++;
+      mask |= 1 << tierOfCat[c]!;
+    }
+    for (let t = 0; t < 3; t++) if (mask & (1 << t)) tierImages[t]!++;
+  }
+
+  const metrics: SampleQuality = {};
+  const size = x.selected.length;
+  metrics.images = size;
+  metrics.images_requested = x.requested;
+  metrics.annotations_kept = annotationsKept;
+  metrics.annotations_kept_share = ds.annotations.count > 0 ? annotationsKept / ds.annotations.count : 0;
+  let kept = 0;
+  for (let c = 0; c < nCat; c++) if (catImagesSub[c]! > 0) kept++;
+  metrics.categories_kept = kept;
+
+  // Keys: cells with a full-set annotation, ordered by (tier, category index, size).
+  const keys: KeyDetails = {
+    categoryId: [], categoryName: [], tier: [], size: [], fullCount: [], subsetCount: [], fullShare: [], subsetShare: [],
+  };
+  let fullTotal = 0;
+  let subTotal = 0;
+  for (let k = 0; k < full.length; k++) {
+    fullTotal += full[k]!;
+    subTotal += sub[k]!;
+  }
+  const mseByTier = [0, 0, 0];
+  const tiers: TierDetail[] = [];
+  for (let t = 0; t < 3; t++) {
+    const vt: number[] = [];
+    const rt: number[] = [];
+    const fullSizes = [0, 0, 0];
+    const subSizes = [0, 0, 0];
+    let covered = 0;
+    let coverable = 0;
+    for (let c = 0; c < nCat; c++) {
+      if (tierOfCat[c] !== t) continue;
+      if (catImagesFull[c]! > 0) coverable++;
+      if (catImagesSub[c]! > 0) covered++;
+      for (let s = 0; s < 3; s++) {
+        const f = full[c * 3 + s]!;
+        if (f === 0) continue;
+        const u = sub[c * 3 + s]!;
+        vt.push(u);
+        rt.push(f);
+        fullSizes[s] += f;
+        subSizes[s] += u;
+        keys.categoryId.push(ds.categories.id[c]!);
+        keys.categoryName.push(ds.categories.name[c]!);
+        keys.tier.push(TIERS[t]!);
+        keys.size.push(SIZE_NAMES[s]!);
+        keys.fullCount.push(f);
+        keys.subsetCount.push(u);
+        keys.fullShare.push(f / fullTotal);
+        keys.subsetShare.push(subTotal > 0 ? u / subTotal : 0);
+      }
+    }
+    mseByTier[t] = scoreClassSize(vt, rt);
+    const fs = fullSizes[0]! + fullSizes[1]! + fullSizes[2]!;
+    const ss = subSizes[0]! + subSizes[1]! + subSizes[2]!;
+    tiers.push({
+      tier: TIERS[t]!,
+      target: x.target[t]!,
+      share: size > 0 ? tierImages[t]! / size : 0,
+      images: tierImages[t]!,
+      budget: x.budgets[t]!,
+      covered,
+      coverable,
+      fullSizeShares: fullSizes.map((n) => (fs > 0 ? n / fs : 0)),
+      subsetSizeShares: subSizes.map((n) => (ss > 0 ? n / ss : 0)),
+    });
+  }
+
+  metrics.js_divergence = jsDivergence(full, sub);
+  let mse = 0;
+  for (let t = 0; t < 3; t++) mse += x.tierWeights[t]! * mseByTier[t]!;
+  metrics.mse = mse;
+  for (let t = 0; t < 3; t++) metrics[`mse_${TIERS[t]}`] = mseByTier[t]!;
+
+  const tierMixError = tierMixPenalty(tierImages, x.target, size);
+  metrics.tier_mix_error = tierMixError;
+  for (const d of tiers) {
+    metrics[`tier_share_${d.tier}`] = d.share;
+    metrics[`tier_target_${d.tier}`] = d.target;
+    metrics[`tier_images_${d.tier}`] = d.images;
+    metrics[`tier_budget_${d.tier}`] = d.budget;
+  }
+
+  let coveredAll = 0;
+  let coverableAll = 0;
+  for (const d of tiers) {
+    coveredAll += d.covered;
+    coverableAll += d.coverable;
+    metrics[`covered_${d.tier}`] = d.covered;
+    metrics[`coverable_${d.tier}`] = d.coverable;
+    metrics[`coverage_${d.tier}`] = d.coverable > 0 ? d.covered / d.coverable : 1;
+  }
+  metrics.coverage = coverableAll > 0 ? coveredAll / coverableAll : 1;
+
+  const rareQuotas: RareQuotaUsage = { categoryId: [], categoryName: [], quota: [], used: [] };
+  let violations = 0;
+  for (let c = 0; c < nCat; c++) {
+    const q = x.quota[c]!;
+    if (q < 0) continue;
+    rareQuotas.categoryId.push(ds.categories.id[c]!);
+    rareQuotas.categoryName.push(ds.categories.name[c]!);
+    rareQuotas.quota.push(q);
+    rareQuotas.used.push(catImagesSub[c]!);
+    if (catImagesSub[c]! > q) violations++;
+  }
+  const overage = rareCapPenalty(catImagesSub, x.quota);
+  metrics.rare_cap_violations = violations;
+  metrics.rare_cap_overage = overage;
+
+  for (const d of tiers) {
+    for (let s = 0; s < 3; s++) {
+      metrics[`size_share_${d.tier}_${SIZE_NAMES[s]}`] = d.subsetSizeShares[s]!;
+      metrics[`full_size_share_${d.tier}_${SIZE_NAMES[s]}`] = d.fullSizeShares[s]!;
+    }
+  }
+  metrics.objective = mse + x.lambdaTier * tierMixError + x.lambdaCap * overage;
+  return { metrics, tiers, keys, rareQuotas };
+}
+
+export function formatQuality(r: QualityReport): string {
+  const m = r.metrics;
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+  const lines = [
+    `images ${m.images} of ${m.images_requested} requested; annotations kept ${m.annotations_kept} ` +
+      `(${pct(m.annotations_kept_share!)} of the full set); categories kept ${m.categories_kept}`,
+    `JS divergence ${m.js_divergence!.toFixed(5)} bits; class×size MSE ${m.mse!.toExponential(3)} ` +
+      `(f ${m.mse_f!.toExponential(2)}, c ${m.mse_c!.toExponential(2)}, r ${m.mse_r!.toExponential(2)}); ` +
+      `tier-mix error ${m.tier_mix_error!.toExponential(2)}; objective ${m.objective!.toExponential(4)}`,
+    'tier  share/target     images/budget  covered/coverable  S/M/L subset (full)',
+  ];
+  for (const d of r.tiers) {
+    const sml = (a: number[]) => a.map((v) => (100 * v).toFixed(0)).join('/');
+    lines.push(
+      `${d.tier}     ${pct(d.share).padStart(6)}/${pct(d.target).padEnd(7)}  ` +
+        `${String(d.images).padStart(6)}/${String(d.budget).padEnd(6)}  ` +
+        `${String(d.covered).padStart(8)}/${String(d.coverable).padEnd(8)}  ` +
+        `${sml(d.subsetSizeShares)} (${sml(d.fullSizeShares)})`,
+    );
+  }
+  lines.push(`rare cap: ${m.rare_cap_violations} classes over quota, ${m.rare_cap_overage} images over in total`);
+  return lines.join('\n');
+}
+
+export const sampleQualityKind: ArtifactKind<SampleQuality> = {
+  name: SAMPLE_QUALITY_KIND_NAME,
+  storage: 'value',
+  description: 'Quality metrics of a sample against the full set: a flat record of numbers (JSON)',
+  encode: (value) => new TextEncoder().encode(JSON.stringify(value)),
+  decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as SampleQuality,
+};

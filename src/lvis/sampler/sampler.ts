@@ -1,0 +1,249 @@
+/**
+ * One entry point for every strategy: the domain side of the `greedy-sample` step.
+ * It checks that its inputs belong together, builds the problem (budgets, final rare quotas,
+ * weights), runs the chosen strategy (and refinement for greedy), and measures the result.
+ */
+import { DiagnosticError } from '../../runner/diagnostic.js';
+import type { ArtifactKind } from '../../runner/step.js';
+import type { Dataset } from '../dataset.js';
+import { tierBudgets } from './budgets.js';
+import { runGreedy, type GuardEvent } from './greedy.js';
+import type { Histograms } from './histograms.js';
+import { emptyTrace, ObjectiveState, SamplerProblem, type ObjectiveTrace } from './objective.js';
+import { computeQuality, SAMPLE_DETAILS_KIND_NAME, type QualityReport } from './quality.js';
+import { finalRareQuotas, type RareQuotas } from './quotas.js';
+import { SeededRandom } from './random.js';
+import { refine } from './refine.js';
+import type { Sample, SamplerStrategy } from './sample.js';
+import { sampleCoverage, sampleRandom, sampleRestarts } from './strategies.js';
+import type { TargetMix } from './target-mix.js';
+import { TIER_INDEX } from '../dataset.js';
+import { TIERS, tierArray, type PerTier } from './tiers.js';
+
+export interface SamplerOptions {
+  strategy: SamplerStrategy;
+  totalImages: number;
+  seed: number;
+  pool: number | 'all';
+  lambdaTier: number;
+  lambdaCap: number;
+  tierWeights: PerTier<number>;
+  tierBonus: PerTier<number>;
+  runawaySlack: number;
+  refineIters: number;
+  refineSeconds: number | null;
+  refinePool: number | 'all';
+  restartsK: number;
+  coverageNegativeEvery: number;
+}
+
+export const DEFAULT_SAMPLER_OPTIONS: SamplerOptions = {
+  strategy: 'greedy',
+  totalImages: 25000,
+  seed: 1337,
+  pool: 2048,
+  lambdaTier: 3.0,
+  lambdaCap: 2.0,
+  tierWeights: { f: 1.0, c: 1.0, r: 0.6 },
+  tierBonus: { f: 0, c: 0, r: 0 },
+  runawaySlack: 0.05,
+  refineIters: 0,
+  refineSeconds: null,
+  refinePool: 256,
+  restartsK: 100,
+  coverageNegativeEvery: 10,
+};
+
+/** The non-metric companion of the quality record, for plots. */
+export interface SampleDetails extends Omit<QualityReport, 'metrics'> {
+  strategy: SamplerStrategy;
+  budgets: PerTier<number>;
+  trace: {
+    /** J(S) and its terms after each greedy pick. */
+    greedy: ObjectiveTrace;
+    /** J(S) and its terms after each refinement iteration. */
+    refine: ObjectiveTrace;
+    /** restarts: per draw, the class×size score, COCO-minitrain's score and missing keys. */
+    restarts?: { classSize: number[]; minitrain: number[]; missingKeys: number[]; bestDraw: number };
+  };
+  guard: (Omit<GuardEvent, 'tier'> & { tier: string })[];
+  refine?: { iterations: number; accepted: number; stoppedBy: string };
+}
+
+export interface SamplerResult {
+  sample: Sample;
+  report: QualityReport;
+  details: SampleDetails;
+  notes: string[];
+}
+
+export interface SamplerHooks {
+  signal?: AbortSignal;
+  progress?: (phase: string, done: number, total: number) => void;
+}
+
+export function runSampler(
+  ds: Dataset,
+  hist: Histograms,
+  mix: TargetMix,
+  quotas: RareQuotas,
+  opts: SamplerOptions,
+  hooks: SamplerHooks = {},
+): SamplerResult {
+  if (hist.imageCount !== ds.images.count || hist.categoryCount !== ds.categories.count) {
+    throw new DiagnosticError([
+      {
+        severity: 'error',
+        message:
+          `greedy-sample: the histograms (${hist.imageCount} images, ${hist.categoryCount} categories) ` +
+          `were not built from this dataset (${ds.images.count} images, ${ds.categories.count} categories); ` +
+          'wire the histograms step to the same load step',
+      },
+    ]);
+  }
+  const notes: string[] = [];
+  const budgets = tierBudgets(mix.mix, opts.totalImages);
+  const quota = finalRareQuotas(quotas, ds.categories.count, budgets[TIER_INDEX.r]!);
+  const target = tierArray(mix.mix);
+  const tierWeights = tierArray(opts.tierWeights);
+  const problem = new SamplerProblem(ds, hist, quota, {
+    tierWeights,
+    lambdaTier: opts.lambdaTier,
+    lambdaCap: opts.lambdaCap,
+    target,
+  });
+  if (problem.candidates.length < opts.totalImages) {
+    notes.push(
+      `only ${problem.candidates.length} images have annotations; the sample cannot reach ` +
+        `total_images = ${opts.totalImages}`,
+    );
+  }
+  const rng = new SeededRandom(opts.seed);
+  const trace: SampleDetails['trace'] = { greedy: emptyTrace(), refine: emptyTrace() };
+  let guard: GuardEvent[] = [];
+  let refineInfo: SampleDetails['refine'];
+  let order: number[];
+
+  switch (opts.strategy) {
+    case 'greedy': {
+      const state = new ObjectiveState(problem);
+      const g = runGreedy(state, rng, {
+        totalImages: opts.totalImages,
+        pool: opts.pool,
+        budgets,
+        tierBonus: tierArray(opts.tierBonus),
+        runawaySlack: opts.runawaySlack,
+        signal: hooks.signal,
+        onPick: (n) => hooks.progress?.('greedy', n, opts.totalImages),
+      });
+      order = g.order;
+      trace.greedy = g.trace;
+      guard = g.guard;
+      for (const e of g.guard) {
+        notes.push(
+          `runaway guard: tier ${TIERS[e.tier]} passed ${e.limit} images at subset size ${e.atSize}; ` +
+            `${e.removed} ${TIERS[e.tier]}-only candidates dropped`,
+        );
+      }
+      if (g.exhausted && problem.candidates.length >= opts.totalImages) {
+        notes.push(`candidates ran out after ${order.length} images (the runaway guard dropped the rest)`);
+      }
+      if (opts.refineIters > 0) {
+        const r = refine(state, order, rng, {
+          iterations: opts.refineIters,
+          seconds: opts.refineSeconds,
+          pool: opts.refinePool,
+          signal: hooks.signal,
+          onIteration: (n) => hooks.progress?.('refine', n, opts.refineIters),
+        });
+        trace.refine = r.trace;
+        refineInfo = { iterations: r.iterations, accepted: r.accepted, stoppedBy: r.stoppedBy };
+        notes.push(
+          `refinement: ${r.accepted} of ${r.iterations} swaps accepted (stopped by ${r.stoppedBy}); ` +
+            `objective ${g.trace.objective.at(-1)?.toExponential(4)} → ${state.objective().toExponential(4)}`,
+        );
+      }
+      break;
+    }
+    case 'random':
+      order = sampleRandom(problem, opts.totalImages, rng);
+      break;
+    case 'restarts': {
+      const r = sampleRestarts(problem, opts.totalImages, opts.restartsK, rng);
+      order = r.order;
+      trace.restarts = {
+        classSize: r.classSizeScores,
+        minitrain: r.minitrainScores,
+        missingKeys: r.missingKeys,
+        bestDraw: r.bestDraw,
+      };
+      break;
+    }
+    case 'coverage': {
+      const r = sampleCoverage(ds, opts.totalImages, opts.coverageNegativeEvery, rng);
+      order = r.order;
+      if (r.exhausted) notes.push(`coverage: no category had images left after ${order.length} images`);
+      break;
+    }
+  }
+  if (opts.strategy !== 'greedy' && opts.refineIters > 0) {
+    notes.push(`refine_iters applies to strategy greedy only; ignored for ${opts.strategy}`);
+  }
+
+  const report = computeQuality({
+    ds,
+    rule: hist.rule,
+    selected: order,
+    requested: opts.totalImages,
+    target,
+    budgets,
+    tierWeights,
+    lambdaTier: opts.lambdaTier,
+    lambdaCap: opts.lambdaCap,
+    quota,
+  });
+  const sample = buildSample(ds, opts, order);
+  const { metrics: _metrics, ...rest } = report;
+  const details: SampleDetails = {
+    strategy: opts.strategy,
+    budgets: { f: budgets[0]!, c: budgets[1]!, r: budgets[2]! },
+    ...rest,
+    trace,
+    guard: guard.map((e) => ({ ...e, tier: TIERS[e.tier]! })),
+    ...(refineInfo ? { refine: refineInfo } : {}),
+  };
+  return { sample, report, details, notes };
+}
+
+export function buildSample(ds: Dataset, opts: Pick<SamplerOptions, 'strategy' | 'seed' | 'totalImages'>, order: number[]): Sample {
+  const seen = new Uint8Array(ds.categories.count);
+  let annotationCount = 0;
+  const { annOffsets, annIndex } = ds.images;
+  for (const i of order) {
+    for (let q = annOffsets[i]!; q < annOffsets[i + 1]!; q++) {
+      seen[ds.annotations.category[annIndex[q]!]!] = 1;
+      annotationCount++;
+    }
+  }
+  const keptCategoryIndices: number[] = [];
+  for (let c = 0; c < seen.length; c++) if (seen[c]) keptCategoryIndices.push(c);
+  return {
+    strategy: opts.strategy,
+    seed: opts.seed,
+    requestedImages: opts.totalImages,
+    imageIndices: order.slice(),
+    imageIds: order.map((i) => ds.images.id[i]!),
+    keptCategoryIndices,
+    keptCategoryIds: keptCategoryIndices.map((c) => ds.categories.id[c]!),
+    annotationCount,
+  };
+}
+
+export const sampleDetailsKind: ArtifactKind<SampleDetails> = {
+  name: SAMPLE_DETAILS_KIND_NAME,
+  storage: 'value',
+  description:
+    'Per-tier and per-(category, size) shares full vs subset, objective trace and rare quota usage of a sample (JSON)',
+  encode: (value) => new TextEncoder().encode(JSON.stringify(value)),
+  decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as SampleDetails,
+};

@@ -1,0 +1,210 @@
+/**
+ * Step `greedy-sample`: the seed's sample_balanced_greedy and the baseline strategies
+ * (src/lvis/sampler/sampler.ts). Outputs the sample (for write / prune), its quality metrics
+ * (a flat record copied into the run history) and the details the plots need.
+ */
+import type { StepModule } from '../runner/step.js';
+import type { Dataset } from '../lvis/dataset.js';
+import type { Histograms } from '../lvis/sampler/histograms.js';
+import { formatQuality, sampleQualityKind, type SampleQuality } from '../lvis/sampler/quality.js';
+import type { RareQuotas } from '../lvis/sampler/quotas.js';
+import { sampleKind, type Sample, type SamplerStrategy } from '../lvis/sampler/sample.js';
+import {
+  DEFAULT_SAMPLER_OPTIONS as D,
+  runSampler,
+  sampleDetailsKind,
+  type SampleDetails,
+  type SamplerOptions,
+} from '../lvis/sampler/sampler.js';
+import type { TargetMix } from '../lvis/sampler/target-mix.js';
+import type { PerTier } from '../lvis/sampler/tiers.js';
+
+interface Options {
+  total_images: number;
+  strategy: SamplerStrategy;
+  seed: number;
+  pool: number | 'all';
+  lambda_tier: number;
+  lambda_cap: number;
+  tier_weights: PerTier<number>;
+  tier_bonus: PerTier<number>;
+  runaway_slack: number;
+  refine_iters: number;
+  refine_seconds: number | null;
+  refine_pool: number | 'all';
+  restarts_k: number;
+  coverage_negative_every: number;
+}
+
+interface Inputs {
+  dataset: Dataset;
+  histograms: Histograms;
+  mix: TargetMix;
+  quotas: RareQuotas;
+}
+
+const perTierSchema = (def: PerTier<number>, description: string) => ({
+  type: 'object',
+  properties: {
+    f: { type: 'number', minimum: 0, default: def.f },
+    c: { type: 'number', minimum: 0, default: def.c },
+    r: { type: 'number', minimum: 0, default: def.r },
+  },
+  additionalProperties: false,
+  default: def,
+  description,
+});
+
+export function samplerOptionsFrom(o: Partial<Options>): SamplerOptions {
+  return {
+    strategy: o.strategy ?? D.strategy,
+    totalImages: o.total_images ?? D.totalImages,
+    seed: o.seed ?? D.seed,
+    pool: o.pool ?? D.pool,
+    lambdaTier: o.lambda_tier ?? D.lambdaTier,
+    lambdaCap: o.lambda_cap ?? D.lambdaCap,
+    tierWeights: { ...D.tierWeights, ...o.tier_weights },
+    tierBonus: { ...D.tierBonus, ...o.tier_bonus },
+    runawaySlack: o.runaway_slack ?? D.runawaySlack,
+    refineIters: o.refine_iters ?? D.refineIters,
+    refineSeconds: o.refine_seconds ?? D.refineSeconds,
+    refinePool: o.refine_pool ?? D.refinePool,
+    restartsK: o.restarts_k ?? D.restartsK,
+    coverageNegativeEvery: o.coverage_negative_every ?? D.coverageNegativeEvery,
+  };
+}
+
+const step: StepModule<Options, Inputs, { sample: Sample; quality: SampleQuality; details: SampleDetails }> = {
+  type: 'greedy-sample',
+  version: 1,
+  description:
+    'Choose the subset (greedy class×size matching with tier-mix and rare-cap penalties, or a baseline strategy) and measure it against the full set',
+  optionsSchema: {
+    type: 'object',
+    properties: {
+      total_images: {
+        type: 'integer',
+        minimum: 1,
+        default: D.totalImages,
+        description: 'Images in the subset (seed --total_images)',
+      },
+      strategy: {
+        enum: ['greedy', 'random', 'restarts', 'coverage'],
+        default: D.strategy,
+        description:
+          '`greedy`: the seed’s sampler; `random`: uniform over images with annotations; `restarts`: COCO-minitrain, best of restarts_k random subsets — scored by the class×size mismatch, because minitrain’s own score (max − min per-key ratio) is always 1 on LVIS, where some key is always missing; `coverage`: MDETR’s LVIS subsampler (repeatedly a random image of the least-covered category)',
+      },
+      seed: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 4294967295,
+        default: D.seed,
+        description: 'Random seed (seed --seed): the same inputs, options and seed give the same subset',
+      },
+      pool: {
+        anyOf: [{ type: 'integer', minimum: 1 }, { const: 'all' }],
+        default: D.pool,
+        description:
+          'Greedy: candidates drawn at random and scored per pick (seed --pool_size), or `all` to score every remaining candidate exactly (fast: incremental)',
+      },
+      lambda_tier: {
+        type: 'number',
+        minimum: 0,
+        default: D.lambdaTier,
+        description: 'Weight of the tier-mix penalty (seed --lambda_tier)',
+      },
+      lambda_cap: {
+        type: 'number',
+        minimum: 0,
+        default: D.lambdaCap,
+        description: 'Weight of the rare-cap overage penalty (seed --lambda_cap)',
+      },
+      tier_weights: perTierSchema(
+        D.tierWeights,
+        'Per-tier weight w_t of the class×size mismatch. This is what the seed’s --tier_bonus "1.0,1.0,0.6" (c,f,r) sets',
+      ),
+      tier_bonus: perTierSchema(
+        D.tierBonus,
+        'Subtracted from a candidate’s greedy score for each tier it touches that is still under its image budget (0: the seed’s score)',
+      ),
+      runaway_slack: {
+        type: 'number',
+        minimum: 0,
+        default: D.runawaySlack,
+        description:
+          'Runaway guard: once a tier has more than int((1 + slack) · budget) images, candidates whose annotations are all of that tier are dropped (seed: 5%)',
+      },
+      refine_iters: {
+        type: 'integer',
+        minimum: 0,
+        default: D.refineIters,
+        description:
+          'Greedy: swap moves tried after the greedy phase, each applied only if it strictly lowers the objective (0: none, as the seed). The deterministic bound',
+      },
+      refine_seconds: {
+        anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'null' }],
+        default: D.refineSeconds,
+        description:
+          'Optional time budget for refinement; it can only cut refine_iters short, and makes results depend on machine speed (null: none, deterministic)',
+      },
+      refine_pool: {
+        anyOf: [{ type: 'integer', minimum: 1 }, { const: 'all' }],
+        default: D.refinePool,
+        description: 'Unselected candidates scored per refinement step, or `all`',
+      },
+      restarts_k: {
+        type: 'integer',
+        minimum: 1,
+        default: D.restartsK,
+        description: 'restarts: number of random subsets drawn (COCO-minitrain run_count)',
+      },
+      coverage_negative_every: {
+        type: 'integer',
+        minimum: 0,
+        default: D.coverageNegativeEvery,
+        description:
+          'coverage: every n-th pick targets the least-covered *negative* category (MDETR: 10); 0 = positive picks only',
+      },
+    },
+    additionalProperties: false,
+  },
+  inputs: {
+    dataset: { kind: 'lvis.dataset', description: 'The dataset, from a `load` step' },
+    histograms: { kind: 'lvis.histograms', description: 'From a `histograms` step on the same dataset' },
+    mix: { kind: 'lvis.target-mix', description: 'From a `target-mix` step' },
+    quotas: { kind: 'lvis.rare-quotas', description: 'From a `quotas` step on the same dataset' },
+  },
+  outputs: {
+    sample: { kind: sampleKind.name, description: 'Selected image indices and ids, and the kept categories' },
+    quality: { kind: sampleQualityKind.name, metrics: true, description: 'Quality metrics against the full set' },
+    details: { kind: sampleDetailsKind.name, description: 'Per-key and per-tier shares, objective trace, rare quota usage' },
+  },
+  kinds: [sampleKind, sampleQualityKind, sampleDetailsKind],
+  cpuHeavy: true,
+  async run(ctx) {
+    const { dataset, histograms, mix, quotas } = ctx.inputs;
+    const opts = samplerOptionsFrom(ctx.options);
+    let phase = '';
+    const started = performance.now();
+    const result = runSampler(dataset, histograms, mix, quotas, opts, {
+      signal: ctx.signal,
+      progress: (p, done, total) => {
+        if (p !== phase) {
+          if (phase) ctx.progress.done();
+          phase = p;
+          ctx.progress.start(p === 'greedy' ? 'greedy picks' : 'refinement', total, p === 'greedy' ? 'images' : 'swaps');
+        }
+        ctx.progress.update(done);
+      },
+    });
+    if (phase) ctx.progress.done();
+    for (const note of result.notes) ctx.log(note);
+    ctx.log(
+      `${opts.strategy}: ${result.sample.imageIndices.length} images in ${((performance.now() - started) / 1000).toFixed(1)} s\n` +
+        formatQuality(result.report),
+    );
+    return { sample: result.sample, quality: result.report.metrics, details: result.details };
+  },
+};
+
+export default step;

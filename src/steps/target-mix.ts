@@ -1,0 +1,37 @@
+/**
+ * Step `target-mix`: the seed's compute_target_tier_mix (src/lvis/sampler/target-mix.ts).
+ */
+import type { StepModule } from '../runner/step.js';
+import type { TierStats } from '../lvis/sampler/stats.js';
+import { computeTargetTierMix, formatTargetMix, targetMixKind, type TargetMix } from '../lvis/sampler/target-mix.js';
+
+const step: StepModule<{ alpha: number }, { stats: TierStats }, { mix: TargetMix }> = {
+  type: 'target-mix',
+  version: 1,
+  description:
+    'Target share of images per tier: alpha · annotation share + (1 − alpha) · class share (the seed’s compute_target_tier_mix)',
+  optionsSchema: {
+    type: 'object',
+    properties: {
+      alpha: {
+        type: 'number',
+        minimum: 0,
+        maximum: 1,
+        default: 0.6,
+        description: 'Weight of the annotation share; 1 − alpha goes to the class share (seed --alpha)',
+      },
+    },
+    additionalProperties: false,
+  },
+  inputs: { stats: { kind: 'lvis.tier-stats', description: 'Tier counts, from a `stats` step' } },
+  outputs: { mix: { kind: targetMixKind.name, description: 'Target tier mix' } },
+  kinds: [targetMixKind],
+  async run(ctx) {
+    const { stats } = ctx.inputs;
+    const mix = computeTargetTierMix(stats.classes, stats.annotations, ctx.options.alpha ?? 0.6);
+    ctx.log(formatTargetMix(mix));
+    return { mix };
+  },
+};
+
+export default step;
