@@ -8,6 +8,7 @@ import { printDiagnostics, UsageError, USAGE_EXIT } from './commands/common.js';
 import type { CliEnv } from './cli-env.js';
 import { DiagnosticError } from './runner/diagnostic.js';
 import { StepRegistry } from './runner/registry.js';
+import { setDisplayBase } from './runner/yaml-source.js';
 
 export type { CliEnv };
 
@@ -45,6 +46,7 @@ export async function main(argv: string[], partial: Partial<CliEnv> = {}): Promi
       throw err;
     });
   }
+  setDisplayBase(env.cwd);
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     env.stdout.write(helpText() + '\n');

@@ -245,7 +245,7 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
           if (problem) {
             const param = fromParam.get(pointer(at)) ?? (Array.isArray(v) ? fromParam.get(pointer(at.slice(0, -1))) : undefined);
             const pv = param ? paramValues.get(param) : undefined;
-            const whence = pv && pv.origin.kind !== 'default' ? ` (from ${originLabel(pv.origin)}, relative to ${displayPath(pv.baseDir) || '.'})` : '';
+            const whence = pv && pv.origin.kind !== 'default' ? ` (from ${originLabel(pv.origin)})` : '';
             diags.push(src.diagnosticAt(at, `step \`${id}\`: option \`${opt}\`: ${problem}: ${displayPath(abs)}${whence}`));
           }
         }

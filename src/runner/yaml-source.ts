@@ -12,8 +12,15 @@ import { DiagnosticError, type Diagnostic, type SourceLocation } from './diagnos
 
 export type DocPath = readonly (string | number)[];
 
-/** A path as the user would type it: relative to the cwd when that is shorter. */
-export function displayPath(file: string, cwd = process.cwd()): string {
+let displayBase: string | undefined;
+
+/** The folder paths are shown relative to (the CLI's cwd; defaults to process.cwd()). */
+export function setDisplayBase(dir: string | undefined): void {
+  displayBase = dir;
+}
+
+/** A path as the user would type it: relative to the cwd when below it. */
+export function displayPath(file: string, cwd = displayBase ?? process.cwd()): string {
   const abs = path.resolve(cwd, file);
   const rel = path.relative(cwd, abs);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;

@@ -1,0 +1,255 @@
+/**
+ * Validation: every kind of error is reported with its file:line:col and source line, all
+ * at once, with exit status 2, and nothing runs.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { runCli, Workspace } from './helpers/runner-fixture.js';
+
+const BAD = `params:
+  alpha: 0.6
+  name: x
+steps:
+  src:
+    type: source
+    options:
+      path: in.txt
+      trimm: true
+  up:
+    type: upper
+    inputs: { text: src }
+    options: { repeat: "\${params.name}", mode: sideways }
+  typo:
+    type: uper
+  missing:
+    type: count
+    inputs: { text: nowhere }
+  badout:
+    type: count
+    inputs: { text: src.txt }
+  kind:
+    type: upper
+    inputs: { text: sp.lengths }
+  sp:
+    type: split
+    inputs: { text: src }
+  amb:
+    type: count
+    inputs: { text: sp }
+  c1:
+    type: concat
+    inputs: { a: c3 }
+  c2:
+    type: concat
+    inputs: { a: c1 }
+  c3:
+    type: concat
+    inputs: { a: c2 }
+  req:
+    type: sleep
+  nofile:
+    type: source
+    options: { path: "data/\${params.name}.txt" }
+  interp:
+    type: upper
+    inputs: { text: src }
+    options: { suffix: "\${params.alhpa}" }
+  noin:
+    type: upper
+  wrongtype:
+    type: upper
+    inputs: { text: src }
+    options: { repeat: 0 }
+extra: 1
+`;
+
+/** Parses `file:line:col: message` lines of the output. */
+function located(stderr: string): { where: string; message: string }[] {
+  return stderr
+    .split('\n')
+    .map((l) => /^([^\s:]+:\d+:\d+): (.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ where: m[1]!, message: m[2]! }));
+}
+
+describe('validation', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('in.txt', 'hi');
+    ws.write('bad.yaml', BAD);
+  });
+  after(() => ws.remove());
+
+  it('reports every error at once, each at its line:col, exit status 2, and runs nothing', async () => {
+    const r = await runCli(['run', 'bad.yaml', '--set', 'name=y'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    assert.equal(existsSync(ws.cacheDir), false, 'nothing ran: no cache folder');
+    const got = located(r.stderr);
+    const expected: [string, RegExp][] = [
+      ['bad.yaml:9:7', /^step `src` \(type `source`\): unknown option `trimm` \(did you mean `trim`\?\); its options: `path`, `trim`$/],
+      ['bad.yaml:13:24', /^step `up` \(type `upper`\): option `repeat` must be integer, got "y" \(from \$\{params\.name\}, set by --set name=y\)$/],
+      ['bad.yaml:13:48', /^step `up` \(type `upper`\): option `mode` must be one of "upper", "lower", got "sideways"$/],
+      ['bad.yaml:15:11', /^step `typo`: unknown step type `uper` \(did you mean `upper`\?\); known types: .*`upper`/],
+      ['bad.yaml:18:21', /^input `text` of step `missing`: no step `nowhere`; steps: /],
+      ['bad.yaml:21:21', /^input `text` of step `badout`: step `src` \(type `source`\) has no output `txt` \(did you mean `text`\?\); its outputs: `text` \(text\)$/],
+      ['bad.yaml:24:21', /^input `text` of step `kind` expects a `text`, but `sp.lengths` is a `numbers`$/],
+      ['bad.yaml:30:21', /^input `text` of step `amb`: step `sp` has 2 outputs of kind `text` \(`sp.head`, `sp.tail`\); name one$/],
+      ['bad.yaml:36:18', /^cycle: `c1` → `c2` → `c3` → `c1` /],
+      ['bad.yaml:40:3', /^step `req` \(type `sleep`\): missing required option `ms`$/],
+      ['bad.yaml:44:22', /^step `nofile`: option `path`: file not found: .*data\/y\.txt \(from --set name=y\)$/],
+      ['bad.yaml:48:24', /^unknown param `alhpa` in \$\{params\.alhpa\} \(did you mean `alpha`\?\); declared params: `alpha`, `name`$/],
+      ['bad.yaml:49:3', /^step `noin` \(type `upper`\): missing required input `text` \(a `text`\)$/],
+      ['bad.yaml:54:24', /^step `wrongtype` \(type `upper`\): option `repeat` must be >= 1, got 0$/],
+      ['bad.yaml:55:1', /^unknown top-level key `extra`; expected `params`, `steps` and `sweep`$/],
+    ];
+    assert.deepEqual(
+      got.map((g) => g.where),
+      expected.map(([w]) => w),
+    );
+    expected.forEach(([, re], i) => assert.match(got[i]!.message, re));
+    assert.match(r.stderr, /^15 errors$/m);
+    // The offending line is shown under each message, with a caret at the column.
+    assert.match(r.stderr, /bad\.yaml:15:11: [^\n]*\n {4} {4}type: uper\n {4} {10}\^/);
+  });
+
+  it('validate does only this', async () => {
+    const r = await runCli(['validate', 'bad.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    assert.equal(located(r.stderr).length, 15);
+    assert.equal(existsSync(ws.cacheDir), false);
+  });
+
+  it('an unknown --set name is reported without a file location, listing the params', async () => {
+    ws.write('ok.yaml', 'params:\n  alpha: 0.6\n  rare_cap: 2\nsteps:\n  src: { type: source, options: { path: in.txt } }\n');
+    const r = await runCli(['validate', 'ok.yaml', '--set', 'alpah=0.7'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.trim(), 'error: unknown param `alpah` in --set alpah=0.7 (did you mean `alpha`?); the pipeline\'s params are `alpha`, `rare_cap`');
+  });
+
+  it('a wrongly typed --set value and a malformed --set are errors', async () => {
+    const r = await runCli(['validate', 'ok.yaml', '--set', 'alpha=high', '--set', 'rare_cap'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /param `alpha` from --set alpha=high must be a number, got the string "high"/);
+    assert.match(r.stderr, /--set rare_cap: expected name=value/);
+  });
+
+  it('an unknown name in a --params file points at its line', async () => {
+    ws.write('params.yaml', '# overrides\nalpha: 0.7\nrarecap: 3\n');
+    const r = await runCli(['validate', 'ok.yaml', '--params', 'params.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^params\.yaml:3:1: unknown param `rarecap` in params file params\.yaml \(did you mean `rare_cap`\?\)/m);
+  });
+
+  it('YAML syntax errors and duplicate keys have positions', async () => {
+    ws.write('syntax.yaml', 'steps:\n  a: { type: source, options: { path: in.txt }\n');
+    const s = await runCli(['validate', 'syntax.yaml'], { cwd: ws.dir });
+    assert.equal(s.code, 2);
+    assert.match(s.stderr, /^syntax\.yaml:\d+:\d+: YAML syntax error: /m);
+    ws.write('dup.yaml', 'steps:\n  a: { type: source, options: { path: in.txt } }\n  a: { type: source, options: { path: in.txt } }\n');
+    const d = await runCli(['validate', 'dup.yaml'], { cwd: ws.dir });
+    assert.equal(d.code, 2);
+    assert.match(d.stderr, /^dup\.yaml:3:3: YAML syntax error: Map keys must be unique/m);
+  });
+
+  it('a missing pipeline file, and a file that is not a mapping', async () => {
+    const m = await runCli(['validate', 'nope.yaml'], { cwd: ws.dir });
+    assert.equal(m.code, 2);
+    assert.match(m.stderr, /cannot read nope\.yaml: no such file/);
+    ws.write('list.yaml', '- a\n- b\n');
+    const l = await runCli(['validate', 'list.yaml'], { cwd: ws.dir });
+    assert.equal(l.code, 2);
+    assert.match(l.stderr, /^list\.yaml:1:1: a pipeline file must be a mapping/m);
+  });
+
+  it('invalid step ids and reference syntax', async () => {
+    ws.write('ids.yaml', 'steps:\n  1st: { type: source, options: { path: in.txt } }\n  b:\n    type: count\n    inputs: { text: "a b" }\n');
+    const r = await runCli(['validate', 'ids.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^ids\.yaml:2:3: invalid step id `1st`/m);
+    assert.match(r.stderr, /^ids\.yaml:5:21: step `b` \(type `count`\): input `text`: "a b" is not a reference/m);
+  });
+
+  it('sweep: its shape is validated, unknown params are errors, run ignores it', async () => {
+    ws.write(
+      'sweep.yaml',
+      'params:\n  suffix: "!"\nsteps:\n  src: { type: source, options: { path: in.txt } }\n  up: { type: upper, inputs: { text: src }, options: { suffix: "${params.suffix}" } }\nsweep:\n  grid:\n    suffix: ["a", 3]\n    sufix: [x]\n  sort_by: n.stats.chars\n  colour: red\n',
+    );
+    const r = await runCli(['validate', 'sweep.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    const got = located(r.stderr).map((g) => `${g.where} ${g.message}`);
+    assert.deepEqual(got, [
+      'sweep.yaml:8:19 sweep: param `suffix` must be a string, got number 3',
+      'sweep.yaml:9:5 sweep: unknown param `sufix` (did you mean `suffix`?); the pipeline\'s params are `suffix`',
+      'sweep.yaml:11:3 sweep: unknown key `colour`; expected `grid`, `variants`, `sort_by`, `order`',
+    ]);
+    ws.write('sweep-ok.yaml', 'params:\n  suffix: "!"\nsteps:\n  src: { type: source, options: { path: in.txt } }\nsweep:\n  grid: { suffix: [a, b] }\n  variants: [{ suffix: c }]\n');
+    const ok = await runCli(['run', 'sweep-ok.yaml', '--json'], { cwd: ws.dir });
+    assert.equal(ok.code, 0);
+  });
+});
+
+describe('pipeline features', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'hi');
+  });
+  after(() => ws.remove());
+
+  it('comments, anchors, merge keys, typed and textual interpolation, $${ escapes', async () => {
+    const yaml = [
+      '# comments are fine',
+      'params:',
+      '  n: 2                    # a number',
+      '  tag: v1',
+      '  file: { type: path, default: data/in.txt, description: the input }',
+      'steps:',
+      '  src:',
+      '    type: source',
+      '    options: { path: "${params.file}" }',
+      '  lower:',
+      '    type: upper',
+      '    inputs: { text: src }',
+      '    options: &shared',
+      '      suffix: "-${params.tag}-$${literal}"',
+      '      mode: lower',
+      '  up:',
+      '    type: upper',
+      '    inputs: { text: src }',
+      '    options:',
+      '      <<: *shared',
+      '      mode: upper',
+      '      repeat: "${params.n}"',
+      '  out:',
+      '    type: write',
+      '    inputs: { text: up }',
+      '    options: { out: "out/${params.tag}.txt" }',
+      '  out2:',
+      '    type: write',
+      '    inputs: { text: lower }',
+      '    options: { out: "out/lower-${params.tag}.txt" }',
+      '',
+    ].join('\n');
+    ws.write('p.yaml', yaml);
+    const r = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(ws.read('out/v1.txt'), 'HI-v1-${literal}HI-v1-${literal}');
+    assert.equal(ws.read('out/lower-v1.txt'), 'hi-v1-${literal}');
+    const r2 = await runCli(['run', 'p.yaml', '--json', '--set', 'tag=v2', '--set', 'n=1'], { cwd: ws.dir });
+    assert.equal(r2.code, 0);
+    assert.equal(ws.read('out/v2.txt'), 'HI-v2-${literal}');
+  });
+
+  it('a path param given with --set is relative to the current directory', async () => {
+    ws.write('sub/p.yaml', 'params:\n  input: ../data/in.txt\nsteps:\n  src: { type: source, options: { path: "${params.input}" } }\n  out: { type: write, inputs: { text: src }, options: { out: result.txt } }\n');
+    ws.write('other.txt', 'from cwd');
+    const a = await runCli(['run', 'sub/p.yaml'], { cwd: ws.dir });
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(ws.read('sub/result.txt'), 'hi');
+    const b = await runCli(['run', 'sub/p.yaml', '--set', 'input=other.txt'], { cwd: ws.dir });
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(ws.read('sub/result.txt'), 'from cwd');
+  });
+});
