@@ -54,6 +54,9 @@ function collectingLogger(warnings: string[]) {
 /** Compile and run a Vega-Lite spec headless; returns the SVG text at scale 1. */
 export async function renderSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
   installChartTextMetrics();
+  // Vega numbers clip paths and gradients from process-wide counters; restart them so that
+  // the same spec always gives the same bytes, whatever was rendered before.
+  (vega as unknown as { resetSVGDefIds(): void }).resetSVGDefIds();
   const warnings: string[] = [];
   const logger = collectingLogger(warnings);
   const compiled = vl.compile(spec, { logger }).spec;
@@ -68,7 +71,10 @@ export async function renderSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
   }
 }
 
-/** Rasterize an SVG at `scale` × its own size (2 gives crisp text on high-density screens). */
+/**
+ * Rasterize an SVG at `scale` × its own size (2 gives crisp text on high-density screens); the
+ * PNG is round(width × scale) by round(height × scale) pixels.
+ */
 export function svgToPng(svg: string, scale = 2): RenderedPng {
   if (!(scale > 0 && scale <= 8)) throw new RangeError(`PNG scale must be in (0, 8], got ${scale}`);
   const fonts = chartFontFiles();
