@@ -13,8 +13,8 @@
 import { basename } from 'node:path';
 import type { ArtifactKind } from '../runner/step.js';
 import type { Dataset } from './dataset.js';
+import { categoryListEdits } from './prune-category-lists.js';
 import { writeFileAtomically } from './write-file.js';
-import { filterArrayText, objectMembers } from './write-json-members.js';
 import { infoWithProvenance, planInSourceOrder, writeLvisJson, type MemberValue, type WriteProgress } from './write-lvis-json.js';
 
 export const GT_IMAGES_KIND_NAME = 'lvis.image-ids';
@@ -62,8 +62,6 @@ export interface PruneGtResult {
   categories: Int32Array;
 }
 
-const LIST_FIELDS = ['neg_category_ids', 'not_exhaustive_category_ids'] as const;
-
 /** Writes `ds` pruned to the categories flagged in `keptMask` to `outPath` (atomically). */
 export async function pruneGt(
   ds: Dataset,
@@ -82,21 +80,7 @@ export async function pruneGt(
 
   const images = Int32Array.from(indicesWhere(imgs.count, (i) => !opts.dropEmptyImages || keptAnnsOfImage[i]! > 0));
 
-  const keptIds = new Set<number>();
-  for (const c of categories) keptIds.add(cats.id[c]!);
-  const isKeptIdText = (text: string) => keptIds.has(Number(text));
-  const editImage = (text: string) => pruneCategoryLists(text, isKeptIdText);
-
-  const edits = new Map<number, (text: string) => string>();
-  let negIdsDropped = 0;
-  let notExhaustiveIdsDropped = 0;
-  for (const i of images) {
-    const negDropped = countDropped(imgs.negCategories, i, keptMask);
-    const neDropped = countDropped(imgs.notExhaustiveCategories, i, keptMask);
-    if (negDropped + neDropped > 0) edits.set(i, editImage);
-    negIdsDropped += negDropped;
-    notExhaustiveIdsDropped += neDropped;
-  }
+  const { edits, negIdsDropped, notExhaustiveIdsDropped } = categoryListEdits(ds, images, keptMask);
 
   const values = new Map<string, MemberValue>([
     ['categories', { kind: 'array', items: Array.from(categories, (c) => cats.raw[c]!) }],
@@ -133,27 +117,6 @@ export async function pruneGt(
       bytes,
     },
   };
-}
-
-/**
- * An image record with its neg / not-exhaustive lists reduced to the ids `isKept` accepts.
- * Everything else in the record keeps its exact text; a list that is absent stays absent.
- */
-export function pruneCategoryLists(imageText: string, isKept: (idText: string) => boolean): string {
-  const lists = objectMembers(imageText)
-    .filter((m) => (LIST_FIELDS as readonly string[]).includes(m.key))
-    .sort((a, b) => b.valueStart - a.valueStart); // edit back to front: offsets stay valid
-  let text = imageText;
-  for (const m of lists) {
-    text = text.slice(0, m.valueStart) + filterArrayText(text.slice(m.valueStart, m.valueEnd), isKept) + text.slice(m.valueEnd);
-  }
-  return text;
-}
-
-function countDropped(list: { offsets: Int32Array; values: Int32Array }, image: number, keptMask: Uint8Array): number {
-  let n = 0;
-  for (let k = list.offsets[image]!; k < list.offsets[image + 1]!; k++) if (!keptMask[list.values[k]!]) n++;
-  return n;
 }
 
 function indicesWhere(count: number, keep: (i: number) => boolean): number[] {

@@ -10,7 +10,7 @@
  */
 import { DiagnosticError, type Diagnostic } from '../runner/diagnostic.js';
 import type { ProgressReporter } from '../runner/step.js';
-import { diagnosticAt, displayPath, readNumberField, streamTopLevelArray } from './json-scan.js';
+import { diagnosticWithPosition, displayPath, locateOffsets, readNumberField, streamTopLevelArray } from './json-scan.js';
 import { writeFileAtomically } from './write-file.js';
 
 export interface PrunePredsFilter {
@@ -120,15 +120,11 @@ function readId(bytes: Buffer, field: string): number | undefined {
 }
 
 async function badDetectionsError(path: string, bad: BadDetection[], total: number): Promise<DiagnosticError> {
-  // line:col costs a pass over the file up to the offset: only for the first one.
-  const diagnostics: Diagnostic[] = [await diagnosticAt(path, bad[0]!.offset, `detection #${bad[0]!.index}: ${bad[0]!.message}`)];
-  for (const b of bad.slice(1)) {
-    diagnostics.push({
-      severity: 'error',
-      message: `detection #${b.index}: ${b.message}`,
-      location: { file: displayPath(path), offset: b.offset },
-    });
-  }
+  // line:col of every listed detection, in one more pass over the file.
+  const positions = await locateOffsets(path, bad.map((b) => b.offset));
+  const diagnostics: Diagnostic[] = bad.map((b) =>
+    diagnosticWithPosition(path, b.offset, positions.get(b.offset)!, `detection #${b.index}: ${b.message}`),
+  );
   if (total > bad.length) {
     diagnostics.push({
       severity: 'error',

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { DiagnosticError } from '../runner/diagnostic.js';
 import type { Dataset } from './dataset.js';
 import { keptCategoryIndices } from './kept-categories.js';
+import { categoryListEdits } from './prune-category-lists.js';
 import type { Sample } from './sampler/sample.js';
 import { writeFileAtomically } from './write-file.js';
 import { objectMembers, replaceMemberValue } from './write-json-members.js';
@@ -108,18 +109,30 @@ export function countCategories(ds: Dataset, sel: SubsetSelection): { imageCount
 }
 
 /**
- * Category records for the subset: the source texts of all or only the kept categories, with
+ * Which categories the subset file lists: all of the source's, or only those annotated in it
+ * (as a mask over the Dataset's categories).
+ */
+export function subsetCategoryMask(ds: Dataset, sel: SubsetSelection, categories: WriteSubsetOptions['categories']): Uint8Array {
+  const mask = new Uint8Array(ds.categories.count);
+  if (categories === 'all') mask.fill(1);
+  else for (const c of keptCategoryIndices(ds, sel.images)) mask[c] = 1;
+  return mask;
+}
+
+/**
+ * Category records for the subset: the source texts of the categories in `mask`, with
  * image_count/instance_count replaced by the subset's when `recount` (only where the source
  * has those fields: COCO categories have none, and none are added).
  */
 export function subsetCategoryTexts(
   ds: Dataset,
   sel: SubsetSelection,
-  opts: Pick<WriteSubsetOptions, 'categories' | 'recount'>,
+  mask: Uint8Array,
+  recount: boolean,
 ): { texts: string[]; recounted: boolean } {
-  const which =
-    opts.categories === 'kept' ? Array.from(keptCategoryIndices(ds, sel.images)) : Array.from({ length: ds.categories.count }, (_, c) => c);
-  if (!opts.recount) return { texts: which.map((c) => ds.categories.raw[c]!), recounted: false };
+  const which: number[] = [];
+  for (let c = 0; c < ds.categories.count; c++) if (mask[c]) which.push(c);
+  if (!recount) return { texts: which.map((c) => ds.categories.raw[c]!), recounted: false };
   const counts = countCategories(ds, sel);
   let recounted = false;
   const texts = which.map((c) => {
@@ -149,10 +162,13 @@ export async function writeSubset(
   outPath: string,
   progress: WriteProgress = {},
 ): Promise<WriteSubsetSummary> {
-  const { texts, recounted } = subsetCategoryTexts(ds, sel, opts);
+  const mask = subsetCategoryMask(ds, sel, opts.categories);
+  const { texts, recounted } = subsetCategoryTexts(ds, sel, mask, opts.recount);
+  // With fewer categories, the images' neg / not-exhaustive lists may only name those left.
+  const { edits } = categoryListEdits(ds, sel.images, mask);
   const values = new Map<string, MemberValue>([
     ['categories', { kind: 'array', items: texts }],
-    ['images', { kind: 'records', table: 'images', indices: sel.images }],
+    ['images', { kind: 'records', table: 'images', indices: sel.images, edits }],
     ['annotations', { kind: 'records', table: 'annotations', indices: sel.annotations }],
   ]);
   if (opts.provenance) {
