@@ -5,6 +5,10 @@ import targetMix from './target-mix.js';
 import histograms from './histograms.js';
 import quotas from './quotas.js';
 import greedySample from './greedy-sample.js';
+import write from './write.js';
+import keptCategories from './kept-categories.js';
+import pruneGt from './prune-gt.js';
+import prunePreds from './prune-preds.js';
 
 /**
  * Every step type lvis-pipe knows, by type name. The runner is generic and receives this
@@ -18,4 +22,8 @@ export const STEP_MODULES: StepModule[] = [
   histograms,
   quotas,
   greedySample,
+  write,
+  keptCategories,
+  pruneGt,
+  prunePreds,
 ];
