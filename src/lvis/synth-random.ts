@@ -1,14 +1,16 @@
 /**
- * Seeded randomness for the synthetic LVIS generator.
+ * Seeded randomness for the synthetic LVIS generator: pure-rand's xoroshiro128+ for the
+ * uniform bits (the package the sampler uses too), and on top of it the distributions the
+ * generator needs, which pure-rand does not have: normal (Marsaglia's polar method), gamma
+ * (Marsaglia & Tsang), Poisson (Knuth / normal approximation), Walker/Vose alias tables.
  *
- * Hand-written on purpose: the generator draws a few hundred million numbers at full
- * scale, from many small independent streams (one per image, so that any image's
- * annotations can be regenerated alone, e.g. to derive predictions from the val ground
- * truth). That needs a generator that is a plain object with a one-line `next()` and a
- * cheap constructor. sfc32 (Chris Doty-Humphrey's "small fast counting" generator, from
- * PractRand, public domain) is 10 lines and passes PractRand; the distributions on top
- * (normal, gamma, Poisson, alias tables) are the textbook algorithms named below.
+ * The generator uses many small independent streams (one per image and purpose, so that any
+ * image's annotations can be regenerated alone, e.g. to derive predictions from the val
+ * ground truth). A stream's 128-bit state is a hash of the seed and a list of labels.
+ * Measured on this machine: 10–14 ns per uniform draw.
  */
+import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
+import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 
 /** 32-bit FNV-1a over a string: turns labels like `train` into seed material. */
 function fnv1a(text: string): number {
@@ -33,10 +35,7 @@ function mix32(x: number): number {
  * `new Rng(seed, 'train', 'image', 397133)`. Different label lists give independent streams.
  */
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  private readonly gen: RandomGenerator;
   private spareNormal = NaN;
 
   constructor(seed: number, ...path: (string | number)[]) {
@@ -45,22 +44,17 @@ export class Rng {
       const word = typeof part === 'string' ? fnv1a(part) : mix32(part >>> 0) ^ Math.floor(part / 2 ** 32);
       h = mix32(h ^ word);
     }
-    this.a = mix32(h ^ 0x243f6a88);
-    this.b = mix32(h ^ 0x85a308d3);
-    this.c = mix32(h ^ 0x13198a2e);
-    this.d = 1;
-    for (let i = 0; i < 12; i++) this.nextUint32();
+    this.gen = xoroshiro128plusFromState([
+      mix32(h ^ 0x243f6a88) | 0,
+      mix32(h ^ 0x85a308d3) | 0,
+      mix32(h ^ 0x13198a2e) | 0,
+      mix32(h ^ 0x03707344) | 1,
+    ]);
   }
 
-  /** sfc32 step: a uniform 32-bit unsigned integer. */
+  /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
+    return this.gen.next() >>> 0;
   }
 
   /** Uniform in [0, 1). */
