@@ -1,0 +1,250 @@
+/**
+ * The greedy sampler: exact argmin picks (against a naive re-implementation of the seed's
+ * loop), budgets, the runaway guard, tier bonuses, refinement and determinism.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeDataset, randomDataset, type CompactAnnotation, type CompactImage } from './helpers/make-dataset.js';
+import { buildHistograms } from '../src/lvis/sampler/histograms.js';
+import { DEFAULT_SIZE_RULE } from '../src/lvis/sampler/size-buckets.js';
+import { ObjectiveState, SamplerProblem } from '../src/lvis/sampler/objective.js';
+import { runGreedy } from '../src/lvis/sampler/greedy.js';
+import { refine } from '../src/lvis/sampler/refine.js';
+import { SeededRandom } from '../src/lvis/sampler/random.js';
+import { estimateRareQuotas } from '../src/lvis/sampler/quotas.js';
+import { computeTierStats } from '../src/lvis/sampler/stats.js';
+import { computeTargetTierMix } from '../src/lvis/sampler/target-mix.js';
+import { DEFAULT_SAMPLER_OPTIONS, runSampler, type SamplerOptions } from '../src/lvis/sampler/sampler.js';
+import type { Dataset } from '../src/lvis/dataset.js';
+
+function problemOf(ds: Dataset, quota?: Int32Array, over: Partial<SamplerProblem['weights']> = {}) {
+  const hist = buildHistograms(ds, DEFAULT_SIZE_RULE);
+  return new SamplerProblem(ds, hist, quota ?? new Int32Array(ds.categories.count).fill(-1), {
+    tierWeights: Float64Array.from([1, 1, 0.6]),
+    lambdaTier: 3,
+    lambdaCap: 2,
+    target: Float64Array.from([0.6, 0.3, 0.1]),
+    ...over,
+  });
+}
+
+const noBonus = new Float64Array(3);
+
+test('pool: all picks the exact argmin of J(S ∪ {i}) every step, ties to the lowest index', () => {
+  const ds = randomDataset(11, { images: 300, frequent: 10, common: 15, rare: 10, meanAnnotations: 5 });
+  const problem = problemOf(ds);
+  const state = new ObjectiveState(problem);
+  const g = runGreedy(state, new SeededRandom(1), {
+    totalImages: 60, pool: 'all', budgets: Int32Array.from([36, 18, 6]), tierBonus: noBonus, runawaySlack: 10,
+  });
+  // Naive: re-score every remaining candidate densely from scratch each step.
+  const naive = new ObjectiveState(problem);
+  const scratch = new Float64Array(problem.keyCount);
+  const picks: number[] = [];
+  for (let step = 0; step < 60; step++) {
+    let best = -1;
+    let bestScore = Infinity;
+    for (const i of problem.candidates) {
+      if (naive.selected[i]) continue;
+      const s = naive.denseScoreIfAdd(i, scratch);
+      if (s < bestScore) {
+        bestScore = s;
+        best = i;
+      }
+    }
+    naive.add(best);
+    picks.push(best);
+  }
+  assert.deepEqual(g.order, picks);
+  assert.equal(g.trace.objective.length, 60);
+  assert.equal(g.trace.objective.at(-1), state.objective());
+});
+
+test('a pool at least as large as the candidates scores them all, exactly as pool: all', () => {
+  const ds = randomDataset(12, { images: 250, frequent: 10, common: 15, rare: 10, meanAnnotations: 5 });
+  const problem = problemOf(ds);
+  const opts = { totalImages: 50, budgets: Int32Array.from([30, 15, 5]), tierBonus: noBonus, runawaySlack: 0.05 };
+  const a = runGreedy(new ObjectiveState(problem), new SeededRandom(3), { ...opts, pool: 'all' });
+  const b = runGreedy(new ObjectiveState(problem), new SeededRandom(3), { ...opts, pool: 100000 });
+  assert.deepEqual(a.order, b.order);
+  assert.deepEqual(a.guard, b.guard);
+});
+
+/** 12 f-only images, 4 images with f and c, 4 c-only, 2 with r. */
+function guardDataset() {
+  const images: CompactImage[] = [];
+  const annotations: CompactAnnotation[] = [];
+  let id = 1;
+  const add = (cats: number[]) => {
+    images.push({ id });
+    cats.forEach((c, k) => annotations.push({ image: id, category: c, bbox: [0, 0, 10 + 20 * k + id, 12] }));
+    id++;
+  };
+  for (let k = 0; k < 12; k++) add([1 + (k % 2)]);
+  for (let k = 0; k < 4; k++) add([1, 3]);
+  for (let k = 0; k < 4; k++) add([3 + (k % 2)]);
+  add([5]);
+  add([1, 5]);
+  images.push({ id: 99 }); // no annotations
+  return makeDataset({
+    categories: [
+      { id: 1, tier: 'f' },
+      { id: 2, tier: 'f' },
+      { id: 3, tier: 'c' },
+      { id: 4, tier: 'c' },
+      { id: 5, tier: 'r' },
+    ],
+    images,
+    annotations,
+  });
+}
+
+test('runaway guard: once a tier passes int(1.05 · B), its pure-tier candidates are dropped', () => {
+  const ds = guardDataset();
+  const problem = problemOf(ds, undefined, { target: Float64Array.from([0.9, 0.05, 0.05]) });
+  const mask = problem.hist.imageTierMask;
+  const state = new ObjectiveState(problem);
+  // Budget f = 4 → limit int(4.2) = 4: the guard fires when the 5th f image is picked.
+  const g = runGreedy(state, new SeededRandom(5), {
+    totalImages: 15, pool: 'all', budgets: Int32Array.from([4, 8, 3]), tierBonus: noBonus, runawaySlack: 0.05,
+  });
+  const fEvent = g.guard.find((e) => e.tier === 0);
+  assert.ok(fEvent, 'the guard fired for tier f');
+  assert.equal(fEvent.limit, 4);
+  let nf = 0;
+  let fiveAt = -1;
+  g.order.forEach((i, at) => {
+    if (mask[i]! & 1) nf++;
+    if (nf === 5 && fiveAt < 0) fiveAt = at + 1;
+  });
+  assert.equal(fEvent.atSize, fiveAt);
+  const pureFBefore = g.order.slice(0, fiveAt).filter((i) => mask[i] === 1).length;
+  assert.equal(fEvent.removed, 12 - pureFBefore);
+  assert.ok(g.order.slice(fiveAt).every((i) => mask[i] !== 1), 'no f-only image after the guard fired');
+  // Images that touch f and another tier are still candidates.
+  assert.ok(g.order.slice(fiveAt).some((i) => mask[i]! & 1));
+  assert.ok(!g.order.includes(ds.images.count - 1), 'the image without annotations is never picked');
+});
+
+test('when the guard has dropped every candidate left, the sample stops short', () => {
+  const ds = guardDataset();
+  const problem = problemOf(ds, undefined, { target: Float64Array.from([0.9, 0.05, 0.05]) });
+  const g = runGreedy(new ObjectiveState(problem), new SeededRandom(5), {
+    totalImages: 22, pool: 8, budgets: Int32Array.from([2, 1, 1]), tierBonus: noBonus, runawaySlack: 0,
+  });
+  assert.equal(g.exhausted, true);
+  assert.ok(g.order.length < 22);
+  assert.equal(new Set(g.order).size, g.order.length);
+});
+
+test('tier bonus: candidates touching an under-budget tier get it subtracted', () => {
+  const ds = guardDataset();
+  const problem = problemOf(ds);
+  const mask = problem.hist.imageTierMask;
+  const g = runGreedy(new ObjectiveState(problem), new SeededRandom(2), {
+    totalImages: 6, pool: 'all', budgets: Int32Array.from([3, 2, 1]), tierBonus: Float64Array.from([0, 0, 100]), runawaySlack: 1,
+  });
+  // The rare budget is 1: the first pick touches r (bonus), the next ones need not.
+  assert.ok(mask[g.order[0]!]! & 4);
+  const plain = runGreedy(new ObjectiveState(problem), new SeededRandom(2), {
+    totalImages: 6, pool: 'all', budgets: Int32Array.from([3, 2, 1]), tierBonus: noBonus, runawaySlack: 1,
+  });
+  assert.ok(!(mask[plain.order[0]!]! & 4), 'without the bonus the first pick is not a rare image');
+});
+
+test('refinement only applies swaps that lower J; the time budget cuts it short', () => {
+  const ds = randomDataset(13, { images: 600, frequent: 15, common: 20, rare: 15, meanAnnotations: 6 });
+  const problem = problemOf(ds);
+  const state = new ObjectiveState(problem);
+  const g = runGreedy(state, new SeededRandom(7), {
+    totalImages: 80, pool: 16, budgets: Int32Array.from([48, 24, 8]), tierBonus: noBonus, runawaySlack: 0.05,
+  });
+  const before = state.objective();
+  const order = g.order.slice();
+  const r = refine(state, order, new SeededRandom(8), { iterations: 400, seconds: null, pool: 64 });
+  assert.equal(r.iterations, 400);
+  assert.equal(r.stoppedBy, 'iterations');
+  assert.ok(r.accepted > 0);
+  let prev = before;
+  for (const J of r.trace.objective) {
+    assert.ok(J <= prev, `J went up: ${prev} → ${J}`);
+    prev = J;
+  }
+  assert.ok(state.objective() < before);
+  assertRelClose(state.objective(), state.denseObjective());
+  // The order holds exactly the selected images, no duplicates.
+  assert.equal(new Set(order).size, 80);
+  assert.ok(order.every((i) => state.selected[i] === 1));
+
+  // A clock that advances 1 s per reading: the deadline is read at 1 s (→ 3.5 s); the checks
+  // before iterations 1, 2, 3 read 2 s, 3 s, 4 s, so two iterations run.
+  let clock = 0;
+  const timed = refine(state, order, new SeededRandom(9), {
+    iterations: 1000, seconds: 2.5, pool: 8, now: () => (clock += 1000),
+  });
+  assert.equal(timed.stoppedBy, 'time');
+  assert.equal(timed.iterations, 2);
+});
+
+function assertRelClose(a: number, b: number) {
+  assert.ok(Math.abs(a - b) <= 1e-9 * Math.abs(b), `${a} vs ${b}`);
+}
+
+function pipelineInputs(ds: Dataset) {
+  const stats = computeTierStats(ds);
+  return {
+    hist: buildHistograms(ds, DEFAULT_SIZE_RULE),
+    mix: computeTargetTierMix(stats.classes, stats.annotations, 0.6),
+    quotas: estimateRareQuotas(ds, 2, 'budget'),
+  };
+}
+
+test('greedy-sample is deterministic: same inputs, options and seed give the same subset', () => {
+  const ds = randomDataset(14, { images: 800, frequent: 15, common: 20, rare: 15, meanAnnotations: 6 });
+  const { hist, mix, quotas } = pipelineInputs(ds);
+  const opts: SamplerOptions = { ...DEFAULT_SAMPLER_OPTIONS, totalImages: 120, pool: 32, refineIters: 50 };
+  const a = runSampler(ds, hist, mix, quotas, opts);
+  const b = runSampler(ds, hist, mix, quotas, opts);
+  assert.deepEqual(a.sample, b.sample);
+  assert.deepEqual(a.report.metrics, b.report.metrics);
+  const c = runSampler(ds, hist, mix, quotas, { ...opts, seed: 99 });
+  assert.notDeepEqual(a.sample.imageIndices, c.sample.imageIndices);
+});
+
+test('budgets, final rare quotas and the sample record come out of runSampler', () => {
+  const ds = randomDataset(15, { images: 900, frequent: 15, common: 20, rare: 15, meanAnnotations: 6 });
+  const { hist, mix, quotas } = pipelineInputs(ds);
+  const r = runSampler(ds, hist, mix, quotas, { ...DEFAULT_SAMPLER_OPTIONS, totalImages: 100, pool: 'all' });
+  const b = r.details.budgets;
+  assert.equal(b.f + b.c + b.r, 100);
+  assert.equal(r.sample.imageIndices.length, 100);
+  assert.deepEqual(r.sample.imageIds, r.sample.imageIndices.map((i) => ds.images.id[i]));
+  // Kept categories: exactly those of the selected annotations, ascending index.
+  const kept = new Set<number>();
+  let anns = 0;
+  for (const i of r.sample.imageIndices) {
+    for (let q = ds.images.annOffsets[i]!; q < ds.images.annOffsets[i + 1]!; q++) {
+      kept.add(ds.annotations.category[ds.images.annIndex[q]!]!);
+      anns++;
+    }
+  }
+  assert.deepEqual(r.sample.keptCategoryIndices, [...kept].sort((x, y) => x - y));
+  assert.deepEqual(r.sample.keptCategoryIds, r.sample.keptCategoryIndices.map((c) => ds.categories.id[c]));
+  assert.equal(r.sample.annotationCount, anns);
+  assert.equal(r.report.metrics.annotations_kept, anns);
+  // Rare quotas were rescaled to the rare budget.
+  const sumQuota = r.details.rareQuotas.quota.reduce((x, y) => x + y, 0);
+  assert.ok(sumQuota <= b.r && sumQuota > b.r / 2, `Σ quota ${sumQuota} vs B_r ${b.r}`);
+  // The objective the quality record recomputes independently equals the greedy's last J.
+  assertRelClose(r.report.metrics.objective!, r.details.trace.greedy.objective.at(-1)!);
+});
+
+test('histograms from another dataset are refused', () => {
+  const ds = randomDataset(16, { images: 100, frequent: 5, common: 5, rare: 5, meanAnnotations: 4 });
+  const other = randomDataset(17, { images: 120, frequent: 5, common: 5, rare: 5, meanAnnotations: 4 });
+  const { mix, quotas } = pipelineInputs(ds);
+  assert.throws(
+    () => runSampler(ds, buildHistograms(other, DEFAULT_SIZE_RULE), mix, quotas, DEFAULT_SAMPLER_OPTIONS),
+    /were not built from this dataset/,
+  );
+});
