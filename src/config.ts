@@ -11,7 +11,6 @@
  *   params: { seed: 1 }          # default params for every pipeline that declares them
  */
 import path from 'node:path';
-import { Ajv } from 'ajv';
 import { DiagnosticError } from './runner/diagnostic.js';
 import { displayPath } from './runner/yaml-source.js';
 
@@ -31,17 +30,21 @@ export interface LoadedConfig {
 
 const MODULE = 'lvis-pipe';
 
-const CONFIG_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    cacheDir: { type: 'string', minLength: 1 },
-    jobs: { type: 'integer', minimum: 1 },
-    lockTimeout: { type: 'number', minimum: 0 },
-    workers: { type: 'boolean' },
-    params: { type: 'object' },
-  },
-};
+/** Checks the config's shape by hand (five keys: not worth importing ajv at start-up). */
+function configProblems(c: unknown): string[] {
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) return ['the configuration must be an object'];
+  const out: string[] = [];
+  const known = ['cacheDir', 'jobs', 'lockTimeout', 'workers', 'params'];
+  for (const [k, v] of Object.entries(c)) {
+    if (!known.includes(k)) out.push(`unknown configuration key \`${k}\`; expected ${known.join(', ')}`);
+    else if (k === 'cacheDir' && (typeof v !== 'string' || v === '')) out.push('cacheDir must be a non-empty string (a folder)');
+    else if (k === 'jobs' && !(Number.isInteger(v) && (v as number) >= 1)) out.push('jobs must be a whole number ≥ 1');
+    else if (k === 'lockTimeout' && !(typeof v === 'number' && v >= 0)) out.push('lockTimeout must be a number of seconds ≥ 0');
+    else if (k === 'workers' && typeof v !== 'boolean') out.push('workers must be true or false');
+    else if (k === 'params' && (typeof v !== 'object' || v === null || Array.isArray(v))) out.push('params must be a mapping of param names to values');
+  }
+  return out;
+}
 
 export async function loadConfig(searchFrom: string): Promise<LoadedConfig> {
   const { cosmiconfig } = await import('cosmiconfig');
@@ -73,19 +76,11 @@ export async function loadConfig(searchFrom: string): Promise<LoadedConfig> {
   }
   if (!found || found.isEmpty) return { config: {}, ...(found ? { file: found.filepath } : {}) };
   const config = (found.config ?? {}) as LvisPipeConfig;
-  const ajv = new Ajv({ allErrors: true });
-  const validate = ajv.compile(CONFIG_SCHEMA);
-  if (!validate(config)) {
+  const problems = configProblems(config);
+  if (problems.length) {
     const file = displayPath(found.filepath);
     throw new DiagnosticError(
-      (validate.errors ?? []).map((e) => ({
-        severity: 'error' as const,
-        location: { file },
-        message:
-          e.keyword === 'additionalProperties'
-            ? `unknown configuration key \`${(e.params as { additionalProperty: string }).additionalProperty}\`; expected cacheDir, jobs, lockTimeout, workers, params`
-            : `configuration ${e.instancePath.slice(1) || 'value'} ${e.message}`,
-      })),
+      problems.map((message) => ({ severity: 'error' as const, location: { file }, message })),
       2,
     );
   }

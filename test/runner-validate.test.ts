@@ -85,7 +85,8 @@ describe('validation', () => {
   it('reports every error at once, each at its line:col, exit status 2, and runs nothing', async () => {
     const r = await runCli(['run', 'bad.yaml', '--set', 'name=y'], { cwd: ws.dir });
     assert.equal(r.code, 2);
-    assert.equal(existsSync(ws.cacheDir), false, 'nothing ran: no cache folder');
+    assert.equal(existsSync(ws.path('.lvis-pipe', 'runs')), false, 'nothing ran');
+    assert.equal(existsSync(ws.path('.lvis-pipe', 'lock')), false);
     const got = located(r.stderr);
     const expected: [string, RegExp][] = [
       ['bad.yaml:9:7', /^step `src` \(type `source`\): unknown option `trimm` \(did you mean `trim`\?\); its options: `path`, `trim`$/],
@@ -118,7 +119,7 @@ describe('validation', () => {
     const r = await runCli(['validate', 'bad.yaml'], { cwd: ws.dir });
     assert.equal(r.code, 2);
     assert.equal(located(r.stderr).length, 15);
-    assert.equal(existsSync(ws.cacheDir), false);
+    assert.equal(existsSync(ws.path('.lvis-pipe', 'runs')), false);
   });
 
   it('an unknown --set name is reported without a file location, listing the params', async () => {

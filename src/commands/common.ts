@@ -59,14 +59,16 @@ export async function loadPipelineContext(
   if (!file) throw new UsageError(`missing the pipeline FILE\n\n${usage}`);
   const abs = path.resolve(env.cwd, file);
   const config = await loadConfig(path.dirname(abs));
+  const cacheDir = resolveCacheDir(values['cache-dir'], config, path.dirname(abs), env.cwd);
   const pipeline = loadPipeline(abs, env.registry, {
+    validatorCacheDir: path.join(cacheDir, 'validators'),
     set: values.set ?? [],
     ...(values.params ? { paramsFile: path.resolve(env.cwd, values.params) } : {}),
     ...(config.config.params && config.file ? { configParams: { values: config.config.params, file: config.file } } : {}),
     cwd: env.cwd,
     checkFiles,
   });
-  return { pipeline, config, cacheDir: resolveCacheDir(values['cache-dir'], config, pipeline.dir, env.cwd) };
+  return { pipeline, config, cacheDir };
 }
 
 export function parseJobs(flag: string | undefined, config: LoadedConfig): number {

@@ -57,7 +57,7 @@ export const command: CommandModule = {
     const jobs = parseJobs(values.jobs, config);
     const lockTimeoutS = values['lock-timeout'] !== undefined ? Number(values['lock-timeout']) : (config.config.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_S);
     if (!Number.isFinite(lockTimeoutS) || lockTimeoutS < 0) throw new UsageError(`--lock-timeout must be a number of seconds, got ${values['lock-timeout']}`);
-    const reporter = createReporter({
+    const reporter = await createReporter({
       mode: values.json ? 'json' : values.quiet ? 'quiet' : env.interactive ? 'tty' : 'plain',
       stdout: env.stdout,
       stderr: env.stderr,

@@ -9,7 +9,7 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { DiagnosticError, type Diagnostic } from './diagnostic.js';
 import { sha256 } from './hash.js';
 import {
@@ -31,6 +31,7 @@ import {
 } from './params.js';
 import type { StepRegistry } from './registry.js';
 import { buildPipelineSchema } from './schema.js';
+import { compileSchema, type Validator } from './validator-cache.js';
 import type { StepModule } from './step.js';
 import { didYouMean, listNames } from './suggest.js';
 import { YamlSource, displayPath, pointerToPath, type DocPath } from './yaml-source.js';
@@ -107,6 +108,8 @@ export interface ResolveOptions {
   overrides?: readonly ParamOverride[];
   /** Where --set paths are relative to (default: process.cwd()). */
   cwd?: string;
+  /** Where to keep the compiled schema validator between runs (e.g. `<cache>/validators`). */
+  validatorCacheDir?: string;
   /** Check that files named by file options exist (default true). */
   checkFiles?: boolean;
 }
@@ -127,13 +130,12 @@ export function loadPipeline(file: string, registry: StepRegistry, opts: Resolve
   return resolvePipeline(readPipeline(file), registry, opts);
 }
 
-const validators = new WeakMap<StepRegistry, ValidateFunction>();
+const validators = new WeakMap<StepRegistry, Validator>();
 
-function validatorFor(registry: StepRegistry): ValidateFunction {
+function validatorFor(registry: StepRegistry, cacheDir: string | undefined): Validator {
   let v = validators.get(registry);
   if (!v) {
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true });
-    v = ajv.compile(buildPipelineSchema(registry, { paramRefs: false }));
+    v = compileSchema(buildPipelineSchema(registry, { paramRefs: false }), cacheDir);
     validators.set(registry, v);
   }
   return v;
@@ -202,7 +204,7 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
   }
 
   // 4. Schema validation (also fills in option defaults).
-  const validate = validatorFor(registry);
+  const validate = validatorFor(registry, opts.validatorCacheDir);
   if (!validate(resolvedDoc)) {
     diags.push(...schemaDiagnostics(validate.errors ?? [], src, registry, resolvedDoc, fromParam, effectiveValues));
   }

@@ -8,7 +8,6 @@ import type { OutputSummary, RunEvent, StepSummary } from '../events.js';
 import { formatBytes, formatDuration, table } from '../format.js';
 import { displayPath } from '../yaml-source.js';
 import { JsonReporter } from './json.js';
-import { TtyReporter } from './tty.js';
 
 export interface Reporter {
   event(e: RunEvent): void;
@@ -22,12 +21,15 @@ export interface ReporterOptions {
   stderr: Writable;
 }
 
-export function createReporter(o: ReporterOptions): Reporter {
+/** Async because the TTY reporter's progress-bar library is only loaded when needed. */
+export async function createReporter(o: ReporterOptions): Promise<Reporter> {
   switch (o.mode) {
     case 'json':
       return new JsonReporter(o.stdout);
-    case 'tty':
+    case 'tty': {
+      const { TtyReporter } = await import('./tty.js');
       return new TtyReporter(o.stdout, o.stderr);
+    }
     case 'plain':
       return new LineReporter(o.stdout, o.stderr, false);
     case 'quiet':
