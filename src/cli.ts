@@ -31,9 +31,31 @@ export function helpText(): string {
 }
 
 export async function main(argv: string[], partial: Partial<CliEnv> = {}): Promise<number> {
+  const stdout = partial.stdout ?? process.stdout;
+  const [name, ...rest] = argv;
+  // Help needs no step registry (and so does not load the step modules).
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    stdout.write(helpText() + '\n');
+    return name ? 0 : USAGE_EXIT;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command && (rest.includes('--help') || rest.includes('-h'))) {
+    stdout.write(command.usage.trimEnd() + '\n');
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    const { createRequire } = await import('node:module');
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+    stdout.write(pkg.version + '\n');
+    return 0;
+  }
+  if (!command) {
+    (partial.stderr ?? process.stderr).write(`lvis-pipe: unknown command \`${name}\`\n\n${helpText()}\n`);
+    return USAGE_EXIT;
+  }
   const env: CliEnv = {
     registry: partial.registry ?? (await defaultRegistry()),
-    stdout: partial.stdout ?? process.stdout,
+    stdout,
     stderr: partial.stderr ?? process.stderr,
     cwd: partial.cwd ?? process.cwd(),
     interactive: partial.interactive ?? (process.stdout.isTTY === true && !process.env.CI),
@@ -47,26 +69,6 @@ export async function main(argv: string[], partial: Partial<CliEnv> = {}): Promi
     });
   }
   setDisplayBase(env.cwd);
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    env.stdout.write(helpText() + '\n');
-    return name ? 0 : USAGE_EXIT;
-  }
-  if (name === '--version' || name === '-v') {
-    const { createRequire } = await import('node:module');
-    const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
-    env.stdout.write(pkg.version + '\n');
-    return 0;
-  }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    env.stderr.write(`lvis-pipe: unknown command \`${name}\`\n\n${helpText()}\n`);
-    return USAGE_EXIT;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    env.stdout.write(command.usage.trimEnd() + '\n');
-    return 0;
-  }
   const json = rest.includes('--json');
   try {
     return await command.run(rest, env);

@@ -73,7 +73,7 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
-  /** With --json: the events. */
+  /** For `run --json`: the events. */
   events: RunEvent[];
 }
 
@@ -82,7 +82,7 @@ export async function runCli(args: string[], opts: { cwd: string; registry?: Ste
   const stdout = new Capture();
   const stderr = new Capture();
   const code = await main(args, { registry: opts.registry ?? testRegistry(), stdout, stderr, cwd: opts.cwd, interactive: false, handleSignals: false });
-  const events = args.includes('--json')
+  const events = args[0] === 'run' && args.includes('--json')
     ? stdout.text
         .split('\n')
         .filter((l) => l.startsWith('{'))

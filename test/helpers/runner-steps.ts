@@ -68,13 +68,15 @@ const upper: StepModule<{ suffix: string; repeat: number }, { text: string }, { 
       suffix: { type: 'string', default: '' },
       repeat: { type: 'integer', minimum: 1, default: 1 },
       mode: { enum: ['upper', 'lower'], default: 'upper' },
+      alpha: { type: 'number', minimum: 0, maximum: 1, description: 'appended as @alpha when set' },
     },
   },
   inputs: { text: { kind: 'text' } },
   outputs: { text: { kind: 'text' } },
   async run(ctx) {
     const t = (ctx.options as { mode?: string }).mode === 'lower' ? ctx.inputs.text.toLowerCase() : ctx.inputs.text.toUpperCase();
-    return { text: (t + ctx.options.suffix).repeat(ctx.options.repeat) };
+    const alpha = (ctx.options as { alpha?: number }).alpha;
+    return { text: (t + ctx.options.suffix + (alpha === undefined ? '' : `@${alpha}`)).repeat(ctx.options.repeat) };
   },
 };
 
