@@ -8,7 +8,7 @@
  *
  * Run alone: `node dist/bench/make-data.js` (after `npm run build`).
  */
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LVIS_V1_TRAIN_IMAGES, LVIS_V1_VAL_IMAGES } from '../src/lvis/lvis-categories.js';
@@ -68,10 +68,58 @@ async function isFresh(files: FullScaleData): Promise<boolean> {
   return true;
 }
 
+const LOCK = path.join(BENCH_DATA_DIR, 'synth.lock');
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the generation lock, so that two benchmarks started together do not both generate
+ * 1.3 GB. Waits while a live process holds it; takes over a lock left by a dead one.
+ */
+async function lock(log: (line: string) => void): Promise<() => Promise<void>> {
+  await mkdir(BENCH_DATA_DIR, { recursive: true });
+  let told = false;
+  for (;;) {
+    try {
+      const handle = await open(LOCK, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(LOCK, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number(await readFile(LOCK, 'utf8').catch(() => ''));
+    if (holder > 0 && !processAlive(holder)) {
+      await rm(LOCK, { force: true });
+      continue;
+    }
+    if (!told) log(`waiting for process ${holder || '?'} to finish making the full-scale data…`);
+    told = true;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 /** Makes the full-scale files unless fresh ones exist; returns their paths. */
 export async function ensureFullScaleData(log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<FullScaleData> {
   const files = paths();
   if (await isFresh(files)) return files;
+  const unlock = await lock(log);
+  try {
+    if (await isFresh(files)) return files;
+    return await generate(files, log);
+  } finally {
+    await unlock();
+  }
+}
+
+async function generate(files: FullScaleData, log: (line: string) => void): Promise<FullScaleData> {
   log(`making full-scale synthetic LVIS data in ${BENCH_DATA_DIR} (about a minute or two)…`);
   const s = await generateSynthLvis(FULL_SCALE_OPTIONS, files);
   const summary: Stamp['summary'] = {};
