@@ -98,21 +98,19 @@ interface Hooks {
 
 /** Generates the files and returns what was written. */
 export async function generateSynthLvis(options: SynthOptions, paths: SynthPaths, hooks: Hooks = {}): Promise<SynthSummary> {
-  const model = buildCategoryModel(lvisV1Categories(), options.seed);
-  const [trainIds, valIds] = drawImageIds(options.seed, options.trainImages, options.valImages);
-  const train = planSplit(model, options.seed, 'train', trainIds, 1);
-  const summary: SynthSummary = {
-    train: await writeSplit(model, train, options, paths.train, hooks),
-  };
-  if (options.valImages > 0) {
-    const val = planSplit(model, options.seed, 'val', valIds, train.firstAnnotationId + train.annotationCount);
+  const { model, train, val } = planSynthSplits(options);
+  const summary: SynthSummary = { train: await writeSplit(model, train, options, paths.train, hooks) };
+  if (val.imageCount > 0) {
     if (paths.val) summary.val = await writeSplit(model, val, options, paths.val, hooks);
     if (options.preds && paths.preds) summary.preds = await writePredictions(model, val, options, paths.preds, hooks);
   }
   return summary;
 }
 
-/** Plans a split without writing it (for tests and statistics). */
+/**
+ * The plans of both splits (what each image shows, without geometry): cheap even at full
+ * scale. Val's annotation ids continue after train's.
+ */
 export function planSynthSplits(options: Pick<SynthOptions, 'seed' | 'trainImages' | 'valImages'>): {
   model: CategoryModel;
   train: SplitPlan;
