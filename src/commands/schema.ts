@@ -15,7 +15,10 @@ first line in the pipeline file such as
 
 options:
       --out FILE   write it to FILE (atomically) instead of stdout
-  -h, --help       this help`;
+  -h, --help       this help
+
+example:
+  lvis-pipe schema --out schemas/pipeline.schema.json`;
 
 export function schemaText(env: CliEnv): string {
   return JSON.stringify(buildPipelineSchema(env.registry, { paramRefs: true }), null, 2) + '\n';

@@ -5,8 +5,8 @@
  * A param is declared either as `name: default` (type inferred from the default: string,
  * number, boolean, array or object; `null` means any) or as `name: {type, default,
  * description}`. Values given on the command line are parsed as YAML, so `--set alpha=0.7`
- * is a number and `--set pool=all` a string; for a string param the text is taken as is
- * (`--set suffix=?` is the string "?", not YAML's idea of it).
+ * is a number and `--set pool=all` a string; for a string param the text is taken as typed
+ * (`--set suffix=?` is the string "?", not YAML's idea of it) unless it is quoted.
  *
  * Path params. A param of type `path`, or one used as (the start of) the value of a step's
  * file option or output path option, names a file. Its value is resolved when it is read:
@@ -212,8 +212,10 @@ export function applyOverrides(
       diags.push(o.diagnosticAt ? o.diagnosticAt(msg) : { severity: 'error', message: msg });
       continue;
     }
-    // `--set name=123` or `--set sep=?` for a string param means the text.
-    const value = (decl.type === 'string' || decl.type === 'path') && o.text !== undefined && typeof o.value !== 'string' ? o.text : o.value;
+    // For a string param, `--set name=TEXT` means TEXT as typed (`123`, `!`, `~`, `a: b` are
+    // strings here), unless it is a quoted YAML string (`--set 'sep=" "'`).
+    const quoted = o.text !== undefined && /^\s*(".*"|'.*')\s*$/s.test(o.text);
+    const value = (decl.type === 'string' || decl.type === 'path') && o.text !== undefined && !(quoted && typeof o.value === 'string') ? o.text : o.value;
     const problem = checkParamValue(decl.type, value);
     if (problem) {
       const msg = `param \`${o.name}\` from ${originLabel(o.origin)} ${problem}`;

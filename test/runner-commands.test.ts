@@ -1,0 +1,184 @@
+/** cache ls/gc/clear, dag, schema, configuration and help. */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Ajv } from 'ajv';
+import { COMMANDS } from '../src/commands/index.js';
+import { buildPipelineSchema } from '../src/runner/schema.js';
+import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
+import { testRegistry } from './helpers/runner-steps.js';
+
+const PIPELINE = `params:
+  suffix: "!"
+steps:
+  src: { type: source, options: { path: data/in.txt } }
+  up: { type: upper, inputs: { text: src }, options: { suffix: "\${params.suffix}" } }
+  out: { type: write, inputs: { text: up }, options: { out: out/up.txt } }
+`;
+
+function countObjects(cacheDir: string): number {
+  return readdirSync(path.join(cacheDir, 'objects')).reduce((n, shard) => n + readdirSync(path.join(cacheDir, 'objects', shard)).length, 0);
+}
+
+describe('cache ls, gc, clear', () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'x'.repeat(10_000));
+    ws.write('p.yaml', PIPELINE);
+    for (const s of ['a', 'b', 'c']) assert.equal((await runCli(['run', 'p.yaml', '--set', `suffix=${s}`], { cwd: ws.dir })).code, 0);
+  });
+  after(() => ws.remove());
+
+  it('ls shows the size and the known pipeline with its steps', async () => {
+    const r = await runCli(['cache', 'ls', 'p.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\.lvis-pipe: [\d.]+ KB in 4 objects; 7 run records of 7 keys; 3 pipeline runs in history$/m);
+    assert.match(r.stdout, /^p\.yaml: last run \S+$/m);
+    assert.match(r.stdout, /^ {2}up +upper +[0-9a-f]{12} +ran +[\d.]+ KB$/m);
+  });
+
+  it('gc --dry-run removes nothing; gc --keep 0 keeps what the pipeline needs and frees the rest', async () => {
+    const before = countObjects(ws.cacheDir);
+    const dry = await runCli(['cache', 'gc', 'p.yaml', '--keep', '0', '--dry-run'], { cwd: ws.dir });
+    assert.match(dry.stdout, /would remove 4 run records of 4 keys and 2 objects: would free [\d.]+ KB; kept 3 keys/);
+    assert.equal(countObjects(ws.cacheDir), before);
+    const r = await runCli(['cache', 'gc', 'p.yaml', '--keep', '0', '--json'], { cwd: ws.dir });
+    const res = JSON.parse(r.stdout) as { removedKeys: number; removedObjects: number; bytesFreed: number; keptKeys: number };
+    assert.equal(res.removedKeys, 4);
+    // Objects are content-addressed: write's file has the same bytes as upper's text.
+    assert.equal(res.removedObjects, 2);
+    assert.equal(res.keptKeys, 3);
+    assert.ok(res.bytesFreed > 20_000, `freed ${res.bytesFreed}`);
+    assert.equal(countObjects(ws.cacheDir), 2);
+    // What the pipeline needs survived: all hits. A gc'd earlier value runs again.
+    const again = await runCli(['run', 'p.yaml', '--json', '--set', 'suffix=c'], { cwd: ws.dir });
+    assert.deepEqual(statuses(again.events), { src: 'cached', up: 'cached', out: 'cached' });
+    const gone = await runCli(['run', 'p.yaml', '--json', '--set', 'suffix=a'], { cwd: ws.dir });
+    assert.deepEqual(statuses(gone.events), { src: 'cached', up: 'ran', out: 'ran' });
+  });
+
+  it('gc keeps what the last N runs used', async () => {
+    // History so far: a, b, c, c, a. Then b: the last 3 runs used c, a and b.
+    await runCli(['run', 'p.yaml', '--set', 'suffix=b'], { cwd: ws.dir });
+    const r = await runCli(['cache', 'gc', 'p.yaml', '--keep', '3', '--json'], { cwd: ws.dir });
+    assert.equal((JSON.parse(r.stdout) as { removedKeys: number }).removedKeys, 0);
+    const again = await runCli(['run', 'p.yaml', '--json', '--set', 'suffix=c'], { cwd: ws.dir });
+    assert.deepEqual(statuses(again.events), { src: 'cached', up: 'cached', out: 'cached' });
+  });
+
+  it('clear empties the cache and says how much it freed; the next run recomputes', async () => {
+    const r = await runCli(['cache', 'clear', 'p.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^cleared \.lvis-pipe: freed [\d.]+ KB$/m);
+    assert.equal(countObjects(ws.cacheDir), 0);
+    const again = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir });
+    assert.deepEqual(statuses(again.events), { src: 'ran', up: 'ran', out: 'ran' });
+  });
+
+  it('a missing cache folder is a clear error', async () => {
+    const r = await runCli(['cache', 'ls', '--cache-dir', 'nowhere'], { cwd: ws.dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no cache folder at nowhere/);
+  });
+});
+
+describe('dag', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'x');
+    ws.write('p.yaml', PIPELINE);
+  });
+  after(() => ws.remove());
+
+  it('text, mermaid and dot show the steps, the wiring, files read and files written', async () => {
+    const text = await runCli(['dag', 'p.yaml'], { cwd: ws.dir });
+    assert.equal(
+      text.stdout,
+      'src (source)\n  ← path: file data/in.txt\n  → text (text)\nup (upper)\n  ← text: src.text (text)\n  → text (text)\nout (write)\n  ← text: up.text (text)\n  → file (file) → out/up.txt\n',
+    );
+    const mermaid = await runCli(['dag', 'p.yaml', '--format', 'mermaid'], { cwd: ws.dir });
+    assert.match(mermaid.stdout, /^flowchart LR$/m);
+    assert.match(mermaid.stdout, /^ {2}s_src -->\|text\| s_up$/m);
+    assert.match(mermaid.stdout, /^ {2}s_out -.->\|file\| f1$/m);
+    const dot = await runCli(['dag', 'p.yaml', '-f', 'dot'], { cwd: ws.dir });
+    assert.match(dot.stdout, /^digraph pipeline \{/);
+    assert.match(dot.stdout, /"src" -> "up" \[label="text"\];/);
+    assert.match(dot.stdout, /"file:data\/in.txt" -> "src" \[style=dashed\];/);
+    const bad = await runCli(['dag', 'p.yaml', '--format', 'svg'], { cwd: ws.dir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--format must be one of text, mermaid, dot/);
+  });
+});
+
+describe('schema', () => {
+  it('`schema` prints the editor schema composed from the registry; it accepts ${params.x} anywhere and catches bad options', async () => {
+    const ws = new Workspace();
+    try {
+      const r = await runCli(['schema'], { cwd: ws.dir });
+      const printed = JSON.parse(r.stdout) as Record<string, unknown>;
+      assert.deepEqual(printed, buildPipelineSchema(testRegistry(), { paramRefs: true }));
+      const validate = new Ajv({ strict: false, allErrors: true }).compile(printed);
+      const doc = { params: { n: 2 }, steps: { a: { type: 'source', options: { path: 'x' } }, b: { type: 'upper', inputs: { text: 'a' }, options: { repeat: '${params.n}' } } } };
+      assert.equal(validate(doc), true, JSON.stringify(validate.errors));
+      const bad = { steps: { b: { type: 'upper', inputs: { text: 'a' }, options: { repeat: 'two', colour: 1 } } } };
+      assert.equal(validate(bad), false);
+      const paths = (validate.errors ?? []).map((e) => `${e.instancePath} ${e.keyword}`);
+      assert.ok(paths.includes('/steps/b/options additionalProperties'), paths.join(', '));
+      assert.ok(paths.some((p) => p.startsWith('/steps/b/options/repeat ')), paths.join(', '));
+      const out = await runCli(['schema', '--out', 'schemas/p.json'], { cwd: ws.dir });
+      assert.equal(out.code, 0);
+      assert.deepEqual(JSON.parse(readFileSync(ws.path('schemas/p.json'), 'utf8')), printed);
+    } finally {
+      ws.remove();
+    }
+  });
+});
+
+describe('configuration and help', () => {
+  it('a .lvis-piperc.yaml sets the cache folder and default params', async () => {
+    const ws = new Workspace();
+    try {
+      ws.write('package.json', '{"name": "project"}');
+      ws.write('.lvis-piperc.yaml', 'cacheDir: .cache/here\njobs: 1\nparams:\n  suffix: "?"\n  unrelated: 1\n');
+      ws.write('data/in.txt', 'x');
+      ws.write('pipes/p.yaml', PIPELINE.replace('data/in.txt', '../data/in.txt'));
+      const r = await runCli(['run', 'pipes/p.yaml', '--json'], { cwd: ws.dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(ws.read('pipes/out/up.txt'), 'X?');
+      assert.equal(ws.lastRun(ws.path('.cache/here')).params.suffix, '?');
+      const start = r.events.find((e) => e.type === 'run-start');
+      assert.ok(start && start.type === 'run-start' && start.jobs === 1);
+      // --set beats the config.
+      await runCli(['run', 'pipes/p.yaml', '--set', 'suffix=!'], { cwd: ws.dir });
+      assert.equal(ws.read('pipes/out/up.txt'), 'X!');
+      ws.write('.lvis-piperc.yaml', 'cachedir: x\njobs: 0\n');
+      const bad = await runCli(['validate', 'pipes/p.yaml'], { cwd: ws.dir });
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /\.lvis-piperc\.yaml: unknown configuration key `cachedir`/);
+      assert.match(bad.stderr, /\.lvis-piperc\.yaml: jobs must be a whole number ≥ 1/);
+    } finally {
+      ws.remove();
+    }
+  });
+
+  it('every command has --help; unknown commands and flags are usage errors (exit 2)', async () => {
+    const ws = new Workspace();
+    try {
+      for (const c of COMMANDS.filter((c) => ['run', 'plan', 'validate', 'dag', 'cache', 'schema'].includes(c.name))) {
+        const r = await runCli([c.name, '--help'], { cwd: ws.dir });
+        assert.equal(r.code, 0);
+        assert.ok(r.stdout.startsWith(`usage: lvis-pipe ${c.name}`), r.stdout);
+        assert.match(r.stdout, /example/);
+      }
+      assert.equal((await runCli(['frobnicate'], { cwd: ws.dir })).code, 2);
+      const flag = await runCli(['run', 'p.yaml', '--frob'], { cwd: ws.dir });
+      assert.equal(flag.code, 2);
+      assert.match(flag.stderr, /Unknown option '--frob'/);
+    } finally {
+      ws.remove();
+    }
+  });
+});
