@@ -6,12 +6,16 @@
 import { main } from '../../src/cli.js';
 import { testRegistry } from './runner-steps.js';
 
-main(process.argv.slice(2), { registry: testRegistry() }).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  },
-);
+// `node --test dist/test/` also runs every file under test/ as a test: with no arguments,
+// this is that run, not a CLI call, so do nothing.
+if (process.argv.length > 2) {
+  main(process.argv.slice(2), { registry: testRegistry() }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}
