@@ -72,6 +72,13 @@ export class ChunkedFileWriter {
    * buffer is flushed with a blocking write. Do not mix with a pending async `write`.
    */
   writeSync(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (n <= 8 && n <= this.buf.length - this.used) {
+      // Separators: a byte loop beats TypedArray.set's call overhead for a few bytes.
+      for (let i = 0; i < n; i++) this.buf[this.used + i] = bytes[i]!;
+      this.used += n;
+      return;
+    }
     if (bytes.length > this.buf.length - this.used) {
       this.flushSync();
       if (bytes.length >= this.buf.length) {
