@@ -314,7 +314,8 @@ describe('objective over the iterations', () => {
 describe('rare quota usage', () => {
   test('status of each class against its quota', () => {
     assert.deepEqual(quotas.map(quotaStatus), ['at quota', 'not sampled', 'at quota', 'over quota', 'under quota', 'at quota']);
-    assert.equal(quotaStatus({ categoryId: 1, categoryName: 'x', quota: 0, used: 0 }), 'at quota');
+    assert.equal(quotaStatus({ categoryId: 1, categoryName: 'x', quota: 0, used: 0 }), 'not sampled');
+    assert.equal(quotaStatus({ categoryId: 1, categoryName: 'x', quota: 0, used: 1 }), 'over quota');
   });
 
   test('one stacked segment per quota and status, counted in the subtitle', async () => {

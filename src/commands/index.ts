@@ -6,6 +6,7 @@ import { command as dag } from './dag.js';
 import { command as cache } from './cache.js';
 import { command as schema } from './schema.js';
 import { command as synth } from './synth.js';
+import { command as report } from './report.js';
 
 /**
  * Every CLI subcommand, in the order `lvis-pipe --help` lists them.
@@ -19,4 +20,5 @@ export const COMMANDS: CommandModule[] = [
   cache,
   schema,
   synth,
+  report,
 ];

@@ -1,5 +1,6 @@
 import type { StepModule } from '../runner/step.js';
 import synth from './synth.js';
+import load from './load.js';
 import stats from './stats.js';
 import targetMix from './target-mix.js';
 import histograms from './histograms.js';
@@ -9,6 +10,8 @@ import write from './write.js';
 import keptCategories from './kept-categories.js';
 import pruneGt from './prune-gt.js';
 import prunePreds from './prune-preds.js';
+import plot from './plot.js';
+import report from './report.js';
 
 /**
  * Every step type lvis-pipe knows, by type name. The runner is generic and receives this
@@ -17,6 +20,7 @@ import prunePreds from './prune-preds.js';
  */
 export const STEP_MODULES: StepModule[] = [
   synth,
+  load,
   stats,
   targetMix,
   histograms,
@@ -26,4 +30,6 @@ export const STEP_MODULES: StepModule[] = [
   keptCategories,
   pruneGt,
   prunePreds,
+  plot,
+  report,
 ];

@@ -19,9 +19,12 @@ export function classSizeFidelityChart(keys: KeyShare[]): Chart {
   // Both axes share one domain so that y = x is the diagonal of a square plot.
   const lo = positive.length ? Math.min(...positive) : 1e-6;
   const hi = positive.length ? Math.max(...positive) : 1;
-  const floor = lo / 2;
+  // The floor sits a little under the smallest share the subset has, so crosses read as "below
+  // anything the subset kept" without stretching the axis.
+  const subsetPositive = keys.map((k) => k.subsetShare).filter((v) => v > 0);
+  const floor = (subsetPositive.length ? Math.min(...subsetPositive) : lo) / 3;
   // Whole decades, so that the axes tick at powers of ten and y = x runs corner to corner.
-  const domain = [10 ** Math.floor(Math.log10(floor / 1.2)), Math.min(1, 10 ** Math.ceil(Math.log10(hi)))];
+  const domain = [10 ** Math.floor(Math.log10(Math.min(floor, lo) / 1.2)), Math.min(1, 10 ** Math.ceil(Math.log10(hi)))];
   const absent = keys.filter((k) => !(k.subsetShare > 0)).length;
   const rows = keys.map((k) => ({
     category: k.categoryName,

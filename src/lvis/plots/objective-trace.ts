@@ -44,9 +44,13 @@ export function objectiveChart(trace: ObjectivePoint[], primary = 'objective'): 
       .filter((n) => Number.isFinite(p.values[n]))
       .map((n) => ({ iteration: p.iteration, phase: p.phase, series: seriesLabel(n), value: p.values[n]!, width: n === primary ? 2.5 : 1.3 })),
   );
+  // Log scale when the total stays positive and the positive values span over two decades;
+  // a term's zero values (no penalty at that step) then have no place and are left out.
+  const positives = rows.filter((r) => r.value > 0).map((r) => r.value);
+  const mainPositive = rows.every((r) => r.series !== seriesLabel(primary) || r.value > 0);
+  const logY = mainPositive && positives.length > 0 && Math.max(...positives) / Math.min(...positives) > 100;
+  if (logY) rows.splice(0, rows.length, ...rows.filter((r) => r.value > 0));
   const values = rows.map((r) => r.value);
-  const positive = values.length > 0 && values.every((v) => v > 0);
-  const logY = positive && Math.max(...values) / Math.min(...values) > 100;
   const decades: number[] = [];
   if (logY) {
     const lo = Math.floor(Math.log10(Math.min(...values)));

@@ -13,10 +13,11 @@ export const QUOTA_STATUSES = ['not sampled', 'under quota', 'at quota', 'over q
 export type QuotaStatus = (typeof QUOTA_STATUSES)[number];
 const STATUS_COLORS = ['#c7c7c7', '#f2cf5b', '#54a24b', '#d6404e'];
 
+/** A class with no selected image is "not sampled", whatever its quota (a quota of 0 included). */
 export function quotaStatus(u: RareQuotaUse): QuotaStatus {
   if (u.used > u.quota) return 'over quota';
-  if (u.used === u.quota) return 'at quota';
-  return u.used === 0 ? 'not sampled' : 'under quota';
+  if (u.used === 0) return 'not sampled';
+  return u.used === u.quota ? 'at quota' : 'under quota';
 }
 
 export function rareQuotaUsageChart(uses: RareQuotaUse[]): Chart {

@@ -1,0 +1,50 @@
+import path from 'node:path';
+import type { CliEnv } from '../cli-env.js';
+import { CacheStore } from '../runner/store.js';
+import { DiagnosticError } from '../runner/diagnostic.js';
+import { findRunHistory, REPORT_STEP_TYPE, writeRunReports } from '../lvis/report-run.js';
+import type { CommandModule } from './command.js';
+import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+
+const usage = `usage: lvis-pipe report FILE [--run RUN_ID] [--out PATH] [options]
+
+Writes the HTML report of a finished run of the pipeline (the latest one, or --run RUN_ID):
+one self-contained page, readable offline, with the parameters, the DAG with each step's
+cache status and time, the quality metrics and every chart. The pipeline needs a \`report\`
+step, and the run must have completed it; the page goes to that step's \`out\` option.
+
+options:
+      --run RUN_ID       the run to report (default: the pipeline's latest run)
+      --out PATH         write here instead of the report step's \`out\`
+${PIPELINE_FLAGS_HELP}
+
+example:
+  lvis-pipe run pipelines/mini-lvis.yaml && lvis-pipe report pipelines/mini-lvis.yaml`;
+
+export const command: CommandModule = {
+  name: 'report',
+  summary: 'write the HTML report of a finished run',
+  usage,
+  async run(argv: string[], env: CliEnv): Promise<number> {
+    const { values, positionals } = parseCommandArgs(argv, { ...PIPELINE_FLAGS, run: { type: 'string' }, out: { type: 'string' } }, usage);
+    if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE, got ${positionals.length}\n\n${usage}`);
+    const { pipeline, cacheDir } = await loadPipelineContext(env, positionals[0], values, usage, false);
+    const fail = (message: string) => new DiagnosticError([{ severity: 'error', message }], 1);
+    if (![...pipeline.steps.values()].some((s) => s.type === REPORT_STEP_TYPE)) {
+      throw fail(`${pipeline.displayFile} has no \`${REPORT_STEP_TYPE}\` step: add one (type: report) to get a report`);
+    }
+    const store = new CacheStore(cacheDir);
+    const history = await findRunHistory(store, pipeline, values.run);
+    if (!history) {
+      throw fail(values.run ? `no run ${values.run} of ${pipeline.displayFile} in ${cacheDir}` : `${pipeline.displayFile} has not been run yet (lvis-pipe run ${pipeline.displayFile})`);
+    }
+    const out = values.out !== undefined ? path.resolve(env.cwd, values.out) : undefined;
+    const written = await writeRunReports(pipeline, history, store, { ...(out ? { out } : {}), generator: 'lvis-pipe' });
+    if (written.length === 0) {
+      throw fail(`run ${history.runId} did not complete its \`${REPORT_STEP_TYPE}\` step (status: ${Object.entries(history.steps).filter(([, s]) => s.type === REPORT_STEP_TYPE).map(([id, s]) => `${id} ${s.status}`).join(', ') || 'not run'})`);
+    }
+    if (values.json) env.stdout.write(JSON.stringify({ type: 'report', runId: history.runId, files: written }) + '\n');
+    else for (const f of written) env.stdout.write(`report of run ${history.runId}: ${path.relative(env.cwd, f) || f}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,153 @@
+/**
+ * A run's report, from the run's history record: the seam between the runner (which alone
+ * knows each step's status and time, and writes them to history/<runId>.json when a run ends)
+ * and the `report` step (whose cached content holds the title and charts).
+ *
+ * `writeRunReports` writes the HTML of every `report` step of a finished run; the `report`
+ * command calls it for a past run, and the run command can call it right after the run.
+ */
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Pipeline } from '../runner/pipeline.js';
+import type { ArtifactKind } from '../runner/step.js';
+import type { CacheStore, HistoryRecord } from '../runner/store.js';
+import type { Chart } from './plots/types.js';
+import { renderReportHtml } from './report.js';
+import type { ReportModel, ReportStep, ReportStepStatus, SweepRow } from './report-model.js';
+
+export const REPORT_CONTENT_KIND_NAME = 'lvis.report-content';
+export const REPORT_STEP_TYPE = 'report';
+
+export interface ReportContent {
+  title: string;
+  charts: Chart[];
+}
+
+export const reportContentKind = {
+  name: REPORT_CONTENT_KIND_NAME,
+  storage: 'value' as const,
+  description: 'What a run report shows besides the run itself: its title and charts (JSON)',
+  encode: (value: ReportContent) => new TextEncoder().encode(JSON.stringify(value)),
+  decode: (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes)) as ReportContent,
+} satisfies ArtifactKind<ReportContent>;
+
+const STATUSES: ReportStepStatus[] = ['cached', 'ran', 'failed', 'skipped', 'interrupted'];
+
+/** Chart files the pipeline writes (output paths of the steps), by chart file base name. */
+function chartFiles(pipeline: Pipeline, reportDir: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const step of pipeline.steps.values()) {
+    for (const file of Object.values(step.outputPaths)) {
+      const base = path.basename(file).replace(/\.(png|svg)$/i, '');
+      if (base === path.basename(file)) continue;
+      const rel = path.relative(reportDir, file).split(path.sep).join('/');
+      out.set(base, [...(out.get(base) ?? []), rel]);
+    }
+  }
+  return out;
+}
+
+export function runReportModel(
+  pipeline: Pipeline,
+  history: HistoryRecord,
+  content: ReportContent,
+  reportFile: string,
+  extra: { sweep?: SweepRow[]; generator?: string } = {},
+): ReportModel {
+  const files = chartFiles(pipeline, path.dirname(reportFile));
+  const steps: ReportStep[] = pipeline.order.map((id) => {
+    const step = pipeline.steps.get(id)!;
+    const h = history.steps[id];
+    const status = h && STATUSES.includes(h.status as ReportStepStatus) ? (h.status as ReportStepStatus) : 'pending';
+    return {
+      id,
+      type: step.type,
+      status,
+      durationMs: h?.durationMs ?? NaN,
+      deps: step.deps,
+      outputs: Object.entries(h?.outputs ?? {}).map(([name, o]) => ({
+        name,
+        kind: o.kind,
+        ...(o.path ? { path: path.relative(path.dirname(reportFile), o.path).split(path.sep).join('/') } : {}),
+      })),
+      ...(h?.error ? { error: h.error } : {}),
+    };
+  });
+  return {
+    title: content.title,
+    run: {
+      id: history.runId,
+      pipeline: pipeline.displayFile,
+      status: history.status,
+      startedAt: history.startedAt,
+      durationMs: history.durationMs,
+    },
+    params: history.params,
+    steps,
+    metrics: Object.entries(history.metrics).map(([source, values]) => ({ source, values: (values ?? {}) as Record<string, unknown> })),
+    charts: content.charts.map((c) => ({ id: c.id, title: c.title, spec: c.spec, files: files.get(c.fileBase) ?? [] })),
+    ...(extra.sweep ? { sweep: extra.sweep } : {}),
+    ...(extra.generator ? { generator: extra.generator } : {}),
+  };
+}
+
+/** The newest history record of the pipeline (or the one with `runId`), if any. */
+export async function findRunHistory(store: CacheStore, pipeline: Pipeline, runId?: string): Promise<HistoryRecord | undefined> {
+  let names: string[];
+  try {
+    names = (await readdir(store.historyDir)).filter((n) => n.endsWith('.json'));
+  } catch {
+    return undefined;
+  }
+  names.sort().reverse();
+  for (const n of names) {
+    if (runId && n !== `${runId}.json`) continue;
+    let rec: HistoryRecord;
+    try {
+      rec = JSON.parse(await readFile(path.join(store.historyDir, n), 'utf8')) as HistoryRecord;
+    } catch {
+      continue;
+    }
+    if (rec.pipelineId === pipeline.id && (runId || rec.label === undefined)) return rec;
+  }
+  return undefined;
+}
+
+async function writeFileAtomic(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Writes the HTML of every `report` step that completed in this run (ran or cache hit), at its
+ * `out` option (relative to the pipeline's folder). Returns the files written.
+ */
+export async function writeRunReports(
+  pipeline: Pipeline,
+  history: HistoryRecord,
+  store: CacheStore,
+  extra: { sweep?: SweepRow[]; generator?: string; out?: string } = {},
+): Promise<string[]> {
+  const written: string[] = [];
+  for (const id of pipeline.order) {
+    const step = pipeline.steps.get(id)!;
+    if (step.type !== REPORT_STEP_TYPE) continue;
+    const h = history.steps[id];
+    const stored = h?.outputs.content;
+    if (!h || (h.status !== 'ran' && h.status !== 'cached') || !stored) continue;
+    const bytes = await store.readObject(stored.digest);
+    const content = reportContentKind.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const file = path.resolve(pipeline.dir, extra.out ?? String(step.options.out));
+    await writeFileAtomic(file, renderReportHtml(runReportModel(pipeline, history, content, file, extra)));
+    written.push(file);
+  }
+  return written;
+}

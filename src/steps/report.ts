@@ -1,0 +1,52 @@
+/**
+ * Step `report`: declares the run report and gathers what it shows from the steps (the charts,
+ * as Vega-Lite specs with their data). The HTML itself is a view of a *run*: which steps ran or
+ * were cache hits, and how long each took, is known only once the run is over, and a cached
+ * step cannot know it. So the page is written after the run, from the run's history record
+ * and this step's content (src/lvis/report-run.ts): by `lvis-pipe report FILE`, and by the
+ * run command when it calls `writeRunReports` at the end of a run.
+ */
+import type { StepModule } from '../runner/step.js';
+import type { ChartSet } from '../lvis/plots/charts-kind.js';
+import { reportContentKind, type ReportContent } from '../lvis/report-run.js';
+
+interface Options {
+  out: string;
+  title: string;
+}
+
+export const DEFAULT_REPORT_PATH = 'out/report.html';
+
+const step: StepModule<Options, { charts?: ChartSet }, { content: ReportContent }> = {
+  type: 'report',
+  version: 1,
+  description:
+    'A self-contained HTML report of the run (parameters, the DAG with cache status and times, quality metrics, interactive charts), written when the run ends',
+  optionsSchema: {
+    type: 'object',
+    properties: {
+      out: {
+        type: 'string',
+        minLength: 1,
+        default: DEFAULT_REPORT_PATH,
+        description: 'Where the HTML report is written at the end of each run (relative to the pipeline file)',
+      },
+      title: { type: 'string', minLength: 1, default: 'lvis-pipe run report', description: 'The report’s title' },
+    },
+    additionalProperties: false,
+  },
+  inputs: {
+    charts: { kind: 'lvis.charts', optional: true, description: 'The `charts` output of a `plot` step' },
+  },
+  outputs: {
+    content: { kind: reportContentKind.name, description: 'What the report shows besides the run itself: title and charts' },
+  },
+  kinds: [reportContentKind],
+  async run(ctx) {
+    const charts = ctx.inputs.charts?.charts ?? [];
+    ctx.log(`report: ${charts.length} chart${charts.length === 1 ? '' : 's'}; the HTML is written to ${ctx.options.out} when the run ends`);
+    return { content: { title: ctx.options.title, charts: charts.map((c) => ({ id: c.id, title: c.title, fileBase: c.fileBase, spec: c.spec })) } };
+  },
+};
+
+export default step;
