@@ -3,7 +3,7 @@
  * Exit statuses: 0 ok; 1 a step failed or bad data; 2 invalid pipeline or usage;
  * 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
  */
-import { COMMANDS } from './commands/index.js';
+import type { CommandModule } from './commands/command.js';
 import { printDiagnostics, UsageError, USAGE_EXIT } from './commands/common.js';
 import type { CliEnv } from './cli-env.js';
 import { DiagnosticError } from './runner/diagnostic.js';
@@ -18,7 +18,32 @@ async function defaultRegistry(): Promise<StepRegistry> {
   return new StepRegistry(STEP_MODULES, { moduleUrl, exportName: 'STEP_MODULES' });
 }
 
-export function helpText(): string {
+/**
+ * The runner's own commands load directly, without commands/index.ts: that registry
+ * imports every command module, and some (report, synth) pull in heavy libraries (Vega,
+ * ~1.5 s here), which a no-op `run` must not pay for.
+ */
+const CORE_COMMANDS: Record<string, () => Promise<{ command: CommandModule }>> = {
+  run: () => import('./commands/run.js'),
+  plan: () => import('./commands/plan.js'),
+  validate: () => import('./commands/validate.js'),
+  dag: () => import('./commands/dag.js'),
+  cache: () => import('./commands/cache.js'),
+  schema: () => import('./commands/schema.js'),
+};
+
+async function allCommands(): Promise<CommandModule[]> {
+  return (await import('./commands/index.js')).COMMANDS;
+}
+
+async function findCommand(name: string): Promise<CommandModule | undefined> {
+  const core = CORE_COMMANDS[name];
+  if (core) return (await core()).command;
+  return (await allCommands()).find((c) => c.name === name);
+}
+
+export async function helpText(): Promise<string> {
+  const COMMANDS = await allCommands();
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     'lvis-pipe: a declarative, cached pipeline runner that builds balanced mini-LVIS subsets',
@@ -35,10 +60,10 @@ export async function main(argv: string[], partial: Partial<CliEnv> = {}): Promi
   const [name, ...rest] = argv;
   // Help needs no step registry (and so does not load the step modules).
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    stdout.write(helpText() + '\n');
+    stdout.write((await helpText()) + '\n');
     return name ? 0 : USAGE_EXIT;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = await findCommand(name);
   if (command && (rest.includes('--help') || rest.includes('-h'))) {
     stdout.write(command.usage.trimEnd() + '\n');
     return 0;
@@ -50,7 +75,7 @@ export async function main(argv: string[], partial: Partial<CliEnv> = {}): Promi
     return 0;
   }
   if (!command) {
-    (partial.stderr ?? process.stderr).write(`lvis-pipe: unknown command \`${name}\`\n\n${helpText()}\n`);
+    (partial.stderr ?? process.stderr).write(`lvis-pipe: unknown command \`${name}\`\n\n${await helpText()}\n`);
     return USAGE_EXIT;
   }
   const env: CliEnv = {
