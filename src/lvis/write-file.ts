@@ -12,6 +12,7 @@
  */
 import { writeSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
 const DEFAULT_CHUNK_BYTES = 4 << 20;
@@ -129,7 +130,7 @@ export async function writeFileAtomically<T>(
   path: string,
   fill: (writer: ChunkedFileWriter) => Promise<T>,
 ): Promise<T> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.partial`);
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
   let fh: FileHandle | undefined;
   try {
     fh = await open(temp, 'wx');

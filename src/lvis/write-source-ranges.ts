@@ -14,7 +14,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { pipeline } from 'node:stream';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import { DiagnosticError } from '../runner/diagnostic.js';
 import type { DatasetSource } from './dataset.js';
 
@@ -27,6 +28,7 @@ export class SourceRangeReader {
   private win: Buffer = Buffer.alloc(0);
   private winStart = 0;
   private gzChunks: AsyncIterator<Buffer> | undefined;
+  private gzStream: Gunzip | undefined;
   private gzEnd = 0;
   private readonly blockBuf: Buffer | undefined;
 
@@ -38,8 +40,10 @@ export class SourceRangeReader {
   ) {
     if (!source.gzip) this.blockBuf = Buffer.allocUnsafe(BLOCK_BYTES);
     else {
-      const stream = createReadStream(source.path, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 }));
-      this.gzChunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      // pipeline(): closing the gunzip stream also closes the file stream.
+      this.gzStream = createGunzip({ chunkSize: 1 << 20 });
+      pipeline(createReadStream(source.path, { highWaterMark: 1 << 20 }), this.gzStream, () => {});
+      this.gzChunks = this.gzStream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     }
   }
 
@@ -68,7 +72,7 @@ export class SourceRangeReader {
 
   async close(): Promise<void> {
     await this.fh?.close();
-    if (this.gzChunks?.return) await this.gzChunks.return();
+    this.gzStream?.destroy();
   }
 
   /** Feeds bytes [start, end) of the source to `sink`, in one or more pieces. */
