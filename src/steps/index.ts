@@ -1,5 +1,6 @@
 import type { StepModule } from '../runner/step.js';
 import synth from './synth.js';
+import load from './load.js';
 import stats from './stats.js';
 import targetMix from './target-mix.js';
 import histograms from './histograms.js';
@@ -19,6 +20,7 @@ import report from './report.js';
  */
 export const STEP_MODULES: StepModule[] = [
   synth,
+  load,
   stats,
   targetMix,
   histograms,
