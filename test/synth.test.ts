@@ -410,6 +410,17 @@ describe('distributions at moderate scale (plan only)', () => {
   });
 });
 
+describe('distributions at full scale (plan only)', () => {
+  test('every category shows in exactly its LVIS v1 train image_count; instances within 0.1%', () => {
+    const { model, train } = planSynthSplits({ seed: 1, trainImages: LVIS_V1_TRAIN_IMAGES, valImages: 0 });
+    model.meta.forEach((m, c) => assert.equal(train.categoryImageCount[c], m.image_count, m.name));
+    let deviation = 0;
+    model.meta.forEach((m, c) => (deviation += Math.abs(train.categoryInstanceCount[c]! - m.instance_count)));
+    assert.ok(deviation / LVIS_V1_TRAIN_ANNOTATIONS < 0.001, `instance counts off by ${deviation}`);
+    assert.ok(Math.abs(train.annotationCount - LVIS_V1_TRAIN_ANNOTATIONS) < 1000);
+  });
+});
+
 function pearson(xs: number[], ys: number[]): number {
   const n = xs.length;
   const mx = xs.reduce((a, b) => a + b, 0) / n,
