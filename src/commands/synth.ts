@@ -28,7 +28,7 @@ Writes synthetic data in the LVIS v1 format, made from LVIS v1's real category m
   DIR/lvis_v1_val_synth.json     val annotations (image ids disjoint from train)
   DIR/preds_val_synth.json       detections on the val images (LVIS results format)
 The same options give byte-identical files. At full scale (the default) train has
-100,170 images, ~1.27M annotations with polygons (~1 GB), and takes about a minute.
+100,170 images, ~1.27M annotations with polygons (~1 GB); it takes 1–3 minutes.
 
 options:
   -o, --out DIR            output folder (created if missing)
