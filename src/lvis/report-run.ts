@@ -10,27 +10,12 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Pipeline } from '../runner/pipeline.js';
-import type { ArtifactKind } from '../runner/step.js';
 import type { CacheStore, HistoryRecord } from '../runner/store.js';
-import type { Chart } from './plots/types.js';
 import { renderReportHtml } from './report.js';
 import type { ReportModel, ReportStep, ReportStepStatus, SweepRow } from './report-model.js';
 
-export const REPORT_CONTENT_KIND_NAME = 'lvis.report-content';
-export const REPORT_STEP_TYPE = 'report';
-
-export interface ReportContent {
-  title: string;
-  charts: Chart[];
-}
-
-export const reportContentKind = {
-  name: REPORT_CONTENT_KIND_NAME,
-  storage: 'value' as const,
-  description: 'What a run report shows besides the run itself: its title and charts (JSON)',
-  encode: (value: ReportContent) => new TextEncoder().encode(JSON.stringify(value)),
-  decode: (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes)) as ReportContent,
-} satisfies ArtifactKind<ReportContent>;
+export { REPORT_STEP_TYPE, REPORT_CONTENT_KIND_NAME, reportContentKind, type ReportContent } from './report-content.js';
+import { REPORT_STEP_TYPE, reportContentKind, type ReportContent } from './report-content.js';
 
 const STATUSES: ReportStepStatus[] = ['cached', 'ran', 'failed', 'skipped', 'interrupted'];
 

@@ -17,7 +17,6 @@ import { RARE_QUOTAS_FILE } from '../lvis/plots/rare-quota-usage.js';
 import { SIZE_SHARES_FILE } from '../lvis/plots/size-shares.js';
 import { TIER_BARS_FILE } from '../lvis/plots/tier-bars.js';
 import type { ChartId } from '../lvis/plots/types.js';
-import { renderSvg, svgToPng } from '../render/chart.js';
 
 /** Each chart's output-name prefix, in the order the charts are made. */
 export const PLOT_OUTPUTS: { chart: ChartId; name: string; file: string; what: string }[] = [
@@ -87,6 +86,9 @@ const step: StepModule<Options, Inputs, { charts: ChartSet }> = {
   cpuHeavy: true,
   async run(ctx) {
     const { train, val, details } = ctx.inputs;
+    // Vega, Vega-Lite, resvg and the font metrics take ~0.7 s to import; every CLI call loads
+    // every step module, so they load here, only when charts are drawn.
+    const { renderSvg, svgToPng } = await import('../render/chart.js');
     const charts = buildAllCharts(chartDataFromSampler(train, val, details));
     ctx.progress.start('charts', charts.length, 'charts');
     for (const [i, chart] of charts.entries()) {

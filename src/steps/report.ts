@@ -8,7 +8,7 @@
  */
 import type { StepModule } from '../runner/step.js';
 import type { ChartSet } from '../lvis/plots/charts-kind.js';
-import { reportContentKind, type ReportContent } from '../lvis/report-run.js';
+import { reportContentKind, type ReportContent } from '../lvis/report-content.js';
 
 interface Options {
   out: string;
