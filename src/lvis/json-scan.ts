@@ -480,8 +480,11 @@ export class ByteWindow {
     this.buf = Buffer.allocUnsafe(this.reserve + this.chunk);
   }
 
-  /** Opens `path`; gzip is recognised by its magic bytes, whatever the file is called. */
-  static async open(path: string, windowBytes = 8 << 20): Promise<ByteWindow> {
+  /**
+   * Opens `path`; gzip is recognised by its magic bytes, whatever the file is called. A plain
+   * file can be read from `startOffset` on.
+   */
+  static async open(path: string, windowBytes = 8 << 20, startOffset = 0): Promise<ByteWindow> {
     let fh: FileHandle;
     try {
       fh = await fsp.open(path, 'r');
@@ -493,6 +496,10 @@ export class ByteWindow {
     await fh.read(head, 0, 2, 0);
     const gzip = size >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
     const w = new ByteWindow(path, fh, size, gzip, windowBytes);
+    if (startOffset !== 0) {
+      if (gzip) throw new Error('ByteWindow: a gzip file can only be read from its start');
+      w.base = w.filePos = w.diskBytesRead = startOffset;
+    }
     if (gzip) {
       await fh.close();
       w.fh = undefined;

@@ -13,32 +13,14 @@
  * first `maxErrors` of them with a count of the rest.
  */
 import * as nodePath from 'node:path';
+import { stat } from 'node:fs/promises';
 import { DiagnosticError, type Diagnostic } from '../runner/diagnostic.js';
-import { TIER_INDEX, type Dataset, type RawJson, type Tier } from './dataset.js';
-import {
-  ByteWindow,
-  JsonSyntaxError,
-  NEED_MORE,
-  describeByte,
-  diagnosticWithPosition,
-  displayPath,
-  locateOffsets,
-  numberEnd,
-  readString,
-  skipElement,
-  skipValue,
-  skipWs,
-} from './json-scan.js';
-import { imagesPerCategory, parseCategory, tierOfImageCount, type ParsedCategory } from './load-categories.js';
-import {
-  AnnotationColumns,
-  ImageColumns,
-  formatProblem,
-  parseAnnotation,
-  parseImage,
-  recordEnd,
-  type RecordProblem,
-} from './load-records.js';
+import { TIER_INDEX, type Dataset, type Tier } from './dataset.js';
+import { diagnosticWithPosition, displayPath, locateOffsets } from './json-scan.js';
+import { imagesPerCategory, tierOfImageCount } from './load-categories.js';
+import { ImageColumns, formatProblem, type RecordProblem } from './load-records.js';
+import { parallelWorthIt, scanInTwo } from './load-parallel.js';
+import { AbsoluteSyntaxError, ProblemLog, RECORD_ARRAYS, scanFile, type Scan } from './load-scan.js';
 
 export interface LoadOptions {
   signal?: AbortSignal;
@@ -53,6 +35,11 @@ export interface LoadOptions {
   strict?: boolean;
   /** Initial read window in bytes (tests use tiny windows to exercise refills). */
   windowBytes?: number;
+  /**
+   * Scan a plain file on two threads (load-parallel.ts): undefined = when it is large enough
+   * and there are 2 cores; true = whenever a split point is found (tests); false = never.
+   */
+  parallel?: boolean;
 }
 
 export interface LoadResult {
@@ -63,56 +50,19 @@ export interface LoadResult {
   rereadStrictly: boolean;
 }
 
-/** A fatal problem with the shape of the file that re-reading strictly would not change. */
-class ShapeError extends JsonSyntaxError {}
-
-const RECORD_ARRAYS = ['images', 'annotations', 'categories'] as const;
-type RecordArray = (typeof RECORD_ARRAYS)[number];
-const RECORD_NOUN: Record<RecordArray, string> = { images: 'image', annotations: 'annotation', categories: 'category' };
-
-/** Everything the scan collects, before ids are resolved. */
-interface Scan {
-  gzip: boolean;
-  textBytes: number;
-  images: ImageColumns;
-  annotations: AnnotationColumns;
-  categories: ParsedCategory[];
-  /** Source offsets of the category records, parallel to `categories`. */
-  categoryOffsets: number[];
-  /** Number of category records (including unusable ones). */
-  categoryRecords: number;
-  extra: RawJson[];
-  topLevelOrder: string[];
-  problems: ProblemLog;
-}
-
-/** Bad records: the first `limit` in full, and a count. */
-class ProblemLog {
-  readonly kept: RecordProblem[] = [];
-  total = 0;
-  constructor(readonly limit: number) {}
-  add(p: RecordProblem): void {
-    this.total++;
-    if (this.kept.length < this.limit) this.kept.push(p);
-  }
-  addAll(ps: RecordProblem[]): void {
-    for (const p of ps) this.add(p);
-  }
-}
-
 /** Loads `path` (plain or gzip) into a Dataset; throws DiagnosticError on any problem with the data. */
 export async function loadDataset(path: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const abs = nodePath.resolve(path);
   let scan: Scan;
   let rereadStrictly = false;
   try {
-    scan = await scanWithOffsets(abs, opts.strict ?? false, opts);
+    scan = await fastScan(abs, opts);
   } catch (err) {
     if (!(err instanceof AbsoluteSyntaxError) || err.shape || opts.strict) throw await toDiagnostic(abs, err);
     // The fast scan trusts arrays of numbers to hold only numbers; a file that breaks that is
     // either invalid (the strict scan says exactly where) or valid in an unusual way.
     try {
-      scan = await scanWithOffsets(abs, true, opts);
+      scan = await scanFile(abs, true, opts);
       rereadStrictly = true;
     } catch (strictErr) {
       throw await toDiagnostic(abs, strictErr);
@@ -121,233 +71,33 @@ export async function loadDataset(path: string, opts: LoadOptions = {}): Promise
   return assemble(abs, scan, rereadStrictly);
 }
 
-class AbsoluteSyntaxError extends Error {
-  constructor(
-    readonly offset: number,
-    message: string,
-    readonly shape: boolean,
-  ) {
-    super(message);
+/** The first scan: strict if asked; on two threads for a large plain file; else in one. */
+async function fastScan(path: string, opts: LoadOptions): Promise<Scan> {
+  if (opts.strict) return scanFile(path, true, opts);
+  if (opts.parallel !== false) {
+    const size = await stat(path).then((s) => s.size, () => 0);
+    if (opts.parallel === true || parallelWorthIt(size)) {
+      const head = Buffer.alloc(2);
+      const fh = await import('node:fs/promises').then((m) => m.open(path, 'r'));
+      try {
+        await fh.read(head, 0, 2, 0);
+      } finally {
+        await fh.close();
+      }
+      const gzip = head[0] === 0x1f && head[1] === 0x8b;
+      if (!gzip) {
+        const scan = await scanInTwo(path, size, opts);
+        if (scan) return scan;
+      }
+    }
   }
+  return scanFile(path, false, opts);
 }
 
 async function toDiagnostic(path: string, err: unknown): Promise<unknown> {
   if (!(err instanceof AbsoluteSyntaxError)) return err;
   const pos = (await locateOffsets(path, [err.offset])).get(err.offset)!;
   return new DiagnosticError([diagnosticWithPosition(path, err.offset, pos, err.message)]);
-}
-
-async function scanWithOffsets(path: string, strict: boolean, opts: LoadOptions): Promise<Scan> {
-  const w = await ByteWindow.open(path, opts.windowBytes);
-  try {
-    return await scanWindow(w, strict, opts);
-  } catch (err) {
-    if (err instanceof JsonSyntaxError) throw new AbsoluteSyntaxError(w.base + err.pos, err.message, err instanceof ShapeError);
-    throw err;
-  } finally {
-    await w.close();
-  }
-}
-
-// States of the scan; each step reads one token or one whole record from `pos`.
-const BEFORE_OBJECT = 0, FIRST_KEY = 1, KEY = 2, VALUE = 3, FIRST_RECORD = 4, RECORD = 5, AFTER_RECORD = 6, AFTER_MEMBER = 7, AFTER_OBJECT = 8;
-
-async function scanWindow(w: ByteWindow, strict: boolean, opts: LoadOptions): Promise<Scan> {
-  const problems = new ProblemLog(opts.maxErrors ?? 20);
-  const images = new ImageColumns();
-  const annotations = new AnnotationColumns();
-  const categories: ParsedCategory[] = [];
-  const categoryOffsets: number[] = [];
-  let categoryRecords = 0;
-  const extra: RawJson[] = [];
-  const topLevelOrder: string[] = [];
-  const pending: RecordProblem[] = [];
-  let state = BEFORE_OBJECT;
-  let pos = 0;
-  let member = '';
-  let array: RecordArray = 'images';
-  let index = 0; // index of the next record in the current array
-  let arrayStart = 0; // absolute offset where the current array's records begin
-
-  pos = await w.refill(0);
-  if (w.len - pos >= 3 && w.buf[pos] === 0xef && w.buf[pos + 1] === 0xbb && w.buf[pos + 2] === 0xbf) pos += 3;
-  opts.onProgress?.(w.diskBytesRead, w.diskBytes);
-  for (;;) {
-    try {
-      const b = w.buf;
-      const end = w.len;
-      const base = w.base;
-      for (;;) {
-        if (state === RECORD) {
-          // The hot loop: one record per iteration, no state dispatch in between. A record is
-          // committed (index incremented) only once the delimiter after it is in the window, so
-          // a refill in the middle simply parses the same record again.
-          if (array === 'annotations') {
-            for (;;) {
-              pos = skipWs(b, pos, end);
-              pending.length = 0;
-              parseAnnotation(b, pos, end, base, annotations, index, pending, strict);
-              const next = skipWs(b, recordEnd, end);
-              annotations.count = ++index;
-              if (pending.length) problems.addAll(pending);
-              pos = next + 1;
-              if (b[next] !== 0x2c) break;
-            }
-          } else if (array === 'images') {
-            for (;;) {
-              pos = skipWs(b, pos, end);
-              pending.length = 0;
-              parseImage(b, pos, end, base, images, index, pending, strict);
-              const next = skipWs(b, recordEnd, end);
-              images.count = ++index;
-              if (pending.length) problems.addAll(pending);
-              pos = next + 1;
-              if (b[next] !== 0x2c) break;
-            }
-          } else {
-            for (;;) {
-              pos = skipWs(b, pos, end);
-              pending.length = 0;
-              // Categories are few: always checked strictly, then read with JSON.parse.
-              const stop = skipValue(b, pos, end);
-              const next = skipWs(b, stop, end);
-              const parsed = parseCategory(b.toString('utf8', pos, stop), index, base + pos, pending);
-              if (parsed) {
-                categories.push(parsed);
-                categoryOffsets.push(base + pos);
-              }
-              categoryRecords = ++index;
-              problems.addAll(pending);
-              pos = next + 1;
-              if (b[next] !== 0x2c) break;
-            }
-          }
-          // The delimiter was not ',': let AFTER_RECORD accept ']' or report it.
-          pos--;
-          state = AFTER_RECORD;
-          continue;
-        }
-        if (state === AFTER_OBJECT) {
-          while (pos < end && (b[pos] === 0x20 || b[pos] === 0x0a || b[pos] === 0x0d || b[pos] === 0x09)) pos++;
-          if (pos < end) throw new JsonSyntaxError(pos, `unexpected ${describeByte(b[pos])} after the top-level object, expected the end of the file`);
-          throw NEED_MORE;
-        }
-        pos = skipWs(b, pos, end);
-        const c = b[pos]!;
-        switch (state) {
-          case BEFORE_OBJECT:
-            if (c !== 0x7b) {
-              const found = c === 0x5b ? 'an array (a predictions file?)' : describeByte(c);
-              throw new ShapeError(pos, `expected a JSON object with "images", "annotations" and "categories" at the top level, found ${found}`);
-            }
-            pos++;
-            state = FIRST_KEY;
-            break;
-          case FIRST_KEY:
-          case KEY: {
-            if (c === 0x7d && state === FIRST_KEY) {
-              pos++;
-              state = AFTER_OBJECT;
-              break;
-            }
-            if (c !== 0x22) throw new JsonSyntaxError(pos, `unexpected ${describeByte(c)} in the top-level object, expected a '"' starting a key`);
-            const keyPos = pos;
-            const name = readString(b, pos, end);
-            const p = skipWs(b, numberEnd, end);
-            if (b[p] !== 0x3a) throw new JsonSyntaxError(p, `unexpected ${describeByte(b[p])} after an object key, expected ':'`);
-            if (topLevelOrder.includes(name)) throw new ShapeError(keyPos, `the top-level member "${name}" appears twice`);
-            topLevelOrder.push(name);
-            member = name;
-            pos = p + 1;
-            state = VALUE;
-            break;
-          }
-          case VALUE:
-            if ((RECORD_ARRAYS as readonly string[]).includes(member)) {
-              array = member as RecordArray;
-              if (c !== 0x5b) {
-                throw new ShapeError(pos, `the top-level "${member}" must be an array of ${RECORD_NOUN[array]} records, found ${c === 0x7b ? 'an object' : describeByte(c)}`);
-              }
-              pos++;
-              index = 0;
-              arrayStart = base + pos;
-              state = FIRST_RECORD;
-            } else {
-              const stop = strict ? skipValue(b, pos, end) : skipElement(b, pos, end);
-              extra.push({ key: member, raw: b.toString('utf8', pos, stop) });
-              pos = stop;
-              state = AFTER_MEMBER;
-            }
-            break;
-          case FIRST_RECORD:
-            if (c === 0x5d) {
-              pos++;
-              state = AFTER_MEMBER;
-            } else {
-              state = RECORD;
-            }
-            break;
-          case AFTER_RECORD:
-            if (c === 0x5d) {
-              pos++;
-              state = AFTER_MEMBER;
-            } else {
-              throw new JsonSyntaxError(pos, `unexpected ${describeByte(c)} after ${RECORD_NOUN[array]} #${index - 1} of "${array}", expected ',' or ']'`);
-            }
-            break;
-          case AFTER_MEMBER:
-            if (c === 0x2c) {
-              pos++;
-              state = KEY;
-            } else if (c === 0x7d) {
-              pos++;
-              state = AFTER_OBJECT;
-            } else {
-              throw new JsonSyntaxError(pos, `unexpected ${describeByte(c)} after the top-level member "${member}", expected ',' or '}'`);
-            }
-            break;
-        }
-      }
-    } catch (err) {
-      if (err !== NEED_MORE) throw err;
-      if (w.eof) {
-        if (state === AFTER_OBJECT) break;
-        if (state === BEFORE_OBJECT) throw new ShapeError(w.len, 'expected a JSON object with "images", "annotations" and "categories" at the top level, found an empty file');
-        const where = state === RECORD || state === AFTER_RECORD || state === FIRST_RECORD ? `in "${array}" after ${index} record${index === 1 ? '' : 's'}` : member ? `in the top-level member "${member}"` : 'in the top-level object';
-        throw new JsonSyntaxError(w.len, `unexpected end of input ${where}; the file is truncated`);
-      }
-      opts.signal?.throwIfAborted();
-      if (state === RECORD || state === AFTER_RECORD) estimateRecords(array === 'annotations' ? annotations : images, index, w, pos, arrayStart);
-      // Keep the current record (or token) and whatever follows it.
-      pos = await w.refill(pos);
-      opts.onProgress?.(w.diskBytesRead, w.diskBytes);
-    }
-  }
-  return {
-    gzip: w.gzip,
-    textBytes: w.base + w.len,
-    images,
-    annotations,
-    categories,
-    categoryOffsets,
-    categoryRecords,
-    extra,
-    topLevelOrder,
-    problems,
-  };
-}
-
-/**
- * Tells the columns how many records to expect, extrapolating from the bytes this array has
- * taken so far to the rest of the file (plain files only: a gzip file's size says nothing about
- * its text). An overestimate for all but the last array, which the 8x cap in capacityFor bounds.
- */
-function estimateRecords(cols: { expected: number }, index: number, w: ByteWindow, pos: number, arrayStart: number): void {
-  if (w.gzip || index < 64) return;
-  const at = w.base + pos;
-  const used = at - arrayStart;
-  if (used <= 0) return;
-  cols.expected = Math.ceil(index + (index * Math.max(0, w.diskBytes - at)) / used);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -398,14 +148,37 @@ class IdIndex {
   }
 }
 
-/** Indices of annotations whose id repeats an earlier one (sorting a copy, no hash set). */
+/**
+ * Indices of annotations whose id repeats an earlier one. Ids are usually dense integers
+ * (1..N): then one pass over a bitmap; otherwise a sorted copy, then a scan for the repeats.
+ */
 function duplicateAnnotationIds(ids: Float64Array, count: number): number[] {
+  let max = -1;
+  let integers = true;
+  for (let i = 0; i < count; i++) {
+    const id = ids[i]!;
+    if (id >= 0 && id <= 0x7fffffff && Number.isInteger(id)) {
+      if (id > max) max = id;
+    } else if (!Number.isNaN(id)) {
+      integers = false;
+    }
+  }
+  const out: number[] = [];
+  if (integers && max < Math.max(1 << 24, 8 * count)) {
+    const seen = new Uint8Array(max + 1);
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      if (Number.isNaN(id)) continue;
+      if (seen[id] === 1) out.push(i);
+      else seen[id] = 1;
+    }
+    return out;
+  }
   const sorted = ids.slice(0, count).sort();
   const dupIds = new Set<number>();
   for (let k = 1; k < count; k++) if (sorted[k] === sorted[k - 1] && !Number.isNaN(sorted[k]!)) dupIds.add(sorted[k]!);
   if (dupIds.size === 0) return [];
   const seen = new Set<number>();
-  const out: number[] = [];
   for (let i = 0; i < count; i++) {
     const id = ids[i]!;
     if (!dupIds.has(id)) continue;
