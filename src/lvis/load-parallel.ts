@@ -147,51 +147,72 @@ export function scanToMessage(scan: Scan): { message: ScanMessage; transfer: Arr
 // ---------------------------------------------------------------------------------------------
 // Joining the halves
 
-function concat<T extends Float64Array | Int32Array | Uint8Array>(a: T, na: number, b: T, nb: number): T {
-  const out = new (a.constructor as new (n: number) => T)(na + nb);
-  out.set(a.subarray(0, na));
-  out.set(b.subarray(0, nb), na);
+type Column = Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
+
+/**
+ * Concatenates the first `na` values of holder a's column `key` and the first `nb` of b's, and
+ * empties both holders' columns, so that each half's memory can be reclaimed as soon as its
+ * column is copied: the join never holds more than one column twice (peak RSS).
+ */
+function join<K extends string>(a: Record<K, Column>, na: number, b: Record<K, Column>, nb: number, key: K, per = 1): Column {
+  const x = a[key];
+  const y = b[key];
+  const out = new (x.constructor as new (n: number) => Column)(per * (na + nb));
+  out.set(x.subarray(0, per * na));
+  out.set(y.subarray(0, per * nb), per * na);
+  a[key] = new (x.constructor as new (n: number) => Column)(0);
+  b[key] = new (y.constructor as new (n: number) => Column)(0);
   return out;
 }
 
-function concatLists(a: ListData, na: number, b: ListData, nb: number): ListData {
+function joinLists(a: ListData, na: number, b: ListData, nb: number): ListData {
   const va = a.offsets[na]!;
-  const vb = b.offsets[nb]!;
   const offsets = new Int32Array(na + nb + 1);
   offsets.set(a.offsets.subarray(0, na + 1));
   for (let i = 1; i <= nb; i++) offsets[na + i] = va + b.offsets[i]!;
-  return { offsets, values: concat(a.values, va, b.values, vb) };
+  const values = join(a as unknown as Record<'values', Column>, va, b as unknown as Record<'values', Column>, b.offsets[nb]!, 'values') as Float64Array<ArrayBuffer>;
+  return { offsets, values };
 }
 
 /**
- * The scan of the whole file from its two halves; undefined if they disagree (a top-level
- * member in both), in which case the caller scans again in one thread to report it properly.
+ * The scan of the whole file from its two halves (which it empties); undefined if they disagree
+ * (a top-level member in both), in which case the caller scans again in one thread to report it.
  */
 export function joinScans(first: Scan, second: ScanMessage, limit: number): Scan | undefined {
   if (second.topLevelOrder.some((k) => first.topLevelOrder.includes(k))) return undefined;
-  const A = first.images;
-  const B = second.images;
+  type Cols = Record<string, Column>;
+  const A = first.images as unknown as Cols;
+  const B = second.images as unknown as Cols;
+  const na = first.images.count;
+  const nb = second.images.count;
   const images = new ImageColumns();
-  images.count = A.count + B.count;
-  images.id = concat(A.id, A.count, B.id, B.count);
-  images.width = concat(A.width, A.count, B.width, B.count);
-  images.height = concat(A.height, A.count, B.height, B.count);
-  images.byteStart = concat(A.byteStart, A.count, B.byteStart, B.count);
-  images.byteEnd = concat(A.byteEnd, A.count, B.byteEnd, B.count);
-  Object.assign(images.neg, concatLists(A.neg, A.count, B.neg, B.count));
-  Object.assign(images.notExhaustive, concatLists(A.notExhaustive, A.count, B.notExhaustive, B.count));
-  const a = first.annotations;
-  const b = second.annotations;
+  images.count = na + nb;
+  images.id = join(A, na, B, nb, 'id') as Float64Array<ArrayBuffer>;
+  images.width = join(A, na, B, nb, 'width') as Float64Array<ArrayBuffer>;
+  images.height = join(A, na, B, nb, 'height') as Float64Array<ArrayBuffer>;
+  images.byteStart = join(A, na, B, nb, 'byteStart') as Float64Array<ArrayBuffer>;
+  images.byteEnd = join(A, na, B, nb, 'byteEnd') as Float64Array<ArrayBuffer>;
+  Object.assign(images.neg, joinLists(first.images.neg, na, second.images.neg, nb));
+  Object.assign(images.notExhaustive, joinLists(first.images.notExhaustive, na, second.images.notExhaustive, nb));
+  const a = first.annotations as unknown as Cols;
+  const b = second.annotations as unknown as Cols;
+  const ma = first.annotations.count;
+  const mb = second.annotations.count;
   const annotations = new AnnotationColumns();
-  annotations.count = a.count + b.count;
-  for (const k of ['id', 'imageId', 'categoryId', 'area', 'byteStart', 'byteEnd'] as const) annotations[k] = concat(a[k], a.count, b[k], b.count);
-  annotations.iscrowd = concat(a.iscrowd, a.count, b.iscrowd, b.count);
-  annotations.bbox = concat(a.bbox, 4 * a.count, b.bbox, 4 * b.count);
+  annotations.count = ma + mb;
+  annotations.id = join(a, ma, b, mb, 'id') as Float64Array<ArrayBuffer>;
+  annotations.imageId = join(a, ma, b, mb, 'imageId') as Float64Array<ArrayBuffer>;
+  annotations.categoryId = join(a, ma, b, mb, 'categoryId') as Float64Array<ArrayBuffer>;
+  annotations.bbox = join(a, ma, b, mb, 'bbox', 4) as Float64Array<ArrayBuffer>;
+  annotations.area = join(a, ma, b, mb, 'area') as Float64Array<ArrayBuffer>;
+  annotations.iscrowd = join(a, ma, b, mb, 'iscrowd') as Uint8Array<ArrayBuffer>;
+  annotations.byteStart = join(a, ma, b, mb, 'byteStart') as Float64Array<ArrayBuffer>;
+  annotations.byteEnd = join(a, ma, b, mb, 'byteEnd') as Float64Array<ArrayBuffer>;
   const problems = new ProblemLog(limit);
   problems.addAll(first.problems.kept);
   // The second half numbered its records from 0 within the array it started in.
-  const shift = { image: A.count, annotation: a.count, category: 0 };
-  for (const p of second.problems.kept) problems.add({ ...p, index: p.index + (p.kind === 'category' ? 0 : shift[p.kind]) });
+  const shift = { image: na, annotation: ma, category: 0 };
+  for (const p of second.problems.kept) problems.add({ ...p, index: p.index + shift[p.kind] });
   problems.total = first.problems.total + second.problems.total;
   return {
     gzip: false,

@@ -49,20 +49,25 @@ function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: numb
 }
 
 function resized<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
+  const Ctor = a.constructor as (new (n: number) => T) & (new (buffer: ArrayBuffer, offset: number, length: number) => T) & { BYTES_PER_ELEMENT: number };
+  // Large columns come from Buffer.allocUnsafe: no memset of memory that is about to be
+  // written anyway (a large unpooled Buffer has its own, aligned ArrayBuffer).
+  const bytes = n * Ctor.BYTES_PER_ELEMENT;
+  const b = bytes >= 1 << 16 ? new Ctor(Buffer.allocUnsafe(bytes).buffer as ArrayBuffer, 0, n) : new Ctor(n);
   b.set(a.subarray(0, Math.min(a.length, n)));
   return b;
 }
 
 /**
- * New capacity for slot i: the expected record count when known (plus 5%; never more than 8x
- * the current capacity, in case the estimate is off), else double. At LVIS train scale this
- * saves both the copies and the half-empty tail of plain doubling (peak memory).
+ * New capacity for slot i: the expected record count when known (plus 5%; never more than 64x
+ * the current capacity, in case the estimate is far off), else double. At LVIS train scale this
+ * saves both the copies and the half-empty tail of plain doubling (peak memory). An estimate
+ * that is too high costs address space, not memory: pages never written are never touched.
  */
 function capacityFor(i: number, capacity: number, expected: number): number {
   const doubled = Math.max(1024, 2 * capacity);
   if (expected <= i) return Math.max(doubled, i + 1);
-  return Math.max(i + 1024, Math.min(Math.ceil(expected * 1.05), 8 * Math.max(1024, capacity)));
+  return Math.max(i + 1024, Math.min(Math.ceil(expected * 1.05), 64 * Math.max(1024, capacity)));
 }
 
 /** Annotation columns while scanning; ids of images and categories are resolved afterwards. */
@@ -295,57 +300,42 @@ const A_ID = 0, A_IMAGE = 1, A_CATEGORY = 2, A_BBOX = 3, A_AREA = 4, A_CROWD = 5
 const A_REQUIRED = [A_ID, A_IMAGE, A_CATEGORY, A_BBOX];
 const A_REQUIRED_MASK = (1 << A_ID) | (1 << A_IMAGE) | (1 << A_CATEGORY) | (1 << A_BBOX);
 
-/** `name"` as bytes: a key's text followed by its closing quote. */
-const quoted = (name: string) => Buffer.from(name + '"', 'latin1');
-const Q_ID = quoted('id'), Q_AREA = quoted('area'), Q_BBOX = quoted('bbox'), Q_ISCROWD = quoted('iscrowd');
-const Q_IMAGE_ID = quoted('image_id'), Q_CATEGORY_ID = quoted('category_id'), Q_SEGMENTATION = quoted('segmentation');
-
 /**
  * readKey specialised for annotation keys (run 8 million times for LVIS train): the first
- * letter names the only candidate, whose bytes and closing quote are compared directly, without
- * first scanning for the end of the key. Anything else goes through readKey.
+ * letter names the only candidate, whose remaining bytes and closing quote are compared as
+ * constants (straight-line code: measured ~2x faster than a loop over the candidate's bytes).
+ * Anything else goes through readKey.
  */
 function readAnnotationKey(b: Buffer, p: number, end: number): number {
   const s = p + 1;
-  let k: Uint8Array;
-  let f: number;
-  switch (b[s]) {
-    case 0x61: // a
-      k = Q_AREA;
-      f = A_AREA;
-      break;
-    case 0x62: // b
-      k = Q_BBOX;
-      f = A_BBOX;
-      break;
-    case 0x63: // c
-      k = Q_CATEGORY_ID;
-      f = A_CATEGORY;
-      break;
-    case 0x73: // s
-      k = Q_SEGMENTATION;
-      f = -1;
-      break;
-    case 0x69: // i
-      if (b[s + 1] === 0x64) {
-        k = Q_ID;
-        f = A_ID;
-      } else if (b[s + 1] === 0x6d) {
-        k = Q_IMAGE_ID;
-        f = A_IMAGE;
-      } else {
-        k = Q_ISCROWD;
-        f = A_CROWD;
-      }
-      break;
-    default:
-      return readKey(b, p, end, ANN_KEYS, ANN_NAMES);
+  if (s + 13 <= end) {
+    let f = -2;
+    let n = 0;
+    switch (b[s]) {
+      case 0x61: // area
+        if (b[s + 1] === 0x72 && b[s + 2] === 0x65 && b[s + 3] === 0x61 && b[s + 4] === 0x22) (f = A_AREA), (n = 5);
+        break;
+      case 0x62: // bbox
+        if (b[s + 1] === 0x62 && b[s + 2] === 0x6f && b[s + 3] === 0x78 && b[s + 4] === 0x22) (f = A_BBOX), (n = 5);
+        break;
+      case 0x63: // category_id
+        if (b[s + 1] === 0x61 && b[s + 2] === 0x74 && b[s + 3] === 0x65 && b[s + 4] === 0x67 && b[s + 5] === 0x6f && b[s + 6] === 0x72 && b[s + 7] === 0x79 && b[s + 8] === 0x5f && b[s + 9] === 0x69 && b[s + 10] === 0x64 && b[s + 11] === 0x22) (f = A_CATEGORY), (n = 12);
+        break;
+      case 0x73: // segmentation
+        if (b[s + 1] === 0x65 && b[s + 2] === 0x67 && b[s + 3] === 0x6d && b[s + 4] === 0x65 && b[s + 5] === 0x6e && b[s + 6] === 0x74 && b[s + 7] === 0x61 && b[s + 8] === 0x74 && b[s + 9] === 0x69 && b[s + 10] === 0x6f && b[s + 11] === 0x6e && b[s + 12] === 0x22) (f = -1), (n = 13);
+        break;
+      case 0x69: // id, image_id, iscrowd
+        if (b[s + 1] === 0x64 && b[s + 2] === 0x22) (f = A_ID), (n = 3);
+        else if (b[s + 1] === 0x6d && b[s + 2] === 0x61 && b[s + 3] === 0x67 && b[s + 4] === 0x65 && b[s + 5] === 0x5f && b[s + 6] === 0x69 && b[s + 7] === 0x64 && b[s + 8] === 0x22) (f = A_IMAGE), (n = 9);
+        else if (b[s + 1] === 0x73 && b[s + 2] === 0x63 && b[s + 3] === 0x72 && b[s + 4] === 0x6f && b[s + 5] === 0x77 && b[s + 6] === 0x64 && b[s + 7] === 0x22) (f = A_CROWD), (n = 8);
+        break;
+    }
+    if (f !== -2) {
+      keyEnd = s + n;
+      return f;
+    }
   }
-  const n = k.length;
-  if (s + n > end) return readKey(b, p, end, ANN_KEYS, ANN_NAMES);
-  for (let j = 0; j < n; j++) if (b[s + j] !== k[j]) return readKey(b, p, end, ANN_KEYS, ANN_NAMES);
-  keyEnd = s + n;
-  return f;
+  return readKey(b, p, end, ANN_KEYS, ANN_NAMES);
 }
 
 /** Where the last record parsed ended. */
