@@ -257,3 +257,12 @@ test('a missing file is a diagnostic, not a crash', async () => {
   const err = await diagnosticOf(loadDataset('/nonexistent/lvis_v1_train.json'));
   assert.match(err.message, /cannot read .*lvis_v1_train\.json/);
 });
+
+test('an aborted load stops with an AbortError, one thread or two', async () => {
+  const path = tempFile(docText(smallLvis(3000)));
+  for (const parallel of [false, true]) {
+    const ctl = new AbortController();
+    ctl.abort();
+    await assert.rejects(loadDataset(path, { signal: ctl.signal, windowBytes: 4096, parallel }), { name: 'AbortError' });
+  }
+});

@@ -1,15 +1,19 @@
 /**
  * A byte-level JSON scanner for files far larger than a V8 string (the 1 GB LVIS train file).
  *
- * Why hand-written (see BENCHMARKS.md, "load"): stream-json (v3) is the right tool for small
- * documents, but on LVIS-shaped data its tokenizer emits a token per number of every
- * segmentation polygon, and assembling annotation objects from those tokens runs at a few
- * MB/s — minutes for LVIS train. Downstream steps need a handful of fields per record plus the
- * record's byte range, so this module walks the UTF-8 bytes directly: it validates the JSON
- * grammar fully (numbers, strings, escapes, commas, nesting) while skipping values it does not
- * need without building strings or numbers for them. It never materialises more than one
- * record at a time and reports every syntax error with its exact byte offset; line:col is
- * computed lazily, only when an error is reported.
+ * Why hand-written (figures in BENCHMARKS.md, "load", measured on the first 50 MB of the
+ * synthetic LVIS train annotations): stream-json (v3) is the right tool for small documents, but
+ * on LVIS-shaped data its tokenizer emits a token for every number of every segmentation polygon
+ * and runs at ~4.5 MB/s, ~3.4 MB/s when it also assembles each annotation object: minutes for
+ * LVIS train, slower than Python's json.load (~11–20 MB/s here), which `load` must beat 20x.
+ * Downstream steps need a handful of fields per record plus the record's byte range, so this
+ * module walks the UTF-8 bytes directly: it checks the JSON grammar (numbers, strings, escapes,
+ * commas, nesting) while skipping values it does not need without building strings or numbers
+ * for them, and it never materialises more than one record at a time. Even a JS loop that only
+ * tracks depth and strings tops out at ~100–400 MB/s on this machine, so the polygons (80–90% of
+ * the bytes) are skipped with Buffer.indexOf instead of byte by byte (see "Fast skipping").
+ * Every syntax error is reported with its exact byte offset; line:col is computed lazily, only
+ * when an error is reported.
  *
  * Parsing functions here work on a window (`buf[0 .. end)`) of the decompressed text. When a
  * function reaches `end` before the value it is reading is complete it throws `NEED_MORE`; the
@@ -432,6 +436,18 @@ export function readString(b: Uint8Array, p: number, end: number): string {
 // Reading a file (plain or gzip) through a sliding window.
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Whether the file at `path` is gzip-compressed (by its first two bytes, whatever its name). */
+export async function isGzipFile(path: string): Promise<boolean> {
+  const fh = await fsp.open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+  } finally {
+    await fh.close();
+  }
+}
 
 /**
  * A window over the decompressed text of a file: `buf[start .. len)` holds the text from

@@ -16,7 +16,7 @@ import * as nodePath from 'node:path';
 import { stat } from 'node:fs/promises';
 import { DiagnosticError, type Diagnostic } from '../runner/diagnostic.js';
 import { TIER_INDEX, type Dataset, type Tier } from './dataset.js';
-import { diagnosticWithPosition, displayPath, locateOffsets } from './json-scan.js';
+import { diagnosticWithPosition, displayPath, isGzipFile, locateOffsets } from './json-scan.js';
 import { imagesPerCategory, tierOfImageCount } from './load-categories.js';
 import { ImageColumns, formatProblem, type RecordProblem } from './load-records.js';
 import { parallelWorthIt, scanInTwo } from './load-parallel.js';
@@ -76,19 +76,9 @@ async function fastScan(path: string, opts: LoadOptions): Promise<Scan> {
   if (opts.strict) return scanFile(path, true, opts);
   if (opts.parallel !== false) {
     const size = await stat(path).then((s) => s.size, () => 0);
-    if (opts.parallel === true || parallelWorthIt(size)) {
-      const head = Buffer.alloc(2);
-      const fh = await import('node:fs/promises').then((m) => m.open(path, 'r'));
-      try {
-        await fh.read(head, 0, 2, 0);
-      } finally {
-        await fh.close();
-      }
-      const gzip = head[0] === 0x1f && head[1] === 0x8b;
-      if (!gzip) {
-        const scan = await scanInTwo(path, size, opts);
-        if (scan) return scan;
-      }
+    if (size > 0 && (opts.parallel === true || parallelWorthIt(size)) && !(await isGzipFile(path))) {
+      const scan = await scanInTwo(path, size, opts);
+      if (scan) return scan;
     }
   }
   return scanFile(path, false, opts);
