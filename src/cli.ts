@@ -30,6 +30,9 @@ const CORE_COMMANDS: Record<string, () => Promise<{ command: CommandModule }>> =
   dag: () => import('./commands/dag.js'),
   cache: () => import('./commands/cache.js'),
   schema: () => import('./commands/schema.js'),
+  sweep: () => import('./commands/sweep.js'),
+  runs: () => import('./commands/runs.js'),
+  diff: () => import('./commands/diff.js'),
 };
 
 async function allCommands(): Promise<CommandModule[]> {

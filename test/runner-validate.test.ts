@@ -183,7 +183,8 @@ describe('validation', () => {
     assert.deepEqual(got, [
       'sweep.yaml:8:19 sweep: param `suffix` must be a string, got number 3',
       'sweep.yaml:9:5 sweep: unknown param `sufix` (did you mean `suffix`?); the pipeline\'s params are `suffix`',
-      'sweep.yaml:11:3 sweep: unknown key `colour`; expected `grid`, `variants`, `sort_by`, `order`',
+      'sweep.yaml:10:12 sweep: metric `n.stats.chars`: `n.stats` is not a metrics output; the pipeline has no metrics output',
+      'sweep.yaml:11:3 sweep: unknown key `colour`; expected `grid`, `variants`, `sort_by`, `order`, `metrics`, `out`, `chart`',
     ]);
     ws.write('sweep-ok.yaml', 'params:\n  suffix: "!"\nsteps:\n  src: { type: source, options: { path: in.txt } }\nsweep:\n  grid: { suffix: [a, b] }\n  variants: [{ suffix: c }]\n');
     const ok = await runCli(['run', 'sweep-ok.yaml', '--json'], { cwd: ws.dir });

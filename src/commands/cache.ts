@@ -108,7 +108,7 @@ async function ls(env: CliEnv, store: CacheStore, json: boolean): Promise<number
       `${u.records} run record${u.records === 1 ? '' : 's'} of ${u.keys} key${u.keys === 1 ? '' : 's'}; ${u.history} pipeline run${u.history === 1 ? '' : 's'} in history\n`,
   );
   for (const p of u.pipelines) {
-    env.stdout.write(`\n${displayPath(p.file)}${p.exists ? '' : ' (file no longer exists)'}: last run ${p.state.runId}\n`);
+    env.stdout.write(`\n${displayPath(p.file)}${p.state.label ? ` [sweep variant ${p.state.label}]` : ''}${p.exists ? '' : ' (file no longer exists)'}: last run ${p.state.runId}\n`);
     const rows = await Promise.all(
       Object.entries(p.state.steps).map(async ([id, s]) => {
         const rec = await store.validRecord(s.key);

@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { loadConfig, resolveCacheDir, type LoadedConfig } from '../config.js';
 import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../runner/diagnostic.js';
-import { loadPipeline, type Pipeline } from '../runner/pipeline.js';
+import { loadPipeline, type Pipeline, type ResolveOptions } from '../runner/pipeline.js';
 
 /** Exit status for bad command-line usage. */
 export const USAGE_EXIT = 2;
@@ -47,6 +47,8 @@ export interface PipelineContext {
   pipeline: Pipeline;
   config: LoadedConfig;
   cacheDir: string;
+  /** How the pipeline was resolved (a sweep resolves it again per variant, the same way). */
+  resolveOptions: ResolveOptions;
 }
 
 export async function loadPipelineContext(
@@ -60,15 +62,16 @@ export async function loadPipelineContext(
   const abs = path.resolve(env.cwd, file);
   const config = await loadConfig(path.dirname(abs));
   const cacheDir = resolveCacheDir(values['cache-dir'], config, path.dirname(abs), env.cwd);
-  const pipeline = loadPipeline(abs, env.registry, {
+  const resolveOptions: ResolveOptions = {
     validatorCacheDir: path.join(cacheDir, 'validators'),
     set: values.set ?? [],
     ...(values.params ? { paramsFile: path.resolve(env.cwd, values.params) } : {}),
     ...(config.config.params && config.file ? { configParams: { values: config.config.params, file: config.file } } : {}),
     cwd: env.cwd,
     checkFiles,
-  });
-  return { pipeline, config, cacheDir };
+  };
+  const pipeline = loadPipeline(abs, env.registry, resolveOptions);
+  return { pipeline, config, cacheDir, resolveOptions };
 }
 
 export function parseJobs(flag: string | undefined, config: LoadedConfig): number {

@@ -7,6 +7,9 @@ import { command as cache } from './cache.js';
 import { command as schema } from './schema.js';
 import { command as synth } from './synth.js';
 import { command as report } from './report.js';
+import { command as sweep } from './sweep.js';
+import { command as runs } from './runs.js';
+import { command as diff } from './diff.js';
 
 /**
  * Every CLI subcommand, in the order `lvis-pipe --help` lists them.
@@ -21,4 +24,7 @@ export const COMMANDS: CommandModule[] = [
   schema,
   synth,
   report,
+  sweep,
+  runs,
+  diff,
 ];

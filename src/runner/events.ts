@@ -5,6 +5,7 @@
  */
 import type { Diagnostic } from './diagnostic.js';
 import type { StepStatus } from './store.js';
+import type { SweepReport } from './sweep-report.js';
 
 export interface OutputSummary {
   name: string;
@@ -29,6 +30,8 @@ export interface StepSummary {
   reasons: string[];
   error?: string;
   worker?: boolean;
+  /** Ran once for several pipelines (sweep variants) in this process, in another one's run. */
+  shared?: boolean;
 }
 
 interface Base {
@@ -59,6 +62,8 @@ export type RunEvent =
     })
   | (Base & { type: 'step-skipped'; stepId: string; stepType: string; reason: string })
   | (Base & { type: 'run-finish'; status: 'ok' | 'failed' | 'interrupted'; durationMs: number; steps: StepSummary[]; historyFile?: string })
+  | { type: 'sweep-start'; sweepId: string; pipeline: string; variants: { name: string; params: Record<string, unknown> }[]; jobs: number; outDir: string }
+  | { type: 'sweep-finish'; sweepId: string; status: 'ok' | 'failed' | 'interrupted'; durationMs: number; result: SweepReport }
   | { type: 'notice'; runId?: string; message: string }
   | { type: 'diagnostics'; diagnostics: Diagnostic[]; exitCode: number };
 

@@ -30,6 +30,7 @@ import {
   STORE_LAYOUT_VERSION,
   type CacheStore,
   type HistoryRecord,
+  type HistorySweep,
   type PipelineState,
   type RunRecord,
   type StepState,
@@ -58,6 +59,14 @@ export interface PipelineRunOptions {
   /** Variant label for events and history. */
   label?: string;
   runId?: string;
+  /**
+   * Where the pipeline's state (the last resolved key material of each step, what `plan`
+   * explains changes against) is kept; default: the pipeline's id. Sweep variants keep one
+   * each, so that they do not overwrite each other's (or a plain run's) state.
+   */
+  stateId?: string;
+  /** For a sweep variant: its sweep, recorded in the history record. */
+  sweep?: HistorySweep;
 }
 
 export interface PipelineRunResult {
@@ -113,7 +122,8 @@ export class Executor {
     const keys = await resolveKeys(p, selected, this.opts.statCache, this.opts.signal, (file, size) =>
       emit({ type: 'hashing', ...base, file: displayPath(file), size }),
     );
-    const prevState = await store.readState(p.id);
+    const stateId = ro.stateId ?? p.id;
+    const prevState = await store.readState(stateId);
     const tasks = new Map<string, Promise<NodeOutcome>>();
     const task = (id: string): Promise<NodeOutcome> => {
       let t = tasks.get(id);
@@ -132,6 +142,7 @@ export class Executor {
     const state: PipelineState = {
       layout: STORE_LAYOUT_VERSION,
       pipeline: p.file,
+      ...(label !== undefined ? { label } : {}),
       updatedAt: new Date().toISOString(),
       runId,
       steps: { ...(prevState?.steps ?? {}) },
@@ -147,7 +158,7 @@ export class Executor {
       };
     }
     for (const id of Object.keys(state.steps)) if (!p.steps.has(id)) delete state.steps[id];
-    await store.writeState(p.id, state);
+    await store.writeState(stateId, state);
     await this.opts.statCache.save();
 
     const history: HistoryRecord = {
@@ -156,6 +167,7 @@ export class Executor {
       pipeline: p.file,
       pipelineId: p.id,
       ...(label !== undefined ? { label } : {}),
+      ...(ro.sweep ? { sweep: ro.sweep } : {}),
       params: p.params,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
@@ -173,6 +185,7 @@ export class Executor {
         durationMs: s.durationMs,
         outputs: Object.fromEntries(s.outputs.map((x) => [x.name, { kind: x.kind, storage: x.storage, digest: x.digest, size: x.size, ...(x.path ? { path: x.path } : {}) }])),
         ...(s.error ? { error: s.error } : {}),
+        ...(s.shared ? { shared: true } : {}),
       };
       for (const out of s.outputs) if (out.metrics) history.metrics[`${s.id}.${out.name}`] = out.metrics;
     }
@@ -248,6 +261,7 @@ export class Executor {
       summary.durationMs = performance.now() - t0;
       summary.outputs = outputSummaries(step, record);
       summary.worker = worker;
+      if (existing) summary.shared = true;
       emit({ type: 'step-finish', ...base, stepId: id, stepType: step.type, key, durationMs: summary.durationMs, outputs: summary.outputs });
       return { summary, record };
     } catch (err) {

@@ -9,6 +9,7 @@
  * entries. Filesystems with sub-second timestamps (ext4, xfs, btrfs, tmpfs, apfs) do not
  * have that problem.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,6 +30,9 @@ interface StatEntry {
 export class StatCache {
   private entries: Record<string, StatEntry> = {};
   private dirty = false;
+  private saving: Promise<void> = Promise.resolve();
+  /** Files being hashed now: pipelines run concurrently (sweep variants) hash a file once. */
+  readonly hashing = new Map<string, Promise<FileDigest>>();
   constructor(readonly file: string) {
     try {
       const parsed = JSON.parse(readFileSync(file, 'utf8')) as { version?: number; entries?: Record<string, StatEntry> };
@@ -65,14 +69,28 @@ export class StatCache {
     return Object.keys(this.entries);
   }
 
-  /** Writes the cache (temp file + rename) if it changed. */
-  async save(): Promise<void> {
+  /**
+   * Writes the cache (temp file + rename) if it changed. Saves are queued one after the
+   * other: concurrent pipelines (sweep variants) each save at their end.
+   */
+  save(): Promise<void> {
+    const next = this.saving.then(() => this.write());
+    this.saving = next.catch(() => {});
+    return next;
+  }
+
+  private async write(): Promise<void> {
     if (!this.dirty) return;
-    await mkdir(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(tmp, JSON.stringify({ version: 1, entries: this.entries }));
-    await rename(tmp, this.file);
     this.dirty = false;
+    try {
+      await mkdir(path.dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      await writeFile(tmp, JSON.stringify({ version: 1, entries: this.entries }));
+      await rename(tmp, this.file);
+    } catch (err) {
+      this.dirty = true;
+      throw err;
+    }
   }
 }
 
@@ -83,11 +101,26 @@ export interface FileDigest {
   hashed: boolean;
 }
 
-/** The content digest of a file, from the stat cache when it can be trusted. */
+/**
+ * The content digest of a file, from the stat cache when it can be trusted. A file that
+ * another caller is hashing right now is not read a second time.
+ */
 export async function fileDigest(abs: string, cache: StatCache, signal?: AbortSignal, onHash?: (size: number) => void): Promise<FileDigest> {
   const st = statSync(abs);
   const cached = cache.lookup(abs, st);
   if (cached) return { digest: cached, size: st.size, hashed: false };
+  const pending = cache.hashing.get(abs);
+  if (pending) return { ...(await pending), hashed: false };
+  const p = hashAndRecord(abs, st, cache, signal, onHash);
+  cache.hashing.set(abs, p);
+  try {
+    return await p;
+  } finally {
+    cache.hashing.delete(abs);
+  }
+}
+
+async function hashAndRecord(abs: string, st: Stats, cache: StatCache, signal?: AbortSignal, onHash?: (size: number) => void): Promise<FileDigest> {
   onHash?.(st.size);
   const startedAt = Date.now();
   const { digest, size } = await sha256File(abs, signal);

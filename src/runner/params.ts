@@ -35,7 +35,9 @@ export type ParamOrigin =
   | { kind: 'default' }
   | { kind: 'config'; file: string }
   | { kind: 'params-file'; file: string }
-  | { kind: 'set'; arg: string };
+  | { kind: 'set'; arg: string }
+  /** A sweep variant's value: `label` says where it came from (`sweep.grid.alpha[1]`, `--grid alpha=…`). */
+  | { kind: 'sweep'; label: string };
 
 export interface ParamValue {
   value: unknown;
@@ -186,6 +188,8 @@ export function originLabel(o: ParamOrigin): string {
       return `params file ${o.file}`;
     case 'set':
       return `--set ${o.arg}`;
+    case 'sweep':
+      return o.label;
   }
 }
 
@@ -212,10 +216,7 @@ export function applyOverrides(
       diags.push(o.diagnosticAt ? o.diagnosticAt(msg) : { severity: 'error', message: msg });
       continue;
     }
-    // For a string param, `--set name=TEXT` means TEXT as typed (`123`, `!`, `~`, `a: b` are
-    // strings here), unless it is a quoted YAML string (`--set 'sep=" "'`).
-    const quoted = o.text !== undefined && /^\s*(".*"|'.*')\s*$/s.test(o.text);
-    const value = (decl.type === 'string' || decl.type === 'path') && o.text !== undefined && !(quoted && typeof o.value === 'string') ? o.text : o.value;
+    const value = overrideValue(decl, o);
     const problem = checkParamValue(decl.type, value);
     if (problem) {
       const msg = `param \`${o.name}\` from ${originLabel(o.origin)} ${problem}`;
@@ -225,6 +226,16 @@ export function applyOverrides(
     values.set(o.name, { value, origin: o.origin, baseDir: o.baseDir });
   }
   return values;
+}
+
+/**
+ * The value an override gives its param. For a string param, `--set name=TEXT` means TEXT
+ * as typed (`123`, `!`, `~`, `a: b` are strings here), unless it is a quoted YAML string
+ * (`--set 'sep=" "'`).
+ */
+export function overrideValue(decl: ParamDecl, o: ParamOverride): unknown {
+  const quoted = o.text !== undefined && /^\s*(".*"|'.*')\s*$/s.test(o.text);
+  return (decl.type === 'string' || decl.type === 'path') && o.text !== undefined && !(quoted && typeof o.value === 'string') ? o.text : o.value;
 }
 
 /** Resolves a path param's value (a string or list of strings) against its origin's folder. */

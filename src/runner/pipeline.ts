@@ -30,7 +30,7 @@ import {
   type ParamValue,
 } from './params.js';
 import type { StepRegistry } from './registry.js';
-import { buildPipelineSchema } from './schema.js';
+import { buildPipelineSchema, SWEEP_CHART_KEYS, SWEEP_KEYS } from './schema.js';
 import { compileSchema, type Validator } from './validator-cache.js';
 import type { StepModule } from './step.js';
 import { didYouMean, listNames } from './suggest.js';
@@ -112,6 +112,11 @@ export interface ResolveOptions {
   validatorCacheDir?: string;
   /** Check that files named by file options exist (default true). */
   checkFiles?: boolean;
+}
+
+/** A pipeline's identity in the cache (its state and history records): a hash of its absolute path. */
+export function pipelineIdOf(absFile: string): string {
+  return sha256(absFile).slice(0, 16);
 }
 
 export function readPipeline(file: string): PipelineSource {
@@ -294,7 +299,7 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
 
   // 7. Sweep: shape is in the schema; names and values must fit the params.
   const sweep = isPlainObject(raw.sweep) ? raw.sweep : undefined;
-  if (sweep) checkSweep(sweep, src, decls, diags);
+  if (sweep) checkSweep(sweep, src, decls, steps, diags);
 
   if (diags.some((d) => d.severity === 'error')) throw new DiagnosticError(sortDiagnostics(dedupe(diags)), INVALID_PIPELINE_EXIT);
 
@@ -305,7 +310,7 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
     file: source.file,
     dir,
     displayFile: src.displayFile,
-    id: sha256(source.file).slice(0, 16),
+    id: pipelineIdOf(source.file),
     params,
     paramValues: effectiveValues,
     steps,
@@ -431,7 +436,10 @@ function schemaDiagnostics(
       } else if (stepId && section === 'inputs' && mod) {
         const known = Object.keys(mod.inputs);
         message = `${stepLabel}: unknown input \`${key}\`${didYouMean(key, known)}; ${known.length ? `its inputs: ${known.map((k) => `\`${k}\` (${mod.inputs[k]!.kind})`).join(', ')}` : 'it takes no inputs'}`;
-      } else if (p[0] === 'sweep') message = `sweep: unknown key \`${key}\`${didYouMean(key, ['grid', 'variants', 'sort_by', 'order'])}; expected \`grid\`, \`variants\`, \`sort_by\`, \`order\``;
+      } else if (p[0] === 'sweep') {
+        const known = p[1] === 'chart' ? SWEEP_CHART_KEYS : SWEEP_KEYS;
+        message = `${p[1] === 'chart' ? 'sweep.chart' : 'sweep'}: unknown key \`${key}\`${didYouMean(key, known)}; expected ${known.map((k) => `\`${k}\``).join(', ')}`;
+      }
       else message = `unknown key \`${key}\``;
       out.push(src.diagnosticAt(at, message, 'key'));
       continue;
@@ -573,16 +581,45 @@ function topoOrder(ids: readonly string[], steps: ReadonlyMap<string, ResolvedSt
   return order;
 }
 
-function checkSweep(sweep: Record<string, unknown>, src: YamlSource, decls: Map<string, ParamDecl>, diags: Diagnostic[]): void {
+function checkSweep(
+  sweep: Record<string, unknown>,
+  src: YamlSource,
+  decls: Map<string, ParamDecl>,
+  steps: ReadonlyMap<string, ResolvedStep>,
+  diags: Diagnostic[],
+): void {
   const known = [...decls.keys()];
-  const check = (name: string, keyAt: DocPath) => {
+  const check = (name: string, keyAt: DocPath, part: 'key' | 'value' = 'key') => {
     const decl = decls.get(name);
     if (!decl) {
-      diags.push(src.diagnosticAt(keyAt, `sweep: unknown param \`${name}\`${didYouMean(name, known)}; the pipeline's params are ${listNames(known)}`, 'key'));
+      diags.push(src.diagnosticAt(keyAt, `sweep: unknown param \`${name}\`${didYouMean(name, known)}; the pipeline's params are ${listNames(known)}`, part));
       return false;
     }
     return true;
   };
+  // Metric names: `metric` cannot be checked before the run (a metrics output's names are
+  // its values' keys), but the `step.output.` of `step.output.metric` can.
+  const metricsOutputs = [...steps.values()].flatMap((st) => Object.entries(st.module.outputs).filter(([, o]) => o.metrics).map(([name]) => `${st.id}.${name}`));
+  const checkMetric = (name: unknown, at: DocPath) => {
+    if (typeof name !== 'string') return;
+    const parts = name.split('.');
+    if (parts.length < 3) return;
+    const prefix = `${parts[0]}.${parts[1]}`;
+    if (metricsOutputs.includes(prefix)) return;
+    diags.push(
+      src.diagnosticAt(
+        at,
+        `sweep: metric \`${name}\`: \`${prefix}\` is not a metrics output${didYouMean(prefix, metricsOutputs)}; ` +
+          (metricsOutputs.length ? `the pipeline's metrics outputs: ${listNames(metricsOutputs)}` : 'the pipeline has no metrics output'),
+      ),
+    );
+  };
+  checkMetric(sweep.sort_by, ['sweep', 'sort_by']);
+  if (Array.isArray(sweep.metrics)) sweep.metrics.forEach((m, i) => checkMetric(m, ['sweep', 'metrics', i]));
+  if (isPlainObject(sweep.chart)) {
+    checkMetric(sweep.chart.y, ['sweep', 'chart', 'y']);
+    for (const k of ['x', 'color'] as const) if (typeof sweep.chart[k] === 'string') check(sweep.chart[k], ['sweep', 'chart', k], 'value');
+  }
   if (isPlainObject(sweep.grid)) {
     for (const [name, values] of Object.entries(sweep.grid)) {
       if (!check(name, ['sweep', 'grid', name]) || !Array.isArray(values)) continue;

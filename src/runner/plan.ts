@@ -17,11 +17,11 @@ export async function planPipeline(
   p: Pipeline,
   store: CacheStore,
   statCache: StatCache,
-  opts: { force?: 'all' | ReadonlySet<string>; only?: readonly string[] } = {},
+  opts: { force?: 'all' | ReadonlySet<string>; only?: readonly string[]; stateId?: string } = {},
 ): Promise<PlanEntry[]> {
   const ids = selectSteps(p, opts.only);
   const keys = await resolveKeys(p, ids, statCache);
-  const state = await store.readState(p.id);
+  const state = await store.readState(opts.stateId ?? p.id);
   const out: PlanEntry[] = [];
   for (const id of ids) {
     const step = p.steps.get(id)!;

@@ -15,6 +15,9 @@ export const REF_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*(\\.[A-Za-z_][A-Za-z0-9_-]*)
 /** A whole-value param reference, allowed anywhere in the editor schema. */
 export const PARAM_REF_PATTERN = '^\\$\\{params\\.[A-Za-z_][A-Za-z0-9_-]*\\}$';
 export const PARAM_TYPES = ['string', 'number', 'integer', 'boolean', 'array', 'object', 'path', 'any'] as const;
+/** The keys of a pipeline's `sweep:` section and of its `chart:` (see the schema below). */
+export const SWEEP_KEYS = ['grid', 'variants', 'sort_by', 'order', 'metrics', 'out', 'chart'];
+export const SWEEP_CHART_KEYS = ['x', 'y', 'color'];
 
 export interface SchemaOptions {
   /** Editor flavour: option values may also be `${params.x}` strings. */
@@ -93,8 +96,30 @@ export function buildPipelineSchema(registry: StepRegistry, opts: SchemaOptions 
             type: 'array',
             items: { type: 'object', propertyNames: { pattern: IDENT_PATTERN } },
           },
-          sort_by: { type: 'string', description: 'The metric (`step.output.metric` or `metric`) to sort the comparison by.' },
-          order: { enum: ['asc', 'desc'], default: 'asc' },
+          sort_by: { type: 'string', description: 'The metric (`step.output.metric` or `metric`) to sort the comparison by (default: the first metric shown).' },
+          order: { enum: ['asc', 'desc'], default: 'asc', description: 'Sort order: `asc` when lower is better (the default), `desc` when higher is.' },
+          metrics: {
+            description: 'The metrics to show in the printed comparison (and in `lvis-pipe runs`), in this order; the CSV and JSON always hold all of them.',
+            type: 'array',
+            minItems: 1,
+            items: { type: 'string' },
+          },
+          out: {
+            type: 'string',
+            minLength: 1,
+            description:
+              'Folder (relative to the pipeline file) for the variants’ output files, one subfolder per variant named by its varying params, and the comparison (sweep.csv, sweep.json, the chart). Default: `sweep/` in the folder that holds the pipeline’s output files.',
+          },
+          chart: {
+            description: 'The comparison chart: a metric (`y`, default: the sort metric) against a param (`x`, default: the first varying param), coloured by `color` (default: the other varying params).',
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              x: { type: 'string', description: 'A param.' },
+              y: { type: 'string', description: 'A metric.' },
+              color: { type: 'string', description: 'A param.' },
+            },
+          },
         },
       },
     },

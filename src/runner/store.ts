@@ -63,6 +63,8 @@ export type StepStatus = 'cached' | 'ran' | 'failed' | 'skipped' | 'interrupted'
 export interface PipelineState {
   layout: number;
   pipeline: string;
+  /** A sweep variant's label: each variant keeps its own state (see PipelineRunOptions.stateId). */
+  label?: string;
   updatedAt: string;
   runId: string;
   steps: Record<string, StepState>;
@@ -75,6 +77,18 @@ export interface HistoryStep {
   durationMs: number;
   outputs: Record<string, StoredOutput & { path?: string }>;
   error?: string;
+  /** It ran once for several sweep variants, in another variant's run (this one waited for it). */
+  shared?: boolean;
+}
+
+/** What a sweep variant's history record says about its sweep. */
+export interface HistorySweep {
+  /** The sweep's id (shared by all its variants' records). */
+  id: string;
+  /** The variant's name (its varying params, `alpha=0.4,total_images=500`), also its output folder's name. */
+  variant: string;
+  /** The params that vary across the sweep, with this variant's values. */
+  varying: Record<string, unknown>;
 }
 
 export interface HistoryRecord {
@@ -83,6 +97,7 @@ export interface HistoryRecord {
   pipeline: string;
   pipelineId: string;
   label?: string;
+  sweep?: HistorySweep;
   params: Record<string, unknown>;
   startedAt: string;
   finishedAt: string;

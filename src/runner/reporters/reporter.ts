@@ -42,6 +42,7 @@ export function describeEvent(e: RunEvent): string | undefined {
   const tag = (id: string) => ('label' in e && e.label ? `[${e.label}] ${id}` : id);
   switch (e.type) {
     case 'run-start':
+      if (e.label) return `▶ [${e.label}] started`;
       return `${e.pipeline}: ${e.steps.length} step${e.steps.length === 1 ? '' : 's'}, up to ${e.jobs} at once`;
     case 'hashing':
       return `hashing ${e.file} (${formatBytes(e.size)})…`;
@@ -58,7 +59,16 @@ export function describeEvent(e: RunEvent): string | undefined {
     case 'step-skipped':
       return `- ${tag(e.stepId)} skipped: ${e.reason}`;
     case 'run-finish':
+      // A sweep variant: one line (the sweep prints its comparison table at the end).
+      if (e.label) return `${e.status === 'ok' ? '✓' : '✗'} [${e.label}] ${e.status === 'ok' ? 'ok' : e.status.toUpperCase()} in ${formatDuration(e.durationMs)}: ${stepCountsText(e.steps)}`;
       return summaryText(e.steps, e.status, e.durationMs);
+    case 'sweep-start':
+      return `${e.pipeline}: sweep of ${e.variants.length} variant${e.variants.length === 1 ? '' : 's'}, up to ${e.jobs} at once; output files in ${displayPath(e.outDir)}/<variant>/`;
+    case 'sweep-finish': {
+      const n = e.result.variants.length;
+      const ok = e.result.variants.filter((v) => v.status === 'ok').length;
+      return `${e.status === 'ok' ? 'ok' : e.status.toUpperCase()}: ${ok} of ${n} variant${n === 1 ? '' : 's'} ok in ${formatDuration(e.durationMs)}`;
+    }
     case 'notice':
       return e.message;
     case 'diagnostics':
@@ -92,6 +102,19 @@ export function describeOutput(o: OutputSummary): string {
     return `${o.name}: ${parts.join(' ')}${Object.keys(o.metrics).length > 3 ? ' …' : ''}`;
   }
   return `${o.name}: ${o.kind} (${formatBytes(o.size)})`;
+}
+
+/** `2 ran, 5 shared, 1 cached`: a run's steps by what happened to them (`shared`: ran once for several sweep variants, in another one's run). */
+export function stepCountsText(steps: StepSummary[]): string {
+  const counts = new Map<string, number>();
+  for (const s of steps) {
+    const k = s.status === 'ran' && s.shared ? 'shared' : s.status;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return ['ran', 'shared', 'cached', 'failed', 'skipped', 'interrupted']
+    .filter((k) => counts.has(k))
+    .map((k) => `${counts.get(k)} ${k}`)
+    .join(', ');
 }
 
 export function summaryText(steps: StepSummary[], status: string, durationMs: number): string {

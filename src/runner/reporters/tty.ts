@@ -28,7 +28,8 @@ export class TtyReporter implements Reporter {
       return;
     }
     if (e.type === 'step-finish' || e.type === 'step-failed' || e.type === 'step-skipped') this.removeBar(`${e.runId}/${e.stepId}`);
-    if (e.type === 'run-finish') this.stopBars();
+    // A sweep variant's end leaves the other variants' bars running.
+    if ((e.type === 'run-finish' && !e.label) || e.type === 'sweep-finish') this.stopBars();
     if (e.type === 'step-failed') {
       this.stopBarsIfIdle();
       this.print(failureText(e), this.err);

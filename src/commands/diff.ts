@@ -1,0 +1,136 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { CliEnv } from '../cli-env.js';
+import { loadConfig, resolveCacheDir } from '../config.js';
+import { DiagnosticError } from '../runner/diagnostic.js';
+import { formatBytes, formatDuration, table } from '../runner/format.js';
+import { shortHash } from '../runner/hash.js';
+import { diffRuns, readHistory, resolveRunRef, type RunDiff, type RunMeta, type StepDiff } from '../runner/history.js';
+import { pipelineIdOf } from '../runner/pipeline.js';
+import { CacheStore } from '../runner/store.js';
+import { formatCell } from '../runner/sweep-report.js';
+import { displayPath } from '../runner/yaml-source.js';
+import type { CommandModule } from './command.js';
+import { parseCommandArgs, UsageError } from './common.js';
+import { localTime } from './runs.js';
+
+const usage = `usage: lvis-pipe diff [FILE] [RUN_A RUN_B] [options]
+
+Shows what differs between two runs: their params, their metrics (with the change b − a
+and in percent), their outputs (content digest changed or the same; where files were
+written) and their steps (ran, shared, cached, failed, and whether each step's cache key
+changed). With FILE, runs are looked up among that pipeline's runs (and without runs
+named, its two newest are compared); without FILE, among every run in the cache folder.
+
+A run is named by its short id as \`lvis-pipe runs\` shows it, or by a prefix (4+
+characters) of it or of the full id, or as @ (the newest run), @~1 (the one before), ...
+
+options:
+      --all              also list the params, metrics and outputs that are the same
+      --cache-dir DIR    the cache folder (default: config cacheDir, else .lvis-pipe/
+                         beside FILE, else in the current directory)
+      --json             the comparison as JSON
+  -h, --help             this help
+
+examples:
+  lvis-pipe diff pipelines/mini-lvis.yaml                  # its two newest runs
+  lvis-pipe diff pipelines/mini-lvis.yaml 3fa9 c01b
+  lvis-pipe diff --cache-dir pipelines/.lvis-pipe @~1 @`;
+
+export const command: CommandModule = {
+  name: 'diff',
+  summary: 'show what differs between two runs: params, metrics, outputs, steps',
+  usage,
+  async run(argv: string[], env: CliEnv): Promise<number> {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { all: { type: 'boolean' }, 'cache-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      usage,
+    );
+    const args = [...positionals];
+    const first = args[0];
+    const file = first !== undefined && (args.length === 3 || args.length === 1 || isFile(path.resolve(env.cwd, first))) ? path.resolve(env.cwd, args.shift()!) : undefined;
+    if (args.length === 1 || args.length > 2) throw new UsageError(`expected two runs to compare (or none, with FILE: its two newest)\n\n${usage}`);
+    if (!file && args.length === 0) throw new UsageError(`expected a pipeline FILE or two runs\n\n${usage}`);
+    const [refA, refB] = args.length === 2 ? [args[0]!, args[1]!] : ['@~1', '@'];
+
+    const base = file ? path.dirname(file) : env.cwd;
+    const config = await loadConfig(base);
+    const cacheDir = resolveCacheDir(values['cache-dir'], config, base, env.cwd);
+    if (!existsSync(cacheDir)) {
+      throw new DiagnosticError([{ severity: 'error', message: `no cache folder at ${displayPath(cacheDir)}; pass the pipeline FILE or --cache-dir DIR` }], 1);
+    }
+    let runs = await readHistory(new CacheStore(cacheDir));
+    if (file) runs = runs.filter((h) => h.pipelineId === pipelineIdOf(file));
+    const scope = file ? `the runs of ${displayPath(file)}` : `the cache ${displayPath(cacheDir)}`;
+    const a = resolveRunRef(refA, runs, scope);
+    const b = resolveRunRef(refB, runs, scope);
+    const d = diffRuns(a, b);
+    if (values.json) {
+      env.stdout.write(JSON.stringify(d, null, 2) + '\n');
+      return 0;
+    }
+    env.stdout.write(diffText(d, values.all === true) + '\n');
+    return 0;
+  },
+};
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function runLine(tag: string, m: RunMeta): string {
+  return `${tag}: ${m.shortId}  ${localTime(m.startedAt)}  ${m.status}  ${formatDuration(m.durationMs)}  ${displayPath(m.pipeline)}${m.label ? `  [${m.label}]` : ''}  (${m.runId})`;
+}
+
+function signed(n: number): string {
+  const s = formatCell(n);
+  return n > 0 ? `+${s}` : s;
+}
+
+function stepCell(s: StepDiff['a']): string {
+  if (!s) return '–';
+  const what = s.status === 'ran' && s.shared ? 'shared' : s.status;
+  return s.status === 'skipped' ? what : `${what} ${formatDuration(s.durationMs)}`;
+}
+
+/** The comparison as text: sections for params, metrics, outputs and steps. */
+export function diffText(d: RunDiff, all: boolean): string {
+  const out: string[] = [runLine('a', d.a), runLine('b', d.b)];
+  const section = <T extends { change: string }>(title: string, items: T[], header: string[], row: (x: T) => string[]) => {
+    const shown = all ? items : items.filter((x) => x.change !== 'same');
+    const same = items.length - items.filter((x) => x.change !== 'same').length;
+    const tail = same && !all ? ` (${same} the same; --all lists them)` : '';
+    if (shown.length === 0) {
+      out.push('', `${title}: ${items.length ? 'all the same' : 'none'}${items.length ? ` (${items.length})` : ''}`);
+      return;
+    }
+    out.push('', `${title}: ${items.filter((x) => x.change !== 'same').length} differ${tail}`, table(header, shown.map(row)));
+  };
+  section('params', d.params, ['param', 'a', 'b', ''], (p) => [p.name, 'a' in p ? formatCell(p.a) : '–', 'b' in p ? formatCell(p.b) : '–', p.change === 'same' ? '' : p.change]);
+  section('metrics', d.metrics, ['metric', 'a', 'b', 'b − a', '%'], (m) => [
+    m.name,
+    'a' in m ? formatCell(m.a) : '–',
+    'b' in m ? formatCell(m.b) : '–',
+    m.delta !== undefined ? signed(m.delta) : '',
+    m.relative !== undefined ? `${m.relative > 0 ? '+' : ''}${(m.relative * 100).toFixed(1)}%` : '',
+  ]);
+  section('outputs', d.outputs, ['output', 'a', 'b', '', 'file'], (o) => [
+    o.name,
+    o.a ? `${shortHash(o.a.digest)} ${formatBytes(o.a.size)}` : '–',
+    o.b ? `${shortHash(o.b.digest)} ${formatBytes(o.b.size)}` : '–',
+    o.change,
+    [...new Set([o.a?.path, o.b?.path].filter((p): p is string => p !== undefined).map((p) => displayPath(p)))].join(' → '),
+  ]);
+  const keyChanged = d.steps.filter((s) => s.key !== 'same').length;
+  out.push(
+    '',
+    `steps: ${keyChanged} with a different key (what they compute from changed)`,
+    table(['step', 'a', 'b', 'key'], d.steps.map((s) => [s.id, stepCell(s.a), stepCell(s.b), s.key === 'same' ? 'same' : s.key === 'changed' ? `changed (${shortHash(s.a!.key)} → ${shortHash(s.b!.key)})` : s.key])),
+  );
+  return out.join('\n');
+}

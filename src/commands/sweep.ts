@@ -1,0 +1,261 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { CliEnv } from '../cli-env.js';
+import { Executor } from '../runner/executor.js';
+import { StatCache } from '../runner/file-digests.js';
+import { table } from '../runner/format.js';
+import { planPipeline } from '../runner/plan.js';
+import { createReporter } from '../runner/reporters/reporter.js';
+import { CacheStore, newRunId, type HistoryRecord } from '../runner/store.js';
+import { chartFileBase, chooseSweepChart, renderSweepChart, sweepChartSpec } from '../runner/sweep-chart.js';
+import { planSweep, type SweepPlan } from '../runner/sweep-plan.js';
+import { buildSweepReport, findMetric, formatCell, sweepCsv, sweepTableText, type SweepReport } from '../runner/sweep-report.js';
+import { runSweep } from '../runner/sweep-run.js';
+import { displayPath } from '../runner/yaml-source.js';
+import type { CommandModule } from './command.js';
+import { loadPipelineContext, parseCommandArgs, parseJobs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openSession } from './session.js';
+
+const usage = `usage: lvis-pipe sweep FILE [--grid NAME=V1,V2,...]... [options]
+
+Runs the pipeline once per variant of its parameter sweep: every combination of the
+values in \`sweep.grid\` (and --grid), plus the explicit \`sweep.variants\`. All variants
+run through one cache, so a step they share (same key: load, stats, histograms, ...)
+runs once; variants run in parallel (up to --jobs), CPU-heavy steps in worker threads.
+A variant that fails does not stop the others (the exit status is then 1).
+
+Each variant's output files go to a folder of its own, named by the params that vary:
+  out/mini.json  →  out/sweep/alpha=0.4,total_images=500/mini.json
+(in values, characters other than letters, digits and . _ - + are %-encoded, as in
+URLs: a/b → a%2Fb). Then it prints a
+table of the varying params, the metrics, the time and what ran (ran, shared: ran once
+for several variants, cached), sorted by a metric, and writes it to the sweep folder as
+sweep.csv and sweep.json, with a chart of a metric against a param (SVG and PNG). A
+pipeline with a \`report\` step gets each variant's report in its folder, with the sweep's
+comparison table.
+
+options:
+  -g, --grid NAME=V1,V2,...  sweep NAME over these values (repeatable); replaces NAME's
+                         values in sweep.grid or adds NAME to the grid. Values are YAML
+                         (--grid alpha=0.4,0.6  --grid 'pool=64,all')
+  -j, --jobs N           variants running at once, and steps executing at once
+                         (default: config jobs, else the CPU count)
+      --sort METRIC      sort by METRIC (default: sweep.sort_by, else the first metric
+                         shown); \`js_divergence\` or \`step.output.js_divergence\`
+      --desc, --asc      higher first / lower first (default: sweep.order, else asc)
+      --metrics A,B,...  metrics shown in the printed table (default: sweep.metrics, else
+                         those that differ across the variants, up to 8); the CSV and the
+                         JSON always have all
+      --out DIR          the sweep folder (default: sweep.out, else sweep/ in the folder
+                         of the pipeline's output files, e.g. out/sweep/)
+      --chart-x PARAM    the chart's x axis (default: sweep.chart.x, else the first
+                         varying numeric param); the colour shows the other varying params
+      --chart-y METRIC   the chart's metric (default: sweep.chart.y, else the sort metric)
+      --no-chart         draw no chart
+      --dry-run          list the variants, their folders and how many steps each would
+                         run; run nothing
+      --lock-timeout S   seconds to wait for another run's cache lock (default ${DEFAULT_LOCK_TIMEOUT_S})
+      --no-workers       run cpu-heavy steps on the main thread
+  -q, --quiet            print only errors and the comparison
+${PIPELINE_FLAGS_HELP}
+
+exit status: 0 every variant ok; 1 a variant failed; 2 invalid pipeline, sweep or
+usage; 130 interrupted (Ctrl-C); 143 terminated.
+
+examples:
+  lvis-pipe sweep pipelines/sweep-mini-lvis.yaml --jobs 2
+  lvis-pipe sweep pipelines/mini-lvis.yaml --grid alpha=0.4,0.6,0.8 --grid lambda_tier=0,1 --sort js_divergence
+  lvis-pipe runs pipelines/sweep-mini-lvis.yaml     # the variants are runs of the pipeline`;
+
+export const command: CommandModule = {
+  name: 'sweep',
+  summary: 'run a parameter sweep through one cache and compare the variants',
+  usage,
+  async run(argv: string[], env: CliEnv): Promise<number> {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        ...PIPELINE_FLAGS,
+        grid: { type: 'string', multiple: true, short: 'g' },
+        jobs: { type: 'string', short: 'j' },
+        sort: { type: 'string' },
+        desc: { type: 'boolean' },
+        asc: { type: 'boolean' },
+        metrics: { type: 'string' },
+        out: { type: 'string' },
+        'chart-x': { type: 'string' },
+        'chart-y': { type: 'string' },
+        'no-chart': { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        'lock-timeout': { type: 'string' },
+        'no-workers': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+      },
+      usage,
+    );
+    if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE, got ${positionals.length}\n\n${usage}`);
+    if (values.desc && values.asc) throw new UsageError('--desc and --asc contradict each other');
+    const ctx = await loadPipelineContext(env, positionals[0], values, usage);
+    const base = ctx.pipeline;
+    const plan = planSweep(base, {
+      registry: env.registry,
+      resolve: ctx.resolveOptions,
+      grid: values.grid ?? [],
+      ...(values.out !== undefined ? { out: path.resolve(env.cwd, values.out) } : {}),
+      cwd: env.cwd,
+    });
+    const chartX = values['chart-x'] ?? plan.spec.chart.x;
+    if (chartX !== undefined && !base.source.decls.has(chartX)) throw new UsageError(`--chart-x: no param \`${chartX}\` in ${base.displayFile}`);
+    if (values['dry-run']) return dryRun(env, plan, ctx.cacheDir, values.json === true);
+
+    const jobs = parseJobs(values.jobs, ctx.config);
+    const lockTimeoutS = values['lock-timeout'] !== undefined ? Number(values['lock-timeout']) : (ctx.config.config.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_S);
+    if (!Number.isFinite(lockTimeoutS) || lockTimeoutS < 0) throw new UsageError(`--lock-timeout must be a number of seconds, got ${values['lock-timeout']}`);
+    const json = values.json === true;
+    const reporter = await createReporter({ mode: json ? 'json' : values.quiet ? 'quiet' : env.interactive ? 'tty' : 'plain', stdout: env.stdout, stderr: env.stderr });
+    const notice = (message: string) => reporter.event({ type: 'notice', message });
+    const session = await openSession(env, ctx.cacheDir, { lockTimeoutS, command: `lvis-pipe sweep ${base.displayFile}`, notice });
+    try {
+      const executor = new Executor({
+        store: session.store,
+        statCache: session.statCache,
+        registry: env.registry,
+        jobs,
+        signal: session.signal,
+        emit: (e) => reporter.event(e),
+        workers: values['no-workers'] ? false : (ctx.config.config.workers ?? jobs > 1),
+      });
+      const sweepId = newRunId();
+      const startedAt = new Date().toISOString();
+      const t0 = performance.now();
+      reporter.event({ type: 'sweep-start', sweepId, pipeline: base.displayFile, variants: plan.variants.map((v) => ({ name: v.name, params: v.varying })), jobs, outDir: plan.outDir });
+      if (plan.duplicates) notice(`${plan.duplicates} variant${plan.duplicates === 1 ? '' : 's'} repeated an earlier one (same params): run once`);
+      const outcomes = await runSweep(executor, plan.variants, { sweepId, jobs, signal: session.signal });
+      const report = buildSweepReport(outcomes, {
+        sweepId,
+        pipeline: base.displayFile,
+        startedAt,
+        durationMs: performance.now() - t0,
+        jobs,
+        varying: plan.varying,
+        outDir: plan.outDir,
+        order: values.desc ? 'desc' : values.asc ? 'asc' : plan.spec.order,
+        ...((values.sort ?? plan.spec.sortBy) !== undefined ? { sortBy: (values.sort ?? plan.spec.sortBy)! } : {}),
+        ...(values.metrics !== undefined ? { metrics: values.metrics.split(',').map((m) => m.trim()).filter(Boolean) } : plan.spec.metrics ? { metrics: plan.spec.metrics } : {}),
+        warn: (m) => notice(`warning: ${m}`),
+      });
+
+      await mkdir(plan.outDir, { recursive: true });
+      if (!values['no-chart']) await writeChart(report, { ...plan.spec.chart, ...(chartX !== undefined ? { x: chartX } : {}), ...(values['chart-y'] !== undefined ? { y: values['chart-y'] } : {}) }, notice);
+      await writeVariantReports(plan, report, session.store, notice);
+      const csv = path.join(plan.outDir, 'sweep.csv');
+      const jsonFile = path.join(plan.outDir, 'sweep.json');
+      report.files.unshift(csv, jsonFile);
+      await writeAtomic(csv, sweepCsv(report));
+      await writeAtomic(jsonFile, JSON.stringify(report, null, 1) + '\n');
+
+      reporter.close();
+      if (!json) {
+        env.stdout.write(`\n${sweepTableText(report)}\n\n`);
+        env.stdout.write(`wrote ${report.files.map((f) => displayPath(f)).join(', ')}\n`);
+      }
+      reporter.event({ type: 'sweep-finish', sweepId, status: report.status, durationMs: performance.now() - t0, result: report });
+      if (report.status === 'interrupted') return interruptExitCode(session.interruptedBy());
+      return report.status === 'ok' ? 0 : 1;
+    } finally {
+      reporter.close();
+      session.close();
+    }
+  },
+};
+
+/** `--dry-run`: the variants, their folders, and what each would run (nothing runs, no lock). */
+async function dryRun(env: CliEnv, plan: SweepPlan, cacheDir: string, json: boolean): Promise<number> {
+  const store = new CacheStore(cacheDir);
+  const statCache = new StatCache(store.statCacheFile);
+  const rows = [];
+  for (const v of plan.variants) {
+    const entries = await planPipeline(v.pipeline, store, statCache, { stateId: v.stateId });
+    rows.push({ name: v.name, params: v.varying, folder: v.folder, run: entries.filter((e) => e.action === 'run').map((e) => e.id), cached: entries.filter((e) => e.action !== 'run').length });
+  }
+  await statCache.save();
+  if (json) {
+    env.stdout.write(JSON.stringify({ outDir: plan.outDir, varying: plan.varying, variants: rows }, null, 2) + '\n');
+    return 0;
+  }
+  // Keys shared by several variants run once: count each key once.
+  env.stdout.write(
+    table(
+      ['variant', ...plan.varying, 'folder', 'would run', 'cached'],
+      rows.map((r) => [r.name, ...plan.varying.map((p) => formatCell(r.params[p])), displayPath(r.folder), r.run.join(', ') || '–', String(r.cached)]),
+    ) + '\n',
+  );
+  env.stdout.write(`\n${plan.variants.length} variant${plan.variants.length === 1 ? '' : 's'}${plan.duplicates ? ` (${plan.duplicates} duplicate${plan.duplicates === 1 ? '' : 's'} dropped)` : ''}; steps whose key several variants share run once\n`);
+  return 0;
+}
+
+async function writeChart(report: SweepReport, want: { x?: string; y?: string; color?: string }, notice: (m: string) => void): Promise<void> {
+  let y = want.y;
+  if (y !== undefined) {
+    const display = new Map(Object.entries(report.metricSources).map(([d, f]) => [f, d]));
+    const found = findMetric(y, display);
+    if ('error' in found) {
+      notice(`warning: chart: ${found.error}; no chart drawn`);
+      return;
+    }
+    y = found.name;
+  }
+  const choice = chooseSweepChart(report, { ...want, ...(y !== undefined ? { y } : {}) });
+  if (!choice) return;
+  if (!report.variants.some((v) => v.status === 'ok' && typeof v.metrics[choice.y] === 'number')) return;
+  try {
+    const { svg, png } = await renderSweepChart(sweepChartSpec(report, choice));
+    const base = path.join(report.outDir, chartFileBase(choice));
+    await writeAtomic(`${base}.svg`, svg);
+    await writeAtomic(`${base}.png`, png);
+    report.files.push(`${base}.svg`, `${base}.png`);
+  } catch (err) {
+    notice(`warning: the sweep chart could not be drawn: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * A pipeline with a `report` step: each finished variant's report page goes to its folder
+ * (where its `out` option points, moved as the output files are), with the sweep's table.
+ */
+async function writeVariantReports(plan: SweepPlan, report: SweepReport, store: CacheStore, notice: (m: string) => void): Promise<void> {
+  const reportSteps = (p: SweepPlan['variants'][number]['pipeline']) => [...p.steps.values()].filter((s) => s.type === 'report');
+  if (!plan.variants.some((v) => reportSteps(v.pipeline).length > 0)) return;
+  const { writeRunReports } = await import('../lvis/report-run.js');
+  const rows = report.variants.map((v) => ({ label: v.name, params: v.params, metrics: v.metrics, durationMs: v.durationMs, status: v.status }));
+  const byName = new Map(report.variants.map((v) => [v.name, v]));
+  for (const v of plan.variants) {
+    const steps = reportSteps(v.pipeline);
+    const row = byName.get(v.name);
+    if (steps.length !== 1 || row?.status !== 'ok' || !row.runId) continue;
+    try {
+      const history = JSON.parse(await readFile(path.join(store.historyDir, `${row.runId}.json`), 'utf8')) as HistoryRecord;
+      // Where the plain run writes it, moved into the variant's folder like the output files.
+      const plainOut = path.resolve(v.pipeline.dir, String(steps[0]!.options.out));
+      const out = path.join(v.folder, path.relative(v.movedFrom, plainOut));
+      const written = await writeRunReports(v.pipeline, history, store, { sweep: rows, out, generator: 'lvis-pipe sweep' });
+      report.files.push(...written);
+    } catch (err) {
+      notice(`warning: the report of variant ${v.name} could not be written: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+async function writeAtomic(file: string, content: string | Buffer): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, content);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * `lvis-pipe sweep` on the runner's test steps: a 2×2 grid whose shared steps run once (from
+ * the run records and the history), a second sweep that is all cache hits, per-variant
+ * output folders that never collide, a failing variant that does not stop the others,
+ * CPU-heavy steps of two variants running in two worker threads at once, the comparison
+ * table (sorted, CSV, JSON, chart), and the errors a sweep reports before running anything.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DiagnosticError } from '../src/runner/diagnostic.js';
+import type { RunEvent } from '../src/runner/events.js';
+import { StepRegistry } from '../src/runner/registry.js';
+import type { StepModule } from '../src/runner/step.js';
+import type { HistoryRecord } from '../src/runner/store.js';
+import type { SweepReport } from '../src/runner/sweep-report.js';
+import { runCli, Workspace } from './helpers/runner-fixture.js';
+import { TEST_STEPS } from './helpers/runner-steps.js';
+
+const PIPELINE = `params:
+  suffix: "!"
+  rounds: 200
+steps:
+  src: { type: source, options: { path: data/in.txt } }
+  up: { type: upper, inputs: { text: src }, options: { suffix: "\${params.suffix}" } }
+  heavy: { type: heavy, inputs: { text: up }, options: { rounds: "\${params.rounds}" } }
+  n: { type: count, inputs: { text: heavy } }
+  out: { type: write, inputs: { text: heavy }, options: { out: out/result.txt } }
+sweep:
+  grid:
+    suffix: ["!", "?"]
+    rounds: [200, 300]
+  sort_by: chars
+`;
+
+function jsonEvents(stdout: string): RunEvent[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as RunEvent);
+}
+
+function sweepResult(events: RunEvent[]): SweepReport {
+  const fin = events.find((e) => e.type === 'sweep-finish');
+  assert.ok(fin && fin.type === 'sweep-finish', 'a sweep-finish event');
+  return fin.result;
+}
+
+const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** The history records of one sweep. */
+function sweepHistory(ws: Workspace, sweepId: string): HistoryRecord[] {
+  return ws.history().filter((h) => h.sweep?.id === sweepId);
+}
+
+describe('sweep: a 2×2 grid through one cache', () => {
+  let ws: Workspace;
+  let first: { code: number; stdout: string; stderr: string; events: RunEvent[] };
+  before(async () => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'hello world');
+    ws.write('p.yaml', PIPELINE);
+    const r = await runCli(['sweep', 'p.yaml', '--json', '--jobs', '2'], { cwd: ws.dir });
+    first = { ...r, events: jsonEvents(r.stdout) };
+  });
+  after(() => ws.remove());
+
+  it('runs every variant; the steps they share run once (one run record per key)', () => {
+    assert.equal(first.code, 0, first.stderr);
+    const result = sweepResult(first.events);
+    assert.equal(result.variants.length, 4);
+    assert.ok(result.variants.every((v) => v.status === 'ok'));
+    const records = ws.records();
+    const byStep = (id: string) => records.filter((r) => r.stepId === id);
+    // src: the same key in every variant; up: one key per suffix; the rest: one per variant.
+    assert.equal(byStep('src').length, 1);
+    assert.equal(byStep('up').length, 2);
+    assert.equal(new Set(byStep('up').map((r) => r.key)).size, 2);
+    for (const id of ['heavy', 'n', 'out']) assert.equal(new Set(byStep(id).map((r) => r.key)).size, 4, id);
+    for (const id of ['heavy', 'n', 'out']) assert.equal(byStep(id).length, 4, id);
+
+    // The history says the same: src ran in one variant, the others waited for it or hit its record.
+    const hist = sweepHistory(ws, result.sweepId);
+    assert.equal(hist.length, 4);
+    const src = hist.map((h) => h.steps.src!);
+    assert.equal(src.filter((s) => s.status === 'ran' && !s.shared).length, 1);
+    assert.ok(src.every((s) => (s.status === 'ran' && s.shared) || s.status === 'cached' || (s.status === 'ran' && !s.shared)));
+    const upRan = hist.map((h) => h.steps.up!).filter((s) => s.status === 'ran' && !s.shared);
+    assert.equal(upRan.length, 2, 'each of the two `up` keys executed once');
+    // Each variant's record names its sweep and its varying params.
+    assert.deepEqual(hist.map((h) => h.sweep!.varying).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))), [
+      { suffix: '!', rounds: 200 },
+      { suffix: '!', rounds: 300 },
+      { suffix: '?', rounds: 200 },
+      { suffix: '?', rounds: 300 },
+    ]);
+  });
+
+  it('puts each variant’s output file in its own folder, named by its params, and none at the plain path', () => {
+    const result = sweepResult(first.events);
+    const dir = ws.path('out/sweep');
+    const folders = readdirSync(dir).filter((n) => !n.includes('.csv') && !n.includes('.json') && !n.endsWith('.svg') && !n.endsWith('.png'));
+    assert.deepEqual(folders.sort(), ['suffix=%21,rounds=200', 'suffix=%21,rounds=300', 'suffix=%3F,rounds=200', 'suffix=%3F,rounds=300']);
+    assert.equal(existsSync(ws.path('out/result.txt')), false, 'the plain output path is left alone');
+    const contents = new Set<string>();
+    for (const h of sweepHistory(ws, result.sweepId)) {
+      const stored = h.steps.out!.outputs.file!;
+      assert.equal(stored.path, path.join(dir, h.sweep!.variant, 'result.txt'));
+      // The file in the variant's folder is exactly that variant's output (no other variant overwrote it).
+      assert.equal(sha(stored.path!), stored.digest);
+      const text = readFileSync(stored.path!, 'utf8');
+      assert.ok(text.startsWith(`HELLO WORLD${h.params.suffix}#`), text);
+      contents.add(text);
+    }
+    assert.equal(contents.size, 4);
+  });
+
+  it('writes the comparison, sorted by the metric, as CSV and JSON, and a chart', () => {
+    const result = sweepResult(first.events);
+    assert.equal(result.sortBy, 'chars');
+    assert.deepEqual(result.varying, ['suffix', 'rounds']);
+    assert.deepEqual(result.metrics, ['chars', 'words']);
+    const chars = result.variants.map((v) => v.metrics.chars as number);
+    assert.deepEqual(chars, [...chars].sort((a, b) => a - b));
+    assert.deepEqual(result.variants.map((v) => v.rank), [1, 2, 3, 4]);
+    const json = JSON.parse(ws.read('out/sweep/sweep.json')) as SweepReport;
+    assert.deepEqual(json.variants.map((v) => v.name), result.variants.map((v) => v.name));
+    const csv = ws.read('out/sweep/sweep.csv').trimEnd().split('\r\n');
+    assert.equal(csv.length, 5);
+    assert.deepEqual(csv[0]!.split(',').slice(0, 7), ['rank', 'variant', 'status', 'suffix', 'rounds', 'chars', 'words']);
+    // A variant name holds commas: quoted.
+    assert.match(csv[1]!, /^1,"suffix=%(21|3F),rounds=(200|300)",ok,[!?],(200|300),\d+,2,/);
+    const svg = ws.read('out/sweep/chars-by-rounds.svg');
+    assert.match(svg, /^<svg/);
+    assert.ok(svg.includes('chars by rounds'));
+    assert.ok(readFileSync(ws.path('out/sweep/chars-by-rounds.png')).subarray(1, 4).toString() === 'PNG');
+  });
+
+  it('a second sweep is all cache hits, writes no run record and restores a deleted output file', async () => {
+    const before = ws.records().length;
+    const victim = readdirSync(ws.path('out/sweep')).find((n) => n.startsWith('suffix='))!;
+    const file = ws.path('out/sweep', victim, 'result.txt');
+    const content = readFileSync(file, 'utf8');
+    ws.write(path.relative(ws.dir, file), 'edited by hand');
+    const r = await runCli(['sweep', 'p.yaml', '--json', '--jobs', '2'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const result = sweepResult(jsonEvents(r.stdout));
+    assert.ok(result.variants.every((v) => v.steps.cached === 5 && v.steps.ran === 0 && v.steps.shared === 0), JSON.stringify(result.variants.map((v) => v.steps)));
+    assert.equal(ws.records().length, before);
+    for (const h of sweepHistory(ws, result.sweepId)) assert.ok(Object.values(h.steps).every((s) => s.status === 'cached'));
+    assert.equal(readFileSync(file, 'utf8'), content);
+  });
+
+  it('prints the table with the varying params, metrics, time and what ran', async () => {
+    const r = await runCli(['sweep', 'p.yaml', '--quiet', '--desc'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    const header = lines.find((l) => l.startsWith('#'))!;
+    // `words` is the same in every variant: not a column by default (it is in the CSV).
+    assert.deepEqual(header.split(/\s{2,}/), ['#', 'suffix', 'rounds', 'chars ↓', 'time', 'steps', 'status']);
+    assert.ok(lines.includes('(1 more metric in sweep.csv and sweep.json; choose the columns with --metrics or sweep.metrics)'));
+    const rows = lines.filter((l) => /^\d\s/.test(l)).map((l) => l.split(/\s{2,}/));
+    assert.equal(rows.length, 4);
+    assert.ok(rows.every((c) => c[5] === '5 cached' && c[6] === 'ok'));
+    const chars = rows.map((c) => Number(c[3]));
+    assert.deepEqual(chars, [...chars].sort((a, b) => b - a), 'sorted high to low');
+  });
+
+  it('a plain run with a variant’s params hits the sweep’s results (output paths are not in keys)', async () => {
+    const r = await runCli(['run', 'p.yaml', '--json', '--set', 'suffix=?', '--set', 'rounds=300'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const fin = r.events.find((e) => e.type === 'run-finish');
+    assert.ok(fin && fin.type === 'run-finish' && fin.steps.every((s) => s.status === 'cached'));
+    assert.equal(ws.read('out/result.txt'), ws.read('out/sweep/suffix=%3F,rounds=300/result.txt'));
+  });
+});
+
+describe('sweep: variants in parallel', () => {
+  it('two variants’ cpu-heavy steps run at once, in two worker threads', async () => {
+    const ws = new Workspace();
+    try {
+      ws.write('data/in.txt', 'hello world');
+      ws.write('p.yaml', PIPELINE);
+      const r = await runCli(['sweep', 'p.yaml', '--json', '--jobs', '2', '--grid', 'rounds=2000000,2000001', '--grid', 'suffix=x'], { cwd: ws.dir });
+      assert.equal(r.code, 0, r.stderr);
+      const events = jsonEvents(r.stdout).filter((e) => 'stepId' in e && e.stepId === 'heavy');
+      const threads = events.filter((e) => e.type === 'step-log').map((e) => (e as { message: string }).message);
+      assert.equal(threads.length, 2);
+      assert.ok(threads.every((t) => /^worker thread \d+$/.test(t)));
+      assert.notEqual(threads[0], threads[1]);
+      // Both workers reported starting their work before either finished it.
+      const progress = events.filter((e) => e.type === 'step-progress') as Extract<RunEvent, { type: 'step-progress' }>[];
+      const firstDone = progress.findIndex((e) => e.done === e.total && e.total > 0);
+      const startedBefore = new Set(progress.slice(0, firstDone).filter((e) => e.done === 0).map((e) => e.runId));
+      assert.equal(startedBefore.size, 2, 'both variants’ heavy steps were running at the same time');
+    } finally {
+      ws.remove();
+    }
+  });
+});
+
+/** Passes its input on, or fails (a user error) when told to. */
+const failWhen: StepModule<{ fail: boolean }, { text: string }, { text: string }> = {
+  type: 'fail-when',
+  version: 1,
+  description: 'fails when `fail` is true',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { fail: { type: 'boolean', default: false } } },
+  inputs: { text: { kind: 'text' } },
+  outputs: { text: { kind: 'text' } },
+  async run(ctx) {
+    if (ctx.options.fail) throw new DiagnosticError([{ severity: 'error', message: 'told to fail', location: { file: 'data/in.txt', line: 1, col: 1 } }]);
+    return { text: ctx.inputs.text };
+  },
+};
+
+describe('sweep: a failing variant', () => {
+  it('does not stop the others; the table shows it failed; the exit status is 1', async () => {
+    const ws = new Workspace();
+    try {
+      ws.write('data/in.txt', 'hello world');
+      ws.write(
+        'f.yaml',
+        `params:\n  fail: false\n  suffix: a\nsteps:\n  src: { type: source, options: { path: data/in.txt } }\n` +
+          `  up: { type: upper, inputs: { text: src }, options: { suffix: "\${params.suffix}" } }\n` +
+          `  gate: { type: fail-when, inputs: { text: up }, options: { fail: "\${params.fail}" } }\n` +
+          `  n: { type: count, inputs: { text: gate } }\n  out: { type: write, inputs: { text: gate }, options: { out: out/x.txt } }\n` +
+          `sweep:\n  grid: { suffix: [a, b] }\n  variants:\n    - { suffix: c, fail: true }\n`,
+      );
+      const registry = new StepRegistry([...TEST_STEPS, failWhen]);
+      const r = await runCli(['sweep', 'f.yaml', '--jobs', '2'], { cwd: ws.dir, registry });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /\[suffix=c,fail=true\] gate \(fail-when\) failed:\n\s+data\/in\.txt:1:1: told to fail/);
+      const result = JSON.parse(ws.read('out/sweep/sweep.json')) as SweepReport;
+      assert.deepEqual(
+        result.variants.map((v) => [v.name, v.status]),
+        [
+          ['suffix=a,fail=false', 'ok'],
+          ['suffix=b,fail=false', 'ok'],
+          ['suffix=c,fail=true', 'failed'],
+        ],
+      );
+      const failed = result.variants[2]!;
+      assert.equal(failed.error, 'gate: told to fail');
+      // src was a hit (the first two variants ran it), up ran (a new suffix), gate failed, n and out were skipped.
+      assert.deepEqual(failed.steps, { ran: 1, shared: 0, cached: 1, failed: 1, skipped: 2, interrupted: 0 });
+      assert.deepEqual(failed.metrics, {});
+      assert.equal(ws.read('out/sweep/suffix=a,fail=false/x.txt'), 'HELLO WORLDa');
+      assert.equal(ws.read('out/sweep/suffix=b,fail=false/x.txt'), 'HELLO WORLDb');
+      assert.equal(existsSync(ws.path('out/sweep/suffix=c,fail=true/x.txt')), false);
+      const row = r.stdout.split('\n').find((l) => l.startsWith('3 '))!;
+      assert.match(row, /\bc\s+true\s+.*failed: gate: told to fail$/);
+      assert.match(ws.read('out/sweep/sweep.csv'), /\r\n3,"suffix=c,fail=true",failed,c,true,,,[\d.]+,1,0,1,1,2,[^,]+,"[^"]+\/suffix=c,fail=true",gate: told to fail\r\n$/);
+    } finally {
+      ws.remove();
+    }
+  });
+});
+
+describe('sweep: errors before anything runs', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'hello world');
+    ws.write('p.yaml', PIPELINE);
+  });
+  after(() => ws.remove());
+
+  const nothingRan = () => assert.equal(existsSync(ws.path('.lvis-pipe/runs')) ? readdirSync(ws.path('.lvis-pipe/runs')).length : 0, 0);
+
+  it('an unknown --grid param, a value of the wrong type, a malformed --grid', async () => {
+    const r = await runCli(['sweep', 'p.yaml', '--grid', 'rouns=1,2', '--grid', 'rounds=1,x', '--grid', 'suffix'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--grid rouns=1,2: unknown param `rouns` \(did you mean `rounds`\?\); the pipeline's params are `suffix`, `rounds`/);
+    assert.match(r.stderr, /--grid suffix: expected name=value1,value2,\.\.\./);
+    nothingRan();
+    const t = await runCli(['sweep', 'p.yaml', '--grid', 'rounds=1,x'], { cwd: ws.dir });
+    assert.equal(t.code, 2);
+    assert.match(t.stderr, /param `rounds` from --grid rounds=1,x must be a number, got the string "x"/);
+    nothingRan();
+  });
+
+  it('a variant value a step rejects, located in the pipeline and attributed to the sweep', async () => {
+    ws.write('bad.yaml', PIPELINE.replace('rounds: [200, 300]', 'rounds: [200, 0]'));
+    const r = await runCli(['sweep', 'bad.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^bad\.yaml:7:\d+: step `heavy` \(type `heavy`\): option `rounds` must be >= 1, got 0 \(from \$\{params\.rounds\}, set by sweep\.grid\.rounds\[1\] \(bad\.yaml\)\)$/m);
+    nothingRan();
+  });
+
+  it('no sweep at all', async () => {
+    ws.write('plain.yaml', PIPELINE.slice(0, PIPELINE.indexOf('sweep:')));
+    const r = await runCli(['sweep', 'plain.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /plain\.yaml declares no sweep: add a `sweep:` section with `grid:` or `variants:`, or pass --grid NAME=V1,V2,\.\.\./);
+    nothingRan();
+  });
+
+  it('--dry-run lists the variants and their folders, runs nothing, takes no lock', async () => {
+    const r = await runCli(['sweep', 'p.yaml', '--dry-run', '--json', '--grid', 'rounds=5'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const plan = JSON.parse(r.stdout) as { varying: string[]; variants: { name: string; folder: string; run: string[]; cached: number }[] };
+    assert.deepEqual(plan.varying, ['suffix']);
+    assert.deepEqual(plan.variants.map((v) => v.name), ['suffix=%21', 'suffix=%3F']);
+    assert.deepEqual(plan.variants.map((v) => v.folder), [ws.path('out/sweep/suffix=%21'), ws.path('out/sweep/suffix=%3F')]);
+    assert.deepEqual(plan.variants[0]!.run, ['src', 'up', 'heavy', 'n', 'out']);
+    nothingRan();
+  });
+});
