@@ -62,7 +62,7 @@ export const command: CommandModule = {
     }
     let runs = await readHistory(new CacheStore(cacheDir));
     if (file) runs = runs.filter((h) => h.pipelineId === pipelineIdOf(file));
-    const scope = file ? `the runs of ${displayPath(file)}` : `the cache ${displayPath(cacheDir)}`;
+    const scope = file ? `among the runs of ${displayPath(file)}` : `in the cache ${displayPath(cacheDir)}`;
     const a = resolveRunRef(refA, runs, scope);
     const b = resolveRunRef(refB, runs, scope);
     const d = diffRuns(a, b);

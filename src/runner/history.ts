@@ -29,7 +29,8 @@ const MIN_PREFIX = 4;
 
 /**
  * The run `ref` names among `runs` (newest first). Throws a DiagnosticError (exit 2) when
- * none or several match, listing candidates.
+ * none or several match, listing candidates. `scope` says where the runs are, for messages
+ * (`among the runs of p.yaml`, `in the cache .lvis-pipe`).
  */
 export function resolveRunRef(ref: string, runs: readonly HistoryRecord[], scope: string): HistoryRecord {
   const fail = (message: string): never => {
@@ -43,7 +44,7 @@ export function resolveRunRef(ref: string, runs: readonly HistoryRecord[], scope
   const at = /^@(?:~(\d+))?$/.exec(ref);
   if (at) {
     const n = at[1] === undefined ? 0 : Number(at[1]);
-    if (n >= runs.length) return fail(`\`${ref}\`: ${scope} has ${runs.length} run${runs.length === 1 ? '' : 's'}`);
+    if (n >= runs.length) return fail(`\`${ref}\`: there ${runs.length === 1 ? 'is' : 'are'} only ${runs.length} run${runs.length === 1 ? '' : 's'} ${scope}`);
     return runs[n]!;
   }
   const exact = runs.find((r) => r.runId === ref || shortRunId(r.runId) === ref);
@@ -52,7 +53,7 @@ export function resolveRunRef(ref: string, runs: readonly HistoryRecord[], scope
   const matches = runs.filter((r) => r.runId.startsWith(ref) || shortRunId(r.runId).startsWith(ref));
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) return fail(`run \`${ref}\` is ambiguous: it matches ${matches.length} runs: ${list(matches)}`);
-  return fail(`no run \`${ref}\` in ${scope}${runs.length ? `; the newest: ${list(runs)}` : ' (no runs yet)'}`);
+  return fail(`no run \`${ref}\` ${scope}${runs.length ? `; the newest: ${list(runs)}` : ' (no runs yet)'}`);
 }
 
 export function historyStepCounts(h: HistoryRecord): StepCounts {
