@@ -30,7 +30,8 @@ test('a split near the middle lands on a real record boundary, and the halves jo
   assert.ok(split, 'a boundary is found');
   assert.equal(split.array, 'annotations');
   assert.ok(Array.from(one.dataset.annotations.byteStart).includes(split.offset), 'the guess is the start of a real annotation');
-  assert.deepEqual(two, one);
+  assert.equal(two.threads, 2);
+  assert.deepEqual({ ...two, threads: 1 }, one);
   assert.equal(two.dataset.annotations.count, doc.annotations.length);
 });
 
@@ -41,7 +42,8 @@ test('a split inside the images array (COCO order) joins correctly too', async (
   const split = await findRecordBoundary(path, Math.floor(statSync(path).size / 2));
   assert.equal(split?.array, 'images');
   const { one, two } = await bothWays(path);
-  assert.deepEqual(two, one);
+  assert.equal(two.threads, 2);
+  assert.deepEqual({ ...two, threads: 1 }, one);
 });
 
 test('a wrong guess (a nested object that parses as a record) falls back to one thread with the same result', async () => {
@@ -53,6 +55,7 @@ test('a wrong guess (a nested object that parses as a record) falls back to one 
   const { one, two } = await bothWays(path);
   assert.ok(split, 'a candidate is found');
   assert.equal(Array.from(one.dataset.annotations.byteStart).includes(split.offset), false, 'the guess is inside a record');
+  assert.equal(two.threads, 1, 'the first thread read on to the end');
   assert.deepEqual(two, one);
 });
 
@@ -81,4 +84,11 @@ test('a syntax error in the second half is reported exactly as in one thread', a
   const [a, b] = await Promise.all([false, true].map((parallel) => diagnosticOf(loadDataset(path, { parallel }))));
   assert.deepEqual(b.diagnostics, a.diagnostics);
   assert.equal(a.diagnostics[0]!.location?.offset, cut + 3);
+});
+
+test('files under the size threshold are never split', async () => {
+  const { parallelWorthIt, PARALLEL_MIN_BYTES } = await import('../src/lvis/load-parallel.js');
+  assert.equal(await parallelWorthIt(PARALLEL_MIN_BYTES - 1), false);
+  const small = await loadDataset(tempFile(pythonStyle(bigDoc(50))));
+  assert.equal(small.threads, 1);
 });

@@ -10,11 +10,11 @@
  * right and the two halves are joined; otherwise (a string that happened to look like a record
  * start, say) the worker is dropped and this scan simply reads on to the end.
  *
- * Measured on the 1 GB synthetic LVIS train file, the split cuts the wall time of the scan
- * nearly in half on 2 cores (BENCHMARKS.md, "load"); on one core, or for gzip input (which can
- * only be read from its start), `load` scans in one thread.
+ * It pays only when the second thread runs beside the first (bench/load.ts measures `load` with
+ * and without it; BENCHMARKS.md, "load"). With no idle core, or for gzip input (which can only
+ * be read from its start), `load` scans in one thread.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { JsonSyntaxError, NEED_MORE, skipWs } from './json-scan.js';
@@ -24,9 +24,27 @@ import { AbsoluteSyntaxError, ProblemLog, scanFile, type Scan, type ScanOptions,
 /** Files smaller than this are scanned in one thread (a worker costs ~50 ms to start). */
 export const PARALLEL_MIN_BYTES = 64 << 20;
 
-/** Whether `load` should try the two-thread scan on a plain file of this size. */
-export function parallelWorthIt(size: number): boolean {
-  return size >= PARALLEL_MIN_BYTES && availableParallelism() >= 2;
+/**
+ * Whether `load` should try the two-thread scan on a plain file of this size: large enough, and
+ * a second core idle right now. The second thread costs CPU of its own (its start, its own JIT
+ * warm-up, joining the halves: ~1 s on LVIS train), which only pays when it runs beside the
+ * first, not instead of it: measured while other jobs held both cores, the split made the load
+ * ~40% slower (BENCHMARKS.md, "load"). Idle time is sampled over 100 ms from the kernel's
+ * per-core counters.
+ */
+export async function parallelWorthIt(size: number): Promise<boolean> {
+  const cores = availableParallelism();
+  if (size < PARALLEL_MIN_BYTES || cores < 2) return false;
+  const idle = () => cpus().reduce((sum, c) => sum + c.times.idle, 0);
+  const busy = () => cpus().reduce((sum, c) => sum + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
+  const [i0, b0] = [idle(), busy()];
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const [i1, b1] = [idle(), busy()];
+  const total = i1 - i0 + (b1 - b0);
+  if (total <= 0) return false;
+  // This thread is asleep while sampling, so a quiet machine shows all its cores idle.
+  const idleCores = (cores * (i1 - i0)) / total;
+  return idleCores >= Math.min(cores, 2) - 0.5;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,6 +245,7 @@ export function joinScans(first: Scan, second: ScanMessage, limit: number): Scan
     topLevelOrder: [...first.topLevelOrder, ...second.topLevelOrder],
     problems,
     stopped: false,
+    threads: 2,
   };
 }
 

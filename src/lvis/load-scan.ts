@@ -54,6 +54,8 @@ export interface Scan {
   problems: ProblemLog;
   /** With `stopAt`: whether the scan stopped exactly there (else it read to the end). */
   stopped: boolean;
+  /** 2 for a scan joined from two threads. */
+  threads?: 1 | 2;
 }
 
 /** The arrays a large file may be split in. */

@@ -37,7 +37,7 @@ export interface LoadOptions {
   windowBytes?: number;
   /**
    * Scan a plain file on two threads (load-parallel.ts): undefined = when it is large enough
-   * and there are 2 cores; true = whenever a split point is found (tests); false = never.
+   * and a second core is idle; true = whenever a split point is found (tests); false = never.
    */
   parallel?: boolean;
 }
@@ -48,6 +48,8 @@ export interface LoadResult {
   imagesWithoutAnnotations: number;
   /** True when the fast scan hit a syntax error and the file was read again strictly (it was valid after all). */
   rereadStrictly: boolean;
+  /** Threads the scan ran on (2 when load-parallel.ts split the file). */
+  threads: 1 | 2;
 }
 
 /** Loads `path` (plain or gzip) into a Dataset; throws DiagnosticError on any problem with the data. */
@@ -55,8 +57,10 @@ export async function loadDataset(path: string, opts: LoadOptions = {}): Promise
   const abs = nodePath.resolve(path);
   let scan: Scan;
   let rereadStrictly = false;
+  let threads: 1 | 2 = 1;
   try {
     scan = await fastScan(abs, opts);
+    threads = scan.threads ?? 1;
   } catch (err) {
     if (!(err instanceof AbsoluteSyntaxError) || err.shape || opts.strict) throw await toDiagnostic(abs, err);
     // The fast scan trusts arrays of numbers to hold only numbers; a file that breaks that is
@@ -64,11 +68,12 @@ export async function loadDataset(path: string, opts: LoadOptions = {}): Promise
     try {
       scan = await scanFile(abs, true, opts);
       rereadStrictly = true;
+      threads = 1;
     } catch (strictErr) {
       throw await toDiagnostic(abs, strictErr);
     }
   }
-  return assemble(abs, scan, rereadStrictly);
+  return { ...(await assemble(abs, scan, rereadStrictly)), threads };
 }
 
 /** The first scan: strict if asked; on two threads for a large plain file; else in one. */
@@ -76,7 +81,7 @@ async function fastScan(path: string, opts: LoadOptions): Promise<Scan> {
   if (opts.strict) return scanFile(path, true, opts);
   if (opts.parallel !== false) {
     const size = await stat(path).then((s) => s.size, () => 0);
-    if (size > 0 && (opts.parallel === true || parallelWorthIt(size)) && !(await isGzipFile(path))) {
+    if (size > 0 && (opts.parallel === true || (await parallelWorthIt(size))) && !(await isGzipFile(path))) {
       const scan = await scanInTwo(path, size, opts);
       if (scan) return scan;
     }
@@ -178,7 +183,7 @@ function duplicateAnnotationIds(ids: Float64Array, count: number): number[] {
   return out;
 }
 
-async function assemble(path: string, scan: Scan, rereadStrictly: boolean): Promise<LoadResult> {
+async function assemble(path: string, scan: Scan, rereadStrictly: boolean): Promise<Omit<LoadResult, 'threads'>> {
   const { problems, images: im, annotations: an, categories: cats } = scan;
   for (const name of RECORD_ARRAYS) {
     if (!scan.topLevelOrder.includes(name)) {
