@@ -248,3 +248,26 @@ test('histograms from another dataset are refused', () => {
     /were not built from this dataset/,
   );
 });
+
+test('tier membership: `each` counts every touched tier, `rarest` only the rarest (a partition)', async () => {
+  const { countedTiers } = await import('../src/lvis/sampler/objective.js');
+  // bits: f 1, c 2, r 4
+  assert.equal(countedTiers(0b111, 'each'), 0b111);
+  assert.equal(countedTiers(0b111, 'rarest'), 0b100);
+  assert.equal(countedTiers(0b011, 'rarest'), 0b010);
+  assert.equal(countedTiers(0b001, 'rarest'), 0b001);
+  assert.equal(countedTiers(0, 'rarest'), 0);
+
+  const ds = randomDataset(18, { images: 700, frequent: 12, common: 18, rare: 15, meanAnnotations: 6 });
+  const { hist, mix, quotas } = pipelineInputs(ds);
+  const each = runSampler(ds, hist, mix, quotas, { ...DEFAULT_SAMPLER_OPTIONS, totalImages: 100, pool: 'all', tierMembership: 'each' });
+  const rarest = runSampler(ds, hist, mix, quotas, { ...DEFAULT_SAMPLER_OPTIONS, totalImages: 100, pool: 'all', tierMembership: 'rarest' });
+  const share = (m: Record<string, number>) => m.tier_share_f! + m.tier_share_c! + m.tier_share_r!;
+  assert.ok(share(each.report.metrics) > 1.05, 'with `each`, images count for several tiers');
+  // With `rarest`, every image with a bucketed annotation counts for exactly one tier.
+  const untiered = rarest.sample.imageIndices.filter((i) => hist.imageTierMask[i] === 0).length;
+  assert.ok(Math.abs(share(rarest.report.metrics) - (100 - untiered) / 100) < 1e-12, 'shares partition the images');
+  const r = rarest.details.tiers.map((t) => t.images);
+  assert.equal(r[0]! + r[1]! + r[2]! + untiered, 100);
+  assertRelClose(rarest.report.metrics.objective!, rarest.details.trace.greedy.objective.at(-1)!);
+});

@@ -78,6 +78,7 @@ test('defaults are the seed’s; partial per-tier options are filled in', () => 
     lambda_tier: 3,
     lambda_cap: 2,
     tier_bonus: { f: 0, c: 0, r: 0 },
+    tier_membership: 'rarest',
     runaway_slack: 0.05,
     refine_iters: 0,
     refine_seconds: null,

@@ -18,6 +18,7 @@ import {
 } from '../lvis/sampler/sampler.js';
 import type { TargetMix } from '../lvis/sampler/target-mix.js';
 import type { PerTier } from '../lvis/sampler/tiers.js';
+import type { TierMembership } from '../lvis/sampler/objective.js';
 
 interface Options {
   total_images: number;
@@ -28,6 +29,7 @@ interface Options {
   lambda_cap: number;
   tier_weights: PerTier<number>;
   tier_bonus: PerTier<number>;
+  tier_membership: TierMembership;
   runaway_slack: number;
   refine_iters: number;
   refine_seconds: number | null;
@@ -65,6 +67,7 @@ export function samplerOptionsFrom(o: Partial<Options>): SamplerOptions {
     lambdaCap: o.lambda_cap ?? D.lambdaCap,
     tierWeights: { ...D.tierWeights, ...o.tier_weights },
     tierBonus: { ...D.tierBonus, ...o.tier_bonus },
+    tierMembership: o.tier_membership ?? D.tierMembership,
     runawaySlack: o.runaway_slack ?? D.runawaySlack,
     refineIters: o.refine_iters ?? D.refineIters,
     refineSeconds: o.refine_seconds ?? D.refineSeconds,
@@ -127,6 +130,12 @@ const step: StepModule<Options, Inputs, { sample: Sample; quality: SampleQuality
         D.tierBonus,
         'Subtracted from a candidate’s greedy score for each tier it touches that is still under its image budget (0: the seed’s score)',
       ),
+      tier_membership: {
+        enum: ['rarest', 'each'],
+        default: D.tierMembership,
+        description:
+          'Which tiers an image counts for in the tier mix, budgets and bonuses: `rarest` (r, else c, else f: a partition, so shares sum to 1 like the target and B_f + B_c + B_r = total_images) or `each` (every tier it has annotations of, as the published seed code counts; nearly every LVIS image then counts for f)',
+      },
       runaway_slack: {
         type: 'number',
         minimum: 0,

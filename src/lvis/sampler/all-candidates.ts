@@ -148,7 +148,7 @@ export class AllCandidatesScorer {
     const d0 = c[o]!, d1 = c[o + 3]!, d2 = c[o + 6]!;
     return (
       this.base +
-      this.pb[this.p.hist.imageTierMask[i]!]! +
+      this.pb[this.p.countMask[i]!]! +
       this.p.weights.lambdaCap * this.capCount[i]! +
       (this.c0 * (2 * c[o + 2]! + c[o + 1]!) - d0 * (this.a0 + this.b0 * d0)) +
       (this.c1 * (2 * c[o + 5]! + c[o + 4]!) - d1 * (this.a1 + this.b1 * d1)) +
@@ -163,7 +163,7 @@ export class AllCandidatesScorer {
   best(active: Int32Array, length: number, bonusByMask?: Float64Array): { position: number; score: number } {
     this.prepare(bonusByMask);
     const coef = this.coef;
-    const mask = this.p.hist.imageTierMask;
+    const mask = this.p.countMask;
     const capCount = this.capCount;
     const lc = this.p.weights.lambdaCap;
     const pb = this.pb;

@@ -68,6 +68,7 @@ export function bonusByMask(state: ObjectiveState, budgets: Int32Array, bonus: F
 export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: GreedyOptions): GreedyResult {
   const p = state.p;
   const mask = p.hist.imageTierMask;
+  const counted = p.countMask;
   const remaining = new CandidateSet(p.imageCount, p.candidates.length);
   for (const i of p.candidates) if (!state.selected[i]) remaining.add(i);
 
@@ -96,7 +97,7 @@ export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: Greedy
       let bestScore = Infinity;
       for (let q = 0; q < m; q++) {
         const i = remaining.items[q]!;
-        const s = state.scoreIfAdd(i) - (useBonus ? bonus[mask[i]!]! : 0);
+        const s = state.scoreIfAdd(i) - (useBonus ? bonus[counted[i]!]! : 0);
         if (s < bestScore || (s === bestScore && i < best)) {
           bestScore = s;
           best = i;

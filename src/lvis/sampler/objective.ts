@@ -83,6 +83,23 @@ export function rareCapPenalty(presence: ArrayLike<number>, quota: Int32Array): 
   return over;
 }
 
+/**
+ * Which tiers an image counts for in the tier mix (n_t), the budgets and the bonuses:
+ * - `each`: every tier it has a (bucketed) annotation of, as the published seed code counts
+ *   (shares then sum to more than 1 while the target sums to 1);
+ * - `rarest`: only the rarest tier it touches (r, else c, else f), a partition of the
+ *   images, so that the shares, like the target and the budgets B_f + B_c + B_r = N, sum to 1.
+ */
+export type TierMembership = 'each' | 'rarest';
+
+/** The tier bits an image with tier mask `touched` counts for. */
+export function countedTiers(touched: number, membership: TierMembership): number {
+  if (membership === 'each') return touched;
+  if (touched & 4) return 4;
+  if (touched & 2) return 2;
+  return touched & 1;
+}
+
 export interface ObjectiveWeights {
   /** w_t per tier, TIERS order (the seed's `--tier_bonus` weights of the class-size terms). */
   tierWeights: Float64Array;
@@ -110,14 +127,18 @@ export class SamplerProblem {
   readonly quota: Int32Array;
   /** Images with at least one annotation, ascending: the only candidates. */
   readonly candidates: Int32Array;
+  /** Per image: the tiers it counts for in n_t (see TierMembership). */
+  readonly countMask: Uint8Array;
 
   constructor(
     readonly ds: Dataset,
     readonly hist: Histograms,
     quota: Int32Array,
     readonly weights: ObjectiveWeights,
+    readonly membership: TierMembership = 'each',
   ) {
     this.imageCount = hist.imageCount;
+    this.countMask = Uint8Array.from(hist.imageTierMask, (m) => countedTiers(m, membership));
     this.keyCount = hist.keyCategory.length;
     this.quota = quota;
     this.tierOfKey = new Uint8Array(this.keyCount);
@@ -237,9 +258,9 @@ export class ObjectiveState {
     for (let t = 0; t < 3; t++) {
       s += w.tierWeights[t]! * (this.variance[t]! + this.varianceDelta(t, d[t]!, e[t]!, 2 * g[t]!));
     }
-    const mask = h.imageTierMask[i]!;
+    const counted = p.countMask[i]!;
     const nn = this.nn;
-    for (let t = 0; t < 3; t++) nn[t] = this.n[t]! + ((mask >> t) & 1);
+    for (let t = 0; t < 3; t++) nn[t] = this.n[t]! + ((counted >> t) & 1);
     s += w.lambdaTier * tierMixPenalty(nn, w.target, this.size + 1);
     s += w.lambdaCap * (this.capOver + this.capIncrease(i));
     return s;
@@ -289,8 +310,9 @@ export class ObjectiveState {
       }
       s += w.tierWeights[t]! * score;
     }
+    const counted = p.countMask[i]!;
     const nn = this.nn;
-    for (let t = 0; t < 3; t++) nn[t] = this.n[t]! + ((mask >> t) & 1);
+    for (let t = 0; t < 3; t++) nn[t] = this.n[t]! + ((counted >> t) & 1);
     s += w.lambdaTier * tierMixPenalty(nn, w.target, this.size + 1);
     const { rareOffsets, rareCategories } = p;
     for (let q = rareOffsets[i]!; q < rareOffsets[i + 1]!; q++) this.presence[rareCategories[q]!]!++;
@@ -335,11 +357,10 @@ export class ObjectiveState {
       this.v[h.binKey[q]!] += sign * h.binCount[q]!;
     }
     const mask = h.imageTierMask[i]!;
+    const counted = p.countMask[i]!;
     for (let t = 0; t < 3; t++) {
-      if (mask & (1 << t)) {
-        this.n[t] += sign;
-        this.refreshTier(t);
-      }
+      if (counted & (1 << t)) this.n[t] += sign;
+      if (mask & (1 << t)) this.refreshTier(t);
     }
     for (let q = p.rareOffsets[i]!, end = p.rareOffsets[i + 1]!; q < end; q++) {
       const c = p.rareCategories[q]!;
@@ -427,8 +448,8 @@ export class ObjectiveState {
       w.tierWeights[1]! * this.swapVarianceDelta(1, dj1, ej1, gj1, di1, ei1, gi1, x1) +
       w.tierWeights[2]! * this.swapVarianceDelta(2, dj2, ej2, gj2, di2, ei2, gi2, x2);
 
-    const maskJ = h.imageTierMask[j]!;
-    const maskI = h.imageTierMask[i]!;
+    const maskJ = p.countMask[j]!;
+    const maskI = p.countMask[i]!;
     if (maskJ !== maskI) {
       const nn = this.nn;
       for (let t = 0; t < 3; t++) nn[t] = this.n[t]! - ((maskJ >> t) & 1) + ((maskI >> t) & 1);

@@ -18,7 +18,7 @@
  */
 import type { ArtifactKind } from '../../runner/step.js';
 import type { Dataset } from '../dataset.js';
-import { rareCapPenalty, scoreClassSize, tierMixPenalty } from './objective.js';
+import { countedTiers, rareCapPenalty, scoreClassSize, tierMixPenalty, type TierMembership } from './objective.js';
 import { bucketAnnotations, NO_BUCKET, SIZE_NAMES, type SizeRule } from './size-buckets.js';
 import { TIERS } from './tiers.js';
 
@@ -79,6 +79,7 @@ export interface QualityInputs {
   lambdaCap: number;
   /** Per category index, −1 = no quota. */
   quota: Int32Array;
+  membership: TierMembership;
 }
 
 /** Jensen–Shannon divergence, base 2, of two non-negative count vectors (each normalised). */
@@ -146,7 +147,8 @@ export function computeQuality(x: QualityInputs): QualityReport {
       sub[c * 3 + b]!++;
       mask |= 1 << tierOfCat[c]!;
     }
-    for (let t = 0; t < 3; t++) if (mask & (1 << t)) tierImages[t]!++;
+    const counted = countedTiers(mask, x.membership);
+    for (let t = 0; t < 3; t++) if (counted & (1 << t)) tierImages[t]!++;
   }
 
   const metrics: SampleQuality = {};

@@ -9,7 +9,7 @@ import type { Dataset } from '../dataset.js';
 import { tierBudgets } from './budgets.js';
 import { runGreedy, type GuardEvent } from './greedy.js';
 import type { Histograms } from './histograms.js';
-import { emptyTrace, ObjectiveState, SamplerProblem, type ObjectiveTrace } from './objective.js';
+import { emptyTrace, ObjectiveState, SamplerProblem, type ObjectiveTrace, type TierMembership } from './objective.js';
 import { computeQuality, SAMPLE_DETAILS_KIND_NAME, type QualityReport } from './quality.js';
 import { finalRareQuotas, type RareQuotas } from './quotas.js';
 import { SeededRandom } from './random.js';
@@ -29,6 +29,7 @@ export interface SamplerOptions {
   lambdaCap: number;
   tierWeights: PerTier<number>;
   tierBonus: PerTier<number>;
+  tierMembership: TierMembership;
   runawaySlack: number;
   refineIters: number;
   refineSeconds: number | null;
@@ -46,6 +47,7 @@ export const DEFAULT_SAMPLER_OPTIONS: SamplerOptions = {
   lambdaCap: 2.0,
   tierWeights: { f: 1.0, c: 1.0, r: 0.6 },
   tierBonus: { f: 0, c: 0, r: 0 },
+  tierMembership: 'rarest',
   runawaySlack: 0.05,
   refineIters: 0,
   refineSeconds: null,
@@ -111,7 +113,7 @@ export function runSampler(
     lambdaTier: opts.lambdaTier,
     lambdaCap: opts.lambdaCap,
     target,
-  });
+  }, opts.tierMembership);
   if (problem.candidates.length < opts.totalImages) {
     notes.push(
       `only ${problem.candidates.length} images have annotations; the sample cannot reach ` +
@@ -201,6 +203,7 @@ export function runSampler(
     lambdaTier: opts.lambdaTier,
     lambdaCap: opts.lambdaCap,
     quota,
+    membership: opts.tierMembership,
   });
   const sample = buildSample(ds, opts, order);
   const { metrics: _metrics, ...rest } = report;
