@@ -197,6 +197,7 @@ async function dryRun(env: CliEnv, plan: SweepPlan, cacheDir: string, json: bool
 }
 
 async function writeChart(report: SweepReport, want: { x?: string; y?: string; color?: string }, notice: (m: string) => void): Promise<void> {
+  if (report.metrics.length === 0) return; // no variant produced metrics (all failed, or the pipeline has none)
   let y = want.y;
   if (y !== undefined) {
     const display = new Map(Object.entries(report.metricSources).map(([d, f]) => [f, d]));

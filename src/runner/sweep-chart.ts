@@ -32,18 +32,23 @@ export function chooseSweepChart(r: SweepReport, want: { x?: string; y?: string;
 }
 
 export function sweepChartSpec(r: SweepReport, c: SweepChartChoice): TopLevelSpec {
-  const points = r.variants
-    .filter((v) => v.status === 'ok' && typeof v.metrics[c.y] === 'number' && v.params[c.x] !== undefined)
-    .map((v) => ({
-      x: v.params[c.x] as number | string,
-      y: v.metrics[c.y] as number,
-      series: c.color.length === 1 ? formatParamValue(v.params[c.color[0]!]) : c.color.map((p) => `${p}=${formatParamValue(v.params[p])}`).join(', ') || 'all',
-      variant: v.name,
-    }));
+  const finished = r.variants.filter((v) => v.status === 'ok' && typeof v.metrics[c.y] === 'number' && v.params[c.x] !== undefined);
+  const points = finished.map((v) => ({
+    x: v.params[c.x] as number | string,
+    y: v.metrics[c.y] as number,
+    series: c.color.length === 1 ? formatParamValue(v.params[c.color[0]!]) : c.color.map((p) => `${p}=${formatParamValue(v.params[p])}`).join(', ') || 'all',
+    variant: v.name,
+  }));
   const quantitative = points.length > 0 && points.every((p) => typeof p.x === 'number');
   if (!quantitative) for (const p of points) p.x = formatParamValue(p.x);
-  const series = [...new Set(points.map((p) => p.series))];
-  const xOrder = [...new Set(points.map((p) => p.x))];
+  // The legend in value order (numbers numerically), not in the table's metric order.
+  const seriesValue = new Map(finished.map((v, i) => [points[i]!.series, c.color.length === 1 ? v.params[c.color[0]!] : points[i]!.series]));
+  const series = [...seriesValue.keys()].sort((a, b) => {
+    const x = seriesValue.get(a);
+    const y = seriesValue.get(b);
+    return typeof x === 'number' && typeof y === 'number' ? x - y : a.localeCompare(b);
+  });
+  const xOrder = [...new Set(points.map((p) => p.x))].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), undefined, { numeric: true })));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: `${c.y} by ${c.x}`, subtitle: `${points.length} of ${r.variants.length} variants of ${r.pipeline}${r.sortBy === c.y ? ` (${r.order === 'asc' ? 'lower' : 'higher'} is better)` : ''}` },
