@@ -92,6 +92,21 @@ export class ChunkedFileWriter {
     this.used += bytes.length;
   }
 
+  /** Appends src[start .. end) from a synchronous callback, without making a view of it. */
+  copySync(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n > this.buf.length - this.used) {
+      this.flushSync();
+      if (n >= this.buf.length) {
+        writeAll(this.fh.fd, src.subarray(start, end));
+        this.written += n;
+        return;
+      }
+    }
+    src.copy(this.buf, this.used, start, end);
+    this.used += n;
+  }
+
   writeTextSync(text: string): void {
     if (text.length * 3 <= this.buf.length - this.used) this.used += this.buf.write(text, this.used, 'utf8');
     else this.writeSync(Buffer.from(text, 'utf8'));
