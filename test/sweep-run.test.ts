@@ -16,7 +16,7 @@ import { StepRegistry } from '../src/runner/registry.js';
 import type { StepModule } from '../src/runner/step.js';
 import type { HistoryRecord } from '../src/runner/store.js';
 import type { SweepReport } from '../src/runner/sweep-report.js';
-import { runCli, Workspace } from './helpers/runner-fixture.js';
+import { runCli, spawnCli, waitFor, Workspace } from './helpers/runner-fixture.js';
 import { TEST_STEPS } from './helpers/runner-steps.js';
 
 const PIPELINE = `params:
@@ -252,6 +252,35 @@ describe('sweep: a failing variant', () => {
       const row = r.stdout.split('\n').find((l) => l.startsWith('3 '))!;
       assert.match(row, /\bc\s+true\s+.*failed: gate: told to fail$/);
       assert.match(ws.read('out/sweep/sweep.csv'), /\r\n3,"suffix=c,fail=true",failed,c,true,,,[\d.]+,1,0,1,1,2,[^,]+,"[^"]+\/suffix=c,fail=true",gate: told to fail\r\n$/);
+    } finally {
+      ws.remove();
+    }
+  });
+});
+
+describe('sweep: Ctrl-C', () => {
+  it('stops the running variants, starts no other, records them as interrupted, exits 130 and frees the lock', async () => {
+    const ws = new Workspace();
+    try {
+      ws.write('data/in.txt', 'hi');
+      ws.write(
+        'z.yaml',
+        `params:\n  ms: 20000\nsteps:\n  src: { type: source, options: { path: data/in.txt } }\n` +
+          `  s: { type: sleep, inputs: { text: src }, options: { ms: "\${params.ms}", marker: started.txt } }\n` +
+          `  out: { type: write, inputs: { text: s }, options: { out: out/x.txt } }\nsweep:\n  grid: { ms: [20000, 20001, 20002] }\n`,
+      );
+      const child = spawnCli(['sweep', 'z.yaml', '--jobs', '2'], ws.dir);
+      await waitFor(() => existsSync(ws.path('started.txt')), 'a variant to start sleeping');
+      child.child.kill('SIGINT');
+      const exit = await child.exit;
+      assert.equal(exit.code, 130, child.stderr());
+      const result = JSON.parse(ws.read('out/sweep/sweep.json')) as SweepReport;
+      assert.equal(result.status, 'interrupted');
+      assert.deepEqual(result.variants.map((v) => v.status), ['interrupted', 'interrupted', 'interrupted']);
+      assert.equal(result.variants.find((v) => v.name === 'ms=20002')!.error, 'not started (interrupted)');
+      assert.equal(ws.records().filter((r) => r.stepId === 's').length, 0, 'no record for an interrupted step');
+      assert.equal(existsSync(ws.path('.lvis-pipe/lock')), false);
+      assert.deepEqual(readdirSync(ws.path('.lvis-pipe/tmp')), []);
     } finally {
       ws.remove();
     }
