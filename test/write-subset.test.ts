@@ -206,7 +206,14 @@ for (const name of ['instances_val2014_100.json', 'instances_val2017_small.json'
     assert.deepEqual(out.categories, source.categories, 'no count fields added to COCO categories');
     for (const im of out.images) assert.ok(!('neg_category_ids' in im) && !('not_exhaustive_category_ids' in im));
     assert.match(ctx.logs.join('\n'), /COCO format\); none were added/);
-    assert.equal((out.info!.lvis_pipe as Record<string, unknown>).recount, false);
+    assert.deepEqual(out.info!.lvis_pipe, {
+      step: 'write',
+      source: name,
+      images: sample.imageIds.length,
+      annotations: sample.annotationCount,
+      categories: 'all',
+      recount: false,
+    });
     validate('dataset', out);
     const again = await load(result.subset);
     checkBytes(ds, readFileSync(path), again, readFileSync(result.subset));

@@ -179,8 +179,8 @@ export async function writeSubset(
       annotations: sel.annotations.length,
       categories: opts.categories,
       recount: recounted,
-      counts_from: recounted ? 'subset' : 'full set',
-      frequency_from: 'full set',
+      // COCO categories have neither counts nor tiers to speak of.
+      ...(ds.source.format === 'lvis' ? { counts_from: recounted ? 'subset' : 'full set', frequency_from: 'full set' } : {}),
     });
     if (info !== undefined) values.set('info', { kind: 'raw', text: info });
   }
