@@ -329,11 +329,15 @@ describe('sweep: errors before anything runs', () => {
   it('--dry-run lists the variants and their folders, runs nothing, takes no lock', async () => {
     const r = await runCli(['sweep', 'p.yaml', '--dry-run', '--json', '--grid', 'rounds=5'], { cwd: ws.dir });
     assert.equal(r.code, 0, r.stderr);
-    const plan = JSON.parse(r.stdout) as { varying: string[]; variants: { name: string; folder: string; run: string[]; cached: number }[] };
+    const plan = JSON.parse(r.stdout) as { varying: string[]; executions: number; variants: { name: string; folder: string; run: string[]; shared: string[]; cached: string[] }[] };
     assert.deepEqual(plan.varying, ['suffix']);
     assert.deepEqual(plan.variants.map((v) => v.name), ['suffix=%21', 'suffix=%3F']);
     assert.deepEqual(plan.variants.map((v) => v.folder), [ws.path('out/sweep/suffix=%21'), ws.path('out/sweep/suffix=%3F')]);
-    assert.deepEqual(plan.variants[0]!.run, ['src', 'up', 'heavy', 'n', 'out']);
+    assert.deepEqual(plan.variants.map((v) => [v.run, v.shared, v.cached]), [
+      [['src', 'up', 'heavy', 'n', 'out'], [], []],
+      [['up', 'heavy', 'n', 'out'], ['src'], []],
+    ]);
+    assert.equal(plan.executions, 9);
     nothingRan();
   });
 });

@@ -171,28 +171,44 @@ export const command: CommandModule = {
   },
 };
 
-/** `--dry-run`: the variants, their folders, and what each would run (nothing runs, no lock). */
+/**
+ * `--dry-run`: the variants, their folders, and what each would run (nothing runs, no lock).
+ * A key that an earlier variant will run is counted as shared: it runs once.
+ */
 async function dryRun(env: CliEnv, plan: SweepPlan, cacheDir: string, json: boolean): Promise<number> {
   const store = new CacheStore(cacheDir);
   const statCache = new StatCache(store.statCacheFile);
+  const toRun = new Set<string>();
   const rows = [];
   for (const v of plan.variants) {
     const entries = await planPipeline(v.pipeline, store, statCache, { stateId: v.stateId });
-    rows.push({ name: v.name, params: v.varying, folder: v.folder, run: entries.filter((e) => e.action === 'run').map((e) => e.id), cached: entries.filter((e) => e.action !== 'run').length });
+    const runs = entries.filter((e) => e.action === 'run');
+    rows.push({
+      name: v.name,
+      params: v.varying,
+      folder: v.folder,
+      run: runs.filter((e) => !toRun.has(e.key)).map((e) => e.id),
+      shared: runs.filter((e) => toRun.has(e.key)).map((e) => e.id),
+      cached: entries.filter((e) => e.action !== 'run').map((e) => e.id),
+    });
+    for (const e of runs) toRun.add(e.key);
   }
   await statCache.save();
   if (json) {
-    env.stdout.write(JSON.stringify({ outDir: plan.outDir, varying: plan.varying, variants: rows }, null, 2) + '\n');
+    env.stdout.write(JSON.stringify({ outDir: plan.outDir, varying: plan.varying, variants: rows, executions: toRun.size }, null, 2) + '\n');
     return 0;
   }
-  // Keys shared by several variants run once: count each key once.
   env.stdout.write(
     table(
-      ['variant', ...plan.varying, 'folder', 'would run', 'cached'],
-      rows.map((r) => [r.name, ...plan.varying.map((p) => formatCell(r.params[p])), displayPath(r.folder), r.run.join(', ') || '–', String(r.cached)]),
+      ['variant', ...plan.varying, 'folder', 'would run', 'shared', 'cached'],
+      rows.map((r) => [r.name, ...plan.varying.map((p) => formatCell(r.params[p])), displayPath(r.folder), r.run.join(', ') || '–', String(r.shared.length), String(r.cached.length)]),
     ) + '\n',
   );
-  env.stdout.write(`\n${plan.variants.length} variant${plan.variants.length === 1 ? '' : 's'}${plan.duplicates ? ` (${plan.duplicates} duplicate${plan.duplicates === 1 ? '' : 's'} dropped)` : ''}; steps whose key several variants share run once\n`);
+  const n = plan.variants.length;
+  env.stdout.write(
+    `\n${n} variant${n === 1 ? '' : 's'}${plan.duplicates ? ` (${plan.duplicates} duplicate${plan.duplicates === 1 ? '' : 's'} dropped)` : ''}: ` +
+      `${toRun.size} step execution${toRun.size === 1 ? '' : 's'} (\`shared\`: run once, by an earlier variant)\n`,
+  );
   return 0;
 }
 
