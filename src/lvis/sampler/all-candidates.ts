@@ -16,6 +16,7 @@
  * when a class reaches its quota. Nothing is approximated: the score equals the dense seed
  * computation (tested to 1e-9 relative), only the order of floating-point additions differs.
  */
+import type { CandidateSet } from './candidate-set.js';
 import type { ObjectiveState, SamplerProblem } from './objective.js';
 import { tierMixPenalty } from './objective.js';
 
@@ -157,22 +158,26 @@ export class AllCandidatesScorer {
   }
 
   /**
-   * The best of `active[0 .. length)`: lowest score, ties to the lowest image index.
-   * Returns the position in `active` (or −1 when empty) and the score.
+   * The best member of `set`: lowest score, ties to the lowest image index. Walks the
+   * candidates in index order (sequential memory access to the per-image numbers, ~3× faster
+   * at full scale than following the set's shuffled order) and skips non-members.
+   * Returns the image (or −1 when the set is empty) and its score J(S ∪ {i}) − bonus.
    */
-  best(active: Int32Array, length: number, bonusByMask?: Float64Array): { position: number; score: number } {
+  best(set: CandidateSet, bonusByMask?: Float64Array): { image: number; score: number } {
     this.prepare(bonusByMask);
     const coef = this.coef;
     const mask = this.p.countMask;
     const capCount = this.capCount;
     const lc = this.p.weights.lambdaCap;
     const pb = this.pb;
+    const pos = set.pos;
+    const cands = this.p.candidates;
     const { c0, a0, b0, c1, a1, b1, c2, a2, b2 } = this;
-    let bestPos = -1;
-    let bestImage = 0x7fffffff;
+    let bestImage = -1;
     let bestScore = Infinity;
-    for (let pos = 0; pos < length; pos++) {
-      const i = active[pos]!;
+    for (let q = 0, n = cands.length; q < n; q++) {
+      const i = cands[q]!;
+      if (pos[i]! < 0) continue;
       const o = i * STRIDE;
       const d0 = coef[o]!, d1 = coef[o + 3]!, d2 = coef[o + 6]!;
       const s =
@@ -181,12 +186,11 @@ export class AllCandidatesScorer {
         (c0 * (2 * coef[o + 2]! + coef[o + 1]!) - d0 * (a0 + b0 * d0)) +
         (c1 * (2 * coef[o + 5]! + coef[o + 4]!) - d1 * (a1 + b1 * d1)) +
         (c2 * (2 * coef[o + 8]! + coef[o + 7]!) - d2 * (a2 + b2 * d2));
-      if (s < bestScore || (s === bestScore && i < bestImage)) {
+      if (s < bestScore) {
         bestScore = s;
         bestImage = i;
-        bestPos = pos;
       }
     }
-    return { position: bestPos, score: this.base + bestScore };
+    return { image: bestImage, score: this.base + bestScore };
   }
 }

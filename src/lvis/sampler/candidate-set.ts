@@ -7,8 +7,8 @@ import type { SeededRandom } from './random.js';
 
 export class CandidateSet {
   readonly items: Int32Array;
-  /** Position of each image in `items`, −1 when absent. */
-  private readonly pos: Int32Array;
+  /** Position of each image in `items`, −1 when absent (read-only for callers). */
+  readonly pos: Int32Array;
   length = 0;
 
   constructor(imageCount: number, capacity: number) {

@@ -37,6 +37,8 @@ export interface GreedyOptions {
   signal?: AbortSignal;
   /** Called after every pick with the subset size. */
   onPick?: (size: number) => void;
+  /** Called with each step's drawn pool (`pool[0 .. m)`) before it is scored (benchmarks). */
+  onPool?: (pool: Int32Array, m: number) => void;
 }
 
 export interface GuardEvent {
@@ -90,9 +92,10 @@ export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: Greedy
 
     let best: number;
     if (scorer) {
-      best = remaining.items[scorer.best(remaining.items, remaining.length, useBonus ? bonus : undefined).position]!;
+      best = scorer.best(remaining, useBonus ? bonus : undefined).image;
     } else {
       const m = remaining.length <= poolSize ? remaining.length : remaining.drawToFront(rng, poolSize);
+      opts.onPool?.(remaining.items, m);
       best = -1;
       let bestScore = Infinity;
       for (let q = 0; q < m; q++) {

@@ -129,6 +129,14 @@ export class SamplerProblem {
   readonly candidates: Int32Array;
   /** Per image: the tiers it counts for in n_t (see TierMembership). */
   readonly countMask: Uint8Array;
+  /**
+   * The hot path's layout (scoreIfAdd): per image one 32-byte row [bin start, bin end, rare
+   * start, rare end, counted tiers, 0, 0, 0], and the bins as interleaved (key, count) pairs,
+   * so that scoring a random candidate touches about two cache lines instead of five (the
+   * candidates of a pool are random images, so these are cache misses; see BENCHMARKS.md).
+   */
+  readonly imageRows: Int32Array;
+  readonly binPairs: Int32Array;
 
   constructor(
     readonly ds: Dataset,
@@ -139,6 +147,11 @@ export class SamplerProblem {
   ) {
     this.imageCount = hist.imageCount;
     this.countMask = Uint8Array.from(hist.imageTierMask, (m) => countedTiers(m, membership));
+    this.binPairs = new Int32Array(2 * hist.binKey.length);
+    for (let q = 0; q < hist.binKey.length; q++) {
+      this.binPairs[2 * q] = hist.binKey[q]!;
+      this.binPairs[2 * q + 1] = hist.binCount[q]!;
+    }
     this.keyCount = hist.keyCategory.length;
     this.quota = quota;
     this.tierOfKey = new Uint8Array(this.keyCount);
@@ -184,6 +197,14 @@ export class SamplerProblem {
     this.rareOffsets = rareOffsets;
     this.rareCategories = Int32Array.from(rareList);
     this.candidates = Int32Array.from(cands);
+    this.imageRows = new Int32Array(8 * this.imageCount);
+    for (let i = 0; i < this.imageCount; i++) {
+      this.imageRows[8 * i] = hist.binOffsets[i]!;
+      this.imageRows[8 * i + 1] = hist.binOffsets[i + 1]!;
+      this.imageRows[8 * i + 2] = rareOffsets[i]!;
+      this.imageRows[8 * i + 3] = rareOffsets[i + 1]!;
+      this.imageRows[8 * i + 4] = this.countMask[i]!;
+    }
   }
 }
 
@@ -203,9 +224,6 @@ export class ObjectiveState {
   capOver = 0;
   readonly selected: Uint8Array;
 
-  private readonly d = new Float64Array(3);
-  private readonly e = new Float64Array(3);
-  private readonly g = new Float64Array(3);
   private readonly nn = new Int32Array(3);
 
   constructor(readonly p: SamplerProblem) {
@@ -231,57 +249,58 @@ export class ObjectiveState {
     return this.classSizeTerm() + w.lambdaTier * this.tierTerm() + w.lambdaCap * this.capOver;
   }
 
-  /** J(S ∪ {i}), from i's own entries only. */
+  /**
+   * J(S ∪ {i}), from i's own entries only. (Written with scalar accumulators and the tier
+   * terms inlined: this is the hot loop of every greedy step.)
+   */
   scoreIfAdd(i: number): number {
     const p = this.p;
-    const h = p.hist;
-    const d = this.d;
-    const e = this.e;
-    const g = this.g;
-    d.fill(0);
-    e.fill(0);
-    g.fill(0);
-    const binKey = h.binKey;
-    const binCount = h.binCount;
+    const rows = p.imageRows;
+    const pairs = p.binPairs;
+    const tierOfKey = p.tierOfKey;
+    const invRef = p.invRef;
+    const invRef2 = p.invRef2;
     const v = this.v;
-    for (let q = h.binOffsets[i]!, end = h.binOffsets[i + 1]!; q < end; q++) {
-      const k = binKey[q]!;
-      const x = binCount[q]!;
-      const t = p.tierOfKey[k]!;
-      const xa = x * p.invRef[k]!;
-      d[t] += xa;
-      e[t] += xa * xa;
-      g[t] += v[k]! * x * p.invRef2[k]!;
+    let d0 = 0, d1 = 0, d2 = 0, e0 = 0, e1 = 0, e2 = 0, g0 = 0, g1 = 0, g2 = 0;
+    const row = 8 * i;
+    for (let q = 2 * rows[row]!, end = 2 * rows[row + 1]!; q < end; q += 2) {
+      const k = pairs[q]!;
+      const x = pairs[q + 1]!;
+      const xa = x * invRef[k]!;
+      const gg = v[k]! * x * invRef2[k]!;
+      const t = tierOfKey[k]!;
+      if (t === 0) { d0 += xa; e0 += xa * xa; g0 += gg; }
+      else if (t === 1) { d1 += xa; e1 += xa * xa; g1 += gg; }
+      else { d2 += xa; e2 += xa * xa; g2 += gg; }
     }
     const w = p.weights;
-    let s = 0;
-    for (let t = 0; t < 3; t++) {
-      s += w.tierWeights[t]! * (this.variance[t]! + this.varianceDelta(t, d[t]!, e[t]!, 2 * g[t]!));
-    }
-    const counted = p.countMask[i]!;
-    const nn = this.nn;
-    for (let t = 0; t < 3; t++) nn[t] = this.n[t]! + ((counted >> t) & 1);
-    s += w.lambdaTier * tierMixPenalty(nn, w.target, this.size + 1);
-    s += w.lambdaCap * (this.capOver + this.capIncrease(i));
-    return s;
-  }
+    const tw = w.tierWeights;
+    const K = p.tierK;
+    const r1 = this.r1;
+    const variance = this.variance;
+    let s =
+      tw[0]! * (variance[0]! + (d0 === 0 ? 0 : (2 * g0 + e0) / K[0]! - (d0 * (2 * r1[0]! + d0)) / (K[0]! * K[0]!))) +
+      tw[1]! * (variance[1]! + (d1 === 0 ? 0 : (2 * g1 + e1) / K[1]! - (d1 * (2 * r1[1]! + d1)) / (K[1]! * K[1]!))) +
+      tw[2]! * (variance[2]! + (d2 === 0 ? 0 : (2 * g2 + e2) / K[2]! - (d2 * (2 * r1[2]! + d2)) / (K[2]! * K[2]!)));
 
-  /** Δvar of tier t for D, E and 2G (see the file comment). */
-  varianceDelta(t: number, D: number, E: number, twoG: number): number {
-    const K = this.p.tierK[t]!;
-    if (K === 0 || (D === 0 && E === 0)) return 0;
-    return (twoG + E) / K - (D * (2 * this.r1[t]! + D)) / (K * K);
-  }
+    // Tier mix with the candidate counted (the seed's tier_mix_penalty, inlined).
+    const counted = rows[row + 4]!;
+    const n = this.n;
+    const target = w.target;
+    const total = this.size + 1;
+    const s0 = (n[0]! + (counted & 1)) / total - target[0]!;
+    const s1 = (n[1]! + ((counted >> 1) & 1)) / total - target[1]!;
+    const s2 = (n[2]! + ((counted >> 2) & 1)) / total - target[2]!;
+    s += (w.lambdaTier * (s0 * s0 + s1 * s1 + s2 * s2)) / 3;
 
-  /** How much rareCapPenalty grows if i is added: its rare classes already at or over quota. */
-  capIncrease(i: number): number {
-    const p = this.p;
-    let inc = 0;
-    for (let q = p.rareOffsets[i]!, end = p.rareOffsets[i + 1]!; q < end; q++) {
-      const c = p.rareCategories[q]!;
-      if (this.presence[c]! >= p.quota[c]!) inc++;
+    let cap = this.capOver;
+    const { rareCategories, quota } = p;
+    const presence = this.presence;
+    for (let q = rows[row + 2]!, end = rows[row + 3]!; q < end; q++) {
+      const c = rareCategories[q]!;
+      if (presence[c]! >= quota[c]!) cap++;
     }
-    return inc;
+    return s + w.lambdaCap * cap;
   }
 
   /**
