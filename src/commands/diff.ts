@@ -8,7 +8,7 @@ import { shortHash } from '../runner/hash.js';
 import { diffRuns, readHistory, resolveRunRef, type RunDiff, type RunMeta, type StepDiff } from '../runner/history.js';
 import { pipelineIdOf } from '../runner/pipeline.js';
 import { CacheStore } from '../runner/store.js';
-import { formatCell } from '../runner/sweep-report.js';
+import { formatCell, formatParamCell } from '../runner/sweep-report.js';
 import { displayPath } from '../runner/yaml-source.js';
 import type { CommandModule } from './command.js';
 import { parseCommandArgs, UsageError } from './common.js';
@@ -111,7 +111,7 @@ export function diffText(d: RunDiff, all: boolean): string {
     }
     out.push('', `${title}: ${items.filter((x) => x.change !== 'same').length} differ${tail}`, table(header, shown.map(row)));
   };
-  section('params', d.params, ['param', 'a', 'b', ''], (p) => [p.name, 'a' in p ? formatCell(p.a) : '–', 'b' in p ? formatCell(p.b) : '–', p.change === 'same' ? '' : p.change]);
+  section('params', d.params, ['param', 'a', 'b', ''], (p) => [p.name, 'a' in p ? formatParamCell(p.a, 60) : '–', 'b' in p ? formatParamCell(p.b, 60) : '–', p.change === 'same' ? '' : p.change]);
   section('metrics', d.metrics, ['metric', 'a', 'b', 'b − a', '%'], (m) => [
     m.name,
     'a' in m ? formatCell(m.a) : '–',

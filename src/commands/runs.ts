@@ -8,7 +8,7 @@ import { readHistory, runsTable, shortRunId, type RunsRow } from '../runner/hist
 import { isPlainObject } from '../runner/params.js';
 import { pipelineIdOf, readPipeline } from '../runner/pipeline.js';
 import { CacheStore } from '../runner/store.js';
-import { formatCell, stepCountsLabel } from '../runner/sweep-report.js';
+import { formatCell, formatParamCell, stepCountsLabel } from '../runner/sweep-report.js';
 import { displayPath } from '../runner/yaml-source.js';
 import type { CommandModule } from './command.js';
 import { parseCommandArgs, UsageError } from './common.js';
@@ -86,7 +86,7 @@ export const command: CommandModule = {
       r.status,
       formatDuration(r.durationMs),
       ...(labelled ? [r.label ?? ''] : []),
-      ...t.params.map((p) => formatCell(r.params[p])),
+      ...t.params.map((p) => formatParamCell(r.params[p])),
       ...t.shown.map((m) => formatCell(r.metrics[m])),
       stepCountsLabel(r.steps),
     ]);

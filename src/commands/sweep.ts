@@ -11,7 +11,7 @@ import { createReporter } from '../runner/reporters/reporter.js';
 import { CacheStore, newRunId, type HistoryRecord } from '../runner/store.js';
 import { chartFileBase, chooseSweepChart, renderSweepChart, sweepChartSpec } from '../runner/sweep-chart.js';
 import { planSweep, type SweepPlan } from '../runner/sweep-plan.js';
-import { buildSweepReport, findMetric, formatCell, sweepCsv, sweepTableText, type SweepReport } from '../runner/sweep-report.js';
+import { buildSweepReport, findMetric, formatParamCell, sweepCsv, sweepTableText, type SweepReport } from '../runner/sweep-report.js';
 import { runSweep } from '../runner/sweep-run.js';
 import { displayPath } from '../runner/yaml-source.js';
 import type { CommandModule } from './command.js';
@@ -201,7 +201,7 @@ async function dryRun(env: CliEnv, plan: SweepPlan, cacheDir: string, json: bool
   env.stdout.write(
     table(
       ['variant', ...plan.varying, 'folder', 'would run', 'shared', 'cached'],
-      rows.map((r) => [r.name, ...plan.varying.map((p) => formatCell(r.params[p])), displayPath(r.folder), r.run.join(', ') || '–', String(r.shared.length), String(r.cached.length)]),
+      rows.map((r) => [r.name, ...plan.varying.map((p) => formatParamCell(r.params[p])), displayPath(r.folder), r.run.join(', ') || '–', String(r.shared.length), String(r.cached.length)]),
     ) + '\n',
   );
   const n = plan.variants.length;

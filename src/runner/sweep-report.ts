@@ -231,7 +231,14 @@ export function buildSweepReport(outcomes: readonly SweepVariantOutcome[], o: Bu
   };
 }
 
-/** A metric or param value for a table cell: numbers to 4 significant digits. */
+/** A param value for a table cell: as written (a long one cut at `max` characters). */
+export function formatParamCell(v: unknown, max = 40): string {
+  if (v === undefined) return '';
+  const s = formatParamValue(v);
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
+/** A metric value for a table cell: numbers to 4 significant digits. */
 export function formatCell(v: unknown): string {
   if (v === undefined) return '';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
@@ -248,7 +255,7 @@ export function sweepTableText(r: SweepReport): string {
   const header = ['#', ...r.varying, ...r.shown.map((m) => (m === r.sortBy ? `${m} ${r.order === 'asc' ? '↑' : '↓'}` : m)), 'time', 'steps', 'status'];
   const rows = r.variants.map((v) => [
     String(v.rank),
-    ...r.varying.map((p) => formatCell(v.params[p])),
+    ...r.varying.map((p) => formatParamCell(v.params[p])),
     ...r.shown.map((m) => formatCell(v.metrics[m])),
     formatDuration(v.durationMs),
     stepCountsLabel(v.steps),
