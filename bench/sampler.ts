@@ -3,8 +3,8 @@
  * 100,170 images, 1.27M annotations), for a 10,000-image subset:
  *
  * 1. Incremental vs dense scoring of the *same pools*: one pool-256 greedy run; on every
- *    10th pick its pool is scored both ways (ObjectiveState.scoreIfAdd, from each candidate's
- *    own entries, and denseScoreIfAdd, the seed's dense cur + X[i] per touched tier), timed
+ *    10th pick its pool is scored both ways (ObjectiveState.scorePool, i.e. scoreIfAdd from each
+ *    candidate's own entries, as the greedy scores its pools, and denseScoreIfAdd, the seed's dense cur + X[i] per touched tier), timed
  *    separately and compared (max relative difference). Both scorers are warmed up (JIT)
  *    on 20,000 untimed calls first, so the ratio compares steady-state costs.
  * 2. Every strategy side by side: JS divergence, class×size MSE, coverage, tier-mix error,
@@ -95,7 +95,7 @@ function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): Samp
     onPool: (pool, m) => {
       if (step++ % 10 !== 0) return;
       let t = performance.now();
-      for (let q = 0; q < m; q++) inc[q] = state.scoreIfAdd(pool[q]!);
+      state.scorePool(pool, m, inc);
       r.incrementalMs += performance.now() - t;
       t = performance.now();
       for (let q = 0; q < m; q++) {

@@ -92,6 +92,11 @@ for (const seed of [1, 2, 3]) {
       }
     }
     assert.ok(checked > 4000);
+    // The pool scorer (what the greedy calls) gives the same numbers, in pool order.
+    const pool = Int32Array.from(cands.filter((i) => !selected.has(i)).reverse());
+    const out = new Float64Array(pool.length);
+    state.scorePool(pool, pool.length, out);
+    pool.forEach((i, q) => assert.equal(out[q], state.scoreIfAdd(i)));
   });
 }
 

@@ -80,6 +80,7 @@ export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: Greedy
   const bonus = new Float64Array(8);
   const fired = [false, false, false];
   const limits = Array.from(opts.budgets, (b) => Math.trunc((1 + opts.runawaySlack) * b));
+  let scores = new Float64Array(Number.isFinite(poolSize) ? Math.min(poolSize, p.candidates.length) : 0);
   const result: GreedyResult = { order: [], trace: emptyTrace(), guard: [], exhausted: false };
 
   while (state.size < opts.totalImages) {
@@ -96,11 +97,13 @@ export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: Greedy
     } else {
       const m = remaining.length <= poolSize ? remaining.length : remaining.drawToFront(rng, poolSize);
       opts.onPool?.(remaining.items, m);
+      if (scores.length < m) scores = new Float64Array(m);
+      state.scorePool(remaining.items, m, scores);
       best = -1;
       let bestScore = Infinity;
       for (let q = 0; q < m; q++) {
         const i = remaining.items[q]!;
-        const s = state.scoreIfAdd(i) - (useBonus ? bonus[counted[i]!]! : 0);
+        const s = scores[q]! - (useBonus ? bonus[counted[i]!]! : 0);
         if (s < bestScore || (s === bestScore && i < best)) {
           bestScore = s;
           best = i;

@@ -304,6 +304,25 @@ export class ObjectiveState {
   }
 
   /**
+   * scoreIfAdd for `pool[0 .. m)` into `out`. The candidates of a pool are random images,
+   * so their rows and bins are cache misses; two quick gather passes that only touch them
+   * let the CPU fetch them in parallel before the scoring pass (measured at full scale:
+   * ~0.45 → ~0.33 µs per candidate with cold caches).
+   */
+  scorePool(pool: Int32Array, m: number, out: Float64Array): void {
+    const rows = this.p.imageRows;
+    const pairs = this.p.binPairs;
+    let touch = 0;
+    for (let q = 0; q < m; q++) touch += rows[8 * pool[q]!]!;
+    for (let q = 0; q < m; q++) touch += pairs[2 * rows[8 * pool[q]!]!]!;
+    this.touched = touch;
+    for (let q = 0; q < m; q++) out[q] = this.scoreIfAdd(pool[q]!);
+  }
+
+  /** Keeps the gather passes' reads observable (so they are not optimized away). */
+  touched = 0;
+
+  /**
    * J(S ∪ {i}) computed the seed's dense way: for each tier the candidate touches, the dense
    * vector cur + X[i] (K_t entries) and score_classsize over it; the rare-cap penalty over
    * every rare class. `scratch` holds at least keyCount numbers. The reference the
