@@ -39,6 +39,13 @@ export class ChunkedFileWriter {
    * loops can skip the `await` tick otherwise (`const p = w.write(b); if (p) await p;`).
    */
   write(bytes: Uint8Array): Promise<void> | undefined {
+    const n = bytes.length;
+    if (n <= 8 && n <= this.buf.length - this.used) {
+      // Separators: a byte loop beats TypedArray.set's call overhead for a few bytes.
+      for (let i = 0; i < n; i++) this.buf[this.used + i] = bytes[i]!;
+      this.used += n;
+      return undefined;
+    }
     if (bytes.length <= this.buf.length - this.used) {
       this.buf.set(bytes, this.used);
       this.used += bytes.length;
@@ -90,6 +97,15 @@ export class ChunkedFileWriter {
     }
     this.buf.set(bytes, this.used);
     this.used += bytes.length;
+  }
+
+  /** Appends src[start .. end) if it fits in the buffer without a flush; false otherwise. */
+  tryCopy(src: Buffer, start: number, end: number): boolean {
+    const n = end - start;
+    if (n > this.buf.length - this.used) return false;
+    src.copy(this.buf, this.used, start, end);
+    this.used += n;
+    return true;
   }
 
   /** Appends src[start .. end) from a synchronous callback, without making a view of it. */

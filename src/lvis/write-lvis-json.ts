@@ -76,15 +76,22 @@ export async function writeLvisJson(
         const sink = (bytes: Uint8Array) => writer.write(bytes);
         await text(writer, '[');
         const { indices, edits } = value;
+        // The hot loop (hundreds of thousands of records): no promise unless a read window
+        // must be refilled or the output buffer flushed.
         for (let i = 0; i < indices.length; i++) {
-          if (i) await text(writer, ', ');
+          if (i) {
+            const p = writer.write(SEPARATOR);
+            if (p) await p;
+          }
           const idx = indices[i]!;
+          const start = table.byteStart[idx]!;
+          const end = table.byteEnd[idx]!;
           const edit = edits?.get(idx);
           if (edit) {
-            const source = await reader!.read(table.byteStart[idx]!, table.byteEnd[idx]!);
+            const source = await reader!.read(start, end);
             await text(writer, edit(source.toString('utf8')));
-          } else {
-            await reader!.copyRecord(table.byteStart[idx]!, table.byteEnd[idx]!, `${what} id ${table.id[idx]}`, sink);
+          } else if (!reader!.copyRecordSync(start, end, writer)) {
+            await reader!.copyRecord(start, end, () => `${what} id ${table.id[idx]}`, sink);
           }
           if ((++done & 4095) === 0) {
             opts.progress?.update(done);
@@ -102,6 +109,8 @@ export async function writeLvisJson(
   }
   return writer.bytesWritten;
 }
+
+const SEPARATOR = Buffer.from(', ');
 
 function text(writer: ChunkedFileWriter, s: string): Promise<void> | undefined {
   return writer.writeText(s);

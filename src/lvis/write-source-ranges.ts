@@ -103,10 +103,11 @@ export class SourceRangeReader {
   /**
    * Copies a whole JSON record and checks that it is one: the range must start with `{` and
    * end with `}`. A mismatch means the source file changed after it was loaded (the runner
-   * hashes the file, so only an edit during a run gets here).
+   * hashes the file, so only an edit during a run gets here). `what` names the record for
+   * the message ("image id 42").
    */
-  async copyRecord(start: number, end: number, what: string, sink: ByteSink): Promise<void> {
-    if (!(end > start)) throw new Error(`internal: ${what} has no byte range (${start}..${end})`);
+  async copyRecord(start: number, end: number, what: () => string, sink: ByteSink): Promise<void> {
+    if (!(end > start)) throw new Error(`internal: ${what()} has no byte range (${start}..${end})`);
     let first = -1;
     let last = -1;
     await this.copy(start, end, (bytes) => {
@@ -115,8 +116,21 @@ export class SourceRangeReader {
       return sink(bytes);
     });
     if (first !== 0x7b || last !== 0x7d) {
-      throw sourceChanged(this.source, `${what} at bytes ${start}..${end} is no longer a JSON object`);
+      throw sourceChanged(this.source, `${what()} at bytes ${start}..${end} is no longer a JSON object`);
     }
+  }
+
+  /**
+   * copyRecord without a promise, for the common case: the record is in the current window,
+   * looks like an object, and fits in the writer's buffer. Returns false (having done
+   * nothing) otherwise, and the caller uses copyRecord.
+   */
+  copyRecordSync(start: number, end: number, writer: { tryCopy(src: Buffer, start: number, end: number): boolean }): boolean {
+    const from = start - this.winStart;
+    const to = end - this.winStart;
+    if (from < 0 || to > this.win.length || !(to > from)) return false;
+    if (this.win[from] !== 0x7b || this.win[to - 1] !== 0x7d) return false;
+    return writer.tryCopy(this.win, from, to);
   }
 
   private async fill(pos: number): Promise<void> {
