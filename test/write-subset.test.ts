@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Ajv } from 'ajv';
@@ -276,5 +276,12 @@ test('write stops, and writes nothing, when the source changed after it was load
 
   writeFileSync(path, text + '\n');
   await assert.rejects(runStep(writeStep, { out: 'x.json' }, { dataset: ds, sample }, outDir), /it now has \d+ bytes, it had \d+ when it was loaded/);
+  assert.deepEqual(filesIn(outDir), []);
+
+  rmSync(path);
+  await assert.rejects(
+    runStep(writeStep, { out: 'x.json' }, { dataset: ds, sample }, outDir),
+    /cannot read the file this dataset was loaded from \(ENOENT\)/,
+  );
   assert.deepEqual(filesIn(outDir), []);
 });

@@ -56,7 +56,15 @@ export class SourceRangeReader {
     try {
       fh = await open(source.path, 'r');
     } catch (err) {
-      throw sourceChanged(source, `cannot open it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      throw new DiagnosticError([
+        {
+          severity: 'error',
+          message:
+            `cannot read the file this dataset was loaded from (${(err as NodeJS.ErrnoException).code ?? String(err)}); ` +
+            'the records are copied from it, so it must stay where it was loaded (or run the load step on its new path)',
+          location: { file: source.path },
+        },
+      ]);
     }
     const size = (await fh.stat()).size;
     if (source.gzip) {
