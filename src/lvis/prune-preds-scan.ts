@@ -306,49 +306,82 @@ export async function scanDetectionsFast(
 /** The ids of the detection scanDetection just read. */
 const found = { imageId: 0, categoryId: 0 };
 
-/** Reads one detection object at p; returns the position after it. Ids go to `found`. */
+/**
+ * Reads one detection object at p; returns the position after it. Ids go to `found`.
+ *
+ * One function with the common cases inline (keys, numbers, arrays of numbers): on this
+ * machine a call per key or number costs as much as the bytes it reads. Nested objects,
+ * other arrays, strings with escapes and literals go through skipValue.
+ */
 function scanDetection(b: Buffer, p: number, len: number): number {
   if (b[p] !== 0x7b) stop(p);
-  p++;
-  while (WS[b[p]!]) p++;
+  let c = b[++p]!;
+  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
+  if (c === 0x7d) stop(p); // {}: no ids
   let have = 0;
-  if (b[p] === 0x7d) stop(p); // {}: no ids
   for (;;) {
-    if (b[p] !== 0x22) stop(p);
+    // The key.
+    if (c !== 0x22) stop(p);
     const keyStart = p + 1;
-    p = skipString(b, p, len);
-    const keyLen = p - 1 - keyStart;
-    while (WS[b[p]!]) p++;
-    if (b[p] !== 0x3a) stop(p);
-    p++;
-    while (WS[b[p]!]) p++;
+    c = b[++p]!;
+    while (c !== 0x22) {
+      if (c === 0x5c || c === 0) {
+        p = skipEscapedString(b, p) - 1;
+        break;
+      }
+      c = b[++p]!;
+    }
+    const keyLen = p - keyStart;
+    c = b[++p]!;
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
+    if (c !== 0x3a) stop(p);
+    c = b[++p]!;
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
     const which = keyLen === 8 && isImageId(b, keyStart) ? 1 : keyLen === 11 && isCategoryId(b, keyStart) ? 2 : 0;
+    // The value.
     if (which !== 0) {
       // A plain non-negative integer of at most 15 digits (exact as a double).
       let v = 0;
       const s = p;
-      let c = b[p]!;
       if (c === 0x30) c = b[++p]!;
-      else while (c >= 0x30 && c <= 0x39) {
-        v = v * 10 + (c - 0x30);
-        c = b[++p]!;
-      }
+      else
+        while (c >= 0x30 && c <= 0x39) {
+          v = v * 10 + (c - 0x30);
+          c = b[++p]!;
+        }
       if (p === s || p - s > 15 || c === 0x2e || c === 0x65 || c === 0x45 || (c >= 0x30 && c <= 0x39)) stop(s);
       if (have & which) stop(s); // a repeated id key: the exact path decides which one counts
       if (which === 1) found.imageId = v;
       else found.categoryId = v;
       have |= which;
+    } else if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
+      p = skipNumber(b, p);
+      c = b[p]!;
+    } else if (c === 0x5b) {
+      // An array; numbers inline (bbox), anything else through skipValue.
+      c = b[++p]!;
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
+      if (c !== 0x5d) {
+        for (;;) {
+          p = (c >= 0x30 && c <= 0x39) || c === 0x2d ? skipNumber(b, p) : skipValue(b, p, len, 1);
+          c = b[p]!;
+          while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
+          if (c === 0x5d) break;
+          if (c !== 0x2c) stop(p);
+          c = b[++p]!;
+          while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
+        }
+      }
+      c = b[++p]!;
     } else {
-      const v = b[p]!;
-      if (v === 0x5b) p = skipArray(b, p, len, 0);
-      else if ((v >= 0x30 && v <= 0x39) || v === 0x2d) p = skipNumber(b, p);
-      else p = skipValue(b, p, len, 0);
+      p = skipValue(b, p, len, 0);
+      c = b[p]!;
     }
-    while (WS[b[p]!]) p++;
-    const c = b[p];
+    // After the value.
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
     if (c === 0x2c) {
-      p++;
-      while (WS[b[p]!]) p++;
+      c = b[++p]!;
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
     } else if (c === 0x7d) {
       if (have !== 3) stop(p);
       return p + 1;
