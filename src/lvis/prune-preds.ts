@@ -73,14 +73,16 @@ async function prunePredsFast(
   let started = false;
   await writeFileAtomically(outPath, async (w) => {
     w.writeTextSync('[');
+    const keepCategory = idTest(filter.categoryIds);
+    const keepImage = idTest(filter.imageIds);
     const counts = await scanDetectionsFast(
       inPath,
       (imageId, categoryId) => {
-        if (!filter.categoryIds.has(categoryId)) {
+        if (!keepCategory(categoryId)) {
           summary.droppedCategory++;
           return false;
         }
-        if (!filter.imageIds.has(imageId)) {
+        if (!keepImage(imageId)) {
           summary.droppedImage++;
           return false;
         }
@@ -105,6 +107,23 @@ async function prunePredsFast(
   });
   if (started) opts.progress?.done();
   return summary;
+}
+
+/**
+ * Membership of a non-negative integer id: a byte table when the ids are small enough (LVIS
+ * image ids are below 600,000; category ids below 2,000), which is several times cheaper per
+ * detection than a Set lookup; the Set otherwise.
+ */
+function idTest(ids: ReadonlySet<number>): (id: number) => boolean {
+  let max = -1;
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0) return (id) => ids.has(id);
+    if (id > max) max = id;
+  }
+  if (max >= 1 << 25) return (id) => ids.has(id);
+  const table = new Uint8Array(max + 1);
+  for (const id of ids) table[id] = 1;
+  return (id) => table[id] === 1;
 }
 
 /**
