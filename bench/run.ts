@@ -1,0 +1,70 @@
+/**
+ * `npm run bench`: every benchmark, one child process each (so one's memory cannot inflate
+ * another's peak RSS), in a fixed order, after making sure the full-scale synthetic data exists.
+ * Each benchmark measures its baseline in the same run and prints its own Markdown table; this
+ * script copies every output to bench/results/<name>.md so BENCHMARKS.md can be updated from it.
+ *
+ *   npm run bench                      # all of them (~15–20 minutes on 2 cores, the first time
+ *                                      # plus ~2 minutes to generate bench/data/)
+ *   npm run bench -- --only load,sampler
+ *   npm run bench -- --skip sweep
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureFullScaleData } from './make-data.js';
+
+const BENCHES = [
+  { name: 'load', what: 'load step vs python json.load (speed, peak RSS), cache reload' },
+  { name: 'sampler', what: 'incremental vs dense scoring, pool all + refinement, every strategy' },
+  { name: 'write-prune', what: 'write / prune-gt / prune-preds vs python json.load + json.dump' },
+  { name: 'runner-overhead', what: 'no-op rerun (all cache hits) vs node start-up' },
+  { name: 'sweep', what: '6-variant sweep vs 6 separate uncached runs' },
+] as const;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const resultsDir = path.resolve(here, '../../bench/results');
+
+function runChild(script: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      output += chunk.toString('utf8');
+    });
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
+  });
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { only: { type: 'string' }, skip: { type: 'string' } } });
+  const known = new Set<string>(BENCHES.map((b) => b.name));
+  const only = values.only?.split(',').filter(Boolean);
+  const skip = new Set(values.skip?.split(',').filter(Boolean) ?? []);
+  for (const name of [...(only ?? []), ...skip]) {
+    if (!known.has(name)) {
+      process.stderr.write(`bench: unknown benchmark "${name}"; known: ${[...known].join(', ')}\n`);
+      return 2;
+    }
+  }
+  const selected = BENCHES.filter((b) => (!only || only.includes(b.name)) && !skip.has(b.name));
+
+  await ensureFullScaleData();
+  await mkdir(resultsDir, { recursive: true });
+  const failed: string[] = [];
+  for (const bench of selected) {
+    process.stdout.write(`\n## ${bench.name}: ${bench.what}\n\n`);
+    const started = Date.now();
+    const { code, output } = await runChild(path.join(here, `${bench.name}.js`));
+    await writeFile(path.join(resultsDir, `${bench.name}.md`), output);
+    process.stdout.write(`\n(${bench.name}: exit ${code}, ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+    if (code !== 0) failed.push(bench.name);
+  }
+  process.stdout.write(`\nresults in ${path.relative(process.cwd(), resultsDir)}/; ${failed.length ? `failed: ${failed.join(', ')}` : 'all benchmarks finished'}\n`);
+  return failed.length ? 1 : 0;
+}
+
+process.exitCode = await main();
