@@ -1,14 +1,25 @@
 /**
  * Exact incremental scoring: on random LVIS-shaped data, the sparse incremental scores
  * (per candidate, per swap, and the maintained `pool: all` scorer) equal a direct dense
- * computation of the seed's formulas to 1e-9 relative.
+ * computation of the formulas to 1e-9 relative — for the seed's mismatch (score_classsize)
+ * and for chi2 (per-tier Pearson χ² plus the between-tier share term, written here as
+ * Σ (p − q)² / q straight from the shares, not with the implementation's running-sum form).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomDataset, testRng } from './helpers/make-dataset.js';
 import { buildHistograms } from '../src/lvis/sampler/histograms.js';
 import { DEFAULT_SIZE_RULE } from '../src/lvis/sampler/size-buckets.js';
-import { ObjectiveState, SamplerProblem, scoreClassSize, tierMixPenalty, rareCapPenalty } from '../src/lvis/sampler/objective.js';
+import {
+  chi2Divergence,
+  ObjectiveState,
+  SamplerProblem,
+  scoreClassSize,
+  shareChi2,
+  tierMixPenalty,
+  rareCapPenalty,
+  type Mismatch,
+} from '../src/lvis/sampler/objective.js';
 import { AllCandidatesScorer } from '../src/lvis/sampler/all-candidates.js';
 import { estimateRareQuotas, finalRareQuotas } from '../src/lvis/sampler/quotas.js';
 import type { Dataset } from '../src/lvis/dataset.js';
@@ -19,7 +30,7 @@ function assertRel(actual: number, expected: number, what: string) {
   assert.ok(err <= REL, `${what}: ${actual} vs dense ${expected} (relative error ${err})`);
 }
 
-function setup(seed: number, opts: { images: number; quotaTarget: number }) {
+function setup(seed: number, opts: { images: number; quotaTarget: number; mismatch?: Mismatch }) {
   const ds = randomDataset(seed, { images: opts.images, frequent: 25, common: 40, rare: 30, meanAnnotations: 7 });
   const hist = buildHistograms(ds, DEFAULT_SIZE_RULE);
   const rnd = testRng(seed * 31 + 1);
@@ -28,9 +39,30 @@ function setup(seed: number, opts: { images: number; quotaTarget: number }) {
     tierWeights: Float64Array.from([0.5 + rnd(), 0.5 + rnd(), 0.2 + rnd()]),
     lambdaTier: 1 + 4 * rnd(),
     lambdaCap: 0.1 + 2 * rnd(),
+    lambdaShare: 0.5 + 3 * rnd(),
     target: Float64Array.from([0.6, 0.3, 0.1]),
-  });
+  }, 'each', opts.mismatch ?? 'seed');
   return { ds, hist, rnd, problem };
+}
+
+/** Pearson χ² of the shares of v against those of ref, term by term; 1 for an all-zero v. */
+function chi2FromShares(v: ArrayLike<number>, ref: ArrayLike<number>): number {
+  if (v.length === 0) return 0;
+  let V = 0;
+  let R = 0;
+  for (let k = 0; k < v.length; k++) {
+    V += v[k]!;
+    R += ref[k]!;
+  }
+  if (V === 0) return 1;
+  let s = 0;
+  for (let k = 0; k < v.length; k++) {
+    if (ref[k]! === 0) continue;
+    const p = v[k]! / V;
+    const q = ref[k]! / R;
+    s += ((p - q) * (p - q)) / q;
+  }
+  return s;
 }
 
 /** J(S) straight from the seed's formulas on dense per-tier vectors built from the raw selection. */
@@ -50,19 +82,26 @@ function denseJ(ds: Dataset, problem: SamplerProblem, selected: Set<number>): nu
   }
   const w = problem.weights;
   let J = 0;
+  const tierV = [0, 0, 0];
+  const tierR = [0, 0, 0];
   for (let t = 0; t < 3; t++) {
     const k0 = h.tierKeyStart[t]!;
     const k1 = h.tierKeyStart[t + 1]!;
-    J += w.tierWeights[t]! * scoreClassSize(Array.from(v.subarray(k0, k1)), Array.from(h.ref.subarray(k0, k1)));
+    const vt = Array.from(v.subarray(k0, k1));
+    const rt = Array.from(h.ref.subarray(k0, k1));
+    J += w.tierWeights[t]! * (problem.mismatch === 'chi2' ? chi2FromShares(vt, rt) : scoreClassSize(vt, rt));
+    tierV[t] = vt.reduce((a, b) => a + b, 0);
+    tierR[t] = rt.reduce((a, b) => a + b, 0);
   }
+  if (problem.mismatch === 'chi2') J += w.lambdaShare! * chi2FromShares(tierV, tierR);
   J += w.lambdaTier * tierMixPenalty(n, w.target, selected.size);
   J += w.lambdaCap * rareCapPenalty(presence, problem.quota);
   return J;
 }
 
-for (const seed of [1, 2, 3]) {
-  test(`incremental candidate scores equal the dense seed computation (seed ${seed})`, () => {
-    const { ds, rnd, problem } = setup(seed, { images: 1500, quotaTarget: 20 });
+for (const [seed, mismatch] of [[1, 'seed'], [2, 'seed'], [3, 'seed'], [1, 'chi2'], [2, 'chi2'], [3, 'chi2']] as const) {
+  test(`incremental candidate scores equal the dense computation (mismatch ${mismatch}, seed ${seed})`, () => {
+    const { ds, rnd, problem } = setup(seed, { images: 1500, quotaTarget: 20, mismatch });
     const state = new ObjectiveState(problem);
     const scorer = new AllCandidatesScorer(state);
     const selected = new Set<number>();
@@ -100,9 +139,9 @@ for (const seed of [1, 2, 3]) {
   });
 }
 
-for (const seed of [4, 5]) {
-  test(`swap deltas equal the dense seed computation, and add/remove keep J exact (seed ${seed})`, () => {
-    const { ds, rnd, problem } = setup(seed, { images: 1200, quotaTarget: 5 });
+for (const [seed, mismatch] of [[4, 'seed'], [5, 'seed'], [4, 'chi2'], [5, 'chi2']] as const) {
+  test(`swap deltas equal the dense computation, and add/remove keep J exact (mismatch ${mismatch}, seed ${seed})`, () => {
+    const { ds, rnd, problem } = setup(seed, { images: 1200, quotaTarget: 5, mismatch });
     const state = new ObjectiveState(problem);
     const selected = new Set<number>();
     const cands = Array.from(problem.candidates);
@@ -156,4 +195,53 @@ test('the state refuses to add a selected image twice or remove an unselected on
   assert.throws(() => state.remove(i), /not selected/);
   assert.equal(state.size, 0);
   assert.equal(state.objective(), 0);
+});
+
+test('chi2 by hand: shares against the full set, empty and keyless tiers, the between-tier term', () => {
+  // v = [1, 1] against ref = [1, 3]: p = (½, ½), q = (¼, ¾): (¼)²/¼ + (¼)²/¾ = ¼ + 1/12 = ⅓.
+  assert.ok(Math.abs(chi2Divergence([1, 1], [1, 3]) - 1 / 3) < 1e-15);
+  // Scale-free: ten times the counts, the same divergence (the seed's MSE grows 100×).
+  assert.ok(Math.abs(chi2Divergence([10, 10], [1, 3]) - 1 / 3) < 1e-15);
+  assert.ok(Math.abs(scoreClassSize([10, 10], [1, 3]) / scoreClassSize([1, 1], [1, 3]) - 100) < 1e-9);
+  // Proportional to the full set: 0. Nothing of the tier: 1 (Σ q). No keys: 0.
+  assert.equal(chi2Divergence([2, 6], [1, 3]), 0);
+  assert.equal(chi2Divergence([0, 0], [1, 3]), 1);
+  assert.equal(chi2Divergence([], []), 0);
+  // Mass-weighted: missing a key with 1 of 1001 annotations costs 1/1001; missing the big one, ~1000.
+  assert.ok(Math.abs(chi2Divergence([0, 10], [1, 1000]) - (1 / 1001 + (1 / 1001) ** 2 / (1000 / 1001))) < 1e-15);
+  assert.ok(chi2Divergence([10, 0], [1, 1000]) > 900);
+  // Between tiers: V = (8, 2, 0) against Q = (½, ¼, ¼): (0.8² / ½ + 0.2² / ¼ + 0) − 1 = 1.28 + 0.16 − 1 = 0.44.
+  assert.ok(Math.abs(shareChi2(8, 2, 0, [2, 4, 4]) - 0.44) < 1e-15);
+  assert.equal(shareChi2(0, 0, 0, [2, 4, 4]), 1);
+});
+
+test('chi2: the state\'s per-tier terms match hand-computed values on a tiny problem', async () => {
+  const { makeDataset } = await import('./helpers/make-dataset.js');
+  // f: category 1 (2 small boxes in image 1, 1 in image 2); c: category 2 (1 small box in image 2).
+  const ds = makeDataset({
+    categories: [{ id: 1, tier: 'f' }, { id: 2, tier: 'c' }, { id: 3, tier: 'r' }],
+    images: [{ id: 1 }, { id: 2 }, { id: 3 }],
+    annotations: [
+      { image: 1, category: 1, bbox: [0, 0, 10, 10] },
+      { image: 1, category: 1, bbox: [0, 0, 10, 10] },
+      { image: 2, category: 1, bbox: [0, 0, 200, 200] },
+      { image: 2, category: 2, bbox: [0, 0, 10, 10] },
+      { image: 3, category: 3, bbox: [0, 0, 10, 10] },
+    ],
+  });
+  const hist = buildHistograms(ds, DEFAULT_SIZE_RULE);
+  const problem = new SamplerProblem(ds, hist, new Int32Array(3).fill(-1), {
+    tierWeights: Float64Array.from([1, 1, 1]), lambdaTier: 0, lambdaCap: 0, lambdaShare: 1, target: Float64Array.from([1, 0, 0]),
+  }, 'rarest', 'chi2');
+  const state = new ObjectiveState(problem);
+  // Empty subset: every tier with keys scores 1, and so does the share term: J = 3 + 1.
+  assert.equal(state.objective(), 4);
+  // Image 1 alone: f keys (1,S) ref 2 and (1,L) ref 1, subset (2, 0): p = (1, 0), q = (⅔, ⅓):
+  // (⅓)²/⅔ + (⅓)²/⅓ = 1/6 + 1/3 = ½. c, r: 1 each. Shares: V = (2, 0, 0), Q = (3/5, 1/5, 1/5):
+  // 1/(3/5) − 1 = ⅔. J = ½ + 1 + 1 + ⅔.
+  const expected = 0.5 + 2 + 2 / 3;
+  assert.ok(Math.abs(state.scoreIfAdd(0) - expected) < 1e-12);
+  state.add(0);
+  assert.ok(Math.abs(state.objective() - expected) < 1e-12);
+  assert.ok(Math.abs(state.term[0]! - 0.5) < 1e-12);
 });

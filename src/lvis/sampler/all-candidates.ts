@@ -6,19 +6,21 @@
  * per image i and tier t we keep the three numbers the incremental formula needs
  * (see objective.ts):
  *
- *   D = Σ x_k a_k and E = Σ x_k² a_k²   (constants of the image)
- *   G = Σ v_k x_k a_k²                  (changes only when a key k of i changes)
+ *   D = Σ x_k lin_k and E = Σ x_k² quad_k   (constants of the image)
+ *   G = Σ v_k x_k quad_k                    (changes only when a key k of i changes)
  *
- * so a candidate's score J(S ∪ {i}) is a handful of flops. When image j is committed, only
- * the images sharing a key with j need their G updated: for each entry (k, x_jk) of j,
- * every image i in key k's posting list gets G += x_jk · x_ik · a_k². The rare-cap change
+ * (lin, quad: 1/ref, 1/ref² for `mismatch: seed`; 1, 1/ref for `chi2`), so a candidate's
+ * score J(S ∪ {i}) is a handful of flops (and, for chi2, one division per tier it touches).
+ * When image j is committed, only the images sharing a key with j need their G updated: for
+ * each entry (k, x_jk) of j, every image i in key k's posting list gets
+ * G += x_jk · x_ik · quad_k. The rare-cap change
  * is kept per image the same way (`capCount`: its rare classes at or over quota), updated
  * when a class reaches its quota. Nothing is approximated: the score equals the dense seed
  * computation (tested to 1e-9 relative), only the order of floating-point additions differs.
  */
 import type { CandidateSet } from './candidate-set.js';
 import type { ObjectiveState, SamplerProblem } from './objective.js';
-import { tierMixPenalty } from './objective.js';
+import { shareChi2, tierMixPenalty } from './objective.js';
 
 const STRIDE = 9; // D0 E0 G0 D1 E1 G1 D2 E2 G2
 
@@ -60,10 +62,10 @@ export class AllCandidatesScorer {
         keyImages[at] = i;
         keyCounts[at] = x;
         const base = i * STRIDE + 3 * p.tierOfKey[k]!;
-        const xa = x * p.invRef[k]!;
-        coef[base] += xa;
-        coef[base + 1] += xa * xa;
-        coef[base + 2] += state.v[k]! * x * p.invRef2[k]!;
+        const xq = x * p.quad[k]!;
+        coef[base] += x * p.lin[k]!;
+        coef[base + 1] += x * xq;
+        coef[base + 2] += state.v[k]! * xq;
       }
     }
     this.keyOffsets = keyOffsets;
@@ -97,7 +99,7 @@ export class AllCandidatesScorer {
     const { keyOffsets, keyImages, keyCounts, coef } = this;
     for (let q = h.binOffsets[j]!; q < h.binOffsets[j + 1]!; q++) {
       const k = h.binKey[q]!;
-      const xa2 = h.binCount[q]! * p.invRef2[k]!;
+      const xa2 = h.binCount[q]! * p.quad[k]!;
       const slot = 3 * p.tierOfKey[k]! + 2;
       for (let r = keyOffsets[k]!, end = keyOffsets[k + 1]!; r < end; r++) {
         coef[keyImages[r]! * STRIDE + slot] += xa2 * keyCounts[r]!;
@@ -135,7 +137,7 @@ export class AllCandidatesScorer {
     [this.c0, this.a0, this.b0] = coefOf(0);
     [this.c1, this.a1, this.b1] = coefOf(1);
     [this.c2, this.a2, this.b2] = coefOf(2);
-    this.base = s.classSizeTerm() + w.lambdaCap * s.capOver;
+    this.base = (this.p.chi2 ? 0 : s.classSizeTerm()) + w.lambdaCap * s.capOver;
     for (let mask = 0; mask < 8; mask++) {
       for (let t = 0; t < 3; t++) this.nn[t] = s.n[t]! + ((mask >> t) & 1);
       this.pb[mask] =
@@ -144,6 +146,7 @@ export class AllCandidatesScorer {
   }
 
   private scoreOne(i: number): number {
+    if (this.p.chi2) return this.scoreOneChi2(i);
     const c = this.coef;
     const o = i * STRIDE;
     const d0 = c[o]!, d1 = c[o + 3]!, d2 = c[o + 6]!;
@@ -157,6 +160,19 @@ export class AllCandidatesScorer {
     );
   }
 
+  /** chi2: the per-tier χ² with i added, absolute (base holds only the cap term). */
+  private scoreOneChi2(i: number): number {
+    const c = this.coef;
+    const o = i * STRIDE;
+    const s = this.state;
+    const tw = this.p.weights.tierWeights;
+    let v = this.base + this.pb[this.p.countMask[i]!]! + this.p.weights.lambdaCap * this.capCount[i]!;
+    for (let t = 0; t < 3; t++) v += tw[t]! * s.tierWith(t, c[o + 3 * t]!, 2 * c[o + 3 * t + 2]! + c[o + 3 * t + 1]!);
+    const ls = this.p.lambdaShare;
+    if (ls !== 0) v += ls * shareChi2(s.r1[0]! + c[o]!, s.r1[1]! + c[o + 3]!, s.r1[2]! + c[o + 6]!, this.p.invShare);
+    return v;
+  }
+
   /**
    * The best member of `set`: lowest score, ties to the lowest image index. Walks the
    * candidates in index order (sequential memory access to the per-image numbers, ~3× faster
@@ -165,6 +181,7 @@ export class AllCandidatesScorer {
    */
   best(set: CandidateSet, bonusByMask?: Float64Array): { image: number; score: number } {
     this.prepare(bonusByMask);
+    if (this.p.chi2) return this.bestChi2(set);
     const coef = this.coef;
     const mask = this.p.countMask;
     const capCount = this.capCount;
@@ -188,6 +205,55 @@ export class AllCandidatesScorer {
         (c2 * (2 * coef[o + 8]! + coef[o + 7]!) - d2 * (a2 + b2 * d2));
       if (s < bestScore) {
         bestScore = s;
+        bestImage = i;
+      }
+    }
+    return { image: bestImage, score: this.base + bestScore };
+  }
+
+  /**
+   * best() for chi2: per tier the candidate touches, R · (R2 + 2G + E) / (R1 + D)² − 1;
+   * untouched tiers keep their current value (written out per tier: the hot loop).
+   */
+  private bestChi2(set: CandidateSet): { image: number; score: number } {
+    const coef = this.coef;
+    const mask = this.p.countMask;
+    const capCount = this.capCount;
+    const lc = this.p.weights.lambdaCap;
+    const pb = this.pb;
+    const pos = set.pos;
+    const cands = this.p.candidates;
+    const s = this.state;
+    const tw = this.p.weights.tierWeights;
+    const R = this.p.tierRef;
+    const w0 = tw[0]!, w1 = tw[1]!, w2 = tw[2]!;
+    const wR0 = w0 * R[0]!, wR1 = w1 * R[1]!, wR2 = w2 * R[2]!;
+    const v0 = s.r1[0]!, v1 = s.r1[1]!, v2 = s.r1[2]!;
+    const q0 = s.r2[0]!, q1 = s.r2[1]!, q2 = s.r2[2]!;
+    const t0 = w0 * s.term[0]!, t1 = w1 * s.term[1]!, t2 = w2 * s.term[2]!;
+    const ls = this.p.lambdaShare;
+    const is0 = this.p.invShare[0]!, is1 = this.p.invShare[1]!, is2 = this.p.invShare[2]!;
+    let bestImage = -1;
+    let bestScore = Infinity;
+    for (let q = 0, n = cands.length; q < n; q++) {
+      const i = cands[q]!;
+      if (pos[i]! < 0) continue;
+      const o = i * STRIDE;
+      const d0 = coef[o]!, d1 = coef[o + 3]!, d2 = coef[o + 6]!;
+      let sc = pb[mask[i]!]! + lc * capCount[i]!;
+      if (d0 === 0) sc += t0;
+      else { const V = v0 + d0; sc += (wR0 * (q0 + 2 * coef[o + 2]! + coef[o + 1]!)) / (V * V) - w0; }
+      if (d1 === 0) sc += t1;
+      else { const V = v1 + d1; sc += (wR1 * (q1 + 2 * coef[o + 5]! + coef[o + 4]!)) / (V * V) - w1; }
+      if (d2 === 0) sc += t2;
+      else { const V = v2 + d2; sc += (wR2 * (q2 + 2 * coef[o + 8]! + coef[o + 7]!)) / (V * V) - w2; }
+      if (ls !== 0) {
+        const V0 = v0 + d0, V1 = v1 + d1, V2 = v2 + d2;
+        const V = V0 + V1 + V2;
+        sc += V > 0 ? (ls * (V0 * V0 * is0 + V1 * V1 * is1 + V2 * V2 * is2)) / (V * V) - ls : ls;
+      }
+      if (sc < bestScore) {
+        bestScore = sc;
         bestImage = i;
       }
     }

@@ -41,9 +41,80 @@
  * with sums over the image's own non-zero entries only: O(nnz) per candidate instead of O(K).
  * The tier-mix term is O(1) and the rare-cap change is +1 for every rare class of the
  * candidate already at or over its quota.
+ *
+ * Two class×size mismatch terms (`Mismatch`, option `mismatch`):
+ * - `seed`: score_classsize above, exactly as the seed. Not scale-free (it grows with the
+ *   square of the sampling rate, so an optimizer lowers it by choosing images with few
+ *   annotations) and it weighs a key with one full-set annotation like a key with 10,000.
+ * - `chi2` (default): per tier, the Pearson χ² divergence of the subset's within-tier key
+ *   shares p_k = v_k / V from the full set's q_k = ref_k / R (V = Σ v_k, R = Σ ref_k over the
+ *   tier's keys):
+ *
+ *     χ²_t = Σ_k (p_k − q_k)² / q_k = R · Σ_k v_k² / ref_k / V² − 1
+ *
+ *   mass-weighted and scale-free (the second-order approximation of KL and of 8·JS·ln 2). A
+ *   tier with keys but nothing of it in the subset (V = 0) scores 1, its value for p = 0
+ *   (Σ q_k = 1); a tier without keys scores 0. Plus λ_share times the between-tier term
+ *
+ *     χ²_share = Σ_t (P_t − Q_t)² / Q_t,  P_t = V_t / Σ_u V_u,  Q_t = R_t / Σ_u R_u
+ *
+ *   (1 for an empty subset), the χ² of the tiers' annotation shares: the part of the global
+ *   key distribution the per-tier terms cannot see (the global χ² is exactly
+ *   Σ_t (P_t²/Q_t)(1 + χ²_t) − 1). It costs O(1) per candidate (the V_t + D_t are at hand).
+ *
+ * Both are evaluated with the same per-key coefficients lin_k and quad_k (`seed`: 1/ref_k and
+ * 1/ref_k²; `chi2`: 1 and 1/ref_k) and the same per-image sums D = Σ x_k lin_k,
+ * E = Σ x_k² quad_k, G = Σ v_k x_k quad_k; per tier the state keeps R1 = Σ v_k lin_k and
+ * R2 = Σ v_k² quad_k. With i added, `chi2` is R · (R2 + 2G + E) / (R1 + D)² − 1 (R1 = V), and
+ * `seed` is the variance formula above. Swaps use the same sums of both images and the cross
+ * term of their shared keys.
  */
 import type { Dataset } from '../dataset.js';
 import type { Histograms } from './histograms.js';
+
+/** The class×size mismatch term (see the header): the seed's score_classsize, or Pearson χ². */
+export type Mismatch = 'chi2' | 'seed';
+
+/**
+ * Pearson χ² divergence of the shares of `v` from the shares of `ref` over the same keys:
+ * Σ_k (p_k − q_k)² / q_k (keys with ref_k = 0 are skipped; `ref` is expected to be positive).
+ * 1 when v is all zero (the value for p = 0), 0 when there are no keys. Dense reference.
+ */
+export function chi2Divergence(v: ArrayLike<number>, ref: ArrayLike<number>): number {
+  const K = v.length;
+  if (K === 0) return 0;
+  let V = 0;
+  let R = 0;
+  for (let k = 0; k < K; k++) {
+    V += v[k]!;
+    R += ref[k]!;
+  }
+  if (R <= 0) return 0;
+  if (V <= 0) return 1;
+  let s = 0;
+  for (let k = 0; k < K; k++) {
+    const r = ref[k]!;
+    if (r <= 0) continue;
+    const d = v[k]! / V - r / R;
+    s += (d * d) / (r / R);
+  }
+  return s;
+}
+
+/**
+ * χ² of the tier annotation shares: Σ_t (V_t/ΣV)² / Q_t − 1 with `invShare[t]` = 1/Q_t
+ * (tiers with Q_t = 0 have V_t = 0 and are skipped); 1 when ΣV = 0.
+ */
+export function shareChi2(v0: number, v1: number, v2: number, invShare: ArrayLike<number>): number {
+  const V = v0 + v1 + v2;
+  if (V <= 0) return 1;
+  return (v0 * v0 * invShare[0]! + v1 * v1 * invShare[1]! + v2 * v2 * invShare[2]!) / (V * V) - 1;
+}
+
+/** The per-tier mismatch of `mode` over two equal-length vectors (dense reference). */
+export function mismatchDense(mode: Mismatch, v: ArrayLike<number>, ref: ArrayLike<number>): number {
+  return mode === 'chi2' ? chi2Divergence(v, ref) : scoreClassSize(v, ref);
+}
 
 /** The seed's score_classsize over two equal-length vectors. */
 export function scoreClassSize(v: ArrayLike<number>, ref: ArrayLike<number>): number {
@@ -105,6 +176,11 @@ export interface ObjectiveWeights {
   tierWeights: Float64Array;
   lambdaTier: number;
   lambdaCap: number;
+  /**
+   * chi2 only: weight λ_share of the between-tier term, the χ² of the subset's annotation
+   * shares per tier (V_t / ΣV) against the full set's (R_t / ΣR). 0 or absent: none.
+   */
+  lambdaShare?: number;
   /** Target image share per tier, TIERS order. */
   target: Float64Array;
 }
@@ -119,8 +195,16 @@ export class SamplerProblem {
   readonly keyCount: number;
   readonly tierOfKey: Uint8Array;
   readonly tierK: Float64Array;
-  readonly invRef: Float64Array;
-  readonly invRef2: Float64Array;
+  /** Σ ref_k over each tier's keys (R of χ²). */
+  readonly tierRef: Float64Array;
+  /** Per key: the coefficients of D (lin) and of E, G (quad); see the header. */
+  readonly lin: Float64Array;
+  readonly quad: Float64Array;
+  /** True for `mismatch: chi2`. */
+  readonly chi2: boolean;
+  /** chi2: λ_share and 1/Q_t (0 for a tier without keys). */
+  readonly lambdaShare: number;
+  readonly invShare: Float64Array;
   /** Per image, distinct rare categories that have a quota: CSR, ascending. */
   readonly rareOffsets: Int32Array;
   readonly rareCategories: Int32Array;
@@ -144,7 +228,9 @@ export class SamplerProblem {
     quota: Int32Array,
     readonly weights: ObjectiveWeights,
     readonly membership: TierMembership = 'each',
+    readonly mismatch: Mismatch = 'seed',
   ) {
+    this.chi2 = mismatch === 'chi2';
     this.imageCount = hist.imageCount;
     this.countMask = Uint8Array.from(hist.imageTierMask, (m) => countedTiers(m, membership));
     this.binPairs = new Int32Array(2 * hist.binKey.length);
@@ -162,13 +248,19 @@ export class SamplerProblem {
       this.tierOfKey.fill(t, k0, k1);
       this.tierK[t] = k1 - k0;
     }
-    this.invRef = new Float64Array(this.keyCount);
-    this.invRef2 = new Float64Array(this.keyCount);
+    this.lin = new Float64Array(this.keyCount);
+    this.quad = new Float64Array(this.keyCount);
+    this.tierRef = new Float64Array(3);
     for (let k = 0; k < this.keyCount; k++) {
       const a = 1 / Math.max(hist.ref[k]!, 1e-9);
-      this.invRef[k] = a;
-      this.invRef2[k] = a * a;
+      this.lin[k] = this.chi2 ? 1 : a;
+      this.quad[k] = this.chi2 ? a : a * a;
+      this.tierRef[this.tierOfKey[k]!] += hist.ref[k]!;
     }
+    this.lambdaShare = this.chi2 ? weights.lambdaShare ?? 0 : 0;
+    this.invShare = new Float64Array(3);
+    const refTotal = this.tierRef[0]! + this.tierRef[1]! + this.tierRef[2]!;
+    for (let t = 0; t < 3; t++) if (this.tierRef[t]! > 0) this.invShare[t] = refTotal / this.tierRef[t]!;
 
     const { annOffsets, annIndex } = ds.images;
     const annCategory = ds.annotations.category;
@@ -212,9 +304,10 @@ export class SamplerProblem {
 export class ObjectiveState {
   /** Current counts per key. */
   readonly v: Float64Array;
-  /** Per tier: Σ r_k and the exact variance of r (score_classsize). */
+  /** Per tier: R1 = Σ v_k lin_k, R2 = Σ v_k² quad_k, and the tier's mismatch (score_classsize or χ²). */
   readonly r1 = new Float64Array(3);
-  readonly variance = new Float64Array(3);
+  readonly r2 = new Float64Array(3);
+  readonly term = new Float64Array(3);
   /** Selected images touching each tier. */
   readonly n = new Int32Array(3);
   size = 0;
@@ -231,12 +324,36 @@ export class ObjectiveState {
     this.presence = new Int32Array(p.quota.length);
     this.selected = new Uint8Array(p.imageCount);
     // Quotas of 0 are exceeded by nothing yet: presence 0 − 0 = 0.
+    for (let t = 0; t < 3; t++) this.refreshTier(t);
   }
 
-  /** Σ_t w_t · score_classsize_t. */
+  /**
+   * The tier's mismatch with sums changed by dR1 (ΣΔ of v·lin) and dR2 (ΣΔ of v²·quad);
+   * both 0 → the current value exactly.
+   */
+  tierWith(t: number, dR1: number, dR2: number): number {
+    if (dR1 === 0 && dR2 === 0) return this.term[t]!;
+    const p = this.p;
+    const K = p.tierK[t]!;
+    if (K === 0) return 0;
+    if (p.chi2) {
+      const V = this.r1[t]! + dR1;
+      return V > 0 ? (p.tierRef[t]! * (this.r2[t]! + dR2)) / (V * V) - 1 : 1;
+    }
+    return this.term[t]! + dR2 / K - (dR1 * (2 * this.r1[t]! + dR1)) / (K * K);
+  }
+
+  /** Σ_t w_t · mismatch_t (score_classsize_t or χ²_t). */
   classSizeTerm(): number {
     const w = this.p.weights.tierWeights;
-    return w[0]! * this.variance[0]! + w[1]! * this.variance[1]! + w[2]! * this.variance[2]!;
+    return w[0]! * this.term[0]! + w[1]! * this.term[1]! + w[2]! * this.term[2]! + this.shareTerm();
+  }
+
+  /** λ_share · χ²_share (chi2 with λ_share > 0; else 0). */
+  shareTerm(): number {
+    const p = this.p;
+    if (p.lambdaShare === 0) return 0;
+    return p.lambdaShare * shareChi2(this.r1[0]!, this.r1[1]!, this.r1[2]!, p.invShare);
   }
 
   tierTerm(): number {
@@ -258,30 +375,43 @@ export class ObjectiveState {
     const rows = p.imageRows;
     const pairs = p.binPairs;
     const tierOfKey = p.tierOfKey;
-    const invRef = p.invRef;
-    const invRef2 = p.invRef2;
+    const lin = p.lin;
+    const quad = p.quad;
     const v = this.v;
     let d0 = 0, d1 = 0, d2 = 0, e0 = 0, e1 = 0, e2 = 0, g0 = 0, g1 = 0, g2 = 0;
     const row = 8 * i;
     for (let q = 2 * rows[row]!, end = 2 * rows[row + 1]!; q < end; q += 2) {
       const k = pairs[q]!;
       const x = pairs[q + 1]!;
-      const xa = x * invRef[k]!;
-      const gg = v[k]! * x * invRef2[k]!;
+      const xl = x * lin[k]!;
+      const xq = x * quad[k]!;
       const t = tierOfKey[k]!;
-      if (t === 0) { d0 += xa; e0 += xa * xa; g0 += gg; }
-      else if (t === 1) { d1 += xa; e1 += xa * xa; g1 += gg; }
-      else { d2 += xa; e2 += xa * xa; g2 += gg; }
+      if (t === 0) { d0 += xl; e0 += x * xq; g0 += v[k]! * xq; }
+      else if (t === 1) { d1 += xl; e1 += x * xq; g1 += v[k]! * xq; }
+      else { d2 += xl; e2 += x * xq; g2 += v[k]! * xq; }
     }
     const w = p.weights;
     const tw = w.tierWeights;
-    const K = p.tierK;
-    const r1 = this.r1;
-    const variance = this.variance;
-    let s =
-      tw[0]! * (variance[0]! + (d0 === 0 ? 0 : (2 * g0 + e0) / K[0]! - (d0 * (2 * r1[0]! + d0)) / (K[0]! * K[0]!))) +
-      tw[1]! * (variance[1]! + (d1 === 0 ? 0 : (2 * g1 + e1) / K[1]! - (d1 * (2 * r1[1]! + d1)) / (K[1]! * K[1]!))) +
-      tw[2]! * (variance[2]! + (d2 === 0 ? 0 : (2 * g2 + e2) / K[2]! - (d2 * (2 * r1[2]! + d2)) / (K[2]! * K[2]!)));
+    const term = this.term;
+    let s: number;
+    if (p.chi2) {
+      const R = p.tierRef;
+      const r1 = this.r1;
+      const r2 = this.r2;
+      const V0 = r1[0]! + d0, V1 = r1[1]! + d1, V2 = r1[2]! + d2;
+      s =
+        tw[0]! * (d0 === 0 ? term[0]! : (R[0]! * (r2[0]! + 2 * g0 + e0)) / (V0 * V0) - 1) +
+        tw[1]! * (d1 === 0 ? term[1]! : (R[1]! * (r2[1]! + 2 * g1 + e1)) / (V1 * V1) - 1) +
+        tw[2]! * (d2 === 0 ? term[2]! : (R[2]! * (r2[2]! + 2 * g2 + e2)) / (V2 * V2) - 1);
+      if (p.lambdaShare !== 0) s += p.lambdaShare * shareChi2(V0, V1, V2, p.invShare);
+    } else {
+      const K = p.tierK;
+      const r1 = this.r1;
+      s =
+        tw[0]! * (term[0]! + (d0 === 0 ? 0 : (2 * g0 + e0) / K[0]! - (d0 * (2 * r1[0]! + d0)) / (K[0]! * K[0]!))) +
+        tw[1]! * (term[1]! + (d1 === 0 ? 0 : (2 * g1 + e1) / K[1]! - (d1 * (2 * r1[1]! + d1)) / (K[1]! * K[1]!))) +
+        tw[2]! * (term[2]! + (d2 === 0 ? 0 : (2 * g2 + e2) / K[2]! - (d2 * (2 * r1[2]! + d2)) / (K[2]! * K[2]!)));
+    }
 
     // Tier mix with the candidate counted (the seed's tier_mix_penalty, inlined).
     const counted = rows[row + 4]!;
@@ -324,7 +454,7 @@ export class ObjectiveState {
 
   /**
    * J(S ∪ {i}) computed the seed's dense way: for each tier the candidate touches, the dense
-   * vector cur + X[i] (K_t entries) and score_classsize over it; the rare-cap penalty over
+   * vector cur + X[i] (K_t entries) and the mismatch (score_classsize or χ²) over it; the rare-cap penalty over
    * every rare class. `scratch` holds at least keyCount numbers. The reference the
    * incremental scorer is tested and benchmarked against.
    */
@@ -334,8 +464,9 @@ export class ObjectiveState {
     const w = p.weights;
     const mask = h.imageTierMask[i]!;
     let s = 0;
+    const Vt = [0, 0, 0];
     for (let t = 0; t < 3; t++) {
-      let score = this.variance[t]!;
+      let score = this.term[t]!;
       if (mask & (1 << t)) {
         const k0 = h.tierKeyStart[t]!;
         const k1 = h.tierKeyStart[t + 1]!;
@@ -344,10 +475,17 @@ export class ObjectiveState {
           const k = h.binKey[q]!;
           if (k >= k0 && k < k1) scratch[k] += h.binCount[q]!;
         }
-        score = scoreClassSize(scratch.subarray(k0, k1), h.ref.subarray(k0, k1));
+        score = mismatchDense(p.mismatch, scratch.subarray(k0, k1), h.ref.subarray(k0, k1));
       }
       s += w.tierWeights[t]! * score;
+      if (p.lambdaShare !== 0) {
+        const k0 = h.tierKeyStart[t]!;
+        const k1 = h.tierKeyStart[t + 1]!;
+        const src = mask & (1 << t) ? scratch : this.v;
+        for (let k = k0; k < k1; k++) Vt[t] += src[k]!;
+      }
     }
+    if (p.lambdaShare !== 0) s += p.lambdaShare * shareChi2(Vt[0]!, Vt[1]!, Vt[2]!, p.invShare);
     const counted = p.countMask[i]!;
     const nn = this.nn;
     for (let t = 0; t < 3; t++) nn[t] = this.n[t]! + ((counted >> t) & 1);
@@ -365,11 +503,14 @@ export class ObjectiveState {
     const h = p.hist;
     const w = p.weights;
     let s = 0;
+    const Vt = [0, 0, 0];
     for (let t = 0; t < 3; t++) {
       const k0 = h.tierKeyStart[t]!;
       const k1 = h.tierKeyStart[t + 1]!;
-      s += w.tierWeights[t]! * scoreClassSize(this.v.subarray(k0, k1), h.ref.subarray(k0, k1));
+      s += w.tierWeights[t]! * mismatchDense(p.mismatch, this.v.subarray(k0, k1), h.ref.subarray(k0, k1));
+      for (let k = k0; k < k1; k++) Vt[t] += this.v[k]!;
     }
+    if (p.lambdaShare !== 0) s += p.lambdaShare * shareChi2(Vt[0]!, Vt[1]!, Vt[2]!, p.invShare);
     s += w.lambdaTier * tierMixPenalty(this.n, w.target, this.size);
     s += w.lambdaCap * rareCapPenalty(this.presence, p.quota);
     return s;
@@ -410,25 +551,38 @@ export class ObjectiveState {
     }
   }
 
-  /** Exact two-pass recomputation of a tier's R1 and variance. */
+  /**
+   * Exact recomputation of a tier's R1, R2 and mismatch from v (O(K_t) per committed image;
+   * the seed's variance in two passes, so that it never drifts).
+   */
   private refreshTier(t: number): void {
-    const h = this.p.hist;
+    const p = this.p;
+    const h = p.hist;
     const k0 = h.tierKeyStart[t]!;
     const k1 = h.tierKeyStart[t + 1]!;
     const K = k1 - k0;
     if (K === 0) return;
-    const inv = this.p.invRef;
+    const { lin, quad } = p;
     const v = this.v;
     let sum = 0;
-    for (let k = k0; k < k1; k++) sum += v[k]! * inv[k]!;
+    let sum2 = 0;
+    for (let k = k0; k < k1; k++) {
+      sum += v[k]! * lin[k]!;
+      sum2 += v[k]! * v[k]! * quad[k]!;
+    }
+    this.r1[t] = sum;
+    this.r2[t] = sum2;
+    if (p.chi2) {
+      this.term[t] = sum > 0 ? (p.tierRef[t]! * sum2) / (sum * sum) - 1 : 1;
+      return;
+    }
     const m = sum / K;
     let sq = 0;
     for (let k = k0; k < k1; k++) {
-      const dd = v[k]! * inv[k]! - m;
+      const dd = v[k]! * lin[k]! - m;
       sq += dd * dd;
     }
-    this.r1[t] = sum;
-    this.variance[t] = sq / K;
+    this.term[t] = sq / K;
   }
 
   /**
@@ -438,9 +592,9 @@ export class ObjectiveState {
     const p = this.p;
     const h = p.hist;
     const { binOffsets, binKey, binCount } = h;
-    const { invRef, invRef2, tierOfKey } = p;
+    const { lin, quad, tierOfKey } = p;
     const v = this.v;
-    // Per tier: Dj, Ej, Gj, Di, Ei, Gi, cross X = Σ x_j x_i a².
+    // Per tier: Dj, Ej, Gj, Di, Ei, Gi, cross X = Σ x_j x_i quad.
     let dj0 = 0, dj1 = 0, dj2 = 0, ej0 = 0, ej1 = 0, ej2 = 0, gj0 = 0, gj1 = 0, gj2 = 0;
     let di0 = 0, di1 = 0, di2 = 0, ei0 = 0, ei1 = 0, ei2 = 0, gi0 = 0, gi1 = 0, gi2 = 0;
     let x0 = 0, x1 = 0, x2 = 0;
@@ -454,14 +608,15 @@ export class ObjectiveState {
       if (ka <= kb) {
         const k = ka;
         const x = binCount[a]!;
-        const xa = x * invRef[k]!;
-        const gg = v[k]! * x * invRef2[k]!;
+        const xa = x * lin[k]!;
+        const xq = x * quad[k]!;
+        const gg = v[k]! * xq;
         const t = tierOfKey[k]!;
-        if (t === 0) { dj0 += xa; ej0 += xa * xa; gj0 += gg; }
-        else if (t === 1) { dj1 += xa; ej1 += xa * xa; gj1 += gg; }
-        else { dj2 += xa; ej2 += xa * xa; gj2 += gg; }
+        if (t === 0) { dj0 += xa; ej0 += x * xq; gj0 += gg; }
+        else if (t === 1) { dj1 += xa; ej1 += x * xq; gj1 += gg; }
+        else { dj2 += xa; ej2 += x * xq; gj2 += gg; }
         if (ka === kb) {
-          const cross = x * binCount[b]! * invRef2[k]!;
+          const cross = xq * binCount[b]!;
           if (t === 0) x0 += cross;
           else if (t === 1) x1 += cross;
           else x2 += cross;
@@ -471,12 +626,13 @@ export class ObjectiveState {
       if (kb <= ka) {
         const k = kb;
         const x = binCount[b]!;
-        const xa = x * invRef[k]!;
-        const gg = v[k]! * x * invRef2[k]!;
+        const xa = x * lin[k]!;
+        const xq = x * quad[k]!;
+        const gg = v[k]! * xq;
         const t = tierOfKey[k]!;
-        if (t === 0) { di0 += xa; ei0 += xa * xa; gi0 += gg; }
-        else if (t === 1) { di1 += xa; ei1 += xa * xa; gi1 += gg; }
-        else { di2 += xa; ei2 += xa * xa; gi2 += gg; }
+        if (t === 0) { di0 += xa; ei0 += x * xq; gi0 += gg; }
+        else if (t === 1) { di1 += xa; ei1 += x * xq; gi1 += gg; }
+        else { di2 += xa; ei2 += x * xq; gi2 += gg; }
         b++;
       }
     }
@@ -485,6 +641,12 @@ export class ObjectiveState {
       w.tierWeights[0]! * this.swapVarianceDelta(0, dj0, ej0, gj0, di0, ei0, gi0, x0) +
       w.tierWeights[1]! * this.swapVarianceDelta(1, dj1, ej1, gj1, di1, ei1, gi1, x1) +
       w.tierWeights[2]! * this.swapVarianceDelta(2, dj2, ej2, gj2, di2, ei2, gi2, x2);
+    if (p.lambdaShare !== 0) {
+      const r1 = this.r1;
+      delta +=
+        p.lambdaShare * shareChi2(r1[0]! - dj0 + di0, r1[1]! - dj1 + di1, r1[2]! - dj2 + di2, p.invShare) -
+        this.shareTerm();
+    }
 
     const maskJ = p.countMask[j]!;
     const maskI = p.countMask[i]!;
@@ -519,17 +681,19 @@ export class ObjectiveState {
     return delta;
   }
 
+  /** A tier's mismatch change when j (D, E, G: dj, ej, gj) is swapped for i (di, ei, gi). */
   private swapVarianceDelta(
     t: number,
     dj: number, ej: number, gj: number,
     di: number, ei: number, gi: number,
     cross: number,
   ): number {
-    const K = this.p.tierK[t]!;
-    if (K === 0) return 0;
+    if (this.p.tierK[t]! === 0) return 0;
     if (dj === 0 && di === 0) return 0;
     const dR2 = -2 * gj + ej + 2 * (gi - cross) + ei;
     const dR1 = di - dj;
+    if (this.p.chi2) return this.tierWith(t, dR1, dR2) - this.term[t]!;
+    const K = this.p.tierK[t]!;
     return dR2 / K - (dR1 * (2 * this.r1[t]! + dR1)) / (K * K);
   }
 }
@@ -537,7 +701,7 @@ export class ObjectiveState {
 /** J(S) and its terms after each step of a phase (unweighted penalties, as the seed defines them). */
 export interface ObjectiveTrace {
   objective: number[];
-  /** Σ_t w_t · score_classsize_t. */
+  /** Σ_t w_t · mismatch_t (score_classsize_t or χ²_t). */
   classSize: number[];
   /** tier_mix_penalty (before λ_tier). */
   tierPenalty: number[];

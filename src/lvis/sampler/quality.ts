@@ -7,18 +7,29 @@
  *   log base 2 so that it lies in [0, 1]: 0 for identical distributions, 1 for disjoint
  *   ones. An empty subset scores 1.
  * - Class×size mismatch: the seed's score_classsize per tier (`mse_f` …) and their weighted
- *   sum Σ_t w_t · mse_t (`mse`), the objective's first term.
+ *   sum Σ_t w_t · mse_t (`mse`); the Pearson χ² divergence of the within-tier key shares per
+ *   tier (`chi2_f` …) and Σ_t w_t · χ²_t (`chi2`). The objective's first term is one of the
+ *   two sums, by `mismatch`.
  * - Tier mix: the share of selected images touching each tier against the target, and the
  *   seed's tier_mix_penalty (`tier_mix_error`).
  * - Coverage per tier: categories with at least one selected image, out of those with at
  *   least one image in the full set.
  * - Rare cap: rare classes whose selected images exceed their quota, and the total excess.
  * - Annotations kept; S/M/L shares per tier, subset and full set.
- * - `objective`: J of the sample, so that any strategy's result can be compared on it.
+ * - `objective`: J of the sample under the chosen `mismatch`, so that any strategy's result
+ *   can be compared on it.
  */
 import type { ArtifactKind } from '../../runner/step.js';
 import type { Dataset } from '../dataset.js';
-import { countedTiers, rareCapPenalty, scoreClassSize, tierMixPenalty, type TierMembership } from './objective.js';
+import {
+  chi2Divergence,
+  countedTiers,
+  rareCapPenalty,
+  scoreClassSize,
+  tierMixPenalty,
+  type Mismatch,
+  type TierMembership,
+} from './objective.js';
 import { bucketAnnotations, NO_BUCKET, SIZE_NAMES, type SizeRule } from './size-buckets.js';
 import { TIERS } from './tiers.js';
 
@@ -80,6 +91,10 @@ export interface QualityInputs {
   /** Per category index, −1 = no quota. */
   quota: Int32Array;
   membership: TierMembership;
+  /** Which sum the `objective` metric uses (default `seed`). */
+  mismatch?: Mismatch;
+  /** Weight of the between-tier share χ² in `chi2` (default 0). */
+  lambdaShare?: number;
 }
 
 /** Jensen–Shannon divergence, base 2, of two non-negative count vectors (each normalised). */
@@ -172,6 +187,7 @@ export function computeQuality(x: QualityInputs): QualityReport {
     subTotal += sub[k]!;
   }
   const mseByTier = [0, 0, 0];
+  const chi2ByTier = [0, 0, 0];
   const tiers: TierDetail[] = [];
   for (let t = 0; t < 3; t++) {
     const vt: number[] = [];
@@ -203,6 +219,7 @@ export function computeQuality(x: QualityInputs): QualityReport {
       }
     }
     mseByTier[t] = scoreClassSize(vt, rt);
+    chi2ByTier[t] = chi2Divergence(vt, rt);
     const fs = fullSizes[0]! + fullSizes[1]! + fullSizes[2]!;
     const ss = subSizes[0]! + subSizes[1]! + subSizes[2]!;
     tiers.push({
@@ -223,6 +240,21 @@ export function computeQuality(x: QualityInputs): QualityReport {
   for (let t = 0; t < 3; t++) mse += x.tierWeights[t]! * mseByTier[t]!;
   metrics.mse = mse;
   for (let t = 0; t < 3; t++) metrics[`mse_${TIERS[t]}`] = mseByTier[t]!;
+  // Between tiers: χ² of the tiers' annotation shares (subset vs full).
+  const tierSub = [0, 0, 0];
+  const tierFull = [0, 0, 0];
+  for (let c = 0; c < nCat; c++) {
+    for (let s = 0; s < 3; s++) {
+      tierSub[tierOfCat[c]!] += sub[c * 3 + s]!;
+      tierFull[tierOfCat[c]!] += full[c * 3 + s]!;
+    }
+  }
+  const chi2Share = chi2Divergence(tierSub, tierFull);
+  metrics.chi2_share = chi2Share;
+  let chi2 = (x.lambdaShare ?? 0) * chi2Share;
+  for (let t = 0; t < 3; t++) chi2 += x.tierWeights[t]! * chi2ByTier[t]!;
+  metrics.chi2 = chi2;
+  for (let t = 0; t < 3; t++) metrics[`chi2_${TIERS[t]}`] = chi2ByTier[t]!;
 
   const tierMixError = tierMixPenalty(tierImages, x.target, size);
   metrics.tier_mix_error = tierMixError;
@@ -265,7 +297,7 @@ export function computeQuality(x: QualityInputs): QualityReport {
       metrics[`full_size_share_${d.tier}_${SIZE_NAMES[s]}`] = d.fullSizeShares[s]!;
     }
   }
-  metrics.objective = mse + x.lambdaTier * tierMixError + x.lambdaCap * overage;
+  metrics.objective = (x.mismatch === 'chi2' ? chi2 : mse) + x.lambdaTier * tierMixError + x.lambdaCap * overage;
   return { metrics, tiers, keys, rareQuotas };
 }
 
@@ -277,6 +309,7 @@ export function formatQuality(r: QualityReport): string {
       `(${pct(m.annotations_kept_share!)} of the full set); categories kept ${m.categories_kept}`,
     `JS divergence ${m.js_divergence!.toFixed(5)} bits; class×size MSE ${m.mse!.toExponential(3)} ` +
       `(f ${m.mse_f!.toExponential(2)}, c ${m.mse_c!.toExponential(2)}, r ${m.mse_r!.toExponential(2)}); ` +
+      `χ² ${m.chi2!.toExponential(3)} (f ${m.chi2_f!.toExponential(2)}, c ${m.chi2_c!.toExponential(2)}, r ${m.chi2_r!.toExponential(2)}); ` +
       `tier-mix error ${m.tier_mix_error!.toExponential(2)}; objective ${m.objective!.toExponential(4)}`,
     'tier  share/target     images/budget  covered/coverable  S/M/L subset (full)',
   ];

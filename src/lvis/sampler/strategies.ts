@@ -8,14 +8,15 @@
  *   away — cannot work on LVIS: a 10% subset always misses some rare key (hundreds of keys
  *   have a single annotation), so every draw would be discarded, or, counting a missing key
  *   as ratio 0, every draw would score max − 0 ≈ 1. Draws are therefore scored by the
- *   class×size mismatch Σ_t w_t · score_classsize_t (the objective's first term); the
+ *   class×size mismatch Σ_t w_t · mismatch_t (the objective's first term, with the chosen
+ *   `mismatch`: χ² or the seed's score_classsize); the
  *   minitrain score of each draw is still recorded in the details so that the claim can be
  *   checked.
  * - `coverage`: MDETR's LVIS subsampler (ashkamath/mdetr, scripts/fine-tuning/
  *   lvis_coco_format.py, get_subset), see `sampleCoverage`.
  */
 import type { Dataset } from '../dataset.js';
-import { scoreClassSize, type SamplerProblem } from './objective.js';
+import { mismatchDense, type SamplerProblem } from './objective.js';
 import type { SeededRandom } from './random.js';
 
 export function sampleRandom(p: SamplerProblem, total: number, rng: SeededRandom): number[] {
@@ -26,7 +27,7 @@ export function sampleRandom(p: SamplerProblem, total: number, rng: SeededRandom
 
 export interface RestartsResult {
   order: number[];
-  /** Per draw: Σ_t w_t · score_classsize_t (lower is better); the best is kept. */
+  /** Per draw: Σ_t w_t · mismatch_t (lower is better); the best is kept. */
   classSizeScores: number[];
   /** Per draw: COCO-minitrain's own score, max − min per-key ratio (a missing key = ratio 0). */
   minitrainScores: number[];
@@ -53,7 +54,7 @@ export function sampleRestarts(p: SamplerProblem, total: number, draws: number, 
     for (let t = 0; t < 3; t++) {
       const k0 = h.tierKeyStart[t]!;
       const k1 = h.tierKeyStart[t + 1]!;
-      score += w[t]! * scoreClassSize(v.subarray(k0, k1), h.ref.subarray(k0, k1));
+      score += w[t]! * mismatchDense(p.mismatch, v.subarray(k0, k1), h.ref.subarray(k0, k1));
     }
     let lo = Infinity;
     let hi = -Infinity;
