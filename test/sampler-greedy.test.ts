@@ -271,3 +271,131 @@ test('tier membership: `each` counts every touched tier, `rarest` only the rares
   assert.equal(r[0]! + r[1]! + r[2]! + untiered, 100);
   assertRelClose(rarest.report.metrics.objective!, rarest.details.trace.greedy.objective.at(-1)!);
 });
+
+function coveredCategories(ds: Dataset, order: number[]): Set<number> {
+  const s = new Set<number>();
+  for (const i of order) {
+    for (let q = ds.images.annOffsets[i]!; q < ds.images.annOffsets[i + 1]!; q++) s.add(ds.annotations.category[ds.images.annIndex[q]!]!);
+  }
+  return s;
+}
+
+function coverableCategories(ds: Dataset): Set<number> {
+  return coveredCategories(ds, Array.from({ length: ds.images.count }, (_, i) => i));
+}
+
+test('cover: every category with an image is in the subset, where the seed mode leaves some out', () => {
+  const ds = randomDataset(21, { images: 900, frequent: 12, common: 20, rare: 40, meanAnnotations: 5 });
+  const { hist, mix, quotas } = pipelineInputs(ds);
+  const coverable = coverableCategories(ds);
+  const base: SamplerOptions = { ...DEFAULT_SAMPLER_OPTIONS, totalImages: 120, pool: 'all' };
+  const seedMode = runSampler(ds, hist, mix, quotas, { ...base, mismatch: 'seed', cover: false });
+  assert.ok(coveredCategories(ds, seedMode.sample.imageIndices).size < coverable.size, 'the seed mode misses categories here');
+  for (const mismatch of ['chi2', 'seed'] as const) {
+    const r = runSampler(ds, hist, mix, quotas, { ...base, mismatch, cover: true });
+    assert.equal(coveredCategories(ds, r.sample.imageIndices).size, coverable.size, `cover with mismatch ${mismatch}`);
+    assert.equal(r.report.metrics.coverage, 1);
+    assert.equal(r.sample.imageIndices.length, 120);
+    assert.equal(r.details.cover!.covered, coverable.size);
+    // The cover images come first and count toward the tier budgets like any pick.
+    assert.ok(r.details.cover!.images > 0 && r.details.cover!.images < 120);
+    assert.equal(r.details.trace.greedy.objective.length, 120);
+    assertRelClose(r.report.metrics.objective!, r.details.trace.greedy.objective.at(-1)!);
+  }
+});
+
+test('cover: rarest first, the image covering most uncovered categories, then the objective', async () => {
+  const { CoverTracker, runCover } = await import('../src/lvis/sampler/cover.js');
+  // Image counts: category 1 (index 0) 4 images; 2, 3, 4 (indices 1–3) 2 images each.
+  const ds = makeDataset({
+    categories: [{ id: 1, tier: 'f' }, { id: 2, tier: 'f' }, { id: 3, tier: 'c' }, { id: 4, tier: 'r' }],
+    images: [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }, { id: 5 }],
+    annotations: [
+      { image: 1, category: 4, bbox: [0, 0, 10, 10] },
+      { image: 1, category: 1, bbox: [0, 0, 10, 10] },
+      { image: 2, category: 4, bbox: [0, 0, 10, 10] },
+      { image: 2, category: 3, bbox: [0, 0, 10, 10] },
+      { image: 2, category: 1, bbox: [0, 0, 10, 10] },
+      { image: 3, category: 3, bbox: [0, 0, 10, 10] },
+      { image: 4, category: 1, bbox: [0, 0, 10, 10] },
+      { image: 4, category: 2, bbox: [0, 0, 10, 10] },
+      { image: 5, category: 2, bbox: [0, 0, 10, 10] },
+      { image: 5, category: 1, bbox: [0, 0, 10, 10] },
+    ],
+  });
+  const problem = problemOf(ds);
+  const state = new ObjectiveState(problem);
+  const tracker = new CoverTracker(state);
+  assert.deepEqual(tracker.coverOrder(), [1, 2, 3, 0]); // ascending image count, ties by index
+  const r = runCover(state, tracker, 10);
+  // Category index 1: images 4 and 5 (indices 3, 4) both cover 2 new categories and hold the
+  // same keys (equal objective): the lower index, 3. Category index 2: image index 1 covers
+  // 2 new categories (3 and 4), image index 2 only 1: index 1. Category index 3 is then covered.
+  assert.deepEqual(r.order, [3, 1]);
+  assert.equal(r.covered, 4);
+  assert.equal(r.coverable, 4);
+  // A budget of 1 covers the rarest category first and reports the two left.
+  const small = new ObjectiveState(problem);
+  const s = runCover(small, new CoverTracker(small), 1);
+  assert.deepEqual(s.order, [3]);
+  assert.equal(s.leftForBudget, 2);
+  assert.equal(s.covered, 2);
+});
+
+test('cover: rare quotas are respected where an alternative exists', async () => {
+  const { CoverTracker, runCover } = await import('../src/lvis/sampler/cover.js');
+  // Rare 3 has quota 0 (any image with it goes over). Category 2 is in image 1 (with 3) and
+  // image 2 (without): image 1 covers more new categories, but image 2 keeps the quota.
+  const ds = makeDataset({
+    categories: [{ id: 1, tier: 'f' }, { id: 2, tier: 'c' }, { id: 3, tier: 'r' }],
+    images: [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }],
+    annotations: [
+      { image: 4, category: 1, bbox: [0, 0, 10, 10] },
+      { image: 1, category: 2, bbox: [0, 0, 10, 10] },
+      { image: 1, category: 3, bbox: [0, 0, 10, 10] },
+      { image: 1, category: 1, bbox: [0, 0, 10, 10] },
+      { image: 2, category: 2, bbox: [0, 0, 10, 10] },
+      { image: 3, category: 1, bbox: [0, 0, 10, 10] },
+      { image: 3, category: 3, bbox: [0, 0, 10, 10] },
+    ],
+  });
+  const quota = Int32Array.from([-1, -1, 0]);
+  const problem = problemOf(ds, quota);
+  const state = new ObjectiveState(problem);
+  const r = runCover(state, new CoverTracker(state), 10);
+  // Category 2 (2 images) before 3 (2 images, higher index) before 1 (3 images).
+  assert.deepEqual(new CoverTracker(new ObjectiveState(problem)).coverOrder(), [1, 2, 0]);
+  assert.equal(r.order[0], 1, 'category 2 covered by the image without the capped rare class');
+  assert.equal(r.covered, 3, 'the rare class is still covered, over its quota, having no other image');
+  assert.equal(r.overQuota, 1);
+});
+
+test('cover: refinement never loses a category, results are deterministic, small budgets cover rarest first', () => {
+  const ds = randomDataset(22, { images: 800, frequent: 12, common: 20, rare: 40, meanAnnotations: 5 });
+  const { hist, mix, quotas } = pipelineInputs(ds);
+  const coverable = coverableCategories(ds);
+  const opts: SamplerOptions = { ...DEFAULT_SAMPLER_OPTIONS, totalImages: 100, pool: 32, refineIters: 400, refinePool: 64 };
+  const a = runSampler(ds, hist, mix, quotas, opts);
+  assert.ok(a.details.refine!.accepted > 0, 'refinement swapped images');
+  assert.equal(coveredCategories(ds, a.sample.imageIndices).size, coverable.size, 'coverage kept through refinement');
+  const b = runSampler(ds, hist, mix, quotas, opts);
+  assert.deepEqual(a.sample, b.sample);
+  assert.deepEqual(a.report.metrics, b.report.metrics);
+
+  // Too small a budget: the sample has total_images images, the rarest categories are covered.
+  const small = runSampler(ds, hist, mix, quotas, { ...opts, totalImages: 6, refineIters: 0 });
+  assert.equal(small.sample.imageIndices.length, 6);
+  assert.ok(small.details.cover!.leftForBudget > 0);
+  assert.ok(small.notes.some((n) => /too small to cover every category/.test(n)));
+  const imagesOf = new Map<number, Set<number>>();
+  for (let i = 0; i < ds.images.count; i++) {
+    for (let q = ds.images.annOffsets[i]!; q < ds.images.annOffsets[i + 1]!; q++) {
+      const c = ds.annotations.category[ds.images.annIndex[q]!]!;
+      if (!imagesOf.has(c)) imagesOf.set(c, new Set());
+      imagesOf.get(c)!.add(i);
+    }
+  }
+  const rarest = [...imagesOf.keys()].sort((x, y) => imagesOf.get(x)!.size - imagesOf.get(y)!.size || x - y).slice(0, 6);
+  const got = coveredCategories(ds, small.sample.imageIndices);
+  for (const c of rarest) assert.ok(got.has(c), `rarest category ${c} covered`);
+});

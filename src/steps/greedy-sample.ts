@@ -18,15 +18,18 @@ import {
 } from '../lvis/sampler/sampler.js';
 import type { TargetMix } from '../lvis/sampler/target-mix.js';
 import type { PerTier } from '../lvis/sampler/tiers.js';
-import type { TierMembership } from '../lvis/sampler/objective.js';
+import type { Mismatch, TierMembership } from '../lvis/sampler/objective.js';
 
 interface Options {
   total_images: number;
   strategy: SamplerStrategy;
+  mismatch: Mismatch;
+  cover: boolean;
   seed: number;
   pool: number | 'all';
   lambda_tier: number;
   lambda_cap: number;
+  lambda_share: number;
   tier_weights: PerTier<number>;
   tier_bonus: PerTier<number>;
   tier_membership: TierMembership;
@@ -60,11 +63,14 @@ const perTierSchema = (def: PerTier<number>, description: string) => ({
 export function samplerOptionsFrom(o: Partial<Options>): SamplerOptions {
   return {
     strategy: o.strategy ?? D.strategy,
+    mismatch: o.mismatch ?? D.mismatch,
+    cover: o.cover ?? D.cover,
     totalImages: o.total_images ?? D.totalImages,
     seed: o.seed ?? D.seed,
     pool: o.pool ?? D.pool,
     lambdaTier: o.lambda_tier ?? D.lambdaTier,
     lambdaCap: o.lambda_cap ?? D.lambdaCap,
+    lambdaShare: o.lambda_share ?? D.lambdaShare,
     tierWeights: { ...D.tierWeights, ...o.tier_weights },
     tierBonus: { ...D.tierBonus, ...o.tier_bonus },
     tierMembership: o.tier_membership ?? D.tierMembership,
@@ -79,7 +85,7 @@ export function samplerOptionsFrom(o: Partial<Options>): SamplerOptions {
 
 const step: StepModule<Options, Inputs, { sample: Sample; quality: SampleQuality; details: SampleDetails }> = {
   type: 'greedy-sample',
-  version: 1,
+  version: 2,
   description:
     'Choose the subset (greedy class×size matching with tier-mix and rare-cap penalties, or a baseline strategy) and measure it against the full set',
   optionsSchema: {
@@ -95,7 +101,19 @@ const step: StepModule<Options, Inputs, { sample: Sample; quality: SampleQuality
         enum: ['greedy', 'random', 'restarts', 'coverage'],
         default: D.strategy,
         description:
-          '`greedy`: the seed’s sampler; `random`: uniform over images with annotations; `restarts`: COCO-minitrain, best of restarts_k random subsets — scored by the class×size mismatch, because minitrain’s own score (max − min per-key ratio) is always 1 on LVIS, where some key is always missing; `coverage`: MDETR’s LVIS subsampler (repeatedly a random image of the least-covered category)',
+          '`greedy`: the seed’s sampler (with `mismatch: seed` and `cover: false` exactly the seed’s; the defaults add the χ² mismatch and the cover phase); `random`: uniform over images with annotations; `restarts`: COCO-minitrain, best of restarts_k random subsets — scored by the class×size mismatch, because minitrain’s own score (max − min per-key ratio) is always 1 on LVIS, where some key is always missing; `coverage`: MDETR’s LVIS subsampler (repeatedly a random image of the least-covered category)',
+      },
+      mismatch: {
+        enum: ['chi2', 'seed'],
+        default: D.mismatch,
+        description:
+          'Class×size mismatch term of the objective, per tier: `chi2` = Pearson χ² divergence of the subset’s within-tier (category, size) shares from the full set’s (mass-weighted, scale-free); `seed` = the seed’s score_classsize (variance of the per-key ratios subset/full). The seed’s behaviour is `mismatch: seed` with `cover: false`. Also how `restarts` scores its draws',
+      },
+      cover: {
+        type: 'boolean',
+        default: D.cover,
+        description:
+          'Greedy: before the greedy picks, add images until every category with an annotated image is in the subset (rarest first; the image covering most uncovered categories, then the lowest objective, then the lowest index; rare quotas respected where possible). These images count toward the tier budgets, and refinement never swaps out the last image of a category. When total_images is too small, the rarest are covered first. The seed: false',
       },
       seed: {
         type: 'integer',
@@ -121,6 +139,13 @@ const step: StepModule<Options, Inputs, { sample: Sample; quality: SampleQuality
         minimum: 0,
         default: D.lambdaCap,
         description: 'Weight of the rare-cap overage penalty (seed --lambda_cap)',
+      },
+      lambda_share: {
+        type: 'number',
+        minimum: 0,
+        default: D.lambdaShare,
+        description:
+          '`mismatch: chi2` only: weight of the between-tier term, the χ² of the subset’s annotation shares per tier against the full set’s (the part of the (category, size) distribution that the per-tier terms cannot see). Ignored by `mismatch: seed`',
       },
       tier_weights: perTierSchema(
         D.tierWeights,
@@ -201,7 +226,11 @@ const step: StepModule<Options, Inputs, { sample: Sample; quality: SampleQuality
         if (p !== phase) {
           if (phase) ctx.progress.done();
           phase = p;
-          ctx.progress.start(p === 'greedy' ? 'greedy picks' : 'refinement', total, p === 'greedy' ? 'images' : 'swaps');
+          ctx.progress.start(
+            p === 'greedy' ? 'greedy picks' : p === 'cover' ? 'cover phase' : 'refinement',
+            total,
+            p === 'refine' ? 'swaps' : 'images',
+          );
         }
         ctx.progress.update(done);
       },

@@ -17,7 +17,8 @@
  * exactly {t}); images that touch two or more tiers, or none, are never dropped. The seed
  * re-filters after every pick; since tier counts only grow during the greedy phase and a
  * filtered image never returns, filtering once per tier, when its count first crosses the
- * line, removes exactly the same images.
+ * line, removes exactly the same images. The guard is also checked once before the first
+ * pick, for a state that starts with images (the cover phase's).
  */
 import { AllCandidatesScorer } from './all-candidates.js';
 import { CandidateSet } from './candidate-set.js';
@@ -83,6 +84,17 @@ export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: Greedy
   let scores = new Float64Array(Number.isFinite(poolSize) ? Math.min(poolSize, p.candidates.length) : 0);
   const result: GreedyResult = { order: [], trace: emptyTrace(), guard: [], exhausted: false };
 
+  const guardCheck = () => {
+    for (let t = 0; t < 3; t++) {
+      if (fired[t] || state.n[t]! <= limits[t]!) continue;
+      fired[t] = true;
+      const pure = 1 << t;
+      const removed = remaining.removeWhere((i) => mask[i] === pure);
+      result.guard.push({ tier: t, atSize: state.size, limit: limits[t]!, removed });
+    }
+  };
+  guardCheck();
+
   while (state.size < opts.totalImages) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
     if (remaining.length === 0) {
@@ -117,14 +129,7 @@ export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: Greedy
     result.order.push(best);
     pushTrace(result.trace, state);
     opts.onPick?.(state.size);
-
-    for (let t = 0; t < 3; t++) {
-      if (fired[t] || state.n[t]! <= limits[t]!) continue;
-      fired[t] = true;
-      const pure = 1 << t;
-      const removed = remaining.removeWhere((i) => mask[i] === pure);
-      result.guard.push({ tier: t, atSize: state.size, limit: limits[t]!, removed });
-    }
+    guardCheck();
   }
   return result;
 }

@@ -8,12 +8,17 @@
  * as progress). Swap deltas are exact and cost O(nnz_i + nnz_j) (objective.ts, swapDelta).
  * The swapped-in image takes the swapped-out one's place in the selection order.
  *
+ * With the cover phase on (`cover`), a selected image that is the last one of some category
+ * is never swapped out: the draw of j is retried (up to 16 draws, deterministic) until it
+ * finds an image that is not a last cover; if all 16 are, the iteration does nothing.
+ *
  * Bounds: `iterations` is the deterministic bound. `seconds`, when set, is a time budget
  * that can only cut the work short — with it, how far refinement gets depends on the
  * machine's speed and load, so results are no longer reproducible; leave it unset (the
  * default) for deterministic results.
  */
 import { CandidateSet } from './candidate-set.js';
+import type { CoverTracker } from './cover.js';
 import { emptyTrace, pushTrace, type ObjectiveState, type ObjectiveTrace } from './objective.js';
 import type { SeededRandom } from './random.js';
 
@@ -26,7 +31,11 @@ export interface RefineOptions {
   onIteration?: (done: number) => void;
   /** Clock in milliseconds (tests inject one). */
   now?: () => number;
+  /** When set, keep every covered category covered (never swap out a last cover). */
+  cover?: CoverTracker;
 }
+
+const LOCKED_REDRAWS = 16;
 
 export interface RefineResult {
   iterations: number;
@@ -64,7 +73,14 @@ export function refine(
       result.stoppedBy = 'time';
       break;
     }
-    const j = inside.items[rng.int(inside.length)]!;
+    let j = inside.items[rng.int(inside.length)]!;
+    for (let k = 1; opts.cover && k < LOCKED_REDRAWS && opts.cover.isLastCover(j); k++) j = inside.items[rng.int(inside.length)]!;
+    if (opts.cover?.isLastCover(j)) {
+      result.iterations++;
+      pushTrace(result.trace, state);
+      opts.onIteration?.(result.iterations);
+      continue;
+    }
     const m = outside.length <= poolSize ? outside.length : outside.drawToFront(rng, poolSize);
     let best = -1;
     let bestDelta = Infinity;
@@ -80,6 +96,8 @@ export function refine(
     if (best >= 0 && bestDelta < -1e-12 * Math.abs(J)) {
       state.remove(j);
       state.add(best);
+      opts.cover?.onRemove(j);
+      opts.cover?.onAdd(best);
       inside.replace(j, best);
       outside.replace(best, j);
       const at = orderPos.get(j)!;

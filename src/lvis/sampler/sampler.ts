@@ -7,9 +7,17 @@ import { DiagnosticError } from '../../runner/diagnostic.js';
 import type { ArtifactKind } from '../../runner/step.js';
 import type { Dataset } from '../dataset.js';
 import { tierBudgets } from './budgets.js';
+import { CoverTracker, runCover } from './cover.js';
 import { runGreedy, type GuardEvent } from './greedy.js';
 import type { Histograms } from './histograms.js';
-import { emptyTrace, ObjectiveState, SamplerProblem, type ObjectiveTrace, type TierMembership } from './objective.js';
+import {
+  emptyTrace,
+  ObjectiveState,
+  SamplerProblem,
+  type Mismatch,
+  type ObjectiveTrace,
+  type TierMembership,
+} from './objective.js';
 import { computeQuality, SAMPLE_DETAILS_KIND_NAME, type QualityReport } from './quality.js';
 import { finalRareQuotas, type RareQuotas } from './quotas.js';
 import { SeededRandom } from './random.js';
@@ -22,11 +30,17 @@ import { TIERS, tierArray, type PerTier } from './tiers.js';
 
 export interface SamplerOptions {
   strategy: SamplerStrategy;
+  /** The class×size mismatch term: `chi2` (default) or `seed` (score_classsize). */
+  mismatch: Mismatch;
+  /** Greedy: cover every category with an image first (default true; the seed: false). */
+  cover: boolean;
   totalImages: number;
   seed: number;
   pool: number | 'all';
   lambdaTier: number;
   lambdaCap: number;
+  /** chi2 only: weight of the between-tier annotation-share χ². */
+  lambdaShare: number;
   tierWeights: PerTier<number>;
   tierBonus: PerTier<number>;
   tierMembership: TierMembership;
@@ -40,11 +54,14 @@ export interface SamplerOptions {
 
 export const DEFAULT_SAMPLER_OPTIONS: SamplerOptions = {
   strategy: 'greedy',
+  mismatch: 'chi2',
+  cover: true,
   totalImages: 25000,
   seed: 1337,
   pool: 2048,
   lambdaTier: 3.0,
   lambdaCap: 2.0,
+  lambdaShare: 1.0,
   tierWeights: { f: 1.0, c: 1.0, r: 0.6 },
   tierBonus: { f: 0, c: 0, r: 0 },
   tierMembership: 'rarest',
@@ -61,7 +78,7 @@ export interface SampleDetails extends Omit<QualityReport, 'metrics'> {
   strategy: SamplerStrategy;
   budgets: PerTier<number>;
   trace: {
-    /** J(S) and its terms after each greedy pick. */
+    /** J(S) and its terms after each greedy pick (the cover phase's picks first). */
     greedy: ObjectiveTrace;
     /** J(S) and its terms after each refinement iteration. */
     refine: ObjectiveTrace;
@@ -70,6 +87,8 @@ export interface SampleDetails extends Omit<QualityReport, 'metrics'> {
   };
   guard: (Omit<GuardEvent, 'tier'> & { tier: string })[];
   refine?: { iterations: number; accepted: number; stoppedBy: string };
+  /** Greedy with `cover`: the cover phase's images and categories. */
+  cover?: { images: number; coverable: number; covered: number; overQuota: number; leftForBudget: number };
 }
 
 export interface SamplerResult {
@@ -112,8 +131,9 @@ export function runSampler(
     tierWeights,
     lambdaTier: opts.lambdaTier,
     lambdaCap: opts.lambdaCap,
+    lambdaShare: opts.lambdaShare,
     target,
-  }, opts.tierMembership);
+  }, opts.tierMembership, opts.mismatch);
   if (problem.candidates.length < opts.totalImages) {
     notes.push(
       `only ${problem.candidates.length} images have annotations; the sample cannot reach ` +
@@ -124,11 +144,32 @@ export function runSampler(
   const trace: SampleDetails['trace'] = { greedy: emptyTrace(), refine: emptyTrace() };
   let guard: GuardEvent[] = [];
   let refineInfo: SampleDetails['refine'];
+  let coverInfo: SampleDetails['cover'];
   let order: number[];
 
   switch (opts.strategy) {
     case 'greedy': {
       const state = new ObjectiveState(problem);
+      const tracker = opts.cover ? new CoverTracker(state) : undefined;
+      let coverOrder: number[] = [];
+      if (tracker) {
+        const c = runCover(state, tracker, opts.totalImages, (n) => hooks.progress?.('cover', n, opts.totalImages));
+        coverOrder = c.order;
+        trace.greedy = c.trace;
+        coverInfo = {
+          images: c.order.length, coverable: c.coverable, covered: c.covered, overQuota: c.overQuota, leftForBudget: c.leftForBudget,
+        };
+        notes.push(
+          `cover phase: ${c.order.length} images cover ${c.covered} of ${c.coverable} categories with images` +
+            (c.overQuota > 0 ? `; ${c.overQuota} of them only with an image over a rare quota` : ''),
+        );
+        if (c.leftForBudget > 0) {
+          notes.push(
+            `cover phase: total_images = ${opts.totalImages} is too small to cover every category; ` +
+              `${c.leftForBudget} categories (the most common of the uncovered) are left out`,
+          );
+        }
+      }
       const g = runGreedy(state, rng, {
         totalImages: opts.totalImages,
         pool: opts.pool,
@@ -138,8 +179,10 @@ export function runSampler(
         signal: hooks.signal,
         onPick: (n) => hooks.progress?.('greedy', n, opts.totalImages),
       });
-      order = g.order;
-      trace.greedy = g.trace;
+      order = coverOrder.concat(g.order);
+      for (const key of ['objective', 'classSize', 'tierPenalty', 'capPenalty'] as const) {
+        trace.greedy[key] = trace.greedy[key].concat(g.trace[key]);
+      }
       guard = g.guard;
       for (const e of g.guard) {
         notes.push(
@@ -157,12 +200,13 @@ export function runSampler(
           pool: opts.refinePool,
           signal: hooks.signal,
           onIteration: (n) => hooks.progress?.('refine', n, opts.refineIters),
+          cover: tracker,
         });
         trace.refine = r.trace;
         refineInfo = { iterations: r.iterations, accepted: r.accepted, stoppedBy: r.stoppedBy };
         notes.push(
           `refinement: ${r.accepted} of ${r.iterations} swaps accepted (stopped by ${r.stoppedBy}); ` +
-            `objective ${g.trace.objective.at(-1)?.toExponential(4)} → ${state.objective().toExponential(4)}`,
+            `objective ${trace.greedy.objective.at(-1)?.toExponential(4)} → ${state.objective().toExponential(4)}`,
         );
       }
       break;
@@ -202,8 +246,10 @@ export function runSampler(
     tierWeights,
     lambdaTier: opts.lambdaTier,
     lambdaCap: opts.lambdaCap,
+    lambdaShare: opts.lambdaShare,
     quota,
     membership: opts.tierMembership,
+    mismatch: opts.mismatch,
   });
   const sample = buildSample(ds, opts, order);
   const { metrics: _metrics, ...rest } = report;
@@ -214,6 +260,7 @@ export function runSampler(
     trace,
     guard: guard.map((e) => ({ ...e, tier: TIERS[e.tier]! })),
     ...(refineInfo ? { refine: refineInfo } : {}),
+    ...(coverInfo ? { cover: coverInfo } : {}),
   };
   return { sample, report, details, notes };
 }

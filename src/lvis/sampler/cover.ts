@@ -1,0 +1,171 @@
+/**
+ * The cover phase of `greedy-sample` (option `cover`, default true; not in the seed): before
+ * the greedy phase, make sure every category with at least one annotated image is in the
+ * subset.
+ *
+ *   for each category c, rarest first (ascending number of images, ties by category index):
+ *     if no selected image contains c:
+ *       among c's images, pick the one that
+ *         1. pushes no rare class over its quota, when c has such an image ("respecting rare
+ *            quotas where possible"),
+ *         2. covers the most still-uncovered categories,
+ *         3. has the lowest objective J(S ∪ {i}) (the same delta order),
+ *         4. has the lowest image index
+ *       and add it.
+ *
+ * The images count toward the tier budgets (they are in the objective state like any pick).
+ * When total_images is smaller than the cover needs, categories are covered rarest first
+ * until the budget is spent, and the rest are reported. A category's images are every image
+ * with an annotation of it (bucketed or not), matching the quality report's coverage.
+ *
+ * `CoverTracker` also keeps, per category, how many selected images contain it, so that
+ * refinement can avoid swapping out the last image of a category.
+ */
+import { emptyTrace, pushTrace, type ObjectiveState, type ObjectiveTrace } from './objective.js';
+
+export class CoverTracker {
+  /** Per image: its distinct categories (CSR, ascending). */
+  readonly catOffsets: Int32Array;
+  readonly cats: Int32Array;
+  /** Per category: its images (CSR, ascending image index). */
+  readonly imgOffsets: Int32Array;
+  readonly imgs: Int32Array;
+  /** Per category: selected images containing it. */
+  readonly count: Int32Array;
+
+  constructor(readonly state: ObjectiveState) {
+    const ds = state.p.ds;
+    const nImg = ds.images.count;
+    const nCat = ds.categories.count;
+    const { annOffsets, annIndex } = ds.images;
+    const annCategory = ds.annotations.category;
+    const catOffsets = new Int32Array(nImg + 1);
+    const list: number[] = [];
+    const last = new Int32Array(nCat).fill(-1);
+    const imagesOf = new Int32Array(nCat + 1);
+    for (let i = 0; i < nImg; i++) {
+      catOffsets[i] = list.length;
+      const first = list.length;
+      for (let q = annOffsets[i]!; q < annOffsets[i + 1]!; q++) {
+        const c = annCategory[annIndex[q]!]!;
+        if (last[c] === i) continue;
+        last[c] = i;
+        list.push(c);
+        imagesOf[c + 1]!++;
+      }
+      if (list.length - first > 1) {
+        const part = list.splice(first).sort((a, b) => a - b);
+        list.push(...part);
+      }
+    }
+    catOffsets[nImg] = list.length;
+    this.catOffsets = catOffsets;
+    this.cats = Int32Array.from(list);
+    for (let c = 0; c < nCat; c++) imagesOf[c + 1] += imagesOf[c]!;
+    this.imgOffsets = imagesOf;
+    const fill = imagesOf.slice(0, nCat);
+    this.imgs = new Int32Array(list.length);
+    for (let i = 0; i < nImg; i++) {
+      for (let q = catOffsets[i]!; q < catOffsets[i + 1]!; q++) this.imgs[fill[this.cats[q]!]!++] = i;
+    }
+    this.count = new Int32Array(nCat);
+    for (let i = 0; i < nImg; i++) if (state.selected[i]) this.onAdd(i);
+  }
+
+  imageCountOf(c: number): number {
+    return this.imgOffsets[c + 1]! - this.imgOffsets[c]!;
+  }
+
+  onAdd(i: number): void {
+    for (let q = this.catOffsets[i]!; q < this.catOffsets[i + 1]!; q++) this.count[this.cats[q]!]!++;
+  }
+
+  onRemove(i: number): void {
+    for (let q = this.catOffsets[i]!; q < this.catOffsets[i + 1]!; q++) this.count[this.cats[q]!]!--;
+  }
+
+  /** True when a selected image i is the only selected image of some category. */
+  isLastCover(i: number): boolean {
+    for (let q = this.catOffsets[i]!; q < this.catOffsets[i + 1]!; q++) if (this.count[this.cats[q]!] === 1) return true;
+    return false;
+  }
+
+  /** Categories with at least one image, rarest first (ascending image count, then index). */
+  coverOrder(): number[] {
+    const nCat = this.count.length;
+    const order: number[] = [];
+    for (let c = 0; c < nCat; c++) if (this.imageCountOf(c) > 0) order.push(c);
+    return order.sort((a, b) => this.imageCountOf(a) - this.imageCountOf(b) || a - b);
+  }
+}
+
+export interface CoverResult {
+  /** Images added by the cover phase, in pick order. */
+  order: number[];
+  /** J(S) and its terms after each cover pick. */
+  trace: ObjectiveTrace;
+  /** Categories with at least one image. */
+  coverable: number;
+  /** Of those, covered when the phase ended (by its picks or images already selected). */
+  covered: number;
+  /** Covered with an image that pushed some rare class over its quota (no other choice). */
+  overQuota: number;
+  /** Categories left uncovered because the budget ran out (rarest first was kept). */
+  leftForBudget: number;
+}
+
+export function runCover(
+  state: ObjectiveState,
+  tracker: CoverTracker,
+  budget: number,
+  onPick?: (size: number) => void,
+): CoverResult {
+  const p = state.p;
+  const { rareOffsets, rareCategories, quota } = p;
+  const order = tracker.coverOrder();
+  const result: CoverResult = {
+    order: [], trace: emptyTrace(), coverable: order.length, covered: 0, overQuota: 0, leftForBudget: 0,
+  };
+  const pushesOverQuota = (i: number): boolean => {
+    for (let q = rareOffsets[i]!; q < rareOffsets[i + 1]!; q++) {
+      const c = rareCategories[q]!;
+      if (state.presence[c]! >= quota[c]!) return true;
+    }
+    return false;
+  };
+  for (const c of order) {
+    if (tracker.count[c]! > 0) continue;
+    if (state.size >= budget) {
+      result.leftForBudget++;
+      continue;
+    }
+    let best = -1;
+    let bestOver = true;
+    let bestNew = -1;
+    let bestScore = Infinity;
+    for (let r = tracker.imgOffsets[c]!; r < tracker.imgOffsets[c + 1]!; r++) {
+      const i = tracker.imgs[r]!; // never selected: c is uncovered
+      const over = pushesOverQuota(i);
+      if (over && !bestOver) continue;
+      let fresh = 0;
+      for (let q = tracker.catOffsets[i]!; q < tracker.catOffsets[i + 1]!; q++) if (tracker.count[tracker.cats[q]!] === 0) fresh++;
+      if (over === bestOver && fresh < bestNew) continue;
+      const score = state.scoreIfAdd(i);
+      // Images are walked in ascending index, so a tie keeps the earlier (lower) index.
+      if (best < 0 || (bestOver && !over) || fresh > bestNew || score < bestScore) {
+        best = i;
+        bestOver = over;
+        bestNew = fresh;
+        bestScore = score;
+      }
+    }
+    if (bestOver) result.overQuota++;
+    state.add(best);
+    tracker.onAdd(best);
+    result.order.push(best);
+    pushTrace(result.trace, state);
+    onPick?.(state.size);
+  }
+  for (const c of order) if (tracker.count[c]! > 0) result.covered++;
+  return result;
+}
