@@ -2,17 +2,23 @@
  * Benchmark of the balanced sampler on full-scale synthetic LVIS (bench/make-data.ts:
  * 100,170 images, 1.27M annotations), for a 10,000-image subset:
  *
- * 1. Incremental vs dense scoring of the *same pools*: one pool-256 greedy run; on every
- *    10th pick its pool is scored both ways (ObjectiveState.scorePool, i.e. scoreIfAdd from each
- *    candidate's own entries, as the greedy scores its pools, and denseScoreIfAdd, the seed's dense cur + X[i] per touched tier), timed
- *    separately and compared (max relative difference). Both scorers are warmed up (JIT)
- *    on 20,000 untimed calls first, so the ratio compares steady-state costs.
- * 2. Every strategy side by side: JS divergence, class×size MSE, coverage, tier-mix error,
- *    objective, annotations kept, wall time. Greedy at pool 256, at the seed's pool 2048, and
- *    `pool: all` + refinement.
+ * 1. Incremental vs dense scoring of the *same pools*, for the default mismatch (chi2) and
+ *    for the seed's: one pool-256 greedy run each; on every 10th pick its pool is scored both
+ *    ways (ObjectiveState.scorePool, i.e. scoreIfAdd from each candidate's own entries, as the
+ *    greedy scores its pools, and denseScoreIfAdd, the dense cur + X[i] per touched tier),
+ *    timed separately and compared (max relative difference). Both scorers are warmed up
+ *    (JIT) on 20,000 untimed calls first, so the ratio compares steady-state costs.
+ * 2. Every strategy side by side: JS divergence, class×size MSE, χ², coverage, tier-mix
+ *    error, objective, annotations kept, wall time. Greedy (defaults: mismatch chi2, cover) at
+ *    pool 256, at pool 2048 and `pool: all` + refinement; the same with the seed's objective
+ *    (mismatch seed, cover false); random, restarts, coverage.
+ * 3. Issue 4 point 7's checks, printed PASS/FAIL: incremental ≥ 50× dense (default mismatch),
+ *    pool all + refinement under a minute, its JS ≤ half of pool 256's (both defaults), and
+ *    it covers every category with an image.
  *
  * Exported for bench/run.ts (`npm run bench`); also runs alone:
- *   node dist/bench/sampler.js [--images N] [--refine-iters N] [--scoring-only] [--out FILE.md]
+ *   node dist/bench/sampler.js [--images N] [--refine-iters N] [--scoring-only] [--only TEXT]
+ *     [--membership-each] [--out FILE.md]
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,10 +41,14 @@ import { ensureFullScaleData } from './make-data.js';
 export interface SamplerBenchOptions {
   /** Subset size (default 10,000). */
   images?: number;
-  /** Refinement iterations of the `pool: all` run (default 20,000). */
+  /** Refinement iterations of the `pool: all` runs (default 10,000: under a minute with pool all). */
   refineIters?: number;
   /** Only the incremental-vs-dense scoring comparison (no strategy runs). */
   scoringOnly?: boolean;
+  /** Only the strategy rows whose label contains this text (and no scoring comparison). */
+  only?: string;
+  /** Also the seed-mode `pool: all` run with tier_membership each (the published code's counting). */
+  membershipEach?: boolean;
   log?: (line: string) => void;
 }
 
@@ -50,10 +60,26 @@ export interface StrategyRow {
 
 export interface SamplerBench {
   prepSeconds: { load: number; stats: number; histograms: number; quotas: number };
-  scoring: { pools: number; candidates: number; incrementalMs: number; denseMs: number; speedup: number; maxRelDiff: number };
+  scoring: Scoring[];
   rows: StrategyRow[];
-  checks: { speedupAtLeast50: boolean; poolAllUnderAMinute: boolean; jsAtMostHalf: boolean; fullCoverage: boolean };
+  checks: Check[];
   markdown: string;
+}
+
+export interface Scoring {
+  mismatch: string;
+  pools: number;
+  candidates: number;
+  incrementalMs: number;
+  denseMs: number;
+  speedup: number;
+  maxRelDiff: number;
+}
+
+export interface Check {
+  name: string;
+  pass: boolean;
+  detail: string;
 }
 
 const secs = (t0: number) => (performance.now() - t0) / 1000;
@@ -65,7 +91,7 @@ interface Inputs {
   quotas: RareQuotas;
 }
 
-function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): SamplerBench['scoring'] {
+function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): Scoring {
   const { ds, hist, mix, quotas } = inp;
   const budgets = tierBudgets(mix.mix, images);
   const problem = new SamplerProblem(
@@ -74,11 +100,12 @@ function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): Samp
     finalRareQuotas(quotas, ds.categories.count, budgets[2]!),
     { tierWeights: tierArray(opts.tierWeights), lambdaTier: opts.lambdaTier, lambdaCap: opts.lambdaCap, target: tierArray(mix.mix) },
     opts.tierMembership,
+    opts.mismatch,
   );
   const state = new ObjectiveState(problem);
   const scratch = new Float64Array(problem.keyCount);
   const inc = new Float64Array(256);
-  const r = { pools: 0, candidates: 0, incrementalMs: 0, denseMs: 0, speedup: 0, maxRelDiff: 0 };
+  const r = { mismatch: opts.mismatch, pools: 0, candidates: 0, incrementalMs: 0, denseMs: 0, speedup: 0, maxRelDiff: 0 };
   // Warm-up (untimed): let the JIT optimize both scorers before measuring steady-state costs.
   for (let q = 0; q < 20_000; q++) {
     const i = problem.candidates[(q * 7919) % problem.candidates.length]!;
@@ -115,7 +142,7 @@ function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): Samp
 export async function benchSampler(o: SamplerBenchOptions = {}): Promise<SamplerBench> {
   const log = o.log ?? ((l: string) => console.log(l));
   const images = o.images ?? 10_000;
-  const refineIters = o.refineIters ?? 20_000;
+  const refineIters = o.refineIters ?? 10_000;
   const { train } = await ensureFullScaleData();
 
   let t = performance.now();
@@ -136,67 +163,114 @@ export async function benchSampler(o: SamplerBenchOptions = {}): Promise<Sampler
   const inp = { ds, hist, mix, quotas };
   const base: SamplerOptions = { ...DEFAULT_SAMPLER_OPTIONS, totalImages: images };
 
-  const scoring = compareScoring(inp, images, base);
-  log(`scoring the same ${scoring.pools} pools (${scoring.candidates} candidates): incremental ${scoring.incrementalMs.toFixed(0)} ms, ` +
-    `dense ${scoring.denseMs.toFixed(0)} ms → ${scoring.speedup.toFixed(0)}× (max relative difference ${scoring.maxRelDiff.toExponential(1)})`);
+  const scoring: Scoring[] = [];
+  for (const mismatch of o.scoringOnly || !o.only ? (['chi2', 'seed'] as const) : []) {
+    const sc = compareScoring(inp, images, { ...base, mismatch });
+    scoring.push(sc);
+    log(`scoring (${mismatch}) the same ${sc.pools} pools (${sc.candidates} candidates): incremental ${sc.incrementalMs.toFixed(0)} ms, ` +
+      `dense ${sc.denseMs.toFixed(0)} ms → ${sc.speedup.toFixed(0)}× (max relative difference ${sc.maxRelDiff.toExponential(1)})`);
+  }
 
+  const seedMode: Partial<SamplerOptions> = { mismatch: 'seed', cover: false };
   const runs: [string, Partial<SamplerOptions>][] = [
     ['greedy, pool 256', { pool: 256 }],
-    ['greedy, pool 2048 (seed default)', { pool: 2048 }],
+    ['greedy, pool 2048', { pool: 2048 }],
     [`greedy, pool all + ${refineIters} refinement swaps`, { pool: 'all', refineIters }],
-    ['greedy, pool all, tier_membership each (published code)', { pool: 'all', tierMembership: 'each' }],
+    ['seed mode: greedy, pool 256', { ...seedMode, pool: 256 }],
+    ['seed mode: greedy, pool 2048 (the seed)', { ...seedMode, pool: 2048 }],
+    [`seed mode: greedy, pool all + ${refineIters} refinement swaps`, { ...seedMode, pool: 'all', refineIters }],
+    ...(o.membershipEach
+      ? [['seed mode: greedy, pool all, tier_membership each (published code)', { ...seedMode, pool: 'all', tierMembership: 'each' }] as [string, Partial<SamplerOptions>]]
+      : []),
     ['random', { strategy: 'random' }],
-    ['restarts (K = 100)', { strategy: 'restarts', restartsK: 100 }],
+    ['restarts (K = 100), draws scored by χ²', { strategy: 'restarts', restartsK: 100 }],
+    ['restarts (K = 100), draws scored by the seed’s MSE', { strategy: 'restarts', restartsK: 100, mismatch: 'seed' }],
     ['coverage (MDETR)', { strategy: 'coverage' }],
   ];
   const rows: StrategyRow[] = [];
   for (const [label, over] of o.scoringOnly ? [] : runs) {
+    if (o.only && !label.includes(o.only)) continue;
     t = performance.now();
     const r = runSampler(ds, hist, mix, quotas, { ...base, ...over });
     const row = { label, seconds: secs(t), metrics: r.report.metrics };
     rows.push(row);
     const m = row.metrics;
-    log(`${label}: ${row.seconds.toFixed(1)} s, JS ${m.js_divergence!.toFixed(4)}, MSE ${m.mse!.toExponential(2)}, ` +
-      `coverage ${(100 * m.coverage!).toFixed(1)}% (r ${(100 * m.coverage_r!).toFixed(1)}%)`);
+    log(`${label}: ${row.seconds.toFixed(1)} s, JS ${m.js_divergence!.toFixed(4)}, MSE ${m.mse!.toExponential(2)}, χ² ${m.chi2!.toExponential(2)}, ` +
+      `tier-mix ${m.tier_mix_error!.toExponential(2)}, coverage ${(100 * m.coverage!).toFixed(1)}% (r ${(100 * m.coverage_r!).toFixed(1)}%), ` +
+      `annotations ${m.annotations_kept}`);
+    for (const n of r.notes) log(`  ${n}`);
   }
-  const p256 = rows[0]?.metrics;
-  const all = rows[2];
-  const checks = {
-    speedupAtLeast50: scoring.speedup >= 50,
-    poolAllUnderAMinute: !!all && all.seconds < 60,
-    jsAtMostHalf: !!all && !!p256 && all.metrics.js_divergence! <= p256.js_divergence! / 2,
-    fullCoverage: !!all && all.metrics.coverage === 1,
-  };
-  const markdown = renderMarkdown({ prepSeconds: { load, stats: statsS, histograms: histS, quotas: quotasS }, scoring, rows, checks }, ds, images);
-  return { prepSeconds: { load, stats: statsS, histograms: histS, quotas: quotasS }, scoring, rows, checks, markdown };
+  const p256 = rows.find((r) => r.label === 'greedy, pool 256');
+  const all = rows.find((r) => r.label.startsWith('greedy, pool all'));
+  const chi2Scoring = scoring.find((x) => x.mismatch === 'chi2');
+  const checks: Check[] = [];
+  if (chi2Scoring) {
+    checks.push({
+      name: 'incremental scoring ≥ 50× dense (pool 256, default mismatch chi2)',
+      pass: chi2Scoring.speedup >= 50,
+      detail: `${chi2Scoring.speedup.toFixed(0)}×`,
+    });
+  }
+  if (all) {
+    checks.push({ name: 'pool all + refinement under a minute', pass: all.seconds < 60, detail: `${all.seconds.toFixed(1)} s` });
+    checks.push({
+      name: 'pool all + refinement covers every category with a train image',
+      pass: all.metrics.coverage === 1,
+      detail: `${all.metrics.covered_f! + all.metrics.covered_c! + all.metrics.covered_r!} of ${all.metrics.coverable_f! + all.metrics.coverable_c! + all.metrics.coverable_r!}`,
+    });
+  }
+  if (all && p256) {
+    checks.push({
+      name: 'JS(pool all + refinement) ≤ ½ JS(pool 256)',
+      pass: all.metrics.js_divergence! <= p256.metrics.js_divergence! / 2,
+      detail: `${all.metrics.js_divergence!.toFixed(5)} vs ½ · ${p256.metrics.js_divergence!.toFixed(5)} = ${(p256.metrics.js_divergence! / 2).toFixed(5)}`,
+    });
+  }
+  const seed256 = rows.find((r) => r.label === 'seed mode: greedy, pool 256');
+  if (all && seed256) {
+    checks.push({
+      name: 'JS(pool all + refinement) ≤ ½ JS(seed mode pool 256) (the seed’s objective, as when the issue was written)',
+      pass: all.metrics.js_divergence! <= seed256.metrics.js_divergence! / 2,
+      detail: `${all.metrics.js_divergence!.toFixed(5)} vs ½ · ${seed256.metrics.js_divergence!.toFixed(5)} = ${(seed256.metrics.js_divergence! / 2).toFixed(5)}`,
+    });
+  }
+  for (const c of checks) log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}`);
+  const prepSeconds = { load, stats: statsS, histograms: histS, quotas: quotasS };
+  const markdown = renderMarkdown({ prepSeconds, scoring, rows, checks }, ds, images);
+  return { prepSeconds, scoring, rows, checks, markdown };
 }
 
 function renderMarkdown(b: Omit<SamplerBench, 'markdown'>, ds: Dataset, images: number): string {
   const f = (x: number, d = 4) => x.toFixed(d);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const lines = [
-    `Input: ${ds.images.count.toLocaleString('en-US')} images, ${ds.annotations.count.toLocaleString('en-US')} annotations; subset of ${images.toLocaleString('en-US')} images, seed 1337, the seed's defaults otherwise.`,
+    `Input: ${ds.images.count.toLocaleString('en-US')} images, ${ds.annotations.count.toLocaleString('en-US')} annotations; subset of ${images.toLocaleString('en-US')} images, seed 1337, the step's defaults otherwise (mismatch chi2, cover on; "seed mode" = mismatch seed, cover off).`,
     '',
     `Preparation: stats ${f(b.prepSeconds.stats, 2)} s, histograms ${f(b.prepSeconds.histograms, 2)} s, quotas ${f(b.prepSeconds.quotas, 2)} s (load ${f(b.prepSeconds.load, 1)} s).`,
     '',
-    '| scoring of the same pools (pool 256, every 10th pick) | pools | candidates | time | per candidate |',
-    '|---|---|---|---|---|',
-    `| dense (the seed's cur + X[i], score_classsize over all keys of each touched tier) | ${b.scoring.pools} | ${b.scoring.candidates} | ${f(b.scoring.denseMs, 0)} ms | ${f((1000 * b.scoring.denseMs) / b.scoring.candidates, 2)} µs |`,
-    `| incremental (the candidate's own entries) | ${b.scoring.pools} | ${b.scoring.candidates} | ${f(b.scoring.incrementalMs, 0)} ms | ${f((1000 * b.scoring.incrementalMs) / b.scoring.candidates, 3)} µs |`,
-    '',
-    `Incremental is **${b.scoring.speedup.toFixed(0)}×** faster; largest relative difference between the two: ${b.scoring.maxRelDiff.toExponential(1)}.`,
-    '',
-    '| strategy | time | JS divergence | class×size MSE | tier-mix error | objective J | coverage (all / f / c / r) | annotations kept |',
-    '|---|---|---|---|---|---|---|---|',
+    '| scoring of the same pools (pool 256, every 10th pick) | pools | candidates | dense (cur + X[i], mismatch over all keys of each touched tier) | incremental (the candidate\'s own entries) | speedup | max relative difference |',
+    '|---|---|---|---|---|---|---|',
   ];
+  for (const sc of b.scoring) {
+    lines.push(
+      `| mismatch ${sc.mismatch} | ${sc.pools} | ${sc.candidates} | ${f(sc.denseMs, 0)} ms (${f((1000 * sc.denseMs) / sc.candidates, 2)} µs each) | ` +
+        `${f(sc.incrementalMs, 0)} ms (${f((1000 * sc.incrementalMs) / sc.candidates, 3)} µs each) | **${sc.speedup.toFixed(0)}×** | ${sc.maxRelDiff.toExponential(1)} |`,
+    );
+  }
+  lines.push(
+    '',
+    '| strategy | time | JS divergence | class×size MSE | χ² | tier-mix error | objective J | coverage (all / f / c / r) | annotations kept |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
   for (const r of b.rows) {
     const m = r.metrics;
     lines.push(
-      `| ${r.label} | ${r.seconds.toFixed(1)} s | ${f(m.js_divergence!)} | ${m.mse!.toExponential(2)} | ${m.tier_mix_error!.toExponential(2)} | ` +
+      `| ${r.label} | ${r.seconds.toFixed(1)} s | ${f(m.js_divergence!)} | ${m.mse!.toExponential(2)} | ${m.chi2!.toExponential(2)} | ${m.tier_mix_error!.toExponential(2)} | ` +
         `${m.objective!.toExponential(3)} | ${pct(m.coverage!)} / ${pct(m.coverage_f!)} / ${pct(m.coverage_c!)} / ${pct(m.coverage_r!)} | ${m.annotations_kept!.toLocaleString('en-US')} |`,
     );
   }
-  lines.push('', 'Checks: ' + Object.entries(b.checks).map(([k, v]) => `${k} ${v ? 'yes' : '**no**'}`).join(', ') + '.');
+  lines.push('', 'Checks (issue 4, point 7):', '');
+  for (const c of b.checks) lines.push(`- ${c.pass ? 'PASS' : '**FAIL**'} — ${c.name}: ${c.detail}`);
   return lines.join('\n');
 }
 
@@ -210,6 +284,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     images: arg('--images') ? Number(arg('--images')) : undefined,
     refineIters: arg('--refine-iters') ? Number(arg('--refine-iters')) : undefined,
     scoringOnly: args.includes('--scoring-only'),
+    only: arg('--only'),
+    membershipEach: args.includes('--membership-each'),
   });
   console.log('\n' + r.markdown);
   const out = arg('--out');

@@ -16,7 +16,7 @@
  *   lvis_coco_format.py, get_subset), see `sampleCoverage`.
  */
 import type { Dataset } from '../dataset.js';
-import { mismatchDense, type SamplerProblem } from './objective.js';
+import { mismatchDense, shareChi2, type SamplerProblem } from './objective.js';
 import type { SeededRandom } from './random.js';
 
 export function sampleRandom(p: SamplerProblem, total: number, rng: SeededRandom): number[] {
@@ -27,7 +27,7 @@ export function sampleRandom(p: SamplerProblem, total: number, rng: SeededRandom
 
 export interface RestartsResult {
   order: number[];
-  /** Per draw: Σ_t w_t · mismatch_t (lower is better); the best is kept. */
+  /** Per draw: Σ_t w_t · mismatch_t (+ λ_share · χ²_share for chi2; lower is better); the best is kept. */
   classSizeScores: number[];
   /** Per draw: COCO-minitrain's own score, max − min per-key ratio (a missing key = ratio 0). */
   minitrainScores: number[];
@@ -51,11 +51,15 @@ export function sampleRestarts(p: SamplerProblem, total: number, draws: number, 
       for (let e = h.binOffsets[i]!; e < h.binOffsets[i + 1]!; e++) v[h.binKey[e]!] += h.binCount[e]!;
     }
     let score = 0;
+    const tierV = [0, 0, 0];
     for (let t = 0; t < 3; t++) {
       const k0 = h.tierKeyStart[t]!;
       const k1 = h.tierKeyStart[t + 1]!;
       score += w[t]! * mismatchDense(p.mismatch, v.subarray(k0, k1), h.ref.subarray(k0, k1));
+      for (let k = k0; k < k1; k++) tierV[t] += v[k]!;
     }
+    // chi2: the between-tier share term too (λ_share is 0 for the seed's mismatch).
+    if (p.lambdaShare !== 0) score += p.lambdaShare * shareChi2(tierV[0]!, tierV[1]!, tierV[2]!, p.invShare);
     let lo = Infinity;
     let hi = -Infinity;
     let missing = 0;
