@@ -15,6 +15,11 @@ import { prunePreds } from '../src/lvis/prune-preds.js';
 import { tempDir } from './write-prune-context.js';
 
 const keepOdd = (imageId: number, categoryId: number) => categoryId % 2 === 1 && imageId !== 3;
+/** keepOdd as the fast scan's id tables (ids here are below 20). */
+const KEEP_ODD = {
+  categories: Uint8Array.from({ length: 20 }, (_, c) => (keepOdd(1, c) ? 1 : 0)),
+  images: Uint8Array.from({ length: 20 }, (_, i) => (keepOdd(i, 1) ? 1 : 0)),
+};
 
 /** The exact path's view: each kept detection's text, in order. */
 async function exactKept(path: string): Promise<string[]> {
@@ -31,7 +36,7 @@ async function fastOutput(path: string, chunkBytes?: number): Promise<string> {
   try {
     await scanDetectionsFast(
       path,
-      keepOdd,
+      KEEP_ODD,
       (buf, start, end) => parts.push(buf.subarray(start, end).toString('utf8')),
       chunkBytes ? { chunkBytes } : {},
     );
@@ -91,6 +96,11 @@ test('prunePreds takes the fast path on ordinary files and the exact path otherw
   assert.equal(a.kept, 5);
   assert.equal(a.droppedCategory, 1);
   assert.equal(a.droppedImage, 1);
+
+  // Ids too large for the fast scan's tables: the exact path, same answer.
+  const huge = await prunePreds(plain, { ...filter, imageIds: new Set([...filter.imageIds, 2 ** 30]) }, join(dir, 'huge.json'));
+  assert.equal(huge.fastPath, false);
+  assert.equal(readFileSync(join(dir, 'huge.json'), 'utf8'), readFileSync(join(dir, 'a.json'), 'utf8'));
 
   // Valid, but outside what the fast scan reads: an escaped key, and an id written 6.0.
   const unusual = [...DETECTIONS, '{"image\\u005fid": 6, "category_id": 11.0, "score": 0.2}'];
