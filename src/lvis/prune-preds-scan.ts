@@ -4,11 +4,12 @@
  * `category_id` at the same time.
  *
  * Why hand-written, next to json-scan's streamTopLevelArray (which prune-preds still uses as
- * its exact path): on this project's machine a plain JS loop over bytes runs at ~200 MB/s,
- * streamTopLevelArray alone (validating and slicing each element) measured 80–95 MB/s of CPU
- * on the 119 MB benchmark file, and reading the two ids afterwards brought prune-preds to
- * ~60 MB/s, under the 100 MB/s the task asks for. Doing both in one walk, without a call or
- * a Buffer view per element, measured 185–250 MB/s (BENCHMARKS.md, "write and prune").
+ * its exact path): reading the ids of the 119 MB benchmark file with streamTopLevelArray and
+ * readNumberField ran at 118 MB/s with a core to itself and 72 MB/s with both cores busy,
+ * before any output was written, against the task's 100 MB/s. One walk that delimits each
+ * detection and reads its ids, with no call or Buffer view per detection, runs at 267 and
+ * 168 MB/s in the same two runs (BENCHMARKS.md, "write and prune"; bench/write-prune.ts
+ * measures all three).
  *
  * It checks the JSON grammar as it goes (numbers digit by digit, strings with their escapes,
  * nesting, commas), except control characters inside strings, and it handles only what
