@@ -3,7 +3,7 @@
  * with the schema's defaults applied by ajv, a fresh output path per file output, collected
  * log lines), and small file helpers.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -14,8 +14,16 @@ export interface TestContext<O, I> extends StepContext<O, I> {
   outputs: Map<string, string>;
 }
 
+const made: string[] = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder, removed when the test process exits. */
 export function tempDir(prefix = 'lvis-pipe-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 const quietProgress: ProgressReporter = { start() {}, update() {}, done() {} };
