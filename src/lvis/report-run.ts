@@ -130,9 +130,21 @@ export async function writeRunReports(
     if (!h || (h.status !== 'ran' && h.status !== 'cached') || !stored) continue;
     const bytes = await store.readObject(stored.digest);
     const content = reportContentKind.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    const file = path.resolve(pipeline.dir, extra.out ?? String(step.options.out));
-    await writeFileAtomic(file, renderReportHtml(runReportModel(pipeline, history, content, file, extra)));
-    written.push(file);
+    written.push(await writeStepReport(pipeline, history, id, content, extra));
   }
   return written;
+}
+
+/** Writes the HTML of report step `stepId` for this run, at `extra.out` or its `out` option. */
+export async function writeStepReport(
+  pipeline: Pipeline,
+  history: HistoryRecord,
+  stepId: string,
+  content: ReportContent,
+  extra: { sweep?: SweepRow[]; generator?: string; out?: string } = {},
+): Promise<string> {
+  const step = pipeline.steps.get(stepId)!;
+  const file = path.resolve(pipeline.dir, extra.out ?? String(step.options.out));
+  await writeFileAtomic(file, renderReportHtml(runReportModel(pipeline, history, content, file, extra)));
+  return file;
 }

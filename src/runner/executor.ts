@@ -190,6 +190,7 @@ export class Executor {
       for (const out of s.outputs) if (out.metrics) history.metrics[`${s.id}.${out.name}`] = out.metrics;
     }
     const historyFile = await store.writeHistory(history);
+    await this.afterRun(p, history);
     const steps = outcomes.map((o) => o.summary);
     emit({ type: 'run-finish', ...base, status, durationMs, steps, historyFile });
     return { runId, status, durationMs, steps, historyFile };
@@ -297,6 +298,29 @@ export class Executor {
       if (before !== 'ok') restored.push(displayPath(dest));
     }
     return restored;
+  }
+
+  /**
+   * Calls the `afterRun` hook of every step that ran or was a cache hit (a run report, say).
+   * A hook that fails is reported as a notice: the run's results stand.
+   */
+  private async afterRun(p: Pipeline, history: HistoryRecord): Promise<void> {
+    for (const id of p.order) {
+      const step = p.steps.get(id)!;
+      const h = history.steps[id];
+      if (!step.module.afterRun || !h || (h.status !== 'ran' && h.status !== 'cached')) continue;
+      try {
+        const outputs: Record<string, unknown> = {};
+        for (const [name, out] of Object.entries(h.outputs)) {
+          outputs[name] = out.storage === 'file' ? this.opts.store.objectPath(out.digest) : await this.value(out);
+        }
+        const written = await step.module.afterRun({ stepId: id, options: step.options, outputs, pipeline: p, history });
+        for (const file of written) this.opts.emit({ type: 'notice', runId: history.runId, message: `${id}: wrote ${displayPath(file)}` });
+      } catch (err) {
+        const message = err instanceof DiagnosticError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+        this.opts.emit({ type: 'notice', runId: history.runId, message: `${id}: after the run: ${message}` });
+      }
+    }
   }
 
   /** Decodes a stored value artifact once per process. */

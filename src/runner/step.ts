@@ -99,4 +99,23 @@ export interface StepModule<Options = any, Inputs = any, Outputs = any> {
   /** Artifact kinds this step introduces (the runner collects them from all steps). */
   kinds?: ArtifactKind<any>[];
   run(ctx: StepContext<Options, Inputs>): Promise<Outputs>;
+  /**
+   * Optional, for products that are a view of the whole run (which steps ran or were cache
+   * hits, and how long each took), which no cached step can know: called after every pipeline
+   * run in which this step ran or was a cache hit, with the step's decoded outputs and the
+   * run's record. Never cached; returns the absolute paths of the files it wrote.
+   */
+  afterRun?(ctx: AfterRunContext<Options, Outputs>): Promise<string[]>;
+}
+
+export interface AfterRunContext<Options = Record<string, unknown>, Outputs = Record<string, unknown>> {
+  stepId: string;
+  /** Resolved options, as `run` gets them (output path options absolute). */
+  options: Options;
+  /** This step's outputs: decoded values, and stored paths for file outputs. */
+  outputs: Outputs;
+  /** The resolved pipeline (src/runner/pipeline.ts `Pipeline`). */
+  pipeline: unknown;
+  /** The run's history record (src/runner/store.ts `HistoryRecord`). */
+  history: unknown;
 }

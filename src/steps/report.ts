@@ -3,10 +3,12 @@
  * as Vega-Lite specs with their data). The HTML itself is a view of a *run*: which steps ran or
  * were cache hits, and how long each took, is known only once the run is over, and a cached
  * step cannot know it. So the page is written after the run, from the run's history record
- * and this step's content (src/lvis/report-run.ts): by `lvis-pipe report FILE`, and by the
- * run command when it calls `writeRunReports` at the end of a run.
+ * and this step's content (src/lvis/report-run.ts): by this step's `afterRun` hook at the end
+ * of every run, and on demand by `lvis-pipe report FILE` (for an older run).
  */
+import type { Pipeline } from '../runner/pipeline.js';
 import type { StepModule } from '../runner/step.js';
+import type { HistoryRecord } from '../runner/store.js';
 import type { ChartSet } from '../lvis/plots/charts-kind.js';
 import { reportContentKind, type ReportContent } from '../lvis/report-content.js';
 
@@ -44,8 +46,15 @@ const step: StepModule<Options, { charts?: ChartSet }, { content: ReportContent 
   kinds: [reportContentKind],
   async run(ctx) {
     const charts = ctx.inputs.charts?.charts ?? [];
-    ctx.log(`report: ${charts.length} chart${charts.length === 1 ? '' : 's'}; the HTML is written to ${ctx.options.out} when the run ends`);
+    ctx.log(`report: ${charts.length} chart${charts.length === 1 ? '' : 's'}; the HTML is written when the run ends`);
     return { content: { title: ctx.options.title, charts: charts.map((c) => ({ id: c.id, title: c.title, fileBase: c.fileBase, spec: c.spec })) } };
+  },
+  // The page shows which steps ran or were cache hits and their times: known only once the
+  // run is over, so it is written then, on every run (the renderer loads only here).
+  async afterRun(ctx) {
+    const { writeStepReport } = await import('../lvis/report-run.js');
+    const file = await writeStepReport(ctx.pipeline as Pipeline, ctx.history as HistoryRecord, ctx.stepId, ctx.outputs.content, { generator: 'lvis-pipe' });
+    return [file];
   },
 };
 

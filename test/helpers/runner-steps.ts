@@ -4,6 +4,7 @@
  * restores, failures, workers, interruption) goes through the same code as the LVIS steps.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { DiagnosticError } from '../../src/runner/diagnostic.js';
 import { StepRegistry } from '../../src/runner/registry.js';
@@ -224,7 +225,33 @@ const cat: StepModule<{ paths: string[] }, Record<string, never>, { text: string
   },
 };
 
-export const TEST_STEPS: StepModule[] = [source, upper, concat, count, write, split, sleep, fail, heavy, cat];
+/** A view of the whole run, written after it by the `afterRun` hook (like the LVIS report). */
+const digest: StepModule<{ out: string; fail_after: boolean }, { text: string }, { text: string }> = {
+  type: 'digest',
+  version: 1,
+  description: 'after each run, writes `step status` lines of the run to `out`',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['out'],
+    properties: { out: { type: 'string' }, fail_after: { type: 'boolean', default: false } },
+  },
+  inputs: { text: { kind: 'text' } },
+  outputs: { text: { kind: 'text' } },
+  async run(ctx) {
+    return { text: ctx.inputs.text.toUpperCase() };
+  },
+  async afterRun(ctx) {
+    if (ctx.options.fail_after) throw new Error('digest hook failed on purpose');
+    const history = ctx.history as { runId: string; steps: Record<string, { status: string }> };
+    const lines = Object.entries(history.steps).map(([id, h]) => `${id} ${h.status}`);
+    const out = path.resolve((ctx.pipeline as { dir: string }).dir, ctx.options.out);
+    writeFileSync(out, `${history.runId}\n${lines.join('\n')}\n${ctx.outputs.text}\n`);
+    return [out];
+  },
+};
+
+export const TEST_STEPS: StepModule[] = [source, upper, concat, count, write, split, sleep, fail, heavy, cat, digest];
 
 export const TEST_REGISTRY_SOURCE = { moduleUrl: new URL('./runner-steps.js', import.meta.url).href, exportName: 'TEST_STEPS' };
 

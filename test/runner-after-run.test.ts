@@ -1,0 +1,60 @@
+/**
+ * The `afterRun` hook: a step whose product is a view of the whole run (which steps ran or
+ * were cache hits) gets the run's record after every run, cache hits included, and a hook
+ * that fails does not undo the run's results.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
+
+describe('afterRun hook', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'hello');
+  });
+  after(() => ws.remove());
+
+  const pipeline = (failAfter: boolean) =>
+    `steps:\n  src: { type: source, options: { path: data/in.txt } }\n  up: { type: upper, inputs: { text: src }, options: { suffix: "!" } }\n` +
+    `  view: { type: digest, inputs: { text: up }, options: { out: view.txt, fail_after: ${failAfter} } }\n`;
+
+  it('runs after a run that executed the step and after one where it was a cache hit, with that run’s statuses', async () => {
+    ws.write('p.yaml', pipeline(false));
+    const first = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir });
+    assert.equal(first.code, 0);
+    const firstView = ws.read('view.txt').split('\n');
+    const firstRun = first.events.find((e) => e.type === 'run-start');
+    assert.ok(firstRun && firstRun.type === 'run-start');
+    assert.equal(firstView[0], firstRun.runId);
+    assert.deepEqual(firstView.slice(1, 4).sort(), ['src ran', 'up ran', 'view ran']);
+    assert.equal(firstView[4], 'HELLO!');
+    assert.ok(first.events.some((e) => e.type === 'notice' && e.message.startsWith('view: wrote ') && e.message.endsWith('view.txt')));
+
+    const second = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir });
+    assert.equal(second.code, 0);
+    assert.deepEqual(statuses(second.events), { src: 'cached', up: 'cached', view: 'cached' });
+    const secondView = ws.read('view.txt').split('\n');
+    assert.notEqual(secondView[0], firstView[0], 'the view is rewritten for the new run');
+    assert.deepEqual(secondView.slice(1, 4).sort(), ['src cached', 'up cached', 'view cached']);
+    assert.equal(secondView[4], 'HELLO!', 'the hook gets the decoded cached output');
+  });
+
+  it('a failing hook is reported as a notice and the run still succeeds with its results cached', async () => {
+    ws.write('q.yaml', pipeline(true));
+    const run = await runCli(['run', 'q.yaml', '--json', '--cache-dir', 'c2'], { cwd: ws.dir });
+    assert.equal(run.code, 0);
+    assert.ok(run.events.some((e) => e.type === 'notice' && e.message.includes('view: after the run: Error: digest hook failed on purpose')));
+    const again = await runCli(['run', 'q.yaml', '--json', '--cache-dir', 'c2'], { cwd: ws.dir });
+    assert.deepEqual(statuses(again.events), { src: 'cached', up: 'cached', view: 'cached' });
+  });
+
+  it('is not called for a step that failed or was skipped', async () => {
+    ws.write('r.yaml', `steps:\n  bad: { type: fail, options: { message: boom } }\n  view: { type: digest, inputs: { text: bad }, options: { out: never.txt } }\n`);
+    const run = await runCli(['run', 'r.yaml', '--json', '--cache-dir', 'c3'], { cwd: ws.dir });
+    assert.equal(run.code, 1);
+    assert.equal(statuses(run.events).view, 'skipped');
+    assert.equal(existsSync(ws.path('never.txt')), false);
+  });
+});
