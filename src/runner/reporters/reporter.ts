@@ -118,7 +118,12 @@ export function stepCountsText(steps: StepSummary[]): string {
 }
 
 export function summaryText(steps: StepSummary[], status: string, durationMs: number): string {
-  const rows = steps.map((s) => [s.id, s.status, s.status === 'skipped' ? '' : formatDuration(s.durationMs), s.outputs.map(describeOutput).join(', ') || (s.error ? s.error.split('\n')[0]!.slice(0, 80) : s.reasons.join('; '))]);
+  // One line per output (a plot step has a dozen), so the table stays as wide as its longest output.
+  const rows = steps.flatMap((s) => {
+    const outputs = s.outputs.map(describeOutput);
+    const first = outputs[0] ?? (s.error ? s.error.split('\n')[0]!.slice(0, 80) : s.reasons.join('; '));
+    return [[s.id, s.status, s.status === 'skipped' ? '' : formatDuration(s.durationMs), first], ...outputs.slice(1).map((o) => ['', '', '', o])];
+  });
   const counts = ['ran', 'cached', 'failed', 'skipped', 'interrupted']
     .map((k) => [k, steps.filter((s) => s.status === k).length] as const)
     .filter(([, n]) => n > 0)
