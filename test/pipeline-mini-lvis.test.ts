@@ -1,0 +1,72 @@
+/**
+ * The README's first command: `lvis-pipe run pipelines/mini-lvis.yaml` on the bundled sample,
+ * through the real CLI (bin/lvis-pipe.js), with its outputs redirected to a temp folder. Checks
+ * that every promised file is written and usable, and that a second run is all cache hits.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadDataset } from '../src/lvis/load.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = path.join(root, 'bin/lvis-pipe.js');
+
+interface Event {
+  type: string;
+  stepId?: string;
+  status?: string;
+  steps?: { id: string; status: string }[];
+  message?: string;
+}
+
+function run(out: string): Event[] {
+  const r = spawnSync(
+    process.execPath,
+    [bin, 'run', 'pipelines/mini-lvis.yaml', '--json', '--set', `out_dir=${out}`, '--set', 'total_images=300', '--cache-dir', path.join(out, 'cache')],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true' } },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
+}
+
+describe('pipelines/mini-lvis.yaml on the bundled sample', () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'lvis-pipe-mini-'));
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  it('writes the subset, the pruned val GT and predictions, the charts and the report; a rerun is all cache hits', async () => {
+    const first = run(out);
+    const finish = first.find((e) => e.type === 'run-finish')!;
+    assert.equal(finish.status, 'ok');
+    assert.ok(finish.steps!.every((s) => s.status === 'ran'), JSON.stringify(finish.steps));
+
+    const subset = (await loadDataset(path.join(out, 'mini_lvis_train.json'))).dataset;
+    assert.equal(subset.images.count, 300);
+    assert.equal(subset.categories.count, 1203, 'write keeps every category by default');
+
+    const val = (await loadDataset(path.join(out, 'mini_lvis_val.json'))).dataset;
+    const keptIds = new Set(subset.annotations.category.reduce<number[]>((a, c) => (a.push(subset.categories.id[c]!), a), []));
+    assert.deepEqual(new Set(val.categories.id), keptIds, 'the pruned val lists exactly the categories the subset keeps');
+
+    const preds = JSON.parse(readFileSync(path.join(out, 'mini_lvis_val_preds.json'), 'utf8')) as { image_id: number; category_id: number }[];
+    const valImages = new Set(val.images.id);
+    assert.ok(preds.length > 0);
+    assert.ok(preds.every((d) => keptIds.has(d.category_id) && valImages.has(d.image_id)));
+
+    for (const f of ['lvis_tiers_train_val', 'lvis_class_size_fidelity', 'lvis_size_shares', 'lvis_greedy_objective', 'lvis_rare_quota_usage']) {
+      assert.ok(existsSync(path.join(out, 'plots', `${f}.png`)), f);
+      assert.ok(readFileSync(path.join(out, 'plots', `${f}.svg`), 'utf8').startsWith('<svg'), f);
+    }
+    const firstReport = readFileSync(path.join(out, 'report.html'), 'utf8');
+    assert.match(firstReport, /mini-LVIS run report/);
+
+    const second = run(out);
+    const again = second.find((e) => e.type === 'run-finish')!;
+    assert.ok(again.steps!.every((s) => s.status === 'cached'), JSON.stringify(again.steps));
+    const secondReport = readFileSync(path.join(out, 'report.html'), 'utf8');
+    assert.notEqual(secondReport, firstReport, 'the report is rewritten for the second run (all cached)');
+  });
+});
