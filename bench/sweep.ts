@@ -65,7 +65,11 @@ export interface SweepBenchResult {
 }
 
 const CLI = fileURLToPath(new URL('../../bin/lvis-pipe.js', import.meta.url));
-const CPU_REPORTER = 'data:text/javascript,' + encodeURIComponent("process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('cpu-us '+(u.user+u.system)+'\\n')})");
+// Preloaded with --import, which worker threads inherit: only the main thread reports, at the
+// process's exit, the CPU time of all its threads (getrusage of the process).
+const CPU_REPORTER =
+  'data:text/javascript,' +
+  encodeURIComponent("import{isMainThread}from'node:worker_threads';if(isMainThread)process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('cpu-us '+(u.user+u.system)+'\\n')})");
 
 const GRID = { alpha: [0.4, 0.6, 0.8], lambda_tier: [0.5, 2] };
 const JOBS = 2;
@@ -100,7 +104,9 @@ function timed(args: string[], cwd: string): TimedCommand & { stdout: string } {
   const r = spawnSync(process.execPath, ['--import', CPU_REPORTER, CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' }, maxBuffer: 64 << 20 });
   const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`lvis-pipe ${args.join(' ')} failed (${r.status}):\n${r.stderr.toString()}\n${r.stdout.toString().slice(-4000)}`);
-  const m = /cpu-us (\d+)/.exec(r.stderr.toString());
+  const all = [...r.stderr.toString().matchAll(/cpu-us (\d+)/g)];
+  if (all.length !== 1) throw new Error(`expected one CPU time report from lvis-pipe ${args.join(' ')}, got ${all.length}`);
+  const m = all[0]!;
   return { wallSeconds, cpuSeconds: m ? Number(m[1]) / 1e6 : NaN, stdout: r.stdout.toString() };
 }
 
