@@ -33,7 +33,8 @@ steps:
   sample:
     type: greedy-sample
     inputs: { dataset: load, histograms: histograms, mix: mix, quotas: quotas }
-    options: { total_images: "\${params.total_images}", lambda_tier: "\${params.lambda_tier}", pool: 32 }
+    # No cover phase: at 100 images it would choose them all, whatever alpha and lambda_tier.
+    options: { total_images: "\${params.total_images}", lambda_tier: "\${params.lambda_tier}", pool: 32, cover: false }
   subset: { type: write, inputs: { dataset: load, sample: sample.sample }, options: { out: out/mini.json } }
   report: { type: report, options: { out: out/report.html, title: sweep } }
 sweep:

@@ -92,6 +92,13 @@ function signed(n: number): string {
   return n > 0 ? `+${s}` : s;
 }
 
+/** A relative change as a signed percentage: one decimal, or two significant digits below 0.1%. */
+function percent(r: number): string {
+  const p = r * 100;
+  const text = p === 0 ? '0' : Math.abs(p) < 0.1 ? String(Number(p.toPrecision(2))) : p.toFixed(1);
+  return `${p > 0 ? '+' : ''}${text}%`;
+}
+
 function stepCell(s: StepDiff['a']): string {
   if (!s) return '–';
   const what = s.status === 'ran' && s.shared ? 'shared' : s.status;
@@ -117,7 +124,7 @@ export function diffText(d: RunDiff, all: boolean): string {
     'a' in m ? formatCell(m.a) : '–',
     'b' in m ? formatCell(m.b) : '–',
     m.delta !== undefined ? signed(m.delta) : '',
-    m.relative !== undefined ? `${m.relative > 0 ? '+' : ''}${(m.relative * 100).toFixed(1)}%` : '',
+    m.relative !== undefined ? percent(m.relative) : '',
   ]);
   section('outputs', d.outputs, ['output', 'a', 'b', '', 'file'], (o) => [
     o.name,
