@@ -96,7 +96,9 @@ describe('sweep on the LVIS steps (sample data)', () => {
       seen.add([...ids].sort((a, b) => a - b).join(','));
     }
     assert.ok(seen.size >= 2, 'different params choose different images');
+    // Nothing at the plain paths: the subset, and the report page the report step's after-run hook writes on a plain run.
     assert.equal(existsSync(ws.path('out/mini.json')), false);
+    assert.equal(existsSync(ws.path('out/report.html')), false);
   });
 
   it('compares the variants by js_divergence, ascending, and draws it against alpha', () => {

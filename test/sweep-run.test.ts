@@ -258,6 +258,31 @@ describe('sweep: a failing variant', () => {
   });
 });
 
+describe('sweep: after-run hooks', () => {
+  it('are not run for variants: a hook writes the plain pipeline’s paths, which variants leave alone', async () => {
+    const ws = new Workspace();
+    try {
+      ws.write('data/in.txt', 'hi');
+      ws.write(
+        'v.yaml',
+        `params:\n  suffix: "!"\nsteps:\n  src: { type: source, options: { path: data/in.txt } }\n` +
+          `  up: { type: upper, inputs: { text: src }, options: { suffix: "\${params.suffix}" } }\n` +
+          `  view: { type: digest, inputs: { text: up }, options: { out: out/view.txt } }\n` +
+          `  out: { type: write, inputs: { text: up }, options: { out: out/x.txt } }\nsweep:\n  grid: { suffix: [a, b] }\n`,
+      );
+      const r = await runCli(['sweep', 'v.yaml', '--json'], { cwd: ws.dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(existsSync(ws.path('out/view.txt')), false);
+      assert.equal(ws.read('out/sweep/suffix=a/x.txt'), 'HIa');
+      // A plain run does run it.
+      assert.equal((await runCli(['run', 'v.yaml', '-q'], { cwd: ws.dir })).code, 0);
+      assert.ok(existsSync(ws.path('out/view.txt')));
+    } finally {
+      ws.remove();
+    }
+  });
+});
+
 describe('sweep: Ctrl-C', () => {
   it('stops the running variants, starts no other, records them as interrupted, exits 130 and frees the lock', async () => {
     const ws = new Workspace();

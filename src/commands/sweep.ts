@@ -241,24 +241,30 @@ async function writeChart(report: SweepReport, want: { x?: string; y?: string; c
 /**
  * A pipeline with a `report` step: each finished variant's report page goes to its folder
  * (where its `out` option points, moved as the output files are), with the sweep's table.
+ * (Variants do not run the steps' after-run hooks, which would all write the plain path.)
  */
 async function writeVariantReports(plan: SweepPlan, report: SweepReport, store: CacheStore, notice: (m: string) => void): Promise<void> {
-  const reportSteps = (p: SweepPlan['variants'][number]['pipeline']) => [...p.steps.values()].filter((s) => s.type === 'report');
-  if (!plan.variants.some((v) => reportSteps(v.pipeline).length > 0)) return;
-  const { writeRunReports } = await import('../lvis/report-run.js');
+  const { REPORT_STEP_TYPE, reportContentKind } = await import('../lvis/report-content.js');
+  const reportSteps = (v: SweepPlan['variants'][number]) => [...v.pipeline.steps.values()].filter((s) => s.type === REPORT_STEP_TYPE);
+  if (!plan.variants.some((v) => reportSteps(v).length > 0)) return;
+  const { writeStepReport } = await import('../lvis/report-run.js');
   const rows = report.variants.map((v) => ({ label: v.name, params: v.params, metrics: v.metrics, durationMs: v.durationMs, status: v.status }));
   const byName = new Map(report.variants.map((v) => [v.name, v]));
   for (const v of plan.variants) {
-    const steps = reportSteps(v.pipeline);
     const row = byName.get(v.name);
-    if (steps.length !== 1 || row?.status !== 'ok' || !row.runId) continue;
+    if (row?.status !== 'ok' || !row.runId) continue;
     try {
       const history = JSON.parse(await readFile(path.join(store.historyDir, `${row.runId}.json`), 'utf8')) as HistoryRecord;
-      // Where the plain run writes it, moved into the variant's folder like the output files.
-      const plainOut = path.resolve(v.pipeline.dir, String(steps[0]!.options.out));
-      const out = path.join(v.folder, path.relative(v.movedFrom, plainOut));
-      const written = await writeRunReports(v.pipeline, history, store, { sweep: rows, out, generator: 'lvis-pipe sweep' });
-      report.files.push(...written);
+      for (const step of reportSteps(v)) {
+        const stored = history.steps[step.id]?.outputs.content;
+        if (!stored) continue;
+        const bytes = await store.readObject(stored.digest);
+        const content = reportContentKind.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        // Where the plain run writes it, moved into the variant's folder like the output files.
+        const plainOut = path.resolve(v.pipeline.dir, String(step.options.out));
+        const out = path.join(v.folder, path.relative(v.movedFrom, plainOut));
+        report.files.push(await writeStepReport(v.pipeline, history, step.id, content, { sweep: rows, out, generator: 'lvis-pipe sweep' }));
+      }
     } catch (err) {
       notice(`warning: the report of variant ${v.name} could not be written: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -67,6 +67,12 @@ export interface PipelineRunOptions {
   stateId?: string;
   /** For a sweep variant: its sweep, recorded in the history record. */
   sweep?: HistorySweep;
+  /**
+   * Call the steps' `afterRun` hooks (default true). Sweep variants pass false: a hook writes
+   * where the plain pipeline's files go (the report page at its `out`), which variants must
+   * not; the sweep writes what its variants need itself, into their own folders.
+   */
+  afterRun?: boolean;
 }
 
 export interface PipelineRunResult {
@@ -190,7 +196,7 @@ export class Executor {
       for (const out of s.outputs) if (out.metrics) history.metrics[`${s.id}.${out.name}`] = out.metrics;
     }
     const historyFile = await store.writeHistory(history);
-    await this.afterRun(p, history);
+    if (ro.afterRun !== false) await this.afterRun(p, history);
     const steps = outcomes.map((o) => o.summary);
     emit({ type: 'run-finish', ...base, status, durationMs, steps, historyFile });
     return { runId, status, durationMs, steps, historyFile };

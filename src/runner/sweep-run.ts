@@ -64,7 +64,7 @@ async function runVariant(executor: Executor, plan: SweepVariantPlan, opts: Swee
   const sweep: HistorySweep = { id: opts.sweepId, variant: plan.name, varying: plan.varying };
   const t0 = performance.now();
   try {
-    const r = await executor.runPipeline(plan.pipeline, { label: plan.name, stateId: plan.stateId, sweep });
+    const r = await executor.runPipeline(plan.pipeline, { label: plan.name, stateId: plan.stateId, sweep, afterRun: false });
     const metrics: SweepVariantOutcome['metrics'] = {};
     for (const s of r.steps) for (const o of s.outputs) if (o.metrics) metrics[`${s.id}.${o.name}`] = o.metrics;
     const failed = r.steps.find((s) => s.status === 'failed' || s.status === 'interrupted');
