@@ -98,3 +98,34 @@ test('the dataset codec round-trips, with zero-copy views when aligned and copie
   }
   assert.throws(() => decodeDataset(new Uint8Array(32)), /not an encoded dataset/);
 });
+
+test('load takes its file from another step’s file output (synth.train) instead of `path`, and needs exactly one of the two', async () => {
+  const { default: synthStep } = await import('../src/steps/synth.js');
+  const reg = () => new StepRegistry([synthStep, loadStep, statsStep]);
+  const ws = new Workspace();
+  try {
+    ws.write(
+      'p.yaml',
+      `steps:\n  data: { type: synth, options: { images: 150, val_images: 20, seed: 3 } }\n  train: { type: load, inputs: { file: data.train } }\n  stats: { type: stats, inputs: { dataset: train } }\n`,
+    );
+    const first = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir, registry: reg() });
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(statuses(first.events), { data: 'ran', train: 'ran', stats: 'ran' });
+    assert.match(logsOf(first.events, 'train').join('\n'), /^150 images, \d+ annotations, 1203 categories \(LVIS format/m);
+    const again = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir, registry: reg() });
+    assert.deepEqual(statuses(again.events), { data: 'cached', train: 'cached', stats: 'cached' });
+
+    ws.write('both.yaml', `steps:\n  data: { type: synth, options: { images: 150, val_images: 20, seed: 3 } }\n  train: { type: load, inputs: { file: data.train }, options: { path: x.json } }\n`);
+    ws.write('x.json', '{}');
+    const both = await runCli(['run', 'both.yaml', '--json'], { cwd: ws.dir, registry: reg() });
+    assert.notEqual(both.code, 0);
+    assert.match(both.stdout + both.stderr, /step `train` \(load\) has both a `path` option and a `file` input: give exactly one/);
+
+    ws.write('neither.yaml', `steps:\n  train: { type: load }\n`);
+    const neither = await runCli(['run', 'neither.yaml', '--json'], { cwd: ws.dir, registry: reg() });
+    assert.notEqual(neither.code, 0);
+    assert.match(neither.stdout + neither.stderr, /step `train` \(load\) has neither a `path` option nor a `file` input/);
+  } finally {
+    ws.remove();
+  }
+});

@@ -1,9 +1,12 @@
 /**
  * Step `load`: an LVIS or COCO-format JSON file (plain or .gz, any size) → the columnar
  * `lvis.dataset` artifact (src/lvis/load.ts). The runner hashes the file into the cache key, so
- * a changed file is loaded again and an unchanged one is reloaded from the cache.
+ * a changed file is loaded again and an unchanged one is reloaded from the cache. The file is
+ * either the `path` option or the optional `file` input: a file output of another step, such
+ * as `synth.train`, so that a pipeline can make its own data.
  */
 import { basename } from 'node:path';
+import { DiagnosticError } from '../runner/diagnostic.js';
 import type { StepModule } from '../runner/step.js';
 import type { Dataset } from '../lvis/dataset.js';
 import { TIERS, TIER_NAMES } from '../lvis/dataset.js';
@@ -11,19 +14,20 @@ import { datasetKind } from '../lvis/dataset-codec.js';
 import { loadDataset } from '../lvis/load.js';
 
 interface Options {
-  path: string;
+  path?: string;
   max_errors: number;
   strict_json: boolean;
 }
 
-const step: StepModule<Options, Record<string, never>, { dataset: Dataset }> = {
+const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
   type: 'load',
   version: 1,
-  description: 'Read an LVIS or COCO-format JSON file (plain or .gz, any size) into a compact columnar dataset',
+  description:
+    'Read an LVIS or COCO-format JSON file (plain or .gz, any size), given by `path` or by the `file` input, into a compact columnar dataset',
   optionsSchema: {
     type: 'object',
     properties: {
-      path: { type: 'string', minLength: 1, description: 'The LVIS/COCO JSON file (plain or gzip)' },
+      path: { type: 'string', minLength: 1, description: 'The LVIS/COCO JSON file (plain or gzip); or wire the `file` input instead' },
       max_errors: {
         type: 'integer',
         minimum: 1,
@@ -37,16 +41,18 @@ const step: StepModule<Options, Record<string, never>, { dataset: Dataset }> = {
           'Check the JSON grammar of every byte, including segmentation polygons, which the fast scan only bracket-matches (about 3x slower)',
       },
     },
-    required: ['path'],
     additionalProperties: false,
   },
   fileOptions: ['path'],
-  inputs: {},
+  inputs: {
+    file: { kind: 'file', optional: true, description: 'A file output of another step (e.g. `synth.train`), instead of the `path` option' },
+  },
   outputs: { dataset: { kind: datasetKind.name, description: 'Categories, images and annotations in columnar form, with source byte ranges' } },
   kinds: [datasetKind],
   cpuHeavy: true,
   async run(ctx) {
-    const { path, max_errors: maxErrors, strict_json: strict } = ctx.options;
+    const { max_errors: maxErrors, strict_json: strict } = ctx.options;
+    const path = fileToLoad(ctx.stepId, ctx.options.path, ctx.inputs.file);
     let started = false;
     const result = await loadDataset(path, {
       maxErrors,
@@ -83,5 +89,17 @@ const step: StepModule<Options, Record<string, never>, { dataset: Dataset }> = {
     return { dataset: ds };
   },
 };
+
+/** Exactly one of the `path` option and the `file` input names the file. */
+function fileToLoad(stepId: string, path: string | undefined, file: string | undefined): string {
+  if ((path === undefined) === (file === undefined)) {
+    const problem = path === undefined ? 'neither a `path` option nor a `file` input' : 'both a `path` option and a `file` input';
+    throw new DiagnosticError(
+      [{ severity: 'error', message: `step \`${stepId}\` (load) has ${problem}: give exactly one (e.g. \`path: data/train.json\` or \`inputs: { file: synth.train }\`)` }],
+      2,
+    );
+  }
+  return (path ?? file)!;
+}
 
 export default step;
