@@ -1,10 +1,8 @@
 import type { CliEnv } from '../cli-env.js';
-import { Executor } from '../runner/executor.js';
-import { createReporter } from '../runner/reporters/reporter.js';
 import { DiagnosticError } from '../runner/diagnostic.js';
 import type { CommandModule } from './command.js';
-import { loadPipelineContext, parseCommandArgs, parseJobs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
-import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openSession } from './session.js';
+import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openExecution } from './session.js';
 
 const usage = `usage: lvis-pipe run FILE [options]
 
@@ -54,26 +52,8 @@ export const command: CommandModule = {
         throw new DiagnosticError([{ severity: 'error', message: `no step \`${id}\` in ${pipeline.displayFile}; its steps: ${pipeline.order.join(', ')}` }], 2);
       }
     }
-    const jobs = parseJobs(values.jobs, config);
-    const lockTimeoutS = values['lock-timeout'] !== undefined ? Number(values['lock-timeout']) : (config.config.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_S);
-    if (!Number.isFinite(lockTimeoutS) || lockTimeoutS < 0) throw new UsageError(`--lock-timeout must be a number of seconds, got ${values['lock-timeout']}`);
-    const reporter = await createReporter({
-      mode: values.json ? 'json' : values.quiet ? 'quiet' : env.interactive ? 'tty' : 'plain',
-      stdout: env.stdout,
-      stderr: env.stderr,
-    });
-    const notice = (message: string) => reporter.event({ type: 'notice', message });
-    const session = await openSession(env, ctx.cacheDir, { lockTimeoutS, command: `lvis-pipe run ${pipeline.displayFile}`, notice });
+    const { reporter, session, executor } = await openExecution(env, ctx.cacheDir, config, values, `lvis-pipe run ${pipeline.displayFile}`);
     try {
-      const executor = new Executor({
-        store: session.store,
-        statCache: session.statCache,
-        registry: env.registry,
-        jobs,
-        signal: session.signal,
-        emit: (e) => reporter.event(e),
-        workers: values['no-workers'] ? false : (config.config.workers ?? jobs > 1),
-      });
       const result = await executor.runPipeline(pipeline, {
         ...(values['force-all'] ? { force: 'all' as const } : values.force ? { force: new Set(values.force) } : {}),
         ...(values.only ? { only: values.only } : {}),

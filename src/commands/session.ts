@@ -8,7 +8,11 @@
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CliEnv } from '../cli-env.js';
+import type { LoadedConfig } from '../config.js';
+import { Executor } from '../runner/executor.js';
 import { StatCache } from '../runner/file-digests.js';
+import { createReporter, type Reporter } from '../runner/reporters/reporter.js';
+import { parseJobs, UsageError } from './common.js';
 import { CacheLock } from '../runner/lock.js';
 import { CacheStore } from '../runner/store.js';
 
@@ -78,4 +82,55 @@ export async function openSession(
 
 export function interruptExitCode(sig: NodeJS.Signals | undefined): number {
   return sig === 'SIGTERM' ? 143 : 130;
+}
+
+/** Flags shared by the commands that execute a pipeline (run, sweep). */
+export interface ExecutionFlags {
+  jobs?: string;
+  'lock-timeout'?: string;
+  'no-workers'?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+export interface ExecutionSession {
+  reporter: Reporter;
+  notice(message: string): void;
+  session: Session;
+  executor: Executor;
+  jobs: number;
+}
+
+/**
+ * What `run` and `sweep` both set up before executing: the reporter for the output mode, the
+ * locked session on the cache folder, and an executor wired to both. Close with
+ * `reporter.close()` and `session.close()`.
+ */
+export async function openExecution(
+  env: CliEnv,
+  cacheDir: string,
+  config: LoadedConfig,
+  values: ExecutionFlags,
+  command: string,
+): Promise<ExecutionSession> {
+  const jobs = parseJobs(values.jobs, config);
+  const lockTimeoutS = values['lock-timeout'] !== undefined ? Number(values['lock-timeout']) : (config.config.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_S);
+  if (!Number.isFinite(lockTimeoutS) || lockTimeoutS < 0) throw new UsageError(`--lock-timeout must be a number of seconds, got ${values['lock-timeout']}`);
+  const reporter = await createReporter({
+    mode: values.json ? 'json' : values.quiet ? 'quiet' : env.interactive ? 'tty' : 'plain',
+    stdout: env.stdout,
+    stderr: env.stderr,
+  });
+  const notice = (message: string) => reporter.event({ type: 'notice', message });
+  const session = await openSession(env, cacheDir, { lockTimeoutS, command, notice });
+  const executor = new Executor({
+    store: session.store,
+    statCache: session.statCache,
+    registry: env.registry,
+    jobs,
+    signal: session.signal,
+    emit: (e) => reporter.event(e),
+    workers: values['no-workers'] ? false : (config.config.workers ?? jobs > 1),
+  });
+  return { reporter, notice, session, executor, jobs };
 }

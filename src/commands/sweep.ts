@@ -3,11 +3,9 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CliEnv } from '../cli-env.js';
-import { Executor } from '../runner/executor.js';
 import { StatCache } from '../runner/file-digests.js';
 import { table } from '../runner/format.js';
 import { planPipeline } from '../runner/plan.js';
-import { createReporter } from '../runner/reporters/reporter.js';
 import { CacheStore, newRunId, type HistoryRecord } from '../runner/store.js';
 import { chartFileBase, chooseSweepChart, renderSweepChart, sweepChartSpec } from '../runner/sweep-chart.js';
 import { planSweep, type SweepPlan } from '../runner/sweep-plan.js';
@@ -15,8 +13,8 @@ import { buildSweepReport, findMetric, formatParamCell, sweepCsv, sweepTableText
 import { runSweep } from '../runner/sweep-run.js';
 import { displayPath } from '../runner/yaml-source.js';
 import type { CommandModule } from './command.js';
-import { loadPipelineContext, parseCommandArgs, parseJobs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
-import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openSession } from './session.js';
+import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openExecution } from './session.js';
 
 const usage = `usage: lvis-pipe sweep FILE [--grid NAME=V1,V2,...]... [options]
 
@@ -110,23 +108,9 @@ export const command: CommandModule = {
     if (chartX !== undefined && !base.source.decls.has(chartX)) throw new UsageError(`--chart-x: no param \`${chartX}\` in ${base.displayFile}`);
     if (values['dry-run']) return dryRun(env, plan, ctx.cacheDir, values.json === true);
 
-    const jobs = parseJobs(values.jobs, ctx.config);
-    const lockTimeoutS = values['lock-timeout'] !== undefined ? Number(values['lock-timeout']) : (ctx.config.config.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_S);
-    if (!Number.isFinite(lockTimeoutS) || lockTimeoutS < 0) throw new UsageError(`--lock-timeout must be a number of seconds, got ${values['lock-timeout']}`);
     const json = values.json === true;
-    const reporter = await createReporter({ mode: json ? 'json' : values.quiet ? 'quiet' : env.interactive ? 'tty' : 'plain', stdout: env.stdout, stderr: env.stderr });
-    const notice = (message: string) => reporter.event({ type: 'notice', message });
-    const session = await openSession(env, ctx.cacheDir, { lockTimeoutS, command: `lvis-pipe sweep ${base.displayFile}`, notice });
+    const { reporter, notice, session, executor, jobs } = await openExecution(env, ctx.cacheDir, ctx.config, values, `lvis-pipe sweep ${base.displayFile}`);
     try {
-      const executor = new Executor({
-        store: session.store,
-        statCache: session.statCache,
-        registry: env.registry,
-        jobs,
-        signal: session.signal,
-        emit: (e) => reporter.event(e),
-        workers: values['no-workers'] ? false : (ctx.config.config.workers ?? jobs > 1),
-      });
       const sweepId = newRunId();
       const startedAt = new Date().toISOString();
       const t0 = performance.now();
