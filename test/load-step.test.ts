@@ -117,14 +117,16 @@ test('load takes its file from another step’s file output (synth.train) instea
 
     ws.write('both.yaml', `steps:\n  data: { type: synth, options: { images: 150, val_images: 20, seed: 3 } }\n  train: { type: load, inputs: { file: data.train }, options: { path: x.json } }\n`);
     ws.write('x.json', '{}');
-    const both = await runCli(['run', 'both.yaml', '--json'], { cwd: ws.dir, registry: reg() });
-    assert.notEqual(both.code, 0);
-    assert.match(both.stdout + both.stderr, /step `train` \(load\) has both a `path` option and a `file` input: give exactly one/);
+    // Checked with the pipeline, before anything runs: exit 2, at the offending spot.
+    const both = await runCli(['validate', 'both.yaml'], { cwd: ws.dir, registry: reg() });
+    assert.equal(both.code, 2);
+    assert.match(both.stdout + both.stderr, /both\.yaml:3:\d+: step `train` \(type `load`\): has both a `path` option and a `file` input: give exactly one/);
 
     ws.write('neither.yaml', `steps:\n  train: { type: load }\n`);
-    const neither = await runCli(['run', 'neither.yaml', '--json'], { cwd: ws.dir, registry: reg() });
-    assert.notEqual(neither.code, 0);
-    assert.match(neither.stdout + neither.stderr, /step `train` \(load\) has neither a `path` option nor a `file` input/);
+    const neither = await runCli(['run', 'neither.yaml'], { cwd: ws.dir, registry: reg() });
+    assert.equal(neither.code, 2);
+    assert.match(neither.stdout + neither.stderr, /neither\.yaml:2:\d+: step `train` \(type `load`\): needs a file: a `path` option/);
+    assert.doesNotMatch(neither.stdout + neither.stderr, /▶|ran in/, 'nothing ran');
   } finally {
     ws.remove();
   }

@@ -234,6 +234,11 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
       const resolved = resolveReference(ref, name, spec.kind, id, stepsDoc, registry, (m) => diags.push(src.diagnosticAt(at, m)));
       if (resolved) inputs[name] = resolved;
     }
+    for (const problem of mod.check?.(options, new Set(Object.keys(rawInputs))) ?? []) {
+      const section = problem.at ?? 'type';
+      const at = section === 'type' ? ['steps', id, 'type'] : ['steps', id, section, ...(problem.key && isPlainObject(step[section]) && problem.key in (step[section] as object) ? [problem.key] : [])];
+      diags.push(src.diagnosticAt(at, `step \`${id}\` (type \`${step.type}\`): ${problem.message}`));
+    }
     const files: FileDep[] = [];
     for (const opt of mod.fileOptions ?? []) {
       const v = options[opt];

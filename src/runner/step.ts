@@ -100,6 +100,13 @@ export interface StepModule<Options = any, Inputs = any, Outputs = any> {
   kinds?: ArtifactKind<any>[];
   run(ctx: StepContext<Options, Inputs>): Promise<Outputs>;
   /**
+   * Optional checks that a JSON Schema of the options cannot express (e.g. "exactly one of the
+   * option `path` and the input `file`"), run at validation time with the options as written
+   * (defaults applied) and the names of the wired inputs. Each problem is reported at the step,
+   * with the others, before anything runs.
+   */
+  check?(options: Options, wiredInputs: ReadonlySet<string>): { message: string; at?: 'options' | 'inputs' | 'type'; key?: string }[];
+  /**
    * Optional, for products that are a view of the whole run (which steps ran or were cache
    * hits, and how long each took), which no cached step can know: called after every pipeline
    * run in which this step ran or was a cache hit, with the step's decoded outputs and the

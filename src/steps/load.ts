@@ -6,7 +6,6 @@
  * as `synth.train`, so that a pipeline can make its own data.
  */
 import { basename } from 'node:path';
-import { DiagnosticError } from '../runner/diagnostic.js';
 import type { StepModule } from '../runner/step.js';
 import type { Dataset } from '../lvis/dataset.js';
 import { TIERS, TIER_NAMES } from '../lvis/dataset.js';
@@ -50,9 +49,18 @@ const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
   outputs: { dataset: { kind: datasetKind.name, description: 'Categories, images and annotations in columnar form, with source byte ranges' } },
   kinds: [datasetKind],
   cpuHeavy: true,
+  check(options, wired) {
+    if (options.path !== undefined && wired.has('file')) {
+      return [{ at: 'options', key: 'path', message: 'has both a `path` option and a `file` input: give exactly one' }];
+    }
+    if (options.path === undefined && !wired.has('file')) {
+      return [{ message: 'needs a file: a `path` option (e.g. `path: data/train.json`) or a `file` input (e.g. `inputs: { file: synth.train }`)' }];
+    }
+    return [];
+  },
   async run(ctx) {
     const { max_errors: maxErrors, strict_json: strict } = ctx.options;
-    const path = fileToLoad(ctx.stepId, ctx.options.path, ctx.inputs.file);
+    const path = (ctx.options.path ?? ctx.inputs.file)!; // check() made sure exactly one is given
     let started = false;
     const result = await loadDataset(path, {
       maxErrors,
@@ -89,17 +97,5 @@ const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
     return { dataset: ds };
   },
 };
-
-/** Exactly one of the `path` option and the `file` input names the file. */
-function fileToLoad(stepId: string, path: string | undefined, file: string | undefined): string {
-  if ((path === undefined) === (file === undefined)) {
-    const problem = path === undefined ? 'neither a `path` option nor a `file` input' : 'both a `path` option and a `file` input';
-    throw new DiagnosticError(
-      [{ severity: 'error', message: `step \`${stepId}\` (load) has ${problem}: give exactly one (e.g. \`path: data/train.json\` or \`inputs: { file: synth.train }\`)` }],
-      2,
-    );
-  }
-  return (path ?? file)!;
-}
 
 export default step;
