@@ -241,6 +241,10 @@ const digest: StepModule<{ out: string; fail_after: boolean }, { text: string },
   async run(ctx) {
     return { text: ctx.inputs.text.toUpperCase() };
   },
+  // A rule no JSON Schema of the options can state: it depends on how the step is wired.
+  check(options, wired) {
+    return wired.has('text') && options.out.endsWith('.txt') ? [] : [{ at: 'options', key: 'out', message: '`out` must name a .txt file' }];
+  },
   async afterRun(ctx) {
     if (ctx.options.fail_after) throw new Error('digest hook failed on purpose');
     const history = ctx.history as { runId: string; steps: Record<string, { status: string }> };

@@ -1,14 +1,16 @@
 /**
- * The `afterRun` hook: a step whose product is a view of the whole run (which steps ran or
- * were cache hits) gets the run's record after every run, cache hits included, and a hook
- * that fails does not undo the run's results.
+ * The optional step hooks of the contract:
+ * - `afterRun`: a step whose product is a view of the whole run (which steps ran or were cache
+ *   hits) gets the run's record after every run, cache hits included; a hook that fails does
+ *   not undo the run's results.
+ * - `check`: rules a JSON Schema cannot state, reported at validation time with the others.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
 
-describe('afterRun hook', () => {
+describe('step hooks: afterRun and check', () => {
   let ws: Workspace;
   before(() => {
     ws = new Workspace();
@@ -56,5 +58,20 @@ describe('afterRun hook', () => {
     assert.equal(run.code, 1);
     assert.equal(statuses(run.events).view, 'skipped');
     assert.equal(existsSync(ws.path('never.txt')), false);
+  });
+
+  it('a step’s check() problems are reported with the other validation errors, at the step, and nothing runs', async () => {
+    ws.write(
+      'bad.yaml',
+      `steps:\n  src: { type: source, options: { path: data/in.txt } }\n  view:\n    type: digest\n    inputs: { text: src }\n    options: { out: view.html }\n  other: { type: upper, options: { nope: 1 } }\n`,
+    );
+    const r = await runCli(['validate', 'bad.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    const out = r.stdout + r.stderr;
+    assert.match(out, /bad\.yaml:6:21: step `view` \(type `digest`\): `out` must name a \.txt file/);
+    assert.match(out, /bad\.yaml:7:\d+: .*unknown option `nope`/, 'reported together with the schema errors');
+    const run = await runCli(['run', 'bad.yaml', '--cache-dir', 'c4'], { cwd: ws.dir });
+    assert.equal(run.code, 2);
+    assert.equal(existsSync(ws.path('view.html')), false);
   });
 });
