@@ -235,8 +235,13 @@ export function resetScanCache(): void {
   bsBuf = undefined;
 }
 
-/** Position of the first backslash at or after `from` (-1 if none), amortised over a window. */
-function nextBackslash(b: Buffer, from: number): number {
+/**
+ * Position of the first backslash at or after `from` (-1 if none), amortised over a window:
+ * searching anew for every string would scan to the end of the window each time when a file
+ * has no backslash at all (the usual case), which is quadratic. Shared by every scanner; call
+ * resetScanCache() when a window's bytes change.
+ */
+export function nextBackslash(b: Buffer, from: number): number {
   if (b !== bsBuf || from < bsFrom || (bsNext !== -1 && bsNext < from)) {
     bsBuf = b;
     bsFrom = from;

@@ -22,6 +22,7 @@ import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
+import { nextBackslash, resetScanCache } from './json-scan.js';
 
 /** The fast path found something it does not handle; the exact path must decide. */
 export class FastScanGaveUp extends Error {
@@ -187,7 +188,7 @@ class Window {
       }
     }
     this.buf[this.len] = 0; // the stop byte: no JSON token contains NUL
-    bsBuf = undefined; // the bytes moved: forget the cached backslash position
+    resetScanCache(); // the bytes moved: forget the cached backslash position
   }
 
   async close(): Promise<void> {
@@ -456,23 +457,6 @@ function skipEscapedString(b: Buffer, i: number): number {
     } else if (c === 0) stop(i); // the stop byte (or a NUL: invalid either way)
     else i++;
   }
-}
-
-/**
- * Position of the first backslash at or after `from` in `b` (-1: none). Cached: searching
- * anew for every string would scan to the end of the window each time when a file has no
- * backslash at all (the usual case), which is quadratic.
- */
-let bsBuf: Buffer | undefined;
-let bsFrom = 0;
-let bsAt = -1;
-function nextBackslash(b: Buffer, from: number): number {
-  if (b !== bsBuf || from < bsFrom || (bsAt !== -1 && bsAt < from)) {
-    bsBuf = b;
-    bsFrom = from;
-    bsAt = b.indexOf(0x5c, from);
-  }
-  return bsAt;
 }
 
 function isHex(c: number): boolean {
