@@ -11,7 +11,8 @@ import { scoreClassSize, tierMixPenalty, rareCapPenalty } from '../src/lvis/samp
 import { estimateRareQuotas, rescaleQuotas, finalRareQuotas } from '../src/lvis/sampler/quotas.js';
 import { roundHalfEven, tierBudgets } from '../src/lvis/sampler/budgets.js';
 import { buildHistograms, densifyTier, keyLabel, tierKeyCount } from '../src/lvis/sampler/histograms.js';
-import { jsDivergence } from '../src/lvis/sampler/quality.js';
+import { jsDecomposition, jsDivergence } from '../src/lvis/sampler/quality.js';
+import { SeededRandom } from '../src/lvis/sampler/random.js';
 import { categoriesByTier } from '../src/lvis/sampler/tiers.js';
 import { DiagnosticError } from '../src/runner/diagnostic.js';
 
@@ -205,4 +206,38 @@ test('Jensen–Shannon divergence in bits', () => {
   near(jsDivergence([3, 1, 0], [6, 2, 0]), 0);
   near(jsDivergence([1, 0], [0, 1]), 1);
   assert.equal(jsDivergence([1, 2], [0, 0]), 1);
+});
+
+test('JS divergence splits exactly into between-tier and within-tier parts', () => {
+  // Same within-group shapes, different group shares: everything is between groups.
+  // a = [1, 1 | 2, 2] (groups ½, ½), b = [3, 3 | 1, 1] (¾, ¼).
+  let d = jsDecomposition([1, 1, 2, 2], [3, 3, 1, 1], [0, 0, 1, 1], 2);
+  near(d.between, jsDivergence([2, 4], [6, 2]));
+  near(d.within[0]!, 0);
+  near(d.within[1]!, 0);
+  near(d.total, jsDivergence([1, 1, 2, 2], [3, 3, 1, 1]));
+  // Same group shares, different shape inside group 0 only: nothing between groups, and group
+  // 0's part is by hand ½·½·JS-summands of [1,0] vs [½,½] inside a group of mass ½:
+  // a = [2, 0 | 1, 1], b = [1, 1 | 1, 1] → p = [½, 0, ¼, ¼], q = [¼, ¼, ¼, ¼].
+  d = jsDecomposition([2, 0, 1, 1], [1, 1, 1, 1], [0, 0, 1, 1], 2);
+  near(d.between, 0);
+  near(d.within[1]!, 0);
+  const m0 = 0.375;
+  const m1 = 0.125;
+  near(d.within[0]!, 0.5 * (0.5 * Math.log2(0.5 / m0)) + 0.5 * (0.25 * Math.log2(0.25 / m0) + 0.25 * Math.log2(0.25 / m1)));
+  near(d.total, jsDivergence([2, 0, 1, 1], [1, 1, 1, 1]));
+  // Random vectors, three groups, zeros included: the parts add up to the total, all ≥ 0.
+  const rng = new SeededRandom(7);
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 3 + rng.int(40);
+    const a = Array.from({ length: n }, () => (rng.int(4) === 0 ? 0 : rng.int(1000)));
+    const b = Array.from({ length: n }, () => (rng.int(5) === 0 ? 0 : rng.int(50)));
+    const g = Array.from({ length: n }, () => rng.int(3));
+    d = jsDecomposition(a, b, g, 3);
+    near(d.between + d.within[0]! + d.within[1]! + d.within[2]!, jsDivergence(a, b), 1e-9);
+    assert.ok(d.between >= 0 && d.within.every((w) => w >= 0));
+  }
+  // Empty sides, as jsDivergence.
+  assert.deepEqual(jsDecomposition([0, 0], [0, 0], [0, 1], 2), { between: 0, within: [0, 0], total: 0 });
+  assert.equal(jsDecomposition([1, 0], [0, 0], [0, 1], 2).between, 1);
 });

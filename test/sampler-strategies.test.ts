@@ -158,7 +158,12 @@ test('every strategy: only annotated images, no duplicates, deterministic by see
     for (const i of a.sample.imageIndices) assert.ok(ds.images.annOffsets[i + 1]! > ds.images.annOffsets[i]!, strategy);
     assert.deepEqual(runSampler(ds, hist, mix, quotas, opts).sample, a.sample, strategy);
     // Quality is measured for every strategy.
-    assert.ok(a.report.metrics.js_divergence! > 0 && a.report.metrics.js_divergence! < 1, strategy);
+    const m = a.report.metrics;
+    assert.ok(m.js_divergence! > 0 && m.js_divergence! < 1, strategy);
+    // Its split into between- and within-tier parts adds up to it.
+    const parts = m.js_between_tiers! + m.js_within_f! + m.js_within_c! + m.js_within_r!;
+    assert.ok(Math.abs(parts - m.js_divergence!) <= 1e-12, `${strategy}: ${parts} vs ${m.js_divergence}`);
+    assert.ok(m.js_between_tiers! > 0 && m.js_within_f! > 0 && m.js_within_c! > 0, strategy);
   }
   // Asking for more images than have annotations yields them all, with a note.
   const all = runSampler(ds, hist, mix, quotas, { ...DEFAULT_SAMPLER_OPTIONS, strategy: 'random', totalImages: 5000 });

@@ -6,6 +6,11 @@
  *   (category, size) keys (bucketed annotations, each distribution normalised to 1), with
  *   log base 2 so that it lies in [0, 1]: 0 for identical distributions, 1 for disjoint
  *   ones. An empty subset scores 1.
+ * - Its exact split (`jsDecomposition`, the chain rule of KL applied to both halves of JS):
+ *   `js_between_tiers`, the JS of the three tiers' annotation shares, plus `js_within_f/c/r`,
+ *   each tier's part of the rest. The four add up to `js_divergence`. The between-tier part is
+ *   where the tier-mix target and the rare cover move the subset away from the full set on
+ *   purpose; the within-tier parts are how well each tier's own (category, size) shape is kept.
  * - Class×size mismatch: the seed's score_classsize per tier (`mse_f` …) and their weighted
  *   sum Σ_t w_t · mse_t (`mse`); the Pearson χ² divergence of the within-tier key shares per
  *   tier (`chi2_f` …) and Σ_t w_t · χ²_t (`chi2`). The objective's first term is one of the
@@ -115,6 +120,66 @@ export function jsDivergence(a: ArrayLike<number>, b: ArrayLike<number>): number
     if (q > 0) js += 0.5 * q * Math.log2(q / m);
   }
   return Math.min(1, Math.max(0, js));
+}
+
+/** `jsDivergence(a, b)` split exactly into a between-group and per-group within parts. */
+export interface JsDecomposition {
+  /** JS of the groups' total shares. */
+  between: number;
+  /** Per group: its part of the rest (≥ 0); between + Σ within = the total. */
+  within: number[];
+  total: number;
+}
+
+/**
+ * The exact split of the Jensen–Shannon divergence (base 2) of two count vectors over keys
+ * that fall into groups (here: tiers). With p, q the normalised vectors, m = (p + q)/2 and
+ * P_g, Q_g, M_g their group totals, the chain rule of KL applied to KL(p‖m) and KL(q‖m) gives
+ *
+ *   JS(p, q) = JS(P, Q) + Σ_g [ ½ P_g KL(p_g ‖ m_g) + ½ Q_g KL(q_g ‖ m_g) ]
+ *
+ * (p_g, q_g, m_g: the vectors restricted to group g and renormalised). Each group's part is
+ * computed as Σ_{k∈g} of the JS summands minus the group-level summand, which is the same
+ * quantity without the renormalisations. Unlike `jsDivergence` there is no clamping; the parts
+ * are ≥ 0 up to rounding and are clamped at 0. Both vectors empty: all 0; one empty: between 1.
+ */
+export function jsDecomposition(a: ArrayLike<number>, b: ArrayLike<number>, group: ArrayLike<number>, groups: number): JsDecomposition {
+  let sa = 0;
+  let sb = 0;
+  for (let k = 0; k < a.length; k++) {
+    sa += a[k]!;
+    sb += b[k]!;
+  }
+  const within = new Array<number>(groups).fill(0);
+  if (sa === 0 || sb === 0) {
+    const between = sa === sb ? 0 : 1;
+    return { between, within, total: between };
+  }
+  const term = (p: number, q: number) => {
+    const m = (p + q) / 2;
+    return (p > 0 ? 0.5 * p * Math.log2(p / m) : 0) + (q > 0 ? 0.5 * q * Math.log2(q / m) : 0);
+  };
+  const ga = new Float64Array(groups);
+  const gb = new Float64Array(groups);
+  const keySum = new Float64Array(groups);
+  let total = 0;
+  for (let k = 0; k < a.length; k++) {
+    const p = a[k]! / sa;
+    const q = b[k]! / sb;
+    const g = group[k]!;
+    ga[g]! += p;
+    gb[g]! += q;
+    const t = term(p, q);
+    keySum[g]! += t;
+    total += t;
+  }
+  let between = 0;
+  for (let g = 0; g < groups; g++) {
+    const t = term(ga[g]!, gb[g]!);
+    between += t;
+    within[g] = Math.max(0, keySum[g]! - t);
+  }
+  return { between: Math.max(0, between), within, total: Math.max(0, total) };
 }
 
 export function computeQuality(x: QualityInputs): QualityReport {
@@ -236,6 +301,11 @@ export function computeQuality(x: QualityInputs): QualityReport {
   }
 
   metrics.js_divergence = jsDivergence(full, sub);
+  const keyTier = new Uint8Array(full.length);
+  for (let c = 0; c < nCat; c++) keyTier.fill(tierOfCat[c]!, c * 3, c * 3 + 3);
+  const split = jsDecomposition(full, sub, keyTier, 3);
+  metrics.js_between_tiers = split.between;
+  for (let t = 0; t < 3; t++) metrics[`js_within_${TIERS[t]}`] = split.within[t]!;
   let mse = 0;
   for (let t = 0; t < 3; t++) mse += x.tierWeights[t]! * mseByTier[t]!;
   metrics.mse = mse;
@@ -307,7 +377,9 @@ export function formatQuality(r: QualityReport): string {
   const lines = [
     `images ${m.images} of ${m.images_requested} requested; annotations kept ${m.annotations_kept} ` +
       `(${pct(m.annotations_kept_share!)} of the full set); categories kept ${m.categories_kept}`,
-    `JS divergence ${m.js_divergence!.toFixed(5)} bits; class×size MSE ${m.mse!.toExponential(3)} ` +
+    `JS divergence ${m.js_divergence!.toFixed(5)} bits = between tiers ${m.js_between_tiers!.toFixed(5)} ` +
+      `+ within f ${m.js_within_f!.toFixed(5)}, c ${m.js_within_c!.toFixed(5)}, r ${m.js_within_r!.toFixed(5)}`,
+    `class×size MSE ${m.mse!.toExponential(3)} ` +
       `(f ${m.mse_f!.toExponential(2)}, c ${m.mse_c!.toExponential(2)}, r ${m.mse_r!.toExponential(2)}); ` +
       `χ² ${m.chi2!.toExponential(3)} (f ${m.chi2_f!.toExponential(2)}, c ${m.chi2_c!.toExponential(2)}, r ${m.chi2_r!.toExponential(2)}); ` +
       `tier-mix error ${m.tier_mix_error!.toExponential(2)}; objective ${m.objective!.toExponential(4)}`,
