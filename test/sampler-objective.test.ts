@@ -21,6 +21,7 @@ import {
   type Mismatch,
 } from '../src/lvis/sampler/objective.js';
 import { AllCandidatesScorer } from '../src/lvis/sampler/all-candidates.js';
+import { CandidateSet } from '../src/lvis/sampler/candidate-set.js';
 import { estimateRareQuotas, finalRareQuotas } from '../src/lvis/sampler/quotas.js';
 import type { Dataset } from '../src/lvis/dataset.js';
 
@@ -119,16 +120,25 @@ for (const [seed, mismatch] of [[1, 'seed'], [2, 'seed'], [3, 'seed'], [1, 'chi2
       }
       assertRel(state.objective(), denseJ(ds, problem, selected), 'J(S)');
       assertRel(state.denseObjective(), denseJ(ds, problem, selected), 'denseObjective');
+      const expectedOf = new Map<number, number>();
       for (const i of cands) {
         if (selected.has(i)) continue;
         selected.add(i);
         const expected = denseJ(ds, problem, selected);
         selected.delete(i);
+        expectedOf.set(i, expected);
         assertRel(state.scoreIfAdd(i), expected, `scoreIfAdd(${i}) at |S|=${target}`);
         assertRel(state.denseScoreIfAdd(i, scratch), expected, `denseScoreIfAdd(${i})`);
         assertRel(scorer.score(i), expected, `pool-all score(${i}) at |S|=${target}`);
         checked++;
       }
+      // The pool-all greedy's pick (its hot loop, with a fast path for frequent-only
+      // candidates) is the dense minimum: same score, and the image's own dense score is it.
+      const remaining = CandidateSet.of(problem.imageCount, cands.filter((i) => !selected.has(i)));
+      const best = scorer.best(remaining);
+      const min = Math.min(...expectedOf.values());
+      assertRel(best.score, min, `pool-all best at |S|=${target}`);
+      assertRel(expectedOf.get(best.image)!, min, `pool-all best image ${best.image} at |S|=${target}`);
     }
     assert.ok(checked > 4000);
     // The pool scorer (what the greedy calls) gives the same numbers, in pool order.
