@@ -15,10 +15,15 @@
  * 3. Issue 4 point 7's checks, printed PASS/FAIL: incremental ≥ 50× dense (default mismatch),
  *    pool all + refinement under a minute, its JS ≤ half of pool 256's (both defaults), and
  *    it covers every category with an image.
+ * 4. A study of that last check: each run's JS split into the between-tier part (the tiers'
+ *    annotation shares, which the tier-mix target and the rare cover move on purpose) and the
+ *    within-tier parts; pool 256 against pool all + refinement at λ_share 1 (default), 4 and
+ *    20; pool 256 followed by 100,000 refinement swaps; pool 256 with alpha 0.8. It shows whether a stronger search
+ *    lowers JS under a fixed objective, or whether both searches reach the same floor.
  *
  * Exported for bench/run.ts (`npm run bench`); also runs alone:
  *   node dist/bench/sampler.js [--images N] [--refine-iters N] [--scoring-only] [--only TEXT]
- *     [--membership-each] [--out FILE.md]
+ *     [--membership-each] [--no-study] [--out FILE.md]
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -49,11 +54,15 @@ export interface SamplerBenchOptions {
   only?: string;
   /** Also the seed-mode `pool: all` run with tier_membership each (the published code's counting). */
   membershipEach?: boolean;
+  /** Skip the study of the JS floor (section 4 of the header). */
+  noStudy?: boolean;
   log?: (line: string) => void;
 }
 
 export interface StrategyRow {
   label: string;
+  /** A row of the JS-floor study (section 4), not of the strategy table. */
+  study?: { lambdaShare: number; search: string; alpha?: number };
   seconds: number;
   metrics: Record<string, number>;
 }
@@ -187,15 +196,34 @@ export async function benchSampler(o: SamplerBenchOptions = {}): Promise<Sampler
     ['restarts (K = 100), draws scored by the seed’s MSE', { strategy: 'restarts', restartsK: 100, mismatch: 'seed' }],
     ['coverage (MDETR)', { strategy: 'coverage' }],
   ];
+  const study: [string, Partial<SamplerOptions>, StrategyRow['study']][] = [];
+  if (!o.noStudy) {
+    for (const lambdaShare of [4, 20]) {
+      study.push([`study: λ_share ${lambdaShare}, greedy, pool 256`, { lambdaShare, pool: 256 }, { lambdaShare, search: 'pool 256' }]);
+      study.push([
+        `study: λ_share ${lambdaShare}, greedy, pool all + ${refineIters} refinement swaps`,
+        { lambdaShare, pool: 'all', refineIters },
+        { lambdaShare, search: `pool all + ${refineIters} swaps` },
+      ]);
+    }
+    study.push([
+      'study: λ_share 1, greedy, pool 256 + 100000 refinement swaps',
+      { pool: 256, refineIters: 100_000 },
+      { lambdaShare: 1, search: 'pool 256 + 100000 swaps' },
+    ]);
+    // A target mix closer to the full set's annotation shares, instead of a larger λ_share.
+    study.push(['study: λ_share 1, alpha 0.8, greedy, pool 256', { pool: 256 }, { lambdaShare: 1, search: 'pool 256, alpha 0.8', alpha: 0.8 }]);
+  }
   const rows: StrategyRow[] = [];
-  for (const [label, over] of o.scoringOnly ? [] : runs) {
+  for (const [label, over, studyOf] of o.scoringOnly ? [] : [...runs.map(([l, v]) => [l, v, undefined] as const), ...study]) {
     if (o.only && !label.includes(o.only)) continue;
     t = performance.now();
-    const r = runSampler(ds, hist, mix, quotas, { ...base, ...over });
-    const row = { label, seconds: secs(t), metrics: r.report.metrics };
+    const rowMix = studyOf?.alpha !== undefined ? computeTargetTierMix(stats.classes, stats.annotations, studyOf.alpha) : mix;
+    const r = runSampler(ds, hist, rowMix, quotas, { ...base, ...over });
+    const row: StrategyRow = { label, seconds: secs(t), metrics: r.report.metrics, ...(studyOf ? { study: studyOf } : {}) };
     rows.push(row);
     const m = row.metrics;
-    log(`${label}: ${row.seconds.toFixed(1)} s, JS ${m.js_divergence!.toFixed(4)}, MSE ${m.mse!.toExponential(2)}, χ² ${m.chi2!.toExponential(2)}, ` +
+    log(`${label}: ${row.seconds.toFixed(1)} s, JS ${m.js_divergence!.toFixed(5)} (between tiers ${m.js_between_tiers!.toFixed(5)}), MSE ${m.mse!.toExponential(2)}, χ² ${m.chi2!.toExponential(2)}, ` +
       `tier-mix ${m.tier_mix_error!.toExponential(2)}, coverage ${(100 * m.coverage!).toFixed(1)}% (r ${(100 * m.coverage_r!).toFixed(1)}%), ` +
       `annotations ${m.annotations_kept}`);
     for (const n of r.notes) log(`  ${n}`);
@@ -259,19 +287,54 @@ function renderMarkdown(b: Omit<SamplerBench, 'markdown'>, ds: Dataset, images: 
   }
   lines.push(
     '',
-    '| strategy | time | JS divergence | class×size MSE | χ² | tier-mix error | objective J | coverage (all / f / c / r) | annotations kept |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| strategy | time | JS divergence | of which between tiers | class×size MSE | χ² | tier-mix error | objective J | coverage (all / f / c / r) | annotations kept |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of b.rows) {
+    if (r.study) continue;
     const m = r.metrics;
     lines.push(
-      `| ${r.label} | ${r.seconds.toFixed(1)} s | ${f(m.js_divergence!)} | ${m.mse!.toExponential(2)} | ${m.chi2!.toExponential(2)} | ${m.tier_mix_error!.toExponential(2)} | ` +
+      `| ${r.label} | ${r.seconds.toFixed(1)} s | ${f(m.js_divergence!)} | ${f(m.js_between_tiers!)} | ${m.mse!.toExponential(2)} | ${m.chi2!.toExponential(2)} | ${m.tier_mix_error!.toExponential(2)} | ` +
         `${m.objective!.toExponential(3)} | ${pct(m.coverage!)} / ${pct(m.coverage_f!)} / ${pct(m.coverage_c!)} / ${pct(m.coverage_r!)} | ${m.annotations_kept!.toLocaleString('en-US')} |`,
     );
   }
   lines.push('', 'Checks (issue 4, point 7):', '');
   for (const c of b.checks) lines.push(`- ${c.pass ? 'PASS' : '**FAIL**'} — ${c.name}: ${c.detail}`);
+  lines.push(...renderStudy(b.rows));
   return lines.join('\n');
+}
+
+/**
+ * Section 4: JS split by tier, and pool 256 against pool all + refinement under the same
+ * objective at three λ_share values (λ_share 1 = the strategy table's default rows).
+ */
+function renderStudy(rows: StrategyRow[]): string[] {
+  const f = (x: number) => x.toFixed(5);
+  const studyRows: { lambdaShare: number; search: string; row: StrategyRow }[] = [];
+  for (const r of rows) {
+    if (r.study) studyRows.push({ ...r.study, row: r });
+    else if (r.label === 'greedy, pool 256') studyRows.push({ lambdaShare: 1, search: 'pool 256', row: r });
+    else if (r.label.startsWith('greedy, pool all')) studyRows.push({ lambdaShare: 1, search: r.label.replace('greedy, ', '').replace(' refinement', ''), row: r });
+  }
+  if (studyRows.length === 0) return [];
+  studyRows.sort((a, b) => a.lambdaShare - b.lambdaShare);
+  const lines = [
+    '',
+    'Where the JS comes from, and whether a stronger search lowers it (same objective within each λ_share; JS split exactly, quality.ts `jsDecomposition`):',
+    '',
+    '| λ_share | search | time | JS | between tiers | within f | within c | within r | objective J | tier-mix error | JS ÷ JS(pool 256, same λ_share) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const s of studyRows) {
+    const m = s.row.metrics;
+    const ref = studyRows.find((x) => x.lambdaShare === s.lambdaShare && x.search === 'pool 256');
+    const ratio = ref ? (m.js_divergence! / ref.row.metrics.js_divergence!).toFixed(2) : '';
+    lines.push(
+      `| ${s.lambdaShare} | ${s.search} | ${s.row.seconds.toFixed(1)} s | ${f(m.js_divergence!)} | ${f(m.js_between_tiers!)} | ${f(m.js_within_f!)} | ` +
+        `${f(m.js_within_c!)} | ${f(m.js_within_r!)} | ${m.objective!.toExponential(4)} | ${m.tier_mix_error!.toExponential(2)} | ${ratio} |`,
+    );
+  }
+  return lines;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
@@ -286,6 +349,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     scoringOnly: args.includes('--scoring-only'),
     only: arg('--only'),
     membershipEach: args.includes('--membership-each'),
+    noStudy: args.includes('--no-study'),
   });
   console.log('\n' + r.markdown);
   const out = arg('--out');
