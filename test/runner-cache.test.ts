@@ -295,6 +295,36 @@ describe('history, metrics, workers, jobs', () => {
     assert.ok(progress.length >= 2, 'progress comes back from the worker');
   });
 
+  it('a step sees its value inputs as a cache hit or a worker would: decoded from the stored bytes, and read-only', async () => {
+    const yaml = (type: string, mutate: boolean) =>
+      `steps:\n  src: { type: source, options: { path: data/in.txt } }\n  rec: { type: record, inputs: { text: src } }\n` +
+      `  look: { type: ${type}, inputs: { rec: rec }, options: { mutate: ${mutate} } }\n  out: { type: write, inputs: { text: look }, options: { out: seen-${type}.txt } }\n`;
+    const expected = 'keys=text,words frozen=true/true';
+    // In this process right after the producer ran (cold cache), in this process from a cache
+    // hit of the producer, and in a worker thread: the same input, without the field the
+    // kind's encoding drops, frozen.
+    ws.write('i.yaml', yaml('inspect', false));
+    assert.equal((await runCli(['run', 'i.yaml', '--json', '--jobs', '1', '--cache-dir', 'ci'], { cwd: ws.dir })).code, 0);
+    assert.equal(ws.read('seen-inspect.txt'), expected);
+    ws.write('k.yaml', yaml('inspect-heavy', false));
+    const inWorker = await runCli(['run', 'k.yaml', '--json', '--jobs', '2', '--cache-dir', 'ck'], { cwd: ws.dir });
+    assert.equal(inWorker.code, 0);
+    assert.equal(ws.read('seen-inspect-heavy.txt'), expected);
+    rmSync(ws.path('seen-inspect.txt'));
+    const warm = await runCli(['run', 'i.yaml', '--json', '--jobs', '1', '--cache-dir', 'ci', '--force', 'look'], { cwd: ws.dir });
+    assert.equal(statuses(warm.events).rec, 'cached');
+    assert.equal(ws.read('seen-inspect.txt'), expected);
+    // A step that changes its input fails, the same way on the main thread and in a worker.
+    for (const [type, jobs] of [['inspect', '1'], ['inspect-heavy', '2']] as const) {
+      ws.write('m.yaml', yaml(type, true));
+      const r = await runCli(['run', 'm.yaml', '--json', '--jobs', jobs, '--cache-dir', `cm-${type}`], { cwd: ws.dir });
+      assert.equal(r.code, 1, type);
+      assert.equal(statuses(r.events).look, 'failed', type);
+      const failed = r.events.find((e) => e.type === 'step-failed' && e.stepId === 'look');
+      assert.match(JSON.stringify(failed), /Cannot add property|object is not extensible/, type);
+    }
+  });
+
   it('--jobs 1 and --jobs 4 give identical outputs and keys', async () => {
     const wide = `steps:\n` + Array.from({ length: 6 }, (_, i) => `  s${i}: { type: source, options: { path: data/in.txt } }\n  u${i}: { type: upper, inputs: { text: s${i} }, options: { suffix: "${i}", repeat: ${i + 1} } }\n  h${i}: { type: heavy, inputs: { text: u${i} }, options: { rounds: 50 } }\n`).join('') + `  all: { type: concat, inputs: { a: h0, b: h5 } }\n`;
     ws.write('w.yaml', wide);

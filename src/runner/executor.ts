@@ -19,6 +19,7 @@ import { decide, type StepDecision } from './decide.js';
 import { DiagnosticError, type Diagnostic } from './diagnostic.js';
 import type { EventSink, OutputSummary, RunEvent, StepSummary } from './events.js';
 import { fileDigest, type StatCache } from './file-digests.js';
+import { decodeInput } from './input-value.js';
 import { keyMaterial, keyOf, type KeyMaterial } from './key.js';
 import { materialize } from './materialize.js';
 import type { Pipeline, ResolvedStep } from './pipeline.js';
@@ -107,7 +108,10 @@ class StepFailure extends Error {
 export class Executor {
   private readonly limit: LimitFunction;
   private readonly inflight = new Map<string, Promise<Execution>>();
+  /** Decoded value artifacts by digest: one read-only copy per process (input-value.ts). */
   private readonly values = new Map<string, Promise<unknown>>();
+  /** Bytes of values produced in this process and not decoded yet (saves reading them back). */
+  private readonly encoded = new Map<string, Uint8Array>();
   private readonly useWorkers: boolean;
 
   constructor(private readonly opts: ExecutorOptions) {
@@ -329,13 +333,17 @@ export class Executor {
     }
   }
 
-  /** Decodes a stored value artifact once per process. */
+  /** Decodes a stored value artifact once per process, read-only (input-value.ts). */
   private value(out: StoredOutput): Promise<unknown> {
     let v = this.values.get(out.digest);
     if (!v) {
       const kind = this.opts.registry.kind(out.kind);
       if (kind.storage !== 'value') throw new Error(`kind ${out.kind} is not a value kind`);
-      v = this.opts.store.readObject(out.digest).then((bytes) => kind.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+      const fresh = this.encoded.get(out.digest);
+      this.encoded.delete(out.digest);
+      v = (fresh ? Promise.resolve(fresh) : this.opts.store.readObject(out.digest)).then((bytes) =>
+        decodeInput(kind, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+      );
       this.values.set(out.digest, v);
       v.catch(() => this.values.delete(out.digest));
     }
@@ -408,9 +416,11 @@ export class Executor {
           const v = result?.[name];
           if (kind.storage === 'value') {
             if (v === undefined) throw new Error(`step type ${mod.type} returned no value for output \`${name}\``);
-            const put = await store.putBytes(await kind.encode(v));
+            const bytes = await kind.encode(v);
+            const put = await store.putBytes(bytes);
             stored[name] = { kind: spec.kind, storage: 'value', ...put };
-            this.values.set(put.digest, Promise.resolve(v));
+            // Consumers get the value decoded from these bytes (input-value.ts), not `v` itself.
+            if (!this.values.has(put.digest)) this.encoded.set(put.digest, bytes);
             if (spec.metrics) metrics[name] = v;
           } else {
             const file = typeof v === 'string' ? v : outputFile(name);

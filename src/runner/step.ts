@@ -66,7 +66,11 @@ export interface StepContext<Options = Record<string, unknown>, Inputs = Record<
    * `fileOptions` hold absolute paths.
    */
   options: Options;
-  /** Decoded input artifacts, by input name. Optional inputs that are not wired are undefined. */
+  /**
+   * Decoded input artifacts, by input name. Optional inputs that are not wired are undefined.
+   * Read-only: one decoded value is shared by every consumer in the process. Plain objects and
+   * arrays are frozen (changing them throws); typed arrays are not, and must not be changed.
+   */
   inputs: Inputs;
   progress: ProgressReporter;
   /** A note for the user (shown in the run output, kept in the run record). */

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DiagnosticError } from './diagnostic.js';
+import { decodeInput } from './input-value.js';
 import { progressReporter } from './progress.js';
 import { importRegistry } from './registry.js';
 import type { StepContext } from './step.js';
@@ -26,7 +27,7 @@ async function main(): Promise<WorkerResult> {
     if (kind.storage === 'file') inputs[name] = ref.path;
     else {
       const bytes = readFileSync(ref.path);
-      inputs[name] = kind.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      inputs[name] = decodeInput(kind, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
   }
   const outputFile = (name: string) => `${input.tempDir}/out-${name}`;

@@ -36,6 +36,15 @@ export const NUMBERS: ArtifactKind<number[]> = {
   decode: (b) => JSON.parse(dec.decode(b)) as number[],
 };
 
+/** A record whose encoding drops its `_`-prefixed fields (kept in memory only). */
+export const LOOSE: ArtifactKind<Record<string, unknown>> = {
+  name: 'loose',
+  storage: 'value',
+  description: 'a record; fields starting with _ are not stored',
+  encode: (v) => enc.encode(JSON.stringify(v, (k, x: unknown) => (k.startsWith('_') ? undefined : x))),
+  decode: (b) => JSON.parse(dec.decode(b)) as Record<string, unknown>,
+};
+
 /** Reads a text file (a file option, hashed into the key). */
 const source: StepModule<{ path: string; trim: boolean }, Record<string, never>, { text: string }> = {
   type: 'source',
@@ -50,7 +59,7 @@ const source: StepModule<{ path: string; trim: boolean }, Record<string, never>,
   inputs: {},
   outputs: { text: { kind: 'text' } },
   fileOptions: ['path'],
-  kinds: [TEXT, COUNTS, NUMBERS],
+  kinds: [TEXT, COUNTS, NUMBERS, LOOSE],
   async run(ctx) {
     const t = readFileSync(ctx.options.path, 'utf8');
     return { text: ctx.options.trim ? t.trim() : t };
@@ -255,7 +264,43 @@ const digest: StepModule<{ out: string; fail_after: boolean }, { text: string },
   },
 };
 
-export const TEST_STEPS: StepModule[] = [source, upper, concat, count, write, split, sleep, fail, heavy, cat, digest];
+/** Produces a `loose` record with a field its encoding drops. */
+const record: StepModule<Record<string, never>, { text: string }, { rec: Record<string, unknown> }> = {
+  type: 'record',
+  version: 1,
+  description: 'wraps text in a record, with an in-memory-only field',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
+  inputs: { text: { kind: 'text' } },
+  outputs: { rec: { kind: 'loose' } },
+  async run(ctx) {
+    return { rec: { text: ctx.inputs.text, words: ctx.inputs.text.split(' '), _scratch: 'in memory only' } };
+  },
+};
+
+/**
+ * Describes the record it gets (its keys, and whether it and its array are frozen); with
+ * `mutate`, first tries to change it in place. `inspect-heavy` is the same in a worker.
+ */
+function inspectStep(type: string, cpuHeavy: boolean): StepModule<{ mutate: boolean }, { rec: Record<string, unknown> }, { text: string }> {
+  return {
+    type,
+    version: 1,
+    description: 'describes its input record',
+    optionsSchema: { type: 'object', additionalProperties: false, properties: { mutate: { type: 'boolean', default: false } } },
+    inputs: { rec: { kind: 'loose' } },
+    outputs: { text: { kind: 'text' } },
+    cpuHeavy,
+    async run(ctx) {
+      const rec = ctx.inputs.rec;
+      if (ctx.options.mutate) (rec.words as string[]).push('extra');
+      return { text: `keys=${Object.keys(rec).sort().join(',')} frozen=${Object.isFrozen(rec)}/${Object.isFrozen(rec.words)}` };
+    },
+  };
+}
+
+export const TEST_STEPS: StepModule[] = [
+  source, upper, concat, count, write, split, sleep, fail, heavy, cat, digest, record, inspectStep('inspect', false), inspectStep('inspect-heavy', true),
+];
 
 export const TEST_REGISTRY_SOURCE = { moduleUrl: new URL('./runner-steps.js', import.meta.url).href, exportName: 'TEST_STEPS' };
 
