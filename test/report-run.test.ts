@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import type { Dataset } from '../src/lvis/dataset.js';
+import { shortRunId } from '../src/runner/history.js';
 import { StepRegistry } from '../src/runner/registry.js';
 import type { ArtifactKind, StepModule } from '../src/runner/step.js';
 import statsStep from '../src/steps/stats.js';
@@ -141,6 +142,16 @@ describe('plot and report through the CLI', () => {
     const first = await run(ws, 'report', 'p.yaml', '--run', firstRunId, '--out', 'first.html');
     assert.equal(first.code, 0, first.stderr);
     assert.ok(ws.read('first.html').includes('data-step="sample" data-status="ran"'));
+    // Runs are named as `runs` and `diff` name them: the short id `runs` prints, a prefix, @~N.
+    const short = shortRunId(firstRunId);
+    for (const ref of [short, short.slice(0, 4), '@~1']) {
+      const r2 = await run(ws, 'report', 'p.yaml', '--run', ref, '--out', `by-${ref}.html`);
+      assert.equal(r2.code, 0, `${ref}: ${r2.stderr}`);
+      assert.ok(ws.read(`by-${ref}.html`).includes('data-step="sample" data-status="ran"'), ref);
+    }
+    const newest = await run(ws, 'report', 'p.yaml', '--run', '@', '--out', 'newest.html');
+    assert.equal(newest.code, 0, newest.stderr);
+    assert.ok(ws.read('newest.html').includes('data-step="sample" data-status="cached"'));
   });
 
   test('what cannot be reported is said plainly', async () => {
@@ -154,8 +165,11 @@ describe('plot and report through the CLI', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /has not been run yet/);
     r = await run(ws, 'report', 'p.yaml', '--run', 'nope');
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /no run nope of/);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no run `nope` among the runs of p\.yaml; the newest: /);
+    r = await run(ws, 'report', 'p.yaml', '--run', 'ab');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /give at least 4 characters of a run id/);
   });
 
   test('the page of a real run draws every chart in Chromium, offline, without a console error', { skip: browserTestSkip() }, async () => {

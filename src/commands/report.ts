@@ -2,19 +2,22 @@ import path from 'node:path';
 import type { CliEnv } from '../cli-env.js';
 import { CacheStore } from '../runner/store.js';
 import { DiagnosticError } from '../runner/diagnostic.js';
-import { findRunHistory, REPORT_STEP_TYPE, writeRunReports } from '../lvis/report-run.js';
+import { REPORT_STEP_TYPE, writeRunReports } from '../lvis/report-run.js';
+import { readHistory, resolveRunRef } from '../runner/history.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
 
-const usage = `usage: lvis-pipe report FILE [--run RUN_ID] [--out PATH] [options]
+const usage = `usage: lvis-pipe report FILE [--run RUN] [--out PATH] [options]
 
-Writes the HTML report of a finished run of the pipeline (the latest one, or --run RUN_ID):
+Writes the HTML report of a finished run of the pipeline (the latest one, or --run RUN):
 one self-contained page, readable offline, with the parameters, the DAG with each step's
 cache status and time, the quality metrics and every chart. The pipeline needs a \`report\`
 step, and the run must have completed it; the page goes to that step's \`out\` option.
 
 options:
-      --run RUN_ID       the run to report (default: the pipeline's latest run)
+      --run RUN          the run to report (default: the pipeline's latest run): a run id
+                         as \`lvis-pipe runs\` shows it, a prefix of one (4+ characters),
+                         @ for the newest run or @~N for N runs before it
       --out PATH         write here instead of the report step's \`out\`
 ${PIPELINE_FLAGS_HELP}
 
@@ -34,10 +37,13 @@ export const command: CommandModule = {
       throw fail(`${pipeline.displayFile} has no \`${REPORT_STEP_TYPE}\` step: add one (type: report) to get a report`);
     }
     const store = new CacheStore(cacheDir);
-    const history = await findRunHistory(store, pipeline, values.run);
-    if (!history) {
-      throw fail(values.run ? `no run ${values.run} of ${pipeline.displayFile} in ${cacheDir}` : `${pipeline.displayFile} has not been run yet (lvis-pipe run ${pipeline.displayFile})`);
-    }
+    // The pipeline's runs, newest first; without --run the newest that is not a sweep variant.
+    const runs = (await readHistory(store)).filter((r) => r.pipelineId === pipeline.id);
+    const history =
+      values.run !== undefined
+        ? resolveRunRef(values.run, runs, `among the runs of ${pipeline.displayFile}`)
+        : runs.find((r) => r.label === undefined);
+    if (!history) throw fail(`${pipeline.displayFile} has not been run yet (lvis-pipe run ${pipeline.displayFile})`);
     const out = values.out !== undefined ? path.resolve(env.cwd, values.out) : undefined;
     const written = await writeRunReports(pipeline, history, store, { ...(out ? { out } : {}), generator: 'lvis-pipe' });
     if (written.length === 0) {

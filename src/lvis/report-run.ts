@@ -6,7 +6,7 @@
  * `writeRunReports` writes the HTML of every `report` step of a finished run; the `report`
  * command calls it for a past run, and the run command can call it right after the run.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Pipeline } from '../runner/pipeline.js';
@@ -75,28 +75,6 @@ export function runReportModel(
     ...(extra.sweep ? { sweep: extra.sweep } : {}),
     ...(extra.generator ? { generator: extra.generator } : {}),
   };
-}
-
-/** The newest history record of the pipeline (or the one with `runId`), if any. */
-export async function findRunHistory(store: CacheStore, pipeline: Pipeline, runId?: string): Promise<HistoryRecord | undefined> {
-  let names: string[];
-  try {
-    names = (await readdir(store.historyDir)).filter((n) => n.endsWith('.json'));
-  } catch {
-    return undefined;
-  }
-  names.sort().reverse();
-  for (const n of names) {
-    if (runId && n !== `${runId}.json`) continue;
-    let rec: HistoryRecord;
-    try {
-      rec = JSON.parse(await readFile(path.join(store.historyDir, n), 'utf8')) as HistoryRecord;
-    } catch {
-      continue;
-    }
-    if (rec.pipelineId === pipeline.id && (runId || rec.label === undefined)) return rec;
-  }
-  return undefined;
 }
 
 async function writeFileAtomic(file: string, text: string): Promise<void> {
