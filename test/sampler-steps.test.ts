@@ -18,6 +18,9 @@ import { sampleDetailsKind } from '../src/lvis/sampler/sampler.js';
 import { sampleQualityKind } from '../src/lvis/sampler/quality.js';
 import { DiagnosticError } from '../src/runner/diagnostic.js';
 import type { StepContext, StepModule } from '../src/runner/step.js';
+import { StepRegistry } from '../src/runner/registry.js';
+import loadStep from '../src/steps/load.js';
+import { runCli, Workspace } from './helpers/runner-fixture.js';
 
 function ctxFor<O, I>(step: StepModule<O, I>, options: unknown, inputs: I, signal?: AbortSignal) {
   const ajv = new Ajv({ useDefaults: true, strict: false, allowUnionTypes: true });
@@ -142,9 +145,27 @@ test('histograms survive the binary codec, even from an unaligned buffer', async
   assert.throws(() => decode(new Uint8Array(16)), /bad magic/);
 });
 
-test('histograms: area_small must be below area_medium', async () => {
-  const { ctx } = ctxFor(histogramsStep, { area_small: 9216, area_medium: 1024 }, { dataset: ds });
-  await assert.rejects(histogramsStep.run(ctx), (e: unknown) => e instanceof DiagnosticError && /area_small \(9216\) must be less than area_medium \(1024\)/.test(e.message));
+test('histograms: area_small must be below area_medium, reported at validation with the option’s position', async () => {
+  const reg = () => new StepRegistry([loadStep, histogramsStep]);
+  const ws = new Workspace();
+  try {
+    ws.write('d.json', '{"images": [], "annotations": [], "categories": []}');
+    const yaml = (opts: string) => `steps:\n  train: { type: load, options: { path: d.json } }\n  h:\n    type: histograms\n    inputs: { dataset: train }\n    options: ${opts}\n`;
+    ws.write('swapped.yaml', yaml('{ area_small: 9216, area_medium: 1024 }'));
+    const r = await runCli(['run', 'swapped.yaml'], { cwd: ws.dir, registry: reg() });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /swapped\.yaml:6:\d+: step `h` \(type `histograms`\): area_small \(9216\) must be less than area_medium \(1024\)/);
+    assert.doesNotMatch(r.stdout + r.stderr, /ran in|▶/, 'nothing ran');
+    // One of them against the other's default (area_medium 9216).
+    ws.write('one.yaml', yaml('{ area_small: 10000 }'));
+    const one = await runCli(['validate', 'one.yaml'], { cwd: ws.dir, registry: reg() });
+    assert.equal(one.code, 2);
+    assert.match(one.stdout + one.stderr, /area_small \(10000\) must be less than area_medium \(9216\)/);
+    ws.write('ok.yaml', yaml('{ area_small: 100, area_medium: 400 }'));
+    assert.equal((await runCli(['validate', 'ok.yaml'], { cwd: ws.dir, registry: reg() })).code, 0);
+  } finally {
+    ws.remove();
+  }
 });
 
 test('quotas with an explicit target report the rescaled total', async () => {

@@ -87,9 +87,10 @@ describe('lvis-pipe synth (command module)', () => {
         assert.ok(err instanceof DiagnosticError);
         assert.equal(err.exitCode, 2);
         const text = err.diagnostics.map((d) => d.message).join('\n');
-        assert.match(text, /images must be an integer/);
-        assert.match(text, /seed must be an integer/);
-        assert.match(text, /polygon detail/);
+        assert.match(text, /--images must be an integer from 1 to \d+, got 2\.5/);
+        assert.match(text, /--seed must be an integer from 0 to 4294967295, got -3/);
+        assert.match(text, /--polygon-detail must be a number from 0\.1 to 10, got 0/);
+        assert.ok(err.diagnostics.every((d) => d.location === undefined), 'a command-line problem, not a file position');
         return true;
       },
     );
@@ -104,7 +105,7 @@ describe('lvis-pipe synth (command module)', () => {
     assert.ok(existsSync(path.join(cwd, 'preds_val_synth.json')));
     const bad = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'lvis-pipe.js'), 'synth', '--out', cwd, '--images', '0']);
     assert.equal(bad.status, 2);
-    assert.match(String(bad.stderr), /images must be an integer from 1/);
+    assert.match(String(bad.stderr), /--images must be an integer from 1/);
     assert.doesNotMatch(String(bad.stderr), /\n\s+at /, 'no stack trace');
   });
 });

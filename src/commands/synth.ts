@@ -114,7 +114,7 @@ export const command: CommandModule = {
       polygonDetail: numberFlag('polygon-detail', values['polygon-detail'], SYNTH_DEFAULTS.polygonDetail),
     };
     if (options.valImages === 0 && values['no-preds'] === undefined) options.preds = false;
-    checkSynthOptions(options, 'lvis-pipe synth');
+    checkSynthOptions(options);
 
     const dir = path.resolve(env.cwd, values.out);
     const names = synthFileNames(options.gzip);

@@ -72,23 +72,20 @@ export function synthFileNames(gzip: boolean): { train: string; val: string; pre
 
 export const MAX_SYNTH_IMAGES = 5_000_000;
 
-/** Checks options a user typed; every problem is reported at once. */
-export function checkSynthOptions(o: SynthOptions, where: string): void {
+/**
+ * Checks the options of `lvis-pipe synth` (the step's JSON Schema states the same ranges, so a
+ * pipeline reports them at validation); every problem is reported at once, by flag name.
+ */
+export function checkSynthOptions(o: SynthOptions): void {
   const problems: string[] = [];
-  const intIn = (name: string, v: number, lo: number, hi: number) => {
-    if (!Number.isInteger(v) || v < lo || v > hi) problems.push(`${name} must be an integer from ${lo} to ${hi}, got ${v}`);
+  const intIn = (flag: string, v: number, lo: number, hi: number) => {
+    if (!Number.isInteger(v) || v < lo || v > hi) problems.push(`--${flag} must be an integer from ${lo} to ${hi}, got ${v}`);
   };
   intIn('images', o.trainImages, 1, MAX_SYNTH_IMAGES);
-  intIn('val images', o.valImages, 0, MAX_SYNTH_IMAGES);
+  intIn('val-images', o.valImages, 0, MAX_SYNTH_IMAGES);
   intIn('seed', o.seed, 0, 2 ** 32 - 1);
-  if (!(o.polygonDetail >= 0.1 && o.polygonDetail <= 10))
-    problems.push(`polygon detail must be a number from 0.1 to 10, got ${o.polygonDetail}`);
-  if (o.preds && o.valImages === 0) problems.push('predictions are made for val: they need val images (> 0)');
-  if (problems.length)
-    throw new DiagnosticError(
-      problems.map((message) => ({ severity: 'error' as const, message, location: { file: where } })),
-      2,
-    );
+  if (!(o.polygonDetail >= 0.1 && o.polygonDetail <= 10)) problems.push(`--polygon-detail must be a number from 0.1 to 10, got ${o.polygonDetail}`);
+  if (problems.length) throw new DiagnosticError(problems.map((message) => ({ severity: 'error' as const, message })), 2);
 }
 
 interface Hooks {

@@ -2,7 +2,6 @@
  * Step `histograms`: the seed's build_ref_hist_tier and build_per_image_bins_tier for every
  * tier (src/lvis/sampler/histograms.ts).
  */
-import { DiagnosticError } from '../runner/diagnostic.js';
 import type { StepModule } from '../runner/step.js';
 import type { Dataset } from '../lvis/dataset.js';
 import { buildHistograms, histogramsKind, tierKeyCount, type Histograms } from '../lvis/sampler/histograms.js';
@@ -49,19 +48,22 @@ const step: StepModule<Options, { dataset: Dataset }, { histograms: Histograms }
   outputs: { histograms: { kind: histogramsKind.name, description: 'Reference histograms and per-image bins' } },
   kinds: [histogramsKind],
   cpuHeavy: true,
+  // Reported when the pipeline is validated, at the option's line:col, before anything runs.
+  check(options) {
+    const small = options.area_small ?? DEFAULT_SIZE_RULE.areaSmall;
+    const medium = options.area_medium ?? DEFAULT_SIZE_RULE.areaMedium;
+    if (typeof small !== 'number' || typeof medium !== 'number' || small < medium) return []; // types: the schema's job
+    return [
+      {
+        message: `area_small (${small}) must be less than area_medium (${medium}); both are areas in pixels², e.g. 1024 (32²) and 9216 (96²)`,
+        at: 'options',
+        key: 'area_small',
+      },
+    ];
+  },
   async run(ctx) {
     const areaSmall = ctx.options.area_small ?? DEFAULT_SIZE_RULE.areaSmall;
     const areaMedium = ctx.options.area_medium ?? DEFAULT_SIZE_RULE.areaMedium;
-    if (!(areaSmall < areaMedium)) {
-      throw new DiagnosticError([
-        {
-          severity: 'error',
-          message:
-            `step "${ctx.stepId}": area_small (${areaSmall}) must be less than area_medium (${areaMedium}); ` +
-            'both are areas in pixels², e.g. 1024 and 9216',
-        },
-      ]);
-    }
     const histograms = buildHistograms(ctx.inputs.dataset, {
       areaSmall,
       areaMedium,
