@@ -325,6 +325,23 @@ describe('history, metrics, workers, jobs', () => {
     }
   });
 
+  it('a step that does not write its output file, or asks for a wrong one, fails with the same message on the main thread and in a worker', async () => {
+    for (const [type, jobs] of [['lazy', '1'], ['lazy-heavy', '2']] as const) {
+      for (const [mode, message] of [
+        ['skip', `step type ${type} did not write its output file \`file\` (ctx.outputFile('file'))`],
+        ['wrong-name', `step type ${type}: outputFile("nope") is not a file output of this step`],
+      ] as const) {
+        ws.write('l.yaml', `steps:\n  l: { type: ${type}, options: { mode: ${mode} } }\n`);
+        const r = await runCli(['run', 'l.yaml', '--json', '--jobs', jobs, '--cache-dir', `cl-${type}-${mode}`], { cwd: ws.dir });
+        assert.equal(r.code, 1, `${type} ${mode}`);
+        const failed = r.events.find((e) => e.type === 'step-failed');
+        assert.ok(failed && failed.type === 'step-failed');
+        assert.equal(failed.error?.message, message, `${type} ${mode}`);
+        assert.equal(ws.records(ws.path(`cl-${type}-${mode}`)).length, 0, 'no run record');
+      }
+    }
+  });
+
   it('--jobs 1 and --jobs 4 give identical outputs and keys', async () => {
     const wide = `steps:\n` + Array.from({ length: 6 }, (_, i) => `  s${i}: { type: source, options: { path: data/in.txt } }\n  u${i}: { type: upper, inputs: { text: s${i} }, options: { suffix: "${i}", repeat: ${i + 1} } }\n  h${i}: { type: heavy, inputs: { text: u${i} }, options: { rounds: 50 } }\n`).join('') + `  all: { type: concat, inputs: { a: h0, b: h5 } }\n`;
     ws.write('w.yaml', wide);

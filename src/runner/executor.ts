@@ -25,7 +25,8 @@ import { materialize } from './materialize.js';
 import type { Pipeline, ResolvedStep } from './pipeline.js';
 import type { StepRegistry } from './registry.js';
 import { progressReporter } from './progress.js';
-import type { StepContext } from './step.js';
+import type { StepContext, StepModule } from './step.js';
+import { isInside, missingOutputError, outputFileFor } from './step-outputs.js';
 import {
   newRunId,
   STORE_LAYOUT_VERSION,
@@ -350,6 +351,16 @@ export class Executor {
     return v;
   }
 
+  /** Moves (owned) or copies a step's output file into the store. */
+  private async putOutputFile(mod: StepModule, name: string, file: string, owned: boolean): Promise<{ digest: string; size: number }> {
+    try {
+      return await this.opts.store.putFile(file, owned);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missingOutputError(mod, name);
+      throw err;
+    }
+  }
+
   private async execute(
     p: Pipeline,
     step: ResolvedStep,
@@ -365,11 +376,7 @@ export class Executor {
     const logs: string[] = [];
     const tempDir = await store.makeTempDir(step.id);
     const mod = step.module;
-    const fileOutputs = Object.entries(mod.outputs).filter(([, s]) => registry.kind(s.kind).storage === 'file');
-    const outputFile = (name: string): string => {
-      if (!fileOutputs.some(([n]) => n === name)) throw new Error(`step type ${mod.type}: outputFile(${JSON.stringify(name)}) is not a file output of this step`);
-      return `${tempDir}/out-${name}`;
-    };
+    const outputFile = outputFileFor(mod, registry, tempDir);
     const progress = progressReporter((ev) => emit({ type: 'step-progress', ...base, stepId: step.id, ...ev }));
     const log = (message: string) => {
       logs.push(message);
@@ -401,7 +408,7 @@ export class Executor {
         for (const [name, spec] of Object.entries(mod.outputs)) {
           const o = res.outputs[name];
           if (!o) throw new Error(`step type ${mod.type} did not produce output \`${name}\``);
-          const put = await store.putFile(o.path, o.owned);
+          const put = await this.putOutputFile(mod, name, o.path, o.owned);
           stored[name] = { kind: spec.kind, storage: registry.kind(spec.kind).storage, ...put };
           if (spec.metrics) metrics[name] = res.metrics[name];
         }
@@ -424,13 +431,7 @@ export class Executor {
             if (spec.metrics) metrics[name] = v;
           } else {
             const file = typeof v === 'string' ? v : outputFile(name);
-            let put;
-            try {
-              put = await store.putFile(file, file.startsWith(tempDir));
-            } catch (err) {
-              if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`step type ${mod.type} did not write its output file \`${name}\` (ctx.outputFile('${name}'))`);
-              throw err;
-            }
+            const put = await this.putOutputFile(mod, name, file, isInside(tempDir, file));
             stored[name] = { kind: spec.kind, storage: 'file', ...put };
           }
         }

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DiagnosticError } from './diagnostic.js';
 import { decodeInput } from './input-value.js';
+import { isInside, outputFileFor } from './step-outputs.js';
 import { progressReporter } from './progress.js';
 import { importRegistry } from './registry.js';
 import type { StepContext } from './step.js';
@@ -30,7 +31,7 @@ async function main(): Promise<WorkerResult> {
       inputs[name] = decodeInput(kind, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
   }
-  const outputFile = (name: string) => `${input.tempDir}/out-${name}`;
+  const outputFile = outputFileFor(mod, registry, input.tempDir);
   const ctx: StepContext = {
     stepId: input.stepId,
     options: input.options,
@@ -54,7 +55,7 @@ async function main(): Promise<WorkerResult> {
       if (spec.metrics) out.metrics[name] = v;
     } else {
       const file = typeof v === 'string' ? v : outputFile(name);
-      out.outputs[name] = { path: file, owned: file.startsWith(input.tempDir) };
+      out.outputs[name] = { path: file, owned: isInside(input.tempDir, file) };
     }
   }
   return out;

@@ -298,8 +298,26 @@ function inspectStep(type: string, cpuHeavy: boolean): StepModule<{ mutate: bool
   };
 }
 
+/** A step with a file output that it fails to produce: it writes nothing, or asks for a wrong name. */
+function lazyStep(type: string, cpuHeavy: boolean): StepModule<{ mode: 'skip' | 'wrong-name' }, Record<string, never>, Record<string, never>> {
+  return {
+    type,
+    version: 1,
+    description: 'forgets its output file',
+    optionsSchema: { type: 'object', additionalProperties: false, properties: { mode: { enum: ['skip', 'wrong-name'], default: 'skip' } } },
+    inputs: {},
+    outputs: { file: { kind: 'file' } },
+    cpuHeavy,
+    async run(ctx) {
+      if (ctx.options.mode === 'wrong-name') writeFileSync(ctx.outputFile('nope'), 'x');
+      return {};
+    },
+  };
+}
+
 export const TEST_STEPS: StepModule[] = [
   source, upper, concat, count, write, split, sleep, fail, heavy, cat, digest, record, inspectStep('inspect', false), inspectStep('inspect-heavy', true),
+  lazyStep('lazy', false), lazyStep('lazy-heavy', true),
 ];
 
 export const TEST_REGISTRY_SOURCE = { moduleUrl: new URL('./runner-steps.js', import.meta.url).href, exportName: 'TEST_STEPS' };
