@@ -4,7 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../src/lvis/load.js';
@@ -256,6 +258,13 @@ test('images without annotations are kept and counted; an empty dataset loads', 
 test('a missing file is a diagnostic, not a crash', async () => {
   const err = await diagnosticOf(loadDataset('/nonexistent/lvis_v1_train.json'));
   assert.match(err.message, /cannot read .*lvis_v1_train\.json/);
+});
+
+test('a folder where the file should be is a diagnostic', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lvis-dir-'));
+  const err = await diagnosticOf(loadDataset(dir));
+  assert.match(err.message, /cannot read .*: it is a folder, not a file/);
+  rmSync(dir, { recursive: true });
 });
 
 test('an aborted load stops with an AbortError, one thread or two', async () => {

@@ -15,6 +15,7 @@ import { jsDecomposition, jsDivergence } from '../src/lvis/sampler/quality.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
 import { categoriesByTier } from '../src/lvis/sampler/tiers.js';
 import { DiagnosticError } from '../src/runner/diagnostic.js';
+import { displayPath } from '../src/runner/yaml-source.js';
 
 const near = (a: number, b: number, tol = 1e-12) =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≉ ${b}`);
@@ -192,10 +193,24 @@ test('size_from: area with a missing area field is a data error naming the annot
       e instanceof DiagnosticError &&
       e.diagnostics.length === 1 &&
       /annotation id 301 has no "area" field/.test(e.diagnostics[0]!.message) &&
-      e.diagnostics[0]!.location?.file === ds.source.path,
+      e.diagnostics[0]!.location?.file === displayPath(ds.source.path),
   );
   // bbox mode does not need the field.
   assert.equal(buildHistograms(ds, DEFAULT_SIZE_RULE).keyCategory.length, 7);
+  // Many missing: the first five by id, then how many more.
+  const many = makeDataset({
+    categories: [{ id: 1, tier: 'f' }],
+    images: [{ id: 10 }],
+    annotations: Array.from({ length: 8 }, (_, k) => ({ id: 500 + k, image: 10, category: 1, bbox: [0, 0, 5, 5] as [number, number, number, number], area: NaN })),
+  });
+  assert.throws(
+    () => buildHistograms(many, { ...DEFAULT_SIZE_RULE, sizeFrom: 'area' }),
+    (e: unknown) =>
+      e instanceof DiagnosticError &&
+      e.diagnostics.length === 6 &&
+      e.diagnostics.slice(0, 5).every((d, k) => d.message.startsWith(`annotation id ${500 + k} has no "area" field`)) &&
+      e.diagnostics[5]!.message === '… and 3 more annotations without "area"',
+  );
 });
 
 test('Jensen–Shannon divergence in bits', () => {

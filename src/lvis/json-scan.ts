@@ -512,15 +512,23 @@ export class ByteWindow {
     } catch (err) {
       throw new DiagnosticError([{ severity: 'error', message: `cannot read ${displayPath(path)}: ${(err as Error).message}` }]);
     }
-    const { size } = await fh.stat();
-    const head = Buffer.alloc(2);
-    await fh.read(head, 0, 2, 0);
-    const gzip = size >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-    const w = new ByteWindow(path, fh, size, gzip, windowBytes);
-    if (startOffset !== 0) {
-      if (gzip) throw new Error('ByteWindow: a gzip file can only be read from its start');
-      w.base = w.filePos = w.diskBytesRead = startOffset;
+    let size: number;
+    let gzip: boolean;
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new Error(st.isDirectory() ? 'it is a folder, not a file' : 'it is not a regular file');
+      size = st.size;
+      const head = Buffer.alloc(2);
+      await fh.read(head, 0, 2, 0);
+      gzip = size >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+      if (gzip && startOffset !== 0) throw new Error('ByteWindow: a gzip file can only be read from its start'); // a bug: callers check
+    } catch (err) {
+      await fh.close();
+      if ((err as Error).message.startsWith('ByteWindow:')) throw err;
+      throw new DiagnosticError([{ severity: 'error', message: `cannot read ${displayPath(path)}: ${(err as Error).message}` }]);
     }
+    const w = new ByteWindow(path, fh, size, gzip, windowBytes);
+    if (startOffset !== 0) w.base = w.filePos = w.diskBytesRead = startOffset;
     if (gzip) {
       await fh.close();
       w.fh = undefined;

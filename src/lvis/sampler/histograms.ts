@@ -18,6 +18,7 @@
  */
 import { DiagnosticError, type Diagnostic } from '../../runner/diagnostic.js';
 import type { ArtifactKind } from '../../runner/step.js';
+import { displayPath } from '../../runner/yaml-source.js';
 import type { Dataset } from '../dataset.js';
 import { decodeColumns, encodeColumns } from './binary-columns.js';
 import { bucketAnnotations, NO_BUCKET, SIZE_NAMES, type SizeRule } from './size-buckets.js';
@@ -166,14 +167,14 @@ function missingAreaError(ds: Dataset, missing: number[]): DiagnosticError {
       message:
         `annotation id ${ds.annotations.id[a]} has no "area" field, but histograms has ` +
         'size_from: area (use size_from: bbox to bucket by box w·h instead)',
-      location: { file: ds.source.path, ...(Number.isFinite(offset) ? { offset } : {}) },
+      location: { file: displayPath(ds.source.path), ...(Number.isFinite(offset) ? { offset } : {}) },
     };
   });
   if (missing.length > shown.length) {
     diagnostics.push({
       severity: 'error',
       message: `… and ${missing.length - shown.length} more annotations without "area"`,
-      location: { file: ds.source.path },
+      location: { file: displayPath(ds.source.path) },
     });
   }
   return new DiagnosticError(diagnostics);
