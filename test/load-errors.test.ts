@@ -77,6 +77,34 @@ test('garbage between records, in a record, in a key and after the end is locate
   await expectOneError(good + '\n}', Buffer.byteLength(good) + 1, /after the top-level object, expected the end of the file/);
 });
 
+test('bad strings, nesting, records and categories: one error each, at the exact byte, line and column', async () => {
+  const base = docText(smallLvis(2));
+  // [replace, with, then the error is at byte `at` of the replacement (or of `marker`), its message, strict_json]
+  const cases: { from: string; to: string; at: number; marker?: string; message: RegExp; strict?: boolean }[] = [
+    { from: '"file_name": "img_0.jpg"', to: '"file_name": "img_\\u00zz.jpg"', at: 22, message: /^invalid \\u escape in a string: 'z' is not a hex digit/ },
+    { from: '"file_name": "img_0.jpg"', to: '"file_name": "img_\\q.jpg"', at: 19, message: /^invalid escape '\\q' in a string/ },
+    // The fast scan skips the strings of fields it does not read; strict_json checks them too.
+    { from: '"file_name": "img_0.jpg"', to: '"file_name": "img_\t0.jpg"', at: 18, message: /^unescaped control character \(byte 0x09\) in a string/, strict: true },
+    { from: '"name": "apple"', to: '"name": "app\u0001le"', at: 12, message: /^unescaped control character \(byte 0x01\) in a string/ },
+    { from: '"info": {"description": "test", "year": 2024}', to: '"info": ' + '['.repeat(600) + ']'.repeat(600), at: 8 + 512, message: /^arrays and objects nested deeper than 512 levels/ },
+    { from: '"annotations": [{"area"', to: '"annotations": [5, {"area"', at: 16, message: /^annotation #0: expected an object, found '5'/ },
+    { from: '"image_id": 100, "bbox"', to: '"image_id": 100, "image_id": 100, "bbox"', at: 29, message: /^annotation id=1 \(#0\), field "image_id": appears twice in the record/ },
+    { from: '"id": 1, "segmentation"', to: '"id": 1.5, "segmentation"', at: 6, message: /^annotation #0, field "id": is 1\.5, expected an integer id/ },
+    { from: '"images": [{"id": 100', to: '"images": ["x", {"id": 100', at: 11, message: /^image #0: expected an object, found a string/ },
+    { from: '{"id": 100, "width": 640', to: '{"id": 100, "id": 100, "width": 640', at: 18, message: /^image id=100 \(#0\), field "id": appears twice in the record/ },
+    { from: '{"id": 101,', to: '{"id": 101.5,', at: 7, message: /^image #1, field "id": is 101\.5, expected an integer id/ },
+    { from: '"categories": [{"id": 1,', to: '"categories": [null, {"id": 1,', at: 15, message: /^category #0: expected an object, found null/ },
+    { from: '{"id": 2, "name": "banjo"', to: '{"id": "2", "name": "banjo"', at: 0, message: /^category #1, field "id": is "2", expected an integer id/ },
+    // Category problems are located at the category's record.
+    { from: '"image_count": 20,', to: '"image_count": -3,', at: 0, marker: '{"id": 2, "name": "banjo"', message: /^category id=2 \(#1\), field "image_count": is -3, expected an integer ≥ 0/ },
+  ];
+  for (const c of cases) {
+    assert.ok(base.includes(c.from), c.from);
+    const text = base.replace(c.from, c.to);
+    await expectOneError(text, byteOffset(text, c.marker ?? c.to) + c.at, c.message, c.strict ? { strict: true } : {});
+  }
+});
+
 test('garbage inside a polygon: found by the fast scan at its end, anywhere by strict_json', async () => {
   const doc = docText(smallLvis());
   const atEnd = doc.replace('7.25]', '7.25x]');
