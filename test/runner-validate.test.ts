@@ -115,6 +115,60 @@ describe('validation', () => {
     assert.match(r.stderr, /bad\.yaml:15:11: [^\n]*\n {4} {4}type: uper\n {4} {10}\^/);
   });
 
+  it('more mistakes: param types, two steps writing one file, kinds, non-path files, interpolation', async () => {
+    ws.write(
+      'bad2.yaml',
+      [
+        'params:',
+        '  n: { type: nonsense, default: 1 }',
+        '  list: [1, 2]',
+        'steps:',
+        '  src: { type: source, options: { path: in.txt } }',
+        '  w1: { type: write, inputs: { text: src }, options: { out: o.txt } }',
+        '  w2: { type: write, inputs: { text: src }, options: { out: o.txt } }',
+        '  cnt: { type: count, inputs: { text: src } }',
+        '  k: { type: upper, inputs: { text: cnt } }',
+        '  files: { type: cat, options: { paths: [in.txt, 5] } }',
+        '  lit: { type: upper, inputs: { text: src }, options: { suffix: "${env.HOME}" } }',
+        '  obj: { type: upper, inputs: { text: src }, options: { suffix: "x${params.list}" } }',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['validate', 'bad2.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    const got = located(r.stderr);
+    const expected: [string, RegExp][] = [
+      ['bad2.yaml:2:14', /^param `n`: unknown type "nonsense"; expected one of string, number, integer, boolean, array, object, path, any$/],
+      ['bad2.yaml:7:61', /^step `w2`: output `file` would be written to o\.txt, which step `w1` output `file` already writes$/],
+      ['bad2.yaml:9:37', /^input `text` of step `k` expects a `text`, but step `cnt` \(type `count`\) has no output of that kind; its outputs: `stats` \(counts\)$/],
+      // The schema's item type, and the runner's own check of file options (for steps whose schema is looser).
+      ['bad2.yaml:10:41', /^step `files` \(type `cat`\): option `paths\.1` must be string, got 5$/],
+      ['bad2.yaml:10:50', /^step `files`: option `paths` must be a path \(or a list of paths\), got number 5$/],
+      ['bad2.yaml:11:65', /^cannot interpolate `\$\{env\.HOME\}`: only \$\{params\.NAME\} references are supported \(write \$\$\{ for a literal \$\{\)$/],
+      ['bad2.yaml:12:65', /^param `list` is a list \[1,2\] and cannot be interpolated into text; use it as the whole value$/],
+    ];
+    assert.deepEqual(got.map((g) => g.where), expected.map(([w]) => w), r.stderr);
+    expected.forEach(([, re], i) => assert.match(got[i]!.message, re));
+  });
+
+  it('a --set value that is not YAML, a params file that is not a mapping, an unreadable config file', async () => {
+    ws.write('ok2.yaml', 'params:\n  alpha: 0.6\nsteps:\n  src: { type: source, options: { path: in.txt } }\n');
+    const set = await runCli(['validate', 'ok2.yaml', '--set', 'alpha=[1,'], { cwd: ws.dir });
+    assert.equal(set.code, 2);
+    assert.match(set.stderr, /^error: --set alpha=\[1,: the value is not valid YAML: /m);
+    ws.write('list-params.yaml', '- 1\n- 2\n');
+    const pf = await runCli(['validate', 'ok2.yaml', '--params', 'list-params.yaml'], { cwd: ws.dir });
+    assert.equal(pf.code, 2);
+    assert.match(pf.stderr, /^list-params\.yaml:1:1: a params file must be a mapping of param names to values$/m);
+    const sub = ws.path('cfg');
+    ws.write('cfg/ok2.yaml', 'steps:\n  src: { type: source, options: { path: ../in.txt } }\n');
+    ws.write('cfg/.lvis-piperc.json', '{ "jobs": 2,');
+    const cfg = await runCli(['validate', 'ok2.yaml'], { cwd: sub });
+    assert.equal(cfg.code, 2);
+    assert.match(cfg.stderr, /cannot read the lvis-pipe configuration: /);
+    assert.doesNotMatch(cfg.stderr, /\n\s+at /, 'no stack trace');
+  });
+
   it('validate does only this', async () => {
     const r = await runCli(['validate', 'bad.yaml'], { cwd: ws.dir });
     assert.equal(r.code, 2);
