@@ -1,6 +1,6 @@
 /** cache ls/gc/clear, dag, schema, configuration and help. */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
@@ -177,6 +177,48 @@ describe('configuration and help', () => {
       const flag = await runCli(['run', 'p.yaml', '--frob'], { cwd: ws.dir });
       assert.equal(flag.code, 2);
       assert.match(flag.stderr, /Unknown option '--frob'/);
+    } finally {
+      ws.remove();
+    }
+  });
+
+  it('every usage mistake of every command is exit 2 with a message that says what to give, and no stack trace', async () => {
+    const ws = new Workspace();
+    try {
+      ws.write('in.txt', 'x');
+      ws.write('p.yaml', 'params:\n  alpha: 0.5\nsteps:\n  src: { type: source, options: { path: in.txt } }\n');
+      const cases: [string[], RegExp][] = [
+        [['cache'], /expected ls, gc or clear/],
+        [['cache', 'ls', 'p.yaml', 'extra'], /unexpected argument extra/],
+        [['cache', 'gc', 'p.yaml', '--keep=-1'], /--keep must be a whole number ≥ 0, got -1/],
+        [['run', 'p.yaml', '--jobs', '0'], /--jobs must be a whole number ≥ 1, got "0"/],
+        [['run', 'p.yaml', '--jobs', 'many'], /--jobs must be a whole number ≥ 1, got "many"/],
+        [['run'], /missing the pipeline FILE/],
+        [['run', 'p.yaml', 'q.yaml'], /expected one pipeline FILE, got 2/],
+        [['run', 'p.yaml', '--lock-timeout', 'soon'], /--lock-timeout must be a number of seconds, got soon/],
+        [['plan', 'p.yaml', 'q.yaml'], /expected one pipeline FILE/],
+        [['plan', 'p.yaml', '--force', 'nope'], /no step `nope` in p\.yaml; its steps: src/],
+        [['run', 'p.yaml', '--force', 'nope'], /no step `nope` in p\.yaml; its steps: src/],
+        [['validate', 'p.yaml', 'q.yaml'], /expected one pipeline FILE/],
+        [['dag', 'p.yaml', '--format', 'svg'], /--format must be one of text, mermaid, dot, got svg/],
+        [['dag', 'p.yaml', 'q.yaml'], /expected one pipeline FILE/],
+        [['schema', 'extra'], /unexpected argument extra/],
+        [['report', 'p.yaml', 'q.yaml'], /expected one pipeline FILE, got 2/],
+        [['runs'], /expected one pipeline FILE/],
+        [['runs', 'p.yaml', '--limit', '0'], /--limit must be a whole number ≥ 1, got 0/],
+        [['diff', 'p.yaml', 'abcd'], /expected two runs to compare \(or none, with FILE: its two newest\)/],
+        [['diff'], /expected a pipeline FILE or two runs/],
+        [['sweep', 'p.yaml', 'q.yaml'], /expected one pipeline FILE, got 2/],
+        [['sweep', 'p.yaml', '--desc', '--asc'], /--desc and --asc contradict each other/],
+        [['sweep', 'p.yaml', '--grid', 'alpha=0.1,0.2', '--chart-x', 'beta'], /--chart-x: no param `beta` in p\.yaml/],
+      ];
+      for (const [args, message] of cases) {
+        const r = await runCli(args, { cwd: ws.dir });
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, message, args.join(' '));
+        assert.doesNotMatch(r.stderr, /\n\s+at /, `${args.join(' ')}: no stack trace`);
+      }
+      assert.equal(existsSync(ws.path('.lvis-pipe', 'runs')), false, 'nothing ran');
     } finally {
       ws.remove();
     }
