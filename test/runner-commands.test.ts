@@ -191,6 +191,7 @@ describe('configuration and help', () => {
         [['cache'], /expected ls, gc or clear/],
         [['cache', 'ls', 'p.yaml', 'extra'], /unexpected argument extra/],
         [['cache', 'gc', 'p.yaml', '--keep=-1'], /--keep must be a whole number ≥ 0, got -1/],
+        [['cache', 'ls', 'nope.yaml'], /no pipeline file nope\.yaml: give the pipeline whose cache you mean, or --cache-dir DIR/],
         [['run', 'p.yaml', '--jobs', '0'], /--jobs must be a whole number ≥ 1, got "0"/],
         [['run', 'p.yaml', '--jobs', 'many'], /--jobs must be a whole number ≥ 1, got "many"/],
         [['run'], /missing the pipeline FILE/],

@@ -57,14 +57,17 @@ export const command: CommandModule = {
     const [sub, file, ...extra] = positionals;
     if (!sub || !['ls', 'gc', 'clear'].includes(sub)) throw new UsageError(`expected ls, gc or clear\n\n${usage}`);
     if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}\n\n${usage}`);
+    const keep = values.keep !== undefined ? Number(values.keep) : DEFAULT_KEEP;
+    if (!Number.isInteger(keep) || keep < 0) throw new UsageError(`--keep must be a whole number ≥ 0, got ${values.keep}`);
+    if (file && !existsSync(path.resolve(env.cwd, file))) {
+      throw new DiagnosticError([{ severity: 'error', message: `no pipeline file ${file}: give the pipeline whose cache you mean, or --cache-dir DIR` }], 2);
+    }
     const base = file ? path.dirname(path.resolve(env.cwd, file)) : env.cwd;
     const config = await loadConfig(base);
     const cacheDir = resolveCacheDir(values['cache-dir'], config, base, env.cwd);
     if (!existsSync(cacheDir)) {
       throw new DiagnosticError([{ severity: 'error', message: `no cache folder at ${displayPath(cacheDir)}; pass a pipeline FILE or --cache-dir DIR` }], 1);
     }
-    const keep = values.keep !== undefined ? Number(values.keep) : DEFAULT_KEEP;
-    if (!Number.isInteger(keep) || keep < 0) throw new UsageError(`--keep must be a whole number ≥ 0, got ${values.keep}`);
 
     if (sub === 'ls') return ls(env, new CacheStore(cacheDir), values.json === true);
 
