@@ -173,6 +173,23 @@ test('prune-gt of a gzip GT writes the same file as of the plain GT', async () =
   assert.ok(readFileSync(a.result.gt).equals(readFileSync(b.result.gt)));
 });
 
+test('prune-gt rejects a subset of another LVIS version: same ids, other names (v1 kept categories, v0.5 GT)', async () => {
+  const gt = await load(fixture('lvis_val_100.json')); // LVIS v0.5 val
+  const v1 = JSON.parse(readFileSync(new URL('../../data/lvis_v1_categories.json', import.meta.url), 'utf8')) as { id: number; name: string }[];
+  const gtIds = new Set(Array.from(gt.categories.id));
+  const shared = v1.filter((c) => gtIds.has(c.id)).slice(0, 40);
+  const dir = tempDir();
+  const err = await runStep(pruneGtStep, { out: 'o.json' }, { gt, kept: { ids: shared.map((c) => c.id), names: shared.map((c) => c.name) } }, dir).catch((e: unknown) => e);
+  assert.ok(err instanceof DiagnosticError);
+  assert.match(err.message, /\d+ of 40 kept category ids from the `kept` input name other categories in this file: id \d+ is `[^`]+` in the subset but `[^`]+` here/);
+  assert.match(err.message, /same LVIS version\? \(v0\.5 and v1 number their categories differently\.\)/);
+  assert.deepEqual(filesIn(dir), []);
+  // The same ids with the GT's own names are accepted.
+  const nameOf = new Map(Array.from(gt.categories.id, (id, c) => [id, gt.categories.name[c]!]));
+  const ok = await runStep(pruneGtStep, { out: 'o.json' }, { gt, kept: { ids: shared.map((c) => c.id), names: shared.map((c) => nameOf.get(c.id)!) } }, dir);
+  assert.equal(JSON.parse(readFileSync(ok.result.gt, 'utf8')).categories.length, 40);
+});
+
 test('prune-gt rejects kept ids the GT does not have, and a missing or doubled kept list, writing nothing', async () => {
   const ds = await load(fixture('lvis_val_100.json'));
   const dir = tempDir();

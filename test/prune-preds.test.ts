@@ -108,6 +108,22 @@ test('prune-preds of an empty list writes an empty list', async () => {
   assert.equal(readFileSync(result.preds, 'utf8'), '[]');
 });
 
+test('prune-preds warns when it keeps nothing, and asks whether the predictions belong to the GT when most were on other images', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'preds.json');
+  const det = (image_id: number, category_id: number) => ({ image_id, category_id, bbox: [1, 2, 3, 4], score: 0.5 });
+  writeFileSync(path, JSON.stringify([det(7, 1), det(8, 1), det(9, 2)]));
+  const other = await runStep(prunePredsStep, { path, out: 'o.json', categories: [1, 2] }, { images: { ids: [1, 2] } }, dir);
+  assert.equal(readFileSync(other.result.preds, 'utf8'), '[]');
+  assert.equal(other.ctx.logs[1], 'warning: no detection was kept, and most were on images the GT does not have: are these predictions for this GT file?');
+  // Dropped for their categories only: a plain warning.
+  const cats = await runStep(prunePredsStep, { path, out: 'p.json', categories: [3] }, { images: { ids: [7, 8, 9] } }, dir);
+  assert.equal(cats.ctx.logs[1], 'warning: no detection was kept');
+  // Something kept: no warning.
+  const some = await runStep(prunePredsStep, { path, out: 'q.json', categories: [1] }, { images: { ids: [7] } }, dir);
+  assert.equal(some.ctx.logs.length, 1);
+});
+
 /** Runs prune-preds on `text` and returns the DiagnosticError; checks nothing was written. */
 async function failure(text: string | Buffer, options: Record<string, unknown> = { categories: [1] }, kept?: { ids: number[]; names: string[] }): Promise<DiagnosticError> {
   const dir = tempDir();

@@ -8,6 +8,7 @@
  * samples that keep the same categories share their pruned val files.
  */
 import { DiagnosticError } from '../runner/diagnostic.js';
+import { displayPath } from '../runner/yaml-source.js';
 import type { ArtifactKind } from '../runner/step.js';
 import type { Dataset } from './dataset.js';
 
@@ -76,25 +77,38 @@ export function keptIdsFromInputOrOption(
  * `ds` (a kept id that the GT file does not know means the subset and the GT come from
  * different LVIS versions, e.g. v1 ids against a v0.5 val file).
  */
-export function keptCategoryMask(ds: Dataset, keptIds: readonly number[], from: string): Uint8Array {
+/**
+ * Marks the kept categories of `ds`. A kept id the file does not have is an error; so is a
+ * kept id that names a different category in the file (`keptNames`, aligned with `keptIds`,
+ * when the kept categories come with names): LVIS v0.5 and v1 both number categories from 1,
+ * but 1,120 of v1's 1,203 ids name another category in v0.5, so ids alone can't tell them apart.
+ */
+export function keptCategoryMask(ds: Dataset, keptIds: readonly number[], from: string, keptNames?: readonly string[]): Uint8Array {
   const indexOfId = new Map<number, number>();
   for (let c = 0; c < ds.categories.count; c++) indexOfId.set(ds.categories.id[c]!, c);
   const mask = new Uint8Array(ds.categories.count);
   const unknown: number[] = [];
-  for (const id of keptIds) {
+  const renamed: string[] = [];
+  keptIds.forEach((id, k) => {
     const c = indexOfId.get(id);
-    if (c === undefined) unknown.push(id);
-    else mask[c] = 1;
-  }
-  if (unknown.length) {
-    const shown = unknown.slice(0, 10).join(', ') + (unknown.length > 10 ? `, … (${unknown.length - 10} more)` : '');
+    if (c === undefined) {
+      unknown.push(id);
+      return;
+    }
+    mask[c] = 1;
+    const want = keptNames?.[k];
+    if (want !== undefined && want !== ds.categories.name[c]) renamed.push(`id ${id} is \`${want}\` in the subset but \`${ds.categories.name[c]}\` here`);
+  });
+  const list = (xs: readonly (string | number)[], sep: string) => xs.slice(0, 10).join(sep) + (xs.length > 10 ? `${sep}… (${xs.length - 10} more)` : '');
+  const problems: string[] = [];
+  if (unknown.length) problems.push(`${unknown.length} kept category id(s) from ${from} are not categories of this file: ${list(unknown, ', ')}.`);
+  if (renamed.length) problems.push(`${renamed.length} of ${keptIds.length} kept category ids from ${from} name other categories in this file: ${list(renamed, '; ')}.`);
+  if (problems.length) {
     throw new DiagnosticError([
       {
         severity: 'error',
-        message:
-          `${unknown.length} kept category id(s) from ${from} are not categories of this file: ${shown}. ` +
-          'Are the subset and this file from the same LVIS version?',
-        location: { file: ds.source.path },
+        message: `${problems.join(' ')} Are the subset and this file from the same LVIS version? (v0.5 and v1 number their categories differently.)`,
+        location: { file: displayPath(ds.source.path) },
       },
     ]);
   }

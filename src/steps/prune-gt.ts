@@ -62,7 +62,7 @@ const step: StepModule<Options, { gt: Dataset; kept?: KeptCategories }, { gt: st
   async run(ctx) {
     const { gt, kept } = ctx.inputs;
     const keptIds = keptIdsFromInputOrOption(ctx.stepId, kept, ctx.options.categories);
-    const mask = keptCategoryMask(gt, keptIds, kept ? 'the `kept` input' : 'the `categories` option');
+    const mask = kept ? keptCategoryMask(gt, keptIds, 'the `kept` input', kept.names) : keptCategoryMask(gt, keptIds, 'the `categories` option');
     const path = ctx.outputFile('gt');
     const r = await pruneGt(
       gt,

@@ -57,6 +57,12 @@ const step: StepModule<Options, { images: GtImages; kept?: KeptCategories }, { p
       `kept ${s.kept} of ${s.detections} detections; dropped ${s.droppedCategory} of categories not kept ` +
         `and ${s.droppedImage} on images not in the pruned GT`,
     );
+    if (s.detections > 0 && s.kept === 0) {
+      ctx.log(
+        `warning: no detection was kept` +
+          (s.droppedImage > s.detections / 2 ? `, and most were on images the GT does not have: are these predictions for this GT file?` : ''),
+      );
+    }
     return { preds: out };
   },
 };
