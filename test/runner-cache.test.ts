@@ -342,6 +342,23 @@ describe('history, metrics, workers, jobs', () => {
     }
   });
 
+  it('an output path that cannot be written is a located user error, not a crash, on a run and on a cache hit', async () => {
+    ws.write('blocker', 'a file, not a folder');
+    ws.write('o.yaml', `steps:\n  src: { type: source, options: { path: data/in.txt } }\n  out: { type: write, inputs: { text: src }, options: { out: blocker/result.txt } }\n`);
+    for (const attempt of ['run', 'cache hit']) {
+      const r = await runCli(['run', 'o.yaml', '--cache-dir', 'co'], { cwd: ws.dir });
+      assert.equal(r.code, 1, attempt);
+      assert.match(r.stderr, /o\.yaml:3:\d+: step `out`: cannot write output `file` to blocker\/result\.txt: a file stands where a folder of the path should be \((EEXIST|ENOTDIR)\); choose another path for `out`/, attempt);
+      assert.doesNotMatch(r.stderr, /crashed|this is a bug|\n\s+at /, attempt);
+    }
+    // The step's result was stored: with a good path it is a cache hit.
+    ws.write('o.yaml', ws.read('o.yaml').replace('blocker/result.txt', 'ok/result.txt'));
+    const fixed = await runCli(['run', 'o.yaml', '--json', '--cache-dir', 'co'], { cwd: ws.dir });
+    assert.equal(fixed.code, 0);
+    assert.equal(statuses(fixed.events).out, 'cached');
+    assert.equal(ws.read('ok/result.txt'), readFileSync(ws.path('data/in.txt'), 'utf8'));
+  });
+
   it('--jobs 1 and --jobs 4 give identical outputs and keys', async () => {
     const wide = `steps:\n` + Array.from({ length: 6 }, (_, i) => `  s${i}: { type: source, options: { path: data/in.txt } }\n  u${i}: { type: upper, inputs: { text: s${i} }, options: { suffix: "${i}", repeat: ${i + 1} } }\n  h${i}: { type: heavy, inputs: { text: u${i} }, options: { rounds: 50 } }\n`).join('') + `  all: { type: concat, inputs: { a: h0, b: h5 } }\n`;
     ws.write('w.yaml', wide);

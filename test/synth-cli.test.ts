@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -107,6 +107,15 @@ describe('lvis-pipe synth (command module)', () => {
     assert.equal(bad.status, 2);
     assert.match(String(bad.stderr), /--images must be an integer from 1/);
     assert.doesNotMatch(String(bad.stderr), /\n\s+at /, 'no stack trace');
+    // --out naming a file (or a folder under one): a clear error, not a stack.
+    const blocker = path.join(cwd, 'blocker');
+    writeFileSync(blocker, 'x');
+    for (const out of [blocker, path.join(blocker, 'sub')]) {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'lvis-pipe.js'), 'synth', '--out', out, '--images', '30']);
+      assert.equal(r.status, 2, String(r.stderr));
+      assert.match(String(r.stderr), /cannot create the --out folder .*blocker.*: a file stands where a folder of the path should be \((EEXIST|ENOTDIR)\); choose another --out/);
+      assert.doesNotMatch(String(r.stderr), /\n\s+at /, 'no stack trace');
+    }
   });
 });
 

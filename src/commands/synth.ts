@@ -2,6 +2,7 @@
  * `lvis-pipe synth`: writes synthetic LVIS v1-format train/val files and val predictions to
  * a folder (see src/lvis/synth.ts). The `synth` pipeline step does the same inside a pipeline.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { CliEnv } from '../cli-env.js';
@@ -18,6 +19,8 @@ import {
 } from '../lvis/synth.js';
 import { LVIS_V1_TRAIN_IMAGES } from '../lvis/lvis-categories.js';
 import type { ProgressReporter } from '../runner/step.js';
+import { DiagnosticError } from '../runner/diagnostic.js';
+import { pathProblem } from '../runner/fs-problems.js';
 
 const USAGE = `usage: lvis-pipe synth --out DIR [--images N] [--val-images M] [--seed S]
                        [--no-preds] [--gzip] [--polygon-detail X] [--quiet | --json]
@@ -117,6 +120,13 @@ export const command: CommandModule = {
     checkSynthOptions(options);
 
     const dir = path.resolve(env.cwd, values.out);
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      const why = pathProblem(err);
+      if (!why) throw err;
+      throw new DiagnosticError([{ severity: 'error', message: `cannot create the --out folder ${values.out}: ${why}; choose another --out` }], 2);
+    }
     const names = synthFileNames(options.gzip);
     const paths = {
       train: path.join(dir, names.train),

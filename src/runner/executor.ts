@@ -19,6 +19,7 @@ import { decide, type StepDecision } from './decide.js';
 import { DiagnosticError, type Diagnostic } from './diagnostic.js';
 import type { EventSink, OutputSummary, RunEvent, StepSummary } from './events.js';
 import { fileDigest, type StatCache } from './file-digests.js';
+import { pathProblem } from './fs-problems.js';
 import { decodeInput } from './input-value.js';
 import { keyMaterial, keyOf, type KeyMaterial } from './key.js';
 import { materialize } from './materialize.js';
@@ -243,7 +244,7 @@ export class Executor {
       const record = decision.record!;
       let restored: string[];
       try {
-        restored = await this.materializeOutputs(step, record);
+        restored = await this.materializeOutputs(p, step, record);
       } catch (err) {
         return this.failed(summary, base, err, performance.now() - t0);
       }
@@ -268,7 +269,7 @@ export class Executor {
     }
     try {
       const { record, worker } = await exec;
-      await this.materializeOutputs(step, record);
+      await this.materializeOutputs(p, step, record);
       summary.status = 'ran';
       summary.durationMs = performance.now() - t0;
       summary.outputs = outputSummaries(step, record);
@@ -300,12 +301,17 @@ export class Executor {
     return { summary };
   }
 
-  private async materializeOutputs(step: ResolvedStep, record: RunRecord): Promise<string[]> {
+  private async materializeOutputs(p: Pipeline, step: ResolvedStep, record: RunRecord): Promise<string[]> {
     const restored: string[] = [];
     for (const [output, dest] of Object.entries(step.outputPaths)) {
       const stored = record.outputs[output];
       if (!stored) continue;
-      const before = await materialize(this.opts.store, this.opts.statCache, stored, dest);
+      let before;
+      try {
+        before = await materialize(this.opts.store, this.opts.statCache, stored, dest);
+      } catch (err) {
+        throw outputPathError(p, step, output, dest, err);
+      }
       if (before !== 'ok') restored.push(displayPath(dest));
     }
     return restored;
@@ -462,6 +468,19 @@ export class Executor {
       await rm(tempDir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * A user's output path that can't be written is their mistake to fix, not a bug: said at the
+ * option's line:col. Other errors pass through.
+ */
+function outputPathError(p: Pipeline, step: ResolvedStep, output: string, dest: string, err: unknown): unknown {
+  const why = pathProblem(err);
+  if (!why) return err;
+  const option = step.module.outputs[output]?.pathOption;
+  const message = `step \`${step.id}\`: cannot write output \`${output}\` to ${displayPath(dest)}: ${why}; choose another path${option ? ` for \`${option}\`` : ''}`;
+  const d = option ? p.source.src.diagnosticAt(['steps', step.id, 'options', option], message) : { severity: 'error' as const, message };
+  return new DiagnosticError([d]);
 }
 
 /**
