@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { COMMANDS } from '../src/commands/index.js';
 import { buildPipelineSchema } from '../src/runner/schema.js';
+import { describeOutput } from '../src/runner/reporters/reporter.js';
 import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
 import { testRegistry } from './helpers/runner-steps.js';
 
@@ -223,5 +224,19 @@ describe('configuration and help', () => {
     } finally {
       ws.remove();
     }
+  });
+});
+
+describe('summary table', () => {
+  it('shows counts exactly and other metrics to 4 significant digits', () => {
+    const line = describeOutput({
+      name: 'quality',
+      kind: 'lvis.sample-quality',
+      storage: 'value',
+      digest: 'd',
+      size: 10,
+      metrics: { annotations_kept: 23074, js_divergence: 0.0016812345, big: 1234567.891, more: 1 },
+    });
+    assert.equal(line, 'quality: annotations_kept=23074 js_divergence=0.001681 big=1235000 …');
   });
 });

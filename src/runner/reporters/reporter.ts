@@ -92,13 +92,18 @@ function indent(s: string): string {
     .join('\n');
 }
 
+/** A metric for the summary table: counts exactly, other numbers to 4 significant digits. */
+export function formatMetric(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+}
+
 export function describeOutput(o: OutputSummary): string {
   if (o.path) return `${displayPath(o.path)} (${formatBytes(o.size)})`;
   if (o.metrics) {
     const parts = Object.entries(o.metrics)
       .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
       .slice(0, 3)
-      .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`);
+      .map(([k, v]) => `${k}=${typeof v === 'number' ? formatMetric(v) : v}`);
     return `${o.name}: ${parts.join(' ')}${Object.keys(o.metrics).length > 3 ? ' …' : ''}`;
   }
   return `${o.name}: ${o.kind} (${formatBytes(o.size)})`;
