@@ -122,6 +122,12 @@ describe('sweep on the LVIS steps (sample data)', () => {
     }
   });
 
+  it('report of a pipeline only ever swept says where the variants’ reports are and how to name one', async () => {
+    const r = await runCli(['report', 'p.yaml'], { cwd: ws.dir, registry });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /p\.yaml has only been run as sweep variants \(4\); the sweep wrote each variant's report into the variant's folder\. To report one of them here, name it: --run ID/);
+  });
+
   it('a second sweep is all cache hits', async () => {
     const r = await runCli(['sweep', 'p.yaml', '--json', '--jobs', '2'], { cwd: ws.dir, registry });
     assert.equal(r.code, 0, r.stderr);

@@ -43,7 +43,15 @@ export const command: CommandModule = {
       values.run !== undefined
         ? resolveRunRef(values.run, runs, `among the runs of ${pipeline.displayFile}`)
         : runs.find((r) => r.label === undefined);
-    if (!history) throw fail(`${pipeline.displayFile} has not been run yet (lvis-pipe run ${pipeline.displayFile})`);
+    if (!history) {
+      if (runs.length > 0) {
+        throw fail(
+          `${pipeline.displayFile} has only been run as sweep variants (${runs.length}); the sweep wrote each variant's report into ` +
+            `the variant's folder. To report one of them here, name it: --run ID (lvis-pipe runs ${pipeline.displayFile} lists them)`,
+        );
+      }
+      throw fail(`${pipeline.displayFile} has not been run yet (lvis-pipe run ${pipeline.displayFile})`);
+    }
     const out = values.out !== undefined ? path.resolve(env.cwd, values.out) : undefined;
     const written = await writeRunReports(pipeline, history, store, { ...(out ? { out } : {}), generator: 'lvis-pipe' });
     if (written.length === 0) {
