@@ -151,6 +151,28 @@ describe('validation', () => {
     expected.forEach(([, re], i) => assert.match(got[i]!.message, re));
   });
 
+  it('a misspelt key or type in a param declaration is reported there, without knock-on errors where the param is used', async () => {
+    ws.write(
+      'decl.yaml',
+      'params:\n  train: { type: path, default: in.txt, descripton: the file }\n  t2: { type: pth, default: in.txt }\n  t3: { type: path, defualt: in.txt }\n' +
+        'steps:\n  a: { type: source, options: { path: "${params.train}" } }\n  b: { type: source, options: { path: "${params.t2}" } }\n',
+    );
+    const r = await runCli(['validate', 'decl.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    const got = located(r.stderr);
+    const expected: [string, RegExp][] = [
+      ['decl.yaml:2:41', /^param `train`: unknown key `descripton` in its declaration \(did you mean `description`\?\); a declaration has `type`, `default` and `description`$/],
+      ['decl.yaml:3:15', /^param `t2`: unknown type "pth" \(did you mean `path`\?\); expected one of /],
+      ['decl.yaml:4:7', /^param `t3`: its declaration has no `default`$/],
+      ['decl.yaml:4:21', /^param `t3`: unknown key `defualt` in its declaration \(did you mean `default`\?\)/],
+    ];
+    assert.deepEqual(got.map((g) => g.where), expected.map(([w]) => w), r.stderr);
+    expected.forEach(([, re], i) => assert.match(got[i]!.message, re));
+    // A mapping with other keys is still an object-valued param.
+    ws.write('objparam.yaml', 'params:\n  opts: { depth: 3, mode: fast }\nsteps:\n  src: { type: source, options: { path: in.txt } }\n');
+    assert.equal((await runCli(['validate', 'objparam.yaml'], { cwd: ws.dir })).code, 0);
+  });
+
   it('a --set value that is not YAML, a params file that is not a mapping, an unreadable config file', async () => {
     ws.write('ok2.yaml', 'params:\n  alpha: 0.6\nsteps:\n  src: { type: source, options: { path: in.txt } }\n');
     const set = await runCli(['validate', 'ok2.yaml', '--set', 'alpha=[1,'], { cwd: ws.dir });

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Diagnostic } from './diagnostic.js';
 import { PARAM_TYPES } from './schema.js';
-import { didYouMean, listNames } from './suggest.js';
+import { closest, didYouMean, listNames } from './suggest.js';
 import type { DocPath, YamlSource } from './yaml-source.js';
 
 export type ParamType = (typeof PARAM_TYPES)[number];
@@ -66,12 +66,30 @@ export function parseParamDecls(src: YamlSource, raw: unknown, diags: Diagnostic
   if (typeof raw !== 'object' || Array.isArray(raw)) return decls; // the schema reports it
   for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
     const docPath = ['params', name];
-    const declared = isPlainObject(v) && 'default' in v && Object.keys(v).every((k) => DECL_KEYS.has(k));
+    // A declaration: a mapping with a `default`, or with a `type` and only keys that are, or
+    // are misspellings of, `type`, `default` and `description`. Its unknown keys are errors (an
+    // object-valued param whose value looks like this is declared with `type: object`).
+    const keys = isPlainObject(v) ? Object.keys(v) : [];
+    const declared =
+      isPlainObject(v) &&
+      ('default' in v || ('type' in v && typeof v.type === 'string' && keys.every((k) => DECL_KEYS.has(k) || closest(k, DECL_KEYS) !== undefined)));
     if (declared) {
+      const unknown = keys.filter((k) => !DECL_KEYS.has(k));
+      for (const k of unknown) {
+        diags.push(
+          src.diagnosticAt([...docPath, k], `param \`${name}\`: unknown key \`${k}\` in its declaration${didYouMean(k, DECL_KEYS)}; a declaration has \`type\`, \`default\` and \`description\``, 'key'),
+        );
+      }
+      if (!('default' in v)) {
+        diags.push(src.diagnosticAt(docPath, `param \`${name}\`: its declaration has no \`default\``));
+        continue;
+      }
       const d = v as { type?: unknown; default: unknown; description?: unknown };
       const type = (d.type ?? typeOfValue(d.default)) as ParamType;
       if (!PARAM_TYPES.includes(type)) {
-        diags.push(src.diagnosticAt([...docPath, 'type'], `param \`${name}\`: unknown type ${JSON.stringify(d.type)}; expected one of ${PARAM_TYPES.join(', ')}`));
+        diags.push(src.diagnosticAt([...docPath, 'type'], `param \`${name}\`: unknown type ${JSON.stringify(d.type)}${didYouMean(String(d.type), PARAM_TYPES)}; expected one of ${PARAM_TYPES.join(', ')}`));
+        // Still declared (as any), so that its uses are not reported as unknown params too.
+        decls.set(name, { name, type: 'any', default: d.default, docPath });
         continue;
       }
       const problem = checkParamValue(type, d.default);
