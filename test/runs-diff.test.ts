@@ -77,13 +77,17 @@ describe('runs and diff', () => {
     const r = await runCli(['runs', 'p.yaml'], { cwd: ws.dir });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
-    assert.deepEqual(lines[0]!.split(/\s{2,}/), ['run', 'started', 'status', 'time', 'variant', 'suffix', 'repeat', 'words', 'chars', 'steps']);
+    assert.deepEqual(lines[0]!.split(/\s{2,}/), ['run', 'started', 'status', 'time', 'sweep', 'variant', 'suffix', 'repeat', 'words', 'chars', 'steps']);
     const rows = lines.slice(2, 6).map((l) => l.split(/\s{2,}/));
     const newestFirst = [...history].reverse();
     assert.deepEqual(rows.map((c) => c[0]), newestFirst.map(shortOf));
     const plainA = rows.find((c) => c[0] === shortOf(history[0]!))!;
-    // run, started, status, time, (no variant), suffix, repeat, words, chars, steps
+    // run, started, status, time, (no sweep, no variant), suffix, repeat, words, chars, steps
     assert.deepEqual([plainA[2], plainA[4], plainA[5], plainA[6], plainA[7], plainA[8]], ['ok', 'a', '1', '3', '16', '4 ran']);
+    // A variant's row names its sweep by the short id that `--sweep` takes.
+    const variantRow = rows.find((c) => c[0] === shortOf(history[2]!))!;
+    assert.equal(variantRow[4], shortOf({ runId: history[2]!.sweep!.id } as HistoryRecord));
+    assert.equal(variantRow[5], history[2]!.label);
     assert.match(r.stdout, /4 runs of p\.yaml; compare two with: lvis-pipe diff p\.yaml RUN RUN/);
     const only = await runCli(['runs', 'p.yaml', '--json', '--sweep', shortOf({ runId: history[2]!.sweep!.id } as HistoryRecord)], { cwd: ws.dir });
     assert.deepEqual((JSON.parse(only.stdout) as RunsJson).runs.map((x) => x.label).sort(), ['repeat=2', 'repeat=3']);

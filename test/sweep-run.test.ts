@@ -166,6 +166,16 @@ describe('sweep: a 2×2 grid through one cache', () => {
     assert.ok(rows.every((c) => c[5] === '5 cached' && c[6] === 'ok'));
     const chars = rows.map((c) => Number(c[3]));
     assert.deepEqual(chars, [...chars].sort((a, b) => b - a), 'sorted high to low');
+    // The sweep's id, as `runs --sweep` takes it.
+    const idLine = lines.find((l) => l.startsWith('sweep '))!;
+    const m = /^sweep ([0-9a-f]{6}): lvis-pipe runs p\.yaml --sweep \1 lists its variants$/.exec(idLine);
+    assert.ok(m, idLine);
+    const listed = await runCli(['runs', 'p.yaml', '--json', '--sweep', m[1]!], { cwd: ws.dir });
+    assert.equal((JSON.parse(listed.stdout) as { runs: unknown[] }).runs.length, 4);
+    // An unknown --sort metric is a warning even with --quiet.
+    const bad = await runCli(['sweep', 'p.yaml', '--quiet', '--sort', 'charz'], { cwd: ws.dir });
+    assert.equal(bad.code, 0);
+    assert.match(bad.stderr, /^warning: sort: no metric `charz` \(did you mean `chars`\?\)/m);
   });
 
   it('a plain run with a variant’s params hits the sweep’s results (output paths are not in keys)', async () => {

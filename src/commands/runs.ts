@@ -79,13 +79,13 @@ export const command: CommandModule = {
     }
     const t = runsTable(runs, { allParams: values['all-params'] === true, ...(want ? { metrics: want } : {}), maxMetrics: values.metrics === 'all' ? Infinity : 6, warn });
     const labelled = t.rows.some((r) => r.label);
-    const header = ['run', 'started', 'status', 'time', ...(labelled ? ['variant'] : []), ...t.params, ...t.shown, 'steps'];
+    const header = ['run', 'started', 'status', 'time', ...(labelled ? ['sweep', 'variant'] : []), ...t.params, ...t.shown, 'steps'];
     const rows = t.rows.map((r: RunsRow) => [
       r.shortId,
       localTime(r.startedAt),
       r.status,
       formatDuration(r.durationMs),
-      ...(labelled ? [r.label ?? ''] : []),
+      ...(labelled ? [r.sweepId ? shortRunId(r.sweepId) : '', r.label ?? ''] : []),
       ...t.params.map((p) => formatParamCell(r.params[p])),
       ...t.shown.map((m) => formatCell(r.metrics[m])),
       stepCountsLabel(r.steps),

@@ -6,6 +6,7 @@ import type { CliEnv } from '../cli-env.js';
 import { StatCache } from '../runner/file-digests.js';
 import { table } from '../runner/format.js';
 import { planPipeline } from '../runner/plan.js';
+import { shortRunId } from '../runner/history.js';
 import { CacheStore, newRunId, type HistoryRecord } from '../runner/store.js';
 import { chartFileBase, chooseSweepChart, renderSweepChart, sweepChartSpec } from '../runner/sweep-chart.js';
 import { planSweep, type SweepPlan } from '../runner/sweep-plan.js';
@@ -128,7 +129,8 @@ export const command: CommandModule = {
         order: values.desc ? 'desc' : values.asc ? 'asc' : plan.spec.order,
         ...((values.sort ?? plan.spec.sortBy) !== undefined ? { sortBy: (values.sort ?? plan.spec.sortBy)! } : {}),
         ...(values.metrics !== undefined ? { metrics: values.metrics.split(',').map((m) => m.trim()).filter(Boolean) } : plan.spec.metrics ? { metrics: plan.spec.metrics } : {}),
-        warn: (m) => notice(`warning: ${m}`),
+        // Shown even with --quiet: an unknown --sort or --metrics name changes what the table means.
+        warn: (m) => (json ? notice(`warning: ${m}`) : env.stderr.write(`warning: ${m}\n`)),
       });
 
       await mkdir(plan.outDir, { recursive: true });
@@ -144,6 +146,7 @@ export const command: CommandModule = {
       if (!json) {
         env.stdout.write(`\n${sweepTableText(report)}\n\n`);
         env.stdout.write(`wrote ${report.files.map((f) => displayPath(f)).join(', ')}\n`);
+        env.stdout.write(`sweep ${shortRunId(sweepId)}: lvis-pipe runs ${base.displayFile} --sweep ${shortRunId(sweepId)} lists its variants\n`);
       }
       reporter.event({ type: 'sweep-finish', sweepId, status: report.status, durationMs: performance.now() - t0, result: report });
       if (report.status === 'interrupted') return interruptExitCode(session.interruptedBy());
