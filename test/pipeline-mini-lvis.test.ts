@@ -70,3 +70,25 @@ describe('pipelines/mini-lvis.yaml on the bundled sample', () => {
     assert.notEqual(secondReport, firstReport, 'the report is rewritten for the second run (all cached)');
   });
 });
+
+describe('pipelines/mini-lvis.yaml: mistyped option values', () => {
+  it('a choice option gets one message naming the alternatives, and enum and choice typos get a did-you-mean', () => {
+    const r = spawnSync(process.execPath, [bin, 'validate', 'pipelines/mini-lvis.yaml', '--set', 'pool=al', '--set', 'strategy=gredy'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 2);
+    const located = r.stderr.split('\n').filter((l) => l.startsWith('pipelines/mini-lvis.yaml:'));
+    assert.deepEqual(
+      located.map((l) => l.replace(/:\d+:\d+:/, ':L:C:')),
+      [
+        'pipelines/mini-lvis.yaml:L:C: step `sample` (type `greedy-sample`): option `strategy` must be one of "greedy", "random", "restarts", "coverage" (did you mean `greedy`?), got "gredy" (from ${params.strategy}, set by --set strategy=gredy)',
+        'pipelines/mini-lvis.yaml:L:C: step `sample` (type `greedy-sample`): option `pool` must be an integer ≥ 1 or "all" (did you mean `all`?), got "al" (from ${params.pool}, set by --set pool=al)',
+      ],
+    );
+    const neg = spawnSync(process.execPath, [bin, 'validate', 'pipelines/mini-lvis.yaml', '--set', 'pool=-1'], { cwd: root, encoding: 'utf8' });
+    assert.equal(neg.status, 2);
+    assert.match(neg.stderr, /option `pool` must be an integer ≥ 1 or "all", got -1/);
+    assert.equal(neg.stderr.split('\n').filter((l) => l.startsWith('pipelines/mini-lvis.yaml:')).length, 1, 'one message, not one per branch');
+  });
+});

@@ -409,8 +409,12 @@ function schemaDiagnostics(
     const p = pointerToPath(e.instancePath);
     if (p[0] === 'steps' && p.length === 3 && p[2] === 'type' && (e.keyword === 'enum' || e.keyword === 'type')) badType.add(p[1]!);
   }
+  // An option whose schema is a choice (anyOf: "an integer ≥ 1 or "all""): one message for
+  // it, instead of one per failed branch (ajv reports every branch, then the anyOf itself).
+  const choicePaths = new Set(errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath));
   for (const e of errors) {
     if (e.keyword === 'if' || e.keyword === 'propertyNames') continue;
+    if (choicePaths.has(e.instancePath) && e.keyword !== 'anyOf' && e.keyword !== 'oneOf') continue;
     const p = pointerToPath(e.instancePath);
     const stepId = p[0] === 'steps' && p.length >= 2 ? p[1]! : undefined;
     if (stepId && badType.has(stepId) && !(p.length === 3 && p[2] === 'type')) continue;
@@ -480,10 +484,42 @@ function schemaDiagnostics(
     const whence = param && pv ? ` (from \${params.${param}}, set by ${originLabel(pv.origin)})` : '';
     const what =
       stepId && section === 'options' && rest.length ? `${stepLabel}: option \`${rest.join('.')}\`` : stepId ? `${stepLabel}: \`${p.slice(2).join('.')}\`` : `\`${p.join('.')}\``;
-    const detail = e.keyword === 'enum' ? `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` : (e.message ?? 'is invalid');
+    const choice = (e.keyword === 'anyOf' || e.keyword === 'oneOf') && mod && section === 'options' ? optionSchemaAt(mod.optionsSchema, rest) : undefined;
+    const detail =
+      e.keyword === 'enum'
+        ? `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}${typeof value === 'string' ? didYouMean(value, (params.allowedValues as unknown[]).filter((v): v is string => typeof v === 'string')) : ''}`
+        : choice && Array.isArray(choice.anyOf ?? choice.oneOf)
+          ? `must be ${((choice.anyOf ?? choice.oneOf) as unknown[]).map(describeSchema).join(' or ')}` +
+            (typeof value === 'string'
+              ? didYouMean(value, ((choice.anyOf ?? choice.oneOf) as unknown[]).flatMap((b) => (isPlainObject(b) && typeof b.const === 'string' ? [b.const] : [])))
+              : '')
+          : (e.message ?? 'is invalid');
     out.push(src.diagnosticAt(p, `${what} ${detail}, got ${shortJson(value)}${whence}`));
   }
   return out;
+}
+
+/** The schema of option `sub` (a property path) in an options schema. */
+function optionSchemaAt(schema: Record<string, unknown>, sub: readonly string[]): Record<string, unknown> | undefined {
+  let s: unknown = schema;
+  for (const seg of sub) s = isPlainObject(s) && isPlainObject(s.properties) ? s.properties[seg] : undefined;
+  return isPlainObject(s) ? s : undefined;
+}
+
+/** A branch of a choice in words: `an integer ≥ 1`, `"all"`, `null`, `a number > 0`. */
+function describeSchema(branch: unknown): string {
+  if (!isPlainObject(branch)) return 'a valid value';
+  if ('const' in branch) return JSON.stringify(branch.const);
+  if (Array.isArray(branch.enum)) return `one of ${branch.enum.map((v) => JSON.stringify(v)).join(', ')}`;
+  const type = branch.type;
+  if (type === 'null') return 'null';
+  const noun = type === 'integer' ? 'an integer' : type === 'number' ? 'a number' : type === 'string' ? 'a string' : type === 'boolean' ? 'true or false' : typeof type === 'string' ? `a ${type}` : 'a value';
+  const bounds: string[] = [];
+  if (typeof branch.minimum === 'number') bounds.push(`≥ ${branch.minimum}`);
+  if (typeof branch.exclusiveMinimum === 'number') bounds.push(`> ${branch.exclusiveMinimum}`);
+  if (typeof branch.maximum === 'number') bounds.push(`≤ ${branch.maximum}`);
+  if (typeof branch.exclusiveMaximum === 'number') bounds.push(`< ${branch.exclusiveMaximum}`);
+  return bounds.length ? `${noun} ${bounds.join(' and ')}` : noun;
 }
 
 function knownProps(schema: Record<string, unknown>, sub: readonly string[]): string[] {
