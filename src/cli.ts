@@ -62,6 +62,14 @@ export async function main(argv: string[], partial: Partial<CliEnv> = {}): Promi
   const stdout = partial.stdout ?? process.stdout;
   const [name, ...rest] = argv;
   // Help needs no step registry (and so does not load the step modules).
+  if (name === 'help' && rest[0] !== undefined) {
+    // `lvis-pipe help run` is `lvis-pipe run --help`.
+    const wanted = await findCommand(rest[0]);
+    if (wanted) {
+      stdout.write(wanted.usage.trimEnd() + '\n');
+      return 0;
+    }
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     stdout.write((await helpText()) + '\n');
     return name ? 0 : USAGE_EXIT;

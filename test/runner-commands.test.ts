@@ -174,6 +174,9 @@ describe('configuration and help', () => {
         assert.ok(r.stdout.startsWith(`usage: lvis-pipe ${c.name}`), r.stdout);
         assert.match(r.stdout, /example/);
       }
+      const viaHelp = await runCli(['help', 'run'], { cwd: ws.dir });
+      assert.equal(viaHelp.code, 0);
+      assert.ok(viaHelp.stdout.startsWith('usage: lvis-pipe run'), viaHelp.stdout);
       assert.equal((await runCli(['frobnicate'], { cwd: ws.dir })).code, 2);
       const flag = await runCli(['run', 'p.yaml', '--frob'], { cwd: ws.dir });
       assert.equal(flag.code, 2);
@@ -192,6 +195,7 @@ describe('configuration and help', () => {
         [['cache'], /expected ls, gc or clear/],
         [['cache', 'ls', 'p.yaml', 'extra'], /unexpected argument extra/],
         [['cache', 'gc', 'p.yaml', '--keep=-1'], /--keep must be a whole number ≥ 0, got -1/],
+        [['cache', 'gc', 'p.yaml', '--keep', '-1'], /--keep must be a whole number ≥ 0, got -1/],
         [['cache', 'ls', 'nope.yaml'], /no pipeline file nope\.yaml: give the pipeline whose cache you mean, or --cache-dir DIR/],
         [['run', 'p.yaml', '--jobs', '0'], /--jobs must be a whole number ≥ 1, got "0"/],
         [['run', 'p.yaml', '--jobs', 'many'], /--jobs must be a whole number ≥ 1, got "many"/],

@@ -37,10 +37,28 @@ export class UsageError extends Error {}
 
 export function parseCommandArgs<T extends ParseArgsConfig['options']>(argv: string[], options: T, usage: string) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), allowPositionals: true, strict: true, options });
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n\n${usage}`);
   }
+}
+
+/**
+ * `--seed -1` → `--seed=-1`: node's parseArgs refuses a value that starts with a dash, so a
+ * negative number would get "argument is ambiguous" instead of the flag's own range check.
+ */
+function joinNegativeValues(argv: string[], options: ParseArgsConfig['options']): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name && !name.includes('=') && options?.[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 export interface PipelineContext {
