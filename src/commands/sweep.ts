@@ -1,11 +1,11 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CliEnv } from '../cli-env.js';
 import { StatCache } from '../runner/file-digests.js';
 import { table } from '../runner/format.js';
 import { planPipeline } from '../runner/plan.js';
+import { writeFileAtomic } from '../runner/atomic-file.js';
 import { shortRunId } from '../runner/history.js';
 import { CacheStore, newRunId, type HistoryRecord } from '../runner/store.js';
 import { chartFileBase, chooseSweepChart, renderSweepChart, sweepChartSpec } from '../runner/sweep-chart.js';
@@ -139,8 +139,8 @@ export const command: CommandModule = {
       const csv = path.join(plan.outDir, 'sweep.csv');
       const jsonFile = path.join(plan.outDir, 'sweep.json');
       report.files.unshift(csv, jsonFile);
-      await writeAtomic(csv, sweepCsv(report));
-      await writeAtomic(jsonFile, JSON.stringify(report, null, 1) + '\n');
+      await writeFileAtomic(csv, sweepCsv(report));
+      await writeFileAtomic(jsonFile, JSON.stringify(report, null, 1) + '\n');
 
       reporter.close();
       if (!json) {
@@ -217,8 +217,8 @@ async function writeChart(report: SweepReport, want: { x?: string; y?: string; c
   try {
     const { svg, png } = await renderSweepChart(sweepChartSpec(report, choice));
     const base = path.join(report.outDir, chartFileBase(choice));
-    await writeAtomic(`${base}.svg`, svg);
-    await writeAtomic(`${base}.png`, png);
+    await writeFileAtomic(`${base}.svg`, svg);
+    await writeFileAtomic(`${base}.png`, png);
     report.files.push(`${base}.svg`, `${base}.png`);
   } catch (err) {
     notice(`warning: the sweep chart could not be drawn: ${err instanceof Error ? err.message : String(err)}`);
@@ -258,14 +258,3 @@ async function writeVariantReports(plan: SweepPlan, report: SweepReport, store: 
   }
 }
 
-async function writeAtomic(file: string, content: string | Buffer): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, content);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}

@@ -6,10 +6,9 @@
  * `writeRunReports` writes the HTML of every `report` step of a finished run; the `report`
  * command calls it for a past run, and the run command can call it right after the run.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Pipeline } from '../runner/pipeline.js';
+import { writeFileAtomic } from '../runner/atomic-file.js';
 import type { CacheStore, HistoryRecord } from '../runner/store.js';
 import { renderReportHtml } from './report.js';
 import type { ReportModel, ReportStep, ReportStepStatus, SweepRow } from './report-model.js';
@@ -77,17 +76,6 @@ export function runReportModel(
   };
 }
 
-async function writeFileAtomic(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
 
 /**
  * Writes the HTML of every `report` step that completed in this run (ran or cache hit), at its

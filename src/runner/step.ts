@@ -5,6 +5,11 @@
  *
  * This file is generic: nothing in src/runner/ knows about LVIS.
  */
+import type { Pipeline } from './pipeline.js';
+import type { HistoryRecord } from './store.js';
+
+/** What an `afterRun` hook gets: part of the step contract. */
+export type { Pipeline, HistoryRecord };
 
 /** A JSON Schema object (draft 2020-12 / draft-07 subset that ajv understands). */
 export type JsonSchema = Record<string, unknown>;
@@ -125,8 +130,8 @@ export interface AfterRunContext<Options = Record<string, unknown>, Outputs = Re
   options: Options;
   /** This step's outputs: decoded values, and stored paths for file outputs. */
   outputs: Outputs;
-  /** The resolved pipeline (src/runner/pipeline.ts `Pipeline`). */
-  pipeline: unknown;
-  /** The run's history record (src/runner/store.ts `HistoryRecord`). */
-  history: unknown;
+  /** The resolved pipeline. */
+  pipeline: Pipeline;
+  /** The run's history record: params, each step's status, time and outputs, the metrics. */
+  history: HistoryRecord;
 }

@@ -286,8 +286,13 @@ export class CacheStore {
   async writeJsonAtomic(file: string, value: unknown): Promise<void> {
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = this.tempPath('json');
-    await writeFile(tmp, JSON.stringify(value, null, 1));
-    await rename(tmp, file);
+    try {
+      await writeFile(tmp, JSON.stringify(value, null, 1));
+      await rename(tmp, file);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
 
   async removeTemp(p: string): Promise<void> {

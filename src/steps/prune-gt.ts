@@ -1,6 +1,7 @@
 /**
  * Step `prune-gt`: a val/test GT file reduced to the kept categories (see src/lvis/prune-gt.ts).
  */
+import { KEPT_IDS_OPTION_SCHEMA, PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
 import type { StepModule } from '../runner/step.js';
 import type { Dataset } from '../lvis/dataset.js';
 import {
@@ -28,23 +29,13 @@ const step: StepModule<Options, { gt: Dataset; kept?: KeptCategories }, { gt: st
     type: 'object',
     properties: {
       out: { type: 'string', minLength: 1, description: 'Path of the pruned GT JSON to write' },
-      categories: {
-        type: 'array',
-        items: { type: 'integer' },
-        minItems: 1,
-        uniqueItems: true,
-        description: 'Kept category ids, instead of the `kept` input',
-      },
+      categories: KEPT_IDS_OPTION_SCHEMA,
       drop_empty_images: {
         type: 'boolean',
         default: false,
         description: 'Also drop images left without annotations of kept categories',
       },
-      provenance: {
-        type: 'boolean',
-        default: true,
-        description: 'Record how the file was made in info.lvis_pipe (no tool reads info)',
-      },
+      provenance: PROVENANCE_OPTION_SCHEMA,
     },
     required: ['out'],
     additionalProperties: false,

@@ -2,6 +2,7 @@
  * Step `prune-preds`: a predictions file reduced to the kept categories and the images of the
  * pruned GT (see src/lvis/prune-preds.ts).
  */
+import { KEPT_IDS_OPTION_SCHEMA } from './shared-options.js';
 import type { StepModule } from '../runner/step.js';
 import { keptCategoriesKind, keptIdsFromInputOrOption, type KeptCategories } from '../lvis/kept-categories.js';
 import { gtImagesKind, type GtImages } from '../lvis/prune-gt.js';
@@ -23,13 +24,7 @@ const step: StepModule<Options, { images: GtImages; kept?: KeptCategories }, { p
     properties: {
       path: { type: 'string', minLength: 1, description: 'Predictions JSON (a list of detections; plain or .gz)' },
       out: { type: 'string', minLength: 1, description: 'Path of the pruned predictions JSON to write' },
-      categories: {
-        type: 'array',
-        items: { type: 'integer' },
-        minItems: 1,
-        uniqueItems: true,
-        description: 'Kept category ids, instead of the `kept` input',
-      },
+      categories: KEPT_IDS_OPTION_SCHEMA,
     },
     required: ['path', 'out'],
     additionalProperties: false,

@@ -6,9 +6,7 @@
  * and this step's content (src/lvis/report-run.ts): by this step's `afterRun` hook at the end
  * of every run, and on demand by `lvis-pipe report FILE` (for an older run).
  */
-import type { Pipeline } from '../runner/pipeline.js';
 import type { StepModule } from '../runner/step.js';
-import type { HistoryRecord } from '../runner/store.js';
 import type { ChartSet } from '../lvis/plots/charts-kind.js';
 import { reportContentKind, type ReportContent } from '../lvis/report-content.js';
 
@@ -53,7 +51,7 @@ const step: StepModule<Options, { charts?: ChartSet }, { content: ReportContent 
   // run is over, so it is written then, on every run (the renderer loads only here).
   async afterRun(ctx) {
     const { writeStepReport } = await import('../lvis/report-run.js');
-    const file = await writeStepReport(ctx.pipeline as Pipeline, ctx.history as HistoryRecord, ctx.stepId, ctx.outputs.content, { generator: 'lvis-pipe' });
+    const file = await writeStepReport(ctx.pipeline, ctx.history, ctx.stepId, ctx.outputs.content, { generator: 'lvis-pipe' });
     return [file];
   },
 };

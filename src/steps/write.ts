@@ -1,6 +1,7 @@
 /**
  * Step `write`: the sampled subset as an LVIS-format JSON file (see src/lvis/write-subset.ts).
  */
+import { PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
 import type { StepModule } from '../runner/step.js';
 import type { Dataset } from '../lvis/dataset.js';
 import type { Sample } from '../lvis/sampler/sample.js';
@@ -33,11 +34,7 @@ const step: StepModule<Options, { dataset: Dataset; sample: Sample }, { subset: 
         description:
           "Set each category's image_count / instance_count to the subset's (frequency stays the full set's tier); recorded in info.lvis_pipe",
       },
-      provenance: {
-        type: 'boolean',
-        default: true,
-        description: 'Record how the file was made in info.lvis_pipe (no tool reads info)',
-      },
+      provenance: PROVENANCE_OPTION_SCHEMA,
     },
     required: ['out'],
     additionalProperties: false,

@@ -256,9 +256,9 @@ const digest: StepModule<{ out: string; fail_after: boolean }, { text: string },
   },
   async afterRun(ctx) {
     if (ctx.options.fail_after) throw new Error('digest hook failed on purpose');
-    const history = ctx.history as { runId: string; steps: Record<string, { status: string }> };
+    const history = ctx.history;
     const lines = Object.entries(history.steps).map(([id, h]) => `${id} ${h.status}`);
-    const out = path.resolve((ctx.pipeline as { dir: string }).dir, ctx.options.out);
+    const out = path.resolve(ctx.pipeline.dir, ctx.options.out);
     writeFileSync(out, `${history.runId}\n${lines.join('\n')}\n${ctx.outputs.text}\n`);
     return [out];
   },
