@@ -13,6 +13,9 @@ import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } fr
 import { DiagnosticError } from './diagnostic.js';
 import { displayPath } from './yaml-source.js';
 
+
+/** Exit status when the cache stays locked by another process: sysexits' EX_TEMPFAIL (try again later). */
+export const LOCK_TIMEOUT_EXIT = 75;
 export interface LockOwner {
   pid: number;
   host: string;
@@ -103,7 +106,7 @@ export class CacheLock {
                 `(${owner.command}) since ${owner.startedAt}. Wait for it to finish, pass --lock-timeout, or, if that process is gone, delete the lock file.`,
             },
           ],
-          1,
+          LOCK_TIMEOUT_EXIT,
         );
       }
       if (!told) {
