@@ -178,6 +178,19 @@ describe('sweep: a 2×2 grid through one cache', () => {
     assert.match(bad.stderr, /^warning: sort: no metric `charz` \(did you mean `chars`\?\)/m);
   });
 
+  it('a sweep over other params says which folders in the sweep folder are an earlier sweep’s', async () => {
+    const r = await runCli(['sweep', 'p.yaml', '--json', '--grid', 'suffix=Y,Z'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const note = jsonEvents(r.stdout).find((e) => e.type === 'notice' && e.message.includes('this sweep did not write'));
+    assert.ok(note && note.type === 'notice', 'a notice');
+    assert.equal(
+      note.message,
+      'out/sweep also holds 4 folders this sweep did not write (suffix=%21,rounds=200, suffix=%21,rounds=300, suffix=%3F,rounds=200, suffix=%3F,rounds=300): ' +
+        'left from an earlier sweep; sweep.csv and sweep.json describe only this one',
+    );
+    assert.ok(existsSync(ws.path('out/sweep/suffix=%21,rounds=200')), 'nothing is deleted');
+  });
+
   it('a plain run with a variant’s params hits the sweep’s results (output paths are not in keys)', async () => {
     const r = await runCli(['run', 'p.yaml', '--json', '--set', 'suffix=?', '--set', 'rounds=300'], { cwd: ws.dir });
     assert.equal(r.code, 0, r.stderr);

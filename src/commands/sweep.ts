@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CliEnv } from '../cli-env.js';
@@ -136,6 +136,13 @@ export const command: CommandModule = {
       await mkdir(plan.outDir, { recursive: true });
       if (!values['no-chart']) await writeChart(report, { ...plan.spec.chart, ...(chartX !== undefined ? { x: chartX } : {}), ...(values['chart-y'] !== undefined ? { y: values['chart-y'] } : {}) }, notice);
       await writeVariantReports(plan, report, session.store, notice);
+      const stale = await foldersOfOtherSweeps(plan);
+      if (stale.length) {
+        notice(
+          `${displayPath(plan.outDir)} also holds ${stale.length} folder${stale.length === 1 ? '' : 's'} this sweep did not write (${stale.slice(0, 4).join(', ')}${stale.length > 4 ? ', …' : ''}): ` +
+            'left from an earlier sweep; sweep.csv and sweep.json describe only this one',
+        );
+      }
       const csv = path.join(plan.outDir, 'sweep.csv');
       const jsonFile = path.join(plan.outDir, 'sweep.json');
       report.files.unshift(csv, jsonFile);
@@ -230,6 +237,13 @@ async function writeChart(report: SweepReport, want: { x?: string; y?: string; c
  * (where its `out` option points, moved as the output files are), with the sweep's table.
  * (Variants do not run the steps' after-run hooks, which would all write the plain path.)
  */
+/** Sub-folders of the sweep folder that are not this sweep's variants (an earlier sweep's). */
+async function foldersOfOtherSweeps(plan: SweepPlan): Promise<string[]> {
+  const mine = new Set(plan.variants.map((v) => path.basename(v.folder)));
+  const entries = await readdir(plan.outDir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory() && !mine.has(e.name)).map((e) => e.name).sort();
+}
+
 async function writeVariantReports(plan: SweepPlan, report: SweepReport, store: CacheStore, notice: (m: string) => void): Promise<void> {
   const { REPORT_STEP_TYPE, reportContentKind } = await import('../lvis/report-content.js');
   const reportSteps = (v: SweepPlan['variants'][number]) => [...v.pipeline.steps.values()].filter((s) => s.type === REPORT_STEP_TYPE);
