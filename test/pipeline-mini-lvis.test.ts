@@ -68,6 +68,20 @@ describe('pipelines/mini-lvis.yaml on the bundled sample', () => {
     assert.ok(again.steps!.every((s) => s.status === 'cached'), JSON.stringify(again.steps));
     const secondReport = readFileSync(path.join(out, 'report.html'), 'utf8');
     assert.notEqual(secondReport, firstReport, 'the report is rewritten for the second run (all cached)');
+
+    // Deleted charts: the plan says the plot step restores its files, in one line for all ten.
+    rmSync(path.join(out, 'plots'), { recursive: true });
+    const plan = spawnSync(
+      process.execPath,
+      [bin, 'plan', 'pipelines/mini-lvis.yaml', '--json', '--set', `out_dir=${out}`, '--set', 'total_images=300', '--cache-dir', path.join(out, 'cache')],
+      { cwd: root, encoding: 'utf8' },
+    );
+    assert.equal(plan.status, 0, plan.stderr);
+    const entries = (JSON.parse(plan.stdout) as { steps: { id: string; action: string; reasons: string[] }[] }).steps;
+    const plots = entries.find((e) => e.id === 'plots')!;
+    assert.equal(plots.action, 'restore');
+    assert.equal(plots.reasons.length, 1);
+    assert.match(plots.reasons[0]!, /^10 output files missing \(restore\): .*lvis_tiers_train_val\.png, .*lvis_tiers_train_val\.svg, … \(8 more\)$/);
   });
 });
 

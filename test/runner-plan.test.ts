@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { PlanEntry } from '../src/runner/plan.js';
+import { KEY_SCHEME, type KeyMaterial } from '../src/runner/key.js';
+import { explainChange } from '../src/runner/reasons.js';
 import { runCli, Workspace } from './helpers/runner-fixture.js';
 import { testRegistry } from './helpers/runner-steps.js';
 
@@ -105,5 +107,22 @@ describe('plan', () => {
     assert.match(r.stdout, /^up +upper +will run +[0-9a-f]{12} +option repeat 1 → 2$/m);
     assert.match(r.stdout, /^src +source +cached +[0-9a-f]{12}$/m);
     assert.match(r.stdout, /^3 to run, 2 cached$/m);
+  });
+});
+
+describe('reasons for long values', () => {
+  const material = (options: Record<string, unknown>): KeyMaterial => ({ scheme: KEY_SCHEME, type: 'load', version: 1, options, inputs: {}, files: {} });
+
+  it('two long paths that start alike are shown from where they differ', () => {
+    const [reason] = explainChange(
+      material({ path: '../../work/shared/data/real/instances_val2014_100.json' }),
+      material({ path: '../../work/shared/data/real/lvis_val_100.json' }),
+    );
+    assert.equal(reason, 'option path "…/real/instances_val2014_100.json" → "…/real/lvis_val_100.json"');
+  });
+
+  it('short or unalike values are shown as they are', () => {
+    assert.deepEqual(explainChange(material({ mode: 'upper' }), material({ mode: 'lower' })), ['option mode "upper" → "lower"']);
+    assert.deepEqual(explainChange(material({ n: 1 }), material({ n: 2 })), ['option n 1 → 2']);
   });
 });

@@ -45,11 +45,9 @@ export async function decide(
       const stored = record.outputs[output];
       if (!stored) continue;
       const state = await materializedState(statCache, stored, dest);
-      if (state !== 'ok') {
-        restores.push({ output, path: dest, state });
-        reasons.push(state === 'missing' ? `output file ${displayPath(dest)} missing (restore)` : `output file ${displayPath(dest)} differs from the cached result (rewrite)`);
-      }
+      if (state !== 'ok') restores.push({ output, path: dest, state });
     }
+    reasons.push(...restoreReasons(restores));
     return { run: false, reasons, record, restores };
   }
   if (!prev) {
@@ -68,4 +66,16 @@ export async function decide(
     return { run: true, reasons: [why], restores: [] };
   }
   return { run: true, reasons: changes.length ? changes : ['key changed'], restores: [] };
+}
+
+/** One reason per file to restore; past three (a plot step has many), one line for them all. */
+function restoreReasons(restores: readonly Restore[]): string[] {
+  if (restores.length <= 3) {
+    return restores.map((r) =>
+      r.state === 'missing' ? `output file ${displayPath(r.path)} missing (restore)` : `output file ${displayPath(r.path)} differs from the cached result (rewrite)`,
+    );
+  }
+  const missing = restores.filter((r) => r.state === 'missing').length;
+  const what = missing === restores.length ? 'missing (restore)' : missing === 0 ? 'differ from the cached results (rewrite)' : `missing or changed (${missing} missing; restore)`;
+  return [`${restores.length} output files ${what}: ${restores.slice(0, 2).map((r) => displayPath(r.path)).join(', ')}, … (${restores.length - 2} more)`];
 }

@@ -42,7 +42,22 @@ function diffValues(a: unknown, b: unknown, at: string[], out: string[]): void {
     }
     return;
   }
-  if (canonicalJson(a ?? null) !== canonicalJson(b ?? null)) out.push(`option ${at.join('.')} ${shortJson(a, 40)} → ${shortJson(b, 40)}`);
+  if (canonicalJson(a ?? null) !== canonicalJson(b ?? null)) {
+    const [x, y] = typeof a === 'string' && typeof b === 'string' ? elideCommonPrefix(a, b) : [a, b];
+    out.push(`option ${at.join('.')} ${shortJson(x, 40)} → ${shortJson(y, 40)}`);
+  }
+}
+
+/**
+ * Two long strings that start alike (paths, mostly) shown from a little before where they
+ * differ, so the shortened forms do not both read "../../data/real/instances_…".
+ */
+function elideCommonPrefix(a: string, b: string): [string, string] {
+  let p = 0;
+  while (p < a.length && p < b.length && a[p] === b[p]) p++;
+  const from = p - 6;
+  if (from < 8 || Math.max(a.length, b.length) <= 38) return [a, b];
+  return [`…${a.slice(from)}`, `…${b.slice(from)}`];
 }
 
 function union(a: string[], b: string[]): string[] {
