@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { COMMANDS } from '../src/commands/index.js';
 import { buildPipelineSchema } from '../src/runner/schema.js';
-import { describeOutput } from '../src/runner/reporters/reporter.js';
+import { describeEvent, describeOutput } from '../src/runner/reporters/reporter.js';
 import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
 import { testRegistry } from './helpers/runner-steps.js';
 
@@ -228,6 +228,12 @@ describe('configuration and help', () => {
     } finally {
       ws.remove();
     }
+  });
+});
+
+describe('event lines', () => {
+  it('a multi-line step log is indented as one block', () => {
+    assert.equal(describeEvent({ type: 'step-log', runId: 'r', stepId: 'stats', message: 'f 405\nc 461\nr 337' }), '  stats: f 405\n         c 461\n         r 337');
   });
 });
 

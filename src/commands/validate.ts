@@ -27,7 +27,10 @@ export const command: CommandModule = {
     if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE\n\n${usage}`);
     const { pipeline } = await loadPipelineContext(env, positionals[0], values, usage);
     if (values.json) env.stdout.write(JSON.stringify({ valid: true, pipeline: pipeline.displayFile, steps: pipeline.order, params: pipeline.params }) + '\n');
-    else env.stdout.write(`${pipeline.displayFile}: ok (${pipeline.order.length} steps, ${Object.keys(pipeline.params).length} params)\n`);
+    else {
+      const n = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
+      env.stdout.write(`${pipeline.displayFile}: ok (${n(pipeline.order.length, 'step')}, ${n(Object.keys(pipeline.params).length, 'param')})\n`);
+    }
     return 0;
   },
 };

@@ -50,8 +50,11 @@ export function describeEvent(e: RunEvent): string | undefined {
       return `▶ ${tag(e.stepId)} (${e.stepType})${e.shared ? ' shared with another variant' : ''}${e.worker ? ' [worker]' : ''}: ${e.reasons.join('; ')}`;
     case 'step-cached':
       return `✓ ${tag(e.stepId)} cached${e.restored.length ? `, restored ${e.restored.join(', ')}` : ''}`;
-    case 'step-log':
-      return `  ${tag(e.stepId)}: ${e.message}`;
+    case 'step-log': {
+      // Continuation lines of a multi-line log line up under its first line.
+      const head = `  ${tag(e.stepId)}: `;
+      return head + e.message.split('\n').join('\n' + ' '.repeat(head.length));
+    }
     case 'step-finish':
       return `✓ ${tag(e.stepId)} done in ${formatDuration(e.durationMs)}`;
     case 'step-failed':
