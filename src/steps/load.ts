@@ -76,10 +76,10 @@ const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
     });
     if (started) ctx.progress.done();
     const ds = result.dataset;
-    const mb = (ds.source.textBytes / 1e6).toFixed(1);
+    const size = ds.source.textBytes >= 1e5 ? `${(ds.source.textBytes / 1e6).toFixed(1)} MB` : `${(ds.source.textBytes / 1e3).toFixed(1)} kB`;
     ctx.log(
       `${ds.images.count} images, ${ds.annotations.count} annotations, ${ds.categories.count} categories ` +
-        `(${ds.source.format.toUpperCase()} format, ${mb} MB of JSON${ds.source.gzip ? ', gzip' : ''})`,
+        `(${ds.source.format.toUpperCase()} format, ${size} of JSON${ds.source.gzip ? ', gzip' : ''})`,
     );
     if (result.imagesWithoutAnnotations > 0) {
       ctx.log(`${result.imagesWithoutAnnotations} images have no annotations: kept in the dataset, never sampled`);
