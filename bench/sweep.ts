@@ -144,7 +144,7 @@ export async function benchSweep(options: SweepBenchOptions = {}): Promise<Sweep
     // What ran, from the run records: each key executed once.
     const records = readJsonDir<RunRecord>(path.join(sweepCache, 'runs'));
     const executions: Record<string, number> = {};
-    for (const r of records) executions[r.stepId] = (executions[r.stepId] ?? 0) + 1;
+    for (const r of records) if (!r.reusedFrom) executions[r.stepId] = (executions[r.stepId] ?? 0) + 1; // reused by early cutoff: not an execution
     const expected = { load: 1, stats: 1, histograms: 1, quotas: 1, mix: GRID.alpha.length, sample: report.variants.length, subset: report.variants.length };
     for (const [step, n] of Object.entries(expected)) {
       if (executions[step] !== n) throw new Error(`the sweep executed ${step} ${executions[step] ?? 0} times, expected ${n}`);

@@ -4,7 +4,7 @@
  * history, worker threads, identical results across --jobs, and in-flight sharing.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { StatCache } from '../src/runner/file-digests.js';
 import { Executor } from '../src/runner/executor.js';
@@ -121,11 +121,15 @@ describe('runner cache', () => {
     assert.equal(ws.read('out/result.txt'), 'other text+HELLO WORLD!');
   });
 
-  it('a new step version reruns that step and its dependents', async () => {
+  it('a new step version reruns that step; its dependents reuse their results when its output is unchanged', async () => {
     await run(ws);
     const r = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir, registry: testRegistry({ concat: 2 }) });
-    // Downstream keys include the upstream key, so n and out rerun too.
-    assert.deepEqual(statuses(r.events), { src: 'cached', up: 'cached', other: 'cached', both: 'ran', n: 'ran', out: 'ran' });
+    // Downstream keys include the upstream key, so n and out miss; but `both` wrote the same
+    // bytes as before, so their inputs are unchanged in content: early cutoff.
+    assert.deepEqual(statuses(r.events), { src: 'cached', up: 'cached', other: 'cached', both: 'ran', n: 'cached', out: 'cached' });
+    const n = r.events.find((e) => e.type === 'step-cached' && e.stepId === 'n');
+    assert.ok(n && n.type === 'step-cached');
+    assert.deepEqual(n.reasons, ['input `text` changed', 'but its inputs are byte-identical to an earlier run’s: that result is reused']);
     const start = r.events.find((e) => e.type === 'step-start' && e.stepId === 'both');
     assert.ok(start && start.type === 'step-start');
     assert.deepEqual(start.reasons, ['step version changed (1 → 2)']);
@@ -357,6 +361,49 @@ describe('history, metrics, workers, jobs', () => {
     assert.equal(fixed.code, 0);
     assert.equal(statuses(fixed.events).out, 'cached');
     assert.equal(ws.read('ok/result.txt'), readFileSync(ws.path('data/in.txt'), 'utf8'));
+  });
+
+  it('early cutoff: when an upstream step reruns and writes the same bytes, the steps below it are cache hits', async () => {
+    ws.write('ec/in.txt', 'no whitespace around this');
+    const yaml = (trim: boolean, suffix = '!') =>
+      `steps:\n  src: { type: source, options: { path: ec/in.txt, trim: ${trim} } }\n  up: { type: upper, inputs: { text: src }, options: { suffix: "${suffix}" } }\n` +
+      `  out: { type: write, inputs: { text: up }, options: { out: ec/out.txt } }\n`;
+    ws.write('ec.yaml', yaml(false));
+    const first = await runCli(['run', 'ec.yaml', '--json', '--cache-dir', 'cec'], { cwd: ws.dir });
+    assert.deepEqual(statuses(first.events), { src: 'ran', up: 'ran', out: 'ran' });
+    // `trim` changes src's key but not its output (nothing to trim).
+    ws.write('ec.yaml', yaml(true));
+    const second = await runCli(['run', 'ec.yaml', '--json', '--cache-dir', 'cec'], { cwd: ws.dir });
+    assert.equal(second.code, 0);
+    assert.deepEqual(statuses(second.events), { src: 'ran', up: 'cached', out: 'cached' });
+    const cut = second.events.find((e) => e.type === 'step-cached' && e.stepId === 'up');
+    assert.ok(cut && cut.type === 'step-cached');
+    assert.deepEqual(cut.reasons, ['input `text` changed', 'but its inputs are byte-identical to an earlier run’s: that result is reused']);
+    assert.equal(ws.read('ec/out.txt'), 'NO WHITESPACE AROUND THIS!');
+    // Now found by its own key: a plain hit, no reasons.
+    const third = await runCli(['run', 'ec.yaml', '--json', '--cache-dir', 'cec'], { cwd: ws.dir });
+    assert.deepEqual(statuses(third.events), { src: 'cached', up: 'cached', out: 'cached' });
+    assert.ok(third.events.every((e) => e.type !== 'step-cached' || e.reasons === undefined));
+    // Different bytes upstream: no cutoff.
+    ws.write('ec/in.txt', 'other text');
+    const fourth = await runCli(['run', 'ec.yaml', '--json', '--cache-dir', 'cec'], { cwd: ws.dir });
+    assert.deepEqual(statuses(fourth.events), { src: 'ran', up: 'ran', out: 'ran' });
+    assert.equal(ws.read('ec/out.txt'), 'OTHER TEXT!');
+    // Same inputs but another option of the step itself: it runs.
+    ws.write('ec.yaml', yaml(true, '?'));
+    const fifth = await runCli(['run', 'ec.yaml', '--json', '--cache-dir', 'cec'], { cwd: ws.dir });
+    assert.deepEqual(statuses(fifth.events), { src: 'cached', up: 'ran', out: 'ran' });
+    // --force on a step skips the cutoff too.
+    ws.write('ec.yaml', yaml(false, '?'));
+    const forced = await runCli(['run', 'ec.yaml', '--json', '--cache-dir', 'cec', '--force', 'up'], { cwd: ws.dir });
+    assert.equal(statuses(forced.events).up, 'ran');
+    // gc drops the cutoff notes of the executions it removes, and keeps the others.
+    const notes = () => readdirSync(ws.path('cec/cutoff')).map((n) => readFileSync(ws.path('cec/cutoff', n), 'utf8'));
+    assert.ok(notes().length >= 4);
+    assert.equal((await runCli(['cache', 'gc', 'ec.yaml', '--keep=0', '--cache-dir', 'cec'], { cwd: ws.dir })).code, 0);
+    const kept = new Set(readdirSync(ws.path('cec/runs')));
+    assert.ok(notes().length >= 1 && notes().every((k) => kept.has(k)), 'every remaining note names a kept execution');
+    assert.ok(notes().length < 4);
   });
 
   it('--jobs 1 and --jobs 4 give identical outputs and keys', async () => {

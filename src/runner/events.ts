@@ -44,7 +44,16 @@ export type RunEvent =
   | (Base & { type: 'run-start'; pipeline: string; params: Record<string, unknown>; steps: { id: string; type: string }[]; jobs: number })
   | (Base & { type: 'hashing'; file: string; size: number })
   | (Base & { type: 'step-start'; stepId: string; stepType: string; key: string; reasons: string[]; worker: boolean; shared: boolean })
-  | (Base & { type: 'step-cached'; stepId: string; stepType: string; key: string; restored: string[]; outputs: OutputSummary[] })
+  | (Base & {
+      type: 'step-cached';
+      stepId: string;
+      stepType: string;
+      key: string;
+      restored: string[];
+      outputs: OutputSummary[];
+      /** Set when the hit was found by input content (early cutoff): why the plain key missed, and that. */
+      reasons?: string[];
+    })
   | (Base & { type: 'step-progress'; stepId: string; label: string; done: number; total: number; unit?: string })
   | (Base & { type: 'step-log'; stepId: string; message: string })
   | (Base & { type: 'step-finish'; stepId: string; stepType: string; key: string; durationMs: number; outputs: OutputSummary[] })

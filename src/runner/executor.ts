@@ -21,7 +21,7 @@ import type { EventSink, OutputSummary, RunEvent, StepSummary } from './events.j
 import { fileDigest, type StatCache } from './file-digests.js';
 import { pathProblem } from './fs-problems.js';
 import { decodeInput } from './input-value.js';
-import { keyMaterial, keyOf, type KeyMaterial } from './key.js';
+import { contentKeyOf, keyMaterial, keyOf, type KeyMaterial } from './key.js';
 import { materialize } from './materialize.js';
 import type { Pipeline, ResolvedStep } from './pipeline.js';
 import type { StepRegistry } from './registry.js';
@@ -256,6 +256,30 @@ export class Executor {
     }
 
     const upstreamRecords = new Map(upstream.map((u) => [u.summary.id, u.record!]));
+    // Early cutoff: an upstream step reran but its output is byte-identical to an earlier one,
+    // so this step's inputs are too; an execution with the same options and input content is
+    // this step's result. (Not for forced steps, nor for steps without inputs: their key is
+    // already all content.)
+    const contentKey = Object.keys(step.inputs).length > 0 ? contentKeyOf(material, inputDigests(step, upstreamRecords)) : undefined;
+    if (contentKey && !forced) {
+      const t0 = performance.now();
+      try {
+        const hit = await store.cutoffRecord(contentKey);
+        if (hit) {
+          const record: RunRecord = { ...hit, key, runId: base.runId, stepId: id, pipeline: p.file, material, reusedFrom: hit.reusedFrom ?? hit.key };
+          await store.writeRecord(record); // the next run finds it by its plain key
+          const restored = await this.materializeOutputs(p, step, record);
+          summary.status = 'cached';
+          summary.reasons = [...decision.reasons, 'but its inputs are byte-identical to an earlier run’s: that result is reused'];
+          summary.durationMs = performance.now() - t0;
+          summary.outputs = outputSummaries(step, record);
+          emit({ type: 'step-cached', ...base, stepId: id, stepType: step.type, key, restored, outputs: summary.outputs, reasons: summary.reasons });
+          return { summary, record };
+        }
+      } catch (err) {
+        return this.failed(summary, base, err, performance.now() - t0);
+      }
+    }
     const t0 = performance.now();
     const existing = this.inflight.get(key);
     const willUseWorker = this.useWorkers && step.module.cpuHeavy === true;
@@ -263,7 +287,7 @@ export class Executor {
     let exec: Promise<Execution>;
     if (existing) exec = existing;
     else {
-      exec = this.limit(() => this.execute(p, step, key, material, upstreamRecords, base));
+      exec = this.limit(() => this.execute(p, step, key, material, upstreamRecords, base, contentKey));
       this.inflight.set(key, exec);
       // A forced key runs once per process; failures are not retried by later variants either.
     }
@@ -374,6 +398,7 @@ export class Executor {
     material: KeyMaterial,
     upstream: Map<string, RunRecord>,
     base: { runId: string; label?: string },
+    contentKey?: string,
   ): Promise<Execution> {
     const { store, emit, signal, registry } = this.opts;
     if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
@@ -459,6 +484,8 @@ export class Executor {
       };
       // The record is the commit point: written only now that every output is stored.
       await store.writeRecord(record);
+      // Also findable by input content (early cutoff for later runs).
+      if (contentKey) await store.writeCutoff(contentKey, key);
       return { record, worker };
     } catch (err) {
       if (err instanceof StepFailure) throw err;
@@ -468,6 +495,16 @@ export class Executor {
       await rm(tempDir, { recursive: true, force: true });
     }
   }
+}
+
+/** Input name → digest of the upstream output it reads (for the content key). */
+function inputDigests(step: ResolvedStep, upstream: Map<string, RunRecord>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, inp] of Object.entries(step.inputs)) {
+    const stored = upstream.get(inp.step)?.outputs[inp.output];
+    out[name] = stored ? stored.digest : `missing:${inp.step}/${inp.output}`;
+  }
+  return out;
 }
 
 /**

@@ -139,6 +139,13 @@ export async function collectGarbage(store: CacheStore, statCache: StatCache, op
     for (const n of names) bytesFreed += (await stat(path.join(dir, n)).catch(() => ({ size: 0 }))).size;
     if (!opts.dryRun) await rm(dir, { recursive: true, force: true });
   }
+  // Early-cutoff notes whose execution is gone.
+  for (const name of await listDir(store.cutoffDir)) {
+    const file = path.join(store.cutoffDir, name);
+    const target = (await readFile(file, 'utf8').catch(() => '')).trim();
+    if (keep.has(target)) continue;
+    if (!opts.dryRun) await rm(file, { force: true });
+  }
   let removedObjects = 0;
   let bytesKept = 0;
   for (const [digest, size] of await listObjects(store)) {
@@ -161,7 +168,7 @@ export async function collectGarbage(store: CacheStore, statCache: StatCache, op
 /** Removes everything in the cache folder but the lock; returns the bytes freed. */
 export async function clearCache(store: CacheStore): Promise<number> {
   const usage = await cacheUsage(store);
-  for (const d of [store.objectsDir, store.runsDir, store.stateDir, store.historyDir, store.tmpDir]) await rm(d, { recursive: true, force: true });
+  for (const d of [store.objectsDir, store.runsDir, store.stateDir, store.historyDir, store.cutoffDir, store.tmpDir]) await rm(d, { recursive: true, force: true });
   await rm(store.statCacheFile, { force: true });
   await store.init();
   return usage.objectBytes + usage.recordBytes;

@@ -6,6 +6,11 @@
  * - the keys of its inputs (`<upstream key>/<output name>`),
  * - the content digests of the external files it reads,
  * - the hashing-scheme version (bump KEY_SCHEME when this recipe changes).
+ *
+ * A second key, by content (`contentKeyOf`), replaces each input's upstream key by the digest
+ * of the upstream output it reads. It can be known only once the upstream steps are done; the
+ * executor uses it for early cutoff: when an upstream step reruns but writes the same bytes
+ * (an option that did not change its result), the steps below it are cache hits.
  */
 import { canonicalJson, sha256 } from './hash.js';
 import type { ResolvedStep } from './pipeline.js';
@@ -57,4 +62,9 @@ export function keyMaterial(
 
 export function keyOf(material: KeyMaterial): string {
   return sha256(canonicalJson(material));
+}
+
+/** The key of `material` with its inputs named by content: input name → output digest. */
+export function contentKeyOf(material: KeyMaterial, inputDigests: Record<string, string>): string {
+  return sha256(canonicalJson({ ...material, inputs: inputDigests, inputsBy: 'content' }));
 }

@@ -4,6 +4,8 @@
  *   objects/<aa>/<sha256>     content-addressed artifacts (read-only files)
  *   runs/<key>/<runId>.json   one record per execution of a key (all kept: reverting an
  *                             option is a hit); written last, after every output is stored
+ *   cutoff/<contentKey>       the key of an execution, by its options and input *content*
+ *                             (key.ts contentKeyOf): early cutoff, see executor.ts
  *   state/<pipelineId>.json   per pipeline: the last resolved key material of each step
  *                             (what `plan` compares against to explain why a step reruns)
  *   history/<runId>.json      per pipeline run: params, each step's key/status/time, metrics
@@ -43,6 +45,8 @@ export interface RunRecord {
   outputs: Record<string, StoredOutput>;
   /** Values of outputs marked `metrics: true`. */
   metrics?: Record<string, unknown>;
+  /** Set when this key's result was not executed but reused by early cutoff: the key it came from. */
+  reusedFrom?: string;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -120,6 +124,7 @@ export class CacheStore {
   readonly runsDir: string;
   readonly stateDir: string;
   readonly historyDir: string;
+  readonly cutoffDir: string;
   readonly tmpDir: string;
   readonly statCacheFile: string;
   readonly lockFile: string;
@@ -130,13 +135,14 @@ export class CacheStore {
     this.runsDir = path.join(this.root, 'runs');
     this.stateDir = path.join(this.root, 'state');
     this.historyDir = path.join(this.root, 'history');
+    this.cutoffDir = path.join(this.root, 'cutoff');
     this.tmpDir = path.join(this.root, 'tmp');
     this.statCacheFile = path.join(this.root, 'statcache.json');
     this.lockFile = path.join(this.root, 'lock');
   }
 
   async init(): Promise<void> {
-    for (const d of [this.objectsDir, this.runsDir, this.stateDir, this.historyDir, this.tmpDir]) await mkdir(d, { recursive: true });
+    for (const d of [this.objectsDir, this.runsDir, this.stateDir, this.historyDir, this.cutoffDir, this.tmpDir]) await mkdir(d, { recursive: true });
   }
 
   objectPath(digest: string): string {
@@ -252,6 +258,30 @@ export class CacheStore {
       if (ok) return rec;
     }
     return undefined;
+  }
+
+  /** Notes that the execution with `key` had the input content named by `contentKey`. */
+  async writeCutoff(contentKey: string, key: string): Promise<void> {
+    await mkdir(this.cutoffDir, { recursive: true });
+    const tmp = this.tempPath('cutoff');
+    try {
+      await writeFile(tmp, key);
+      await rename(tmp, path.join(this.cutoffDir, contentKey));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** A valid record of an execution with the input content `contentKey`, if there is one. */
+  async cutoffRecord(contentKey: string): Promise<RunRecord | undefined> {
+    let key: string;
+    try {
+      key = (await readFile(path.join(this.cutoffDir, contentKey), 'utf8')).trim();
+    } catch {
+      return undefined;
+    }
+    return /^[0-9a-f]{64}$/.test(key) ? this.validRecord(key) : undefined;
   }
 
   async hasAnyRecord(key: string): Promise<boolean> {

@@ -49,7 +49,7 @@ export function describeEvent(e: RunEvent): string | undefined {
     case 'step-start':
       return `▶ ${tag(e.stepId)} (${e.stepType})${e.shared ? ' shared with another variant' : ''}${e.worker ? ' [worker]' : ''}: ${e.reasons.join('; ')}`;
     case 'step-cached':
-      return `✓ ${tag(e.stepId)} cached${e.restored.length ? `, restored ${e.restored.join(', ')}` : ''}`;
+      return `✓ ${tag(e.stepId)} cached${e.reasons?.length ? ` (${e.reasons.join('; ')})` : ''}${e.restored.length ? `, restored ${e.restored.join(', ')}` : ''}`;
     case 'step-log': {
       // Continuation lines of a multi-line log line up under its first line.
       const head = `  ${tag(e.stepId)}: `;
