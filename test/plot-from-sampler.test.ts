@@ -33,6 +33,7 @@ function ctxFor<O, I>(step: StepModule<O, I>, options: unknown, inputs: I, dir =
     signal: new AbortController().signal,
     outputFile: (name) => join(dir, name),
     tempDir: dir,
+    fileDigests: {},
   };
 }
 

@@ -38,6 +38,7 @@ function ctxFor<O, I>(step: StepModule<O, I>, options: unknown, inputs: I, signa
       throw new Error('no file outputs');
     },
     tempDir: '/tmp',
+    fileDigests: {},
   };
   return { ctx, logs };
 }

@@ -132,6 +132,7 @@ describe('synth step', () => {
       signal: new AbortController().signal,
       outputFile: (name) => path.join(dir, `${name}.out`),
       tempDir: dir,
+      fileDigests: {},
     };
     const out = await synthStep.run(ctx);
     assert.deepEqual(out, { train: path.join(dir, 'train.out'), val: path.join(dir, 'val.out'), preds: path.join(dir, 'preds.out') });

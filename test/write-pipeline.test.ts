@@ -112,6 +112,32 @@ describe('write and prune through the CLI', () => {
     assert.equal(ws.read('out/val_pruned.json'), before);
   });
 
+  test('early cutoff never reuses a subset written from older bytes: an edit that changes no parsed field still rewrites it', async () => {
+    // strict_json on a clean file: `train` reruns, its dataset is byte-identical, and
+    // everything below it is reused.
+    ws.write('p.yaml', PIPELINE.replace('options: { path: train.json }', 'options: { path: train.json, strict_json: true }'));
+    const strict = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir, registry });
+    assert.equal(strict.code, 0, strict.stderr);
+    const st = statuses(strict.events);
+    assert.equal(st.train, 'ran');
+    assert.ok(Object.entries(st).every(([id, s]) => id === 'train' || s === 'cached'), JSON.stringify(st));
+    ws.write('p.yaml', PIPELINE);
+    // A polygon coordinate of a kept image changed, same length: no parsed field (bbox, area,
+    // ids) changes, but the subset must carry the new bytes.
+    const mini = JSON.parse(ws.read('out/mini.json')) as Gt & { annotations: Array<{ segmentation: number[][] }> };
+    const text = ws.read('train.json');
+    const coord = String(mini.annotations[0]!.segmentation[0]![0]);
+    const at = text.indexOf(coord);
+    assert.ok(at > 0 && coord.length >= 3);
+    const edited = coord.slice(0, -1) + (coord.endsWith('1') ? '2' : '1');
+    ws.write('train.json', text.slice(0, at) + edited + text.slice(at + coord.length));
+    const r = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir, registry });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(statuses(r.events).subset, 'ran');
+    assert.ok(ws.read('out/mini.json').includes(edited));
+    ws.write('train.json', text);
+  });
+
   test('bad predictions fail the run with the file and offset, and leave no output file', async () => {
     ws.write('preds.json', '{"not": "a list"}');
     rmSync(ws.path('out/preds_pruned.json'));

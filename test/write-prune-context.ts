@@ -56,6 +56,7 @@ export async function runStep<O, I, R>(
       return p;
     },
     tempDir: dir,
+    fileDigests: {},
     outputs,
   };
   const result = await step.run(ctx);

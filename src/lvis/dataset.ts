@@ -83,6 +83,13 @@ export interface DatasetSource {
   format: 'lvis' | 'coco';
   /** True when tiers were derived from per-category image counts (COCO input). */
   tiersDerived: boolean;
+  /**
+   * sha256 of the source file when the runner knows it (the load step). Records are copied from
+   * that file by their byte ranges, so the dataset's bytes must change when the file's content
+   * does, even if no parsed field does: otherwise the runner's early cutoff could reuse a
+   * subset written from the old content.
+   */
+  contentDigest?: string;
 }
 
 export interface Dataset {

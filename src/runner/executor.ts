@@ -422,6 +422,10 @@ export class Executor {
         if (!stored) throw new Error(`run record of ${inp.step} has no output ${inp.output}`);
         inputRefs[name] = stored;
       }
+      // The content digest of every file the step reads (the key material has them).
+      const fileDigests: Record<string, string> = {};
+      for (const f of step.files) if (material.files[f.rel]) fileDigests[f.path] = material.files[f.rel]!;
+      for (const s of Object.values(inputRefs)) if (s.storage === 'file') fileDigests[store.objectPath(s.digest)] = s.digest;
       const stored: Record<string, StoredOutput> = {};
       const metrics: Record<string, unknown> = {};
       let worker = false;
@@ -434,6 +438,7 @@ export class Executor {
           options: step.options,
           inputs: Object.fromEntries(Object.entries(inputRefs).map(([n, s]) => [n, { kind: s.kind, storage: s.storage, path: store.objectPath(s.digest) }])),
           tempDir,
+          fileDigests,
         };
         const res = await runInWorker(wi, signal, { progress: (ev) => emit({ type: 'step-progress', ...base, stepId: step.id, ...ev }), log });
         for (const [name, spec] of Object.entries(mod.outputs)) {
@@ -446,7 +451,7 @@ export class Executor {
       } else {
         const inputs: Record<string, unknown> = {};
         for (const [name, s] of Object.entries(inputRefs)) inputs[name] = s.storage === 'file' ? store.objectPath(s.digest) : await this.value(s);
-        const ctx: StepContext = { stepId: step.id, options: step.options, inputs, progress, log, signal, outputFile, tempDir };
+        const ctx: StepContext = { stepId: step.id, options: step.options, inputs, progress, log, signal, outputFile, tempDir, fileDigests };
         const result = (await mod.run(ctx)) as Record<string, unknown> | undefined;
         if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
         for (const [name, spec] of Object.entries(mod.outputs)) {

@@ -86,6 +86,13 @@ export interface StepContext<Options = Record<string, unknown>, Inputs = Record<
   outputFile(name: string): string;
   /** A private scratch folder, removed after the step. */
   tempDir: string;
+  /**
+   * The sha256 of every file the step reads, by absolute path: its file options' files and its
+   * file inputs' stored objects, as the runner hashed them for the key. A step whose output
+   * refers to such a file (rather than copying it) puts the digest into the output, so that the
+   * output's bytes change when the file's content does (the runner's early cutoff compares them).
+   */
+  fileDigests: Readonly<Record<string, string>>;
 }
 
 export interface StepModule<Options = any, Inputs = any, Outputs = any> {

@@ -18,6 +18,7 @@ export interface WorkerInput {
   /** Input name → the stored object (read-only) and how to read it. */
   inputs: Record<string, { kind: string; storage: 'value' | 'file'; path: string }>;
   tempDir: string;
+  fileDigests: Record<string, string>;
 }
 
 export interface WorkerResult {

@@ -41,6 +41,7 @@ async function main(): Promise<WorkerResult> {
     signal: controller.signal,
     outputFile,
     tempDir: input.tempDir,
+    fileDigests: input.fileDigests,
   };
   const result = ((await mod.run(ctx)) ?? {}) as Record<string, unknown>;
   const out: WorkerResult = { outputs: {}, metrics: {} };

@@ -76,6 +76,8 @@ const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
     });
     if (started) ctx.progress.done();
     const ds = result.dataset;
+    const digest = ctx.fileDigests[path];
+    if (digest) ds.source.contentDigest = digest;
     const size = ds.source.textBytes >= 1e5 ? `${(ds.source.textBytes / 1e6).toFixed(1)} MB` : `${(ds.source.textBytes / 1e3).toFixed(1)} kB`;
     ctx.log(
       `${ds.images.count} images, ${ds.annotations.count} annotations, ${ds.categories.count} categories ` +
