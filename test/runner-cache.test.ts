@@ -406,6 +406,39 @@ describe('history, metrics, workers, jobs', () => {
     assert.ok(notes().length < 4);
   });
 
+  it('a hit or a cutoff is always a result made from the same input bytes, even after a forced, non-deterministic upstream', async () => {
+    const yaml = (tag: number) =>
+      `steps:\n  src: { type: env-source, options: { name: LVIS_PIPE_TEST_VAL, tag: ${tag} } }\n  up: { type: upper, inputs: { text: src } }\n` +
+      `  out: { type: write, inputs: { text: up }, options: { out: nd/out.txt } }\n`;
+    const run = async (val: string, ...args: string[]) => {
+      process.env.LVIS_PIPE_TEST_VAL = val;
+      try {
+        const r = await runCli(['run', 'nd.yaml', '--json', '--jobs', '1', '--cache-dir', 'cnd', ...args], { cwd: ws.dir });
+        assert.equal(r.code, 0, r.stderr);
+        return r;
+      } finally {
+        delete process.env.LVIS_PIPE_TEST_VAL;
+      }
+    };
+    ws.write('nd.yaml', yaml(1));
+    await run('a');
+    assert.equal(ws.read('nd/out.txt'), 'A');
+    // src forced, and now gives other bytes under the same key: up and out must not serve
+    // their results made from 'a'.
+    const forced = await run('b', '--force', 'src');
+    assert.deepEqual(statuses(forced.events), { src: 'ran', up: 'ran', out: 'ran' });
+    const upStart = forced.events.find((e) => e.type === 'step-start' && e.stepId === 'up');
+    assert.ok(upStart && upStart.type === 'step-start');
+    assert.deepEqual(upStart.reasons, ['its cached result was made from other input bytes (an upstream step was forced, or is not deterministic)']);
+    assert.equal(ws.read('nd/out.txt'), 'B');
+    // A new key for src that gives 'a' again: up's key changed, and early cutoff finds the
+    // result made from 'a' (not the newer one of the same key, made from 'b').
+    ws.write('nd.yaml', yaml(2));
+    const back = await run('a');
+    assert.deepEqual(statuses(back.events), { src: 'ran', up: 'cached', out: 'cached' });
+    assert.equal(ws.read('nd/out.txt'), 'A');
+  });
+
   it('--jobs 1 and --jobs 4 give identical outputs and keys', async () => {
     const wide = `steps:\n` + Array.from({ length: 6 }, (_, i) => `  s${i}: { type: source, options: { path: data/in.txt } }\n  u${i}: { type: upper, inputs: { text: s${i} }, options: { suffix: "${i}", repeat: ${i + 1} } }\n  h${i}: { type: heavy, inputs: { text: u${i} }, options: { rounds: 50 } }\n`).join('') + `  all: { type: concat, inputs: { a: h0, b: h5 } }\n`;
     ws.write('w.yaml', wide);

@@ -161,16 +161,18 @@ describe('validation', () => {
     assert.equal(r.code, 2);
     const got = located(r.stderr);
     const expected: [string, RegExp][] = [
-      ['decl.yaml:2:41', /^param `train`: unknown key `descripton` in its declaration \(did you mean `description`\?\); a declaration has `type`, `default` and `description`$/],
+      ['decl.yaml:2:41', /^param `train`: unknown key `descripton` in its declaration \(did you mean `description`\?\); a declaration has `type`, `default` and `description` \(a mapping-valued param that looks like one is declared `\{type: object, default: \{\.\.\.\}\}`\)$/],
       ['decl.yaml:3:15', /^param `t2`: unknown type "pth" \(did you mean `path`\?\); expected one of /],
-      ['decl.yaml:4:7', /^param `t3`: its declaration has no `default`$/],
+      ['decl.yaml:4:7', /^param `t3`: its declaration has no `default` \(a mapping-valued param that looks like a declaration is declared `\{type: object, default: \{\.\.\.\}\}`\)$/],
       ['decl.yaml:4:21', /^param `t3`: unknown key `defualt` in its declaration \(did you mean `default`\?\)/],
     ];
     assert.deepEqual(got.map((g) => g.where), expected.map(([w]) => w), r.stderr);
     expected.forEach(([, re], i) => assert.match(got[i]!.message, re));
-    // A mapping with other keys is still an object-valued param.
-    ws.write('objparam.yaml', 'params:\n  opts: { depth: 3, mode: fast }\nsteps:\n  src: { type: source, options: { path: in.txt } }\n');
-    assert.equal((await runCli(['validate', 'objparam.yaml'], { cwd: ws.dir })).code, 0);
+    // A mapping with other keys is still a mapping-valued param, even with a `default` or `type` key.
+    ws.write('objparam.yaml', 'params:\n  opts: { depth: 3, mode: fast }\n  th: { default: 0.5, rare: 0.3 }\n  shape: { type: circle, radius: 2 }\nsteps:\n  src: { type: source, options: { path: in.txt } }\n');
+    const obj = await runCli(['validate', 'objparam.yaml', '--json'], { cwd: ws.dir });
+    assert.equal(obj.code, 0, obj.stderr);
+    assert.deepEqual(JSON.parse(obj.stdout).params, { opts: { depth: 3, mode: 'fast' }, th: { default: 0.5, rare: 0.3 }, shape: { type: 'circle', radius: 2 } });
   });
 
   it('a --set value that is not YAML, a params file that is not a mapping, an unreadable config file', async () => {

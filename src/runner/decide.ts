@@ -33,10 +33,15 @@ export async function decide(
   store: CacheStore,
   statCache: StatCache,
   forced: boolean,
+  /** The key by input content, when the upstream steps are done (run); undefined in `plan`. */
+  contentKey?: string,
 ): Promise<StepDecision> {
   const changes = prev && prev.key !== key ? explainChange(prev.material, material) : [];
   if (forced) return { run: true, reasons: ['forced', ...changes], restores: [] };
-  const record = await store.validRecord(key);
+  const record = await store.validRecord(key, contentKey);
+  if (!record && contentKey !== undefined && (await store.validRecord(key))) {
+    return { run: true, reasons: ['its cached result was made from other input bytes (an upstream step was forced, or is not deterministic)'], restores: [] };
+  }
   if (record) {
     const reasons: string[] = [];
     if (prev && prev.key !== key) reasons.push(`same as an earlier run (${changes.join('; ') || 'key changed'})`);

@@ -231,9 +231,13 @@ export class Executor {
       return { summary };
     }
     const forced = ro.force === 'all' || (ro.force?.has(id) ?? false);
+    const upstreamRecords = new Map(upstream.map((u) => [u.summary.id, u.record!]));
+    // The key by input content (steps with inputs): for early cutoff below, and so that a hit
+    // is a result made from these very input bytes.
+    const contentKey = Object.keys(step.inputs).length > 0 ? contentKeyOf(material, inputDigests(step, upstreamRecords)) : undefined;
     let decision: StepDecision;
     try {
-      decision = await decide(step, key, material, prev, store, statCache, forced);
+      decision = await decide(step, key, material, prev, store, statCache, forced, contentKey);
     } catch (err) {
       return this.failed(summary, base, err, 0);
     }
@@ -255,19 +259,18 @@ export class Executor {
       return { summary, record };
     }
 
-    const upstreamRecords = new Map(upstream.map((u) => [u.summary.id, u.record!]));
     // Early cutoff: an upstream step reran but its output is byte-identical to an earlier one,
     // so this step's inputs are too; an execution with the same options and input content is
     // this step's result. (Not for forced steps, nor for steps without inputs: their key is
     // already all content.)
-    const contentKey = Object.keys(step.inputs).length > 0 ? contentKeyOf(material, inputDigests(step, upstreamRecords)) : undefined;
-    if (contentKey && !forced) {
+    if (contentKey && !forced && !signal.aborted) {
       const t0 = performance.now();
       try {
         const hit = await store.cutoffRecord(contentKey);
         if (hit) {
-          const record: RunRecord = { ...hit, key, runId: base.runId, stepId: id, pipeline: p.file, material, reusedFrom: hit.reusedFrom ?? hit.key };
+          const record: RunRecord = { ...hit, key, runId: base.runId, stepId: id, pipeline: p.file, material, reusedFrom: hit.reusedFrom ?? hit.key, contentKey };
           await store.writeRecord(record); // the next run finds it by its plain key
+          await this.noteCutoff(contentKey, key); // and gc keeps the note while this key is kept
           const restored = await this.materializeOutputs(p, step, record);
           summary.status = 'cached';
           summary.reasons = [...decision.reasons, 'but its inputs are byte-identical to an earlier run’s: that result is reused'];
@@ -334,7 +337,7 @@ export class Executor {
       try {
         before = await materialize(this.opts.store, this.opts.statCache, stored, dest);
       } catch (err) {
-        throw outputPathError(p, step, output, dest, err);
+        throw outputPathError(p, step, output, dest, err, this.opts.store.root);
       }
       if (before !== 'ok') restored.push(displayPath(dest));
     }
@@ -379,6 +382,18 @@ export class Executor {
       v.catch(() => this.values.delete(out.digest));
     }
     return v;
+  }
+
+  /**
+   * Notes which key holds the result for `contentKey`. Only an optimization for later runs: a
+   * failure to write it (a full disk, say) must not fail a step whose result is stored.
+   */
+  private async noteCutoff(contentKey: string, key: string): Promise<void> {
+    try {
+      await this.opts.store.writeCutoff(contentKey, key);
+    } catch {
+      // the next run just will not find this result by content
+    }
   }
 
   /** Moves (owned) or copies a step's output file into the store. */
@@ -482,6 +497,7 @@ export class Executor {
         material,
         outputs: stored,
         ...(Object.keys(metrics).length ? { metrics } : {}),
+        ...(contentKey ? { contentKey } : {}),
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
         durationMs: performance.now() - t0,
@@ -490,7 +506,7 @@ export class Executor {
       // The record is the commit point: written only now that every output is stored.
       await store.writeRecord(record);
       // Also findable by input content (early cutoff for later runs).
-      if (contentKey) await store.writeCutoff(contentKey, key);
+      if (contentKey) await this.noteCutoff(contentKey, key);
       return { record, worker };
     } catch (err) {
       if (err instanceof StepFailure) throw err;
@@ -516,9 +532,11 @@ function inputDigests(step: ResolvedStep, upstream: Map<string, RunRecord>): Rec
  * A user's output path that can't be written is their mistake to fix, not a bug: said at the
  * option's line:col. Other errors pass through.
  */
-function outputPathError(p: Pipeline, step: ResolvedStep, output: string, dest: string, err: unknown): unknown {
+function outputPathError(p: Pipeline, step: ResolvedStep, output: string, dest: string, err: unknown, storeRoot: string): unknown {
   const why = pathProblem(err);
-  if (!why) return err;
+  // Only problems at the user's side of the copy: not reading the store's own object.
+  const at = (err as NodeJS.ErrnoException & { dest?: string }).dest ?? (err as NodeJS.ErrnoException).path;
+  if (!why || (at !== undefined && isInside(storeRoot, at) && !isInside(storeRoot, dest))) return err;
   const option = step.module.outputs[output]?.pathOption;
   const message = `step \`${step.id}\`: cannot write output \`${output}\` to ${displayPath(dest)}: ${why}; choose another path${option ? ` for \`${option}\`` : ''}`;
   const d = option ? p.source.src.diagnosticAt(['steps', step.id, 'options', option], message) : { severity: 'error' as const, message };

@@ -25,8 +25,12 @@ export async function materializedState(statCache: StatCache, out: StoredOutput,
     return 'missing';
   }
   if (size !== out.size) return 'modified';
-  const { digest } = await fileDigest(dest, statCache);
-  return digest === out.digest ? 'ok' : 'modified';
+  try {
+    const { digest } = await fileDigest(dest, statCache);
+    return digest === out.digest ? 'ok' : 'modified';
+  } catch {
+    return 'modified'; // unreadable: rewrite it (and if that fails too, say why, at the option)
+  }
 }
 
 /** Makes `dest` a copy of the stored output. Returns what it found there before. */

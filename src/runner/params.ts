@@ -66,22 +66,28 @@ export function parseParamDecls(src: YamlSource, raw: unknown, diags: Diagnostic
   if (typeof raw !== 'object' || Array.isArray(raw)) return decls; // the schema reports it
   for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
     const docPath = ['params', name];
-    // A declaration: a mapping with a `default`, or with a `type` and only keys that are, or
-    // are misspellings of, `type`, `default` and `description`. Its unknown keys are errors (an
-    // object-valued param whose value looks like this is declared with `type: object`).
+    // A declaration: a mapping with a `default` or a string `type`, whose keys are all `type`,
+    // `default`, `description` or misspellings of them (those are errors). Any other mapping is
+    // a mapping-valued param; one that looks like a declaration is declared `type: object`.
     const keys = isPlainObject(v) ? Object.keys(v) : [];
     const declared =
       isPlainObject(v) &&
-      ('default' in v || ('type' in v && typeof v.type === 'string' && keys.every((k) => DECL_KEYS.has(k) || closest(k, DECL_KEYS) !== undefined)));
+      ('default' in v || ('type' in v && typeof v.type === 'string')) &&
+      keys.every((k) => DECL_KEYS.has(k) || closest(k, DECL_KEYS) !== undefined);
     if (declared) {
       const unknown = keys.filter((k) => !DECL_KEYS.has(k));
       for (const k of unknown) {
         diags.push(
-          src.diagnosticAt([...docPath, k], `param \`${name}\`: unknown key \`${k}\` in its declaration${didYouMean(k, DECL_KEYS)}; a declaration has \`type\`, \`default\` and \`description\``, 'key'),
+          src.diagnosticAt(
+            [...docPath, k],
+            `param \`${name}\`: unknown key \`${k}\` in its declaration${didYouMean(k, DECL_KEYS)}; a declaration has \`type\`, \`default\` and \`description\`` +
+              ' (a mapping-valued param that looks like one is declared `{type: object, default: {...}}`)',
+            'key',
+          ),
         );
       }
       if (!('default' in v)) {
-        diags.push(src.diagnosticAt(docPath, `param \`${name}\`: its declaration has no \`default\``));
+        diags.push(src.diagnosticAt(docPath, `param \`${name}\`: its declaration has no \`default\` (a mapping-valued param that looks like a declaration is declared \`{type: object, default: {...}}\`)`));
         continue;
       }
       const d = v as { type?: unknown; default: unknown; description?: unknown };

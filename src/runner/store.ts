@@ -47,6 +47,8 @@ export interface RunRecord {
   metrics?: Record<string, unknown>;
   /** Set when this key's result was not executed but reused by early cutoff: the key it came from. */
   reusedFrom?: string;
+  /** The key by input content of the execution (key.ts contentKeyOf); steps with inputs only. */
+  contentKey?: string;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -244,10 +246,17 @@ export class CacheStore {
     return out;
   }
 
-  /** The newest record of `key` whose objects are all present: a cache hit. */
-  async validRecord(key: string): Promise<RunRecord | undefined> {
+  /**
+   * The newest record of `key` whose objects are all present: a cache hit. With `contentKey`
+   * (the key by input content, known once the upstream steps are done), a record made from
+   * other input bytes is passed over: a key can hold several records when an upstream step was
+   * forced or is not deterministic. Records from before content keys were kept count as a
+   * match unless `exact`.
+   */
+  async validRecord(key: string, contentKey?: string, exact = false): Promise<RunRecord | undefined> {
     for (const rec of await this.records(key)) {
       if (rec.layout !== STORE_LAYOUT_VERSION) continue;
+      if (contentKey !== undefined && rec.contentKey !== contentKey && (exact || rec.contentKey !== undefined)) continue;
       let ok = true;
       for (const o of Object.values(rec.outputs)) {
         if (!(await this.hasObject(o.digest, o.size))) {
@@ -281,7 +290,7 @@ export class CacheStore {
     } catch {
       return undefined;
     }
-    return /^[0-9a-f]{64}$/.test(key) ? this.validRecord(key) : undefined;
+    return /^[0-9a-f]{64}$/.test(key) ? this.validRecord(key, contentKey, true) : undefined;
   }
 
   async hasAnyRecord(key: string): Promise<boolean> {

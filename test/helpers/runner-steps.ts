@@ -298,6 +298,22 @@ function inspectStep(type: string, cpuHeavy: boolean): StepModule<{ mutate: bool
   };
 }
 
+/**
+ * Not deterministic on purpose: reads an environment variable the key does not cover (as a
+ * step with a time budget, or a bug, would behave). `tag` only changes the key.
+ */
+const envSource: StepModule<{ name: string; tag: number }, Record<string, never>, { text: string }> = {
+  type: 'env-source',
+  version: 1,
+  description: 'reads an environment variable (untracked)',
+  optionsSchema: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string' }, tag: { type: 'integer', default: 0 } } },
+  inputs: {},
+  outputs: { text: { kind: 'text' } },
+  async run(ctx) {
+    return { text: process.env[ctx.options.name] ?? '' };
+  },
+};
+
 /** A step with a file output that it fails to produce: it writes nothing, or asks for a wrong name. */
 function lazyStep(type: string, cpuHeavy: boolean): StepModule<{ mode: 'skip' | 'wrong-name' }, Record<string, never>, Record<string, never>> {
   return {
@@ -317,7 +333,7 @@ function lazyStep(type: string, cpuHeavy: boolean): StepModule<{ mode: 'skip' | 
 
 export const TEST_STEPS: StepModule[] = [
   source, upper, concat, count, write, split, sleep, fail, heavy, cat, digest, record, inspectStep('inspect', false), inspectStep('inspect-heavy', true),
-  lazyStep('lazy', false), lazyStep('lazy-heavy', true),
+  lazyStep('lazy', false), lazyStep('lazy-heavy', true), envSource,
 ];
 
 export const TEST_REGISTRY_SOURCE = { moduleUrl: new URL('./runner-steps.js', import.meta.url).href, exportName: 'TEST_STEPS' };
