@@ -180,7 +180,10 @@ describe('configuration and help', () => {
       assert.equal((await runCli(['frobnicate'], { cwd: ws.dir })).code, 2);
       const flag = await runCli(['run', 'p.yaml', '--frob'], { cwd: ws.dir });
       assert.equal(flag.code, 2);
-      assert.match(flag.stderr, /Unknown option '--frob'/);
+      assert.match(flag.stderr, /unknown option --frob; `lvis-pipe run --help` lists the options/);
+      const typo = await runCli(['run', 'p.yaml', '--frce', 'x'], { cwd: ws.dir });
+      assert.equal(typo.code, 2);
+      assert.match(typo.stderr, /unknown option --frce \(did you mean `--force`\?\); `lvis-pipe run --help` lists the options/);
     } finally {
       ws.remove();
     }

@@ -2,6 +2,7 @@
  * What the pipeline commands (run, plan, validate, dag) share: their common flags, and
  * loading config + pipeline + cache folder from them.
  */
+import { didYouMean } from '../runner/suggest.js';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -39,7 +40,16 @@ export function parseCommandArgs<T extends ParseArgsConfig['options']>(argv: str
   try {
     return parseArgs({ args: joinNegativeValues(argv, options), allowPositionals: true, strict: true, options });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+    const message = (err as Error).message;
+    // An unknown flag: name the closest one and point at --help, rather than print all of it.
+    const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
+    if (unknown) {
+      const entries = Object.entries(options ?? {}) as [string, { short?: string }][];
+      const names = entries.map(([n]) => (n.length === 1 ? `-${n}` : `--${n}`)).concat(entries.flatMap(([, o]) => (o.short ? [`-${o.short}`] : [])));
+      const command = /^usage: (lvis-pipe \S+)/.exec(usage)?.[1] ?? 'lvis-pipe';
+      throw new UsageError(`unknown option ${unknown}${didYouMean(unknown, names)}; \`${command} --help\` lists the options`);
+    }
+    throw new UsageError(`${message}\n\n${usage}`);
   }
 }
 
