@@ -53,6 +53,12 @@ export const command: CommandModule = {
     env.stdout.write(table(['step', 'type', 'plan', 'key', 'why'], entries.map((e) => [e.id, e.type, label[e.action], shortHash(e.key), e.reasons.join('; ')])) + '\n');
     const n = (a: string) => entries.filter((e) => e.action === a).length;
     env.stdout.write(`\n${n('run')} to run, ${n('cached') + n('restore')} cached${n('restore') ? ` (${n('restore')} with output files to restore)` : ''}\n`);
+    const byInputs = entries.filter((e) => e.action === 'run' && e.reasons.length > 0 && e.reasons.every((r) => /^input `[^`]+` (changed|added)$/.test(r)));
+    if (byInputs.length) {
+      env.stdout.write(
+        `${byInputs.length} of them run only because an input changed: any whose inputs come out byte-identical to an earlier run's will reuse that result instead (early cutoff)\n`,
+      );
+    }
     return 0;
   },
 };
