@@ -172,10 +172,21 @@ describe('sweep: a 2×2 grid through one cache', () => {
     assert.ok(m, idLine);
     const listed = await runCli(['runs', 'p.yaml', '--json', '--sweep', m[1]!], { cwd: ws.dir });
     assert.equal((JSON.parse(listed.stdout) as { runs: unknown[] }).runs.length, 4);
-    // An unknown --sort metric is a warning even with --quiet.
-    const bad = await runCli(['sweep', 'p.yaml', '--quiet', '--sort', 'charz'], { cwd: ws.dir });
-    assert.equal(bad.code, 0);
-    assert.match(bad.stderr, /^warning: sort: no metric `charz` \(did you mean `chars`\?\)/m);
+    // An unknown --sort metric: checked against earlier runs' metrics before anything runs.
+    const bad = await runCli(['sweep', 'p.yaml', '--quiet', '--sort', 'charz', '--metrics', 'words,wrds'], { cwd: ws.dir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--sort\/--metrics: no metric `charz` \(did you mean `chars`\?\).* \(from earlier runs of this pipeline\)/);
+    assert.match(bad.stderr, /--sort\/--metrics: no metric `wrds` \(did you mean `words`\?\)/);
+    // A name close to none of them (a metric a newer version may add) is not blocked: the
+    // sweep runs and warns at the end if its variants do not produce it either.
+    const unlike = await runCli(['sweep', 'p.yaml', '--quiet', '--metrics', 'quantile_loss'], { cwd: ws.dir });
+    assert.equal(unlike.code, 0);
+    assert.match(unlike.stderr, /^warning: metrics: no metric `quantile_loss`/m);
+    // A pipeline with no runs yet: known only at the end, a warning shown even with --quiet.
+    ws.write('fresh.yaml', PIPELINE);
+    const late = await runCli(['sweep', 'fresh.yaml', '--quiet', '--sort', 'charz'], { cwd: ws.dir });
+    assert.equal(late.code, 0);
+    assert.match(late.stderr, /^warning: sort: no metric `charz` \(did you mean `chars`\?\)/m);
   });
 
   it('a sweep over other params says which folders in the sweep folder are an earlier sweep’s', async () => {

@@ -2,15 +2,17 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CliEnv } from '../cli-env.js';
+import { DiagnosticError } from '../runner/diagnostic.js';
+import { closest } from '../runner/suggest.js';
 import { StatCache } from '../runner/file-digests.js';
 import { table } from '../runner/format.js';
 import { planPipeline } from '../runner/plan.js';
 import { writeFileAtomic } from '../runner/atomic-file.js';
-import { shortRunId } from '../runner/history.js';
+import { readHistory, shortRunId } from '../runner/history.js';
 import { CacheStore, newRunId, type HistoryRecord } from '../runner/store.js';
 import { chartFileBase, chooseSweepChart, renderSweepChart, sweepChartSpec } from '../runner/sweep-chart.js';
 import { planSweep, type SweepPlan } from '../runner/sweep-plan.js';
-import { buildSweepReport, findMetric, formatParamCell, sweepCsv, sweepTableText, type SweepReport } from '../runner/sweep-report.js';
+import { buildSweepReport, findMetric, flattenMetrics, formatParamCell, metricDisplayNames, sweepCsv, sweepTableText, type SweepReport } from '../runner/sweep-report.js';
 import { runSweep } from '../runner/sweep-run.js';
 import { displayPath } from '../runner/yaml-source.js';
 import type { CommandModule } from './command.js';
@@ -108,6 +110,12 @@ export const command: CommandModule = {
     const chartX = values['chart-x'] ?? plan.spec.chart.x;
     if (chartX !== undefined && !base.source.decls.has(chartX)) throw new UsageError(`--chart-x: no param \`${chartX}\` in ${base.displayFile}`);
     if (values['dry-run']) return dryRun(env, plan, ctx.cacheDir, values.json === true);
+    await checkMetricNamesAgainstHistory(
+      new CacheStore(ctx.cacheDir),
+      base.id,
+      [values.sort ?? plan.spec.sortBy, ...(values.metrics?.split(',').map((m) => m.trim()) ?? plan.spec.metrics ?? [])].filter((m): m is string => !!m),
+      values.sort !== undefined || values.metrics !== undefined ? '--sort/--metrics' : `the sweep section of ${base.displayFile}`,
+    );
 
     const json = values.json === true;
     const { reporter, notice, session, executor, jobs } = await openExecution(env, ctx.cacheDir, ctx.config, values, `lvis-pipe sweep ${base.displayFile}`);
@@ -237,6 +245,34 @@ async function writeChart(report: SweepReport, want: { x?: string; y?: string; c
  * (where its `out` option points, moved as the output files are), with the sweep's table.
  * (Variants do not run the steps' after-run hooks, which would all write the plain path.)
  */
+/**
+ * Metric names are known only once variants have run, but earlier runs of the pipeline name
+ * them too: a name that none of them has but that is one or two letters from one of theirs is a
+ * typo, reported before a long sweep starts (exit 2). Other unknown names (a metric a newer
+ * version adds, or no earlier runs) wait for the sweep's own metrics, and a warning.
+ */
+async function checkMetricNamesAgainstHistory(store: CacheStore, pipelineId: string, names: string[], where: string): Promise<void> {
+  if (names.length === 0) return;
+  const known = new Set<string>();
+  for (const h of await readHistory(store)) {
+    if (h.pipelineId !== pipelineId) continue;
+    for (const [full] of flattenMetrics(h.metrics)) known.add(full);
+  }
+  if (known.size === 0) return;
+  const display = metricDisplayNames([...known]);
+  const shown = [...display.values()];
+  const problems = names
+    .filter((n) => closest(n, shown) !== undefined)
+    .map((n) => findMetric(n, display))
+    .flatMap((r) => ('error' in r ? [r.error] : []));
+  if (problems.length) {
+    throw new DiagnosticError(
+      problems.map((m) => ({ severity: 'error' as const, message: `${where}: ${m} (from earlier runs of this pipeline)` })),
+      2,
+    );
+  }
+}
+
 /** Sub-folders of the sweep folder that are not this sweep's variants (an earlier sweep's). */
 async function foldersOfOtherSweeps(plan: SweepPlan): Promise<string[]> {
   const mine = new Set(plan.variants.map((v) => path.basename(v.folder)));
