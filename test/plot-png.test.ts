@@ -11,25 +11,19 @@ import { readFileSync } from 'node:fs';
 import opentype from 'opentype.js';
 import { chartFontFiles } from '../src/render/fonts.js';
 import { measureTextWidth } from '../src/render/text-metrics.js';
+import { SAMPLE_SIZE_SHARES, SAMPLE_SPLITS } from './helpers/chart-input.js';
 import { buildCharts, type ObjectivePoint } from '../src/lvis/plots/index.js';
 
 const trace: ObjectivePoint[] = Array.from({ length: 60 }, (_, i) => ({ iteration: i + 1, phase: i < 50 ? 'greedy' : 'refine', values: { objective: 1 / (i + 1) } }));
 
 const charts = buildCharts({
-  splits: [
-    { name: 'train', tiers: [{ tier: 'f', categories: 4, annotations: 900, images: 80 }, { tier: 'c', categories: 5, annotations: 90, images: 30 }, { tier: 'r', categories: 3, annotations: 9, images: 6 }], totals: { categories: 12, annotations: 999, images: 100 } },
-    { name: 'val', tiers: [{ tier: 'f', categories: 4, annotations: 200, images: 19 }, { tier: 'c', categories: 4, annotations: 20, images: 7 }, { tier: 'r', categories: 1, annotations: 1, images: 1 }], totals: { categories: 9, annotations: 221, images: 20 } },
-  ],
+  splits: SAMPLE_SPLITS,
   keyShares: [
     { categoryId: 1, categoryName: 'a', tier: 'f', size: 'S', fullShare: 0.5, subsetShare: 0.45 },
     { categoryId: 2, categoryName: 'b', tier: 'c', size: 'M', fullShare: 0.3, subsetShare: 0.35 },
     { categoryId: 3, categoryName: 'c', tier: 'r', size: 'L', fullShare: 0.2, subsetShare: 0.2 },
   ],
-  sizeShares: [
-    { tier: 'f', size: 'S', full: 0.5, subset: 0.4 },
-    { tier: 'f', size: 'M', full: 0.3, subset: 0.4 },
-    { tier: 'f', size: 'L', full: 0.2, subset: 0.2 },
-  ],
+  sizeShares: SAMPLE_SIZE_SHARES,
   objective: trace,
   rareQuotas: [{ categoryId: 3, categoryName: 'c', quota: 1, used: 1 }],
 });
