@@ -24,10 +24,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { decodeDataset, encodeDataset } from '../src/lvis/dataset-codec.js';
-import { streamTopLevelArray } from '../src/lvis/json-scan.js';
-import { loadDataset } from '../src/lvis/load.js';
-import { scanFile } from '../src/lvis/load-scan.js';
+import { decodeDataset, encodeDataset } from '../src/lvis/dataset/codec.js';
+import { streamTopLevelArray } from '../src/lvis/json/json-scan.js';
+import { loadDataset } from '../src/lvis/load/load.js';
+import { scanFile } from '../src/lvis/load/scan.js';
 import { ensureFullScaleData } from './make-data.js';
 
 export interface LoadBenchOptions {

@@ -11,9 +11,9 @@
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { LVIS_V1_TRAIN_IMAGES, LVIS_V1_VAL_IMAGES } from '../src/lvis/lvis-categories.js';
-import { generateSynthLvis, synthFileNames, type SynthOptions } from '../src/lvis/synth.js';
-import { SYNTH_GENERATOR_VERSION } from '../src/lvis/synth-model.js';
+import { LVIS_V1_TRAIN_IMAGES, LVIS_V1_VAL_IMAGES } from '../src/lvis/dataset/lvis-categories.js';
+import { generateSynthLvis, synthFileNames, type SynthOptions } from '../src/lvis/synth/synth.js';
+import { SYNTH_GENERATOR_VERSION } from '../src/lvis/synth/model.js';
 
 /** The module runs from dist/bench/; the data lives in the source tree's bench/data/. */
 export const BENCH_DATA_DIR = fileURLToPath(new URL('../../bench/data/', import.meta.url));

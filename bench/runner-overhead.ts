@@ -25,8 +25,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { main } from '../src/cli.js';
-import { StepRegistry } from '../src/runner/registry.js';
-import type { ArtifactKind, StepModule } from '../src/runner/step.js';
+import { StepRegistry } from '../src/runner/step/registry.js';
+import type { ArtifactKind, StepModule } from '../src/runner/step/step.js';
 import { ensureFullScaleData } from './make-data.js';
 
 const BYTES: ArtifactKind<Uint8Array> = { name: 'bytes', storage: 'value', encode: (v) => v, decode: (b) => b };

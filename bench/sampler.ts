@@ -28,8 +28,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Dataset } from '../src/lvis/dataset.js';
-import { loadDataset } from '../src/lvis/load.js';
+import type { Dataset } from '../src/lvis/dataset/dataset.js';
+import { loadDataset } from '../src/lvis/load/load.js';
 import { tierBudgets } from '../src/lvis/sampler/budgets.js';
 import { runGreedy } from '../src/lvis/sampler/greedy.js';
 import { buildHistograms, type Histograms } from '../src/lvis/sampler/histograms.js';
@@ -38,7 +38,7 @@ import { estimateRareQuotas, finalRareQuotas, type RareQuotas } from '../src/lvi
 import { SeededRandom } from '../src/lvis/sampler/random.js';
 import { DEFAULT_SAMPLER_OPTIONS, runSampler, type SamplerOptions } from '../src/lvis/sampler/sampler.js';
 import { DEFAULT_SIZE_RULE } from '../src/lvis/sampler/size-buckets.js';
-import { computeTierStats } from '../src/lvis/sampler/stats.js';
+import { computeTierStats } from '../src/lvis/sampler/tier-stats.js';
 import { computeTargetTierMix, type TargetMix } from '../src/lvis/sampler/target-mix.js';
 import { tierArray } from '../src/lvis/sampler/tiers.js';
 import { ensureFullScaleData } from './make-data.js';

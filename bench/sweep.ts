@@ -31,8 +31,8 @@ import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { HistoryRecord, RunRecord } from '../src/runner/store.js';
-import type { SweepReport } from '../src/runner/sweep-report.js';
+import type { HistoryRecord, RunRecord } from '../src/runner/cache/store.js';
+import type { SweepReport } from '../src/runner/sweep/report.js';
 import { ensureFullScaleData } from './make-data.js';
 
 export interface SweepBenchOptions {

@@ -20,15 +20,15 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Dataset } from '../src/lvis/dataset.js';
-import { keptCategoryIndices } from '../src/lvis/kept-categories.js';
-import { loadDataset } from '../src/lvis/load.js';
-import { readNumberField, streamTopLevelArray } from '../src/lvis/json-scan.js';
-import { pruneGt } from '../src/lvis/prune-gt.js';
-import { prunePreds } from '../src/lvis/prune-preds.js';
-import { scanDetectionsFast } from '../src/lvis/prune-preds-scan.js';
+import type { Dataset } from '../src/lvis/dataset/dataset.js';
+import { keptCategoryIndices } from '../src/lvis/prune/kept-categories.js';
+import { loadDataset } from '../src/lvis/load/load.js';
+import { readNumberField, streamTopLevelArray } from '../src/lvis/json/json-scan.js';
+import { pruneGt } from '../src/lvis/prune/prune-gt.js';
+import { prunePreds } from '../src/lvis/prune/prune-preds.js';
+import { scanDetectionsFast } from '../src/lvis/prune/preds-fast-scan.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
-import { selectSample, writeSubset } from '../src/lvis/write-subset.js';
+import { selectSample, writeSubset } from '../src/lvis/write/write-subset.js';
 import { ensureFullScaleData } from './make-data.js';
 
 /** The target for each of the three steps, in MB/s of input. */

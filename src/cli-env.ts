@@ -3,7 +3,7 @@
  * output streams and the working directory. Tests and embedders pass their own.
  */
 import type { Writable } from 'node:stream';
-import type { StepRegistry } from './runner/registry.js';
+import type { StepRegistry } from './runner/step/registry.js';
 
 export interface CliEnv {
   registry: StepRegistry;

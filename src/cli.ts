@@ -6,9 +6,9 @@
 import type { CommandModule } from './commands/command.js';
 import { printDiagnostics, UsageError, USAGE_EXIT } from './commands/common.js';
 import type { CliEnv } from './cli-env.js';
-import { DiagnosticError } from './runner/diagnostic.js';
-import { StepRegistry } from './runner/registry.js';
-import { setDisplayBase } from './runner/yaml-source.js';
+import { DiagnosticError } from './base/diagnostic.js';
+import { StepRegistry } from './runner/step/registry.js';
+import { setDisplayBase } from './runner/pipeline/yaml-source.js';
 
 export type { CliEnv };
 

@@ -11,8 +11,8 @@
  *   params: { seed: 1 }          # default params for every pipeline that declares them
  */
 import path from 'node:path';
-import { DiagnosticError } from './runner/diagnostic.js';
-import { displayPath } from './runner/yaml-source.js';
+import { DiagnosticError } from './base/diagnostic.js';
+import { displayPath } from './runner/pipeline/yaml-source.js';
 
 export interface LvisPipeConfig {
   cacheDir?: string;

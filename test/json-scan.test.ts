@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { verifyFile } from 'stream-json/file/verifier.js';
-import { DiagnosticError } from '../src/runner/diagnostic.js';
-import { readNumber, readNumberField, streamTopLevelArray } from '../src/lvis/json-scan.js';
+import { DiagnosticError } from '../src/base/diagnostic.js';
+import { readNumber, readNumberField, streamTopLevelArray } from '../src/lvis/json/json-scan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'json-scan-test-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

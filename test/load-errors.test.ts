@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { loadDataset } from '../src/lvis/load.js';
+import { loadDataset } from '../src/lvis/load/load.js';
 import { diagnosticOf, lineColOf, pythonStyle, smallLvis, tempFile, type Doc } from './load-helpers.js';
 
 const REAL = fileURLToPath(new URL('../../test/fixtures/real/', import.meta.url));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiagnosticError } from '../src/runner/diagnostic.js';
+import { DiagnosticError } from '../src/base/diagnostic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'load-test-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { loadDataset } from '../src/lvis/load.js';
-import { findRecordBoundary } from '../src/lvis/load-parallel.js';
+import { loadDataset } from '../src/lvis/load/load.js';
+import { findRecordBoundary } from '../src/lvis/load/parallel.js';
 import { diagnosticOf, pythonStyle, smallLvis, tempFile, type Doc } from './load-helpers.js';
 
 /** A document with the annotations first (as LVIS v1 train has them) and some bad records. */
@@ -87,7 +87,7 @@ test('a syntax error in the second half is reported exactly as in one thread', a
 });
 
 test('files under the size threshold are never split', async () => {
-  const { parallelWorthIt, PARALLEL_MIN_BYTES } = await import('../src/lvis/load-parallel.js');
+  const { parallelWorthIt, PARALLEL_MIN_BYTES } = await import('../src/lvis/load/parallel.js');
   assert.equal(await parallelWorthIt(PARALLEL_MIN_BYTES - 1), false);
   const small = await loadDataset(tempFile(pythonStyle(bigDoc(50))));
   assert.equal(small.threads, 1);

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { TIERS, type Dataset } from '../src/lvis/dataset.js';
-import { loadDataset } from '../src/lvis/load.js';
+import { TIERS, type Dataset } from '../src/lvis/dataset/dataset.js';
+import { loadDataset } from '../src/lvis/load/load.js';
 import { tempFile } from './load-helpers.js';
 
 const REAL = fileURLToPath(new URL('../../test/fixtures/real/', import.meta.url));

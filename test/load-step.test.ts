@@ -5,11 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { StepRegistry } from '../src/runner/registry.js';
+import { StepRegistry } from '../src/runner/step/registry.js';
 import loadStep from '../src/steps/load.js';
 import statsStep from '../src/steps/stats.js';
-import { datasetKind, decodeDataset, encodeDataset } from '../src/lvis/dataset-codec.js';
-import { loadDataset } from '../src/lvis/load.js';
+import { datasetKind, decodeDataset, encodeDataset } from '../src/lvis/dataset/codec.js';
+import { loadDataset } from '../src/lvis/load/load.js';
 import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
 import { pythonStyle, smallLvis } from './load-helpers.js';
 

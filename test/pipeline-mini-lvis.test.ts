@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadDataset } from '../src/lvis/load.js';
+import { loadDataset } from '../src/lvis/load/load.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = path.join(root, 'bin/lvis-pipe.js');
 
 interface Event {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Ajv } from 'ajv';
 import { PNG } from 'pngjs';
-import type { StepContext, StepModule } from '../src/runner/step.js';
+import type { StepContext, StepModule } from '../src/runner/step/step.js';
 import statsStep from '../src/steps/stats.js';
 import targetMixStep from '../src/steps/target-mix.js';
 import histogramsStep from '../src/steps/histograms.js';

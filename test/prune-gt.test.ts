@@ -4,9 +4,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Ajv } from 'ajv';
-import { DiagnosticError } from '../src/runner/diagnostic.js';
-import type { Dataset } from '../src/lvis/dataset.js';
-import { loadDataset } from '../src/lvis/load.js';
+import { DiagnosticError } from '../src/base/diagnostic.js';
+import type { Dataset } from '../src/lvis/dataset/dataset.js';
+import { loadDataset } from '../src/lvis/load/load.js';
 import pruneGtStep from '../src/steps/prune-gt.js';
 import { filesIn, runStep, tempDir } from './write-prune-context.js';
 

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readNumberField, streamTopLevelArray } from '../src/lvis/json-scan.js';
-import { FastScanGaveUp, scanDetectionsFast } from '../src/lvis/prune-preds-scan.js';
-import { prunePreds } from '../src/lvis/prune-preds.js';
+import { readNumberField, streamTopLevelArray } from '../src/lvis/json/json-scan.js';
+import { FastScanGaveUp, scanDetectionsFast } from '../src/lvis/prune/preds-fast-scan.js';
+import { prunePreds } from '../src/lvis/prune/prune-preds.js';
 import { tempDir } from './write-prune-context.js';
 
 const keepOdd = (imageId: number, categoryId: number) => categoryId % 2 === 1 && imageId !== 3;

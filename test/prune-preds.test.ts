@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Ajv } from 'ajv';
-import { DiagnosticError } from '../src/runner/diagnostic.js';
+import { DiagnosticError } from '../src/base/diagnostic.js';
 import prunePredsStep from '../src/steps/prune-preds.js';
 import { filesIn, runStep, tempDir } from './write-prune-context.js';
 

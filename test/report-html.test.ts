@@ -13,9 +13,9 @@ import { describe, test } from 'node:test';
 import { browserTestSkip, withPage } from './helpers/browser.js';
 import { SAMPLE_SIZE_SHARES, SAMPLE_SPLITS } from './helpers/chart-input.js';
 import { buildCharts } from '../src/lvis/plots/index.js';
-import { formatDuration, layoutDag } from '../src/lvis/report-dag.js';
-import type { ReportModel, ReportStep } from '../src/lvis/report-model.js';
-import { flattenRecord, formatValue, renderReportHtml } from '../src/lvis/report.js';
+import { formatDuration, layoutDag } from '../src/lvis/report/dag-svg.js';
+import type { ReportModel, ReportStep } from '../src/lvis/report/model.js';
+import { flattenRecord, formatValue, renderReportHtml } from '../src/lvis/report/html.js';
 
 const STEPS: ReportStep[] = [
   { id: 'load_train', type: 'load', status: 'cached', durationMs: 12, deps: [], outputs: [{ name: 'dataset' }] },

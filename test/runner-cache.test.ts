@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { StatCache } from '../src/runner/file-digests.js';
-import { Executor } from '../src/runner/executor.js';
-import type { RunEvent } from '../src/runner/events.js';
-import { KEY_SCHEME, keyOf, type KeyMaterial } from '../src/runner/key.js';
-import { loadPipeline } from '../src/runner/pipeline.js';
-import { CacheStore } from '../src/runner/store.js';
+import { StatCache } from '../src/runner/cache/file-digests.js';
+import { Executor } from '../src/runner/exec/executor.js';
+import type { RunEvent } from '../src/runner/exec/events.js';
+import { KEY_SCHEME, keyOf, type KeyMaterial } from '../src/runner/cache/key.js';
+import { loadPipeline } from '../src/runner/pipeline/pipeline.js';
+import { CacheStore } from '../src/runner/cache/store.js';
 import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
 import { testRegistry } from './helpers/runner-steps.js';
 

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { PlanEntry } from '../src/runner/plan.js';
-import { KEY_SCHEME, type KeyMaterial } from '../src/runner/key.js';
-import { explainChange } from '../src/runner/reasons.js';
+import type { PlanEntry } from '../src/runner/graph/plan.js';
+import { KEY_SCHEME, type KeyMaterial } from '../src/runner/cache/key.js';
+import { explainChange } from '../src/runner/graph/reasons.js';
 import { runCli, Workspace } from './helpers/runner-fixture.js';
 import { testRegistry } from './helpers/runner-steps.js';
 

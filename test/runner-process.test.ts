@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { RunEvent } from '../src/runner/events.js';
+import type { RunEvent } from '../src/runner/exec/events.js';
 import { spawnCli, statuses, waitFor, Workspace } from './helpers/runner-fixture.js';
 
 const PIPELINE = `params:

@@ -8,8 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { StepRegistry } from '../src/runner/registry.js';
-import { buildPipelineSchema } from '../src/runner/schema.js';
+import { StepRegistry } from '../src/runner/step/registry.js';
+import { buildPipelineSchema } from '../src/runner/pipeline/schema.js';
 import { STEP_MODULES } from '../src/steps/index.js';
 
 const ROOT = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');

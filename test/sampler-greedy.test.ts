@@ -12,10 +12,10 @@ import { runGreedy } from '../src/lvis/sampler/greedy.js';
 import { refine } from '../src/lvis/sampler/refine.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
 import { estimateRareQuotas } from '../src/lvis/sampler/quotas.js';
-import { computeTierStats } from '../src/lvis/sampler/stats.js';
+import { computeTierStats } from '../src/lvis/sampler/tier-stats.js';
 import { computeTargetTierMix } from '../src/lvis/sampler/target-mix.js';
 import { DEFAULT_SAMPLER_OPTIONS, runSampler, type SamplerOptions } from '../src/lvis/sampler/sampler.js';
-import type { Dataset } from '../src/lvis/dataset.js';
+import type { Dataset } from '../src/lvis/dataset/dataset.js';
 
 function problemOf(ds: Dataset, quota?: Int32Array, over: Partial<SamplerProblem['weights']> = {}) {
   const hist = buildHistograms(ds, DEFAULT_SIZE_RULE);

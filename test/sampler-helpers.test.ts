@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeDataset } from './helpers/make-dataset.js';
 import { bucketOfArea, sizeBucketFromBbox, NO_BUCKET, DEFAULT_SIZE_RULE } from '../src/lvis/sampler/size-buckets.js';
-import { computeTierStats } from '../src/lvis/sampler/stats.js';
+import { computeTierStats } from '../src/lvis/sampler/tier-stats.js';
 import { computeTargetTierMix } from '../src/lvis/sampler/target-mix.js';
 import { scoreClassSize, tierMixPenalty, rareCapPenalty } from '../src/lvis/sampler/objective.js';
 import { estimateRareQuotas, rescaleQuotas, finalRareQuotas } from '../src/lvis/sampler/quotas.js';
@@ -14,8 +14,8 @@ import { buildHistograms, densifyTier, keyLabel, tierKeyCount } from '../src/lvi
 import { jsDecomposition, jsDivergence } from '../src/lvis/sampler/quality.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
 import { categoriesByTier } from '../src/lvis/sampler/tiers.js';
-import { DiagnosticError } from '../src/runner/diagnostic.js';
-import { displayPath } from '../src/runner/yaml-source.js';
+import { DiagnosticError } from '../src/base/diagnostic.js';
+import { displayPath } from '../src/runner/pipeline/yaml-source.js';
 
 const near = (a: number, b: number, tol = 1e-12) =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≉ ${b}`);

@@ -23,7 +23,7 @@ import {
 import { AllCandidatesScorer } from '../src/lvis/sampler/all-candidates.js';
 import { CandidateSet } from '../src/lvis/sampler/candidate-set.js';
 import { estimateRareQuotas, finalRareQuotas } from '../src/lvis/sampler/quotas.js';
-import type { Dataset } from '../src/lvis/dataset.js';
+import type { Dataset } from '../src/lvis/dataset/dataset.js';
 
 const REL = 1e-9;
 function assertRel(actual: number, expected: number, what: string) {

@@ -16,9 +16,9 @@ import { histogramsKind } from '../src/lvis/sampler/histograms.js';
 import { sampleKind } from '../src/lvis/sampler/sample.js';
 import { sampleDetailsKind } from '../src/lvis/sampler/sampler.js';
 import { sampleQualityKind } from '../src/lvis/sampler/quality.js';
-import { DiagnosticError } from '../src/runner/diagnostic.js';
-import type { StepContext, StepModule } from '../src/runner/step.js';
-import { StepRegistry } from '../src/runner/registry.js';
+import { DiagnosticError } from '../src/base/diagnostic.js';
+import type { StepContext, StepModule } from '../src/runner/step/step.js';
+import { StepRegistry } from '../src/runner/step/registry.js';
 import loadStep from '../src/steps/load.js';
 import { runCli, Workspace } from './helpers/runner-fixture.js';
 

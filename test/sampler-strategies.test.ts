@@ -10,11 +10,11 @@ import { SamplerProblem } from '../src/lvis/sampler/objective.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
 import { sampleCoverage, sampleRandom, sampleRestarts } from '../src/lvis/sampler/strategies.js';
 import { estimateRareQuotas } from '../src/lvis/sampler/quotas.js';
-import { computeTierStats } from '../src/lvis/sampler/stats.js';
+import { computeTierStats } from '../src/lvis/sampler/tier-stats.js';
 import { computeTargetTierMix } from '../src/lvis/sampler/target-mix.js';
 import { DEFAULT_SAMPLER_OPTIONS, runSampler } from '../src/lvis/sampler/sampler.js';
 import type { SamplerStrategy } from '../src/lvis/sampler/sample.js';
-import type { Dataset } from '../src/lvis/dataset.js';
+import type { Dataset } from '../src/lvis/dataset/dataset.js';
 
 function problemOf(ds: Dataset) {
   return new SamplerProblem(ds, buildHistograms(ds, DEFAULT_SIZE_RULE), new Int32Array(ds.categories.count).fill(-1), {

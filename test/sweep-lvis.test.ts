@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { RunEvent } from '../src/runner/events.js';
-import { StepRegistry } from '../src/runner/registry.js';
-import type { SweepReport } from '../src/runner/sweep-report.js';
+import type { RunEvent } from '../src/runner/exec/events.js';
+import { StepRegistry } from '../src/runner/step/registry.js';
+import type { SweepReport } from '../src/runner/sweep/report.js';
 import { STEP_MODULES } from '../src/steps/index.js';
 import { runCli, Workspace } from './helpers/runner-fixture.js';
 

@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { Diagnostic } from '../src/runner/diagnostic.js';
-import type { StepSummary } from '../src/runner/events.js';
-import type { ParamDecl } from '../src/runner/params.js';
-import { loadPipeline } from '../src/runner/pipeline.js';
-import { outputRoot, withOutputFolder } from '../src/runner/sweep-paths.js';
-import { buildSweepReport, findMetric, metricDisplayNames, sweepCsv, type BuildReportOptions } from '../src/runner/sweep-report.js';
-import type { SweepVariantOutcome } from '../src/runner/sweep-run.js';
-import { encodeNamePart, expandVariants, parseGridArg, variantFolderNames, type SweepSpec } from '../src/runner/sweep.js';
+import type { Diagnostic } from '../src/base/diagnostic.js';
+import type { StepSummary } from '../src/runner/exec/events.js';
+import type { ParamDecl } from '../src/runner/pipeline/params.js';
+import { loadPipeline } from '../src/runner/pipeline/pipeline.js';
+import { outputRoot, withOutputFolder } from '../src/runner/sweep/paths.js';
+import { buildSweepReport, findMetric, metricDisplayNames, sweepCsv, type BuildReportOptions } from '../src/runner/sweep/report.js';
+import type { SweepVariantOutcome } from '../src/runner/sweep/run.js';
+import { encodeNamePart, expandVariants, parseGridArg, variantFolderNames, type SweepSpec } from '../src/runner/sweep/grid.js';
 import { Workspace } from './helpers/runner-fixture.js';
 import { testRegistry } from './helpers/runner-steps.js';
 

@@ -10,12 +10,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DiagnosticError } from '../src/runner/diagnostic.js';
-import type { RunEvent } from '../src/runner/events.js';
-import { StepRegistry } from '../src/runner/registry.js';
-import type { StepModule } from '../src/runner/step.js';
-import type { HistoryRecord } from '../src/runner/store.js';
-import type { SweepReport } from '../src/runner/sweep-report.js';
+import { DiagnosticError } from '../src/base/diagnostic.js';
+import type { RunEvent } from '../src/runner/exec/events.js';
+import { StepRegistry } from '../src/runner/step/registry.js';
+import type { StepModule } from '../src/runner/step/step.js';
+import type { HistoryRecord } from '../src/runner/cache/store.js';
+import type { SweepReport } from '../src/runner/sweep/report.js';
 import { runCli, spawnCli, waitFor, Workspace } from './helpers/runner-fixture.js';
 import { TEST_STEPS } from './helpers/runner-steps.js';
 

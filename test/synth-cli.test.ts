@@ -10,12 +10,12 @@ import { gunzipSync } from 'node:zlib';
 import type { CliEnv } from '../src/cli-env.js';
 import { command } from '../src/commands/synth.js';
 import { UsageError } from '../src/commands/common.js';
-import { DiagnosticError } from '../src/runner/diagnostic.js';
-import { StepRegistry } from '../src/runner/registry.js';
-import type { StepContext } from '../src/runner/step.js';
+import { DiagnosticError } from '../src/base/diagnostic.js';
+import { StepRegistry } from '../src/runner/step/registry.js';
+import type { StepContext } from '../src/runner/step/step.js';
 import synthStep from '../src/steps/synth.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dirs: string[] = [];
 function tempDir(): string {
   const d = mkdtempSync(path.join(tmpdir(), 'lvis-synth-cli-'));

@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { Writable } from 'node:stream';
 import { command } from '../src/commands/synth.js';
-import { StepRegistry } from '../src/runner/registry.js';
+import { StepRegistry } from '../src/runner/step/registry.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SAMPLE = path.join(ROOT, 'data', 'sample');
 const FILES = ['lvis_v1_train_synth.json.gz', 'lvis_v1_val_synth.json.gz', 'preds_val_synth.json.gz'];
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

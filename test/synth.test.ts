@@ -5,16 +5,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { DiagnosticError } from '../src/runner/diagnostic.js';
+import { DiagnosticError } from '../src/base/diagnostic.js';
 import {
   LVIS_V1_TRAIN_ANNOTATIONS,
   LVIS_V1_TRAIN_IMAGES,
   lvisV1Categories,
   readCategoryMetadata,
-} from '../src/lvis/lvis-categories.js';
-import { generateSynthLvis, planSynthSplits, synthFileNames, type SynthOptions } from '../src/lvis/synth.js';
-import { MODEL } from '../src/lvis/synth-model.js';
-import { MAX_DETECTIONS_PER_IMAGE } from '../src/lvis/synth-preds.js';
+} from '../src/lvis/dataset/lvis-categories.js';
+import { generateSynthLvis, planSynthSplits, synthFileNames, type SynthOptions } from '../src/lvis/synth/synth.js';
+import { MODEL } from '../src/lvis/synth/model.js';
+import { MAX_DETECTIONS_PER_IMAGE } from '../src/lvis/synth/preds.js';
 import { rmSync } from 'node:fs';
 
 const tempDirs: string[] = [];

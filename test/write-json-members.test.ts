@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { arrayElements, filterArrayText, objectMembers, setMember } from '../src/lvis/write-json-members.js';
-import { infoWithProvenance, pythonStyleJson } from '../src/lvis/write-lvis-json.js';
-import { pruneCategoryLists } from '../src/lvis/prune-category-lists.js';
+import { arrayElements, filterArrayText, objectMembers, setMember } from '../src/lvis/write/json-members.js';
+import { infoWithProvenance, pythonStyleJson } from '../src/lvis/write/lvis-json.js';
+import { pruneCategoryLists } from '../src/lvis/prune/category-lists.js';
 
 test('objectMembers finds each member value, whatever the strings and nesting hold', () => {
   const text = '{ "a\\"}": "x,}]\\\\", "n" :-1.5e3,"o":{"k":[1,{"z":"}"}]}, "t":true ,\n "u\\u0062": null }';

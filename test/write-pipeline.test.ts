@@ -9,8 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { loadDataset } from '../src/lvis/load.js';
-import { StepRegistry } from '../src/runner/registry.js';
+import { loadDataset } from '../src/lvis/load/load.js';
+import { StepRegistry } from '../src/runner/step/registry.js';
 import { STEP_MODULES } from '../src/steps/index.js';
 import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
 

@@ -2,14 +2,14 @@
  * What the pipeline commands (run, plan, validate, dag) share: their common flags, and
  * loading config + pipeline + cache folder from them.
  */
-import { didYouMean } from '../runner/suggest.js';
+import { didYouMean } from '../base/suggest.js';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { loadConfig, resolveCacheDir, type LoadedConfig } from '../config.js';
-import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../runner/diagnostic.js';
-import { loadPipeline, type Pipeline, type ResolveOptions } from '../runner/pipeline.js';
+import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../base/diagnostic.js';
+import { loadPipeline, type Pipeline, type ResolveOptions } from '../runner/pipeline/pipeline.js';
 
 /** Exit status for bad command-line usage. */
 export const USAGE_EXIT = 2;

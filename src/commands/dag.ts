@@ -1,5 +1,5 @@
 import type { CliEnv } from '../cli-env.js';
-import { DAG_FORMATS, renderDag, type DagFormat } from '../runner/dag.js';
+import { DAG_FORMATS, renderDag, type DagFormat } from '../runner/graph/dag.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
 

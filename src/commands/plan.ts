@@ -1,9 +1,9 @@
 import type { CliEnv } from '../cli-env.js';
-import { StatCache } from '../runner/file-digests.js';
-import { table } from '../runner/format.js';
-import { shortHash } from '../runner/hash.js';
-import { planPipeline } from '../runner/plan.js';
-import { CacheStore } from '../runner/store.js';
+import { StatCache } from '../runner/cache/file-digests.js';
+import { table } from '../base/format.js';
+import { shortHash } from '../runner/cache/hash.js';
+import { planPipeline } from '../runner/graph/plan.js';
+import { CacheStore } from '../runner/cache/store.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
 

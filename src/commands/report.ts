@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { CliEnv } from '../cli-env.js';
-import { CacheStore } from '../runner/store.js';
-import { DiagnosticError } from '../runner/diagnostic.js';
-import { REPORT_STEP_TYPE, writeRunReports } from '../lvis/report-run.js';
-import { readHistory, resolveRunRef } from '../runner/history.js';
+import { CacheStore } from '../runner/cache/store.js';
+import { DiagnosticError } from '../base/diagnostic.js';
+import { REPORT_STEP_TYPE, writeRunReports } from '../steps/report-run.js';
+import { readHistory, resolveRunRef } from '../runner/cache/history.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
 

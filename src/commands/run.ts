@@ -1,5 +1,5 @@
 import type { CliEnv } from '../cli-env.js';
-import { DiagnosticError } from '../runner/diagnostic.js';
+import { DiagnosticError } from '../base/diagnostic.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
 import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openExecution } from './session.js';

@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CliEnv } from '../cli-env.js';
-import { buildPipelineSchema } from '../runner/schema.js';
+import { buildPipelineSchema } from '../runner/pipeline/schema.js';
 import type { CommandModule } from './command.js';
 import { parseCommandArgs, UsageError } from './common.js';
 

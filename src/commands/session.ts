@@ -9,12 +9,12 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CliEnv } from '../cli-env.js';
 import type { LoadedConfig } from '../config.js';
-import { Executor } from '../runner/executor.js';
-import { StatCache } from '../runner/file-digests.js';
+import { Executor } from '../runner/exec/executor.js';
+import { StatCache } from '../runner/cache/file-digests.js';
 import { createReporter, type Reporter } from '../runner/reporters/reporter.js';
 import { parseJobs, UsageError } from './common.js';
-import { CacheLock } from '../runner/lock.js';
-import { CacheStore } from '../runner/store.js';
+import { CacheLock } from '../runner/cache/lock.js';
+import { CacheStore } from '../runner/cache/store.js';
 
 export const DEFAULT_LOCK_TIMEOUT_S = 600;
 

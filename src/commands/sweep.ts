@@ -2,19 +2,19 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CliEnv } from '../cli-env.js';
-import { DiagnosticError } from '../runner/diagnostic.js';
-import { closest } from '../runner/suggest.js';
-import { StatCache } from '../runner/file-digests.js';
-import { table } from '../runner/format.js';
-import { planPipeline } from '../runner/plan.js';
-import { writeFileAtomic } from '../runner/atomic-file.js';
-import { readHistory, shortRunId } from '../runner/history.js';
-import { CacheStore, newRunId, type HistoryRecord } from '../runner/store.js';
-import { chartFileBase, chooseSweepChart, renderSweepChart, sweepChartSpec } from '../runner/sweep-chart.js';
-import { planSweep, type SweepPlan } from '../runner/sweep-plan.js';
-import { buildSweepReport, findMetric, flattenMetrics, formatParamCell, metricDisplayNames, sweepCsv, sweepTableText, type SweepReport } from '../runner/sweep-report.js';
-import { runSweep } from '../runner/sweep-run.js';
-import { displayPath } from '../runner/yaml-source.js';
+import { DiagnosticError } from '../base/diagnostic.js';
+import { closest } from '../base/suggest.js';
+import { StatCache } from '../runner/cache/file-digests.js';
+import { table } from '../base/format.js';
+import { planPipeline } from '../runner/graph/plan.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
+import { readHistory, shortRunId } from '../runner/cache/history.js';
+import { CacheStore, newRunId, type HistoryRecord } from '../runner/cache/store.js';
+import { chartFileBase, chooseSweepChart, renderSweepChart, sweepChartSpec } from './sweep-chart.js';
+import { planSweep, type SweepPlan } from '../runner/sweep/plan.js';
+import { buildSweepReport, findMetric, flattenMetrics, formatParamCell, metricDisplayNames, sweepCsv, sweepTableText, type SweepReport } from '../runner/sweep/report.js';
+import { runSweep } from '../runner/sweep/run.js';
+import { displayPath } from '../runner/pipeline/yaml-source.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
 import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openExecution } from './session.js';
@@ -281,10 +281,10 @@ async function foldersOfOtherSweeps(plan: SweepPlan): Promise<string[]> {
 }
 
 async function writeVariantReports(plan: SweepPlan, report: SweepReport, store: CacheStore, notice: (m: string) => void): Promise<void> {
-  const { REPORT_STEP_TYPE, reportContentKind } = await import('../lvis/report-content.js');
+  const { REPORT_STEP_TYPE, reportContentKind } = await import('../lvis/report/content.js');
   const reportSteps = (v: SweepPlan['variants'][number]) => [...v.pipeline.steps.values()].filter((s) => s.type === REPORT_STEP_TYPE);
   if (!plan.variants.some((v) => reportSteps(v).length > 0)) return;
-  const { writeStepReport } = await import('../lvis/report-run.js');
+  const { writeStepReport } = await import('../steps/report-run.js');
   const rows = report.variants.map((v) => ({ label: v.name, params: v.params, metrics: v.metrics, durationMs: v.durationMs, status: v.status }));
   const byName = new Map(report.variants.map((v) => [v.name, v]));
   for (const v of plan.variants) {

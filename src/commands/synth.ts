@@ -16,11 +16,11 @@ import {
   synthFileNames,
   type SynthFileSummary,
   type SynthOptions,
-} from '../lvis/synth.js';
-import { LVIS_V1_TRAIN_IMAGES } from '../lvis/lvis-categories.js';
-import type { ProgressReporter } from '../runner/step.js';
-import { DiagnosticError } from '../runner/diagnostic.js';
-import { pathProblem } from '../runner/fs-problems.js';
+} from '../lvis/synth/synth.js';
+import { LVIS_V1_TRAIN_IMAGES } from '../lvis/dataset/lvis-categories.js';
+import type { ProgressReporter } from '../runner/step/step.js';
+import { DiagnosticError } from '../base/diagnostic.js';
+import { pathProblem } from '../base/fs-problems.js';
 
 const USAGE = `usage: lvis-pipe synth --out DIR [--images N] [--val-images M] [--seed S]
                        [--no-preds] [--gzip] [--polygon-detail X] [--quiet | --json]

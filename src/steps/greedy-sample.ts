@@ -3,8 +3,8 @@
  * (src/lvis/sampler/sampler.ts). Outputs the sample (for write / prune), its quality metrics
  * (a flat record copied into the run history) and the details the plots need.
  */
-import type { StepModule } from '../runner/step.js';
-import type { Dataset } from '../lvis/dataset.js';
+import type { StepModule } from '../runner/step/step.js';
+import type { Dataset } from '../lvis/dataset/dataset.js';
 import type { Histograms } from '../lvis/sampler/histograms.js';
 import { formatQuality, sampleQualityKind, type SampleQuality } from '../lvis/sampler/quality.js';
 import type { RareQuotas } from '../lvis/sampler/quotas.js';

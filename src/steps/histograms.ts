@@ -2,8 +2,8 @@
  * Step `histograms`: the seed's build_ref_hist_tier and build_per_image_bins_tier for every
  * tier (src/lvis/sampler/histograms.ts).
  */
-import type { StepModule } from '../runner/step.js';
-import type { Dataset } from '../lvis/dataset.js';
+import type { StepModule } from '../runner/step/step.js';
+import type { Dataset } from '../lvis/dataset/dataset.js';
 import { buildHistograms, histogramsKind, tierKeyCount, type Histograms } from '../lvis/sampler/histograms.js';
 import { DEFAULT_SIZE_RULE, type SizeFrom } from '../lvis/sampler/size-buckets.js';
 import { TIERS } from '../lvis/sampler/tiers.js';

@@ -1,4 +1,4 @@
-import type { StepModule } from '../runner/step.js';
+import type { StepModule } from '../runner/step/step.js';
 import synth from './synth.js';
 import load from './load.js';
 import stats from './stats.js';

@@ -2,11 +2,11 @@
  * Step `kept-categories`: the seed's kept_categories, the categories that appear in the
  * sampled subset, as an artifact the prune steps read (see src/lvis/kept-categories.ts).
  */
-import type { StepModule } from '../runner/step.js';
-import type { Dataset } from '../lvis/dataset.js';
-import { keptCategoriesKind, keptCategoriesOf, keptCategoryIndices, type KeptCategories } from '../lvis/kept-categories.js';
+import type { StepModule } from '../runner/step/step.js';
+import type { Dataset } from '../lvis/dataset/dataset.js';
+import { keptCategoriesKind, keptCategoriesOf, keptCategoryIndices, type KeptCategories } from '../lvis/prune/kept-categories.js';
 import type { Sample } from '../lvis/sampler/sample.js';
-import { selectSample } from '../lvis/write-subset.js';
+import { selectSample } from '../lvis/write/write-subset.js';
 
 const step: StepModule<Record<string, never>, { dataset: Dataset; sample: Sample }, { kept: KeptCategories }> = {
   type: 'kept-categories',

@@ -5,9 +5,9 @@
  * a path to null to keep that file in the cache only.
  */
 import { writeFile } from 'node:fs/promises';
-import type { OutputSpec, StepModule } from '../runner/step.js';
+import type { OutputSpec, StepModule } from '../runner/step/step.js';
 import type { SampleDetails } from '../lvis/sampler/sampler.js';
-import type { TierStats } from '../lvis/sampler/stats.js';
+import type { TierStats } from '../lvis/sampler/tier-stats.js';
 import { chartsKind, type ChartSet } from '../lvis/plots/charts-kind.js';
 import { chartDataFromSampler } from '../lvis/plots/from-sampler.js';
 import { buildAllCharts } from '../lvis/plots/index.js';

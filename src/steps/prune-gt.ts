@@ -2,16 +2,16 @@
  * Step `prune-gt`: a val/test GT file reduced to the kept categories (see src/lvis/prune-gt.ts).
  */
 import { KEPT_IDS_OPTION_SCHEMA, PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
-import type { StepModule } from '../runner/step.js';
-import type { Dataset } from '../lvis/dataset.js';
+import type { StepModule } from '../runner/step/step.js';
+import type { Dataset } from '../lvis/dataset/dataset.js';
 import {
   keptCategoriesKind,
   keptCategoriesOf,
   keptCategoryMask,
   keptIdsFromInputOrOption,
   type KeptCategories,
-} from '../lvis/kept-categories.js';
-import { gtImagesKind, pruneGt, type GtImages } from '../lvis/prune-gt.js';
+} from '../lvis/prune/kept-categories.js';
+import { gtImagesKind, pruneGt, type GtImages } from '../lvis/prune/prune-gt.js';
 
 interface Options {
   out: string;

@@ -3,10 +3,10 @@
  * pruned GT (see src/lvis/prune-preds.ts).
  */
 import { KEPT_IDS_OPTION_SCHEMA } from './shared-options.js';
-import type { StepModule } from '../runner/step.js';
-import { keptCategoriesKind, keptIdsFromInputOrOption, type KeptCategories } from '../lvis/kept-categories.js';
-import { gtImagesKind, type GtImages } from '../lvis/prune-gt.js';
-import { prunePreds } from '../lvis/prune-preds.js';
+import type { StepModule } from '../runner/step/step.js';
+import { keptCategoriesKind, keptIdsFromInputOrOption, type KeptCategories } from '../lvis/prune/kept-categories.js';
+import { gtImagesKind, type GtImages } from '../lvis/prune/prune-gt.js';
+import { prunePreds } from '../lvis/prune/prune-preds.js';
 
 interface Options {
   path: string;

@@ -7,8 +7,8 @@
  * the rare tier's budget B_r happens in `greedy-sample`, which knows total_images; so
  * changing total_images does not invalidate this step.
  */
-import type { StepModule } from '../runner/step.js';
-import type { Dataset } from '../lvis/dataset.js';
+import type { StepModule } from '../runner/step/step.js';
+import type { Dataset } from '../lvis/dataset/dataset.js';
 import { estimateRareQuotas, rareQuotasKind, rescaleQuotas, type RareQuotas } from '../lvis/sampler/quotas.js';
 
 interface Options {

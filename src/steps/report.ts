@@ -6,9 +6,9 @@
  * and this step's content (src/lvis/report-run.ts): by this step's `afterRun` hook at the end
  * of every run, and on demand by `lvis-pipe report FILE` (for an older run).
  */
-import type { StepModule } from '../runner/step.js';
+import type { StepModule } from '../runner/step/step.js';
 import type { ChartSet } from '../lvis/plots/charts-kind.js';
-import { reportContentKind, type ReportContent } from '../lvis/report-content.js';
+import { reportContentKind, type ReportContent } from '../lvis/report/content.js';
 
 interface Options {
   out: string;
@@ -50,7 +50,7 @@ const step: StepModule<Options, { charts?: ChartSet }, { content: ReportContent 
   // The page shows which steps ran or were cache hits and their times: known only once the
   // run is over, so it is written then, on every run (the renderer loads only here).
   async afterRun(ctx) {
-    const { writeStepReport } = await import('../lvis/report-run.js');
+    const { writeStepReport } = await import('./report-run.js');
     const file = await writeStepReport(ctx.pipeline, ctx.history, ctx.stepId, ctx.outputs.content, { generator: 'lvis-pipe' });
     return [file];
   },

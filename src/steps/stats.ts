@@ -1,9 +1,9 @@
 /**
  * Step `stats`: the seed's compute_tier_stats (src/lvis/sampler/stats.ts).
  */
-import type { StepModule } from '../runner/step.js';
-import type { Dataset } from '../lvis/dataset.js';
-import { computeTierStats, formatTierStats, tierStatsKind, type TierStats } from '../lvis/sampler/stats.js';
+import type { StepModule } from '../runner/step/step.js';
+import type { Dataset } from '../lvis/dataset/dataset.js';
+import { computeTierStats, formatTierStats, tierStatsKind, type TierStats } from '../lvis/sampler/tier-stats.js';
 
 const step: StepModule<Record<string, never>, { dataset: Dataset }, { stats: TierStats }> = {
   type: 'stats',

@@ -3,9 +3,9 @@
  * so that a pipeline can make its own data (see src/lvis/synth.ts). Pure: the files depend
  * only on the options, so the runner caches them like any other output.
  */
-import type { StepModule } from '../runner/step.js';
-import { defaultValImages, generateSynthLvis, MAX_SYNTH_IMAGES, SYNTH_DEFAULTS } from '../lvis/synth.js';
-import { SYNTH_GENERATOR_VERSION } from '../lvis/synth-model.js';
+import type { StepModule } from '../runner/step/step.js';
+import { defaultValImages, generateSynthLvis, MAX_SYNTH_IMAGES, SYNTH_DEFAULTS } from '../lvis/synth/synth.js';
+import { SYNTH_GENERATOR_VERSION } from '../lvis/synth/model.js';
 
 interface Options {
   images: number;

@@ -1,8 +1,8 @@
 /**
  * Step `target-mix`: the seed's compute_target_tier_mix (src/lvis/sampler/target-mix.ts).
  */
-import type { StepModule } from '../runner/step.js';
-import type { TierStats } from '../lvis/sampler/stats.js';
+import type { StepModule } from '../runner/step/step.js';
+import type { TierStats } from '../lvis/sampler/tier-stats.js';
 import { computeTargetTierMix, formatTargetMix, targetMixKind, type TargetMix } from '../lvis/sampler/target-mix.js';
 
 const step: StepModule<{ alpha: number }, { stats: TierStats }, { mix: TargetMix }> = {

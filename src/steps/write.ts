@@ -2,10 +2,10 @@
  * Step `write`: the sampled subset as an LVIS-format JSON file (see src/lvis/write-subset.ts).
  */
 import { PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
-import type { StepModule } from '../runner/step.js';
-import type { Dataset } from '../lvis/dataset.js';
+import type { StepModule } from '../runner/step/step.js';
+import type { Dataset } from '../lvis/dataset/dataset.js';
 import type { Sample } from '../lvis/sampler/sample.js';
-import { selectSample, writeSubset, type WriteSubsetOptions } from '../lvis/write-subset.js';
+import { selectSample, writeSubset, type WriteSubsetOptions } from '../lvis/write/write-subset.js';
 
 interface Options {
   out: string;

@@ -3,7 +3,7 @@
  * as for a dataset that was never read from a file), and random LVIS-shaped datasets for
  * property tests.
  */
-import { TIER_INDEX, type Dataset, type Tier } from '../../src/lvis/dataset.js';
+import { TIER_INDEX, type Dataset, type Tier } from '../../src/lvis/dataset/dataset.js';
 
 export interface CompactCategory {
   id: number;

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli.js';
-import type { RunEvent } from '../../src/runner/events.js';
-import type { StepRegistry } from '../../src/runner/registry.js';
-import type { HistoryRecord, RunRecord } from '../../src/runner/store.js';
+import type { RunEvent } from '../../src/runner/exec/events.js';
+import type { StepRegistry } from '../../src/runner/step/registry.js';
+import type { HistoryRecord, RunRecord } from '../../src/runner/cache/store.js';
 import { testRegistry } from './runner-steps.js';
 
 export const CLI_ENTRY = fileURLToPath(new URL('./runner-cli.js', import.meta.url));

@@ -6,9 +6,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
-import { DiagnosticError } from '../../src/runner/diagnostic.js';
-import { StepRegistry } from '../../src/runner/registry.js';
-import type { ArtifactKind, StepModule } from '../../src/runner/step.js';
+import { DiagnosticError } from '../../src/base/diagnostic.js';
+import { StepRegistry } from '../../src/runner/step/registry.js';
+import type { ArtifactKind, StepModule } from '../../src/runner/step/step.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

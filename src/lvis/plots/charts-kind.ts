@@ -2,7 +2,7 @@
  * The `lvis.charts` artifact: every chart of a run as a Vega-Lite spec with its data inline,
  * made by the `plot` step and embedded by the report (interactive, through vega-embed).
  */
-import type { ArtifactKind } from '../../runner/step.js';
+import type { ArtifactKind } from '../../runner/step/step.js';
 import type { Chart } from './types.js';
 
 export const CHARTS_KIND_NAME = 'lvis.charts';

@@ -2,10 +2,10 @@
  * The sampler's artifacts (tier stats, sample details) as chart data. This is the one place
  * that knows both shapes, so that the chart builders stay independent of the sampler's.
  */
-import { TIERS, type Tier } from '../dataset.js';
+import { TIERS, type Tier } from '../dataset/dataset.js';
 import type { ObjectiveTrace } from '../sampler/objective.js';
 import type { SampleDetails } from '../sampler/sampler.js';
-import type { TierStats } from '../sampler/stats.js';
+import type { TierStats } from '../sampler/tier-stats.js';
 import type { ChartData } from './index.js';
 import { SIZE_BUCKETS, type KeyShare, type ObjectivePoint, type RareQuotaUse, type SizeBucket, type SplitTierStats, type TierSizeShare } from './types.js';
 

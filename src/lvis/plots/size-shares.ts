@@ -4,7 +4,7 @@
  * good subset's teal bars stand level with the grey ones.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { TIERS } from '../dataset.js';
+import { TIERS } from '../dataset/dataset.js';
 import { CHART_CONFIG, FULL_VS_SUBSET, TIER_LABELS, VEGA_LITE_SCHEMA, percent, shortPercent, tierLabel } from './theme.js';
 import { SIZE_BUCKETS, type Chart, type TierSizeShare } from './types.js';
 

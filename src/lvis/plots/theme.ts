@@ -4,7 +4,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_FONT_STACK } from '../../render/fonts.js';
-import { TIERS, TIER_NAMES, type Tier } from '../dataset.js';
+import { TIERS, TIER_NAMES, type Tier } from '../dataset/dataset.js';
 
 export type ChartConfig = NonNullable<TopLevelSpec['config']>;
 

@@ -4,7 +4,7 @@
  * 20k-image val reads against a 100k-image train; each bar is labelled with its count.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { TIERS } from '../dataset.js';
+import { TIERS } from '../dataset/dataset.js';
 import { CHART_CONFIG, SPLIT_COLORS, TIER_LABELS, VEGA_LITE_SCHEMA, compactCount, percent, tierLabel } from './theme.js';
 import type { Chart, SplitTierStats } from './types.js';
 

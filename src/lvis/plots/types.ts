@@ -4,7 +4,7 @@
  * stay pure functions (data in, Vega-Lite spec out) that tests can feed directly.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { Tier } from '../dataset.js';
+import type { Tier } from '../dataset/dataset.js';
 
 /** The (category, size) buckets, in display order. */
 export const SIZE_BUCKETS = ['S', 'M', 'L'] as const;

@@ -8,7 +8,7 @@
  * mix_r · N < 1 and both others round up; it is then set to 0 and the deficit is taken from
  * the larger of B_c and B_f, so the budgets still sum to N.
  */
-import { TIER_INDEX } from '../dataset.js';
+import { TIER_INDEX } from '../dataset/dataset.js';
 import type { PerTier } from './tiers.js';
 
 export function roundHalfEven(x: number): number {

@@ -16,10 +16,10 @@
  * *tier mask* has bit t when it has at least one bucketed annotation of tier t: the seed's
  * "which tiers does this image touch".
  */
-import { DiagnosticError, type Diagnostic } from '../../runner/diagnostic.js';
-import type { ArtifactKind } from '../../runner/step.js';
-import { displayPath } from '../../runner/yaml-source.js';
-import type { Dataset } from '../dataset.js';
+import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
+import type { ArtifactKind } from '../../runner/step/step.js';
+import { displayPath } from '../../runner/pipeline/yaml-source.js';
+import type { Dataset } from '../dataset/dataset.js';
 import { decodeColumns, encodeColumns } from './binary-columns.js';
 import { bucketAnnotations, NO_BUCKET, SIZE_NAMES, type SizeRule } from './size-buckets.js';
 

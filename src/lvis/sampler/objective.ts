@@ -69,7 +69,7 @@
  * `seed` is the variance formula above. Swaps use the same sums of both images and the cross
  * term of their shared keys.
  */
-import type { Dataset } from '../dataset.js';
+import type { Dataset } from '../dataset/dataset.js';
 import type { Histograms } from './histograms.js';
 
 /** The class×size mismatch term (see the header): the seed's score_classsize, or Pearson χ². */

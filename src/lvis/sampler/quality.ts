@@ -24,8 +24,8 @@
  * - `objective`: J of the sample under the chosen `mismatch`, so that any strategy's result
  *   can be compared on it.
  */
-import type { ArtifactKind } from '../../runner/step.js';
-import type { Dataset } from '../dataset.js';
+import type { ArtifactKind } from '../../runner/step/step.js';
+import type { Dataset } from '../dataset/dataset.js';
 import {
   chi2Divergence,
   countedTiers,

@@ -21,9 +21,9 @@
  * clipped quotas and `greedy-sample` applies the rescaling with its own B_r
  * (`finalRareQuotas`), so a change of total_images does not invalidate this step.
  */
-import type { ArtifactKind } from '../../runner/step.js';
-import type { Dataset } from '../dataset.js';
-import { TIER_INDEX } from '../dataset.js';
+import type { ArtifactKind } from '../../runner/step/step.js';
+import type { Dataset } from '../dataset/dataset.js';
+import { TIER_INDEX } from '../dataset/dataset.js';
 
 export const RARE_QUOTAS_KIND_NAME = 'lvis.rare-quotas';
 

@@ -4,7 +4,7 @@
  *
  * Everything is plain JSON (small: one number per selected image and per kept category).
  */
-import type { ArtifactKind } from '../../runner/step.js';
+import type { ArtifactKind } from '../../runner/step/step.js';
 
 export const SAMPLE_KIND_NAME = 'lvis.sample';
 

@@ -3,9 +3,9 @@
  * It checks that its inputs belong together, builds the problem (budgets, final rare quotas,
  * weights), runs the chosen strategy (and refinement for greedy), and measures the result.
  */
-import { DiagnosticError } from '../../runner/diagnostic.js';
-import type { ArtifactKind } from '../../runner/step.js';
-import type { Dataset } from '../dataset.js';
+import { DiagnosticError } from '../../base/diagnostic.js';
+import type { ArtifactKind } from '../../runner/step/step.js';
+import type { Dataset } from '../dataset/dataset.js';
 import { tierBudgets } from './budgets.js';
 import { CoverTracker, runCover } from './cover.js';
 import { runGreedy, type GuardEvent } from './greedy.js';
@@ -25,7 +25,7 @@ import { refine } from './refine.js';
 import type { Sample, SamplerStrategy } from './sample.js';
 import { sampleCoverage, sampleRandom, sampleRestarts } from './strategies.js';
 import type { TargetMix } from './target-mix.js';
-import { TIER_INDEX } from '../dataset.js';
+import { TIER_INDEX } from '../dataset/dataset.js';
 import { TIERS, tierArray, type PerTier } from './tiers.js';
 
 export interface SamplerOptions {

@@ -15,7 +15,7 @@
  * - `coverage`: MDETR's LVIS subsampler (ashkamath/mdetr, scripts/fine-tuning/
  *   lvis_coco_format.py, get_subset), see `sampleCoverage`.
  */
-import type { Dataset } from '../dataset.js';
+import type { Dataset } from '../dataset/dataset.js';
 import { mismatchDense, shareChi2, type SamplerProblem } from './objective.js';
 import type { SeededRandom } from './random.js';
 

@@ -7,8 +7,8 @@
  * the class share keeps the long tail present. The normalisation is a no-op for alpha in
  * [0, 1] (both shares sum to 1) but is kept as in the seed.
  */
-import type { ArtifactKind } from '../../runner/step.js';
-import { DiagnosticError } from '../../runner/diagnostic.js';
+import type { ArtifactKind } from '../../runner/step/step.js';
+import { DiagnosticError } from '../../base/diagnostic.js';
 import { TIERS, perTier, type PerTier } from './tiers.js';
 
 export const TARGET_MIX_KIND_NAME = 'lvis.target-mix';

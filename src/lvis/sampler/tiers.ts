@@ -5,7 +5,7 @@
  * `_tier_of` is `ds.categories.tier[c]` and `_cat_meta`'s `tiers` map is
  * `categoriesByTier(ds)`. Everything in the sampler works with indices into TIERS.
  */
-import { TIERS, type Dataset, type Tier } from '../dataset.js';
+import { TIERS, type Dataset, type Tier } from '../dataset/dataset.js';
 
 export { TIERS };
 export type { Tier };

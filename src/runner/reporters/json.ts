@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { RunEvent } from '../events.js';
+import type { RunEvent } from '../exec/events.js';
 import type { Reporter } from './reporter.js';
 
 /** `--json`: one JSON object per event per line on stdout (progress events included). */

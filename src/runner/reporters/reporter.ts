@@ -3,10 +3,10 @@
  * reporter with progress bars, a plain line reporter (CI, pipes), or quiet (errors only).
  */
 import type { Writable } from 'node:stream';
-import { formatDiagnostic } from '../diagnostic.js';
-import type { OutputSummary, RunEvent, StepSummary } from '../events.js';
-import { formatBytes, formatDuration, table } from '../format.js';
-import { displayPath } from '../yaml-source.js';
+import { formatDiagnostic } from '../../base/diagnostic.js';
+import type { OutputSummary, RunEvent, StepSummary } from '../exec/events.js';
+import { formatBytes, formatDuration, table } from '../../base/format.js';
+import { displayPath } from '../pipeline/yaml-source.js';
 import { JsonReporter } from './json.js';
 
 export interface Reporter {

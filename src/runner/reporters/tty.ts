@@ -4,8 +4,8 @@
  */
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
-import type { RunEvent } from '../events.js';
-import { formatBytes } from '../format.js';
+import type { RunEvent } from '../exec/events.js';
+import { formatBytes } from '../../base/format.js';
 import { describeEvent, failureText, type Reporter } from './reporter.js';
 
 export class TtyReporter implements Reporter {

@@ -1,0 +1,347 @@
+/**
+ * Loading an LVIS or COCO-format detection file (plain or gzip, any size) into the columnar
+ * Dataset, in one streaming pass over its bytes.
+ *
+ * The top-level object is walked member by member; the records of `images` and `annotations`
+ * are read in place by load-records.ts, `categories` records and every other member (`info`,
+ * `licenses`, ...) are kept as their exact source text. Then ids are resolved to indices, the
+ * records are checked against each other (duplicate ids, references to unknown images or
+ * categories), annotations are grouped by image, and COCO files get frequency tiers.
+ *
+ * Every problem with the data is reported as a DiagnosticError: JSON syntax errors stop the
+ * scan at once (byte offset, line:col); bad records are collected so that one run lists the
+ * first `maxErrors` of them with a count of the rest.
+ */
+import * as nodePath from 'node:path';
+import { stat } from 'node:fs/promises';
+import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
+import { TIER_INDEX, type Dataset, type Tier } from '../dataset/dataset.js';
+import { diagnosticWithPosition, displayPath, isGzipFile, locateOffsets } from '../json/json-scan.js';
+import { imagesPerCategory, tierOfImageCount } from './categories.js';
+import { ImageColumns, formatProblem, type RecordProblem } from './records.js';
+import { parallelWorthIt, scanInTwo } from './parallel.js';
+import { AbsoluteSyntaxError, ProblemLog, RECORD_ARRAYS, scanFile, type Scan } from './scan.js';
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  /** Bytes of the file on disk read so far (compressed bytes for gzip) and its size. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** How many bad records to list before "… and K more" (default 20). */
+  maxErrors?: number;
+  /**
+   * Check the JSON grammar of every byte, including the segmentation polygons that the fast
+   * scan only bracket-matches (see json-scan.ts, "Fast skipping"). About 3x slower.
+   */
+  strict?: boolean;
+  /** Initial read window in bytes (tests use tiny windows to exercise refills). */
+  windowBytes?: number;
+  /**
+   * Scan a plain file on two threads (load-parallel.ts): undefined = when it is large enough
+   * and a second core is idle; true = whenever a split point is found (tests); false = never.
+   */
+  parallel?: boolean;
+}
+
+export interface LoadResult {
+  dataset: Dataset;
+  /** Images that no annotation refers to (kept in the dataset). */
+  imagesWithoutAnnotations: number;
+  /** True when the fast scan hit a syntax error and the file was read again strictly (it was valid after all). */
+  rereadStrictly: boolean;
+  /** Threads the scan ran on (2 when load-parallel.ts split the file). */
+  threads: 1 | 2;
+}
+
+/** Loads `path` (plain or gzip) into a Dataset; throws DiagnosticError on any problem with the data. */
+export async function loadDataset(path: string, opts: LoadOptions = {}): Promise<LoadResult> {
+  const abs = nodePath.resolve(path);
+  let scan: Scan;
+  let rereadStrictly = false;
+  let threads: 1 | 2 = 1;
+  try {
+    scan = await fastScan(abs, opts);
+    threads = scan.threads ?? 1;
+  } catch (err) {
+    if (!(err instanceof AbsoluteSyntaxError) || err.shape || opts.strict) throw await toDiagnostic(abs, err);
+    // The fast scan trusts arrays of numbers to hold only numbers; a file that breaks that is
+    // either invalid (the strict scan says exactly where) or valid in an unusual way.
+    try {
+      scan = await scanFile(abs, true, opts);
+      rereadStrictly = true;
+      threads = 1;
+    } catch (strictErr) {
+      throw await toDiagnostic(abs, strictErr);
+    }
+  }
+  return { ...(await assemble(abs, scan, rereadStrictly)), threads };
+}
+
+/** The first scan: strict if asked; on two threads for a large plain file; else in one. */
+async function fastScan(path: string, opts: LoadOptions): Promise<Scan> {
+  if (opts.strict) return scanFile(path, true, opts);
+  if (opts.parallel !== false) {
+    const size = await stat(path).then((s) => s.size, () => 0);
+    if (size > 0 && (opts.parallel === true || (await parallelWorthIt(size))) && !(await isGzipFile(path))) {
+      const scan = await scanInTwo(path, size, opts);
+      if (scan) return scan;
+    }
+  }
+  return scanFile(path, false, opts);
+}
+
+async function toDiagnostic(path: string, err: unknown): Promise<unknown> {
+  if (!(err instanceof AbsoluteSyntaxError)) return err;
+  const pos = (await locateOffsets(path, [err.offset])).get(err.offset)!;
+  return new DiagnosticError([diagnosticWithPosition(path, err.offset, pos, err.message)]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// From scanned columns to the Dataset
+
+/** id → index, dense when the ids are small non-negative integers, else a Map. */
+class IdIndex {
+  private dense: Int32Array | undefined;
+  private map: Map<number, number> | undefined;
+  /** Indices of records whose id repeats an earlier one. */
+  readonly duplicates: number[] = [];
+
+  constructor(ids: ArrayLike<number>, count: number) {
+    let max = -1;
+    let small = true;
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      if (!(id >= 0 && Number.isInteger(id))) {
+        if (!Number.isNaN(id)) small = false;
+        continue;
+      }
+      if (id > max) max = id;
+    }
+    if (small && max < Math.max(1 << 22, 8 * count)) {
+      const dense = new Int32Array(max + 1).fill(-1);
+      for (let i = 0; i < count; i++) {
+        const id = ids[i]!;
+        if (Number.isNaN(id)) continue;
+        if (dense[id] !== -1) this.duplicates.push(i);
+        else dense[id] = i;
+      }
+      this.dense = dense;
+    } else {
+      const map = new Map<number, number>();
+      for (let i = 0; i < count; i++) {
+        const id = ids[i]!;
+        if (Number.isNaN(id)) continue;
+        if (map.has(id)) this.duplicates.push(i);
+        else map.set(id, i);
+      }
+      this.map = map;
+    }
+  }
+
+  get(id: number): number {
+    if (this.dense) return id >= 0 && id < this.dense.length && Number.isInteger(id) ? this.dense[id]! : -1;
+    return this.map!.get(id) ?? -1;
+  }
+}
+
+/**
+ * Indices of annotations whose id repeats an earlier one. Ids are usually dense integers
+ * (1..N): then one pass over a bitmap; otherwise a sorted copy, then a scan for the repeats.
+ */
+function duplicateAnnotationIds(ids: Float64Array, count: number): number[] {
+  let max = -1;
+  let integers = true;
+  for (let i = 0; i < count; i++) {
+    const id = ids[i]!;
+    if (id >= 0 && id <= 0x7fffffff && Number.isInteger(id)) {
+      if (id > max) max = id;
+    } else if (!Number.isNaN(id)) {
+      integers = false;
+    }
+  }
+  const out: number[] = [];
+  if (integers && max < Math.max(1 << 24, 8 * count)) {
+    const seen = new Uint8Array(max + 1);
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      if (Number.isNaN(id)) continue;
+      if (seen[id] === 1) out.push(i);
+      else seen[id] = 1;
+    }
+    return out;
+  }
+  const sorted = ids.slice(0, count).sort();
+  const dupIds = new Set<number>();
+  for (let k = 1; k < count; k++) if (sorted[k] === sorted[k - 1] && !Number.isNaN(sorted[k]!)) dupIds.add(sorted[k]!);
+  if (dupIds.size === 0) return [];
+  const seen = new Set<number>();
+  for (let i = 0; i < count; i++) {
+    const id = ids[i]!;
+    if (!dupIds.has(id)) continue;
+    if (seen.has(id)) out.push(i);
+    else seen.add(id);
+  }
+  return out;
+}
+
+async function assemble(path: string, scan: Scan, rereadStrictly: boolean): Promise<Omit<LoadResult, 'threads'>> {
+  const { problems, images: im, annotations: an, categories: cats } = scan;
+  for (const name of RECORD_ARRAYS) {
+    if (!scan.topLevelOrder.includes(name)) {
+      throw new DiagnosticError([
+        {
+          severity: 'error',
+          message: `no top-level "${name}" array: expected an LVIS or COCO-format object with "images", "annotations" and "categories"`,
+          location: { file: displayPath(path) },
+        },
+      ]);
+    }
+  }
+
+  // Categories
+  const catIndex = new IdIndex(cats.map((c) => c.id), cats.length);
+  for (const k of catIndex.duplicates) {
+    problems.add({ kind: 'category', index: k, id: cats[k]!.id, field: 'id', message: `duplicate id (also category #${catIndex.get(cats[k]!.id)})`, offset: scan.categoryOffsets[k]! });
+  }
+  const withFrequency = cats.filter((c) => c.hasFrequency).length;
+  const tiersDerived = withFrequency === 0 && cats.length > 0;
+  if (withFrequency > 0 && withFrequency < cats.length) {
+    cats.forEach((c, k) => {
+      if (!c.hasFrequency) {
+        problems.add({ kind: 'category', index: k, id: c.id, field: 'frequency', message: `is missing, while ${withFrequency} other categories have one (expected "r", "c" or "f")`, offset: scan.categoryOffsets[k]! });
+      }
+    });
+  }
+
+  // A record whose id could not be read leaves its references dangling: reporting each of them
+  // would only repeat the first problem, so references are checked only when all ids are known.
+  const categoryIdsKnown = cats.length === scan.categoryRecords;
+
+  // Images
+  const nImg = im.count;
+  let imageIdsKnown = true;
+  for (let i = 0; i < nImg; i++) if (!Number.isInteger(im.id[i]!)) imageIdsKnown = false;
+  const imgIndex = new IdIndex(im.id, nImg);
+  for (const i of imgIndex.duplicates) {
+    problems.add({ kind: 'image', index: i, id: im.id[i]!, field: 'id', message: `duplicate id (also image #${imgIndex.get(im.id[i]!)})`, offset: im.byteStart[i]! });
+  }
+  const resolveLists = (lists: ImageColumns['neg'], field: string): { offsets: Int32Array; values: Int32Array } => {
+    const offsets = lists.offsets.slice(0, nImg + 1);
+    const values = new Int32Array(offsets[nImg]!);
+    for (let i = 0; i < nImg; i++) {
+      for (let k = offsets[i]!; k < offsets[i + 1]!; k++) {
+        const id = lists.values[k]!;
+        const c = catIndex.get(id);
+        if (c < 0 && categoryIdsKnown) {
+          problems.add({ kind: 'image', index: i, id: Number.isNaN(im.id[i]!) ? undefined : im.id[i]!, field, message: `lists category id ${id}, which is not in "categories"`, offset: im.byteStart[i]! });
+        }
+        values[k] = c;
+      }
+    }
+    return { offsets, values };
+  };
+  const negCategories = resolveLists(im.neg, 'neg_category_ids');
+  const notExhaustiveCategories = resolveLists(im.notExhaustive, 'not_exhaustive_category_ids');
+
+  // Annotations
+  const nAnn = an.count;
+  const annImage = new Int32Array(nAnn);
+  const annCategory = new Int32Array(nAnn);
+  for (let k = 0; k < nAnn; k++) {
+    const imageId = an.imageId[k]!;
+    const categoryId = an.categoryId[k]!;
+    const i = imgIndex.get(imageId);
+    const c = catIndex.get(categoryId);
+    annImage[k] = i;
+    annCategory[k] = c;
+    if ((i < 0 && imageIdsKnown && !Number.isNaN(imageId)) || (c < 0 && categoryIdsKnown && !Number.isNaN(categoryId))) {
+      const id = Number.isNaN(an.id[k]!) ? undefined : an.id[k]!;
+      if (i < 0 && imageIdsKnown && !Number.isNaN(imageId)) problems.add({ kind: 'annotation', index: k, id, field: 'image_id', message: `is ${imageId}, which is not in "images"`, offset: an.byteStart[k]! });
+      if (c < 0 && categoryIdsKnown && !Number.isNaN(categoryId)) problems.add({ kind: 'annotation', index: k, id, field: 'category_id', message: `is ${categoryId}, which is not in "categories"`, offset: an.byteStart[k]! });
+    }
+  }
+  for (const k of duplicateAnnotationIds(an.id, nAnn)) {
+    problems.add({ kind: 'annotation', index: k, id: an.id[k]!, field: 'id', message: 'duplicate id (another annotation has it)', offset: an.byteStart[k]! });
+  }
+
+  if (problems.total > 0) throw await problemsToDiagnostic(path, problems);
+
+  // Annotations grouped by image, in file order (counting sort).
+  const annOffsets = new Int32Array(nImg + 1);
+  for (let k = 0; k < nAnn; k++) annOffsets[annImage[k]! + 1]!++;
+  let imagesWithoutAnnotations = 0;
+  for (let i = 0; i < nImg; i++) {
+    if (annOffsets[i + 1] === 0) imagesWithoutAnnotations++;
+    annOffsets[i + 1]! += annOffsets[i]!;
+  }
+  const fill = annOffsets.slice(0, nImg);
+  const annIndex = new Int32Array(nAnn);
+  for (let k = 0; k < nAnn; k++) annIndex[fill[annImage[k]!]!++] = k;
+
+  // Tiers
+  const nCat = cats.length;
+  const tier = new Uint8Array(nCat);
+  if (tiersDerived) {
+    const counts = imagesPerCategory(nCat, annCategory, annOffsets, annIndex);
+    for (let c = 0; c < nCat; c++) tier[c] = TIER_INDEX[tierOfImageCount(counts[c]!)];
+  } else {
+    for (let c = 0; c < nCat; c++) tier[c] = TIER_INDEX[cats[c]!.frequency as Tier];
+  }
+
+  const dataset: Dataset = {
+    source: {
+      path,
+      gzip: scan.gzip,
+      textBytes: scan.textBytes,
+      format: tiersDerived ? 'coco' : 'lvis',
+      tiersDerived,
+    },
+    extra: scan.extra,
+    topLevelOrder: scan.topLevelOrder,
+    categories: {
+      count: nCat,
+      id: Float64Array.from(cats, (c) => c.id),
+      name: cats.map((c) => c.name),
+      tier,
+      imageCount: Float64Array.from(cats, (c) => c.imageCount),
+      instanceCount: Float64Array.from(cats, (c) => c.instanceCount),
+      raw: cats.map((c) => c.raw),
+    },
+    images: {
+      count: nImg,
+      id: im.id.subarray(0, nImg),
+      width: im.width.subarray(0, nImg),
+      height: im.height.subarray(0, nImg),
+      negCategories,
+      notExhaustiveCategories,
+      byteStart: im.byteStart.subarray(0, nImg),
+      byteEnd: im.byteEnd.subarray(0, nImg),
+      annOffsets,
+      annIndex,
+    },
+    annotations: {
+      count: nAnn,
+      id: an.id.subarray(0, nAnn),
+      image: annImage,
+      category: annCategory,
+      bbox: an.bbox.subarray(0, 4 * nAnn),
+      area: an.area.subarray(0, nAnn),
+      iscrowd: an.iscrowd.subarray(0, nAnn),
+      byteStart: an.byteStart.subarray(0, nAnn),
+      byteEnd: an.byteEnd.subarray(0, nAnn),
+    },
+  };
+  return { dataset, imagesWithoutAnnotations, rereadStrictly };
+}
+
+async function problemsToDiagnostic(path: string, problems: ProblemLog): Promise<DiagnosticError> {
+  const positions = await locateOffsets(
+    path,
+    problems.kept.map((p) => p.offset),
+  );
+  const diagnostics: Diagnostic[] = problems.kept.map((p) => diagnosticWithPosition(path, p.offset, positions.get(p.offset)!, formatProblem(p)));
+  const rest = problems.total - problems.kept.length;
+  if (rest > 0) {
+    diagnostics.push({ severity: 'error', message: `… and ${rest} more bad record${rest === 1 ? '' : 's'} (${problems.total} in all)`, location: { file: displayPath(path) } });
+  }
+  return new DiagnosticError(diagnostics);
+}

@@ -1,0 +1,214 @@
+/**
+ * `prune-preds`: the seed's prune_preds. Streams a predictions file (a JSON list of
+ * detections, LVIS/COCO results format, plain or .gz, of any size) and keeps, in order and
+ * byte for byte, the detections of kept categories on images of the pruned GT. The LVIS
+ * API's `LVISResults` rejects a results file that names an image its GT does not have, so
+ * both filters are needed for the pruned files to evaluate together.
+ *
+ * Each detection is an object with numeric `image_id` and `category_id`; the other fields
+ * (bbox, score, segmentation) are copied as they are, never parsed.
+ */
+import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
+import type { ProgressReporter } from '../../runner/step/step.js';
+import { diagnosticWithPosition, displayPath, locateOffsets, readNumberField, streamTopLevelArray } from '../json/json-scan.js';
+import { FastScanGaveUp, scanDetectionsFast } from './preds-fast-scan.js';
+import { writeFileAtomically } from '../write/output-file.js';
+
+export interface PrunePredsFilter {
+  /** Category ids to keep. */
+  categoryIds: ReadonlySet<number>;
+  /** Image ids of the pruned GT. */
+  imageIds: ReadonlySet<number>;
+}
+
+export interface PrunePredsSummary {
+  detections: number;
+  kept: number;
+  /** Dropped because the category is not kept (whatever the image). */
+  droppedCategory: number;
+  /** Dropped because the image is not in the pruned GT (category kept). */
+  droppedImage: number;
+  bytes: number;
+  /** Whether the fast scan read the file (false: the exact path did; see prune-preds-scan.ts). */
+  fastPath: boolean;
+}
+
+export interface PrunePredsProgress {
+  progress?: ProgressReporter;
+  signal?: AbortSignal;
+}
+
+/** Bad detections reported in one error, before "and N more". */
+const MAX_REPORTED = 10;
+
+/** A bad detection found while streaming; turned into a Diagnostic (with line:col) afterwards. */
+interface BadDetection {
+  index: number;
+  offset: number;
+  message: string;
+}
+
+export async function prunePreds(
+  inPath: string,
+  filter: PrunePredsFilter,
+  outPath: string,
+  opts: PrunePredsProgress = {},
+): Promise<PrunePredsSummary> {
+  try {
+    return await prunePredsFast(inPath, filter, outPath, opts);
+  } catch (err) {
+    if (!(err instanceof FastScanGaveUp)) throw err;
+  }
+  return prunePredsExact(inPath, filter, outPath, opts);
+}
+
+/** The fast path: one walk that finds each detection and its ids (prune-preds-scan.ts). */
+async function prunePredsFast(
+  inPath: string,
+  filter: PrunePredsFilter,
+  outPath: string,
+  opts: PrunePredsProgress,
+): Promise<PrunePredsSummary> {
+  const summary: PrunePredsSummary = { detections: 0, kept: 0, droppedCategory: 0, droppedImage: 0, bytes: 0, fastPath: true };
+  const categories = idTable(filter.categoryIds);
+  const images = idTable(filter.imageIds);
+  if (!categories || !images) throw new FastScanGaveUp(0); // ids too large for tables: the exact path
+  const masks = { categories, images };
+  let started = false;
+  await writeFileAtomically(outPath, async (w) => {
+    w.writeTextSync('[');
+    const counts = await scanDetectionsFast(
+      inPath,
+      masks,
+      (buf, start, end) => w.copySync(buf, start, end),
+      {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onProgress: (done, total) => {
+          if (!started) {
+            opts.progress?.start('pruning predictions', total, 'bytes');
+            started = true;
+          }
+          opts.progress?.update(done);
+        },
+      },
+    );
+    summary.detections = counts.detections;
+    summary.kept = counts.kept;
+    summary.droppedCategory = counts.droppedCategory;
+    summary.droppedImage = counts.droppedImage;
+    w.writeTextSync(']');
+    summary.bytes = w.bytesWritten;
+  });
+  if (started) opts.progress?.done();
+  return summary;
+}
+
+/**
+ * A byte table of `ids` (1 at each id) for the fast scan, or undefined when an id is negative,
+ * not an integer, or too large for a table (LVIS image ids are below 600,000, category ids
+ * below 2,000; the limit is 2^25).
+ */
+function idTable(ids: ReadonlySet<number>): Uint8Array | undefined {
+  let max = -1;
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0 || id >= 1 << 25) return undefined;
+    if (id > max) max = id;
+  }
+  const table = new Uint8Array(max + 1);
+  for (const id of ids) table[id] = 1;
+  return table;
+}
+
+/**
+ * The exact path: json-scan's streamTopLevelArray, which accepts every valid file and
+ * locates every error; used when the fast scan gives up.
+ */
+async function prunePredsExact(
+  inPath: string,
+  filter: PrunePredsFilter,
+  outPath: string,
+  opts: PrunePredsProgress,
+): Promise<PrunePredsSummary> {
+  const summary: PrunePredsSummary = { detections: 0, kept: 0, droppedCategory: 0, droppedImage: 0, bytes: 0, fastPath: false };
+  const bad: BadDetection[] = [];
+  let badCount = 0;
+  let started = false;
+
+  await writeFileAtomically(outPath, async (w) => {
+    w.writeTextSync('[');
+    let first = true;
+    const { count } = await streamTopLevelArray(
+      inPath,
+      (bytes, start, index) => {
+        const ids = detectionIds(bytes);
+        if (typeof ids === 'string') {
+          if (badCount++ < MAX_REPORTED) bad.push({ index, offset: start, message: ids });
+          return;
+        }
+        if (!filter.categoryIds.has(ids.categoryId)) summary.droppedCategory++;
+        else if (!filter.imageIds.has(ids.imageId)) summary.droppedImage++;
+        else {
+          if (first) first = false;
+          else w.writeSync(SEPARATOR);
+          w.writeSync(bytes);
+          summary.kept++;
+        }
+      },
+      {
+        label: 'detections',
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onProgress: (done, total) => {
+          if (!started) {
+            opts.progress?.start('pruning predictions', total, 'bytes');
+            started = true;
+          }
+          opts.progress?.update(done);
+        },
+      },
+    );
+    if (badCount > 0) throw await badDetectionsError(inPath, bad, badCount);
+    w.writeTextSync(']');
+    summary.detections = count;
+    summary.bytes = w.bytesWritten;
+  });
+  if (started) opts.progress?.done();
+  return summary;
+}
+
+const SEPARATOR = Buffer.from(', ');
+/** The detection's ids, or what is wrong with it. */
+function detectionIds(bytes: Buffer): { imageId: number; categoryId: number } | string {
+  let imageId: number | undefined;
+  let categoryId: number | undefined;
+  try {
+    imageId = readId(bytes, 'image_id');
+    categoryId = readId(bytes, 'category_id');
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (imageId === undefined) return 'the detection has no "image_id"';
+  if (categoryId === undefined) return 'the detection has no "category_id"';
+  return { imageId, categoryId };
+}
+
+function readId(bytes: Buffer, field: string): number | undefined {
+  const v = readNumberField(bytes, field);
+  if (v !== undefined && !Number.isInteger(v)) throw new Error(`field "${field}" must be an integer id, found ${v}`);
+  return v;
+}
+
+async function badDetectionsError(path: string, bad: BadDetection[], total: number): Promise<DiagnosticError> {
+  // line:col of every listed detection, in one more pass over the file.
+  const positions = await locateOffsets(path, bad.map((b) => b.offset));
+  const diagnostics: Diagnostic[] = bad.map((b) =>
+    diagnosticWithPosition(path, b.offset, positions.get(b.offset)!, `detection #${b.index}: ${b.message}`),
+  );
+  if (total > bad.length) {
+    diagnostics.push({
+      severity: 'error',
+      message: `… and ${total - bad.length} more bad detection(s)`,
+      location: { file: displayPath(path) },
+    });
+  }
+  return new DiagnosticError(diagnostics);
+}

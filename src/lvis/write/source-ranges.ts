@@ -1,0 +1,177 @@
+/**
+ * Reads byte ranges of a loaded Dataset's source file, so that `write` and `prune-gt` copy
+ * image and annotation records exactly as they are in the source.
+ *
+ * Ranges must be requested in ascending order (the writers emit records in source order,
+ * and the output's top-level keys in the source's order, so that is always the case). That
+ * lets one reader serve both kinds of source:
+ * - a plain file is read in 8 MiB blocks with positional reads; blocks that hold no
+ *   requested range are never read (a 10% subset of a 1 GB file skips most of it);
+ * - a gzip file is decompressed once, front to back; a range that starts before the
+ *   current position is a bug and throws.
+ *
+ * Byte offsets are those of the decompressed text, as the Dataset records them.
+ */
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
+import { createGunzip, type Gunzip } from 'node:zlib';
+import { DiagnosticError } from '../../base/diagnostic.js';
+import type { DatasetSource } from '../dataset/dataset.js';
+
+const BLOCK_BYTES = 8 << 20;
+
+export type ByteSink = (bytes: Uint8Array) => Promise<void> | undefined;
+
+export class SourceRangeReader {
+  /** Window of decompressed text currently held: bytes [winStart, winStart + win.length). */
+  private win: Buffer = Buffer.alloc(0);
+  private winStart = 0;
+  private gzChunks: AsyncIterator<Buffer> | undefined;
+  private gzStream: Gunzip | undefined;
+  private gzEnd = 0;
+  private readonly blockBuf: Buffer | undefined;
+
+  private constructor(
+    private readonly source: DatasetSource,
+    private readonly fh: FileHandle | undefined,
+    private readonly fileBytes: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    if (!source.gzip) this.blockBuf = Buffer.allocUnsafe(BLOCK_BYTES);
+    else {
+      // pipeline(): closing the gunzip stream also closes the file stream.
+      this.gzStream = createGunzip({ chunkSize: 1 << 20 });
+      pipeline(createReadStream(source.path, { highWaterMark: 1 << 20 }), this.gzStream, () => {});
+      this.gzChunks = this.gzStream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    }
+  }
+
+  /**
+   * Opens the source of a Dataset. Fails with a Diagnostic when the file is gone or no
+   * longer has the size it had when it was loaded.
+   */
+  static async open(source: DatasetSource, signal?: AbortSignal): Promise<SourceRangeReader> {
+    let fh: FileHandle;
+    try {
+      fh = await open(source.path, 'r');
+    } catch (err) {
+      throw new DiagnosticError([
+        {
+          severity: 'error',
+          message:
+            `cannot read the file this dataset was loaded from (${(err as NodeJS.ErrnoException).code ?? String(err)}); ` +
+            'the records are copied from it, so it must stay where it was loaded (or run the load step on its new path)',
+          location: { file: source.path },
+        },
+      ]);
+    }
+    const size = (await fh.stat()).size;
+    if (source.gzip) {
+      await fh.close();
+      return new SourceRangeReader(source, undefined, size, signal);
+    }
+    if (size !== source.textBytes) {
+      await fh.close();
+      throw sourceChanged(source, `it now has ${size} bytes, it had ${source.textBytes} when it was loaded`);
+    }
+    return new SourceRangeReader(source, fh, size, signal);
+  }
+
+  async close(): Promise<void> {
+    await this.fh?.close();
+    this.gzStream?.destroy();
+  }
+
+  /** Feeds bytes [start, end) of the source to `sink`, in one or more pieces. */
+  async copy(start: number, end: number, sink: ByteSink): Promise<void> {
+    let pos = start;
+    while (pos < end) {
+      if (pos < this.winStart || pos >= this.winStart + this.win.length) await this.fill(pos);
+      const from = pos - this.winStart;
+      const to = Math.min(end, this.winStart + this.win.length) - this.winStart;
+      const p = sink(this.win.subarray(from, to));
+      if (p) await p;
+      pos += to - from;
+    }
+  }
+
+  /** Bytes [start, end) as one Buffer (a copy; for records that get edited). */
+  async read(start: number, end: number): Promise<Buffer> {
+    const out = Buffer.allocUnsafe(end - start);
+    let at = 0;
+    await this.copy(start, end, (bytes) => {
+      out.set(bytes, at);
+      at += bytes.length;
+      return undefined;
+    });
+    return out;
+  }
+
+  /**
+   * Copies a whole JSON record and checks that it is one: the range must start with `{` and
+   * end with `}`. A mismatch means the source file changed after it was loaded (the runner
+   * hashes the file, so only an edit during a run gets here). `what` names the record for
+   * the message ("image id 42").
+   */
+  async copyRecord(start: number, end: number, what: () => string, sink: ByteSink): Promise<void> {
+    if (!(end > start)) throw new Error(`internal: ${what()} has no byte range (${start}..${end})`);
+    let first = -1;
+    let last = -1;
+    await this.copy(start, end, (bytes) => {
+      if (first < 0) first = bytes[0]!;
+      last = bytes[bytes.length - 1]!;
+      return sink(bytes);
+    });
+    if (first !== 0x7b || last !== 0x7d) {
+      throw sourceChanged(this.source, `${what()} at bytes ${start}..${end} is no longer a JSON object`);
+    }
+  }
+
+  /**
+   * copyRecord without a promise, for the common case: the record is in the current window,
+   * looks like an object, and fits in the writer's buffer. Returns false (having done
+   * nothing) otherwise, and the caller uses copyRecord.
+   */
+  copyRecordSync(start: number, end: number, writer: { tryCopy(src: Buffer, start: number, end: number): boolean }): boolean {
+    const from = start - this.winStart;
+    const to = end - this.winStart;
+    if (from < 0 || to > this.win.length || !(to > from)) return false;
+    if (this.win[from] !== 0x7b || this.win[to - 1] !== 0x7d) return false;
+    return writer.tryCopy(this.win, from, to);
+  }
+
+  private async fill(pos: number): Promise<void> {
+    if (this.signal?.aborted) throw this.signal.reason ?? new Error('aborted');
+    if (!this.source.gzip) {
+      if (pos >= this.fileBytes) throw sourceChanged(this.source, `it ends before byte ${pos}`);
+      const want = Math.min(BLOCK_BYTES, this.fileBytes - pos);
+      const { bytesRead } = await this.fh!.read(this.blockBuf!, 0, want, pos);
+      if (bytesRead <= 0) throw sourceChanged(this.source, `it ends before byte ${pos}`);
+      this.win = this.blockBuf!.subarray(0, bytesRead);
+      this.winStart = pos;
+      return;
+    }
+    if (pos < this.winStart) throw new Error(`internal: gzip source ranges must be read in ascending order (${pos} < ${this.winStart})`);
+    while (pos >= this.gzEnd) {
+      const next = await this.gzChunks!.next().catch((err: unknown) => {
+        throw sourceChanged(this.source, `it no longer decompresses (${(err as Error).message})`);
+      });
+      if (this.signal?.aborted) throw this.signal.reason ?? new Error('aborted');
+      if (next.done) throw sourceChanged(this.source, `its decompressed text ends before byte ${pos}`);
+      this.win = next.value;
+      this.winStart = this.gzEnd;
+      this.gzEnd += next.value.length;
+    }
+  }
+}
+
+function sourceChanged(source: DatasetSource, what: string): DiagnosticError {
+  return new DiagnosticError([
+    {
+      severity: 'error',
+      message: `the source file changed since it was loaded: ${what}; run the load step again`,
+      location: { file: source.path },
+    },
+  ]);
+}

@@ -1,0 +1,70 @@
+/**
+ * Cache keys. A step's key is sha256 of the canonical JSON of its key material:
+ * - the step type and implementation version,
+ * - its resolved options (file options as paths relative to the pipeline's folder; output
+ *   path options left out, since where a file is copied to does not change its content),
+ * - the keys of its inputs (`<upstream key>/<output name>`),
+ * - the content digests of the external files it reads,
+ * - the hashing-scheme version (bump KEY_SCHEME when this recipe changes).
+ *
+ * A second key, by content (`contentKeyOf`), replaces each input's upstream key by the digest
+ * of the upstream output it reads. It can be known only once the upstream steps are done; the
+ * executor uses it for early cutoff: when an upstream step reruns but writes the same bytes
+ * (an option that did not change its result), the steps below it are cache hits.
+ */
+import { canonicalJson, sha256 } from './hash.js';
+import type { ResolvedStep } from '../pipeline/pipeline.js';
+import { relPosix } from '../pipeline/pipeline.js';
+
+export const KEY_SCHEME = 1;
+
+export interface KeyMaterial {
+  scheme: number;
+  type: string;
+  version: number;
+  options: Record<string, unknown>;
+  /** Input name → `<upstream key>/<output>`. */
+  inputs: Record<string, string>;
+  /** File path (relative to the pipeline's folder) → sha256 of its content. */
+  files: Record<string, string>;
+}
+
+export function keyMaterial(
+  step: ResolvedStep,
+  pipelineDir: string,
+  stepKeys: ReadonlyMap<string, string>,
+  digests: ReadonlyMap<string, string>,
+): KeyMaterial {
+  const mod = step.module;
+  const pathOptions = new Set(Object.values(mod.outputs).flatMap((o) => (o.pathOption ? [o.pathOption] : [])));
+  const fileOptions = new Set(mod.fileOptions ?? []);
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(step.options)) {
+    if (pathOptions.has(k)) continue;
+    if (fileOptions.has(k)) {
+      options[k] = Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? relPosix(pipelineDir, x) : x)) : typeof v === 'string' ? relPosix(pipelineDir, v) : v;
+    } else options[k] = v;
+  }
+  const inputs: Record<string, string> = {};
+  for (const [name, inp] of Object.entries(step.inputs)) {
+    const k = stepKeys.get(inp.step);
+    if (!k) throw new Error(`keyMaterial: no key for upstream step ${inp.step}`);
+    inputs[name] = `${k}/${inp.output}`;
+  }
+  const files: Record<string, string> = {};
+  for (const f of step.files) {
+    const d = digests.get(f.path);
+    if (!d) throw new Error(`keyMaterial: no digest for ${f.path}`);
+    files[f.rel] = d;
+  }
+  return { scheme: KEY_SCHEME, type: step.type, version: mod.version, options, inputs, files };
+}
+
+export function keyOf(material: KeyMaterial): string {
+  return sha256(canonicalJson(material));
+}
+
+/** The key of `material` with its inputs named by content: input name → output digest. */
+export function contentKeyOf(material: KeyMaterial, inputDigests: Record<string, string>): string {
+  return sha256(canonicalJson({ ...material, inputs: inputDigests, inputsBy: 'content' }));
+}

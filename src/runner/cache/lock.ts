@@ -1,0 +1,169 @@
+/**
+ * One lock per cache folder: the file `lock`, created exclusively (O_EXCL), holding the
+ * owner's pid, host and start time. A second process waits (saying who holds it) up to a
+ * timeout, then fails with a clear message. A lock whose owner is a dead process on this
+ * host is taken over. The owner removes it on exit, Ctrl-C and SIGTERM.
+ *
+ * Takeover re-reads the lock just before removing it and only removes it if it is still
+ * the dead owner's, so two waiters cannot remove each other's fresh lock (the remaining
+ * window between that read and the unlink is microseconds).
+ */
+import { hostname } from 'node:os';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { DiagnosticError } from '../../base/diagnostic.js';
+import { displayPath } from '../pipeline/yaml-source.js';
+
+
+/** Exit status when the cache stays locked by another process: sysexits' EX_TEMPFAIL (try again later). */
+export const LOCK_TIMEOUT_EXIT = 75;
+export interface LockOwner {
+  pid: number;
+  host: string;
+  startedAt: string;
+  command: string;
+}
+
+export interface LockOptions {
+  /** Give up after this long (ms). */
+  timeoutMs: number;
+  /** Told once when waiting starts, and on takeover. */
+  onMessage(message: string): void;
+  signal?: AbortSignal;
+  pollMs?: number;
+  command?: string;
+}
+
+export class CacheLock {
+  private held = false;
+  private readonly me: LockOwner;
+
+  constructor(readonly file: string, command = 'lvis-pipe') {
+    this.me = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command };
+  }
+
+  /** Reads the current owner, if any (undefined when there is no lock or it is unreadable). */
+  static readOwner(file: string): LockOwner | undefined {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private tryCreate(): boolean {
+    try {
+      const fd = openSync(this.file, 'wx', 0o644);
+      try {
+        writeSync(fd, JSON.stringify(this.me));
+      } finally {
+        closeSync(fd);
+      }
+      this.held = true;
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+  }
+
+  async acquire(opts: LockOptions): Promise<void> {
+    const deadline = Date.now() + opts.timeoutMs;
+    const poll = opts.pollMs ?? 200;
+    let told = false;
+    for (;;) {
+      if (this.tryCreate()) return;
+      const owner = CacheLock.readOwner(this.file);
+      if (owner && owner.host === this.me.host && !pidAlive(owner.pid)) {
+        const again = CacheLock.readOwner(this.file);
+        if (again && again.pid === owner.pid && again.startedAt === owner.startedAt) {
+          try {
+            unlinkSync(this.file);
+          } catch {
+            // someone else took it over first
+          }
+          opts.onMessage(`taking over the lock of ${displayPath(this.file)}: its owner (pid ${owner.pid}, started ${owner.startedAt}) is no longer running`);
+        }
+        continue;
+      }
+      if (!owner) {
+        // Being written this instant, or garbage left by a crash: wait, then remove it if
+        // it is still unreadable and not fresh.
+        await sleep(poll, opts.signal);
+        try {
+          if (CacheLock.readOwner(this.file) === undefined && Date.now() - statSync(this.file).mtimeMs > 2000) unlinkSync(this.file);
+        } catch {
+          // gone already
+        }
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new DiagnosticError(
+          [
+            {
+              severity: 'error',
+              message:
+                `timed out after ${formatMs(opts.timeoutMs)} waiting for the cache lock ${displayPath(this.file)}, held by pid ${owner.pid} on ${owner.host} ` +
+                `(${owner.command}) since ${owner.startedAt}. Wait for it to finish, pass --lock-timeout, or, if that process is gone, delete the lock file.`,
+            },
+          ],
+          LOCK_TIMEOUT_EXIT,
+        );
+      }
+      if (!told) {
+        told = true;
+        opts.onMessage(`waiting for the cache lock held by pid ${owner.pid} on ${owner.host} (${owner.command}) since ${owner.startedAt}…`);
+      }
+      await sleep(poll, opts.signal);
+    }
+  }
+
+  /** Removes the lock if this process holds it (sync: safe in exit handlers). */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    const owner = CacheLock.readOwner(this.file);
+    if (owner && owner.pid === this.me.pid && owner.startedAt === this.me.startedAt) {
+      try {
+        unlinkSync(this.file);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error('interrupted'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new Error('interrupted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return s ? `${m} min ${s} s` : `${m} min`;
+}

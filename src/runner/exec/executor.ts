@@ -1,0 +1,603 @@
+/**
+ * The executor: runs resolved pipelines through one cache.
+ *
+ * - Steps start as soon as their inputs are ready; a p-limit bounds how many execute at
+ *   once (`jobs`). Waiting for inputs does not hold a slot, so there is no deadlock.
+ * - A step whose key has a valid run record is a hit: nothing is decoded or re-hashed; its
+ *   output files are restored if missing. Artifacts are decoded only when a step that must
+ *   run reads them, once per process (a memo by digest).
+ * - Executions are shared by key: several pipelines (sweep variants) run through one
+ *   executor, and two of them needing the same key wait on one execution (`inflight`).
+ * - A failing step marks its dependents skipped; the others go on. Ctrl-C aborts the
+ *   steps' signal; nothing is recorded for a step that did not finish.
+ * - CPU-heavy steps run in a worker thread when the registry can be re-imported there.
+ */
+import { rm } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { decide, type StepDecision } from '../graph/decide.js';
+import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
+import type { EventSink, OutputSummary, RunEvent, StepSummary } from './events.js';
+import { fileDigest, type StatCache } from '../cache/file-digests.js';
+import { pathProblem } from '../../base/fs-problems.js';
+import { decodeInput } from '../step/input-value.js';
+import { contentKeyOf, keyMaterial, keyOf, type KeyMaterial } from '../cache/key.js';
+import { materialize } from '../cache/materialize.js';
+import type { Pipeline, ResolvedStep } from '../pipeline/pipeline.js';
+import type { StepRegistry } from '../step/registry.js';
+import { progressReporter } from './progress.js';
+import type { StepContext, StepModule } from '../step/step.js';
+import { isInside, missingOutputError, outputFileFor } from './step-outputs.js';
+import {
+  newRunId,
+  STORE_LAYOUT_VERSION,
+  type CacheStore,
+  type HistoryRecord,
+  type HistorySweep,
+  type PipelineState,
+  type RunRecord,
+  type StepState,
+  type StepStatus,
+  type StoredOutput,
+} from '../cache/store.js';
+import { runInWorker, type WorkerInput } from './worker-client.js';
+import { displayPath } from '../pipeline/yaml-source.js';
+
+export interface ExecutorOptions {
+  store: CacheStore;
+  statCache: StatCache;
+  registry: StepRegistry;
+  jobs: number;
+  signal: AbortSignal;
+  emit: EventSink;
+  /** Run `cpuHeavy` steps in worker threads (needs `registry.source`). Default: jobs > 1. */
+  workers?: boolean;
+}
+
+export interface PipelineRunOptions {
+  /** Steps to run even when cached (`'all'` for every step). */
+  force?: 'all' | ReadonlySet<string>;
+  /** Run only these steps and the steps they need. */
+  only?: readonly string[];
+  /** Variant label for events and history. */
+  label?: string;
+  runId?: string;
+  /**
+   * Where the pipeline's state (the last resolved key material of each step, what `plan`
+   * explains changes against) is kept; default: the pipeline's id. Sweep variants keep one
+   * each, so that they do not overwrite each other's (or a plain run's) state.
+   */
+  stateId?: string;
+  /** For a sweep variant: its sweep, recorded in the history record. */
+  sweep?: HistorySweep;
+  /**
+   * Call the steps' `afterRun` hooks (default true). Sweep variants pass false: a hook writes
+   * where the plain pipeline's files go (the report page at its `out`), which variants must
+   * not; the sweep writes what its variants need itself, into their own folders.
+   */
+  afterRun?: boolean;
+}
+
+export interface PipelineRunResult {
+  runId: string;
+  status: 'ok' | 'failed' | 'interrupted';
+  durationMs: number;
+  steps: StepSummary[];
+  historyFile?: string;
+}
+
+interface NodeOutcome {
+  summary: StepSummary;
+  record?: RunRecord;
+}
+
+interface Execution {
+  record: RunRecord;
+  worker: boolean;
+}
+
+/** Error of a step: a user mistake (diagnostics) or anything else (a bug). */
+class StepFailure extends Error {
+  constructor(
+    readonly diagnostics: Diagnostic[] | undefined,
+    readonly original: unknown,
+    readonly interrupted: boolean,
+  ) {
+    super(original instanceof Error ? original.message : String(original));
+  }
+}
+
+export class Executor {
+  private readonly limit: LimitFunction;
+  private readonly inflight = new Map<string, Promise<Execution>>();
+  /** Decoded value artifacts by digest: one read-only copy per process (input-value.ts). */
+  private readonly values = new Map<string, Promise<unknown>>();
+  /** Bytes of values produced in this process and not decoded yet (saves reading them back). */
+  private readonly encoded = new Map<string, Uint8Array>();
+  private readonly useWorkers: boolean;
+
+  constructor(private readonly opts: ExecutorOptions) {
+    this.limit = pLimit(Math.max(1, opts.jobs));
+    this.useWorkers = (opts.workers ?? opts.jobs > 1) && opts.registry.source !== undefined;
+  }
+
+  async runPipeline(p: Pipeline, ro: PipelineRunOptions = {}): Promise<PipelineRunResult> {
+    const { store, emit, signal } = this.opts;
+    const runId = ro.runId ?? newRunId();
+    const label = ro.label;
+    const base = { runId, ...(label !== undefined ? { label } : {}) };
+    const t0 = performance.now();
+    const startedAt = new Date();
+    const selected = selectSteps(p, ro.only);
+    emit({ type: 'run-start', ...base, pipeline: p.displayFile, params: p.params, steps: selected.map((id) => ({ id, type: p.steps.get(id)!.type })), jobs: this.opts.jobs });
+
+    const keys = await resolveKeys(p, selected, this.opts.statCache, this.opts.signal, (file, size) =>
+      emit({ type: 'hashing', ...base, file: displayPath(file), size }),
+    );
+    const stateId = ro.stateId ?? p.id;
+    const prevState = await store.readState(stateId);
+    const tasks = new Map<string, Promise<NodeOutcome>>();
+    const task = (id: string): Promise<NodeOutcome> => {
+      let t = tasks.get(id);
+      if (!t) {
+        t = this.node(p, id, keys, prevState?.steps[id], ro, base, task);
+        tasks.set(id, t);
+      }
+      return t;
+    };
+    const outcomes = await Promise.all(selected.map(task));
+    const durationMs = performance.now() - t0;
+    const statuses = outcomes.map((o) => o.summary.status);
+    const status: PipelineRunResult['status'] = signal.aborted || statuses.includes('interrupted') ? 'interrupted' : statuses.every((s) => s === 'cached' || s === 'ran') ? 'ok' : 'failed';
+
+    // State: the resolved material of every step (kept for steps outside --only).
+    const state: PipelineState = {
+      layout: STORE_LAYOUT_VERSION,
+      pipeline: p.file,
+      ...(label !== undefined ? { label } : {}),
+      updatedAt: new Date().toISOString(),
+      runId,
+      steps: { ...(prevState?.steps ?? {}) },
+    };
+    for (const o of outcomes) {
+      const s = o.summary;
+      state.steps[s.id] = {
+        type: s.type,
+        key: s.key,
+        material: keys.get(s.id)!.material,
+        status: s.status,
+        materialized: Object.fromEntries(s.outputs.filter((x) => x.path).map((x) => [x.name, x.path!])),
+      };
+    }
+    for (const id of Object.keys(state.steps)) if (!p.steps.has(id)) delete state.steps[id];
+    await store.writeState(stateId, state);
+    await this.opts.statCache.save();
+
+    const history: HistoryRecord = {
+      layout: STORE_LAYOUT_VERSION,
+      runId,
+      pipeline: p.file,
+      pipelineId: p.id,
+      ...(label !== undefined ? { label } : {}),
+      ...(ro.sweep ? { sweep: ro.sweep } : {}),
+      params: p.params,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationMs,
+      status,
+      steps: {},
+      metrics: {},
+    };
+    for (const o of outcomes) {
+      const s = o.summary;
+      history.steps[s.id] = {
+        type: s.type,
+        key: s.key,
+        status: s.status,
+        durationMs: s.durationMs,
+        outputs: Object.fromEntries(s.outputs.map((x) => [x.name, { kind: x.kind, storage: x.storage, digest: x.digest, size: x.size, ...(x.path ? { path: x.path } : {}) }])),
+        ...(s.error ? { error: s.error } : {}),
+        ...(s.shared ? { shared: true } : {}),
+      };
+      for (const out of s.outputs) if (out.metrics) history.metrics[`${s.id}.${out.name}`] = out.metrics;
+    }
+    const historyFile = await store.writeHistory(history);
+    if (ro.afterRun !== false) await this.afterRun(p, history);
+    const steps = outcomes.map((o) => o.summary);
+    emit({ type: 'run-finish', ...base, status, durationMs, steps, historyFile });
+    return { runId, status, durationMs, steps, historyFile };
+  }
+
+  private async node(
+    p: Pipeline,
+    id: string,
+    keys: Map<string, { key: string; material: KeyMaterial }>,
+    prev: StepState | undefined,
+    ro: PipelineRunOptions,
+    base: { runId: string; label?: string },
+    task: (id: string) => Promise<NodeOutcome>,
+  ): Promise<NodeOutcome> {
+    const { emit, signal, store, statCache } = this.opts;
+    const step = p.steps.get(id)!;
+    const { key, material } = keys.get(id)!;
+    const summary: StepSummary = { id, type: step.type, key, status: 'skipped', durationMs: 0, outputs: [], reasons: [] };
+    const upstream = await Promise.all(step.deps.map(task));
+    const blocked = upstream.find((u) => u.summary.status !== 'cached' && u.summary.status !== 'ran');
+    if (blocked || signal.aborted) {
+      const reason = signal.aborted ? 'interrupted' : `dependency \`${blocked!.summary.id}\` ${blocked!.summary.status === 'skipped' ? 'was skipped' : blocked!.summary.status}`;
+      summary.reasons = [reason];
+      summary.status = signal.aborted ? 'interrupted' : 'skipped';
+      emit({ type: 'step-skipped', ...base, stepId: id, stepType: step.type, reason });
+      return { summary };
+    }
+    const forced = ro.force === 'all' || (ro.force?.has(id) ?? false);
+    const upstreamRecords = new Map(upstream.map((u) => [u.summary.id, u.record!]));
+    // The key by input content (steps with inputs): for early cutoff below, and so that a hit
+    // is a result made from these very input bytes.
+    const contentKey = Object.keys(step.inputs).length > 0 ? contentKeyOf(material, inputDigests(step, upstreamRecords)) : undefined;
+    let decision: StepDecision;
+    try {
+      decision = await decide(step, key, material, prev, store, statCache, forced, contentKey);
+    } catch (err) {
+      return this.failed(summary, base, err, 0);
+    }
+    summary.reasons = decision.reasons;
+
+    if (!decision.run) {
+      const t0 = performance.now();
+      const record = decision.record!;
+      let restored: string[];
+      try {
+        restored = await this.materializeOutputs(p, step, record);
+      } catch (err) {
+        return this.failed(summary, base, err, performance.now() - t0);
+      }
+      summary.status = 'cached';
+      summary.durationMs = performance.now() - t0;
+      summary.outputs = outputSummaries(step, record);
+      emit({ type: 'step-cached', ...base, stepId: id, stepType: step.type, key, restored, outputs: summary.outputs });
+      return { summary, record };
+    }
+
+    // Early cutoff: an upstream step reran but its output is byte-identical to an earlier one,
+    // so this step's inputs are too; an execution with the same options and input content is
+    // this step's result. (Not for forced steps, nor for steps without inputs: their key is
+    // already all content.)
+    if (contentKey && !forced && !signal.aborted) {
+      const t0 = performance.now();
+      try {
+        const hit = await store.cutoffRecord(contentKey);
+        if (hit) {
+          const record: RunRecord = { ...hit, key, runId: base.runId, stepId: id, pipeline: p.file, material, reusedFrom: hit.reusedFrom ?? hit.key, contentKey };
+          await store.writeRecord(record); // the next run finds it by its plain key
+          await this.noteCutoff(contentKey, key); // and gc keeps the note while this key is kept
+          const restored = await this.materializeOutputs(p, step, record);
+          summary.status = 'cached';
+          summary.reasons = [...decision.reasons, 'but its inputs are byte-identical to an earlier run’s: that result is reused'];
+          summary.durationMs = performance.now() - t0;
+          summary.outputs = outputSummaries(step, record);
+          emit({ type: 'step-cached', ...base, stepId: id, stepType: step.type, key, restored, outputs: summary.outputs, reasons: summary.reasons });
+          return { summary, record };
+        }
+      } catch (err) {
+        return this.failed(summary, base, err, performance.now() - t0);
+      }
+    }
+    const t0 = performance.now();
+    const existing = this.inflight.get(key);
+    const willUseWorker = this.useWorkers && step.module.cpuHeavy === true;
+    emit({ type: 'step-start', ...base, stepId: id, stepType: step.type, key, reasons: decision.reasons, worker: willUseWorker, shared: existing !== undefined });
+    let exec: Promise<Execution>;
+    if (existing) exec = existing;
+    else {
+      exec = this.limit(() => this.execute(p, step, key, material, upstreamRecords, base, contentKey));
+      this.inflight.set(key, exec);
+      // A forced key runs once per process; failures are not retried by later variants either.
+    }
+    try {
+      const { record, worker } = await exec;
+      await this.materializeOutputs(p, step, record);
+      summary.status = 'ran';
+      summary.durationMs = performance.now() - t0;
+      summary.outputs = outputSummaries(step, record);
+      summary.worker = worker;
+      if (existing) summary.shared = true;
+      emit({ type: 'step-finish', ...base, stepId: id, stepType: step.type, key, durationMs: summary.durationMs, outputs: summary.outputs });
+      return { summary, record };
+    } catch (err) {
+      return this.failed(summary, base, err, performance.now() - t0);
+    }
+  }
+
+  private failed(summary: StepSummary, base: { runId: string; label?: string }, err: unknown, durationMs: number): NodeOutcome {
+    const f = err instanceof StepFailure ? err : new StepFailure(err instanceof DiagnosticError ? err.diagnostics : undefined, err, this.opts.signal.aborted);
+    summary.status = f.interrupted ? 'interrupted' : 'failed';
+    summary.durationMs = durationMs;
+    summary.error = f.interrupted ? 'interrupted' : f.diagnostics ? f.diagnostics.map((d) => d.message).join('; ') : f.message;
+    const orig = f.original;
+    this.opts.emit({
+      type: 'step-failed',
+      ...base,
+      stepId: summary.id,
+      stepType: summary.type,
+      key: summary.key,
+      durationMs,
+      interrupted: f.interrupted,
+      ...(f.diagnostics ? { diagnostics: f.diagnostics } : { error: { message: orig instanceof Error ? orig.message : String(orig), ...(orig instanceof Error && orig.stack ? { stack: orig.stack } : {}) } }),
+    });
+    return { summary };
+  }
+
+  private async materializeOutputs(p: Pipeline, step: ResolvedStep, record: RunRecord): Promise<string[]> {
+    const restored: string[] = [];
+    for (const [output, dest] of Object.entries(step.outputPaths)) {
+      const stored = record.outputs[output];
+      if (!stored) continue;
+      let before;
+      try {
+        before = await materialize(this.opts.store, this.opts.statCache, stored, dest);
+      } catch (err) {
+        throw outputPathError(p, step, output, dest, err, this.opts.store.root);
+      }
+      if (before !== 'ok') restored.push(displayPath(dest));
+    }
+    return restored;
+  }
+
+  /**
+   * Calls the `afterRun` hook of every step that ran or was a cache hit (a run report, say).
+   * A hook that fails is reported as a notice: the run's results stand.
+   */
+  private async afterRun(p: Pipeline, history: HistoryRecord): Promise<void> {
+    for (const id of p.order) {
+      const step = p.steps.get(id)!;
+      const h = history.steps[id];
+      if (!step.module.afterRun || !h || (h.status !== 'ran' && h.status !== 'cached')) continue;
+      try {
+        const outputs: Record<string, unknown> = {};
+        for (const [name, out] of Object.entries(h.outputs)) {
+          outputs[name] = out.storage === 'file' ? this.opts.store.objectPath(out.digest) : await this.value(out);
+        }
+        const written = await step.module.afterRun({ stepId: id, options: step.options, outputs, pipeline: p, history });
+        for (const file of written) this.opts.emit({ type: 'notice', runId: history.runId, message: `${id}: wrote ${displayPath(file)}` });
+      } catch (err) {
+        const message = err instanceof DiagnosticError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+        this.opts.emit({ type: 'notice', runId: history.runId, message: `${id}: after the run: ${message}` });
+      }
+    }
+  }
+
+  /** Decodes a stored value artifact once per process, read-only (input-value.ts). */
+  private value(out: StoredOutput): Promise<unknown> {
+    let v = this.values.get(out.digest);
+    if (!v) {
+      const kind = this.opts.registry.kind(out.kind);
+      if (kind.storage !== 'value') throw new Error(`kind ${out.kind} is not a value kind`);
+      const fresh = this.encoded.get(out.digest);
+      this.encoded.delete(out.digest);
+      v = (fresh ? Promise.resolve(fresh) : this.opts.store.readObject(out.digest)).then((bytes) =>
+        decodeInput(kind, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+      );
+      this.values.set(out.digest, v);
+      v.catch(() => this.values.delete(out.digest));
+    }
+    return v;
+  }
+
+  /**
+   * Notes which key holds the result for `contentKey`. Only an optimization for later runs: a
+   * failure to write it (a full disk, say) must not fail a step whose result is stored.
+   */
+  private async noteCutoff(contentKey: string, key: string): Promise<void> {
+    try {
+      await this.opts.store.writeCutoff(contentKey, key);
+    } catch {
+      // the next run just will not find this result by content
+    }
+  }
+
+  /** Moves (owned) or copies a step's output file into the store. */
+  private async putOutputFile(mod: StepModule, name: string, file: string, owned: boolean): Promise<{ digest: string; size: number }> {
+    try {
+      return await this.opts.store.putFile(file, owned);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missingOutputError(mod, name);
+      throw err;
+    }
+  }
+
+  private async execute(
+    p: Pipeline,
+    step: ResolvedStep,
+    key: string,
+    material: KeyMaterial,
+    upstream: Map<string, RunRecord>,
+    base: { runId: string; label?: string },
+    contentKey?: string,
+  ): Promise<Execution> {
+    const { store, emit, signal, registry } = this.opts;
+    if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const logs: string[] = [];
+    const tempDir = await store.makeTempDir(step.id);
+    const mod = step.module;
+    const outputFile = outputFileFor(mod, registry, tempDir);
+    const progress = progressReporter((ev) => emit({ type: 'step-progress', ...base, stepId: step.id, ...ev }));
+    const log = (message: string) => {
+      logs.push(message);
+      emit({ type: 'step-log', ...base, stepId: step.id, message });
+    };
+    try {
+      // Inputs: where each one lives in the store.
+      const inputRefs: Record<string, StoredOutput> = {};
+      for (const [name, inp] of Object.entries(step.inputs)) {
+        const rec = upstream.get(inp.step)!;
+        const stored = rec.outputs[inp.output];
+        if (!stored) throw new Error(`run record of ${inp.step} has no output ${inp.output}`);
+        inputRefs[name] = stored;
+      }
+      // The content digest of every file the step reads (the key material has them).
+      const fileDigests: Record<string, string> = {};
+      for (const f of step.files) if (material.files[f.rel]) fileDigests[f.path] = material.files[f.rel]!;
+      for (const s of Object.values(inputRefs)) if (s.storage === 'file') fileDigests[store.objectPath(s.digest)] = s.digest;
+      const stored: Record<string, StoredOutput> = {};
+      const metrics: Record<string, unknown> = {};
+      let worker = false;
+      if (this.useWorkers && mod.cpuHeavy) {
+        worker = true;
+        const wi: WorkerInput = {
+          registry: registry.source!,
+          stepType: mod.type,
+          stepId: step.id,
+          options: step.options,
+          inputs: Object.fromEntries(Object.entries(inputRefs).map(([n, s]) => [n, { kind: s.kind, storage: s.storage, path: store.objectPath(s.digest) }])),
+          tempDir,
+          fileDigests,
+        };
+        const res = await runInWorker(wi, signal, { progress: (ev) => emit({ type: 'step-progress', ...base, stepId: step.id, ...ev }), log });
+        for (const [name, spec] of Object.entries(mod.outputs)) {
+          const o = res.outputs[name];
+          if (!o) throw new Error(`step type ${mod.type} did not produce output \`${name}\``);
+          const put = await this.putOutputFile(mod, name, o.path, o.owned);
+          stored[name] = { kind: spec.kind, storage: registry.kind(spec.kind).storage, ...put };
+          if (spec.metrics) metrics[name] = res.metrics[name];
+        }
+      } else {
+        const inputs: Record<string, unknown> = {};
+        for (const [name, s] of Object.entries(inputRefs)) inputs[name] = s.storage === 'file' ? store.objectPath(s.digest) : await this.value(s);
+        const ctx: StepContext = { stepId: step.id, options: step.options, inputs, progress, log, signal, outputFile, tempDir, fileDigests };
+        const result = (await mod.run(ctx)) as Record<string, unknown> | undefined;
+        if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
+        for (const [name, spec] of Object.entries(mod.outputs)) {
+          const kind = registry.kind(spec.kind);
+          const v = result?.[name];
+          if (kind.storage === 'value') {
+            if (v === undefined) throw new Error(`step type ${mod.type} returned no value for output \`${name}\``);
+            const bytes = await kind.encode(v);
+            const put = await store.putBytes(bytes);
+            stored[name] = { kind: spec.kind, storage: 'value', ...put };
+            // Consumers get the value decoded from these bytes (input-value.ts), not `v` itself.
+            if (!this.values.has(put.digest)) this.encoded.set(put.digest, bytes);
+            if (spec.metrics) metrics[name] = v;
+          } else {
+            const file = typeof v === 'string' ? v : outputFile(name);
+            const put = await this.putOutputFile(mod, name, file, isInside(tempDir, file));
+            stored[name] = { kind: spec.kind, storage: 'file', ...put };
+          }
+        }
+      }
+      if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
+      const record: RunRecord = {
+        layout: STORE_LAYOUT_VERSION,
+        key,
+        runId: base.runId,
+        stepId: step.id,
+        pipeline: p.file,
+        material,
+        outputs: stored,
+        ...(Object.keys(metrics).length ? { metrics } : {}),
+        ...(contentKey ? { contentKey } : {}),
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        durationMs: performance.now() - t0,
+        logs,
+      };
+      // The record is the commit point: written only now that every output is stored.
+      await store.writeRecord(record);
+      // Also findable by input content (early cutoff for later runs).
+      if (contentKey) await this.noteCutoff(contentKey, key);
+      return { record, worker };
+    } catch (err) {
+      if (err instanceof StepFailure) throw err;
+      const diagnostics = err instanceof DiagnosticError ? err.diagnostics : undefined;
+      throw new StepFailure(diagnostics, err, signal.aborted);
+    } finally {
+      await rm(tempDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Input name → digest of the upstream output it reads (for the content key). */
+function inputDigests(step: ResolvedStep, upstream: Map<string, RunRecord>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, inp] of Object.entries(step.inputs)) {
+    const stored = upstream.get(inp.step)?.outputs[inp.output];
+    out[name] = stored ? stored.digest : `missing:${inp.step}/${inp.output}`;
+  }
+  return out;
+}
+
+/**
+ * A user's output path that can't be written is their mistake to fix, not a bug: said at the
+ * option's line:col. Other errors pass through.
+ */
+function outputPathError(p: Pipeline, step: ResolvedStep, output: string, dest: string, err: unknown, storeRoot: string): unknown {
+  const why = pathProblem(err);
+  // Only problems at the user's side of the copy: not reading the store's own object.
+  const at = (err as NodeJS.ErrnoException & { dest?: string }).dest ?? (err as NodeJS.ErrnoException).path;
+  if (!why || (at !== undefined && isInside(storeRoot, at) && !isInside(storeRoot, dest))) return err;
+  const option = step.module.outputs[output]?.pathOption;
+  const message = `step \`${step.id}\`: cannot write output \`${output}\` to ${displayPath(dest)}: ${why}; choose another path${option ? ` for \`${option}\`` : ''}`;
+  const d = option ? p.source.src.diagnosticAt(['steps', step.id, 'options', option], message) : { severity: 'error' as const, message };
+  return new DiagnosticError([d]);
+}
+
+/**
+ * Keys of the given steps (and key material), hashing external files through the stat
+ * cache. `ids` must be closed under dependencies (as selectSteps returns).
+ */
+export async function resolveKeys(
+  p: Pipeline,
+  ids: readonly string[],
+  statCache: StatCache,
+  signal?: AbortSignal,
+  onHash?: (file: string, size: number) => void,
+): Promise<Map<string, { key: string; material: KeyMaterial }>> {
+  const digests = new Map<string, string>();
+  for (const id of ids) {
+    for (const f of p.steps.get(id)!.files) {
+      if (digests.has(f.path)) continue;
+      const d = await fileDigest(f.path, statCache, signal, (size) => onHash?.(f.path, size));
+      digests.set(f.path, d.digest);
+    }
+  }
+  const keys = new Map<string, string>();
+  const out = new Map<string, { key: string; material: KeyMaterial }>();
+  const want = new Set(ids);
+  for (const id of p.order) {
+    if (!want.has(id)) continue;
+    const material = keyMaterial(p.steps.get(id)!, p.dir, keys, digests);
+    const key = keyOf(material);
+    keys.set(id, key);
+    out.set(id, { key, material });
+  }
+  return out;
+}
+
+/** `--only`: the named steps and everything they need, in pipeline order. */
+export function selectSteps(p: Pipeline, only: readonly string[] | undefined): string[] {
+  if (!only || only.length === 0) return [...p.order];
+  const want = new Set<string>();
+  const visit = (id: string) => {
+    if (want.has(id)) return;
+    want.add(id);
+    for (const d of p.steps.get(id)!.deps) visit(d);
+  };
+  for (const id of only) visit(id);
+  return p.order.filter((id) => want.has(id));
+}
+
+function outputSummaries(step: ResolvedStep, record: RunRecord): OutputSummary[] {
+  return Object.entries(record.outputs).map(([name, o]) => ({
+    name,
+    kind: o.kind,
+    storage: o.storage,
+    digest: o.digest,
+    size: o.size,
+    ...(step.outputPaths[name] ? { path: step.outputPaths[name] } : {}),
+    ...(record.metrics?.[name] !== undefined ? { metrics: record.metrics[name] as Record<string, unknown> } : {}),
+  }));
+}
+
+export type { RunEvent, StepStatus };

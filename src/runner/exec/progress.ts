@@ -1,0 +1,35 @@
+import { performance } from 'node:perf_hooks';
+import type { ProgressReporter } from '../step/step.js';
+
+export interface ProgressEvent {
+  label: string;
+  done: number;
+  total: number;
+  unit?: string;
+}
+
+/** A ProgressReporter that emits at most ~10 updates a second (plus every start and done). */
+export function progressReporter(emit: (e: ProgressEvent) => void, intervalMs = 100): ProgressReporter {
+  let label = '';
+  let total = 0;
+  let unit: string | undefined;
+  let last = 0;
+  return {
+    start(l, t, u) {
+      label = l;
+      total = t;
+      unit = u;
+      last = performance.now();
+      emit({ label, done: 0, total, ...(unit ? { unit } : {}) });
+    },
+    update(done) {
+      const now = performance.now();
+      if (now - last < intervalMs) return;
+      last = now;
+      emit({ label, done, total, ...(unit ? { unit } : {}) });
+    },
+    done() {
+      emit({ label, done: total, total, ...(unit ? { unit } : {}) });
+    },
+  };
+}

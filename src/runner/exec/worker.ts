@@ -1,0 +1,72 @@
+/** Worker-thread entry: see worker-client.ts. */
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { DiagnosticError } from '../../base/diagnostic.js';
+import { decodeInput } from '../step/input-value.js';
+import { isInside, outputFileFor } from './step-outputs.js';
+import { progressReporter } from './progress.js';
+import { importRegistry } from '../step/registry.js';
+import type { StepContext } from '../step/step.js';
+import type { WorkerInput, WorkerMessage, WorkerResult } from './worker-client.js';
+
+const port = parentPort!;
+const input = workerData as WorkerInput;
+const controller = new AbortController();
+port.on('message', (m: { t: string }) => {
+  if (m.t === 'abort') controller.abort();
+});
+const post = (m: WorkerMessage) => port.postMessage(m);
+
+async function main(): Promise<WorkerResult> {
+  const registry = await importRegistry(input.registry);
+  const mod = registry.get(input.stepType);
+  if (!mod) throw new Error(`worker: step type ${input.stepType} is not in ${input.registry.moduleUrl}`);
+  const inputs: Record<string, unknown> = {};
+  for (const [name, ref] of Object.entries(input.inputs)) {
+    const kind = registry.kind(ref.kind);
+    if (kind.storage === 'file') inputs[name] = ref.path;
+    else {
+      const bytes = readFileSync(ref.path);
+      inputs[name] = decodeInput(kind, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
+  }
+  const outputFile = outputFileFor(mod, registry, input.tempDir);
+  const ctx: StepContext = {
+    stepId: input.stepId,
+    options: input.options,
+    inputs,
+    progress: progressReporter((e) => post({ t: 'progress', ...e })),
+    log: (message) => post({ t: 'log', message }),
+    signal: controller.signal,
+    outputFile,
+    tempDir: input.tempDir,
+    fileDigests: input.fileDigests,
+  };
+  const result = ((await mod.run(ctx)) ?? {}) as Record<string, unknown>;
+  const out: WorkerResult = { outputs: {}, metrics: {} };
+  for (const [name, spec] of Object.entries(mod.outputs)) {
+    const kind = registry.kind(spec.kind);
+    const v = result[name];
+    if (kind.storage === 'value') {
+      if (v === undefined) throw new Error(`step type ${mod.type} returned no value for output \`${name}\``);
+      const file = `${input.tempDir}/val-${name}`;
+      await writeFile(file, await kind.encode(v));
+      out.outputs[name] = { path: file, owned: true };
+      if (spec.metrics) out.metrics[name] = v;
+    } else {
+      const file = typeof v === 'string' ? v : outputFile(name);
+      out.outputs[name] = { path: file, owned: isInside(input.tempDir, file) };
+    }
+  }
+  return out;
+}
+
+main().then(
+  (result) => post({ t: 'done', result }),
+  (err: unknown) => {
+    if (err instanceof DiagnosticError) post({ t: 'error', diagnostics: err.diagnostics, message: err.message });
+    else if (err instanceof Error) post({ t: 'error', message: err.message, ...(err.stack ? { stack: err.stack } : {}), name: err.name });
+    else post({ t: 'error', message: String(err) });
+  },
+);

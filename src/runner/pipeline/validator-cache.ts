@@ -1,0 +1,68 @@
+/**
+ * Compiling the pipeline schema with ajv costs ~0.6 s per process here (0.2 s to import
+ * ajv, 0.4 s to generate the validator), most of a no-op run's overhead. So the compiled
+ * validator is kept as ajv "standalone" code in the cache folder, named by a hash of the
+ * schema and the ajv version and options, and loaded from there next time (a few ms).
+ * Whenever the registry or a step's options schema changes, the hash changes and it is
+ * compiled again.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { ErrorObject } from 'ajv';
+import { canonicalJson, sha256 } from '../cache/hash.js';
+import type { JsonSchema } from '../step/step.js';
+
+const require = createRequire(import.meta.url);
+
+export interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+const AJV_OPTIONS = { allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true } as const;
+
+function ajvVersion(): string {
+  try {
+    return (require('ajv/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function loadStandalone(code: string): Validator {
+  const mod: { exports: Record<string, unknown> } = { exports: {} };
+  // The standalone module is CommonJS that requires ajv's small runtime helpers.
+  new Function('require', 'module', 'exports', code)(require, mod, mod.exports);
+  const v = (mod.exports.default ?? mod.exports) as Validator;
+  if (typeof v !== 'function') throw new Error('not a validator');
+  return v;
+}
+
+/** A validator for `schema`, from `cacheDir` when it was compiled before. */
+export function compileSchema(schema: JsonSchema, cacheDir?: string): Validator {
+  const hash = sha256(canonicalJson({ schema, ajv: ajvVersion(), options: AJV_OPTIONS })).slice(0, 32);
+  const file = cacheDir ? path.join(cacheDir, `${hash}.cjs`) : undefined;
+  if (file) {
+    try {
+      return loadStandalone(readFileSync(file, 'utf8'));
+    } catch {
+      // not there yet (or unreadable): compile below
+    }
+  }
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  const standaloneCode = (require('ajv/dist/standalone') as { default: (ajv: unknown, v: unknown) => string }).default;
+  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+  const validate = ajv.compile(schema);
+  if (file) {
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, standaloneCode(ajv, validate));
+      renameSync(tmp, file);
+    } catch {
+      // a read-only cache folder only costs the compile time
+    }
+  }
+  return validate as Validator;
+}

@@ -1,0 +1,145 @@
+/**
+ * A YAML file parsed with its source positions kept, so that any value found wrong later
+ * (by the schema, by reference checks, by a step's options) can be reported as
+ * `file:line:col` with its source line. Paths into the document are arrays of keys and
+ * indices, the same shape as a JSON pointer split on `/`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import { DiagnosticError, type Diagnostic, type SourceLocation } from '../../base/diagnostic.js';
+
+export type DocPath = readonly (string | number)[];
+
+let displayBase: string | undefined;
+
+/** The folder paths are shown relative to (the CLI's cwd; defaults to process.cwd()). */
+export function setDisplayBase(dir: string | undefined): void {
+  displayBase = dir;
+}
+
+/** A path as the user would type it: relative to the cwd when below it. */
+export function displayPath(file: string, cwd = displayBase ?? process.cwd()): string {
+  const abs = path.resolve(cwd, file);
+  const rel = path.relative(cwd, abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+}
+
+export class YamlSource {
+  readonly file: string;
+  readonly displayFile: string;
+  readonly text: string;
+  readonly doc: Document.Parsed;
+  readonly lineCounter: LineCounter;
+  private lines: string[] | undefined;
+
+  private constructor(file: string, text: string) {
+    this.file = path.resolve(file);
+    this.displayFile = displayPath(file);
+    this.text = text;
+    this.lineCounter = new LineCounter();
+    // merge: YAML 1.1 `<<: *anchor` merge keys, so option blocks can be shared.
+    this.doc = parseDocument(text, { lineCounter: this.lineCounter, merge: true, prettyErrors: false });
+  }
+
+  /** Reads and parses a file; unreadable files and YAML syntax errors become Diagnostics. */
+  static load(file: string, exitCode = 2): YamlSource {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a folder, not a file' : e.message;
+      throw new DiagnosticError([{ severity: 'error', message: `cannot read ${displayPath(file)}: ${why}` }], exitCode);
+    }
+    const src = new YamlSource(file, text);
+    const errors = src.doc.errors.map((e) => src.diagnosticAtOffset(e.pos[0], `YAML syntax error: ${firstLine(e.message)}`));
+    if (errors.length) throw new DiagnosticError(errors, exitCode);
+    return src;
+  }
+
+  static fromText(file: string, text: string): YamlSource {
+    return new YamlSource(file, text);
+  }
+
+  toJS(): unknown {
+    return this.doc.toJS({ maxAliasCount: 10_000 });
+  }
+
+  sourceLine(line: number): string | undefined {
+    this.lines ??= this.text.split(/\r?\n/);
+    return this.lines[line - 1];
+  }
+
+  locationAtOffset(offset: number): SourceLocation {
+    const { line, col } = this.lineCounter.linePos(offset);
+    return { file: this.displayFile, line, col };
+  }
+
+  diagnosticAtOffset(offset: number, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
+    const location = this.locationAtOffset(offset);
+    return { severity, message, location, sourceLine: this.sourceLine(location.line!) };
+  }
+
+  /**
+   * The YAML node at `docPath` (its key node with `part: 'key'`). When the path cannot be
+   * followed all the way (a merged key, a value filled in by a default), the deepest node
+   * found is returned, which is still the best place to point at.
+   */
+  nodeAt(docPath: DocPath, part: 'key' | 'value' = 'value'): YamlNode | undefined {
+    let node: unknown = this.doc.contents;
+    let keyNode: unknown;
+    for (const seg of docPath) {
+      node = this.deref(node);
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && keyOf(p.key) === String(seg));
+        if (!pair) return (keyNode as YamlNode | undefined) ?? (node as YamlNode);
+        keyNode = pair.key;
+        node = pair.value ?? pair.key;
+      } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+        keyNode = node.items[seg];
+        node = node.items[seg];
+      } else {
+        return (node as YamlNode | undefined) ?? (keyNode as YamlNode | undefined);
+      }
+    }
+    if (part === 'key' && keyNode) return keyNode as YamlNode;
+    return node as YamlNode;
+  }
+
+  /** Location of the node at `docPath` (falls back to the start of the file). */
+  locate(docPath: DocPath, part: 'key' | 'value' = 'value'): SourceLocation {
+    const node = this.nodeAt(docPath, part);
+    const offset = node?.range?.[0] ?? 0;
+    return this.locationAtOffset(offset);
+  }
+
+  diagnosticAt(docPath: DocPath, message: string, part: 'key' | 'value' = 'value', severity: Diagnostic['severity'] = 'error'): Diagnostic {
+    const location = this.locate(docPath, part);
+    return { severity, message, location, sourceLine: this.sourceLine(location.line!) };
+  }
+
+  private deref(node: unknown): unknown {
+    return isAlias(node) ? node.resolve(this.doc) : node;
+  }
+}
+
+function keyOf(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  if (typeof key === 'string') return key;
+  return undefined;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!;
+}
+
+/** Splits an ajv instancePath (`/steps/a~1b/options/x`) into a DocPath. */
+export function pointerToPath(pointer: string): string[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}

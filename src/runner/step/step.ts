@@ -1,0 +1,144 @@
+/**
+ * The step contract. A step is a plain typed module (default export) that declares what it
+ * is, what it takes and what it makes, and a `run(ctx)` that does the work. A step never
+ * touches the cache, the lock or the run records: the runner owns those.
+ *
+ * This file is generic: nothing in src/runner/ knows about LVIS.
+ */
+import type { Pipeline } from '../pipeline/pipeline.js';
+import type { HistoryRecord } from '../cache/store.js';
+
+/** What an `afterRun` hook gets: part of the step contract. */
+export type { Pipeline, HistoryRecord };
+
+/** A JSON Schema object (draft 2020-12 / draft-07 subset that ajv understands). */
+export type JsonSchema = Record<string, unknown>;
+
+/**
+ * How an artifact kind is stored in the content-addressed store.
+ * - `value` kinds are serialized to bytes by the kind's codec (JSON, a columnar binary, ...).
+ * - `file` kinds are files the step writes to `ctx.outputFile(name)`; the runner moves them
+ *   into the store and passes downstream steps the stored path (read-only).
+ */
+export type ArtifactKind<T = unknown> =
+  | {
+      name: string;
+      storage: 'value';
+      description?: string;
+      encode(value: T): Uint8Array | Promise<Uint8Array>;
+      decode(bytes: Uint8Array): T;
+    }
+  | { name: string; storage: 'file'; description?: string };
+
+export interface InputSpec {
+  /** Artifact kind name; an input may only be wired to an output of the same kind. */
+  kind: string;
+  optional?: boolean;
+  description?: string;
+}
+
+export interface OutputSpec {
+  kind: string;
+  description?: string;
+  /**
+   * For `file` kinds: the name of the option that holds the user-facing path (e.g. `out`).
+   * The runner materializes the stored file there after a run or on a cache hit, and
+   * restores it if deleted, without recomputing. Relative paths are resolved against the
+   * pipeline file's folder.
+   */
+  pathOption?: string;
+  /**
+   * The output's value is a flat record of named numbers/strings (quality metrics). The
+   * runner copies it into the run history so `runs`, `diff` and sweeps can show it.
+   */
+  metrics?: boolean;
+}
+
+export interface ProgressReporter {
+  /** Begin a determinate phase; `total` in `unit`s (e.g. bytes, images). */
+  start(label: string, total: number, unit?: string): void;
+  /** Set the absolute amount done in the current phase. Cheap: call as often as you like. */
+  update(done: number): void;
+  /** Mark the current phase done. */
+  done(): void;
+}
+
+export interface StepContext<Options = Record<string, unknown>, Inputs = Record<string, unknown>> {
+  /** The step's id in the pipeline (for messages). */
+  stepId: string;
+  /**
+   * Options with defaults applied and `${params.x}` interpolated. Options named in
+   * `fileOptions` hold absolute paths.
+   */
+  options: Options;
+  /**
+   * Decoded input artifacts, by input name. Optional inputs that are not wired are undefined.
+   * Read-only: one decoded value is shared by every consumer in the process. Plain objects and
+   * arrays are frozen (changing them throws); typed arrays are not, and must not be changed.
+   */
+  inputs: Inputs;
+  progress: ProgressReporter;
+  /** A note for the user (shown in the run output, kept in the run record). */
+  log(message: string): void;
+  /** Aborted on Ctrl-C, or when the run is stopping. Long loops should check it. */
+  signal: AbortSignal;
+  /** Absolute path where the step must write the file output `name` (a fresh temp path). */
+  outputFile(name: string): string;
+  /** A private scratch folder, removed after the step. */
+  tempDir: string;
+  /**
+   * The sha256 of every file the step reads, by absolute path: its file options' files and its
+   * file inputs' stored objects, as the runner hashed them for the key. A step whose output
+   * refers to such a file (rather than copying it) puts the digest into the output, so that the
+   * output's bytes change when the file's content does (the runner's early cutoff compares them).
+   */
+  fileDigests: Readonly<Record<string, string>>;
+}
+
+export interface StepModule<Options = any, Inputs = any, Outputs = any> {
+  /** The type name used in pipeline files (`type: load`). */
+  type: string;
+  /** Implementation version: bump it when the step's results would change for the same key. */
+  version: number;
+  description: string;
+  /** JSON Schema of the options object, with `default`s; `additionalProperties: false`. */
+  optionsSchema: JsonSchema;
+  inputs: Record<string, InputSpec>;
+  outputs: Record<string, OutputSpec>;
+  /**
+   * Options whose values (a path or a list of paths) name files the step reads. Paths are
+   * resolved against the pipeline file's folder and their contents hashed into the cache key.
+   */
+  fileOptions?: string[];
+  /** CPU-heavy: the runner may run it in a worker thread (the module is re-imported there). */
+  cpuHeavy?: boolean;
+  /** Artifact kinds this step introduces (the runner collects them from all steps). */
+  kinds?: ArtifactKind<any>[];
+  run(ctx: StepContext<Options, Inputs>): Promise<Outputs>;
+  /**
+   * Optional checks that a JSON Schema of the options cannot express (e.g. "exactly one of the
+   * option `path` and the input `file`"), run at validation time with the options as written
+   * (defaults applied) and the names of the wired inputs. Each problem is reported at the step,
+   * with the others, before anything runs.
+   */
+  check?(options: Options, wiredInputs: ReadonlySet<string>): { message: string; at?: 'options' | 'inputs' | 'type'; key?: string }[];
+  /**
+   * Optional, for products that are a view of the whole run (which steps ran or were cache
+   * hits, and how long each took), which no cached step can know: called after every pipeline
+   * run in which this step ran or was a cache hit, with the step's decoded outputs and the
+   * run's record. Never cached; returns the absolute paths of the files it wrote.
+   */
+  afterRun?(ctx: AfterRunContext<Options, Outputs>): Promise<string[]>;
+}
+
+export interface AfterRunContext<Options = Record<string, unknown>, Outputs = Record<string, unknown>> {
+  stepId: string;
+  /** Resolved options, as `run` gets them (output path options absolute). */
+  options: Options;
+  /** This step's outputs: decoded values, and stored paths for file outputs. */
+  outputs: Outputs;
+  /** The resolved pipeline. */
+  pipeline: Pipeline;
+  /** The run's history record: params, each step's status, time and outputs, the metrics. */
+  history: HistoryRecord;
+}

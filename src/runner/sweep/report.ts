@@ -1,0 +1,305 @@
+/**
+ * A sweep's comparison: one row per variant with the params that vary, the metrics (from
+ * the `metrics: true` outputs), the time and what ran, sorted by a metric. Rendered as a
+ * text table (printed), CSV and JSON (written to the sweep's folder).
+ *
+ * Metric names. A metrics output `quality` of step `sample` holding `{js_divergence: …}`
+ * gives the metric `sample.quality.js_divergence`, shown as `js_divergence` when no other
+ * metrics output has one of that name. Users may name a metric either way (or as
+ * `quality.js_divergence`).
+ */
+import type { StepSummary } from '../exec/events.js';
+import { formatDuration, table } from '../../base/format.js';
+import type { SweepVariantOutcome, VariantStatus } from './run.js';
+import { formatParamValue } from './grid.js';
+import { didYouMean, listNames } from '../../base/suggest.js';
+
+export interface StepCounts {
+  ran: number;
+  shared: number;
+  cached: number;
+  failed: number;
+  skipped: number;
+  interrupted: number;
+}
+
+export interface SweepReportVariant {
+  /** 1-based position in the sorted table. */
+  rank: number;
+  name: string;
+  folder: string;
+  status: VariantStatus;
+  runId?: string;
+  /** The varying params' values. */
+  params: Record<string, unknown>;
+  /** By display name (see the module comment). */
+  metrics: Record<string, unknown>;
+  durationMs: number;
+  steps: StepCounts;
+  error?: string;
+}
+
+export interface SweepReport {
+  sweepId: string;
+  pipeline: string;
+  startedAt: string;
+  durationMs: number;
+  status: VariantStatus;
+  jobs: number;
+  /** Params that vary across the variants, in sweep order. */
+  varying: string[];
+  /** Every metric's display name, in the order the outputs list them. */
+  metrics: string[];
+  /** Display name → full name (`step.output.metric`). */
+  metricSources: Record<string, string>;
+  /** The metrics shown in the printed table. */
+  shown: string[];
+  sortBy?: string;
+  order: 'asc' | 'desc';
+  outDir: string;
+  variants: SweepReportVariant[];
+  /** Files written (absolute): sweep.csv, sweep.json, the chart, reports. */
+  files: string[];
+}
+
+export function stepCounts(steps: readonly StepSummary[]): StepCounts {
+  const c: StepCounts = { ran: 0, shared: 0, cached: 0, failed: 0, skipped: 0, interrupted: 0 };
+  for (const s of steps) {
+    if (s.status === 'ran' && s.shared) c.shared++;
+    else c[s.status]++;
+  }
+  return c;
+}
+
+/** Flattens `{ 'sample.quality': {a: 1} }` to `[['sample.quality.a', 1]]`, keeping numbers and strings. */
+export function flattenMetrics(groups: Record<string, unknown>): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [source, rec] of Object.entries(groups)) {
+    if (rec === null || typeof rec !== 'object') continue;
+    for (const [k, v] of Object.entries(rec as Record<string, unknown>)) {
+      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out.push([`${source}.${k}`, v]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Display names for full metric names (`step.output.metric`): the last part when it is
+ * unique, else the full name. Returns full → display.
+ */
+export function metricDisplayNames(full: readonly string[]): Map<string, string> {
+  const last = (n: string) => n.split('.').slice(2).join('.') || n;
+  const count = new Map<string, number>();
+  for (const f of full) count.set(last(f), (count.get(last(f)) ?? 0) + 1);
+  return new Map(full.map((f) => [f, count.get(last(f)) === 1 ? last(f) : f]));
+}
+
+/**
+ * Finds the metric a user named (display name, full name, or a unique `…suffix` of a full
+ * name). Returns its display name, or an error message.
+ */
+export function findMetric(name: string, display: ReadonlyMap<string, string>): { name: string } | { error: string } {
+  const names = [...display.values()];
+  if (names.includes(name)) return { name };
+  const full = display.get(name);
+  if (full) return { name: full };
+  const matches = [...display.entries()].filter(([f]) => f.endsWith(`.${name}`));
+  if (matches.length === 1) return { name: matches[0]![1] };
+  if (matches.length > 1) return { error: `metric \`${name}\` is ambiguous: ${listNames(matches.map(([f]) => f))}` };
+  return { error: `no metric \`${name}\`${didYouMean(name, names)}${names.length ? `; the metrics: ${listNames(names, 12)}` : ' (no variant produced metrics)'}` };
+}
+
+/**
+ * The metrics a table shows (display names): the ones asked for, or else those whose values
+ * differ across the rows that have metrics (all of them when fewer than two rows do), up
+ * to `max`, in the order the outputs list them.
+ */
+export function selectMetrics(
+  rows: readonly ReadonlyMap<string, unknown>[],
+  fullNames: readonly string[],
+  display: ReadonlyMap<string, string>,
+  want: readonly string[] | undefined,
+  max: number,
+  warn: (message: string) => void,
+): string[] {
+  if (want?.length) {
+    const out: string[] = [];
+    for (const m of want) {
+      const r = findMetric(m, display);
+      if ('name' in r) {
+        if (!out.includes(r.name)) out.push(r.name);
+      } else if (fullNames.length) warn(`metrics: ${r.error}`);
+    }
+    return out;
+  }
+  const withMetrics = rows.filter((m) => m.size > 0);
+  const varies = fullNames.filter((f) => withMetrics.length < 2 || new Set(withMetrics.map((m) => JSON.stringify(m.get(f) ?? null))).size > 1);
+  return varies.slice(0, max).map((f) => display.get(f)!);
+}
+
+export interface BuildReportOptions {
+  sweepId: string;
+  pipeline: string;
+  startedAt: string;
+  durationMs: number;
+  jobs: number;
+  varying: string[];
+  outDir: string;
+  sortBy?: string;
+  order: 'asc' | 'desc';
+  /** Metrics to show in the printed table (names as the user wrote them). */
+  metrics?: string[];
+  /** At most this many metrics shown when none are chosen. */
+  maxShown?: number;
+  /** Problems with the chosen names (unknown metrics), for the user. */
+  warn(message: string): void;
+}
+
+/** The comparison of a sweep's variants, sorted. */
+export function buildSweepReport(outcomes: readonly SweepVariantOutcome[], o: BuildReportOptions): SweepReport {
+  const fullNames: string[] = [];
+  const flat = outcomes.map((v) => {
+    const f = flattenMetrics(v.metrics);
+    for (const [k] of f) if (!fullNames.includes(k)) fullNames.push(k);
+    return new Map(f);
+  });
+  const display = metricDisplayNames(fullNames);
+  const metrics = fullNames.map((f) => display.get(f)!);
+  const metricSources = Object.fromEntries(fullNames.map((f) => [display.get(f)!, f]));
+
+  let sortBy: string | undefined;
+  if (o.sortBy !== undefined) {
+    const r = findMetric(o.sortBy, display);
+    if ('name' in r) sortBy = r.name;
+    else if (fullNames.length) o.warn(`sort: ${r.error}`);
+  }
+  const shown = selectMetrics(flat, fullNames, display, o.metrics, o.maxShown ?? 8, o.warn);
+  sortBy ??= shown[0] ?? metrics[0];
+  if (sortBy !== undefined && !shown.includes(sortBy)) shown.unshift(sortBy);
+
+  const rows = outcomes.map((v, i) => {
+    const m: Record<string, unknown> = {};
+    for (const [f, value] of flat[i]!) m[display.get(f)!] = value;
+    const row: SweepReportVariant = {
+      rank: 0,
+      name: v.name,
+      folder: v.folder,
+      status: v.status,
+      ...(v.runId ? { runId: v.runId } : {}),
+      params: v.varying,
+      metrics: m,
+      durationMs: v.durationMs,
+      steps: stepCounts(v.steps),
+      ...(v.error ? { error: v.error } : {}),
+    };
+    return { row, index: i };
+  });
+  const sign = o.order === 'desc' ? -1 : 1;
+  rows.sort((a, b) => {
+    const okA = a.row.status === 'ok' ? 0 : 1;
+    const okB = b.row.status === 'ok' ? 0 : 1;
+    if (okA !== okB) return okA - okB;
+    if (sortBy !== undefined) {
+      const x = a.row.metrics[sortBy];
+      const y = b.row.metrics[sortBy];
+      const nx = typeof x === 'number' && !Number.isNaN(x);
+      const ny = typeof y === 'number' && !Number.isNaN(y);
+      if (nx && ny && x !== y) return sign * ((x as number) - (y as number));
+      if (nx !== ny) return nx ? -1 : 1;
+      if (!nx && !ny && x !== undefined && y !== undefined && String(x) !== String(y)) return sign * String(x).localeCompare(String(y));
+    }
+    return a.index - b.index;
+  });
+  rows.forEach((r, i) => (r.row.rank = i + 1));
+  const status: VariantStatus = outcomes.some((v) => v.status === 'interrupted') ? 'interrupted' : outcomes.every((v) => v.status === 'ok') ? 'ok' : 'failed';
+  return {
+    sweepId: o.sweepId,
+    pipeline: o.pipeline,
+    startedAt: o.startedAt,
+    durationMs: o.durationMs,
+    status,
+    jobs: o.jobs,
+    varying: o.varying,
+    metrics,
+    metricSources,
+    shown,
+    ...(sortBy !== undefined ? { sortBy } : {}),
+    order: o.order,
+    outDir: o.outDir,
+    variants: rows.map((r) => r.row),
+    files: [],
+  };
+}
+
+/** A param value for a table cell: as written (a long one cut at `max` characters). */
+export function formatParamCell(v: unknown, max = 40): string {
+  if (v === undefined) return '';
+  const s = formatParamValue(v);
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
+/** A metric value for a table cell: numbers to 4 significant digits. */
+export function formatCell(v: unknown): string {
+  if (v === undefined) return '';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+  return formatParamValue(v);
+}
+
+export function stepCountsLabel(c: StepCounts): string {
+  const parts = (['ran', 'shared', 'cached', 'failed', 'skipped', 'interrupted'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`);
+  return parts.join(', ') || '–';
+}
+
+/** The printed comparison. */
+export function sweepTableText(r: SweepReport): string {
+  const header = ['#', ...r.varying, ...r.shown.map((m) => (m === r.sortBy ? `${m} ${r.order === 'asc' ? '↑' : '↓'}` : m)), 'time', 'steps', 'status'];
+  const rows = r.variants.map((v) => [
+    String(v.rank),
+    ...r.varying.map((p) => formatParamCell(v.params[p])),
+    ...r.shown.map((m) => formatCell(v.metrics[m])),
+    formatDuration(v.durationMs),
+    stepCountsLabel(v.steps),
+    v.status === 'ok' ? 'ok' : `${v.status}${v.error ? `: ${truncate(v.error.split('\n')[0]!, 70)}` : ''}`,
+  ]);
+  const hidden = r.metrics.length - r.shown.length;
+  const note = hidden > 0 ? `\n(${hidden} more metric${hidden === 1 ? '' : 's'} in sweep.csv and sweep.json; choose the columns with --metrics or sweep.metrics)` : '';
+  return table(header, rows) + note;
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+function csvField(v: unknown): string {
+  const s = v === undefined ? '' : typeof v === 'number' ? String(v) : formatParamValue(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** RFC 4180 CSV: one row per variant, every varying param and every metric (full precision). */
+export function sweepCsv(r: SweepReport): string {
+  const header = ['rank', 'variant', 'status', ...r.varying, ...r.metrics, 'time_s', 'ran', 'shared', 'cached', 'failed', 'skipped', 'run_id', 'folder', 'error'];
+  const lines = [header.map(csvField).join(',')];
+  for (const v of r.variants) {
+    lines.push(
+      [
+        v.rank,
+        v.name,
+        v.status,
+        ...r.varying.map((p) => v.params[p]),
+        ...r.metrics.map((m) => v.metrics[m]),
+        Number((v.durationMs / 1000).toFixed(3)),
+        v.steps.ran,
+        v.steps.shared,
+        v.steps.cached,
+        v.steps.failed,
+        v.steps.skipped,
+        v.runId,
+        v.folder,
+        v.error,
+      ]
+        .map(csvField)
+        .join(','),
+    );
+  }
+  return lines.join('\r\n') + '\r\n';
+}
