@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { decodeDataset, encodeDataset } from '../src/lvis/dataset/codec.js';
-import { streamTopLevelArray } from '../src/lvis/json/json-scan.js';
+import { streamTopLevelArray } from '../src/lvis/json/top-level-array.js';
 import { loadDataset } from '../src/lvis/load/load.js';
 import { scanFile } from '../src/lvis/load/scan.js';
 import { ensureFullScaleData } from './make-data.js';

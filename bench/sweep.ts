@@ -31,7 +31,8 @@ import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { HistoryRecord, RunRecord } from '../src/runner/cache/store.js';
+import { type HistoryRecord } from '../src/runner/cache/records.js';
+import { type RunRecord } from '../src/runner/cache/records.js';
 import type { SweepReport } from '../src/runner/sweep/report.js';
 import { ensureFullScaleData } from './make-data.js';
 

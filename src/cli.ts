@@ -8,7 +8,7 @@ import { printDiagnostics, UsageError, USAGE_EXIT } from './commands/common.js';
 import type { CliEnv } from './cli-env.js';
 import { DiagnosticError } from './base/diagnostic.js';
 import { StepRegistry } from './runner/step/registry.js';
-import { setDisplayBase } from './runner/pipeline/yaml-source.js';
+import { setDisplayBase } from './base/display-path.js';
 
 export type { CliEnv };
 

@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import { DiagnosticError } from './base/diagnostic.js';
-import { displayPath } from './runner/pipeline/yaml-source.js';
+import { displayPath } from './base/display-path.js';
 
 export interface LvisPipeConfig {
   cacheDir?: string;

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { verifyFile } from 'stream-json/file/verifier.js';
 import { DiagnosticError } from '../src/base/diagnostic.js';
-import { readNumber, readNumberField, streamTopLevelArray } from '../src/lvis/json/json-scan.js';
+import { readNumberField } from '../src/lvis/json/object-field.js';
+import { readNumber } from '../src/lvis/json/read-values.js';
+import { streamTopLevelArray } from '../src/lvis/json/top-level-array.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'json-scan-test-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

@@ -2,13 +2,14 @@
  * The `load` step through the real runner and CLI, and the `lvis.dataset` codec.
  */
 import { test } from 'node:test';
+import { datasetKind } from '../src/steps/kinds.js';
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { StepRegistry } from '../src/runner/step/registry.js';
 import loadStep from '../src/steps/load.js';
 import statsStep from '../src/steps/stats.js';
-import { datasetKind, decodeDataset, encodeDataset } from '../src/lvis/dataset/codec.js';
+import { decodeDataset, encodeDataset } from '../src/lvis/dataset/codec.js';
 import { loadDataset } from '../src/lvis/load/load.js';
 import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
 import { pythonStyle, smallLvis } from './load-helpers.js';

@@ -159,7 +159,7 @@ describe('plot and report through the CLI', () => {
     ws.write('no-report.yaml', noReport);
     let r = await run(ws, 'report', 'no-report.yaml');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /has no `report` step/);
+    assert.match(r.stderr, /has no step that writes a report after the run: add one \(type: report\)/);
     ws.write('fresh.yaml', PIPELINE);
     r = await run(ws, 'report', 'fresh.yaml');
     assert.equal(r.code, 1);

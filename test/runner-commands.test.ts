@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { COMMANDS } from '../src/commands/index.js';
 import { buildPipelineSchema } from '../src/runner/pipeline/schema.js';
-import { describeEvent, describeOutput } from '../src/runner/reporters/reporter.js';
+import { describeEvent, describeOutput } from '../src/runner/reporters/describe.js';
 import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
 import { testRegistry } from './helpers/runner-steps.js';
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunDiff, RunsRow } from '../src/runner/cache/history.js';
-import type { HistoryRecord } from '../src/runner/cache/store.js';
+import { type HistoryRecord } from '../src/runner/cache/records.js';
 import { runCli, Workspace } from './helpers/runner-fixture.js';
 
 const PIPELINE = `params:

@@ -15,7 +15,7 @@ import { jsDecomposition, jsDivergence } from '../src/lvis/sampler/quality.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
 import { categoriesByTier } from '../src/lvis/sampler/tiers.js';
 import { DiagnosticError } from '../src/base/diagnostic.js';
-import { displayPath } from '../src/runner/pipeline/yaml-source.js';
+import { displayPath } from '../src/base/display-path.js';
 
 const near = (a: number, b: number, tol = 1e-12) =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≉ ${b}`);

@@ -3,6 +3,7 @@
  * artifact codecs, outputs and logs, and the errors users can cause.
  */
 import { test } from 'node:test';
+import { histogramsKind, sampleDetailsKind, sampleKind, sampleQualityKind } from '../src/steps/kinds.js';
 import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
 import { randomDataset } from './helpers/make-dataset.js';
@@ -12,10 +13,6 @@ import histogramsStep from '../src/steps/histograms.js';
 import quotasStep from '../src/steps/quotas.js';
 import greedyStep from '../src/steps/greedy-sample.js';
 import { STEP_MODULES } from '../src/steps/index.js';
-import { histogramsKind } from '../src/lvis/sampler/histograms.js';
-import { sampleKind } from '../src/lvis/sampler/sample.js';
-import { sampleDetailsKind } from '../src/lvis/sampler/sampler.js';
-import { sampleQualityKind } from '../src/lvis/sampler/quality.js';
 import { DiagnosticError } from '../src/base/diagnostic.js';
 import type { StepContext, StepModule } from '../src/runner/step/step.js';
 import { StepRegistry } from '../src/runner/step/registry.js';

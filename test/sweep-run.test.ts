@@ -14,7 +14,7 @@ import { DiagnosticError } from '../src/base/diagnostic.js';
 import type { RunEvent } from '../src/runner/exec/events.js';
 import { StepRegistry } from '../src/runner/step/registry.js';
 import type { StepModule } from '../src/runner/step/step.js';
-import type { HistoryRecord } from '../src/runner/cache/store.js';
+import { type HistoryRecord } from '../src/runner/cache/records.js';
 import type { SweepReport } from '../src/runner/sweep/report.js';
 import { runCli, spawnCli, waitFor, Workspace } from './helpers/runner-fixture.js';
 import { TEST_STEPS } from './helpers/runner-steps.js';
@@ -293,7 +293,7 @@ describe('sweep: a failing variant', () => {
 });
 
 describe('sweep: after-run hooks', () => {
-  it('are not run for variants: a hook writes the plain pipeline’s paths, which variants leave alone', async () => {
+  it('run for each variant, writing into the variant’s folder, never at the plain pipeline’s paths', async () => {
     const ws = new Workspace();
     try {
       ws.write('data/in.txt', 'hi');
@@ -308,6 +308,9 @@ describe('sweep: after-run hooks', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(existsSync(ws.path('out/view.txt')), false);
       assert.equal(ws.read('out/sweep/suffix=a/x.txt'), 'HIa');
+      // The hook saw the variant's own run: its output is the variant's.
+      assert.match(ws.read('out/sweep/suffix=a/view.txt'), /\nHIA\n$/);
+      assert.match(ws.read('out/sweep/suffix=b/view.txt'), /\nHIB\n$/);
       // A plain run does run it.
       assert.equal((await runCli(['run', 'v.yaml', '-q'], { cwd: ws.dir })).code, 0);
       assert.ok(existsSync(ws.path('out/view.txt')));

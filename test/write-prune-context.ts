@@ -7,7 +7,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import type { ProgressReporter, StepContext, StepModule } from '../src/runner/step/step.js';
+import type { StepContext, StepModule } from '../src/runner/step/step.js';
+import { type ProgressReporter } from '../src/base/progress.js';
 
 export interface TestContext<O, I> extends StepContext<O, I> {
   logs: string[];

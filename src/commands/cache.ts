@@ -7,7 +7,7 @@ import { formatBytes, table } from '../base/format.js';
 import { cacheUsage, clearCache, collectGarbage } from '../runner/cache/gc.js';
 import { shortHash } from '../runner/cache/hash.js';
 import { CacheStore } from '../runner/cache/store.js';
-import { displayPath } from '../runner/pipeline/yaml-source.js';
+import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
 import { parseCommandArgs, UsageError } from './common.js';
 import { DEFAULT_LOCK_TIMEOUT_S, openSession } from './session.js';

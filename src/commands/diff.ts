@@ -9,7 +9,7 @@ import { diffRuns, readHistory, resolveRunRef, type RunDiff, type RunMeta, type 
 import { pipelineIdOf } from '../runner/pipeline/pipeline.js';
 import { CacheStore } from '../runner/cache/store.js';
 import { formatCell, formatParamCell } from '../runner/sweep/report.js';
-import { displayPath } from '../runner/pipeline/yaml-source.js';
+import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
 import { parseCommandArgs, UsageError } from './common.js';
 import { localTime } from './runs.js';

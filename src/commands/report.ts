@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { CliEnv } from '../cli-env.js';
 import { CacheStore } from '../runner/cache/store.js';
 import { DiagnosticError } from '../base/diagnostic.js';
-import { REPORT_STEP_TYPE, writeRunReports } from '../steps/report-run.js';
+import { afterRunSteps, runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.js';
 import { readHistory, resolveRunRef } from '../runner/cache/history.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
@@ -33,8 +33,9 @@ export const command: CommandModule = {
     if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE, got ${positionals.length}\n\n${usage}`);
     const { pipeline, cacheDir } = await loadPipelineContext(env, positionals[0], values, usage, false);
     const fail = (message: string) => new DiagnosticError([{ severity: 'error', message }], 1);
-    if (![...pipeline.steps.values()].some((s) => s.type === REPORT_STEP_TYPE)) {
-      throw fail(`${pipeline.displayFile} has no \`${REPORT_STEP_TYPE}\` step: add one (type: report) to get a report`);
+    const hooked = [...pipeline.steps.values()].filter((s) => s.module.afterRun !== undefined);
+    if (hooked.length === 0) {
+      throw fail(`${pipeline.displayFile} has no step that writes a report after the run: add one (type: report) to get a report`);
     }
     const store = new CacheStore(cacheDir);
     // The pipeline's runs, newest first; without --run the newest that is not a sweep variant.
@@ -53,10 +54,15 @@ export const command: CommandModule = {
       throw fail(`${pipeline.displayFile} has not been run yet (lvis-pipe run ${pipeline.displayFile})`);
     }
     const out = values.out !== undefined ? path.resolve(env.cwd, values.out) : undefined;
-    const written = await writeRunReports(pipeline, history, store, { ...(out ? { out } : {}), generator: 'lvis-pipe' });
-    if (written.length === 0) {
-      throw fail(`run ${history.runId} did not complete its \`${REPORT_STEP_TYPE}\` step (status: ${Object.entries(history.steps).filter(([, s]) => s.type === REPORT_STEP_TYPE).map(([id, s]) => `${id} ${s.status}`).join(', ') || 'not run'})`);
+    const ran = afterRunSteps(pipeline, history);
+    if (ran.length === 0) {
+      const status = hooked.map((s) => `${s.id} ${history.steps[s.id]?.status ?? 'not run'}`).join(', ');
+      throw fail(`run ${history.runId} did not complete its report step (status: ${status})`);
     }
+    const outcomes = await runAfterRunHooks(pipeline, history, storedOutputReader(store, env.registry), out ? { out } : {});
+    const failure = outcomes.find((o) => o.error !== undefined);
+    if (failure) throw failure.error;
+    const written = outcomes.flatMap((o) => o.written);
     if (values.json) env.stdout.write(JSON.stringify({ type: 'report', runId: history.runId, files: written }) + '\n');
     else for (const f of written) env.stdout.write(`report of run ${history.runId}: ${path.relative(env.cwd, f) || f}\n`);
     return 0;

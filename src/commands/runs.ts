@@ -9,7 +9,7 @@ import { isPlainObject } from '../runner/pipeline/params.js';
 import { pipelineIdOf, readPipeline } from '../runner/pipeline/pipeline.js';
 import { CacheStore } from '../runner/cache/store.js';
 import { formatCell, formatParamCell, stepCountsLabel } from '../runner/sweep/report.js';
-import { displayPath } from '../runner/pipeline/yaml-source.js';
+import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
 import { parseCommandArgs, UsageError } from './common.js';
 

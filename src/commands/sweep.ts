@@ -9,12 +9,15 @@ import { table } from '../base/format.js';
 import { planPipeline } from '../runner/graph/plan.js';
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { readHistory, shortRunId } from '../runner/cache/history.js';
-import { CacheStore, newRunId, type HistoryRecord } from '../runner/cache/store.js';
+import { CacheStore, newRunId } from '../runner/cache/store.js';
+import { type HistoryRecord } from '../runner/cache/records.js';
 import { chartFileBase, chooseSweepChart, renderSweepChart, sweepChartSpec } from './sweep-chart.js';
 import { planSweep, type SweepPlan } from '../runner/sweep/plan.js';
 import { buildSweepReport, findMetric, flattenMetrics, formatParamCell, metricDisplayNames, sweepCsv, sweepTableText, type SweepReport } from '../runner/sweep/report.js';
 import { runSweep } from '../runner/sweep/run.js';
-import { displayPath } from '../runner/pipeline/yaml-source.js';
+import { runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.js';
+import type { StepRegistry } from '../runner/step/registry.js';
+import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
 import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openExecution } from './session.js';
@@ -143,7 +146,7 @@ export const command: CommandModule = {
 
       await mkdir(plan.outDir, { recursive: true });
       if (!values['no-chart']) await writeChart(report, { ...plan.spec.chart, ...(chartX !== undefined ? { x: chartX } : {}), ...(values['chart-y'] !== undefined ? { y: values['chart-y'] } : {}) }, notice);
-      await writeVariantReports(plan, report, session.store, notice);
+      await writeVariantReports(plan, report, session.store, env.registry, notice);
       const stale = await foldersOfOtherSweeps(plan);
       if (stale.length) {
         notice(
@@ -280,27 +283,19 @@ async function foldersOfOtherSweeps(plan: SweepPlan): Promise<string[]> {
   return entries.filter((e) => e.isDirectory() && !mine.has(e.name)).map((e) => e.name).sort();
 }
 
-async function writeVariantReports(plan: SweepPlan, report: SweepReport, store: CacheStore, notice: (m: string) => void): Promise<void> {
-  const { REPORT_STEP_TYPE, reportContentKind } = await import('../lvis/report/content.js');
-  const reportSteps = (v: SweepPlan['variants'][number]) => [...v.pipeline.steps.values()].filter((s) => s.type === REPORT_STEP_TYPE);
-  if (!plan.variants.some((v) => reportSteps(v).length > 0)) return;
-  const { writeStepReport } = await import('../steps/report-run.js');
+async function writeVariantReports(plan: SweepPlan, report: SweepReport, store: CacheStore, registry: StepRegistry, notice: (m: string) => void): Promise<void> {
   const rows = report.variants.map((v) => ({ label: v.name, params: v.params, metrics: v.metrics, durationMs: v.durationMs, status: v.status }));
   const byName = new Map(report.variants.map((v) => [v.name, v]));
+  const read = storedOutputReader(store, registry);
   for (const v of plan.variants) {
     const row = byName.get(v.name);
     if (row?.status !== 'ok' || !row.runId) continue;
     try {
       const history = JSON.parse(await readFile(path.join(store.historyDir, `${row.runId}.json`), 'utf8')) as HistoryRecord;
-      for (const step of reportSteps(v)) {
-        const stored = history.steps[step.id]?.outputs.content;
-        if (!stored) continue;
-        const bytes = await store.readObject(stored.digest);
-        const content = reportContentKind.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-        // Where the plain run writes it, moved into the variant's folder like the output files.
-        const plainOut = path.resolve(v.pipeline.dir, String(step.options.out));
-        const out = path.join(v.folder, path.relative(v.movedFrom, plainOut));
-        report.files.push(await writeStepReport(v.pipeline, history, step.id, content, { sweep: rows, out, generator: 'lvis-pipe sweep' }));
+      // The variant's pipeline already writes into the variant's folder (sweep/paths.ts).
+      for (const outcome of await runAfterRunHooks(v.pipeline, history, read, { sweep: rows })) {
+        report.files.push(...outcome.written);
+        if (outcome.error !== undefined) throw outcome.error;
       }
     } catch (err) {
       notice(`warning: the report of variant ${v.name} could not be written: ${err instanceof Error ? err.message : String(err)}`);

@@ -18,7 +18,7 @@ import {
   type SynthOptions,
 } from '../lvis/synth/synth.js';
 import { LVIS_V1_TRAIN_IMAGES } from '../lvis/dataset/lvis-categories.js';
-import type { ProgressReporter } from '../runner/step/step.js';
+import { type ProgressReporter } from '../base/progress.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { pathProblem } from '../base/fs-problems.js';
 

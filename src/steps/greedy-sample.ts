@@ -4,18 +4,13 @@
  * (a flat record copied into the run history) and the details the plots need.
  */
 import type { StepModule } from '../runner/step/step.js';
+import { sampleDetailsKind, sampleKind, sampleQualityKind } from './kinds.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
 import type { Histograms } from '../lvis/sampler/histograms.js';
-import { formatQuality, sampleQualityKind, type SampleQuality } from '../lvis/sampler/quality.js';
+import { formatQuality, type SampleQuality } from '../lvis/sampler/quality.js';
 import type { RareQuotas } from '../lvis/sampler/quotas.js';
-import { sampleKind, type Sample, type SamplerStrategy } from '../lvis/sampler/sample.js';
-import {
-  DEFAULT_SAMPLER_OPTIONS as D,
-  runSampler,
-  sampleDetailsKind,
-  type SampleDetails,
-  type SamplerOptions,
-} from '../lvis/sampler/sampler.js';
+import { type Sample, type SamplerStrategy } from '../lvis/sampler/sample.js';
+import { DEFAULT_SAMPLER_OPTIONS as D, runSampler, type SampleDetails, type SamplerOptions } from '../lvis/sampler/sampler.js';
 import type { TargetMix } from '../lvis/sampler/target-mix.js';
 import type { PerTier } from '../lvis/sampler/tiers.js';
 import type { Mismatch, TierMembership } from '../lvis/sampler/objective.js';

@@ -3,8 +3,9 @@
  * tier (src/lvis/sampler/histograms.ts).
  */
 import type { StepModule } from '../runner/step/step.js';
+import { histogramsKind } from './kinds.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
-import { buildHistograms, histogramsKind, tierKeyCount, type Histograms } from '../lvis/sampler/histograms.js';
+import { buildHistograms, tierKeyCount, type Histograms } from '../lvis/sampler/histograms.js';
 import { DEFAULT_SIZE_RULE, type SizeFrom } from '../lvis/sampler/size-buckets.js';
 import { TIERS } from '../lvis/sampler/tiers.js';
 

@@ -3,8 +3,9 @@
  * sampled subset, as an artifact the prune steps read (see src/lvis/kept-categories.ts).
  */
 import type { StepModule } from '../runner/step/step.js';
+import { keptCategoriesKind } from './kinds.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
-import { keptCategoriesKind, keptCategoriesOf, keptCategoryIndices, type KeptCategories } from '../lvis/prune/kept-categories.js';
+import { keptCategoriesOf, keptCategoryIndices, type KeptCategories } from '../lvis/prune/kept-categories.js';
 import type { Sample } from '../lvis/sampler/sample.js';
 import { selectSample } from '../lvis/write/write-subset.js';
 

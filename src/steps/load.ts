@@ -6,10 +6,10 @@
  * as `synth.train`, so that a pipeline can make its own data.
  */
 import { basename } from 'node:path';
+import { datasetKind } from './kinds.js';
 import type { StepModule } from '../runner/step/step.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
 import { TIERS, TIER_NAMES } from '../lvis/dataset/dataset.js';
-import { datasetKind } from '../lvis/dataset/codec.js';
 import { loadDataset } from '../lvis/load/load.js';
 
 interface Options {

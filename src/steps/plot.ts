@@ -5,12 +5,14 @@
  * a path to null to keep that file in the cache only.
  */
 import { writeFile } from 'node:fs/promises';
+import { chartsKind } from './kinds.js';
 import type { OutputSpec, StepModule } from '../runner/step/step.js';
 import type { SampleDetails } from '../lvis/sampler/sampler.js';
 import type { TierStats } from '../lvis/sampler/tier-stats.js';
-import { chartsKind, type ChartSet } from '../lvis/plots/charts-kind.js';
+import { type ChartSet } from '../lvis/plots/types.js';
 import { chartDataFromSampler } from '../lvis/plots/from-sampler.js';
 import { buildAllCharts } from '../lvis/plots/index.js';
+import { drawChart } from '../lvis/plots/draw.js';
 import { CLASS_SIZE_FIDELITY_FILE } from '../lvis/plots/class-size-fidelity.js';
 import { OBJECTIVE_FILE } from '../lvis/plots/objective-trace.js';
 import { RARE_QUOTAS_FILE } from '../lvis/plots/rare-quota-usage.js';
@@ -86,20 +88,16 @@ const step: StepModule<Options, Inputs, { charts: ChartSet }> = {
   cpuHeavy: true,
   async run(ctx) {
     const { train, val, details } = ctx.inputs;
-    // Vega, Vega-Lite, resvg and the font metrics take ~0.7 s to import; every CLI call loads
-    // every step module, so they load here, only when charts are drawn.
-    const { renderSvg, svgToPng } = await import('../render/chart.js');
     const charts = buildAllCharts(chartDataFromSampler(train, val, details));
     ctx.progress.start('charts', charts.length, 'charts');
     for (const [i, chart] of charts.entries()) {
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
       const name = PLOT_OUTPUTS.find((o) => o.chart === chart.id)!.name;
-      const { svg, width, height, warnings } = await renderSvg(chart.spec);
-      for (const w of warnings) ctx.log(`${chart.id}: ${w}`);
-      await writeFile(ctx.outputFile(`${name}_svg`), svg);
-      const png = svgToPng(svg, ctx.options.scale);
-      await writeFile(ctx.outputFile(`${name}_png`), png.png);
-      ctx.log(`${chart.title}: ${width}×${height} SVG, ${png.width}×${png.height} PNG`);
+      const drawn = await drawChart(chart, ctx.options.scale);
+      for (const w of drawn.warnings) ctx.log(`${chart.id}: ${w}`);
+      await writeFile(ctx.outputFile(`${name}_svg`), drawn.svg);
+      await writeFile(ctx.outputFile(`${name}_png`), drawn.png);
+      ctx.log(`${chart.title}: ${drawn.width}×${drawn.height} SVG, ${drawn.pngWidth}×${drawn.pngHeight} PNG`);
       ctx.progress.update(i + 1);
     }
     ctx.progress.done();

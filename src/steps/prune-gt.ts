@@ -2,16 +2,11 @@
  * Step `prune-gt`: a val/test GT file reduced to the kept categories (see src/lvis/prune-gt.ts).
  */
 import { KEPT_IDS_OPTION_SCHEMA, PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
+import { gtImagesKind, keptCategoriesKind } from './kinds.js';
 import type { StepModule } from '../runner/step/step.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
-import {
-  keptCategoriesKind,
-  keptCategoriesOf,
-  keptCategoryMask,
-  keptIdsFromInputOrOption,
-  type KeptCategories,
-} from '../lvis/prune/kept-categories.js';
-import { gtImagesKind, pruneGt, type GtImages } from '../lvis/prune/prune-gt.js';
+import { keptCategoriesOf, keptCategoryMask, keptIdsFromInputOrOption, type KeptCategories } from '../lvis/prune/kept-categories.js';
+import { pruneGt, type GtImages } from '../lvis/prune/prune-gt.js';
 
 interface Options {
   out: string;

@@ -3,9 +3,10 @@
  * pruned GT (see src/lvis/prune-preds.ts).
  */
 import { KEPT_IDS_OPTION_SCHEMA } from './shared-options.js';
+import { gtImagesKind, keptCategoriesKind } from './kinds.js';
 import type { StepModule } from '../runner/step/step.js';
-import { keptCategoriesKind, keptIdsFromInputOrOption, type KeptCategories } from '../lvis/prune/kept-categories.js';
-import { gtImagesKind, type GtImages } from '../lvis/prune/prune-gt.js';
+import { keptIdsFromInputOrOption, type KeptCategories } from '../lvis/prune/kept-categories.js';
+import { type GtImages } from '../lvis/prune/prune-gt.js';
 import { prunePreds } from '../lvis/prune/prune-preds.js';
 
 interface Options {

@@ -8,8 +8,9 @@
  * changing total_images does not invalidate this step.
  */
 import type { StepModule } from '../runner/step/step.js';
+import { rareQuotasKind } from './kinds.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
-import { estimateRareQuotas, rareQuotasKind, rescaleQuotas, type RareQuotas } from '../lvis/sampler/quotas.js';
+import { estimateRareQuotas, rescaleQuotas, type RareQuotas } from '../lvis/sampler/quotas.js';
 
 interface Options {
   rare_cap: number;

@@ -3,12 +3,13 @@
  * as Vega-Lite specs with their data). The HTML itself is a view of a *run*: which steps ran or
  * were cache hits, and how long each took, is known only once the run is over, and a cached
  * step cannot know it. So the page is written after the run, from the run's history record
- * and this step's content (src/lvis/report-run.ts): by this step's `afterRun` hook at the end
+ * and this step's content (report-run.ts): by this step's `afterRun` hook at the end
  * of every run, and on demand by `lvis-pipe report FILE` (for an older run).
  */
 import type { StepModule } from '../runner/step/step.js';
-import type { ChartSet } from '../lvis/plots/charts-kind.js';
-import { reportContentKind, type ReportContent } from '../lvis/report/content.js';
+import { reportContentKind } from './kinds.js';
+import type { ChartSet } from '../lvis/plots/types.js';
+import type { ReportContent } from '../lvis/report/model.js';
 
 interface Options {
   out: string;
@@ -51,9 +52,14 @@ const step: StepModule<Options, { charts?: ChartSet }, { content: ReportContent 
   // run is over, so it is written then, on every run (the renderer loads only here).
   async afterRun(ctx) {
     const { writeStepReport } = await import('./report-run.js');
-    const file = await writeStepReport(ctx.pipeline, ctx.history, ctx.stepId, ctx.outputs.content, { generator: 'lvis-pipe' });
+    const sweep = ctx.sweep?.map((v) => ({ ...v }));
+    const file = await writeStepReport(ctx.pipeline, ctx.history, ctx.outputs.content, ctx.options.out, {
+      generator: sweep ? 'lvis-pipe sweep' : 'lvis-pipe',
+      ...(sweep ? { sweep } : {}),
+    });
     return [file];
   },
+  afterRunFiles: ['out'],
 };
 
 export default step;

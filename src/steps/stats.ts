@@ -2,8 +2,9 @@
  * Step `stats`: the seed's compute_tier_stats (src/lvis/sampler/stats.ts).
  */
 import type { StepModule } from '../runner/step/step.js';
+import { tierStatsKind } from './kinds.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
-import { computeTierStats, formatTierStats, tierStatsKind, type TierStats } from '../lvis/sampler/tier-stats.js';
+import { computeTierStats, formatTierStats, type TierStats } from '../lvis/sampler/tier-stats.js';
 
 const step: StepModule<Record<string, never>, { dataset: Dataset }, { stats: TierStats }> = {
   type: 'stats',

@@ -2,8 +2,9 @@
  * Step `target-mix`: the seed's compute_target_tier_mix (src/lvis/sampler/target-mix.ts).
  */
 import type { StepModule } from '../runner/step/step.js';
+import { targetMixKind } from './kinds.js';
 import type { TierStats } from '../lvis/sampler/tier-stats.js';
-import { computeTargetTierMix, formatTargetMix, targetMixKind, type TargetMix } from '../lvis/sampler/target-mix.js';
+import { computeTargetTierMix, formatTargetMix, type TargetMix } from '../lvis/sampler/target-mix.js';
 
 const step: StepModule<{ alpha: number }, { stats: TierStats }, { mix: TargetMix }> = {
   type: 'target-mix',

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli.js';
 import type { RunEvent } from '../../src/runner/exec/events.js';
 import type { StepRegistry } from '../../src/runner/step/registry.js';
-import type { HistoryRecord, RunRecord } from '../../src/runner/cache/store.js';
+import { type HistoryRecord } from '../../src/runner/cache/records.js';
+import { type RunRecord } from '../../src/runner/cache/records.js';
 import { testRegistry } from './runner-steps.js';
 
 export const CLI_ENTRY = fileURLToPath(new URL('./runner-cli.js', import.meta.url));

@@ -262,6 +262,7 @@ const digest: StepModule<{ out: string; fail_after: boolean }, { text: string },
     writeFileSync(out, `${history.runId}\n${lines.join('\n')}\n${ctx.outputs.text}\n`);
     return [out];
   },
+  afterRunFiles: ['out'],
 };
 
 /** Produces a `loose` record with a field its encoding drops. */

@@ -14,7 +14,6 @@
  * offsets are aligned for their element type, which they are when the bytes start at an aligned
  * address (as a freshly read file buffer does); otherwise it copies.
  */
-import type { ArtifactKind } from '../../runner/step/step.js';
 import type { Dataset, RawJson } from './dataset.js';
 
 const MAGIC = 'LVISDS01';
@@ -172,11 +171,3 @@ export function decodeDataset(bytes: Uint8Array): Dataset {
   };
 }
 
-/** The artifact kind produced by `load` and read by every step that takes a dataset. */
-export const datasetKind: ArtifactKind<Dataset> = {
-  name: 'lvis.dataset',
-  storage: 'value',
-  description: 'An LVIS/COCO detection dataset in columnar form (categories, images, annotations, source byte ranges)',
-  encode: encodeDataset,
-  decode: decodeDataset,
-};

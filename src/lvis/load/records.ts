@@ -11,7 +11,9 @@
  * of the columns (which the retry overwrites) and report problems through `problems`, which the
  * caller resets before each attempt.
  */
-import { JsonSyntaxError, NEED_MORE, describeByte, readNumber, numberEnd, readString, skipElement, skipValue, skipWs } from '../json/json-scan.js';
+import { skipElement } from '../json/fast-skip.js';
+import { JsonSyntaxError, NEED_MORE, describeByte, skipValue, skipWs } from '../json/grammar.js';
+import { readNumber, numberEnd, readString } from '../json/read-values.js';
 
 /** A bad record, found while scanning or when checking cross-references. */
 export interface RecordProblem {

@@ -10,7 +10,10 @@
  * and reports whether it met that boundary exactly (which proves the guess right).
  */
 import type { RawJson } from '../dataset/dataset.js';
-import { ByteWindow, JsonSyntaxError, NEED_MORE, describeByte, numberEnd, readString, skipElement, skipValue, skipWs } from '../json/json-scan.js';
+import { ByteWindow } from '../json/byte-window.js';
+import { skipElement } from '../json/fast-skip.js';
+import { JsonSyntaxError, NEED_MORE, describeByte, skipValue, skipWs } from '../json/grammar.js';
+import { numberEnd, readString } from '../json/read-values.js';
 import { parseCategory, type ParsedCategory } from './categories.js';
 import { AnnotationColumns, ImageColumns, parseAnnotation, parseImage, recordEnd, type RecordProblem } from './records.js';
 

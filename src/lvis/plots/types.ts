@@ -72,3 +72,8 @@ export interface Chart {
   title: string;
   spec: TopLevelSpec;
 }
+
+/** Every chart of a run, as the `plot` step hands them to the report. */
+export interface ChartSet {
+  charts: Chart[];
+}

@@ -8,11 +8,9 @@
  * samples that keep the same categories share their pruned val files.
  */
 import { DiagnosticError } from '../../base/diagnostic.js';
-import { displayPath } from '../../runner/pipeline/yaml-source.js';
-import type { ArtifactKind } from '../../runner/step/step.js';
+import { displayPath } from '../../base/display-path.js';
 import type { Dataset } from '../dataset/dataset.js';
 
-export const KEPT_CATEGORIES_KIND_NAME = 'lvis.kept-categories';
 
 export interface KeptCategories {
   /** Category ids, ascending. */
@@ -21,13 +19,6 @@ export interface KeptCategories {
   names: string[];
 }
 
-export const keptCategoriesKind: ArtifactKind<KeptCategories> = {
-  name: KEPT_CATEGORIES_KIND_NAME,
-  storage: 'value',
-  description: 'The categories a subset keeps: ids (ascending) and names (JSON)',
-  encode: (value) => new TextEncoder().encode(JSON.stringify(value)),
-  decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as KeptCategories,
-};
 
 /**
  * The categories of the annotations on `imageIndices`, as category indices, ascending.

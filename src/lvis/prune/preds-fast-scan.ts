@@ -22,7 +22,7 @@ import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
-import { nextBackslash, resetScanCache } from '../json/json-scan.js';
+import { nextBackslash, resetScanCache } from '../json/fast-skip.js';
 
 /** The fast path found something it does not handle; the exact path must decide. */
 export class FastScanGaveUp extends Error {

@@ -11,13 +11,11 @@
  * parsing and validation), so val files of any size work.
  */
 import { basename } from 'node:path';
-import type { ArtifactKind } from '../../runner/step/step.js';
 import type { Dataset } from '../dataset/dataset.js';
 import { categoryListEdits } from './category-lists.js';
 import { writeFileAtomically } from '../write/output-file.js';
 import { infoWithProvenance, planInSourceOrder, writeLvisJson, type MemberValue, type WriteProgress } from '../write/lvis-json.js';
 
-export const GT_IMAGES_KIND_NAME = 'lvis.image-ids';
 
 /** The image ids of a (pruned) GT file: the images predictions may refer to. */
 export interface GtImages {
@@ -25,13 +23,6 @@ export interface GtImages {
   ids: number[];
 }
 
-export const gtImagesKind: ArtifactKind<GtImages> = {
-  name: GT_IMAGES_KIND_NAME,
-  storage: 'value',
-  description: 'The image ids of a GT file, in file order (JSON)',
-  encode: (value) => new TextEncoder().encode(JSON.stringify(value)),
-  decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as GtImages,
-};
 
 export interface PruneGtOptions {
   /** Drop images that have no annotation of a kept category. */

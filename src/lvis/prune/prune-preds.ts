@@ -9,8 +9,11 @@
  * (bbox, score, segmentation) are copied as they are, never parsed.
  */
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
-import type { ProgressReporter } from '../../runner/step/step.js';
-import { diagnosticWithPosition, displayPath, locateOffsets, readNumberField, streamTopLevelArray } from '../json/json-scan.js';
+import { type ProgressReporter } from '../../base/progress.js';
+import { diagnosticWithPosition, locateOffsets } from '../json/locate.js';
+import { readNumberField } from '../json/object-field.js';
+import { streamTopLevelArray } from '../json/top-level-array.js';
+import { displayPath } from '../../base/display-path.js';
 import { FastScanGaveUp, scanDetectionsFast } from './preds-fast-scan.js';
 import { writeFileAtomically } from '../write/output-file.js';
 

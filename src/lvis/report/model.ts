@@ -4,6 +4,7 @@
  * runner's run history record (steps, statuses, times, metrics) and the `plot` step's charts.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import type { Chart } from '../plots/types.js';
 
 export type ReportStepStatus = 'cached' | 'ran' | 'failed' | 'skipped' | 'interrupted' | 'pending';
 
@@ -61,4 +62,10 @@ export interface ReportModel {
   sweep?: SweepRow[];
   /** Shown in the footer, e.g. `lvis-pipe 0.1.0`. */
   generator?: string;
+}
+
+/** What a run report shows besides the run itself: the `report` step's cached content. */
+export interface ReportContent {
+  title: string;
+  charts: Chart[];
 }

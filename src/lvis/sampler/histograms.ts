@@ -17,13 +17,11 @@
  * "which tiers does this image touch".
  */
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
-import type { ArtifactKind } from '../../runner/step/step.js';
-import { displayPath } from '../../runner/pipeline/yaml-source.js';
+import { displayPath } from '../../base/display-path.js';
 import type { Dataset } from '../dataset/dataset.js';
 import { decodeColumns, encodeColumns } from './binary-columns.js';
 import { bucketAnnotations, NO_BUCKET, SIZE_NAMES, type SizeRule } from './size-buckets.js';
 
-export const HISTOGRAMS_KIND_NAME = 'lvis.histograms';
 
 export interface Histograms {
   rule: SizeRule;
@@ -211,37 +209,35 @@ interface HistogramsMeta {
   unbucketed: number;
 }
 
-export const histogramsKind: ArtifactKind<Histograms> = {
-  name: HISTOGRAMS_KIND_NAME,
-  storage: 'value',
-  description:
-    'Per-tier reference counts per (category, size) and each image’s sparse contribution (binary typed arrays)',
-  encode: (h) =>
-    encodeColumns(
-      { rule: h.rule, imageCount: h.imageCount, categoryCount: h.categoryCount, unbucketed: h.unbucketed },
-      {
-        tierKeyStart: h.tierKeyStart,
-        keyCategory: h.keyCategory,
-        keySize: h.keySize,
-        ref: h.ref,
-        binOffsets: h.binOffsets,
-        binKey: h.binKey,
-        binCount: h.binCount,
-        imageTierMask: h.imageTierMask,
-      },
-    ),
-  decode: (bytes) => {
-    const { meta, columns } = decodeColumns<HistogramsMeta>(bytes);
-    return {
-      ...meta,
-      tierKeyStart: columns.tierKeyStart as Int32Array,
-      keyCategory: columns.keyCategory as Int32Array,
-      keySize: columns.keySize as Int8Array,
-      ref: columns.ref as Float64Array,
-      binOffsets: columns.binOffsets as Int32Array,
-      binKey: columns.binKey as Int32Array,
-      binCount: columns.binCount as Int32Array,
-      imageTierMask: columns.imageTierMask as Uint8Array,
-    };
-  },
-};
+/** The histograms as one binary buffer (typed arrays, no JSON): the `lvis.histograms` artifact's bytes. */
+export function encodeHistograms(h: Histograms): Uint8Array {
+  return encodeColumns(
+    { rule: h.rule, imageCount: h.imageCount, categoryCount: h.categoryCount, unbucketed: h.unbucketed },
+    {
+      tierKeyStart: h.tierKeyStart,
+      keyCategory: h.keyCategory,
+      keySize: h.keySize,
+      ref: h.ref,
+      binOffsets: h.binOffsets,
+      binKey: h.binKey,
+      binCount: h.binCount,
+      imageTierMask: h.imageTierMask,
+    },
+  );
+}
+
+export function decodeHistograms(bytes: Uint8Array): Histograms {
+  const { meta, columns } = decodeColumns<HistogramsMeta>(bytes);
+  return {
+    ...meta,
+    tierKeyStart: columns.tierKeyStart as Int32Array,
+    keyCategory: columns.keyCategory as Int32Array,
+    keySize: columns.keySize as Int8Array,
+    ref: columns.ref as Float64Array,
+    binOffsets: columns.binOffsets as Int32Array,
+    binKey: columns.binKey as Int32Array,
+    binCount: columns.binCount as Int32Array,
+    imageTierMask: columns.imageTierMask as Uint8Array,
+  };
+}
+

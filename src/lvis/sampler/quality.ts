@@ -24,7 +24,6 @@
  * - `objective`: J of the sample under the chosen `mismatch`, so that any strategy's result
  *   can be compared on it.
  */
-import type { ArtifactKind } from '../../runner/step/step.js';
 import type { Dataset } from '../dataset/dataset.js';
 import {
   chi2Divergence,
@@ -38,8 +37,6 @@ import {
 import { bucketAnnotations, NO_BUCKET, SIZE_NAMES, type SizeRule } from './size-buckets.js';
 import { TIERS } from './tiers.js';
 
-export const SAMPLE_QUALITY_KIND_NAME = 'lvis.sample-quality';
-export const SAMPLE_DETAILS_KIND_NAME = 'lvis.sample-details';
 
 /** A flat record of numbers (the runner copies it into the run history). */
 export type SampleQuality = Record<string, number>;
@@ -398,10 +395,3 @@ export function formatQuality(r: QualityReport): string {
   return lines.join('\n');
 }
 
-export const sampleQualityKind: ArtifactKind<SampleQuality> = {
-  name: SAMPLE_QUALITY_KIND_NAME,
-  storage: 'value',
-  description: 'Quality metrics of a sample against the full set: a flat record of numbers (JSON)',
-  encode: (value) => new TextEncoder().encode(JSON.stringify(value)),
-  decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as SampleQuality,
-};

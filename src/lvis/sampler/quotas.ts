@@ -21,11 +21,9 @@
  * clipped quotas and `greedy-sample` applies the rescaling with its own B_r
  * (`finalRareQuotas`), so a change of total_images does not invalidate this step.
  */
-import type { ArtifactKind } from '../../runner/step/step.js';
 import type { Dataset } from '../dataset/dataset.js';
 import { TIER_INDEX } from '../dataset/dataset.js';
 
-export const RARE_QUOTAS_KIND_NAME = 'lvis.rare-quotas';
 
 export interface RareQuotas {
   rareCap: number;
@@ -101,10 +99,3 @@ export function finalRareQuotas(q: RareQuotas, categoryCount: number, rareBudget
   return out;
 }
 
-export const rareQuotasKind: ArtifactKind<RareQuotas> = {
-  name: RARE_QUOTAS_KIND_NAME,
-  storage: 'value',
-  description: 'Per rare category: annotations, images and its image quota clipped by rare_cap (JSON)',
-  encode: (value) => new TextEncoder().encode(JSON.stringify(value)),
-  decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as RareQuotas,
-};

@@ -4,9 +4,7 @@
  *
  * Everything is plain JSON (small: one number per selected image and per kept category).
  */
-import type { ArtifactKind } from '../../runner/step/step.js';
 
-export const SAMPLE_KIND_NAME = 'lvis.sample';
 
 export type SamplerStrategy = 'greedy' | 'random' | 'restarts' | 'coverage';
 
@@ -32,11 +30,3 @@ export interface Sample {
   annotationCount: number;
 }
 
-export const sampleKind: ArtifactKind<Sample> = {
-  name: SAMPLE_KIND_NAME,
-  storage: 'value',
-  description:
-    'A sampled subset: selected image indices and ids (selection order) and the kept categories (JSON)',
-  encode: (value) => new TextEncoder().encode(JSON.stringify(value)),
-  decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as Sample,
-};

@@ -4,7 +4,6 @@
  * weights), runs the chosen strategy (and refinement for greedy), and measures the result.
  */
 import { DiagnosticError } from '../../base/diagnostic.js';
-import type { ArtifactKind } from '../../runner/step/step.js';
 import type { Dataset } from '../dataset/dataset.js';
 import { tierBudgets } from './budgets.js';
 import { CoverTracker, runCover } from './cover.js';
@@ -18,7 +17,7 @@ import {
   type ObjectiveTrace,
   type TierMembership,
 } from './objective.js';
-import { computeQuality, SAMPLE_DETAILS_KIND_NAME, type QualityReport } from './quality.js';
+import { computeQuality, type QualityReport } from './quality.js';
 import { finalRareQuotas, type RareQuotas } from './quotas.js';
 import { SeededRandom } from './random.js';
 import { refine } from './refine.js';
@@ -289,11 +288,3 @@ export function buildSample(ds: Dataset, opts: Pick<SamplerOptions, 'strategy' |
   };
 }
 
-export const sampleDetailsKind: ArtifactKind<SampleDetails> = {
-  name: SAMPLE_DETAILS_KIND_NAME,
-  storage: 'value',
-  description:
-    'Per-tier and per-(category, size) shares full vs subset, objective trace and rare quota usage of a sample (JSON)',
-  encode: (value) => new TextEncoder().encode(JSON.stringify(value)),
-  decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as SampleDetails,
-};

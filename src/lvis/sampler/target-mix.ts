@@ -7,11 +7,9 @@
  * the class share keeps the long tail present. The normalisation is a no-op for alpha in
  * [0, 1] (both shares sum to 1) but is kept as in the seed.
  */
-import type { ArtifactKind } from '../../runner/step/step.js';
 import { DiagnosticError } from '../../base/diagnostic.js';
 import { TIERS, perTier, type PerTier } from './tiers.js';
 
-export const TARGET_MIX_KIND_NAME = 'lvis.target-mix';
 
 export interface TargetMix {
   alpha: number;
@@ -54,10 +52,3 @@ export function formatTargetMix(m: TargetMix): string {
   ).join('\n');
 }
 
-export const targetMixKind: ArtifactKind<TargetMix> = {
-  name: TARGET_MIX_KIND_NAME,
-  storage: 'value',
-  description: 'Target share of images per tier, blended from annotation and class shares (JSON)',
-  encode: (value) => new TextEncoder().encode(JSON.stringify(value)),
-  decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as TargetMix,
-};

@@ -1,11 +1,9 @@
 /**
  * The seed's `compute_tier_stats(lvis)`: how skewed the dataset is, per frequency tier.
  */
-import type { ArtifactKind } from '../../runner/step/step.js';
 import type { Dataset } from '../dataset/dataset.js';
 import { TIERS, perTier, type PerTier } from './tiers.js';
 
-export const TIER_STATS_KIND_NAME = 'lvis.tier-stats';
 
 export interface TierStats {
   /** Categories per tier (the seed's `classes`). */
@@ -70,10 +68,3 @@ export function formatTierStats(s: TierStats): string {
   return rows.join('\n');
 }
 
-export const tierStatsKind: ArtifactKind<TierStats> = {
-  name: TIER_STATS_KIND_NAME,
-  storage: 'value',
-  description: 'Per-tier counts of categories, annotations and images, and totals (JSON)',
-  encode: (value) => new TextEncoder().encode(JSON.stringify(value)),
-  decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as TierStats,
-};

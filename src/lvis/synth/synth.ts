@@ -9,7 +9,7 @@
  * split's plan, and each image's annotations and detections have their own, so that (for
  * example) the val file does not change when predictions are or are not requested.
  */
-import type { ProgressReporter } from '../../runner/step/step.js';
+import { type ProgressReporter } from '../../base/progress.js';
 import { DiagnosticError } from '../../base/diagnostic.js';
 import { LVIS_V1_TRAIN_IMAGES, LVIS_V1_VAL_IMAGES, lvisV1Categories } from '../dataset/lvis-categories.js';
 import { annotationJson, categoryJson, COCO_LICENSES_JSON, intList, pyString } from './format.js';

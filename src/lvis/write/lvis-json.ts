@@ -11,7 +11,7 @@
  * ascending byte order (see SourceRangeReader): plans list members in the source's
  * top-level order and records in index order, which guarantees it.
  */
-import type { ProgressReporter } from '../../runner/step/step.js';
+import { type ProgressReporter } from '../../base/progress.js';
 import type { Dataset } from '../dataset/dataset.js';
 import type { ChunkedFileWriter } from './output-file.js';
 import { setMember } from './json-members.js';

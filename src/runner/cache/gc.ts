@@ -11,7 +11,10 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { StatCache } from './file-digests.js';
-import type { CacheStore, HistoryRecord, PipelineState, RunRecord } from './store.js';
+import type { CacheStore } from './store.js';
+import { type HistoryRecord } from './records.js';
+import { type PipelineState } from './records.js';
+import { type RunRecord } from './records.js';
 
 export interface CacheUsage {
   objects: number;

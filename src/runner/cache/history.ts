@@ -11,7 +11,10 @@
 import { DiagnosticError } from '../../base/diagnostic.js';
 import { canonicalJson } from './hash.js';
 import { listHistory } from './gc.js';
-import type { CacheStore, HistoryRecord, HistoryStep, StoredOutput } from './store.js';
+import type { CacheStore } from './store.js';
+import { type HistoryRecord } from './records.js';
+import { type HistoryStep } from './records.js';
+import { type StoredOutput } from './records.js';
 import { flattenMetrics, metricDisplayNames, selectMetrics, type StepCounts } from '../sweep/report.js';
 
 /** Every history record in the cache, newest first. */

@@ -15,19 +15,10 @@
 import { canonicalJson, sha256 } from './hash.js';
 import type { ResolvedStep } from '../pipeline/pipeline.js';
 import { relPosix } from '../pipeline/pipeline.js';
+import type { KeyMaterial } from './records.js';
 
 export const KEY_SCHEME = 1;
 
-export interface KeyMaterial {
-  scheme: number;
-  type: string;
-  version: number;
-  options: Record<string, unknown>;
-  /** Input name → `<upstream key>/<output>`. */
-  inputs: Record<string, string>;
-  /** File path (relative to the pipeline's folder) → sha256 of its content. */
-  files: Record<string, string>;
-}
 
 export function keyMaterial(
   step: ResolvedStep,
@@ -36,7 +27,8 @@ export function keyMaterial(
   digests: ReadonlyMap<string, string>,
 ): KeyMaterial {
   const mod = step.module;
-  const pathOptions = new Set(Object.values(mod.outputs).flatMap((o) => (o.pathOption ? [o.pathOption] : [])));
+  // Where a file is written does not change its content: output paths are not key material.
+  const pathOptions = new Set([...Object.values(mod.outputs).flatMap((o) => (o.pathOption ? [o.pathOption] : [])), ...(mod.afterRunFiles ?? [])]);
   const fileOptions = new Set(mod.fileOptions ?? []);
   const options: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(step.options)) {

@@ -11,7 +11,7 @@
 import { hostname } from 'node:os';
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { DiagnosticError } from '../../base/diagnostic.js';
-import { displayPath } from '../pipeline/yaml-source.js';
+import { displayPath } from '../../base/display-path.js';
 
 
 /** Exit status when the cache stays locked by another process: sysexits' EX_TEMPFAIL (try again later). */

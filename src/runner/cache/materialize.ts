@@ -10,7 +10,8 @@ import { chmod, copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileDigest, type StatCache } from './file-digests.js';
-import type { CacheStore, StoredOutput } from './store.js';
+import type { CacheStore } from './store.js';
+import { type StoredOutput } from './records.js';
 
 export type MaterializedState = 'ok' | 'missing' | 'modified';
 

@@ -4,35 +4,8 @@
  * to, so several pipeline variants can share one process and one reporter.
  */
 import type { Diagnostic } from '../../base/diagnostic.js';
-import type { StepStatus } from '../cache/store.js';
+import type { OutputSummary, StepSummary } from './summary.js';
 import type { SweepReport } from '../sweep/report.js';
-
-export interface OutputSummary {
-  name: string;
-  kind: string;
-  storage: 'value' | 'file';
-  digest: string;
-  size: number;
-  /** Where the file was materialized (absolute), for outputs with a path option. */
-  path?: string;
-  /** Values of a `metrics: true` output. */
-  metrics?: Record<string, unknown>;
-}
-
-export interface StepSummary {
-  id: string;
-  type: string;
-  key: string;
-  status: StepStatus;
-  durationMs: number;
-  outputs: OutputSummary[];
-  /** Why it ran (plan reasons), or why it was skipped. */
-  reasons: string[];
-  error?: string;
-  worker?: boolean;
-  /** Ran once for several pipelines (sweep variants) in this process, in another one's run. */
-  shared?: boolean;
-}
 
 interface Base {
   runId: string;

@@ -17,31 +17,31 @@ import { performance } from 'node:perf_hooks';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { decide, type StepDecision } from '../graph/decide.js';
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
-import type { EventSink, OutputSummary, RunEvent, StepSummary } from './events.js';
+import type { EventSink, RunEvent } from './events.js';
+import { type StepSummary } from './summary.js';
+import { type OutputSummary } from './summary.js';
 import { fileDigest, type StatCache } from '../cache/file-digests.js';
 import { pathProblem } from '../../base/fs-problems.js';
 import { decodeInput } from '../step/input-value.js';
-import { contentKeyOf, keyMaterial, keyOf, type KeyMaterial } from '../cache/key.js';
+import { contentKeyOf, keyMaterial, keyOf } from '../cache/key.js';
+import { type KeyMaterial } from '../cache/records.js';
 import { materialize } from '../cache/materialize.js';
 import type { Pipeline, ResolvedStep } from '../pipeline/pipeline.js';
 import type { StepRegistry } from '../step/registry.js';
 import { progressReporter } from './progress.js';
 import type { StepContext, StepModule } from '../step/step.js';
 import { isInside, missingOutputError, outputFileFor } from './step-outputs.js';
-import {
-  newRunId,
-  STORE_LAYOUT_VERSION,
-  type CacheStore,
-  type HistoryRecord,
-  type HistorySweep,
-  type PipelineState,
-  type RunRecord,
-  type StepState,
-  type StepStatus,
-  type StoredOutput,
-} from '../cache/store.js';
+import { newRunId, STORE_LAYOUT_VERSION, type CacheStore } from '../cache/store.js';
+import { type HistoryRecord } from '../cache/records.js';
+import { type HistorySweep } from '../cache/records.js';
+import { type PipelineState } from '../cache/records.js';
+import { type StepStatus } from '../cache/records.js';
+import { type StepState } from '../cache/records.js';
+import { type RunRecord } from '../cache/records.js';
+import { type StoredOutput } from '../cache/records.js';
 import { runInWorker, type WorkerInput } from './worker-client.js';
-import { displayPath } from '../pipeline/yaml-source.js';
+import { runAfterRunHooks } from './after-run.js';
+import { displayPath } from '../../base/display-path.js';
 
 export interface ExecutorOptions {
   store: CacheStore;
@@ -349,20 +349,12 @@ export class Executor {
    * A hook that fails is reported as a notice: the run's results stand.
    */
   private async afterRun(p: Pipeline, history: HistoryRecord): Promise<void> {
-    for (const id of p.order) {
-      const step = p.steps.get(id)!;
-      const h = history.steps[id];
-      if (!step.module.afterRun || !h || (h.status !== 'ran' && h.status !== 'cached')) continue;
-      try {
-        const outputs: Record<string, unknown> = {};
-        for (const [name, out] of Object.entries(h.outputs)) {
-          outputs[name] = out.storage === 'file' ? this.opts.store.objectPath(out.digest) : await this.value(out);
-        }
-        const written = await step.module.afterRun({ stepId: id, options: step.options, outputs, pipeline: p, history });
-        for (const file of written) this.opts.emit({ type: 'notice', runId: history.runId, message: `${id}: wrote ${displayPath(file)}` });
-      } catch (err) {
-        const message = err instanceof DiagnosticError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-        this.opts.emit({ type: 'notice', runId: history.runId, message: `${id}: after the run: ${message}` });
+    const read = (out: StoredOutput) => (out.storage === 'file' ? Promise.resolve(this.opts.store.objectPath(out.digest)) : this.value(out));
+    for (const { stepId, written, error } of await runAfterRunHooks(p, history, read, {})) {
+      for (const file of written) this.opts.emit({ type: 'notice', runId: history.runId, message: `${stepId}: wrote ${displayPath(file)}` });
+      if (error !== undefined) {
+        const message = error instanceof DiagnosticError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+        this.opts.emit({ type: 'notice', runId: history.runId, message: `${stepId}: after the run: ${message}` });
       }
     }
   }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ProgressReporter } from '../step/step.js';
+import { type ProgressReporter } from '../../base/progress.js';
 
 export interface ProgressEvent {
   label: string;

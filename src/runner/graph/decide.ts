@@ -3,12 +3,14 @@
  * and `run` both use it, so the plan is exactly what the run will do.
  */
 import type { StatCache } from '../cache/file-digests.js';
-import type { KeyMaterial } from '../cache/key.js';
+import { type KeyMaterial } from '../cache/records.js';
 import { materializedState } from '../cache/materialize.js';
 import type { ResolvedStep } from '../pipeline/pipeline.js';
 import { explainChange } from './reasons.js';
-import type { CacheStore, RunRecord, StepState } from '../cache/store.js';
-import { displayPath } from '../pipeline/yaml-source.js';
+import type { CacheStore } from '../cache/store.js';
+import { type StepState } from '../cache/records.js';
+import { type RunRecord } from '../cache/records.js';
+import { displayPath } from '../../base/display-path.js';
 
 export interface Restore {
   output: string;

@@ -3,7 +3,7 @@
  * material with the one recorded for the same step id in the pipeline's state.
  */
 import { canonicalJson } from '../cache/hash.js';
-import type { KeyMaterial } from '../cache/key.js';
+import { type KeyMaterial } from '../cache/records.js';
 import { isPlainObject, shortJson } from '../pipeline/params.js';
 
 export function explainChange(prev: KeyMaterial, cur: KeyMaterial): string[] {

@@ -34,7 +34,8 @@ import { buildPipelineSchema, SWEEP_CHART_KEYS, SWEEP_KEYS } from './schema.js';
 import { compileSchema, type Validator } from './validator-cache.js';
 import type { StepModule } from '../step/step.js';
 import { didYouMean, listNames } from '../../base/suggest.js';
-import { YamlSource, displayPath, pointerToPath, type DocPath } from './yaml-source.js';
+import { YamlSource, pointerToPath, type DocPath } from './yaml-source.js';
+import { displayPath } from '../../base/display-path.js';
 
 /** Exit status for an invalid pipeline (nothing runs). */
 export const INVALID_PIPELINE_EXIT = 2;
@@ -79,6 +80,8 @@ export interface ResolvedStep {
   files: FileDep[];
   /** Output name → absolute path the user asked for (outputs with a pathOption that is set). */
   outputPaths: Record<string, string>;
+  /** Option name → absolute path of a file the step's afterRun hook writes (`afterRunFiles`). */
+  afterRunPaths: Record<string, string>;
 }
 
 export interface Pipeline {
@@ -264,20 +267,26 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
       });
       options[opt] = Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? path.resolve(dir, x) : x)) : typeof v === 'string' ? path.resolve(dir, v) : v;
     }
+    // Files the step writes: its outputs at their path options, and what its afterRun hook writes.
+    const claimPath = (option: string, what: string): string | undefined => {
+      const v = options[option];
+      if (typeof v !== 'string' || v === '') return undefined;
+      const abs = path.resolve(dir, v);
+      options[option] = abs;
+      const owner = outputOwners.get(abs);
+      if (owner) diags.push(src.diagnosticAt(['steps', id, 'options', option], `step \`${id}\`: ${what} would be written to ${displayPath(abs)}, which ${owner} already writes`));
+      else outputOwners.set(abs, `step \`${id}\` ${what}`);
+      return abs;
+    };
     const outputPaths: Record<string, string> = {};
     for (const [outName, spec] of Object.entries(mod.outputs)) {
-      if (!spec.pathOption) continue;
-      const v = options[spec.pathOption];
-      if (typeof v !== 'string' || v === '') continue;
-      const abs = path.resolve(dir, v);
-      options[spec.pathOption] = abs;
-      const owner = outputOwners.get(abs);
-      if (owner) {
-        diags.push(src.diagnosticAt(['steps', id, 'options', spec.pathOption], `step \`${id}\`: output \`${outName}\` would be written to ${displayPath(abs)}, which ${owner} already writes`));
-      } else {
-        outputOwners.set(abs, `step \`${id}\` output \`${outName}\``);
-      }
-      outputPaths[outName] = abs;
+      const abs = spec.pathOption ? claimPath(spec.pathOption, `output \`${outName}\``) : undefined;
+      if (abs) outputPaths[outName] = abs;
+    }
+    const afterRunPaths: Record<string, string> = {};
+    for (const option of mod.afterRunFiles ?? []) {
+      const abs = claimPath(option, `option \`${option}\``);
+      if (abs) afterRunPaths[option] = abs;
     }
     const deps = [...new Set(Object.values(inputs).map((i) => i.step))];
     steps.set(id, {
@@ -290,6 +299,7 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
       deps,
       files,
       outputPaths,
+      afterRunPaths,
     });
   }
 

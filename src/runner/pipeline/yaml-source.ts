@@ -9,22 +9,9 @@ import path from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { DiagnosticError, type Diagnostic, type SourceLocation } from '../../base/diagnostic.js';
+import { displayPath } from '../../base/display-path.js';
 
 export type DocPath = readonly (string | number)[];
-
-let displayBase: string | undefined;
-
-/** The folder paths are shown relative to (the CLI's cwd; defaults to process.cwd()). */
-export function setDisplayBase(dir: string | undefined): void {
-  displayBase = dir;
-}
-
-/** A path as the user would type it: relative to the cwd when below it. */
-export function displayPath(file: string, cwd = displayBase ?? process.cwd()): string {
-  const abs = path.resolve(cwd, file);
-  const rel = path.relative(cwd, abs);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
-}
 
 export class YamlSource {
   readonly file: string;

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { RunEvent } from '../exec/events.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from './describe.js';
 
 /** `--json`: one JSON object per event per line on stdout (progress events included). */
 export class JsonReporter implements Reporter {

@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { RunEvent } from '../exec/events.js';
 import { formatBytes } from '../../base/format.js';
-import { describeEvent, failureText, type Reporter } from './reporter.js';
+import { describeEvent, failureText, type Reporter } from './describe.js';
 
 export class TtyReporter implements Reporter {
   private multibar: cliProgress.MultiBar | undefined;

@@ -5,11 +5,25 @@
  *
  * This file is generic: nothing in src/runner/ knows about LVIS.
  */
-import type { Pipeline } from '../pipeline/pipeline.js';
-import type { HistoryRecord } from '../cache/store.js';
+import type { HistoryRecord } from '../cache/records.js';
+import type { ProgressReporter } from '../../base/progress.js';
 
 /** What an `afterRun` hook gets: part of the step contract. */
-export type { Pipeline, HistoryRecord };
+export type { HistoryRecord };
+
+/**
+ * The resolved pipeline as an `afterRun` hook sees it (the runner's Pipeline has this shape;
+ * the contract names only what a hook may read).
+ */
+export interface PipelineView {
+  /** The pipeline file as the user named it. */
+  displayFile: string;
+  /** Its folder (absolute). */
+  dir: string;
+  /** Step ids in execution order. */
+  order: readonly string[];
+  steps: ReadonlyMap<string, { id: string; type: string; deps: readonly string[]; options: Record<string, unknown>; outputPaths: Record<string, string> }>;
+}
 
 /** A JSON Schema object (draft 2020-12 / draft-07 subset that ajv understands). */
 export type JsonSchema = Record<string, unknown>;
@@ -54,14 +68,6 @@ export interface OutputSpec {
   metrics?: boolean;
 }
 
-export interface ProgressReporter {
-  /** Begin a determinate phase; `total` in `unit`s (e.g. bytes, images). */
-  start(label: string, total: number, unit?: string): void;
-  /** Set the absolute amount done in the current phase. Cheap: call as often as you like. */
-  update(done: number): void;
-  /** Mark the current phase done. */
-  done(): void;
-}
 
 export interface StepContext<Options = Record<string, unknown>, Inputs = Record<string, unknown>> {
   /** The step's id in the pipeline (for messages). */
@@ -129,6 +135,12 @@ export interface StepModule<Options = any, Inputs = any, Outputs = any> {
    * run's record. Never cached; returns the absolute paths of the files it wrote.
    */
   afterRun?(ctx: AfterRunContext<Options, Outputs>): Promise<string[]>;
+  /**
+   * Options that hold the paths of files `afterRun` writes. The runner resolves them against the
+   * pipeline's folder like output paths, checks them against every other file of the run, and
+   * moves them into a sweep variant's folder with its outputs. Not part of the cache key.
+   */
+  afterRunFiles?: string[];
 }
 
 export interface AfterRunContext<Options = Record<string, unknown>, Outputs = Record<string, unknown>> {
@@ -138,7 +150,18 @@ export interface AfterRunContext<Options = Record<string, unknown>, Outputs = Re
   /** This step's outputs: decoded values, and stored paths for file outputs. */
   outputs: Outputs;
   /** The resolved pipeline. */
-  pipeline: Pipeline;
+  pipeline: PipelineView;
   /** The run's history record: params, each step's status, time and outputs, the metrics. */
   history: HistoryRecord;
+  /** When the run is a sweep variant: every variant of the sweep, for a comparison. */
+  sweep?: SweepVariantRow[];
+}
+
+/** One variant of a sweep, as an afterRun hook sees it. */
+export interface SweepVariantRow {
+  label: string;
+  params: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  durationMs: number;
+  status: string;
 }

@@ -44,8 +44,8 @@ function isWithin(child: string, parent: string): boolean {
 }
 
 /**
- * The same pipeline with every output path moved from below `outputRoot(p)` to below
- * `folder` (the path options in the steps' options too). Everything else is shared.
+ * The same pipeline with every output path, and every file an afterRun hook writes, moved from
+ * below `outputRoot(p)` to below `folder` (the path options in the steps' options too). Everything else is shared.
  */
 export function withOutputFolder(p: Pipeline, folder: string): Pipeline {
   const root = outputRoot(p);
@@ -53,7 +53,8 @@ export function withOutputFolder(p: Pipeline, folder: string): Pipeline {
   const steps = new Map<string, ResolvedStep>();
   for (const [id, step] of p.steps) {
     const outs = Object.entries(step.outputPaths);
-    if (outs.length === 0) {
+    const hooks = Object.entries(step.afterRunPaths);
+    if (outs.length === 0 && hooks.length === 0) {
       steps.set(id, step);
       continue;
     }
@@ -64,7 +65,9 @@ export function withOutputFolder(p: Pipeline, folder: string): Pipeline {
       const opt = step.module.outputs[name]?.pathOption;
       if (opt) options[opt] = outputPaths[name];
     }
-    steps.set(id, { ...step, options, outputPaths });
+    const afterRunPaths: Record<string, string> = {};
+    for (const [opt, file] of hooks) options[opt] = afterRunPaths[opt] = move(file);
+    steps.set(id, { ...step, options, outputPaths, afterRunPaths });
   }
   return { ...p, steps };
 }

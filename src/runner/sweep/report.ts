@@ -8,11 +8,27 @@
  * metrics output has one of that name. Users may name a metric either way (or as
  * `quality.js_divergence`).
  */
-import type { StepSummary } from '../exec/events.js';
+import { type StepSummary } from '../exec/summary.js';
 import { formatDuration, table } from '../../base/format.js';
-import type { SweepVariantOutcome, VariantStatus } from './run.js';
 import { formatParamValue } from './grid.js';
 import { didYouMean, listNames } from '../../base/suggest.js';
+
+export type VariantStatus = 'ok' | 'failed' | 'interrupted';
+
+export interface SweepVariantOutcome {
+  name: string;
+  folder: string;
+  varying: Record<string, unknown>;
+  status: VariantStatus;
+  runId?: string;
+  durationMs: number;
+  steps: StepSummary[];
+  /** `stepId.output` → its metrics record (as in the history record). */
+  metrics: Record<string, Record<string, unknown>>;
+  historyFile?: string;
+  /** The first failure, `step: message`. */
+  error?: string;
+}
 
 export interface StepCounts {
   ran: number;

@@ -10,10 +10,10 @@
  */
 import pLimit from 'p-limit';
 import { performance } from 'node:perf_hooks';
-import type { StepSummary } from '../exec/events.js';
+import type { SweepVariantOutcome } from './report.js';
 import type { Executor } from '../exec/executor.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import type { HistorySweep } from '../cache/store.js';
+import { type HistorySweep } from '../cache/records.js';
 
 export interface SweepVariantPlan {
   /** The variant's name (its folder's name). */
@@ -27,23 +27,6 @@ export interface SweepVariantPlan {
   /** The folder the output paths were moved from (see sweep-paths.ts): other paths of the variant move the same way. */
   movedFrom: string;
   stateId: string;
-}
-
-export type VariantStatus = 'ok' | 'failed' | 'interrupted';
-
-export interface SweepVariantOutcome {
-  name: string;
-  folder: string;
-  varying: Record<string, unknown>;
-  status: VariantStatus;
-  runId?: string;
-  durationMs: number;
-  steps: StepSummary[];
-  /** `stepId.output` → its metrics record (as in the history record). */
-  metrics: Record<string, Record<string, unknown>>;
-  historyFile?: string;
-  /** The first failure, `step: message`. */
-  error?: string;
 }
 
 export interface SweepRunOptions {

@@ -1,0 +1,246 @@
+/**
+ * A byte-level JSON scanner for files far larger than a V8 string (the 1 GB LVIS train file).
+ *
+ * Why hand-written (figures in BENCHMARKS.md, "load", measured on the first 50 MB of the
+ * synthetic LVIS train annotations): stream-json (v3) is the right tool for small documents, but
+ * on LVIS-shaped data its tokenizer emits a token for every number of every segmentation polygon
+ * and runs at ~4.5 MB/s, ~3.4 MB/s when it also assembles each annotation object: minutes for
+ * LVIS train, slower than Python's json.load (~11–20 MB/s here), which `load` must beat 20x.
+ * Downstream steps need a handful of fields per record plus the record's byte range, so this
+ * module walks the UTF-8 bytes directly: it checks the JSON grammar (numbers, strings, escapes,
+ * commas, nesting) while skipping values it does not need without building strings or numbers
+ * for them, and it never materialises more than one record at a time. Even a JS loop that only
+ * tracks depth and strings tops out at ~100–400 MB/s on this machine, so the polygons (80–90% of
+ * the bytes) are skipped with Buffer.indexOf instead of byte by byte (see "Fast skipping").
+ * Every syntax error is reported with its exact byte offset; line:col is computed lazily, only
+ * when an error is reported.
+ *
+ * Parsing functions here work on a window (`buf[0 .. end)`) of the decompressed text. When a
+ * function reaches `end` before the value it is reading is complete it throws `NEED_MORE`; the
+ * driver then refills the window, keeping the bytes from the start of the current record, and
+ * restarts that record. Records are small compared with the window, so restarts are rare.
+ */
+import { createReadStream, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
+import { createGunzip, type Gunzip } from 'node:zlib';
+import { DiagnosticError } from '../../base/diagnostic.js';
+import { displayPath } from '../../base/display-path.js';
+import { resetScanCache } from './fast-skip.js';
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Whether the file at `path` is gzip-compressed (by its first two bytes, whatever its name). */
+export async function isGzipFile(path: string): Promise<boolean> {
+  const fh = await fsp.open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * A window over the decompressed text of a file: `buf[start .. len)` holds the text from
+ * absolute offset `base + start` (`base` is the absolute offset of `buf[0]`).
+ *
+ * `refill(keepFrom)` keeps `buf[keepFrom .. len)` and appends more text after it, returning the
+ * kept bytes' new index. Plain files are read ahead: while the caller parses one buffer, the
+ * next chunk is already being read (on libuv's thread pool) into a second buffer, just after a
+ * reserved front area; on refill the few kept bytes of an unfinished record are copied into
+ * that front area and the buffers swap, so reading costs the parsing thread nothing. A record
+ * larger than the front area (rare: a huge `info` member) moves to a bigger one-off buffer.
+ */
+export class ByteWindow {
+  buf: Buffer;
+  len = 0;
+  base = 0;
+  eof = false;
+  /** Bytes of the file on disk read so far, and its size (compressed sizes for gzip). */
+  diskBytesRead = 0;
+  readonly diskBytes: number;
+  readonly gzip: boolean;
+  private fh: FileHandle | undefined;
+  private gz: AsyncIterator<Buffer> | undefined;
+  private gzStream: Gunzip | undefined;
+  private src: ReturnType<typeof createReadStream> | undefined;
+  private pending: Buffer | undefined;
+  /** Plain files: the other buffer, the read in flight into it, and the file position after it. */
+  private spare: Buffer | undefined;
+  private ahead: Promise<number> | undefined;
+  private filePos = 0;
+  private readonly chunk: number;
+  private readonly reserve: number;
+
+  private constructor(
+    readonly path: string,
+    fh: FileHandle,
+    size: number,
+    gzip: boolean,
+    windowBytes: number,
+  ) {
+    this.fh = fh;
+    this.diskBytes = size;
+    this.gzip = gzip;
+    this.chunk = Math.max(16, windowBytes);
+    this.reserve = Math.max(16, Math.min(1 << 20, this.chunk >> 3));
+    this.buf = Buffer.allocUnsafe(this.reserve + this.chunk);
+  }
+
+  /**
+   * Opens `path`; gzip is recognised by its magic bytes, whatever the file is called. A plain
+   * file can be read from `startOffset` on.
+   */
+  static async open(path: string, windowBytes = 8 << 20, startOffset = 0): Promise<ByteWindow> {
+    let fh: FileHandle;
+    try {
+      fh = await fsp.open(path, 'r');
+    } catch (err) {
+      throw new DiagnosticError([{ severity: 'error', message: `cannot read ${displayPath(path)}: ${(err as Error).message}` }]);
+    }
+    let size: number;
+    let gzip: boolean;
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new Error(st.isDirectory() ? 'it is a folder, not a file' : 'it is not a regular file');
+      size = st.size;
+      const head = Buffer.alloc(2);
+      await fh.read(head, 0, 2, 0);
+      gzip = size >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+      if (gzip && startOffset !== 0) throw new Error('ByteWindow: a gzip file can only be read from its start'); // a bug: callers check
+    } catch (err) {
+      await fh.close();
+      if ((err as Error).message.startsWith('ByteWindow:')) throw err;
+      throw new DiagnosticError([{ severity: 'error', message: `cannot read ${displayPath(path)}: ${(err as Error).message}` }]);
+    }
+    const w = new ByteWindow(path, fh, size, gzip, windowBytes);
+    if (startOffset !== 0) w.base = w.filePos = w.diskBytesRead = startOffset;
+    if (gzip) {
+      await fh.close();
+      w.fh = undefined;
+      w.src = createReadStream(path, { highWaterMark: 1 << 20 });
+      const gunzip = createGunzip({ chunkSize: 1 << 20 });
+      w.gzStream = gunzip;
+      pipeline(w.src, gunzip, () => {});
+      w.gz = gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    }
+    return w;
+  }
+
+  /** Keeps `buf[keepFrom .. len)` and reads more text after it; returns the kept bytes' new index. */
+  async refill(keepFrom: number): Promise<number> {
+    resetScanCache();
+    if (this.gzip) {
+      this.keepAtFront(keepFrom, 0);
+      await this.readGzip();
+      return 0;
+    }
+    const keep = this.len - keepFrom;
+    const absKeep = this.base + keepFrom;
+    if (!this.ahead) this.ahead = this.readAhead(this.spareFor(this.chunk));
+    const n = await this.ahead;
+    this.ahead = undefined;
+    const next = this.spare!;
+    let start: number;
+    if (keep <= this.reserve) {
+      start = this.reserve - keep;
+      this.buf.copy(next, start, keepFrom, this.len);
+      this.spare = this.buf;
+      this.buf = next;
+      this.len = this.reserve + n;
+    } else {
+      // A long record: one buffer holding the kept bytes and the chunk just read.
+      const big = Buffer.allocUnsafe(keep + n);
+      this.buf.copy(big, 0, keepFrom, this.len);
+      next.copy(big, keep, this.reserve, this.reserve + n);
+      this.spare = next;
+      this.buf = big;
+      start = 0;
+      this.len = keep + n;
+    }
+    this.base = absKeep - start;
+    if (n === 0) this.eof = true;
+    else this.ahead = this.readAhead(this.spare);
+    return start;
+  }
+
+  private spareFor(size: number): Buffer {
+    if (!this.spare || this.spare.length < this.reserve + size) this.spare = Buffer.allocUnsafe(this.reserve + size);
+    return this.spare;
+  }
+
+  /** Reads the next chunk of the file into `into[reserve ..]`; resolves to the byte count. */
+  private async readAhead(into: Buffer): Promise<number> {
+    const fh = this.fh!;
+    let n = 0;
+    while (n < this.chunk) {
+      const { bytesRead } = await fh.read(into, this.reserve + n, this.chunk - n, this.filePos);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      this.filePos += bytesRead;
+    }
+    this.diskBytesRead = this.filePos;
+    return n;
+  }
+
+  /** Gzip: moves `buf[keepFrom .. len)` to `buf[0 ..]`, growing the buffer if the kept part fills half of it. */
+  private keepAtFront(keepFrom: number, _unused: number): void {
+    const keep = this.len - keepFrom;
+    if (keep > this.buf.length / 2) {
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger, 0, keepFrom, this.len);
+      this.buf = bigger;
+    } else if (keepFrom > 0 && keep > 0) {
+      this.buf.copy(this.buf, 0, keepFrom, this.len);
+    }
+    this.base += keepFrom;
+    this.len = keep;
+  }
+
+  private async readGzip(): Promise<void> {
+    while (this.len < this.buf.length) {
+      let chunk = this.pending;
+      this.pending = undefined;
+      if (!chunk) {
+        let r: IteratorResult<Buffer>;
+        try {
+          r = await this.gz!.next();
+        } catch (err) {
+          throw new DiagnosticError([
+            {
+              severity: 'error',
+              message: `not a valid gzip file: ${(err as Error).message} (after ${this.base + this.len} bytes of decompressed text)`,
+              location: { file: displayPath(this.path) },
+            },
+          ]);
+        }
+        this.diskBytesRead = this.src!.bytesRead;
+        if (r.done) {
+          this.eof = true;
+          return;
+        }
+        chunk = r.value;
+      }
+      const room = this.buf.length - this.len;
+      if (chunk.length > room) {
+        chunk.copy(this.buf, this.len, 0, room);
+        this.pending = chunk.subarray(room);
+        this.len += room;
+      } else {
+        chunk.copy(this.buf, this.len);
+        this.len += chunk.length;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ahead) await this.ahead.catch(() => 0);
+    this.ahead = undefined;
+    if (this.fh) await this.fh.close();
+    this.fh = undefined;
+    this.gzStream?.destroy();
+    this.src?.destroy();
+  }
+}
