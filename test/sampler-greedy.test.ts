@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { makeDataset, randomDataset, type CompactAnnotation, type CompactImage } from './helpers/make-dataset.js';
 import { buildHistograms } from '../src/lvis/sampler/histograms.js';
 import { DEFAULT_SIZE_RULE } from '../src/lvis/sampler/size-buckets.js';
-import { ObjectiveState, SamplerProblem } from '../src/lvis/sampler/objective.js';
+import { ObjectiveState } from '../src/lvis/sampler/objective.js';
+import { SamplerProblem } from '../src/lvis/sampler/problem.js';
 import { runGreedy } from '../src/lvis/sampler/greedy.js';
 import { refine } from '../src/lvis/sampler/refine.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
@@ -250,7 +251,7 @@ test('histograms from another dataset are refused', () => {
 });
 
 test('tier membership: `each` counts every touched tier, `rarest` only the rarest (a partition)', async () => {
-  const { countedTiers } = await import('../src/lvis/sampler/objective.js');
+  const { countedTiers } = await import('../src/lvis/sampler/objective-terms.js');
   // bits: f 1, c 2, r 4
   assert.equal(countedTiers(0b111, 'each'), 0b111);
   assert.equal(countedTiers(0b111, 'rarest'), 0b100);

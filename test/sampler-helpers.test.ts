@@ -7,7 +7,7 @@ import { makeDataset } from './helpers/make-dataset.js';
 import { bucketOfArea, sizeBucketFromBbox, NO_BUCKET, DEFAULT_SIZE_RULE } from '../src/lvis/sampler/size-buckets.js';
 import { computeTierStats } from '../src/lvis/sampler/tier-stats.js';
 import { computeTargetTierMix } from '../src/lvis/sampler/target-mix.js';
-import { scoreClassSize, tierMixPenalty, rareCapPenalty } from '../src/lvis/sampler/objective.js';
+import { scoreClassSize, tierMixPenalty, rareCapPenalty } from '../src/lvis/sampler/objective-terms.js';
 import { estimateRareQuotas, rescaleQuotas, finalRareQuotas } from '../src/lvis/sampler/quotas.js';
 import { roundHalfEven, tierBudgets } from '../src/lvis/sampler/budgets.js';
 import { buildHistograms, densifyTier, keyLabel, tierKeyCount } from '../src/lvis/sampler/histograms.js';

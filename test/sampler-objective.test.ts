@@ -10,16 +10,9 @@ import assert from 'node:assert/strict';
 import { randomDataset, testRng } from './helpers/make-dataset.js';
 import { buildHistograms } from '../src/lvis/sampler/histograms.js';
 import { DEFAULT_SIZE_RULE } from '../src/lvis/sampler/size-buckets.js';
-import {
-  chi2Divergence,
-  ObjectiveState,
-  SamplerProblem,
-  scoreClassSize,
-  shareChi2,
-  tierMixPenalty,
-  rareCapPenalty,
-  type Mismatch,
-} from '../src/lvis/sampler/objective.js';
+import { chi2Divergence, scoreClassSize, shareChi2, tierMixPenalty, rareCapPenalty, type Mismatch } from '../src/lvis/sampler/objective-terms.js';
+import { ObjectiveState } from '../src/lvis/sampler/objective.js';
+import { SamplerProblem } from '../src/lvis/sampler/problem.js';
 import { AllCandidatesScorer } from '../src/lvis/sampler/all-candidates.js';
 import { CandidateSet } from '../src/lvis/sampler/candidate-set.js';
 import { estimateRareQuotas, finalRareQuotas } from '../src/lvis/sampler/quotas.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { makeDataset, randomDataset } from './helpers/make-dataset.js';
 import { buildHistograms } from '../src/lvis/sampler/histograms.js';
 import { DEFAULT_SIZE_RULE } from '../src/lvis/sampler/size-buckets.js';
-import { SamplerProblem } from '../src/lvis/sampler/objective.js';
+import { SamplerProblem } from '../src/lvis/sampler/problem.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
 import { sampleCoverage, sampleRandom, sampleRestarts } from '../src/lvis/sampler/strategies.js';
 import { estimateRareQuotas } from '../src/lvis/sampler/quotas.js';

@@ -9,7 +9,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { loadConfig, resolveCacheDir, type LoadedConfig } from '../config.js';
 import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../base/diagnostic.js';
-import { loadPipeline, type Pipeline, type ResolveOptions } from '../runner/pipeline/pipeline.js';
+import { loadPipeline } from '../runner/pipeline/pipeline.js';
+import { type Pipeline, type ResolveOptions } from '../runner/pipeline/types.js';
 
 /** Exit status for bad command-line usage. */
 export const USAGE_EXIT = 2;

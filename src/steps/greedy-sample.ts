@@ -13,7 +13,7 @@ import { type Sample, type SamplerStrategy } from '../lvis/sampler/sample.js';
 import { DEFAULT_SAMPLER_OPTIONS as D, runSampler, type SampleDetails, type SamplerOptions } from '../lvis/sampler/sampler.js';
 import type { TargetMix } from '../lvis/sampler/target-mix.js';
 import type { PerTier } from '../lvis/sampler/tiers.js';
-import type { Mismatch, TierMembership } from '../lvis/sampler/objective.js';
+import type { Mismatch, TierMembership } from '../lvis/sampler/objective-terms.js';
 
 interface Options {
   total_images: number;

@@ -44,7 +44,9 @@ export async function isGzipFile(path: string): Promise<boolean> {
 
 /**
  * A window over the decompressed text of a file: `buf[start .. len)` holds the text from
- * absolute offset `base + start` (`base` is the absolute offset of `buf[0]`).
+ * absolute offset `base + start` (`base` is the absolute offset of `buf[0]`), and `buf[len]`
+ * is a NUL byte, which no JSON token contains: a scan loop can run without checking `len`.
+ * The one window every reader of large JSON uses (load's scan, prune-preds' fast scan).
  *
  * `refill(keepFrom)` keeps `buf[keepFrom .. len)` and appends more text after it, returning the
  * kept bytes' new index. Plain files are read ahead: while the caller parses one buffer, the
@@ -86,7 +88,7 @@ export class ByteWindow {
     this.gzip = gzip;
     this.chunk = Math.max(16, windowBytes);
     this.reserve = Math.max(16, Math.min(1 << 20, this.chunk >> 3));
-    this.buf = Buffer.allocUnsafe(this.reserve + this.chunk);
+    this.buf = Buffer.allocUnsafe(this.reserve + this.chunk + 1);
   }
 
   /**
@@ -131,6 +133,12 @@ export class ByteWindow {
 
   /** Keeps `buf[keepFrom .. len)` and reads more text after it; returns the kept bytes' new index. */
   async refill(keepFrom: number): Promise<number> {
+    const start = await this.refillBytes(keepFrom);
+    this.buf[this.len] = 0; // the stop byte: no JSON token contains NUL, so scan loops end here
+    return start;
+  }
+
+  private async refillBytes(keepFrom: number): Promise<number> {
     resetScanCache();
     if (this.gzip) {
       this.keepAtFront(keepFrom, 0);
@@ -152,7 +160,7 @@ export class ByteWindow {
       this.len = this.reserve + n;
     } else {
       // A long record: one buffer holding the kept bytes and the chunk just read.
-      const big = Buffer.allocUnsafe(keep + n);
+      const big = Buffer.allocUnsafe(keep + n + 1);
       this.buf.copy(big, 0, keepFrom, this.len);
       next.copy(big, keep, this.reserve, this.reserve + n);
       this.spare = next;
@@ -167,7 +175,7 @@ export class ByteWindow {
   }
 
   private spareFor(size: number): Buffer {
-    if (!this.spare || this.spare.length < this.reserve + size) this.spare = Buffer.allocUnsafe(this.reserve + size);
+    if (!this.spare || this.spare.length < this.reserve + size + 1) this.spare = Buffer.allocUnsafe(this.reserve + size + 1);
     return this.spare;
   }
 
@@ -188,7 +196,7 @@ export class ByteWindow {
   /** Gzip: moves `buf[keepFrom .. len)` to `buf[0 ..]`, growing the buffer if the kept part fills half of it. */
   private keepAtFront(keepFrom: number, _unused: number): void {
     const keep = this.len - keepFrom;
-    if (keep > this.buf.length / 2) {
+    if (keep > (this.buf.length - 1) / 2) {
       const bigger = Buffer.allocUnsafe(this.buf.length * 2);
       this.buf.copy(bigger, 0, keepFrom, this.len);
       this.buf = bigger;
@@ -200,7 +208,7 @@ export class ByteWindow {
   }
 
   private async readGzip(): Promise<void> {
-    while (this.len < this.buf.length) {
+    while (this.len < this.buf.length - 1) {
       let chunk = this.pending;
       this.pending = undefined;
       if (!chunk) {
@@ -223,7 +231,7 @@ export class ByteWindow {
         }
         chunk = r.value;
       }
-      const room = this.buf.length - this.len;
+      const room = this.buf.length - 1 - this.len;
       if (chunk.length > room) {
         chunk.copy(this.buf, this.len, 0, room);
         this.pending = chunk.subarray(room);

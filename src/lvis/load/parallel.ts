@@ -18,7 +18,8 @@ import { availableParallelism, cpus } from 'node:os';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { JsonSyntaxError, NEED_MORE, skipWs } from '../json/grammar.js';
-import { AnnotationColumns, ImageColumns, IdLists, parseAnnotation, parseImage, type RecordProblem } from './records.js';
+import { AnnotationColumns, ImageColumns, IdLists } from './columns.js';
+import { parseAnnotation, parseImage, type RecordProblem } from './records.js';
 import { AbsoluteSyntaxError, ProblemLog, scanFile, type Scan, type ScanOptions, type SplitArray } from './scan.js';
 
 /** Files smaller than this are scanned in one thread (a worker costs ~50 ms to start). */

@@ -15,7 +15,8 @@ import { skipElement } from '../json/fast-skip.js';
 import { JsonSyntaxError, NEED_MORE, describeByte, skipValue, skipWs } from '../json/grammar.js';
 import { numberEnd, readString } from '../json/read-values.js';
 import { parseCategory, type ParsedCategory } from './categories.js';
-import { AnnotationColumns, ImageColumns, parseAnnotation, parseImage, recordEnd, type RecordProblem } from './records.js';
+import { AnnotationColumns, ImageColumns } from './columns.js';
+import { parseAnnotation, parseImage, recordEnd, type RecordProblem } from './records.js';
 
 export interface ScanOptions {
   signal?: AbortSignal;

@@ -18,11 +18,8 @@
  * FastScanGaveUp; prune-preds then starts over on the exact path, which accepts every valid
  * file and reports every error with its location.
  */
-import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
-import { createGunzip, type Gunzip } from 'node:zlib';
-import { nextBackslash, resetScanCache } from '../json/fast-skip.js';
+import { ByteWindow } from '../json/byte-window.js';
+import { nextBackslash } from '../json/fast-skip.js';
 
 /** The fast path found something it does not handle; the exact path must decide. */
 export class FastScanGaveUp extends Error {
@@ -78,127 +75,6 @@ function stop(at: number): never {
   throw STOP;
 }
 
-/** A sliding window over the (decompressed) text; a NUL byte after the data stops every scan loop. */
-class Window {
-  buf: Buffer;
-  len = 0;
-  /** Absolute offset of buf[0]. */
-  base = 0;
-  eof = false;
-  diskRead = 0;
-  private filePos = 0;
-  private gz: AsyncIterator<Buffer> | undefined;
-  private gzStream: Gunzip | undefined;
-  private src: ReturnType<typeof createReadStream> | undefined;
-  private pending: Buffer | undefined;
-  private spare: Buffer | undefined;
-  private ahead: Promise<number> | undefined;
-
-  constructor(
-    private readonly fh: FileHandle | undefined,
-    path: string,
-    readonly diskBytes: number,
-    private readonly chunk: number,
-  ) {
-    this.buf = Buffer.allocUnsafe(chunk + 1);
-    if (!fh) {
-      this.gzStream = createGunzip({ chunkSize: 1 << 20 });
-      this.src = createReadStream(path, { highWaterMark: 1 << 20 });
-      pipeline(this.src, this.gzStream, () => {});
-      this.gz = this.gzStream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    }
-  }
-
-  /** Reads up to `chunk` bytes at filePos into the spare buffer; resolves with the count. */
-  private async readAhead(): Promise<number> {
-    this.spare ??= Buffer.allocUnsafe(this.chunk);
-    let n = 0;
-    while (n < this.chunk) {
-      const { bytesRead } = await this.fh!.read(this.spare, n, this.chunk - n, this.filePos + n);
-      if (bytesRead === 0) break;
-      n += bytesRead;
-    }
-    return n;
-  }
-
-  static async open(path: string, chunk: number): Promise<Window> {
-    const fh = await open(path, 'r');
-    const size = (await fh.stat()).size;
-    const head = Buffer.alloc(2);
-    await fh.read(head, 0, 2, 0);
-    if (size >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      await fh.close();
-      return new Window(undefined, path, size, chunk);
-    }
-    return new Window(fh, path, size, chunk);
-  }
-
-  /** Drops buf[0 .. keepFrom), reads up to `chunk` more bytes after the rest. */
-  async refill(keepFrom: number): Promise<void> {
-    const keep = this.len - keepFrom;
-    const need = keep + this.chunk + 1;
-    if (need > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
-      this.buf.copy(bigger, 0, keepFrom, this.len);
-      this.buf = bigger;
-    } else if (keepFrom > 0) {
-      this.buf.copy(this.buf, 0, keepFrom, this.len);
-    }
-    this.base += keepFrom;
-    this.len = keep;
-    const target = keep + this.chunk;
-    if (this.fh) {
-      // Plain files: the next chunk is read ahead into a spare buffer (in the thread pool)
-      // while the scan works on this one.
-      while (this.len < target) {
-        const n = await (this.ahead ?? this.readAhead());
-        this.ahead = undefined;
-        if (n === 0) {
-          this.eof = true;
-          break;
-        }
-        this.spare!.copy(this.buf, this.len, 0, n);
-        this.len += n;
-        this.filePos += n;
-      }
-      this.diskRead = this.filePos;
-      if (!this.eof) this.ahead = this.readAhead();
-    } else {
-      while (this.len < target) {
-        let chunk = this.pending;
-        this.pending = undefined;
-        if (!chunk) {
-          const r = await this.gz!.next();
-          this.diskRead = this.src!.bytesRead;
-          if (r.done) {
-            this.eof = true;
-            break;
-          }
-          chunk = r.value;
-        }
-        const room = target - this.len;
-        if (chunk.length > room) {
-          chunk.copy(this.buf, this.len, 0, room);
-          this.pending = chunk.subarray(room);
-          this.len += room;
-        } else {
-          chunk.copy(this.buf, this.len);
-          this.len += chunk.length;
-        }
-      }
-    }
-    this.buf[this.len] = 0; // the stop byte: no JSON token contains NUL
-    resetScanCache(); // the bytes moved: forget the cached backslash position
-  }
-
-  async close(): Promise<void> {
-    await this.ahead?.catch(() => 0);
-    await this.fh?.close();
-    this.gzStream?.destroy();
-    this.src?.destroy();
-  }
-}
-
 /**
  * Streams the detections of `path`, hands the kept ones to `emit` in runs (one copy per run of
  * neighbours rather than per detection), and resolves with the counts. Throws FastScanGaveUp
@@ -210,9 +86,9 @@ export async function scanDetectionsFast(
   emit: EmitBytes,
   opts: FastScanOptions = {},
 ): Promise<FastScanResult> {
-  let w: Window;
+  let w: ByteWindow;
   try {
-    w = await Window.open(path, opts.chunkBytes ?? 8 << 20);
+    w = await ByteWindow.open(path, opts.chunkBytes ?? 8 << 20);
   } catch {
     throw new FastScanGaveUp(0); // unreadable: the exact path says why
   }
@@ -234,10 +110,9 @@ export async function scanDetectionsFast(
     runStart = -1;
   };
   try {
-    await w.refill(0);
-    let p = 0;
+    let p = await w.refill(0);
     // The opening bracket (after an optional BOM and whitespace).
-    if (w.buf[0] === 0xef && w.buf[1] === 0xbb && w.buf[2] === 0xbf) p = 3;
+    if (w.buf[p] === 0xef && w.buf[p + 1] === 0xbb && w.buf[p + 2] === 0xbf) p += 3;
     while (WS[w.buf[p]!]) p++;
     if (w.buf[p] !== 0x5b) throw new FastScanGaveUp(w.base + p);
     p++;
@@ -301,10 +176,10 @@ export async function scanDetectionsFast(
         if (STOP.at < w.len || w.eof) throw new FastScanGaveUp(w.base + STOP.at);
         if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
         flush(); // the window's bytes are about to move
-        if (prevEnd >= 0) prevEnd -= from; // the refill keeps the bytes from `from` (= prevEnd) on
-        await w.refill(from);
-        opts.onProgress?.(w.diskRead, w.diskBytes);
-        p = 0;
+        const start = await w.refill(from); // keeps the bytes from `from` (= prevEnd) on, now at `start`
+        if (prevEnd >= 0) prevEnd = prevEnd - from + start;
+        opts.onProgress?.(w.diskBytesRead, w.diskBytes);
+        p = start;
       }
     }
     flush();
@@ -313,10 +188,9 @@ export async function scanDetectionsFast(
       while (p < w.len && WS[w.buf[p]!]) p++;
       if (p < w.len) throw new FastScanGaveUp(w.base + p);
       if (w.eof) break;
-      await w.refill(p);
-      p = 0;
+      p = await w.refill(p);
     }
-    opts.onProgress?.(w.diskRead, w.diskBytes);
+    opts.onProgress?.(w.diskBytesRead, w.diskBytes);
     return { detections: count, kept, droppedCategory, droppedImage };
   } catch (err) {
     // A gzip stream error, or an unreadable file: the exact path reports it properly.

@@ -20,8 +20,9 @@
  * computation (tested to 1e-9 relative), only the order of floating-point additions differs.
  */
 import type { CandidateSet } from './candidate-set.js';
-import type { ObjectiveState, SamplerProblem } from './objective.js';
-import { shareChi2, tierMixPenalty } from './objective.js';
+import type { ObjectiveState } from './objective.js';
+import type { SamplerProblem } from './problem.js';
+import { shareChi2, tierMixPenalty } from './objective-terms.js';
 
 // D0 H0 D1 H1 D2 H2: both modes need G and E only as 2G + E, so they are kept summed (48 bytes
 // per image instead of 72; measured time-neutral at full scale, the loop is bound by its divisions).

@@ -25,15 +25,7 @@
  *   can be compared on it.
  */
 import type { Dataset } from '../dataset/dataset.js';
-import {
-  chi2Divergence,
-  countedTiers,
-  rareCapPenalty,
-  scoreClassSize,
-  tierMixPenalty,
-  type Mismatch,
-  type TierMembership,
-} from './objective.js';
+import { chi2Divergence, countedTiers, rareCapPenalty, scoreClassSize, tierMixPenalty, type Mismatch, type TierMembership } from './objective-terms.js';
 import { bucketAnnotations, NO_BUCKET, SIZE_NAMES, type SizeRule } from './size-buckets.js';
 import { TIERS } from './tiers.js';
 

@@ -9,14 +9,9 @@ import { tierBudgets } from './budgets.js';
 import { CoverTracker, runCover } from './cover.js';
 import { runGreedy, type GuardEvent } from './greedy.js';
 import type { Histograms } from './histograms.js';
-import {
-  emptyTrace,
-  ObjectiveState,
-  SamplerProblem,
-  type Mismatch,
-  type ObjectiveTrace,
-  type TierMembership,
-} from './objective.js';
+import { emptyTrace, ObjectiveState, type ObjectiveTrace } from './objective.js';
+import { SamplerProblem } from './problem.js';
+import { type Mismatch, type TierMembership } from './objective-terms.js';
 import { computeQuality, type QualityReport } from './quality.js';
 import { finalRareQuotas, type RareQuotas } from './quotas.js';
 import { SeededRandom } from './random.js';

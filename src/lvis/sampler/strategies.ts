@@ -16,7 +16,8 @@
  *   lvis_coco_format.py, get_subset), see `sampleCoverage`.
  */
 import type { Dataset } from '../dataset/dataset.js';
-import { mismatchDense, shareChi2, type SamplerProblem } from './objective.js';
+import { mismatchDense, shareChi2 } from './objective-terms.js';
+import { type SamplerProblem } from './problem.js';
 import type { SeededRandom } from './random.js';
 
 export function sampleRandom(p: SamplerProblem, total: number, rng: SeededRandom): number[] {

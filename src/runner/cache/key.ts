@@ -13,7 +13,7 @@
  * (an option that did not change its result), the steps below it are cache hits.
  */
 import { canonicalJson, sha256 } from './hash.js';
-import type { ResolvedStep } from '../pipeline/pipeline.js';
+import type { ResolvedStep } from '../pipeline/types.js';
 import { relPosix } from '../pipeline/pipeline.js';
 import type { KeyMaterial } from './records.js';
 

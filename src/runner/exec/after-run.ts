@@ -4,7 +4,7 @@
  * run, by `lvis-pipe report` for a past run, and by `sweep` for each variant, with the sweep's
  * comparison. The runner knows nothing of what a hook writes, only where (`afterRunFiles`).
  */
-import type { Pipeline } from '../pipeline/pipeline.js';
+import type { Pipeline } from '../pipeline/types.js';
 import type { CacheStore } from '../cache/store.js';
 import { type HistoryRecord } from '../cache/records.js';
 import { type StoredOutput } from '../cache/records.js';

@@ -26,7 +26,7 @@ import { decodeInput } from '../step/input-value.js';
 import { contentKeyOf, keyMaterial, keyOf } from '../cache/key.js';
 import { type KeyMaterial } from '../cache/records.js';
 import { materialize } from '../cache/materialize.js';
-import type { Pipeline, ResolvedStep } from '../pipeline/pipeline.js';
+import type { Pipeline, ResolvedStep } from '../pipeline/types.js';
 import type { StepRegistry } from '../step/registry.js';
 import { progressReporter } from './progress.js';
 import type { StepContext, StepModule } from '../step/step.js';
@@ -42,49 +42,9 @@ import { type StoredOutput } from '../cache/records.js';
 import { runInWorker, type WorkerInput } from './worker-client.js';
 import { runAfterRunHooks } from './after-run.js';
 import { displayPath } from '../../base/display-path.js';
-
-export interface ExecutorOptions {
-  store: CacheStore;
-  statCache: StatCache;
-  registry: StepRegistry;
-  jobs: number;
-  signal: AbortSignal;
-  emit: EventSink;
-  /** Run `cpuHeavy` steps in worker threads (needs `registry.source`). Default: jobs > 1. */
-  workers?: boolean;
-}
-
-export interface PipelineRunOptions {
-  /** Steps to run even when cached (`'all'` for every step). */
-  force?: 'all' | ReadonlySet<string>;
-  /** Run only these steps and the steps they need. */
-  only?: readonly string[];
-  /** Variant label for events and history. */
-  label?: string;
-  runId?: string;
-  /**
-   * Where the pipeline's state (the last resolved key material of each step, what `plan`
-   * explains changes against) is kept; default: the pipeline's id. Sweep variants keep one
-   * each, so that they do not overwrite each other's (or a plain run's) state.
-   */
-  stateId?: string;
-  /** For a sweep variant: its sweep, recorded in the history record. */
-  sweep?: HistorySweep;
-  /**
-   * Call the steps' `afterRun` hooks (default true). Sweep variants pass false: a hook writes
-   * where the plain pipeline's files go (the report page at its `out`), which variants must
-   * not; the sweep writes what its variants need itself, into their own folders.
-   */
-  afterRun?: boolean;
-}
-
-export interface PipelineRunResult {
-  runId: string;
-  status: 'ok' | 'failed' | 'interrupted';
-  durationMs: number;
-  steps: StepSummary[];
-  historyFile?: string;
-}
+import { resolveKeys, selectSteps } from '../graph/select.js';
+import { ExecutorOptions, PipelineRunOptions, PipelineRunResult } from './run-options.js';
+import { outputPathError } from './output-errors.js';
 
 interface NodeOutcome {
   summary: StepSummary;
@@ -518,66 +478,6 @@ function inputDigests(step: ResolvedStep, upstream: Map<string, RunRecord>): Rec
     out[name] = stored ? stored.digest : `missing:${inp.step}/${inp.output}`;
   }
   return out;
-}
-
-/**
- * A user's output path that can't be written is their mistake to fix, not a bug: said at the
- * option's line:col. Other errors pass through.
- */
-function outputPathError(p: Pipeline, step: ResolvedStep, output: string, dest: string, err: unknown, storeRoot: string): unknown {
-  const why = pathProblem(err);
-  // Only problems at the user's side of the copy: not reading the store's own object.
-  const at = (err as NodeJS.ErrnoException & { dest?: string }).dest ?? (err as NodeJS.ErrnoException).path;
-  if (!why || (at !== undefined && isInside(storeRoot, at) && !isInside(storeRoot, dest))) return err;
-  const option = step.module.outputs[output]?.pathOption;
-  const message = `step \`${step.id}\`: cannot write output \`${output}\` to ${displayPath(dest)}: ${why}; choose another path${option ? ` for \`${option}\`` : ''}`;
-  const d = option ? p.source.src.diagnosticAt(['steps', step.id, 'options', option], message) : { severity: 'error' as const, message };
-  return new DiagnosticError([d]);
-}
-
-/**
- * Keys of the given steps (and key material), hashing external files through the stat
- * cache. `ids` must be closed under dependencies (as selectSteps returns).
- */
-export async function resolveKeys(
-  p: Pipeline,
-  ids: readonly string[],
-  statCache: StatCache,
-  signal?: AbortSignal,
-  onHash?: (file: string, size: number) => void,
-): Promise<Map<string, { key: string; material: KeyMaterial }>> {
-  const digests = new Map<string, string>();
-  for (const id of ids) {
-    for (const f of p.steps.get(id)!.files) {
-      if (digests.has(f.path)) continue;
-      const d = await fileDigest(f.path, statCache, signal, (size) => onHash?.(f.path, size));
-      digests.set(f.path, d.digest);
-    }
-  }
-  const keys = new Map<string, string>();
-  const out = new Map<string, { key: string; material: KeyMaterial }>();
-  const want = new Set(ids);
-  for (const id of p.order) {
-    if (!want.has(id)) continue;
-    const material = keyMaterial(p.steps.get(id)!, p.dir, keys, digests);
-    const key = keyOf(material);
-    keys.set(id, key);
-    out.set(id, { key, material });
-  }
-  return out;
-}
-
-/** `--only`: the named steps and everything they need, in pipeline order. */
-export function selectSteps(p: Pipeline, only: readonly string[] | undefined): string[] {
-  if (!only || only.length === 0) return [...p.order];
-  const want = new Set<string>();
-  const visit = (id: string) => {
-    if (want.has(id)) return;
-    want.add(id);
-    for (const d of p.steps.get(id)!.deps) visit(d);
-  };
-  for (const id of only) visit(id);
-  return p.order.filter((id) => want.has(id));
 }
 
 function outputSummaries(step: ResolvedStep, record: RunRecord): OutputSummary[] {

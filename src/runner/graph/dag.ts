@@ -1,5 +1,5 @@
 /** Renderings of a pipeline's DAG: an indented text listing, Mermaid and Graphviz dot. */
-import type { Pipeline } from '../pipeline/pipeline.js';
+import type { Pipeline } from '../pipeline/types.js';
 import { relPosix } from '../pipeline/pipeline.js';
 
 export type DagFormat = 'text' | 'mermaid' | 'dot';

@@ -5,7 +5,7 @@
 import type { StatCache } from '../cache/file-digests.js';
 import { type KeyMaterial } from '../cache/records.js';
 import { materializedState } from '../cache/materialize.js';
-import type { ResolvedStep } from '../pipeline/pipeline.js';
+import type { ResolvedStep } from '../pipeline/types.js';
 import { explainChange } from './reasons.js';
 import type { CacheStore } from '../cache/store.js';
 import { type StepState } from '../cache/records.js';

@@ -1,8 +1,8 @@
 /** `plan`: what `run` would do, step by step, and why; nothing is run or written. */
 import { decide } from './decide.js';
-import { resolveKeys, selectSteps } from '../exec/executor.js';
+import { resolveKeys, selectSteps } from './select.js';
 import type { StatCache } from '../cache/file-digests.js';
-import type { Pipeline } from '../pipeline/pipeline.js';
+import type { Pipeline } from '../pipeline/types.js';
 import type { CacheStore } from '../cache/store.js';
 
 export interface PlanEntry {

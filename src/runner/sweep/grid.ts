@@ -19,7 +19,7 @@ import { isSeq, parseDocument } from 'yaml';
 import type { Diagnostic } from '../../base/diagnostic.js';
 import { canonicalJson, sha256 } from '../cache/hash.js';
 import { isPlainObject, overrideValue, type ParamDecl, type ParamOverride } from '../pipeline/params.js';
-import type { PipelineSource } from '../pipeline/pipeline.js';
+import type { PipelineSource } from '../pipeline/types.js';
 import { didYouMean, listNames } from '../../base/suggest.js';
 
 export interface SweepChartSpec {

@@ -11,7 +11,7 @@
  * a sweep reuses `run`'s results and the other way round.
  */
 import path from 'node:path';
-import type { Pipeline, ResolvedStep } from '../pipeline/pipeline.js';
+import type { Pipeline, ResolvedStep } from '../pipeline/types.js';
 
 /** Every output file path of the pipeline (absolute). */
 export function outputPaths(p: Pipeline): string[] {

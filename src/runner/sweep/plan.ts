@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../../base/diagnostic.js';
-import { INVALID_PIPELINE_EXIT, relPosix, resolvePipeline, sortDiagnostics, type Pipeline, type ResolveOptions } from '../pipeline/pipeline.js';
+import { INVALID_PIPELINE_EXIT, type Pipeline, type ResolveOptions } from '../pipeline/types.js';
+import { relPosix, resolvePipeline, sortDiagnostics } from '../pipeline/pipeline.js';
 import type { StepRegistry } from '../step/registry.js';
 import { defaultSweepDir, outputRoot, withOutputFolder } from './paths.js';
 import type { SweepVariantPlan } from './run.js';

@@ -12,7 +12,7 @@ import pLimit from 'p-limit';
 import { performance } from 'node:perf_hooks';
 import type { SweepVariantOutcome } from './report.js';
 import type { Executor } from '../exec/executor.js';
-import type { Pipeline } from '../pipeline/pipeline.js';
+import type { Pipeline } from '../pipeline/types.js';
 import { type HistorySweep } from '../cache/records.js';
 
 export interface SweepVariantPlan {

@@ -1,0 +1,119 @@
+/**
+ * The objective's terms, each computed densely from counts: the class×size mismatch (Pearson χ²
+ * or the original tool's score_classsize), the tier-mix penalty and the rare-cap penalty. The
+ * incremental scorer (objective.ts) must agree with these to rounding; the tests check it.
+ */
+
+
+/** The class×size mismatch term (see the header): the seed's score_classsize, or Pearson χ². */
+export type Mismatch = 'chi2' | 'seed';
+
+/**
+ * Pearson χ² divergence of the shares of `v` from the shares of `ref` over the same keys:
+ * Σ_k (p_k − q_k)² / q_k (keys with ref_k = 0 are skipped; `ref` is expected to be positive).
+ * 1 when v is all zero (the value for p = 0), 0 when there are no keys. Dense reference.
+ */
+export function chi2Divergence(v: ArrayLike<number>, ref: ArrayLike<number>): number {
+  const K = v.length;
+  if (K === 0) return 0;
+  let V = 0;
+  let R = 0;
+  for (let k = 0; k < K; k++) {
+    V += v[k]!;
+    R += ref[k]!;
+  }
+  if (R <= 0) return 0;
+  if (V <= 0) return 1;
+  let s = 0;
+  for (let k = 0; k < K; k++) {
+    const r = ref[k]!;
+    if (r <= 0) continue;
+    const d = v[k]! / V - r / R;
+    s += (d * d) / (r / R);
+  }
+  return s;
+}
+
+/**
+ * χ² of the tier annotation shares: Σ_t (V_t/ΣV)² / Q_t − 1 with `invShare[t]` = 1/Q_t
+ * (tiers with Q_t = 0 have V_t = 0 and are skipped); 1 when ΣV = 0.
+ */
+export function shareChi2(v0: number, v1: number, v2: number, invShare: ArrayLike<number>): number {
+  const V = v0 + v1 + v2;
+  if (V <= 0) return 1;
+  return (v0 * v0 * invShare[0]! + v1 * v1 * invShare[1]! + v2 * v2 * invShare[2]!) / (V * V) - 1;
+}
+
+/** The per-tier mismatch of `mode` over two equal-length vectors (dense reference). */
+export function mismatchDense(mode: Mismatch, v: ArrayLike<number>, ref: ArrayLike<number>): number {
+  return mode === 'chi2' ? chi2Divergence(v, ref) : scoreClassSize(v, ref);
+}
+
+/** The seed's score_classsize over two equal-length vectors. */
+export function scoreClassSize(v: ArrayLike<number>, ref: ArrayLike<number>): number {
+  const K = v.length;
+  if (K === 0) return 0;
+  let sum = 0;
+  for (let k = 0; k < K; k++) sum += v[k]! / Math.max(ref[k]!, 1e-9);
+  const m = sum / K;
+  let sq = 0;
+  for (let k = 0; k < K; k++) {
+    const d = v[k]! / Math.max(ref[k]!, 1e-9) - m;
+    sq += d * d;
+  }
+  return sq / K;
+}
+
+/** The seed's tier_mix_penalty; `n` and `target` in the same tier order. */
+export function tierMixPenalty(n: ArrayLike<number>, target: ArrayLike<number>, total: number): number {
+  if (total <= 0) return 0;
+  let s = 0;
+  for (let t = 0; t < 3; t++) {
+    const d = n[t]! / total - target[t]!;
+    s += d * d;
+  }
+  return s / 3;
+}
+
+/** The seed's rare_cap_penalty: Σ over categories with a quota (≥ 0) of max(0, presence − quota). */
+export function rareCapPenalty(presence: ArrayLike<number>, quota: Int32Array): number {
+  let over = 0;
+  for (let c = 0; c < quota.length; c++) {
+    const q = quota[c]!;
+    if (q < 0) continue;
+    const d = presence[c]! - q;
+    if (d > 0) over += d;
+  }
+  return over;
+}
+
+/**
+ * Which tiers an image counts for in the tier mix (n_t), the budgets and the bonuses:
+ * - `each`: every tier it has a (bucketed) annotation of, as the published seed code counts
+ *   (shares then sum to more than 1 while the target sums to 1);
+ * - `rarest`: only the rarest tier it touches (r, else c, else f), a partition of the
+ *   images, so that the shares, like the target and the budgets B_f + B_c + B_r = N, sum to 1.
+ */
+export type TierMembership = 'each' | 'rarest';
+
+/** The tier bits an image with tier mask `touched` counts for. */
+export function countedTiers(touched: number, membership: TierMembership): number {
+  if (membership === 'each') return touched;
+  if (touched & 4) return 4;
+  if (touched & 2) return 2;
+  return touched & 1;
+}
+
+export interface ObjectiveWeights {
+  /** w_t per tier, TIERS order (the seed's `--tier_bonus` weights of the class-size terms). */
+  tierWeights: Float64Array;
+  lambdaTier: number;
+  lambdaCap: number;
+  /**
+   * chi2 only: weight λ_share of the between-tier term, the χ² of the subset's annotation
+   * shares per tier (V_t / ΣV) against the full set's (R_t / ΣR). 0 or absent: none.
+   */
+  lambdaShare?: number;
+  /** Target image share per tier, TIERS order. */
+  target: Float64Array;
+}
