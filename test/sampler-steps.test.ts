@@ -77,7 +77,7 @@ test('defaults are the seed’s except mismatch (chi2), cover (true) and lambda_
     mismatch: 'chi2',
     cover: true,
     seed: 1337,
-    pool: 2048,
+    pool: 256,
     lambda_tier: 3,
     lambda_cap: 2,
     lambda_share: 1,

@@ -52,7 +52,7 @@ export const DEFAULT_SAMPLER_OPTIONS: SamplerOptions = {
   cover: true,
   totalImages: 25000,
   seed: 1337,
-  pool: 2048,
+  pool: 256,
   lambdaTier: 3.0,
   lambdaCap: 2.0,
   lambdaShare: 1.0,

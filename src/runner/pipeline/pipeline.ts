@@ -41,6 +41,7 @@ import { FileDep, INVALID_PIPELINE_EXIT, Pipeline, PipelineSource, ResolveOption
 import { findCycles, topoOrder } from './step-order.js';
 import { checkSweep } from './sweep-section.js';
 
+/** A pipeline's identity in the cache (its state and history records): a hash of its absolute path. */
 export function pipelineIdOf(absFile: string): string {
   return sha256(absFile).slice(0, 16);
 }
