@@ -1,0 +1,151 @@
+/**
+ * Per-image matching of one category (LVISEval.compute_iou + evaluate_img), for all area
+ * ranges and IoU thresholds at once. The outcome of each detection is one status byte per
+ * (area range, threshold): that is all accumulate needs of the API's dt_matches/dt_ignore.
+ */
+import type { DetectionData } from './detections.js';
+import type { GtIndex } from './gt-index.js';
+import { AREA_RANGES, IOU_CAP, IOU_THRESHOLDS, NUM_AREAS, NUM_IOU } from './params.js';
+import type { SelectedDetections } from './select.js';
+
+/** Counted as a false positive. */
+export const FP = 0;
+/** Matched to a GT that is not ignored. */
+export const TP = 1;
+/** In neither count: matched to an ignored GT, or unmatched and outside the area range or of a not-exhaustive category. */
+export const IGNORED = 2;
+
+/**
+ * pycocotools' bbIou for a non-crowd pair (maskApi.c), operation for operation so that the
+ * doubles are the same: boxes are [x, y, w, h] with no +1 on widths, areas come from the
+ * boxes (not the `area` field), and union = det area + GT area - intersection.
+ */
+export function boxIou(d: Float64Array, di: number, g: Float64Array, gi: number): number {
+  const w = Math.min(d[di + 2]! + d[di]!, g[gi + 2]! + g[gi]!) - Math.max(d[di]!, g[gi]!);
+  if (w <= 0) return 0;
+  const h = Math.min(d[di + 3]! + d[di + 1]!, g[gi + 3]! + g[gi + 1]!) - Math.max(d[di + 1]!, g[gi + 1]!);
+  if (h <= 0) return 0;
+  const i = w * h;
+  const da = d[di + 2]! * d[di + 3]!;
+  const ga = g[gi + 2]! * g[gi + 3]!;
+  return i / (da + ga - i);
+}
+
+/** Reused buffers, grown on demand, so that no (image, category) pair allocates. */
+export class MatchScratch {
+  iou = new Float64Array(256);
+  gtOrder = new Int32Array(16);
+  gtIgnored = new Uint8Array(16);
+  gtTaken = new Uint8Array(16);
+
+  ensure(nd: number, ng: number): void {
+    if (this.iou.length < nd * ng) this.iou = new Float64Array(Math.max(nd * ng, 2 * this.iou.length));
+    if (this.gtOrder.length < ng) {
+      const cap = Math.max(ng, 2 * this.gtOrder.length);
+      this.gtOrder = new Int32Array(cap);
+      this.gtIgnored = new Uint8Array(cap);
+      this.gtTaken = new Uint8Array(cap);
+    }
+  }
+}
+
+/**
+ * Writes the status of every detection of category `c`: for the detection at position p of
+ * the category's run in `sel.order`, area range a and threshold t, at
+ * `status[(a * NUM_IOU + t) * n + p]` with n the category's detection count.
+ */
+export function matchCategory(gt: GtIndex, dets: DetectionData, sel: SelectedDetections, c: number, status: Uint8Array, scratch: MatchScratch): void {
+  const d0 = sel.catStart[c]!;
+  const dEnd = sel.catStart[c + 1]!;
+  const n = dEnd - d0;
+  const gEnd = gt.catGtStart[c + 1]!;
+  let g = gt.catGtStart[c]!;
+  for (let d = d0; d < dEnd; ) {
+    // The next image with detections of c, and its GT of c (both runs are image-ascending).
+    const img = dets.image[sel.order[d]!]!;
+    let de = d + 1;
+    while (de < dEnd && dets.image[sel.order[de]!]! === img) de++;
+    while (g < gEnd && gt.gtImage[g]! < img) g++;
+    let ge = g;
+    while (ge < gEnd && gt.gtImage[ge]! === img) ge++;
+    const notExhaustive = gt.notExhaustive.has(img * gt.numCategories + c);
+    matchImage(gt, dets, sel.order, d, de, g, ge, notExhaustive, status, d - d0, n, scratch);
+    d = de;
+    g = ge;
+  }
+}
+
+function matchImage(
+  gt: GtIndex,
+  dets: DetectionData,
+  order: Int32Array,
+  d0: number,
+  d1: number,
+  g0: number,
+  g1: number,
+  notExhaustive: boolean,
+  status: Uint8Array,
+  pos0: number,
+  n: number,
+  s: MatchScratch,
+): void {
+  const nd = d1 - d0;
+  const ng = g1 - g0;
+  s.ensure(nd, ng);
+  const { iou, gtOrder, gtIgnored, gtTaken } = s;
+  // IoU of each detection (score order) with each GT (GT-file order), as compute_iou.
+  for (let d = 0; d < nd; d++) {
+    const row = order[d0 + d]!;
+    for (let j = 0; j < ng; j++) iou[d * ng + j] = boxIou(dets.box, 4 * row, gt.gtBox, 4 * (g0 + j));
+  }
+  for (let a = 0; a < NUM_AREAS; a++) {
+    const { lo, hi } = AREA_RANGES[a]!;
+    // GT outside the range is ignored and moved last (stable: numpy mergesort on the flag).
+    let k = 0;
+    for (let j = 0; j < ng; j++) {
+      const area = gt.gtArea[g0 + j]!;
+      if (!(area < lo || area > hi)) {
+        gtOrder[k] = j;
+        gtIgnored[k++] = 0;
+      }
+    }
+    for (let j = 0; j < ng; j++) {
+      const area = gt.gtArea[g0 + j]!;
+      if (area < lo || area > hi) {
+        gtOrder[k] = j;
+        gtIgnored[k++] = 1;
+      }
+    }
+    for (let t = 0; t < NUM_IOU; t++) {
+      const base = (a * NUM_IOU + t) * n + pos0;
+      gtTaken.fill(0, 0, ng);
+      for (let d = 0; d < nd; d++) {
+        // Greedy: the best still-free GT with IoU >= the threshold; a later GT with an equal
+        // IoU wins (the API moves on only when iou < best); once a regular GT is in hand,
+        // ignored GTs (all after it) are not considered.
+        let best = Math.min(IOU_THRESHOLDS[t]!, IOU_CAP);
+        let m = -1;
+        for (let q = 0; q < ng; q++) {
+          if (gtTaken[q]) continue;
+          if (m > -1 && gtIgnored[m] === 0 && gtIgnored[q] === 1) break;
+          const v = iou[d * ng + gtOrder[q]!]!;
+          if (v < best) continue;
+          best = v;
+          m = q;
+        }
+        if (m >= 0) {
+          gtTaken[m] = 1;
+          status[base + d] = gtIgnored[m] ? IGNORED : TP;
+        } else {
+          status[base + d] = notExhaustive || outside(dets, order[d0 + d]!, lo, hi) ? IGNORED : FP;
+        }
+      }
+    }
+  }
+}
+
+/** An unmatched detection outside the area range is ignored; its area is w*h (LVISResults sets it so). */
+function outside(dets: DetectionData, row: number, lo: number, hi: number): boolean {
+  const area = dets.box[4 * row + 2]! * dets.box[4 * row + 3]!;
+  return area < lo || area > hi;
+}
