@@ -37,7 +37,8 @@ import { ObjectiveState } from '../src/lvis/sampler/objective.js';
 import { SamplerProblem } from '../src/lvis/sampler/problem.js';
 import { estimateRareQuotas, finalRareQuotas, type RareQuotas } from '../src/lvis/sampler/quotas.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
-import { DEFAULT_SAMPLER_OPTIONS, runSampler, type SamplerOptions } from '../src/lvis/sampler/sampler.js';
+import { runSampler, type SamplerOptions } from '../src/lvis/sampler/sampler.js';
+import { defaultSamplerOptions } from '../src/steps/greedy-sample.js';
 import { DEFAULT_SIZE_RULE } from '../src/lvis/sampler/size-buckets.js';
 import { computeTierStats } from '../src/lvis/sampler/tier-stats.js';
 import { computeTargetTierMix, type TargetMix } from '../src/lvis/sampler/target-mix.js';
@@ -171,7 +172,7 @@ export async function benchSampler(o: SamplerBenchOptions = {}): Promise<Sampler
   log(`loaded ${ds.images.count} images, ${ds.annotations.count} annotations in ${load.toFixed(1)} s; ` +
     `${hist.keyCategory.length} keys, ${hist.binKey.length} per-image entries (histograms ${histS.toFixed(2)} s)`);
   const inp = { ds, hist, mix, quotas };
-  const base: SamplerOptions = { ...DEFAULT_SAMPLER_OPTIONS, totalImages: images };
+  const base: SamplerOptions = { ...defaultSamplerOptions(), totalImages: images };
 
   const scoring: Scoring[] = [];
   for (const mismatch of o.scoringOnly || !o.only ? (['chi2', 'seed'] as const) : []) {

@@ -4,6 +4,7 @@
  * 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
  */
 import type { CommandModule } from './commands/command.js';
+import { COMMANDS } from './commands/index.js';
 import { printDiagnostics, UsageError, USAGE_EXIT } from './commands/common.js';
 import type { CliEnv } from './cli-env.js';
 import { DiagnosticError } from './base/diagnostic.js';
@@ -18,35 +19,11 @@ async function defaultRegistry(): Promise<StepRegistry> {
   return new StepRegistry(STEP_MODULES, { moduleUrl, exportName: 'STEP_MODULES' });
 }
 
-/**
- * The runner's own commands load directly, without commands/index.ts: that registry
- * imports every command module, and some (report, synth) pull in heavy libraries (Vega,
- * ~1.5 s here), which a no-op `run` must not pay for.
- */
-const CORE_COMMANDS: Record<string, () => Promise<{ command: CommandModule }>> = {
-  run: () => import('./commands/run.js'),
-  plan: () => import('./commands/plan.js'),
-  validate: () => import('./commands/validate.js'),
-  dag: () => import('./commands/dag.js'),
-  cache: () => import('./commands/cache.js'),
-  schema: () => import('./commands/schema.js'),
-  sweep: () => import('./commands/sweep.js'),
-  runs: () => import('./commands/runs.js'),
-  diff: () => import('./commands/diff.js'),
-};
-
-async function allCommands(): Promise<CommandModule[]> {
-  return (await import('./commands/index.js')).COMMANDS;
-}
-
 async function findCommand(name: string): Promise<CommandModule | undefined> {
-  const core = CORE_COMMANDS[name];
-  if (core) return (await core()).command;
-  return (await allCommands()).find((c) => c.name === name);
+  return (await COMMANDS.find((c) => c.name === name)?.load())?.command;
 }
 
 export async function helpText(): Promise<string> {
-  const COMMANDS = await allCommands();
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     'lvis-pipe: a declarative, cached pipeline runner that builds balanced mini-LVIS subsets',

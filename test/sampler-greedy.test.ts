@@ -15,7 +15,11 @@ import { SeededRandom } from '../src/lvis/sampler/random.js';
 import { estimateRareQuotas } from '../src/lvis/sampler/quotas.js';
 import { computeTierStats } from '../src/lvis/sampler/tier-stats.js';
 import { computeTargetTierMix } from '../src/lvis/sampler/target-mix.js';
-import { DEFAULT_SAMPLER_OPTIONS, runSampler, type SamplerOptions } from '../src/lvis/sampler/sampler.js';
+import { runSampler, type SamplerOptions } from '../src/lvis/sampler/sampler.js';
+import { defaultSamplerOptions } from '../src/steps/greedy-sample.js';
+
+/** The step's declared defaults, as the domain takes them. */
+const SAMPLER_DEFAULTS = defaultSamplerOptions();
 import type { Dataset } from '../src/lvis/dataset/dataset.js';
 
 function problemOf(ds: Dataset, quota?: Int32Array, over: Partial<SamplerProblem['weights']> = {}) {
@@ -203,7 +207,7 @@ function pipelineInputs(ds: Dataset) {
 test('greedy-sample is deterministic: same inputs, options and seed give the same subset', () => {
   const ds = randomDataset(14, { images: 800, frequent: 15, common: 20, rare: 15, meanAnnotations: 6 });
   const { hist, mix, quotas } = pipelineInputs(ds);
-  const opts: SamplerOptions = { ...DEFAULT_SAMPLER_OPTIONS, totalImages: 120, pool: 32, refineIters: 50 };
+  const opts: SamplerOptions = { ...SAMPLER_DEFAULTS, totalImages: 120, pool: 32, refineIters: 50 };
   const a = runSampler(ds, hist, mix, quotas, opts);
   const b = runSampler(ds, hist, mix, quotas, opts);
   assert.deepEqual(a.sample, b.sample);
@@ -215,7 +219,7 @@ test('greedy-sample is deterministic: same inputs, options and seed give the sam
 test('budgets, final rare quotas and the sample record come out of runSampler', () => {
   const ds = randomDataset(15, { images: 900, frequent: 15, common: 20, rare: 15, meanAnnotations: 6 });
   const { hist, mix, quotas } = pipelineInputs(ds);
-  const r = runSampler(ds, hist, mix, quotas, { ...DEFAULT_SAMPLER_OPTIONS, totalImages: 100, pool: 'all' });
+  const r = runSampler(ds, hist, mix, quotas, { ...SAMPLER_DEFAULTS, totalImages: 100, pool: 'all' });
   const b = r.details.budgets;
   assert.equal(b.f + b.c + b.r, 100);
   assert.equal(r.sample.imageIndices.length, 100);
@@ -245,7 +249,7 @@ test('histograms from another dataset are refused', () => {
   const other = randomDataset(17, { images: 120, frequent: 5, common: 5, rare: 5, meanAnnotations: 4 });
   const { mix, quotas } = pipelineInputs(ds);
   assert.throws(
-    () => runSampler(ds, buildHistograms(other, DEFAULT_SIZE_RULE), mix, quotas, DEFAULT_SAMPLER_OPTIONS),
+    () => runSampler(ds, buildHistograms(other, DEFAULT_SIZE_RULE), mix, quotas, SAMPLER_DEFAULTS),
     /were not built from this dataset/,
   );
 });
@@ -261,8 +265,8 @@ test('tier membership: `each` counts every touched tier, `rarest` only the rares
 
   const ds = randomDataset(18, { images: 700, frequent: 12, common: 18, rare: 15, meanAnnotations: 6 });
   const { hist, mix, quotas } = pipelineInputs(ds);
-  const each = runSampler(ds, hist, mix, quotas, { ...DEFAULT_SAMPLER_OPTIONS, totalImages: 100, pool: 'all', tierMembership: 'each' });
-  const rarest = runSampler(ds, hist, mix, quotas, { ...DEFAULT_SAMPLER_OPTIONS, totalImages: 100, pool: 'all', tierMembership: 'rarest' });
+  const each = runSampler(ds, hist, mix, quotas, { ...SAMPLER_DEFAULTS, totalImages: 100, pool: 'all', tierMembership: 'each' });
+  const rarest = runSampler(ds, hist, mix, quotas, { ...SAMPLER_DEFAULTS, totalImages: 100, pool: 'all', tierMembership: 'rarest' });
   const share = (m: Record<string, number>) => m.tier_share_f! + m.tier_share_c! + m.tier_share_r!;
   assert.ok(share(each.report.metrics) > 1.05, 'with `each`, images count for several tiers');
   // With `rarest`, every image with a bucketed annotation counts for exactly one tier.
@@ -289,7 +293,7 @@ test('cover: every category with an image is in the subset, where the seed mode 
   const ds = randomDataset(21, { images: 900, frequent: 12, common: 20, rare: 40, meanAnnotations: 5 });
   const { hist, mix, quotas } = pipelineInputs(ds);
   const coverable = coverableCategories(ds);
-  const base: SamplerOptions = { ...DEFAULT_SAMPLER_OPTIONS, totalImages: 120, pool: 'all' };
+  const base: SamplerOptions = { ...SAMPLER_DEFAULTS, totalImages: 120, pool: 'all' };
   const seedMode = runSampler(ds, hist, mix, quotas, { ...base, mismatch: 'seed', cover: false });
   assert.ok(coveredCategories(ds, seedMode.sample.imageIndices).size < coverable.size, 'the seed mode misses categories here');
   for (const mismatch of ['chi2', 'seed'] as const) {
@@ -375,7 +379,7 @@ test('cover: refinement never loses a category, results are deterministic, small
   const ds = randomDataset(22, { images: 800, frequent: 12, common: 20, rare: 40, meanAnnotations: 5 });
   const { hist, mix, quotas } = pipelineInputs(ds);
   const coverable = coverableCategories(ds);
-  const opts: SamplerOptions = { ...DEFAULT_SAMPLER_OPTIONS, totalImages: 100, pool: 32, refineIters: 400, refinePool: 64 };
+  const opts: SamplerOptions = { ...SAMPLER_DEFAULTS, totalImages: 100, pool: 32, refineIters: 400, refinePool: 64 };
   const a = runSampler(ds, hist, mix, quotas, opts);
   assert.ok(a.details.refine!.accepted > 0, 'refinement swapped images');
   assert.equal(coveredCategories(ds, a.sample.imageIndices).size, coverable.size, 'coverage kept through refinement');

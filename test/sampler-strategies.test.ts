@@ -12,7 +12,11 @@ import { sampleCoverage, sampleRandom, sampleRestarts } from '../src/lvis/sample
 import { estimateRareQuotas } from '../src/lvis/sampler/quotas.js';
 import { computeTierStats } from '../src/lvis/sampler/tier-stats.js';
 import { computeTargetTierMix } from '../src/lvis/sampler/target-mix.js';
-import { DEFAULT_SAMPLER_OPTIONS, runSampler } from '../src/lvis/sampler/sampler.js';
+import { runSampler } from '../src/lvis/sampler/sampler.js';
+import { defaultSamplerOptions } from '../src/steps/greedy-sample.js';
+
+/** The step's declared defaults, as the domain takes them. */
+const SAMPLER_DEFAULTS = defaultSamplerOptions();
 import type { SamplerStrategy } from '../src/lvis/sampler/sample.js';
 import type { Dataset } from '../src/lvis/dataset/dataset.js';
 
@@ -137,7 +141,7 @@ test('coverage covers every category that has an image, given enough picks', () 
     buildHistograms(ds, DEFAULT_SIZE_RULE),
     computeTargetTierMix(stats.classes, stats.annotations, 0.6),
     estimateRareQuotas(ds, 2, 'budget'),
-    { ...DEFAULT_SAMPLER_OPTIONS, strategy: 'coverage', totalImages: 200 },
+    { ...SAMPLER_DEFAULTS, strategy: 'coverage', totalImages: 200 },
   );
   assert.equal(r.report.metrics.coverage, 1);
   assert.ok(r.report.metrics.coverable_r! > 30);
@@ -150,7 +154,7 @@ test('every strategy: only annotated images, no duplicates, deterministic by see
   const mix = computeTargetTierMix(stats.classes, stats.annotations, 0.6);
   const quotas = estimateRareQuotas(ds, 2, 'budget');
   for (const strategy of ['greedy', 'random', 'restarts', 'coverage'] as SamplerStrategy[]) {
-    const opts = { ...DEFAULT_SAMPLER_OPTIONS, strategy, totalImages: 80, pool: 16, restartsK: 5 };
+    const opts = { ...SAMPLER_DEFAULTS, strategy, totalImages: 80, pool: 16, restartsK: 5 };
     const a = runSampler(ds, hist, mix, quotas, opts);
     assert.equal(a.sample.strategy, strategy);
     assert.equal(a.sample.imageIndices.length, 80, strategy);
@@ -166,7 +170,7 @@ test('every strategy: only annotated images, no duplicates, deterministic by see
     assert.ok(m.js_between_tiers! > 0 && m.js_within_f! > 0 && m.js_within_c! > 0, strategy);
   }
   // Asking for more images than have annotations yields them all, with a note.
-  const all = runSampler(ds, hist, mix, quotas, { ...DEFAULT_SAMPLER_OPTIONS, strategy: 'random', totalImages: 5000 });
+  const all = runSampler(ds, hist, mix, quotas, { ...SAMPLER_DEFAULTS, strategy: 'random', totalImages: 5000 });
   assert.equal(all.sample.imageIndices.length, stats.totals.imagesWithAnnotations);
   assert.ok(all.notes.some((n) => /cannot reach total_images/.test(n)));
 });

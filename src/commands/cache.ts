@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CliEnv } from '../cli-env.js';
-import { loadConfig, resolveCacheDir } from '../config.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { formatBytes, table } from '../base/format.js';
 import { cacheUsage, clearCache, collectGarbage } from '../runner/cache/gc.js';
@@ -9,7 +8,7 @@ import { shortHash } from '../runner/cache/hash.js';
 import { CacheStore } from '../runner/cache/store.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
-import { parseCommandArgs, UsageError } from './common.js';
+import { locateCache, parseCommandArgs, requireCacheFolder, UsageError } from './common.js';
 import { DEFAULT_LOCK_TIMEOUT_S, openSession } from './session.js';
 
 const DEFAULT_KEEP = 10;
@@ -38,8 +37,6 @@ examples:
   lvis-pipe cache gc pipelines/mini-lvis.yaml --keep 3`;
 
 export const command: CommandModule = {
-  name: 'cache',
-  summary: 'inspect (ls), clean up (gc) or empty (clear) the cache',
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
     const { values, positionals } = parseCommandArgs(
@@ -62,12 +59,8 @@ export const command: CommandModule = {
     if (file && !existsSync(path.resolve(env.cwd, file))) {
       throw new DiagnosticError([{ severity: 'error', message: `no pipeline file ${file}: give the pipeline whose cache you mean, or --cache-dir DIR` }], 2);
     }
-    const base = file ? path.dirname(path.resolve(env.cwd, file)) : env.cwd;
-    const config = await loadConfig(base);
-    const cacheDir = resolveCacheDir(values['cache-dir'], config, base, env.cwd);
-    if (!existsSync(cacheDir)) {
-      throw new DiagnosticError([{ severity: 'error', message: `no cache folder at ${displayPath(cacheDir)}; pass a pipeline FILE or --cache-dir DIR` }], 1);
-    }
+    const { config, cacheDir } = await locateCache(env, file, values['cache-dir']);
+    requireCacheFolder(cacheDir, 'a pipeline FILE');
 
     if (sub === 'ls') return ls(env, new CacheStore(cacheDir), values.json === true);
 

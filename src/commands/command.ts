@@ -1,10 +1,7 @@
 import type { CliEnv } from '../cli-env.js';
 
-/** A CLI subcommand. src/cli.ts parses the command name and hands over the rest of argv. */
+/** A CLI subcommand (its name and summary are in the table, commands/index.ts). */
 export interface CommandModule {
-  name: string;
-  /** One line for `lvis-pipe --help`. */
-  summary: string;
   /** Full usage text for `lvis-pipe NAME --help`. */
   usage: string;
   /**

@@ -3,6 +3,7 @@
  * loading config + pipeline + cache folder from them.
  */
 import { didYouMean } from '../base/suggest.js';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -10,6 +11,7 @@ import type { CliEnv } from '../cli-env.js';
 import { loadConfig, resolveCacheDir, type LoadedConfig } from '../config.js';
 import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../base/diagnostic.js';
 import { loadPipeline } from '../runner/pipeline/pipeline.js';
+import { displayPath } from '../base/display-path.js';
 import { type Pipeline, type ResolveOptions } from '../runner/pipeline/types.js';
 
 /** Exit status for bad command-line usage. */
@@ -80,6 +82,23 @@ export interface PipelineContext {
   resolveOptions: ResolveOptions;
 }
 
+/**
+ * The config and the cache folder that every command works with: those of the pipeline FILE's
+ * folder (or the working directory when there is no FILE), `--cache-dir` first.
+ */
+export async function locateCache(env: CliEnv, file: string | undefined, cacheDirFlag: string | undefined): Promise<{ config: LoadedConfig; cacheDir: string }> {
+  const base = file !== undefined ? path.dirname(path.resolve(env.cwd, file)) : env.cwd;
+  const config = await loadConfig(base);
+  return { config, cacheDir: resolveCacheDir(cacheDirFlag, config, base, env.cwd) };
+}
+
+/** For commands that read an existing cache: a missing folder is said plainly. */
+export function requireCacheFolder(cacheDir: string, what: string): void {
+  if (!existsSync(cacheDir)) {
+    throw new DiagnosticError([{ severity: 'error', message: `no cache folder at ${displayPath(cacheDir)}; pass ${what} or --cache-dir DIR` }], 1);
+  }
+}
+
 export async function loadPipelineContext(
   env: CliEnv,
   file: string | undefined,
@@ -89,8 +108,7 @@ export async function loadPipelineContext(
 ): Promise<PipelineContext> {
   if (!file) throw new UsageError(`missing the pipeline FILE\n\n${usage}`);
   const abs = path.resolve(env.cwd, file);
-  const config = await loadConfig(path.dirname(abs));
-  const cacheDir = resolveCacheDir(values['cache-dir'], config, path.dirname(abs), env.cwd);
+  const { config, cacheDir } = await locateCache(env, abs, values['cache-dir']);
   const resolveOptions: ResolveOptions = {
     validatorCacheDir: path.join(cacheDir, 'validators'),
     set: values.set ?? [],
@@ -100,6 +118,7 @@ export async function loadPipelineContext(
     checkFiles,
   };
   const pipeline = loadPipeline(abs, env.registry, resolveOptions);
+  if (pipeline.warnings.length > 0 && !(values as { json?: boolean }).json) printDiagnostics(env, pipeline.warnings, false, 0);
   return { pipeline, config, cacheDir, resolveOptions };
 }
 

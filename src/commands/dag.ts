@@ -18,8 +18,6 @@ example:
   lvis-pipe dag pipelines/mini-lvis.yaml --format mermaid`;
 
 export const command: CommandModule = {
-  name: 'dag',
-  summary: 'print the step graph (text, mermaid or dot)',
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, { ...PIPELINE_FLAGS, format: { type: 'string', short: 'f' } }, usage);

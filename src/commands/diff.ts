@@ -1,8 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { CliEnv } from '../cli-env.js';
-import { loadConfig, resolveCacheDir } from '../config.js';
-import { DiagnosticError } from '../base/diagnostic.js';
 import { formatBytes, formatDuration, table } from '../base/format.js';
 import { shortHash } from '../runner/cache/hash.js';
 import { diffRuns, readHistory, resolveRunRef, type RunDiff, type RunMeta, type StepDiff } from '../runner/cache/history.js';
@@ -11,7 +9,7 @@ import { CacheStore } from '../runner/cache/store.js';
 import { formatCell, formatParamCell } from '../runner/sweep/report.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
-import { parseCommandArgs, UsageError } from './common.js';
+import { locateCache, parseCommandArgs, requireCacheFolder, UsageError } from './common.js';
 import { localTime } from './runs.js';
 
 const usage = `usage: lvis-pipe diff [FILE] [RUN_A RUN_B] [options]
@@ -38,8 +36,6 @@ examples:
   lvis-pipe diff --cache-dir pipelines/.lvis-pipe @~1 @`;
 
 export const command: CommandModule = {
-  name: 'diff',
-  summary: 'show what differs between two runs: params, metrics, outputs, steps',
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
     const { values, positionals } = parseCommandArgs(
@@ -54,12 +50,8 @@ export const command: CommandModule = {
     if (!file && args.length === 0) throw new UsageError(`expected a pipeline FILE or two runs\n\n${usage}`);
     const [refA, refB] = args.length === 2 ? [args[0]!, args[1]!] : ['@~1', '@'];
 
-    const base = file ? path.dirname(file) : env.cwd;
-    const config = await loadConfig(base);
-    const cacheDir = resolveCacheDir(values['cache-dir'], config, base, env.cwd);
-    if (!existsSync(cacheDir)) {
-      throw new DiagnosticError([{ severity: 'error', message: `no cache folder at ${displayPath(cacheDir)}; pass the pipeline FILE or --cache-dir DIR` }], 1);
-    }
+    const { cacheDir } = await locateCache(env, file, values['cache-dir']);
+    requireCacheFolder(cacheDir, 'the pipeline FILE');
     let runs = await readHistory(new CacheStore(cacheDir));
     if (file) runs = runs.filter((h) => h.pipelineId === pipelineIdOf(file));
     const scope = file ? `among the runs of ${displayPath(file)}` : `in the cache ${displayPath(cacheDir)}`;

@@ -1,30 +1,29 @@
-import type { CommandModule } from './command.js';
-import { command as run } from './run.js';
-import { command as plan } from './plan.js';
-import { command as validate } from './validate.js';
-import { command as dag } from './dag.js';
-import { command as cache } from './cache.js';
-import { command as schema } from './schema.js';
-import { command as synth } from './synth.js';
-import { command as report } from './report.js';
-import { command as sweep } from './sweep.js';
-import { command as runs } from './runs.js';
-import { command as diff } from './diff.js';
-
 /**
- * Every CLI subcommand, in the order `lvis-pipe --help` lists them.
- * To add one: create src/commands/<name>.ts exporting `command`, and add it here (one line).
+ * The one table of CLI commands, in the order `lvis-pipe --help` lists them. A command's module
+ * (its usage text and `run`) loads only when that command runs or shows its help, so that a
+ * no-op `run` never pays for the heavy ones (report and synth pull in Vega, ~1.5 s here).
+ * To add a command: create src/commands/<name>.ts exporting `command`, and add a row here.
  */
-export const COMMANDS: CommandModule[] = [
-  run,
-  plan,
-  validate,
-  dag,
-  cache,
-  schema,
-  synth,
-  report,
-  sweep,
-  runs,
-  diff,
+import type { CommandModule } from './command.js';
+
+export interface CommandEntry {
+  name: string;
+  /** One line for `lvis-pipe --help`. */
+  summary: string;
+  load: () => Promise<{ command: CommandModule }>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'run', summary: 'run a pipeline, reusing cached results', load: () => import('./run.js') },
+  { name: 'plan', summary: 'show which steps would run, and why', load: () => import('./plan.js') },
+  { name: 'validate', summary: 'check a pipeline file and report every error', load: () => import('./validate.js') },
+  { name: 'dag', summary: 'print the step graph (text, mermaid or dot)', load: () => import('./dag.js') },
+  { name: 'steps', summary: 'list the step types, or one with its inputs, outputs and options', load: () => import('./steps.js') },
+  { name: 'cache', summary: 'inspect (ls), clean up (gc) or empty (clear) the cache', load: () => import('./cache.js') },
+  { name: 'schema', summary: 'print the pipeline JSON Schema (for editors)', load: () => import('./schema.js') },
+  { name: 'synth', summary: 'generate synthetic LVIS v1-format train/val files and val predictions (any scale, by seed)', load: () => import('./synth.js') },
+  { name: 'report', summary: 'write the HTML report of a finished run', load: () => import('./report.js') },
+  { name: 'sweep', summary: 'run a parameter sweep through one cache and compare the variants', load: () => import('./sweep.js') },
+  { name: 'runs', summary: 'list the past runs of a pipeline with their params and metrics', load: () => import('./runs.js') },
+  { name: 'diff', summary: 'show what differs between two runs: params, metrics, outputs, steps', load: () => import('./diff.js') },
 ];

@@ -24,8 +24,6 @@ example:
   lvis-pipe plan pipelines/mini-lvis.yaml --set alpha=0.7`;
 
 export const command: CommandModule = {
-  name: 'plan',
-  summary: 'show which steps would run, and why',
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
     const { values, positionals } = parseCommandArgs(

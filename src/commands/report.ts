@@ -25,8 +25,6 @@ example:
   lvis-pipe run pipelines/mini-lvis.yaml && lvis-pipe report pipelines/mini-lvis.yaml`;
 
 export const command: CommandModule = {
-  name: 'report',
-  summary: 'write the HTML report of a finished run',
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, { ...PIPELINE_FLAGS, run: { type: 'string' }, out: { type: 'string' } }, usage);

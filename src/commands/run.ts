@@ -26,8 +26,6 @@ example:
   lvis-pipe run pipelines/mini-lvis.yaml --set alpha=0.7 --jobs 2`;
 
 export const command: CommandModule = {
-  name: 'run',
-  summary: 'run a pipeline, reusing cached results',
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
     const { values, positionals } = parseCommandArgs(

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CliEnv } from '../cli-env.js';
-import { loadConfig, resolveCacheDir } from '../config.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { formatDuration, table } from '../base/format.js';
 import { readHistory, runsTable, shortRunId, type RunsRow } from '../runner/cache/history.js';
@@ -11,7 +10,7 @@ import { CacheStore } from '../runner/cache/store.js';
 import { formatCell, formatParamCell, stepCountsLabel } from '../runner/sweep/report.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
-import { parseCommandArgs, UsageError } from './common.js';
+import { locateCache, parseCommandArgs, UsageError } from './common.js';
 
 const usage = `usage: lvis-pipe runs FILE [options]
 
@@ -37,8 +36,6 @@ example:
   lvis-pipe runs pipelines/sweep-mini-lvis.yaml --metrics js_divergence,mse -n 10`;
 
 export const command: CommandModule = {
-  name: 'runs',
-  summary: 'list the past runs of a pipeline with their params and metrics',
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
     const { values, positionals } = parseCommandArgs(
@@ -58,8 +55,7 @@ export const command: CommandModule = {
     const limit = values.limit !== undefined ? Number(values.limit) : Infinity;
     if (!(limit >= 1) || (limit !== Infinity && !Number.isInteger(limit))) throw new UsageError(`--limit must be a whole number ≥ 1, got ${values.limit}`);
     const file = path.resolve(env.cwd, positionals[0]!);
-    const config = await loadConfig(path.dirname(file));
-    const cacheDir = resolveCacheDir(values['cache-dir'], config, path.dirname(file), env.cwd);
+    const { cacheDir } = await locateCache(env, file, values['cache-dir']);
     const sweepMetrics = metricsOfSweep(file);
     const id = pipelineIdOf(file);
     const all = existsSync(cacheDir) ? await readHistory(new CacheStore(cacheDir)) : [];

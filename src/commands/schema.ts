@@ -25,8 +25,6 @@ export function schemaText(env: CliEnv): string {
 }
 
 export const command: CommandModule = {
-  name: 'schema',
-  summary: 'print the pipeline JSON Schema (for editors)',
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage);

@@ -74,8 +74,6 @@ examples:
   lvis-pipe runs pipelines/sweep-mini-lvis.yaml     # the variants are runs of the pipeline`;
 
 export const command: CommandModule = {
-  name: 'sweep',
-  summary: 'run a parameter sweep through one cache and compare the variants',
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
     const { values, positionals } = parseCommandArgs(

@@ -96,8 +96,6 @@ function barReporter(stream: NodeJS.WritableStream): ProgressReporter & { stop()
 }
 
 export const command: CommandModule = {
-  name: 'synth',
-  summary: 'Generate synthetic LVIS v1-format train/val files and val predictions (any scale, by seed)',
   usage: USAGE,
   async run(argv: string[], env: CliEnv): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, FLAGS, USAGE);

@@ -19,8 +19,6 @@ example:
   lvis-pipe validate pipelines/mini-lvis.yaml --set total_images=500`;
 
 export const command: CommandModule = {
-  name: 'validate',
-  summary: 'check a pipeline file and report every error',
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, PIPELINE_FLAGS, usage);

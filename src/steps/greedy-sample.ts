@@ -3,38 +3,18 @@
  * (src/lvis/sampler/sampler.ts). Outputs the sample (for write / prune), its quality metrics
  * (a flat record copied into the run history) and the details the plots need.
  */
-import type { StepModule } from '../runner/step/step.js';
+import type { JsonSchema, StepModule } from '../runner/step/step.js';
+import { optionDefaults, type OptionsOf } from '../runner/step/options.js';
 import { sampleDetailsKind, sampleKind, sampleQualityKind } from './kinds.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
 import type { Histograms } from '../lvis/sampler/histograms.js';
 import { formatQuality, type SampleQuality } from '../lvis/sampler/quality.js';
 import type { RareQuotas } from '../lvis/sampler/quotas.js';
 import { type Sample, type SamplerStrategy } from '../lvis/sampler/sample.js';
-import { DEFAULT_SAMPLER_OPTIONS as D, runSampler, type SampleDetails, type SamplerOptions } from '../lvis/sampler/sampler.js';
+import { runSampler, type SampleDetails, type SamplerOptions } from '../lvis/sampler/sampler.js';
 import type { TargetMix } from '../lvis/sampler/target-mix.js';
 import type { PerTier } from '../lvis/sampler/tiers.js';
 import type { Mismatch, TierMembership } from '../lvis/sampler/objective-terms.js';
-
-interface Options {
-  total_images: number;
-  strategy: SamplerStrategy;
-  mismatch: Mismatch;
-  cover: boolean;
-  seed: number;
-  pool: number | 'all';
-  lambda_tier: number;
-  lambda_cap: number;
-  lambda_share: number;
-  tier_weights: PerTier<number>;
-  tier_bonus: PerTier<number>;
-  tier_membership: TierMembership;
-  runaway_slack: number;
-  refine_iters: number;
-  refine_seconds: number | null;
-  refine_pool: number | 'all';
-  restarts_k: number;
-  coverage_negative_every: number;
-}
 
 interface Inputs {
   dataset: Dataset;
@@ -43,39 +23,173 @@ interface Inputs {
   quotas: RareQuotas;
 }
 
-const perTierSchema = (def: PerTier<number>, description: string) => ({
+/** A weight per tier, each with its default: `{ f, c, r }`. */
+const perTierSchema = <const F extends number, const C extends number, const R extends number, const D extends string>(f: F, c: C, r: R, description: D) =>
+  ({
+    type: 'object',
+    properties: {
+      f: { type: 'number', minimum: 0, default: f },
+      c: { type: 'number', minimum: 0, default: c },
+      r: { type: 'number', minimum: 0, default: r },
+    },
+    additionalProperties: false,
+    default: { f, c, r },
+    description,
+  }) as const;
+
+/**
+ * The options, declared once: type, constraints, default and meaning of each. The TS type, the
+ * defaults in code, validation, `lvis-pipe steps greedy-sample` and the reference docs derive
+ * from it.
+ */
+export const optionsSchema = {
   type: 'object',
   properties: {
-    f: { type: 'number', minimum: 0, default: def.f },
-    c: { type: 'number', minimum: 0, default: def.c },
-    r: { type: 'number', minimum: 0, default: def.r },
+    total_images: {
+      type: 'integer',
+      minimum: 1,
+      default: 25000,
+      description: 'Images in the subset (seed --total_images)',
+    },
+    strategy: {
+      enum: ['greedy', 'random', 'restarts', 'coverage'],
+      default: 'greedy',
+      description:
+        '`greedy`: the seed’s sampler (with `mismatch: seed` and `cover: false` exactly the seed’s; the defaults add the χ² mismatch and the cover phase); `random`: uniform over images with annotations; `restarts`: COCO-minitrain, best of restarts_k random subsets — scored by the class×size mismatch, because minitrain’s own score (max − min per-key ratio) is always 1 on LVIS, where some key is always missing; `coverage`: MDETR’s LVIS subsampler (repeatedly a random image of the least-covered category)',
+    },
+    mismatch: {
+      enum: ['chi2', 'seed'],
+      default: 'chi2',
+      description:
+        'Class×size mismatch term of the objective, per tier: `chi2` = Pearson χ² divergence of the subset’s within-tier (category, size) shares from the full set’s (mass-weighted, scale-free); `seed` = the seed’s score_classsize (variance of the per-key ratios subset/full). The seed’s behaviour is `mismatch: seed` with `cover: false`. Also how `restarts` scores its draws',
+    },
+    cover: {
+      type: 'boolean',
+      default: true,
+      description:
+        'Greedy: before the greedy picks, add images until every category with an annotated image is in the subset (rarest first; the image covering most uncovered categories, then the lowest objective, then the lowest index; rare quotas respected where possible). These images count toward the tier budgets, and refinement never swaps out the last image of a category. When total_images is too small, the rarest are covered first. The seed: false',
+    },
+    seed: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
+      default: 1337,
+      description: 'Random seed (seed --seed): the same inputs, options and seed give the same subset',
+    },
+    pool: {
+      anyOf: [{ type: 'integer', minimum: 1 }, { const: 'all' }],
+      default: 256,
+      description:
+        'Greedy: candidates drawn at random and scored per pick (seed --pool_size), or `all` to score every remaining candidate exactly (fast: incremental)',
+    },
+    lambda_tier: {
+      type: 'number',
+      minimum: 0,
+      default: 3,
+      description: 'Weight of the tier-mix penalty (seed --lambda_tier)',
+    },
+    lambda_cap: {
+      type: 'number',
+      minimum: 0,
+      default: 2,
+      description: 'Weight of the rare-cap overage penalty (seed --lambda_cap)',
+    },
+    lambda_share: {
+      type: 'number',
+      minimum: 0,
+      default: 1,
+      description:
+        '`mismatch: chi2` only: weight of the between-tier term, the χ² of the subset’s annotation shares per tier against the full set’s (the part of the (category, size) distribution that the per-tier terms cannot see). Ignored by `mismatch: seed`',
+    },
+    tier_weights: perTierSchema(
+      1,
+      1,
+      0.6,
+      'Per-tier weight w_t of the class×size mismatch. This is what the seed’s --tier_bonus "1.0,1.0,0.6" (c,f,r) sets',
+    ),
+    tier_bonus: perTierSchema(
+      0,
+      0,
+      0,
+      'Subtracted from a candidate’s greedy score for each tier it touches that is still under its image budget (0: the seed’s score)',
+    ),
+    tier_membership: {
+      enum: ['rarest', 'each'],
+      default: 'rarest',
+      description:
+        'Which tiers an image counts for in the tier mix, budgets and bonuses: `rarest` (r, else c, else f: a partition, so shares sum to 1 like the target and B_f + B_c + B_r = total_images) or `each` (every tier it has annotations of, as the published seed code counts; nearly every LVIS image then counts for f)',
+    },
+    runaway_slack: {
+      type: 'number',
+      minimum: 0,
+      default: 0.05,
+      description:
+        'Runaway guard: once a tier has more than int((1 + slack) · budget) images, candidates whose annotations are all of that tier are dropped (seed: 5%)',
+    },
+    refine_iters: {
+      type: 'integer',
+      minimum: 0,
+      default: 0,
+      description:
+        'Greedy: swap moves tried after the greedy phase, each applied only if it strictly lowers the objective (0: none, as the seed). The deterministic bound',
+    },
+    refine_seconds: {
+      anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'null' }],
+      default: null,
+      description:
+        'Optional time budget for refinement; it can only cut refine_iters short, and makes results depend on machine speed (null: none, deterministic)',
+    },
+    refine_pool: {
+      anyOf: [{ type: 'integer', minimum: 1 }, { const: 'all' }],
+      default: 256,
+      description: 'Unselected candidates scored per refinement step, or `all`',
+    },
+    restarts_k: {
+      type: 'integer',
+      minimum: 1,
+      default: 100,
+      description: 'restarts: number of random subsets drawn (COCO-minitrain run_count)',
+    },
+    coverage_negative_every: {
+      type: 'integer',
+      minimum: 0,
+      default: 10,
+      description:
+        'coverage: every n-th pick targets the least-covered *negative* category (MDETR: 10); 0 = positive picks only',
+    },
   },
   additionalProperties: false,
-  default: def,
-  description,
-});
+} as const satisfies JsonSchema;
 
-export function samplerOptionsFrom(o: Partial<Options>): SamplerOptions {
+type Options = OptionsOf<typeof optionsSchema>;
+
+/** The domain's sampler options from the step's (complete: defaults applied). */
+export function samplerOptionsFrom(o: Options): SamplerOptions {
   return {
-    strategy: o.strategy ?? D.strategy,
-    mismatch: o.mismatch ?? D.mismatch,
-    cover: o.cover ?? D.cover,
-    totalImages: o.total_images ?? D.totalImages,
-    seed: o.seed ?? D.seed,
-    pool: o.pool ?? D.pool,
-    lambdaTier: o.lambda_tier ?? D.lambdaTier,
-    lambdaCap: o.lambda_cap ?? D.lambdaCap,
-    lambdaShare: o.lambda_share ?? D.lambdaShare,
-    tierWeights: { ...D.tierWeights, ...o.tier_weights },
-    tierBonus: { ...D.tierBonus, ...o.tier_bonus },
-    tierMembership: o.tier_membership ?? D.tierMembership,
-    runawaySlack: o.runaway_slack ?? D.runawaySlack,
-    refineIters: o.refine_iters ?? D.refineIters,
-    refineSeconds: o.refine_seconds ?? D.refineSeconds,
-    refinePool: o.refine_pool ?? D.refinePool,
-    restartsK: o.restarts_k ?? D.restartsK,
-    coverageNegativeEvery: o.coverage_negative_every ?? D.coverageNegativeEvery,
+    strategy: o.strategy,
+    mismatch: o.mismatch,
+    cover: o.cover,
+    totalImages: o.total_images,
+    seed: o.seed,
+    pool: o.pool,
+    lambdaTier: o.lambda_tier,
+    lambdaCap: o.lambda_cap,
+    lambdaShare: o.lambda_share,
+    tierWeights: { ...o.tier_weights },
+    tierBonus: { ...o.tier_bonus },
+    tierMembership: o.tier_membership,
+    runawaySlack: o.runaway_slack,
+    refineIters: o.refine_iters,
+    refineSeconds: o.refine_seconds,
+    refinePool: o.refine_pool,
+    restartsK: o.restarts_k,
+    coverageNegativeEvery: o.coverage_negative_every,
   };
+}
+
+/** The sampler's options when nothing is set: the declared defaults (for tests, benchmarks, embedders). */
+export function defaultSamplerOptions(): SamplerOptions {
+  return samplerOptionsFrom(optionDefaults(optionsSchema) as Options);
 }
 
 const step: StepModule<Options, Inputs, { sample: Sample; quality: SampleQuality; details: SampleDetails }> = {
@@ -83,120 +197,8 @@ const step: StepModule<Options, Inputs, { sample: Sample; quality: SampleQuality
   version: 2,
   description:
     'Choose the subset (greedy class×size matching with tier-mix and rare-cap penalties, or a baseline strategy) and measure it against the full set',
-  optionsSchema: {
-    type: 'object',
-    properties: {
-      total_images: {
-        type: 'integer',
-        minimum: 1,
-        default: D.totalImages,
-        description: 'Images in the subset (seed --total_images)',
-      },
-      strategy: {
-        enum: ['greedy', 'random', 'restarts', 'coverage'],
-        default: D.strategy,
-        description:
-          '`greedy`: the seed’s sampler (with `mismatch: seed` and `cover: false` exactly the seed’s; the defaults add the χ² mismatch and the cover phase); `random`: uniform over images with annotations; `restarts`: COCO-minitrain, best of restarts_k random subsets — scored by the class×size mismatch, because minitrain’s own score (max − min per-key ratio) is always 1 on LVIS, where some key is always missing; `coverage`: MDETR’s LVIS subsampler (repeatedly a random image of the least-covered category)',
-      },
-      mismatch: {
-        enum: ['chi2', 'seed'],
-        default: D.mismatch,
-        description:
-          'Class×size mismatch term of the objective, per tier: `chi2` = Pearson χ² divergence of the subset’s within-tier (category, size) shares from the full set’s (mass-weighted, scale-free); `seed` = the seed’s score_classsize (variance of the per-key ratios subset/full). The seed’s behaviour is `mismatch: seed` with `cover: false`. Also how `restarts` scores its draws',
-      },
-      cover: {
-        type: 'boolean',
-        default: D.cover,
-        description:
-          'Greedy: before the greedy picks, add images until every category with an annotated image is in the subset (rarest first; the image covering most uncovered categories, then the lowest objective, then the lowest index; rare quotas respected where possible). These images count toward the tier budgets, and refinement never swaps out the last image of a category. When total_images is too small, the rarest are covered first. The seed: false',
-      },
-      seed: {
-        type: 'integer',
-        minimum: 0,
-        maximum: 4294967295,
-        default: D.seed,
-        description: 'Random seed (seed --seed): the same inputs, options and seed give the same subset',
-      },
-      pool: {
-        anyOf: [{ type: 'integer', minimum: 1 }, { const: 'all' }],
-        default: D.pool,
-        description:
-          'Greedy: candidates drawn at random and scored per pick (seed --pool_size), or `all` to score every remaining candidate exactly (fast: incremental)',
-      },
-      lambda_tier: {
-        type: 'number',
-        minimum: 0,
-        default: D.lambdaTier,
-        description: 'Weight of the tier-mix penalty (seed --lambda_tier)',
-      },
-      lambda_cap: {
-        type: 'number',
-        minimum: 0,
-        default: D.lambdaCap,
-        description: 'Weight of the rare-cap overage penalty (seed --lambda_cap)',
-      },
-      lambda_share: {
-        type: 'number',
-        minimum: 0,
-        default: D.lambdaShare,
-        description:
-          '`mismatch: chi2` only: weight of the between-tier term, the χ² of the subset’s annotation shares per tier against the full set’s (the part of the (category, size) distribution that the per-tier terms cannot see). Ignored by `mismatch: seed`',
-      },
-      tier_weights: perTierSchema(
-        D.tierWeights,
-        'Per-tier weight w_t of the class×size mismatch. This is what the seed’s --tier_bonus "1.0,1.0,0.6" (c,f,r) sets',
-      ),
-      tier_bonus: perTierSchema(
-        D.tierBonus,
-        'Subtracted from a candidate’s greedy score for each tier it touches that is still under its image budget (0: the seed’s score)',
-      ),
-      tier_membership: {
-        enum: ['rarest', 'each'],
-        default: D.tierMembership,
-        description:
-          'Which tiers an image counts for in the tier mix, budgets and bonuses: `rarest` (r, else c, else f: a partition, so shares sum to 1 like the target and B_f + B_c + B_r = total_images) or `each` (every tier it has annotations of, as the published seed code counts; nearly every LVIS image then counts for f)',
-      },
-      runaway_slack: {
-        type: 'number',
-        minimum: 0,
-        default: D.runawaySlack,
-        description:
-          'Runaway guard: once a tier has more than int((1 + slack) · budget) images, candidates whose annotations are all of that tier are dropped (seed: 5%)',
-      },
-      refine_iters: {
-        type: 'integer',
-        minimum: 0,
-        default: D.refineIters,
-        description:
-          'Greedy: swap moves tried after the greedy phase, each applied only if it strictly lowers the objective (0: none, as the seed). The deterministic bound',
-      },
-      refine_seconds: {
-        anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'null' }],
-        default: D.refineSeconds,
-        description:
-          'Optional time budget for refinement; it can only cut refine_iters short, and makes results depend on machine speed (null: none, deterministic)',
-      },
-      refine_pool: {
-        anyOf: [{ type: 'integer', minimum: 1 }, { const: 'all' }],
-        default: D.refinePool,
-        description: 'Unselected candidates scored per refinement step, or `all`',
-      },
-      restarts_k: {
-        type: 'integer',
-        minimum: 1,
-        default: D.restartsK,
-        description: 'restarts: number of random subsets drawn (COCO-minitrain run_count)',
-      },
-      coverage_negative_every: {
-        type: 'integer',
-        minimum: 0,
-        default: D.coverageNegativeEvery,
-        description:
-          'coverage: every n-th pick targets the least-covered *negative* category (MDETR: 10); 0 = positive picks only',
-      },
-    },
-    additionalProperties: false,
-  },
+  optionsSchema,
+
   inputs: {
     dataset: { kind: 'lvis.dataset', description: 'The dataset, from a `load` step' },
     histograms: { kind: 'lvis.histograms', description: 'From a `histograms` step on the same dataset' },
@@ -210,6 +212,13 @@ const step: StepModule<Options, Inputs, { sample: Sample; quality: SampleQuality
   },
   kinds: [sampleKind, sampleQualityKind, sampleDetailsKind],
   cpuHeavy: true,
+  // Rules across options, checked with the rest of the pipeline before anything runs.
+  check(options) {
+    if (options.strategy !== 'greedy' && options.refine_iters > 0) {
+      return [{ severity: 'warning', at: 'options', key: 'refine_iters', message: `refine_iters applies to strategy greedy only; it is ignored for strategy ${options.strategy}` }];
+    }
+    return [];
+  },
   async run(ctx) {
     const { dataset, histograms, mix, quotas } = ctx.inputs;
     const opts = samplerOptionsFrom(ctx.options);

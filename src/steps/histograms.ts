@@ -2,49 +2,50 @@
  * Step `histograms`: the seed's build_ref_hist_tier and build_per_image_bins_tier for every
  * tier (src/lvis/sampler/histograms.ts).
  */
-import type { StepModule } from '../runner/step/step.js';
+import type { JsonSchema, StepModule } from '../runner/step/step.js';
+import type { OptionsOf } from '../runner/step/options.js';
 import { histogramsKind } from './kinds.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
 import { buildHistograms, tierKeyCount, type Histograms } from '../lvis/sampler/histograms.js';
 import { DEFAULT_SIZE_RULE, type SizeFrom } from '../lvis/sampler/size-buckets.js';
 import { TIERS } from '../lvis/sampler/tiers.js';
 
-interface Options {
-  area_small: number;
-  area_medium: number;
-  size_from: SizeFrom;
-}
+/** The options, declared once (see src/runner/step/options.ts). */
+const optionsSchema = {
+  type: 'object',
+  properties: {
+    area_small: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: DEFAULT_SIZE_RULE.areaSmall,
+      description:
+        'S/M boundary in pixels² (default 32² = 1024): S when area < area_small. The seed’s --area_small is the side (32) and is squared',
+    },
+    area_medium: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: DEFAULT_SIZE_RULE.areaMedium,
+      description: 'M/L boundary in pixels² (default 96² = 9216): M when area < area_medium, else L',
+    },
+    size_from: {
+      enum: ['bbox', 'area'],
+      default: 'bbox',
+      description:
+        '`bbox`: box w·h, boxes with w or h < 1 left out (the seed); `area`: the annotation’s `area` field (the LVIS evaluator’s measure)',
+    },
+  },
+  additionalProperties: false,
+} as const satisfies JsonSchema;
+
+type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { dataset: Dataset }, { histograms: Histograms }> = {
   type: 'histograms',
   version: 1,
   description:
     'Per tier, the full-set count of every (category, size) key and each image’s sparse contribution (S/M/L by area thresholds)',
-  optionsSchema: {
-    type: 'object',
-    properties: {
-      area_small: {
-        type: 'number',
-        exclusiveMinimum: 0,
-        default: DEFAULT_SIZE_RULE.areaSmall,
-        description:
-          'S/M boundary in pixels² (default 32² = 1024): S when area < area_small. The seed’s --area_small is the side (32) and is squared',
-      },
-      area_medium: {
-        type: 'number',
-        exclusiveMinimum: 0,
-        default: DEFAULT_SIZE_RULE.areaMedium,
-        description: 'M/L boundary in pixels² (default 96² = 9216): M when area < area_medium, else L',
-      },
-      size_from: {
-        enum: ['bbox', 'area'],
-        default: 'bbox',
-        description:
-          '`bbox`: box w·h, boxes with w or h < 1 left out (the seed); `area`: the annotation’s `area` field (the LVIS evaluator’s measure)',
-      },
-    },
-    additionalProperties: false,
-  },
+  optionsSchema,
+
   inputs: { dataset: { kind: 'lvis.dataset', description: 'The dataset, from a `load` step' } },
   outputs: { histograms: { kind: histogramsKind.name, description: 'Reference histograms and per-image bins' } },
   kinds: [histogramsKind],

@@ -7,41 +7,42 @@
  */
 import { basename } from 'node:path';
 import { datasetKind } from './kinds.js';
-import type { StepModule } from '../runner/step/step.js';
+import type { JsonSchema, StepModule } from '../runner/step/step.js';
+import type { OptionsOf } from '../runner/step/options.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
 import { TIERS, TIER_NAMES } from '../lvis/dataset/dataset.js';
 import { loadDataset } from '../lvis/load/load.js';
 
-interface Options {
-  path?: string;
-  max_errors: number;
-  strict_json: boolean;
-}
+/** The options, declared once (see src/runner/step/options.ts). */
+const optionsSchema = {
+  type: 'object',
+  properties: {
+    path: { type: 'string', minLength: 1, description: 'The LVIS/COCO JSON file (plain or gzip); or wire the `file` input instead' },
+    max_errors: {
+      type: 'integer',
+      minimum: 1,
+      default: 20,
+      description: 'How many bad records to list before "… and K more"',
+    },
+    strict_json: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Check the JSON grammar of every byte, including segmentation polygons, which the fast scan only bracket-matches (about 3x slower)',
+    },
+  },
+  additionalProperties: false,
+} as const satisfies JsonSchema;
+
+type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
   type: 'load',
   version: 1,
   description:
     'Read an LVIS or COCO-format JSON file (plain or .gz, any size), given by `path` or by the `file` input, into a compact columnar dataset',
-  optionsSchema: {
-    type: 'object',
-    properties: {
-      path: { type: 'string', minLength: 1, description: 'The LVIS/COCO JSON file (plain or gzip); or wire the `file` input instead' },
-      max_errors: {
-        type: 'integer',
-        minimum: 1,
-        default: 20,
-        description: 'How many bad records to list before "… and K more"',
-      },
-      strict_json: {
-        type: 'boolean',
-        default: false,
-        description:
-          'Check the JSON grammar of every byte, including segmentation polygons, which the fast scan only bracket-matches (about 3x slower)',
-      },
-    },
-    additionalProperties: false,
-  },
+  optionsSchema,
+
   fileOptions: ['path'],
   inputs: {
     file: { kind: 'file', optional: true, description: 'A file output of another step (e.g. `synth.train`), instead of the `path` option' },

@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { chartsKind } from './kinds.js';
-import type { OutputSpec, StepModule } from '../runner/step/step.js';
+import type { JsonSchema, OutputSpec, StepModule } from '../runner/step/step.js';
 import type { SampleDetails } from '../lvis/sampler/sampler.js';
 import type { TierStats } from '../lvis/sampler/tier-stats.js';
 import { type ChartSet } from '../lvis/plots/types.js';
@@ -57,25 +57,32 @@ for (const o of PLOT_OUTPUTS) {
   }
 }
 
+/**
+ * The options, declared once: `scale`, and a path option per chart and format, generated from
+ * PLOT_OUTPUTS (so their type is the record below, not inferred).
+ */
+const optionsSchema = {
+  type: 'object',
+  properties: {
+    scale: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 8,
+      default: 2,
+      description: 'PNG pixels per SVG pixel (2: sharp on high-density screens)',
+    },
+    ...pathOptions,
+  },
+  additionalProperties: false,
+} as const satisfies JsonSchema;
+
 const step: StepModule<Options, Inputs, { charts: ChartSet }> = {
   type: 'plot',
   version: 1,
   description:
     'Charts of the run as SVG and PNG: tier bars train vs val, class×size fidelity, per-tier size shares, the objective over the iterations, rare quota usage',
-  optionsSchema: {
-    type: 'object',
-    properties: {
-      scale: {
-        type: 'number',
-        exclusiveMinimum: 0,
-        maximum: 8,
-        default: 2,
-        description: 'PNG pixels per SVG pixel (2: sharp on high-density screens)',
-      },
-      ...pathOptions,
-    },
-    additionalProperties: false,
-  },
+  optionsSchema,
+
   inputs: {
     train: { kind: 'lvis.tier-stats', description: 'Tier stats of the train set, from a `stats` step' },
     val: { kind: 'lvis.tier-stats', optional: true, description: 'Tier stats of the val set, for the tier bars' },

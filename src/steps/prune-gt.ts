@@ -3,38 +3,38 @@
  */
 import { KEPT_IDS_OPTION_SCHEMA, PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
 import { gtImagesKind, keptCategoriesKind } from './kinds.js';
-import type { StepModule } from '../runner/step/step.js';
+import type { JsonSchema, StepModule } from '../runner/step/step.js';
+import type { OptionsOf } from '../runner/step/options.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
 import { keptCategoriesOf, keptCategoryMask, keptIdsFromInputOrOption, type KeptCategories } from '../lvis/prune/kept-categories.js';
 import { pruneGt, type GtImages } from '../lvis/prune/prune-gt.js';
 
-interface Options {
-  out: string;
-  categories?: number[];
-  drop_empty_images: boolean;
-  provenance: boolean;
-}
+/** The options, declared once (see src/runner/step/options.ts). */
+const optionsSchema = {
+  type: 'object',
+  properties: {
+    out: { type: 'string', minLength: 1, description: 'Path of the pruned GT JSON to write' },
+    categories: KEPT_IDS_OPTION_SCHEMA,
+    drop_empty_images: {
+      type: 'boolean',
+      default: false,
+      description: 'Also drop images left without annotations of kept categories',
+    },
+    provenance: PROVENANCE_OPTION_SCHEMA,
+  },
+  required: ['out'],
+  additionalProperties: false,
+} as const satisfies JsonSchema;
+
+type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { gt: Dataset; kept?: KeptCategories }, { gt: string; images: GtImages; kept: KeptCategories }> = {
   type: 'prune-gt',
   version: 1,
   description:
     'Reduce a val/test GT file to the kept categories: annotations, neg / not-exhaustive lists and the categories list',
-  optionsSchema: {
-    type: 'object',
-    properties: {
-      out: { type: 'string', minLength: 1, description: 'Path of the pruned GT JSON to write' },
-      categories: KEPT_IDS_OPTION_SCHEMA,
-      drop_empty_images: {
-        type: 'boolean',
-        default: false,
-        description: 'Also drop images left without annotations of kept categories',
-      },
-      provenance: PROVENANCE_OPTION_SCHEMA,
-    },
-    required: ['out'],
-    additionalProperties: false,
-  },
+  optionsSchema,
+
   inputs: {
     gt: { kind: 'lvis.dataset', description: 'The GT file, from a `load` step' },
     kept: { kind: keptCategoriesKind.name, optional: true, description: 'Kept categories (or the `categories` option)' },

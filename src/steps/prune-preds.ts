@@ -4,32 +4,33 @@
  */
 import { KEPT_IDS_OPTION_SCHEMA } from './shared-options.js';
 import { gtImagesKind, keptCategoriesKind } from './kinds.js';
-import type { StepModule } from '../runner/step/step.js';
+import type { JsonSchema, StepModule } from '../runner/step/step.js';
+import type { OptionsOf } from '../runner/step/options.js';
 import { keptIdsFromInputOrOption, type KeptCategories } from '../lvis/prune/kept-categories.js';
 import { type GtImages } from '../lvis/prune/prune-gt.js';
 import { prunePreds } from '../lvis/prune/prune-preds.js';
 
-interface Options {
-  path: string;
-  out: string;
-  categories?: number[];
-}
+/** The options, declared once (see src/runner/step/options.ts). */
+const optionsSchema = {
+  type: 'object',
+  properties: {
+    path: { type: 'string', minLength: 1, description: 'Predictions JSON (a list of detections; plain or .gz)' },
+    out: { type: 'string', minLength: 1, description: 'Path of the pruned predictions JSON to write' },
+    categories: KEPT_IDS_OPTION_SCHEMA,
+  },
+  required: ['path', 'out'],
+  additionalProperties: false,
+} as const satisfies JsonSchema;
+
+type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { images: GtImages; kept?: KeptCategories }, { preds: string }> = {
   type: 'prune-preds',
   version: 1,
   description:
     'Keep the detections of kept categories on images of the pruned GT, streamed, in order, byte for byte',
-  optionsSchema: {
-    type: 'object',
-    properties: {
-      path: { type: 'string', minLength: 1, description: 'Predictions JSON (a list of detections; plain or .gz)' },
-      out: { type: 'string', minLength: 1, description: 'Path of the pruned predictions JSON to write' },
-      categories: KEPT_IDS_OPTION_SCHEMA,
-    },
-    required: ['path', 'out'],
-    additionalProperties: false,
-  },
+  optionsSchema,
+
   fileOptions: ['path'],
   inputs: {
     images: { kind: gtImagesKind.name, description: 'Image ids of the pruned GT (prune-gt `images`)' },

@@ -7,39 +7,41 @@
  * the rare tier's budget B_r happens in `greedy-sample`, which knows total_images; so
  * changing total_images does not invalidate this step.
  */
-import type { StepModule } from '../runner/step/step.js';
+import type { JsonSchema, StepModule } from '../runner/step/step.js';
+import type { OptionsOf } from '../runner/step/options.js';
 import { rareQuotasKind } from './kinds.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
 import { estimateRareQuotas, rescaleQuotas, type RareQuotas } from '../lvis/sampler/quotas.js';
 
-interface Options {
-  rare_cap: number;
-  target_rare_images: number | 'budget';
-}
+/** The options, declared once (see src/runner/step/options.ts). */
+const optionsSchema = {
+  type: 'object',
+  properties: {
+    rare_cap: {
+      type: 'integer',
+      minimum: 0,
+      default: 2,
+      description: 'Max images per rare class before rescaling (seed --rare_cap); soft, via lambda_cap',
+    },
+    target_rare_images: {
+      anyOf: [{ type: 'integer', minimum: 0 }, { const: 'budget' }],
+      default: 'budget',
+      description:
+        'Total the quotas are rescaled to: a number of images, or `budget` for the rare tier’s budget B_r of greedy-sample',
+    },
+  },
+  additionalProperties: false,
+} as const satisfies JsonSchema;
+
+type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { dataset: Dataset }, { quotas: RareQuotas }> = {
   type: 'quotas',
   version: 1,
   description:
     'Per rare category, an image quota: min(rare_cap, images with the class), rescaled to the rare tier’s image budget',
-  optionsSchema: {
-    type: 'object',
-    properties: {
-      rare_cap: {
-        type: 'integer',
-        minimum: 0,
-        default: 2,
-        description: 'Max images per rare class before rescaling (seed --rare_cap); soft, via lambda_cap',
-      },
-      target_rare_images: {
-        anyOf: [{ type: 'integer', minimum: 0 }, { const: 'budget' }],
-        default: 'budget',
-        description:
-          'Total the quotas are rescaled to: a number of images, or `budget` for the rare tier’s budget B_r of greedy-sample',
-      },
-    },
-    additionalProperties: false,
-  },
+  optionsSchema,
+
   inputs: { dataset: { kind: 'lvis.dataset', description: 'The dataset, from a `load` step' } },
   outputs: { quotas: { kind: rareQuotasKind.name, description: 'Rare class quotas' } },
   kinds: [rareQuotasKind],

@@ -6,36 +6,36 @@
  * and this step's content (report-run.ts): by this step's `afterRun` hook at the end
  * of every run, and on demand by `lvis-pipe report FILE` (for an older run).
  */
-import type { StepModule } from '../runner/step/step.js';
+import type { JsonSchema, StepModule } from '../runner/step/step.js';
+import type { OptionsOf } from '../runner/step/options.js';
 import { reportContentKind } from './kinds.js';
 import type { ChartSet } from '../lvis/plots/types.js';
 import type { ReportContent } from '../lvis/report/model.js';
 
-interface Options {
-  out: string;
-  title: string;
-}
+/** The options, declared once (see src/runner/step/options.ts). */
+const optionsSchema = {
+  type: 'object',
+  properties: {
+    out: {
+      type: 'string',
+      minLength: 1,
+      default: 'out/report.html',
+      description: 'Where the HTML report is written at the end of each run (relative to the pipeline file)',
+    },
+    title: { type: 'string', minLength: 1, default: 'lvis-pipe run report', description: 'The report’s title' },
+  },
+  additionalProperties: false,
+} as const satisfies JsonSchema;
 
-export const DEFAULT_REPORT_PATH = 'out/report.html';
+type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { charts?: ChartSet }, { content: ReportContent }> = {
   type: 'report',
   version: 1,
   description:
     'A self-contained HTML report of the run (parameters, the DAG with cache status and times, quality metrics, interactive charts), written when the run ends',
-  optionsSchema: {
-    type: 'object',
-    properties: {
-      out: {
-        type: 'string',
-        minLength: 1,
-        default: DEFAULT_REPORT_PATH,
-        description: 'Where the HTML report is written at the end of each run (relative to the pipeline file)',
-      },
-      title: { type: 'string', minLength: 1, default: 'lvis-pipe run report', description: 'The report’s title' },
-    },
-    additionalProperties: false,
-  },
+  optionsSchema,
+
   inputs: {
     charts: { kind: 'lvis.charts', optional: true, description: 'The `charts` output of a `plot` step' },
   },

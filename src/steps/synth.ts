@@ -3,56 +3,52 @@
  * so that a pipeline can make its own data (see src/lvis/synth.ts). Pure: the files depend
  * only on the options, so the runner caches them like any other output.
  */
-import type { StepModule } from '../runner/step/step.js';
+import type { JsonSchema, StepModule } from '../runner/step/step.js';
+import type { OptionsOf } from '../runner/step/options.js';
 import { defaultValImages, generateSynthLvis, MAX_SYNTH_IMAGES, SYNTH_DEFAULTS } from '../lvis/synth/synth.js';
 import { SYNTH_GENERATOR_VERSION } from '../lvis/synth/model.js';
 
-interface Options {
-  images: number;
-  val_images?: number;
-  seed: number;
-  polygon_detail: number;
-  gzip: boolean;
-  train_out?: string;
-  val_out?: string;
-  preds_out?: string;
-}
+/** The options, declared once (see src/runner/step/options.ts). */
+const optionsSchema = {
+  type: 'object',
+  properties: {
+    images: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_SYNTH_IMAGES,
+      default: 3000,
+      description: 'Train images (LVIS v1 train has 100170)',
+    },
+    val_images: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_SYNTH_IMAGES,
+      description: "Val images (default: images × 19809 / 100170, LVIS v1's val/train ratio)",
+    },
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: SYNTH_DEFAULTS.seed, description: 'Random seed' },
+    polygon_detail: {
+      type: 'number',
+      minimum: 0.1,
+      maximum: 10,
+      default: SYNTH_DEFAULTS.polygonDetail,
+      description: 'Multiplies the polygon vertex count (1 = LVIS-like, ~1 GB at full scale)',
+    },
+    gzip: { type: 'boolean', default: SYNTH_DEFAULTS.gzip, description: 'gzip the three files' },
+    train_out: { type: 'string', minLength: 1, description: 'Also put the train file at this path' },
+    val_out: { type: 'string', minLength: 1, description: 'Also put the val file at this path' },
+    preds_out: { type: 'string', minLength: 1, description: 'Also put the predictions file at this path' },
+  },
+  additionalProperties: false,
+} as const satisfies JsonSchema;
+
+type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, Record<string, never>, { train: string; val: string; preds: string }> = {
   type: 'synth',
   version: SYNTH_GENERATOR_VERSION,
   description: 'Generate synthetic LVIS v1-format train and val files and val predictions (real LVIS v1 categories)',
-  optionsSchema: {
-    type: 'object',
-    properties: {
-      images: {
-        type: 'integer',
-        minimum: 1,
-        maximum: MAX_SYNTH_IMAGES,
-        default: 3000,
-        description: 'Train images (LVIS v1 train has 100170)',
-      },
-      val_images: {
-        type: 'integer',
-        minimum: 1,
-        maximum: MAX_SYNTH_IMAGES,
-        description: "Val images (default: images × 19809 / 100170, LVIS v1's val/train ratio)",
-      },
-      seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: SYNTH_DEFAULTS.seed, description: 'Random seed' },
-      polygon_detail: {
-        type: 'number',
-        minimum: 0.1,
-        maximum: 10,
-        default: SYNTH_DEFAULTS.polygonDetail,
-        description: 'Multiplies the polygon vertex count (1 = LVIS-like, ~1 GB at full scale)',
-      },
-      gzip: { type: 'boolean', default: SYNTH_DEFAULTS.gzip, description: 'gzip the three files' },
-      train_out: { type: 'string', minLength: 1, description: 'Also put the train file at this path' },
-      val_out: { type: 'string', minLength: 1, description: 'Also put the val file at this path' },
-      preds_out: { type: 'string', minLength: 1, description: 'Also put the predictions file at this path' },
-    },
-    additionalProperties: false,
-  },
+  optionsSchema,
+
   inputs: {},
   outputs: {
     train: { kind: 'file', pathOption: 'train_out', description: 'LVIS v1-format train annotations (JSON)' },

@@ -2,43 +2,43 @@
  * Step `write`: the sampled subset as an LVIS-format JSON file (see src/lvis/write-subset.ts).
  */
 import { PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
-import type { StepModule } from '../runner/step/step.js';
+import type { JsonSchema, StepModule } from '../runner/step/step.js';
+import type { OptionsOf } from '../runner/step/options.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
 import type { Sample } from '../lvis/sampler/sample.js';
 import { selectSample, writeSubset, type WriteSubsetOptions } from '../lvis/write/write-subset.js';
 
-interface Options {
-  out: string;
-  categories: WriteSubsetOptions['categories'];
-  recount: boolean;
-  provenance: boolean;
-}
+/** The options, declared once (see src/runner/step/options.ts). */
+const optionsSchema = {
+  type: 'object',
+  properties: {
+    out: { type: 'string', minLength: 1, description: 'Path of the subset JSON to write' },
+    categories: {
+      enum: ['all', 'kept'],
+      default: 'all',
+      description: '`all`: every category of the source; `kept`: only those with annotations in the subset',
+    },
+    recount: {
+      type: 'boolean',
+      default: false,
+      description:
+        "Set each category's image_count / instance_count to the subset's (frequency stays the full set's tier); recorded in info.lvis_pipe",
+    },
+    provenance: PROVENANCE_OPTION_SCHEMA,
+  },
+  required: ['out'],
+  additionalProperties: false,
+} as const satisfies JsonSchema;
+
+type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { dataset: Dataset; sample: Sample }, { subset: string }> = {
   type: 'write',
   version: 1,
   description:
     'Write the sampled images and all their annotations as an LVIS JSON (records copied byte for byte from the source)',
-  optionsSchema: {
-    type: 'object',
-    properties: {
-      out: { type: 'string', minLength: 1, description: 'Path of the subset JSON to write' },
-      categories: {
-        enum: ['all', 'kept'],
-        default: 'all',
-        description: '`all`: every category of the source; `kept`: only those with annotations in the subset',
-      },
-      recount: {
-        type: 'boolean',
-        default: false,
-        description:
-          "Set each category's image_count / instance_count to the subset's (frequency stays the full set's tier); recorded in info.lvis_pipe",
-      },
-      provenance: PROVENANCE_OPTION_SCHEMA,
-    },
-    required: ['out'],
-    additionalProperties: false,
-  },
+  optionsSchema,
+
   inputs: {
     dataset: { kind: 'lvis.dataset', description: 'The dataset the sample was drawn from (train)' },
     sample: { kind: 'lvis.sample', description: 'The selected images' },

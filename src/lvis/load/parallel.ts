@@ -16,7 +16,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { open } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
+import { startWorkerTask } from '../../base/worker-task.js';
 import { JsonSyntaxError, NEED_MORE, skipWs } from '../json/grammar.js';
 import { AnnotationColumns, ImageColumns, IdLists } from './columns.js';
 import { parseAnnotation, parseImage, type RecordProblem } from './records.js';
@@ -121,7 +121,17 @@ export interface ScanMessage {
 }
 type ListData = Pick<IdLists, 'offsets' | 'values'>;
 
-export type WorkerReply = { progress: number } | { scan: ScanMessage } | { syntax: { offset: number; message: string; shape: boolean } } | { error: string };
+/** What the second thread sends back: its half of the scan, or the syntax error that ended it. */
+export type SecondHalf = { scan: ScanMessage } | { syntax: { offset: number; message: string; shape: boolean } };
+
+/** The job of the second thread (lvis/load/worker.ts). */
+export interface SecondHalfJob {
+  path: string;
+  offset: number;
+  array: SplitArray;
+  maxErrors: number;
+  windowBytes?: number | undefined;
+}
 
 /** The scan as plain data, and the buffers to transfer with it. */
 export function scanToMessage(scan: Scan): { message: ScanMessage; transfer: ArrayBuffer[] } {
@@ -261,23 +271,19 @@ export function joinScans(first: Scan, second: ScanMessage, limit: number): Scan
 export async function scanInTwo(path: string, size: number, opts: ScanOptions): Promise<Scan | undefined> {
   const split = await findRecordBoundary(path, Math.floor(size / 2));
   if (!split) return undefined;
-  const worker = new Worker(new URL('./worker.js', import.meta.url), {
-    workerData: { path, offset: split.offset, array: split.array, maxErrors: opts.maxErrors ?? 20, windowBytes: opts.windowBytes },
-  });
+  const job: SecondHalfJob = { path, offset: split.offset, array: split.array, maxErrors: opts.maxErrors ?? 20, windowBytes: opts.windowBytes };
   let firstRead = 0;
   let secondRead = split.offset;
   const report = () => opts.onProgress?.(firstRead + (secondRead - split.offset), size);
-  const second = new Promise<ScanMessage>((resolve, reject) => {
-    worker.on('message', (m: WorkerReply) => {
-      if ('progress' in m) {
-        secondRead = m.progress;
-        report();
-      } else if ('scan' in m) resolve(m.scan);
-      else if ('syntax' in m) reject(new AbsoluteSyntaxError(m.syntax.offset, m.syntax.message, m.syntax.shape));
-      else reject(new Error(`load worker: ${m.error}`));
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Error(`load worker exited (code ${code}) before finishing`)));
+  const worker = startWorkerTask<SecondHalf, number>(new URL('./worker.js', import.meta.url), job, {
+    onNote: (read) => {
+      secondRead = read;
+      report();
+    },
+  });
+  const second = worker.result.then((half) => {
+    if ('syntax' in half) throw new AbsoluteSyntaxError(half.syntax.offset, half.syntax.message, half.syntax.shape);
+    return half.scan;
   });
   second.catch(() => {}); // handled below, or dropped with the worker
   const abort = () => void worker.terminate();

@@ -1,44 +1,37 @@
 /**
- * Worker thread entry for load-parallel.ts: scans a plain file from a record boundary to its
- * end and posts the columns back (their buffers transferred, not copied).
+ * Worker thread entry for parallel.ts: scans a plain file from a record boundary to its end and
+ * sends the columns back (their buffers transferred, not copied), through base/worker-task.ts.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { AbsoluteSyntaxError, scanFile, type SplitArray } from './scan.js';
-import { scanToMessage, type WorkerReply } from './parallel.js';
+import { serveWorkerTask, Transfer } from '../../base/worker-task.js';
+import { scanToMessage, type SecondHalf, type SecondHalfJob } from './parallel.js';
+import { AbsoluteSyntaxError, scanFile } from './scan.js';
 
-interface Job {
-  path: string;
-  offset: number;
-  array: SplitArray;
-  maxErrors: number;
-  windowBytes?: number;
-}
+/** Progress is sent every this many bytes, not on every window. */
+const PROGRESS_BYTES = 16 << 20;
 
-const job = workerData as Job;
-const port = parentPort!;
-let lastProgress = 0;
-try {
-  const scan = await scanFile(
-    job.path,
-    false,
-    {
-      maxErrors: job.maxErrors,
-      windowBytes: job.windowBytes,
-      onProgress(read) {
-        if (read - lastProgress >= 16 << 20) {
-          lastProgress = read;
-          port.postMessage({ progress: read } satisfies WorkerReply);
-        }
+serveWorkerTask<SecondHalfJob, SecondHalf, number>(async (job, { note }) => {
+  let lastProgress = 0;
+  try {
+    const scan = await scanFile(
+      job.path,
+      false,
+      {
+        maxErrors: job.maxErrors,
+        windowBytes: job.windowBytes,
+        onProgress(read) {
+          if (read - lastProgress >= PROGRESS_BYTES) {
+            lastProgress = read;
+            note(read);
+          }
+        },
       },
-    },
-    { startAt: { offset: job.offset, array: job.array } },
-  );
-  const { message, transfer } = scanToMessage(scan);
-  port.postMessage({ scan: message } satisfies WorkerReply, transfer);
-} catch (err) {
-  if (err instanceof AbsoluteSyntaxError) {
-    port.postMessage({ syntax: { offset: err.offset, message: err.message, shape: err.shape } } satisfies WorkerReply);
-  } else {
-    port.postMessage({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies WorkerReply);
+      { startAt: { offset: job.offset, array: job.array } },
+    );
+    const { message, transfer } = scanToMessage(scan);
+    return new Transfer<SecondHalf>({ scan: message }, transfer);
+  } catch (err) {
+    // A syntax error in this half is a result, not a failure: the first half decides whether it counts.
+    if (err instanceof AbsoluteSyntaxError) return { syntax: { offset: err.offset, message: err.message, shape: err.shape } };
+    throw err;
   }
-}
+});

@@ -46,27 +46,6 @@ export interface SamplerOptions {
   coverageNegativeEvery: number;
 }
 
-export const DEFAULT_SAMPLER_OPTIONS: SamplerOptions = {
-  strategy: 'greedy',
-  mismatch: 'chi2',
-  cover: true,
-  totalImages: 25000,
-  seed: 1337,
-  pool: 256,
-  lambdaTier: 3.0,
-  lambdaCap: 2.0,
-  lambdaShare: 1.0,
-  tierWeights: { f: 1.0, c: 1.0, r: 0.6 },
-  tierBonus: { f: 0, c: 0, r: 0 },
-  tierMembership: 'rarest',
-  runawaySlack: 0.05,
-  refineIters: 0,
-  refineSeconds: null,
-  refinePool: 256,
-  restartsK: 100,
-  coverageNegativeEvery: 10,
-};
-
 /** The non-metric companion of the quality record, for plots. */
 export interface SampleDetails extends Omit<QualityReport, 'metrics'> {
   strategy: SamplerStrategy;
@@ -225,9 +204,6 @@ export function runSampler(
       if (r.exhausted) notes.push(`coverage: no category had images left after ${order.length} images`);
       break;
     }
-  }
-  if (opts.strategy !== 'greedy' && opts.refineIters > 0) {
-    notes.push(`refine_iters applies to strategy greedy only; ignored for ${opts.strategy}`);
   }
 
   const report = computeQuality({

@@ -1,24 +1,15 @@
 /** Worker-thread entry: see worker-client.ts. */
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { parentPort, workerData } from 'node:worker_threads';
-import { DiagnosticError } from '../../base/diagnostic.js';
+import { serveWorkerTask } from '../../base/worker-task.js';
 import { decodeInput } from '../step/input-value.js';
 import { isInside, outputFileFor } from './step-outputs.js';
 import { progressReporter } from './progress.js';
 import { importRegistry } from '../step/registry.js';
 import type { StepContext } from '../step/step.js';
-import type { WorkerInput, WorkerMessage, WorkerResult } from './worker-client.js';
+import type { WorkerInput, WorkerNote, WorkerResult } from './worker-client.js';
 
-const port = parentPort!;
-const input = workerData as WorkerInput;
-const controller = new AbortController();
-port.on('message', (m: { t: string }) => {
-  if (m.t === 'abort') controller.abort();
-});
-const post = (m: WorkerMessage) => port.postMessage(m);
-
-async function main(): Promise<WorkerResult> {
+serveWorkerTask<WorkerInput, WorkerResult, WorkerNote>(async (input, { note, signal }) => {
   const registry = await importRegistry(input.registry);
   const mod = registry.get(input.stepType);
   if (!mod) throw new Error(`worker: step type ${input.stepType} is not in ${input.registry.moduleUrl}`);
@@ -36,9 +27,9 @@ async function main(): Promise<WorkerResult> {
     stepId: input.stepId,
     options: input.options,
     inputs,
-    progress: progressReporter((e) => post({ t: 'progress', ...e })),
-    log: (message) => post({ t: 'log', message }),
-    signal: controller.signal,
+    progress: progressReporter((e) => note({ t: 'progress', ...e })),
+    log: (message) => note({ t: 'log', message }),
+    signal,
     outputFile,
     tempDir: input.tempDir,
     fileDigests: input.fileDigests,
@@ -60,13 +51,4 @@ async function main(): Promise<WorkerResult> {
     }
   }
   return out;
-}
-
-main().then(
-  (result) => post({ t: 'done', result }),
-  (err: unknown) => {
-    if (err instanceof DiagnosticError) post({ t: 'error', diagnostics: err.diagnostics, message: err.message });
-    else if (err instanceof Error) post({ t: 'error', message: err.message, ...(err.stack ? { stack: err.stack } : {}), name: err.name });
-    else post({ t: 'error', message: String(err) });
-  },
-);
+});

@@ -164,7 +164,7 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
     for (const problem of mod.check?.(options, new Set(Object.keys(rawInputs))) ?? []) {
       const section = problem.at ?? 'type';
       const at = section === 'type' ? ['steps', id, 'type'] : ['steps', id, section, ...(problem.key && isPlainObject(step[section]) && problem.key in (step[section] as object) ? [problem.key] : [])];
-      diags.push(src.diagnosticAt(at, `step \`${id}\` (type \`${step.type}\`): ${problem.message}`));
+      diags.push(src.diagnosticAt(at, `step \`${id}\` (type \`${step.type}\`): ${problem.message}`, 'value', problem.severity ?? 'error'));
     }
     const files: FileDep[] = [];
     for (const opt of mod.fileOptions ?? []) {
@@ -255,6 +255,7 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
     steps,
     order: topoOrder(ids, steps),
     sweep,
+    warnings: sortDiagnostics(dedupe(diags)),
   };
 }
 

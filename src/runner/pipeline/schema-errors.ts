@@ -1,4 +1,5 @@
 /** ajv's schema errors as diagnostics at the offending value's line:col, in words a user can act on. */
+import { describeType } from '../step/options.js';
 import { isPlainObject, originLabel, shortJson, type ParamValue } from './params.js';
 import path from 'node:path';
 import type { ErrorObject } from 'ajv';
@@ -103,7 +104,7 @@ export function schemaDiagnostics(
       e.keyword === 'enum'
         ? `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}${typeof value === 'string' ? didYouMean(value, (params.allowedValues as unknown[]).filter((v): v is string => typeof v === 'string')) : ''}`
         : choice && Array.isArray(choice.anyOf ?? choice.oneOf)
-          ? `must be ${((choice.anyOf ?? choice.oneOf) as unknown[]).map(describeSchema).join(' or ')}` +
+          ? `must be ${((choice.anyOf ?? choice.oneOf) as unknown[]).map(describeType).join(' or ')}` +
             (typeof value === 'string'
               ? didYouMean(value, ((choice.anyOf ?? choice.oneOf) as unknown[]).flatMap((b) => (isPlainObject(b) && typeof b.const === 'string' ? [b.const] : [])))
               : '')
@@ -121,21 +122,6 @@ function optionSchemaAt(schema: Record<string, unknown>, sub: readonly string[])
 }
 
 /** A branch of a choice in words: `an integer ≥ 1`, `"all"`, `null`, `a number > 0`. */
-function describeSchema(branch: unknown): string {
-  if (!isPlainObject(branch)) return 'a valid value';
-  if ('const' in branch) return JSON.stringify(branch.const);
-  if (Array.isArray(branch.enum)) return `one of ${branch.enum.map((v) => JSON.stringify(v)).join(', ')}`;
-  const type = branch.type;
-  if (type === 'null') return 'null';
-  const noun = type === 'integer' ? 'an integer' : type === 'number' ? 'a number' : type === 'string' ? 'a string' : type === 'boolean' ? 'true or false' : typeof type === 'string' ? `a ${type}` : 'a value';
-  const bounds: string[] = [];
-  if (typeof branch.minimum === 'number') bounds.push(`≥ ${branch.minimum}`);
-  if (typeof branch.exclusiveMinimum === 'number') bounds.push(`> ${branch.exclusiveMinimum}`);
-  if (typeof branch.maximum === 'number') bounds.push(`≤ ${branch.maximum}`);
-  if (typeof branch.exclusiveMaximum === 'number') bounds.push(`< ${branch.exclusiveMaximum}`);
-  return bounds.length ? `${noun} ${bounds.join(' and ')}` : noun;
-}
-
 function knownProps(schema: Record<string, unknown>, sub: readonly string[]): string[] {
   let s: unknown = schema;
   for (const seg of sub) {

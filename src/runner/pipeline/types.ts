@@ -52,6 +52,8 @@ export interface ResolvedStep {
 }
 
 export interface Pipeline {
+  /** What validation found worth saying that does not stop the run (there were no errors). */
+  warnings: Diagnostic[];
   source: PipelineSource;
   file: string;
   dir: string;

@@ -101,6 +101,14 @@ export interface StepContext<Options = Record<string, unknown>, Inputs = Record<
   fileDigests: Readonly<Record<string, string>>;
 }
 
+/** A problem `check()` finds: an error stops the pipeline before it runs; a warning is shown and it runs. */
+export interface OptionProblem {
+  message: string;
+  at?: 'options' | 'inputs' | 'type';
+  key?: string;
+  severity?: 'error' | 'warning';
+}
+
 export interface StepModule<Options = any, Inputs = any, Outputs = any> {
   /** The type name used in pipeline files (`type: load`). */
   type: string;
@@ -127,7 +135,7 @@ export interface StepModule<Options = any, Inputs = any, Outputs = any> {
    * (defaults applied) and the names of the wired inputs. Each problem is reported at the step,
    * with the others, before anything runs.
    */
-  check?(options: Options, wiredInputs: ReadonlySet<string>): { message: string; at?: 'options' | 'inputs' | 'type'; key?: string }[];
+  check?(options: Options, wiredInputs: ReadonlySet<string>): OptionProblem[];
   /**
    * Optional, for products that are a view of the whole run (which steps ran or were cache
    * hits, and how long each took), which no cached step can know: called after every pipeline

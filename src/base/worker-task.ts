@@ -1,0 +1,112 @@
+/**
+ * The one way lvis-pipe runs work in a worker thread: the runner's CPU-heavy steps
+ * (runner/exec/worker.ts) and load's second scanning thread (lvis/load/worker.ts) both use it.
+ *
+ * The main thread starts a module with an input; the worker sends notes (progress, logs) while
+ * it works, then one result or one error. Errors cross the thread boundary as what they were: a
+ * DiagnosticError keeps its diagnostics (a user mistake stays a user mistake), any other error
+ * keeps its name and stack (a bug stays a bug). On abort the worker is asked to stop and is
+ * terminated after a grace period.
+ */
+import { parentPort, Worker, workerData, type TransferListItem } from 'node:worker_threads';
+import { DiagnosticError, type Diagnostic } from './diagnostic.js';
+
+type Message<Out, Note> =
+  | { t: 'note'; note: Note }
+  | { t: 'done'; result: Out }
+  | { t: 'error'; diagnostics?: Diagnostic[]; exitCode?: number; message: string; stack?: string; name?: string };
+
+export interface WorkerTaskOptions<Note> {
+  onNote?: (note: Note) => void;
+  signal?: AbortSignal;
+  /** How long a worker may take to stop after an abort before it is terminated (default 3 s). */
+  abortGraceMs?: number;
+}
+
+export interface WorkerTask<Out> {
+  result: Promise<Out>;
+  /** Stops the worker now, whatever it is doing (the result then rejects, if still pending). */
+  terminate(): Promise<void>;
+}
+
+/** Starts the worker module at `url` with `input` (structured-cloned). */
+export function startWorkerTask<Out, Note = never>(url: URL, input: unknown, opts: WorkerTaskOptions<Note> = {}): WorkerTask<Out> {
+  const worker = new Worker(url, { workerData: input });
+  const signal = opts.signal;
+  let settled = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    worker.postMessage({ t: 'abort' });
+    killTimer = setTimeout(() => void worker.terminate(), opts.abortGraceMs ?? 3000);
+  };
+  const result = new Promise<Out>((resolve, reject) => {
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      // The worker's message port keeps it alive: end it once it has answered.
+      void worker.terminate();
+      fn();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (m: Message<Out, Note>) => {
+      if (m.t === 'note') opts.onNote?.(m.note);
+      else if (m.t === 'done') finish(() => resolve(m.result));
+      else finish(() => reject(revive(m)));
+    });
+    worker.on('error', (err) => finish(() => reject(err)));
+    worker.on('exit', (code) => finish(() => reject(new Error(signal?.aborted ? 'interrupted' : `worker thread exited (code ${code}) without a result`))));
+  });
+  result.catch(() => {}); // the caller handles it, or has terminated the worker
+  return {
+    result,
+    async terminate() {
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      await worker.terminate();
+    },
+  };
+}
+
+function revive(m: Extract<Message<unknown, unknown>, { t: 'error' }>): Error {
+  if (m.diagnostics) return new DiagnosticError(m.diagnostics, m.exitCode);
+  const err = new Error(m.message);
+  if (m.name) err.name = m.name;
+  if (m.stack) err.stack = `${m.stack}\n    (in worker thread)`;
+  return err;
+}
+
+/** A result whose buffers move to the main thread instead of being copied. */
+export class Transfer<T> {
+  constructor(
+    readonly value: T,
+    readonly list: readonly TransferListItem[],
+  ) {}
+}
+
+export interface WorkerTaskContext<Note> {
+  note(note: Note): void;
+  /** Aborted when the main thread asks the task to stop. */
+  signal: AbortSignal;
+}
+
+/** The worker side: call once at the top of the worker module with the task's body. */
+export function serveWorkerTask<In, Out, Note = never>(run: (input: In, ctx: WorkerTaskContext<Note>) => Promise<Out | Transfer<Out>>): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveWorkerTask: not in a worker thread');
+  const controller = new AbortController();
+  port.on('message', (m: { t?: string }) => {
+    if (m.t === 'abort') controller.abort();
+  });
+  const post = (m: Message<Out, Note>, transfer?: readonly TransferListItem[]) => port.postMessage(m, transfer as TransferListItem[] | undefined);
+  run(workerData as In, { note: (note) => post({ t: 'note', note }), signal: controller.signal }).then(
+    (out) => (out instanceof Transfer ? post({ t: 'done', result: out.value }, out.list) : post({ t: 'done', result: out })),
+    (err: unknown) => {
+      if (err instanceof DiagnosticError) post({ t: 'error', diagnostics: err.diagnostics, exitCode: err.exitCode, message: err.message });
+      else if (err instanceof Error) post({ t: 'error', message: err.message, ...(err.stack ? { stack: err.stack } : {}), name: err.name });
+      else post({ t: 'error', message: String(err) });
+    },
+  );
+}
