@@ -1,5 +1,5 @@
 /**
- * The greedy sampler: exact argmin picks (against a naive re-implementation of the seed's
+ * The greedy sampler: exact argmin picks (against a naive re-implementation of the original tool's
  * loop), budgets, the runaway guard, tier bonuses, refinement and determinism.
  */
 import { test } from 'node:test';
@@ -289,13 +289,13 @@ function coverableCategories(ds: Dataset): Set<number> {
   return coveredCategories(ds, Array.from({ length: ds.images.count }, (_, i) => i));
 }
 
-test('cover: every category with an image is in the subset, where the seed mode leaves some out', () => {
+test('cover: every category with an image is in the subset, where the original tool’s mode leaves some out', () => {
   const ds = randomDataset(21, { images: 900, frequent: 12, common: 20, rare: 40, meanAnnotations: 5 });
   const { hist, mix, quotas } = pipelineInputs(ds);
   const coverable = coverableCategories(ds);
   const base: SamplerOptions = { ...SAMPLER_DEFAULTS, totalImages: 120, pool: 'all' };
   const seedMode = runSampler(ds, hist, mix, quotas, { ...base, mismatch: 'seed', cover: false });
-  assert.ok(coveredCategories(ds, seedMode.sample.imageIndices).size < coverable.size, 'the seed mode misses categories here');
+  assert.ok(coveredCategories(ds, seedMode.sample.imageIndices).size < coverable.size, 'the original tool’s mode misses categories here');
   for (const mismatch of ['chi2', 'seed'] as const) {
     const r = runSampler(ds, hist, mix, quotas, { ...base, mismatch, cover: true });
     assert.equal(coveredCategories(ds, r.sample.imageIndices).size, coverable.size, `cover with mismatch ${mismatch}`);

@@ -1,5 +1,5 @@
 /**
- * The seed's helper functions on small cases computed by hand.
+ * The original tool's helper functions on small cases computed by hand.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,7 +45,7 @@ function handDataset(areaOverride?: number) {
   });
 }
 
-test('size buckets: half-open at 32² and 96², as the seed; degenerate boxes get none', () => {
+test('size buckets: half-open at 32² and 96², as the original tool; degenerate boxes get none', () => {
   const rule = DEFAULT_SIZE_RULE;
   assert.equal(bucketOfArea(1023.99, rule), 0);
   assert.equal(bucketOfArea(1024, rule), 1);

@@ -1,7 +1,7 @@
 /**
  * Exact incremental scoring: on random LVIS-shaped data, the sparse incremental scores
  * (per candidate, per swap, and the maintained `pool: all` scorer) equal a direct dense
- * computation of the formulas to 1e-9 relative — for the seed's mismatch (score_classsize)
+ * computation of the formulas to 1e-9 relative — for the original tool's mismatch (score_classsize)
  * and for chi2 (per-tier Pearson χ² plus the between-tier share term, written here as
  * Σ (p − q)² / q straight from the shares, not with the implementation's running-sum form).
  */
@@ -59,7 +59,7 @@ function chi2FromShares(v: ArrayLike<number>, ref: ArrayLike<number>): number {
   return s;
 }
 
-/** J(S) straight from the seed's formulas on dense per-tier vectors built from the raw selection. */
+/** J(S) straight from the original tool's formulas on dense per-tier vectors built from the raw selection. */
 function denseJ(ds: Dataset, problem: SamplerProblem, selected: Set<number>): number {
   const h = problem.hist;
   const v = new Float64Array(h.keyCategory.length);
@@ -203,7 +203,7 @@ test('the state refuses to add a selected image twice or remove an unselected on
 test('chi2 by hand: shares against the full set, empty and keyless tiers, the between-tier term', () => {
   // v = [1, 1] against ref = [1, 3]: p = (½, ½), q = (¼, ¾): (¼)²/¼ + (¼)²/¾ = ¼ + 1/12 = ⅓.
   assert.ok(Math.abs(chi2Divergence([1, 1], [1, 3]) - 1 / 3) < 1e-15);
-  // Scale-free: ten times the counts, the same divergence (the seed's MSE grows 100×).
+  // Scale-free: ten times the counts, the same divergence (the original tool's MSE grows 100×).
   assert.ok(Math.abs(chi2Divergence([10, 10], [1, 3]) - 1 / 3) < 1e-15);
   assert.ok(Math.abs(scoreClassSize([10, 10], [1, 3]) / scoreClassSize([1, 1], [1, 3]) - 100) < 1e-9);
   // Proportional to the full set: 0. Nothing of the tier: 1 (Σ q). No keys: 0.

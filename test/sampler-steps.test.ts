@@ -66,7 +66,7 @@ test('the five steps are registered, each with its artifact kinds', () => {
   assert.equal(greedyStep.outputs.quality!.metrics, true);
 });
 
-test('defaults are the seed’s except mismatch (chi2), cover (true) and lambda_share; partial per-tier options are filled in', () => {
+test('defaults are the original tool’s except mismatch (chi2), cover (true) and lambda_share; partial per-tier options are filled in', () => {
   const ajv = new Ajv({ useDefaults: true, strict: false, allowUnionTypes: true });
   const o: Record<string, unknown> = { tier_weights: { r: 0.7 } };
   assert.ok(ajv.validate(greedyStep.optionsSchema, o));

@@ -1,5 +1,5 @@
 /**
- * Step `greedy-sample`: the seed's sample_balanced_greedy and the baseline strategies
+ * Step `greedy-sample`: the original tool's sample_balanced_greedy and the baseline strategies
  * (src/lvis/sampler/sampler.ts). Outputs the sample (for write / prune), its quality metrics
  * (a flat record copied into the run history) and the details the plots need.
  */
@@ -49,50 +49,50 @@ export const optionsSchema = {
       type: 'integer',
       minimum: 1,
       default: 25000,
-      description: 'Images in the subset (seed --total_images)',
+      description: 'Images in the subset (original tool: --total_images)',
     },
     strategy: {
       enum: ['greedy', 'random', 'restarts', 'coverage'],
       default: 'greedy',
       description:
-        '`greedy`: the seed’s sampler (with `mismatch: seed` and `cover: false` exactly the seed’s; the defaults add the χ² mismatch and the cover phase); `random`: uniform over images with annotations; `restarts`: COCO-minitrain, best of restarts_k random subsets — scored by the class×size mismatch, because minitrain’s own score (max − min per-key ratio) is always 1 on LVIS, where some key is always missing; `coverage`: MDETR’s LVIS subsampler (repeatedly a random image of the least-covered category)',
+        '`greedy`: the original tool’s sampler (with `mismatch: seed` and `cover: false` exactly the original tool’s; the defaults add the χ² mismatch and the cover phase); `random`: uniform over images with annotations; `restarts`: COCO-minitrain, best of restarts_k random subsets — scored by the class×size mismatch, because minitrain’s own score (max − min per-key ratio) is always 1 on LVIS, where some key is always missing; `coverage`: MDETR’s LVIS subsampler (repeatedly a random image of the least-covered category)',
     },
     mismatch: {
       enum: ['chi2', 'seed'],
       default: 'chi2',
       description:
-        'Class×size mismatch term of the objective, per tier: `chi2` = Pearson χ² divergence of the subset’s within-tier (category, size) shares from the full set’s (mass-weighted, scale-free); `seed` = the seed’s score_classsize (variance of the per-key ratios subset/full). The seed’s behaviour is `mismatch: seed` with `cover: false`. Also how `restarts` scores its draws',
+        'Class×size mismatch term of the objective, per tier: `chi2` = Pearson χ² divergence of the subset’s within-tier (category, size) shares from the full set’s (mass-weighted, scale-free); `seed` = the original tool’s score_classsize (variance of the per-key ratios subset/full). The original tool’s behaviour is `mismatch: seed` with `cover: false`. Also how `restarts` scores its draws',
     },
     cover: {
       type: 'boolean',
       default: true,
       description:
-        'Greedy: before the greedy picks, add images until every category with an annotated image is in the subset (rarest first; the image covering most uncovered categories, then the lowest objective, then the lowest index; rare quotas respected where possible). These images count toward the tier budgets, and refinement never swaps out the last image of a category. When total_images is too small, the rarest are covered first. The seed: false',
+        'Greedy: before the greedy picks, add images until every category with an annotated image is in the subset (rarest first; the image covering most uncovered categories, then the lowest objective, then the lowest index; rare quotas respected where possible). These images count toward the tier budgets, and refinement never swaps out the last image of a category. When total_images is too small, the rarest are covered first. The original tool: false',
     },
     seed: {
       type: 'integer',
       minimum: 0,
       maximum: 4294967295,
       default: 1337,
-      description: 'Random seed (seed --seed): the same inputs, options and seed give the same subset',
+      description: 'Random seed (original tool: --seed): the same inputs, options and seed give the same subset',
     },
     pool: {
       anyOf: [{ type: 'integer', minimum: 1 }, { const: 'all' }],
       default: 256,
       description:
-        'Greedy: candidates drawn at random and scored per pick (seed --pool_size), or `all` to score every remaining candidate exactly (fast: incremental)',
+        'Greedy: candidates drawn at random and scored per pick (original tool: --pool_size), or `all` to score every remaining candidate exactly (fast: incremental)',
     },
     lambda_tier: {
       type: 'number',
       minimum: 0,
       default: 3,
-      description: 'Weight of the tier-mix penalty (seed --lambda_tier)',
+      description: 'Weight of the tier-mix penalty (original tool: --lambda_tier)',
     },
     lambda_cap: {
       type: 'number',
       minimum: 0,
       default: 2,
-      description: 'Weight of the rare-cap overage penalty (seed --lambda_cap)',
+      description: 'Weight of the rare-cap overage penalty (original tool: --lambda_cap)',
     },
     lambda_share: {
       type: 'number',
@@ -105,13 +105,13 @@ export const optionsSchema = {
       1,
       1,
       0.6,
-      'Per-tier weight w_t of the class×size mismatch. This is what the seed’s --tier_bonus "1.0,1.0,0.6" (c,f,r) sets',
+      'Per-tier weight w_t of the class×size mismatch. This is what the original tool’s --tier_bonus "1.0,1.0,0.6" (c,f,r) sets',
     ),
     tier_bonus: perTierSchema(
       0,
       0,
       0,
-      'Subtracted from a candidate’s greedy score for each tier it touches that is still under its image budget (0: the seed’s score)',
+      'Subtracted from a candidate’s greedy score for each tier it touches that is still under its image budget (0: the original tool’s score)',
     ),
     tier_membership: {
       enum: ['rarest', 'each'],
@@ -131,7 +131,7 @@ export const optionsSchema = {
       minimum: 0,
       default: 0,
       description:
-        'Greedy: swap moves tried after the greedy phase, each applied only if it strictly lowers the objective (0: none, as the seed). The deterministic bound',
+        'Greedy: swap moves tried after the greedy phase, each applied only if it strictly lowers the objective (0: none, as the original tool). The deterministic bound',
     },
     refine_seconds: {
       anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'null' }],

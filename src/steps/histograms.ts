@@ -1,5 +1,5 @@
 /**
- * Step `histograms`: the seed's build_ref_hist_tier and build_per_image_bins_tier for every
+ * Step `histograms`: the original tool's build_ref_hist_tier and build_per_image_bins_tier for every
  * tier (src/lvis/sampler/histograms.ts).
  */
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
@@ -19,7 +19,7 @@ const optionsSchema = {
       exclusiveMinimum: 0,
       default: DEFAULT_SIZE_RULE.areaSmall,
       description:
-        'S/M boundary in pixels² (default 32² = 1024): S when area < area_small. The seed’s --area_small is the side (32) and is squared',
+        'S/M boundary in pixels² (default 32² = 1024): S when area < area_small. The original tool’s --area_small is the side (32) and is squared',
     },
     area_medium: {
       type: 'number',
@@ -31,7 +31,7 @@ const optionsSchema = {
       enum: ['bbox', 'area'],
       default: 'bbox',
       description:
-        '`bbox`: box w·h, boxes with w or h < 1 left out (the seed); `area`: the annotation’s `area` field (the LVIS evaluator’s measure)',
+        '`bbox`: box w·h, boxes with w or h < 1 left out (the original tool); `area`: the annotation’s `area` field (the LVIS evaluator’s measure)',
     },
   },
   additionalProperties: false,

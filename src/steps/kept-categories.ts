@@ -1,5 +1,5 @@
 /**
- * Step `kept-categories`: the seed's kept_categories, the categories that appear in the
+ * Step `kept-categories`: the original tool's kept_categories, the categories that appear in the
  * sampled subset, as an artifact the prune steps read (see src/lvis/kept-categories.ts).
  */
 import type { StepModule } from '../runner/step/step.js';

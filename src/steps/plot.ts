@@ -22,7 +22,7 @@ import type { ChartId } from '../lvis/plots/types.js';
 
 /** Each chart's output-name prefix, in the order the charts are made. */
 export const PLOT_OUTPUTS: { chart: ChartId; name: string; file: string; what: string }[] = [
-  { chart: 'tier-bars', name: 'tiers', file: TIER_BARS_FILE, what: 'tier bars, train vs val (the seed’s plot_tier_bars)' },
+  { chart: 'tier-bars', name: 'tiers', file: TIER_BARS_FILE, what: 'tier bars, train vs val (the original tool’s plot_tier_bars)' },
   { chart: 'class-size-fidelity', name: 'fidelity', file: CLASS_SIZE_FIDELITY_FILE, what: 'class×size fidelity scatter' },
   { chart: 'size-shares', name: 'size_shares', file: SIZE_SHARES_FILE, what: 'per-tier S/M/L shares, full vs subset' },
   { chart: 'objective', name: 'objective', file: OBJECTIVE_FILE, what: 'sampler objective over the iterations' },

@@ -1,9 +1,9 @@
 /**
- * Step `quotas`: the seed's estimate_rare_quotas (src/lvis/sampler/quotas.ts).
+ * Step `quotas`: the original tool's estimate_rare_quotas (src/lvis/sampler/quotas.ts).
  *
  * It reads only the dataset: the quotas need each rare class's annotation and image counts
- * (over all annotations, as the seed counts them), not the size histograms. With
- * `target_rare_images: budget` (the default, as the seed's sampler calls it) the rescaling to
+ * (over all annotations, as the original tool counts them), not the size histograms. With
+ * `target_rare_images: budget` (the default, as the original tool's sampler calls it) the rescaling to
  * the rare tier's budget B_r happens in `greedy-sample`, which knows total_images; so
  * changing total_images does not invalidate this step.
  */
@@ -21,7 +21,7 @@ const optionsSchema = {
       type: 'integer',
       minimum: 0,
       default: 2,
-      description: 'Max images per rare class before rescaling (seed --rare_cap); soft, via lambda_cap',
+      description: 'Max images per rare class before rescaling (original tool: --rare_cap); soft, via lambda_cap',
     },
     target_rare_images: {
       anyOf: [{ type: 'integer', minimum: 0 }, { const: 'budget' }],

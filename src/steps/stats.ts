@@ -1,5 +1,5 @@
 /**
- * Step `stats`: the seed's compute_tier_stats (src/lvis/sampler/stats.ts).
+ * Step `stats`: the original tool's compute_tier_stats (src/lvis/sampler/stats.ts).
  */
 import type { StepModule } from '../runner/step/step.js';
 import { tierStatsKind } from './kinds.js';

@@ -1,5 +1,5 @@
 /**
- * Step `target-mix`: the seed's compute_target_tier_mix (src/lvis/sampler/target-mix.ts).
+ * Step `target-mix`: the original tool's compute_target_tier_mix (src/lvis/sampler/target-mix.ts).
  */
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
@@ -16,7 +16,7 @@ const optionsSchema = {
       minimum: 0,
       maximum: 1,
       default: 0.6,
-      description: 'Weight of the annotation share; 1 − alpha goes to the class share (seed --alpha)',
+      description: 'Weight of the annotation share; 1 − alpha goes to the class share (original tool: --alpha)',
     },
   },
   additionalProperties: false,
@@ -28,7 +28,7 @@ const step: StepModule<{ alpha: number }, { stats: TierStats }, { mix: TargetMix
   type: 'target-mix',
   version: 1,
   description:
-    'Target share of images per tier: alpha · annotation share + (1 − alpha) · class share (the seed’s compute_target_tier_mix)',
+    'Target share of images per tier: alpha · annotation share + (1 − alpha) · class share (the original tool’s compute_target_tier_mix)',
   optionsSchema,
 
   inputs: { stats: { kind: 'lvis.tier-stats', description: 'Tier counts, from a `stats` step' } },

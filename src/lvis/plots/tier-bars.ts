@@ -1,5 +1,5 @@
 /**
- * The seed's plot_tier_bars: for each split (train, val, ...) the classes, annotations and images
+ * The original tool's plot_tier_bars: for each split (train, val, ...) the classes, annotations and images
  * per frequency tier, side by side. Bar heights are shares of the split's own total so that a
  * 20k-image val reads against a 100k-image train; each bar is labelled with its count.
  */

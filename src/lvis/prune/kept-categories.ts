@@ -1,5 +1,5 @@
 /**
- * Kept categories: the seed's `kept_categories(imgs_best_sample)`, the categories that
+ * Kept categories: the original tool's `kept_categories(imgs_best_sample)`, the categories that
  * appear in at least one annotation of the sampled subset. The prune steps reduce val/test
  * GT and predictions to them, so that evaluation covers only what the subset can teach.
  *

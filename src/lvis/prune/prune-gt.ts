@@ -1,5 +1,5 @@
 /**
- * `prune-gt`: the seed's prune_gt. Reduces a val/test GT file to the kept categories:
+ * `prune-gt`: the original tool's prune_gt. Reduces a val/test GT file to the kept categories:
  * - annotations of other categories are dropped;
  * - every image's `neg_category_ids` and `not_exhaustive_category_ids` lose the dropped
  *   categories (only those image records are edited, textually; all others, and every

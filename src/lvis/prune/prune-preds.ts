@@ -1,5 +1,5 @@
 /**
- * `prune-preds`: the seed's prune_preds. Streams a predictions file (a JSON list of
+ * `prune-preds`: the original tool's prune_preds. Streams a predictions file (a JSON list of
  * detections, LVIS/COCO results format, plain or .gz, of any size) and keeps, in order and
  * byte for byte, the detections of kept categories on images of the pruned GT. The LVIS
  * API's `LVISResults` rejects a results file that names an image its GT does not have, so

@@ -1,5 +1,5 @@
 /**
- * Tier image budgets, as the seed allocates them:
+ * Tier image budgets, as the original tool allocates them:
  *
  *   B_c = round(mix_c · N),  B_f = round(mix_f · N),  B_r = N − B_c − B_f
  *

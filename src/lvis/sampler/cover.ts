@@ -1,5 +1,5 @@
 /**
- * The cover phase of `greedy-sample` (option `cover`, default true; not in the seed): before
+ * The cover phase of `greedy-sample` (option `cover`, default true; not in the original tool): before
  * the greedy phase, make sure every category with at least one annotated image is in the
  * subset.
  *

@@ -1,5 +1,5 @@
 /**
- * The seed's `sample_balanced_greedy` loop:
+ * The original tool's `sample_balanced_greedy` loop:
  *
  *   while |S| < total_images:
  *     pool = `pool` random remaining candidates (all of them when fewer, or with pool: all)
@@ -8,13 +8,13 @@
  *     runaway guard: if a tier's image count exceeds int(1.05 · B_t), drop the remaining
  *       candidates whose annotations all belong to that tier ("pure-tier" candidates)
  *
- * Tier bonuses (`tier_bonus`, 0 by default, so the default is the seed's score): a candidate
+ * Tier bonuses (`tier_bonus`, 0 by default, so the default is the original tool's score): a candidate
  * gets bonus_t subtracted for every tier t it touches whose count is still under its budget
  * B_t. They only steer the greedy pick; they are not part of the objective J that
  * refinement lowers.
  *
  * Pure-tier candidates: images whose bucketed annotations all belong to one tier (tier mask
- * exactly {t}); images that touch two or more tiers, or none, are never dropped. The seed
+ * exactly {t}); images that touch two or more tiers, or none, are never dropped. The original tool
  * re-filters after every pick; since tier counts only grow during the greedy phase and a
  * filtered image never returns, filtering once per tier, when its count first crosses the
  * line, removes exactly the same images. The guard is also checked once before the first
@@ -33,7 +33,7 @@ export interface GreedyOptions {
   budgets: Int32Array;
   /** bonus_t, TIERS order. */
   tierBonus: Float64Array;
-  /** The runaway guard's slack over budget (the seed's 5%: 0.05). */
+  /** The runaway guard's slack over budget (the original tool's 5%: 0.05). */
   runawaySlack: number;
   signal?: AbortSignal;
   /** Called after every pick with the subset size. */

@@ -1,5 +1,5 @@
 /**
- * The seed's reference histograms and per-image bins, for all three tiers at once:
+ * The original tool's reference histograms and per-image bins, for all three tiers at once:
  *
  * - `build_ref_hist_tier(lvis, areaRng, cat_meta, tier)` → `ref[k]`, the full-set count of
  *   annotations of key k = (category, size), for the keys of one tier;
@@ -10,10 +10,10 @@
  *   100k × 3.6k cells).
  *
  * Keys form one global space ordered by (tier, category index, size), so tier t owns the
- * contiguous key range [tierKeyStart[t], tierKeyStart[t+1]). Like the seed, a key exists
+ * contiguous key range [tierKeyStart[t], tierKeyStart[t+1]). Like the original tool, a key exists
  * only if the full set has at least one annotation of it (so ref[k] ≥ 1), and annotations
  * without a size bucket (degenerate boxes in `bbox` mode) are left out. An image's
- * *tier mask* has bit t when it has at least one bucketed annotation of tier t: the seed's
+ * *tier mask* has bit t when it has at least one bucketed annotation of tier t: the original tool's
  * "which tiers does this image touch".
  */
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
@@ -48,7 +48,7 @@ export function keyCount(h: Histograms): number {
   return h.keyCategory.length;
 }
 
-/** Number of keys of tier t (the seed's K for that tier). */
+/** Number of keys of tier t (the original tool's K for that tier). */
 export function tierKeyCount(h: Histograms, t: number): number {
   return h.tierKeyStart[t + 1]! - h.tierKeyStart[t]!;
 }
@@ -66,7 +66,7 @@ export function buildHistograms(ds: Dataset, rule: SizeRule): Histograms {
   const tierOfCat = ds.categories.tier;
   const annCategory = ds.annotations.category;
 
-  // Full-set counts per (category, size): the union of the seed's three ref_hist Counters.
+  // Full-set counts per (category, size): the union of the original tool's three ref_hist Counters.
   const cellCount = new Float64Array(nCat * 3);
   let unbucketed = 0;
   for (let a = 0; a < ds.annotations.count; a++) {
@@ -179,7 +179,7 @@ function missingAreaError(ds: Dataset, missing: number[]): DiagnosticError {
 }
 
 /**
- * The seed's `densify` for one tier: a dense row-major matrix [images.length × K_t] of the
+ * The original tool's `densify` for one tier: a dense row-major matrix [images.length × K_t] of the
  * given images' counts, with the tier's keys and ref counts. For tests and small data only.
  */
 export function densifyTier(

@@ -5,7 +5,7 @@
  */
 
 
-/** The class×size mismatch term (see the header): the seed's score_classsize, or Pearson χ². */
+/** The class×size mismatch term (see the header): the original tool's score_classsize, or Pearson χ². */
 export type Mismatch = 'chi2' | 'seed';
 
 /**
@@ -49,7 +49,7 @@ export function mismatchDense(mode: Mismatch, v: ArrayLike<number>, ref: ArrayLi
   return mode === 'chi2' ? chi2Divergence(v, ref) : scoreClassSize(v, ref);
 }
 
-/** The seed's score_classsize over two equal-length vectors. */
+/** The original tool's score_classsize over two equal-length vectors. */
 export function scoreClassSize(v: ArrayLike<number>, ref: ArrayLike<number>): number {
   const K = v.length;
   if (K === 0) return 0;
@@ -64,7 +64,7 @@ export function scoreClassSize(v: ArrayLike<number>, ref: ArrayLike<number>): nu
   return sq / K;
 }
 
-/** The seed's tier_mix_penalty; `n` and `target` in the same tier order. */
+/** The original tool's tier_mix_penalty; `n` and `target` in the same tier order. */
 export function tierMixPenalty(n: ArrayLike<number>, target: ArrayLike<number>, total: number): number {
   if (total <= 0) return 0;
   let s = 0;
@@ -75,7 +75,7 @@ export function tierMixPenalty(n: ArrayLike<number>, target: ArrayLike<number>, 
   return s / 3;
 }
 
-/** The seed's rare_cap_penalty: Σ over categories with a quota (≥ 0) of max(0, presence − quota). */
+/** The original tool's rare_cap_penalty: Σ over categories with a quota (≥ 0) of max(0, presence − quota). */
 export function rareCapPenalty(presence: ArrayLike<number>, quota: Int32Array): number {
   let over = 0;
   for (let c = 0; c < quota.length; c++) {
@@ -105,7 +105,7 @@ export function countedTiers(touched: number, membership: TierMembership): numbe
 }
 
 export interface ObjectiveWeights {
-  /** w_t per tier, TIERS order (the seed's `--tier_bonus` weights of the class-size terms). */
+  /** w_t per tier, TIERS order (the original tool's `--tier_bonus` weights of the class-size terms). */
   tierWeights: Float64Array;
   lambdaTier: number;
   lambdaCap: number;

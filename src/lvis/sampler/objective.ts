@@ -1,10 +1,10 @@
 /**
- * The sampler's objective: the seed's three "objective pieces" and an exact, incremental
+ * The sampler's objective: the original tool's three "objective pieces" and an exact, incremental
  * way to evaluate them.
  *
- * Seed functions (dense, as written in the seed):
+ * The original tool's functions (dense, as written in the original tool):
  * - `scoreClassSize(v, ref)` = score_classsize: r_k = v_k / max(ref_k, 1e-9),
- *   m = mean_k r_k, result = mean_k (r_k − m)². The seed's words "compares ratios vs full
+ *   m = mean_k r_k, result = mean_k (r_k − m)². The original tool's words "compares ratios vs full
  *   ref_counts; mean squared error of ratios": the mean squared deviation of the per-key
  *   sampling ratios from their mean, i.e. their population variance. It is 0 exactly when
  *   every (category, size) key of the tier is sampled at the same rate; it is blind to the
@@ -13,11 +13,11 @@
  * - `tierMixPenalty(n, target, total)` = tier_mix_penalty: mean over the three tiers of
  *   (n_t / total − target_t)², 0 when total is 0. n_t counts the selected images that have
  *   at least one (bucketed) annotation of tier t, so an image counts once for every tier it
- *   touches and the shares can sum to more than 1 while the target sums to 1 (as in the seed).
+ *   touches and the shares can sum to more than 1 while the target sums to 1 (as in the original tool).
  * - `rareCapPenalty(presence, quota)` = rare_cap_penalty: Σ over rare classes with a quota of
  *   max(0, images_with_class − quota).
  *
- * The objective of a subset S (the seed's docstring: "score = Σ_t w_t · classsize_t +
+ * The objective of a subset S (the original tool's docstring: "score = Σ_t w_t · classsize_t +
  * λ_tier · tier_penalty + λ_cap · rare_overage"):
  *
  *   J(S) = Σ_t w_t · scoreClassSize(v_t(S), ref_t) + λ_tier · tierMixPenalty(n(S), target, |S|)
@@ -25,7 +25,7 @@
  *
  * and the greedy step's score of a candidate i is J(S ∪ {i}) (less any tier bonus).
  * Reading: the design text's "for each candidate, compute score = class-size mismatch
- * (weighted per tier) + λ_tier · tier_mix_penalty + λ_cap · rare_cap_penalty" with the seed's
+ * (weighted per tier) + λ_tier · tier_mix_penalty + λ_cap · rare_cap_penalty" with the original tool's
  * own functions, evaluated on the subset as it would be with the candidate. (The published
  * Python adds a tier's class-size term only when the candidate touches that tier, and counts
  * the rare overage of the candidate's classes only; that makes candidates that touch fewer
@@ -43,7 +43,7 @@
  * candidate already at or over its quota.
  *
  * Two class×size mismatch terms (`Mismatch`, option `mismatch`):
- * - `seed`: score_classsize above, exactly as the seed. Not scale-free (it grows with the
+ * - `seed`: score_classsize above, exactly as the original tool. Not scale-free (it grows with the
  *   square of the sampling rate, so an optimizer lowers it by choosing images with few
  *   annotations) and it weighs a key with one full-set annotation like a key with 10,000.
  * - `chi2` (default): per tier, the Pearson χ² divergence of the subset's within-tier key
@@ -185,7 +185,7 @@ export class ObjectiveState {
         tw[2]! * (term[2]! + (d2 === 0 ? 0 : (2 * g2 + e2) / K[2]! - (d2 * (2 * r1[2]! + d2)) / (K[2]! * K[2]!)));
     }
 
-    // Tier mix with the candidate counted (the seed's tier_mix_penalty, inlined).
+    // Tier mix with the candidate counted (the original tool's tier_mix_penalty, inlined).
     const counted = rows[row + 4]!;
     const n = this.n;
     const target = w.target;
@@ -225,7 +225,7 @@ export class ObjectiveState {
   touched = 0;
 
   /**
-   * J(S ∪ {i}) computed the seed's dense way: for each tier the candidate touches, the dense
+   * J(S ∪ {i}) computed the original tool's dense way: for each tier the candidate touches, the dense
    * vector cur + X[i] (K_t entries) and the mismatch (score_classsize or χ²) over it; the rare-cap penalty over
    * every rare class. `scratch` holds at least keyCount numbers. The reference the
    * incremental scorer is tested and benchmarked against.
@@ -325,7 +325,7 @@ export class ObjectiveState {
 
   /**
    * Exact recomputation of a tier's R1, R2 and mismatch from v (O(K_t) per committed image;
-   * the seed's variance in two passes, so that it never drifts).
+   * the original tool's variance in two passes, so that it never drifts).
    */
   private refreshTier(t: number): void {
     const p = this.p;
@@ -470,7 +470,7 @@ export class ObjectiveState {
   }
 }
 
-/** J(S) and its terms after each step of a phase (unweighted penalties, as the seed defines them). */
+/** J(S) and its terms after each step of a phase (unweighted penalties, as the original tool defines them). */
 export interface ObjectiveTrace {
   objective: number[];
   /** Σ_t w_t · mismatch_t (score_classsize_t or χ²_t). */

@@ -5,7 +5,7 @@ import { countedTiers, type Mismatch, type ObjectiveWeights, type TierMembership
 
 /**
  * Everything about the data that scoring needs, precomputed once: inverse reference counts,
- * each image's distinct rare classes (from all its annotations, as the seed's
+ * each image's distinct rare classes (from all its annotations, as the original tool's
  * `rare_classes_in_image`), quotas, and the candidates (images with annotations).
  */
 export class SamplerProblem {

@@ -11,12 +11,12 @@
  *   each tier's part of the rest. The four add up to `js_divergence`. The between-tier part is
  *   where the tier-mix target and the rare cover move the subset away from the full set on
  *   purpose; the within-tier parts are how well each tier's own (category, size) shape is kept.
- * - Class×size mismatch: the seed's score_classsize per tier (`mse_f` …) and their weighted
+ * - Class×size mismatch: the original tool's score_classsize per tier (`mse_f` …) and their weighted
  *   sum Σ_t w_t · mse_t (`mse`); the Pearson χ² divergence of the within-tier key shares per
  *   tier (`chi2_f` …) and Σ_t w_t · χ²_t (`chi2`). The objective's first term is one of the
  *   two sums, by `mismatch`.
  * - Tier mix: the share of selected images touching each tier against the target, and the
- *   seed's tier_mix_penalty (`tier_mix_error`).
+ *   original tool's tier_mix_penalty (`tier_mix_error`).
  * - Coverage per tier: categories with at least one selected image, out of those with at
  *   least one image in the full set.
  * - Rare cap: rare classes whose selected images exceed their quota, and the total excess.

@@ -1,5 +1,5 @@
 /**
- * The seed's `estimate_rare_quotas(lvis, cat_meta, tier="r", rare_cap=2, target_rare_images=None)`:
+ * The original tool's `estimate_rare_quotas(lvis, cat_meta, tier="r", rare_cap=2, target_rare_images=None)`:
  * a per-class image quota for every rare category that has annotations.
  *
  *   H_c   = annotations of c
@@ -15,7 +15,7 @@
  * images_c from lvis-api's `cat_img_map`, a list with one entry per *annotation*, which makes
  * mu_c = 1 and q_c = min(rare_cap, H_c); we follow the design text.)
  *
- * The rescaling can raise quotas above rare_cap when the target exceeds Σ q (the seed does
+ * The rescaling can raise quotas above rare_cap when the target exceeds Σ q (the original tool does
  * the same: its cap is soft). The target is `target_rare_images` when given, else the rare
  * tier's image budget B_r, which depends on `total_images`: the `quotas` step keeps the
  * clipped quotas and `greedy-sample` applies the rescaling with its own B_r
@@ -78,7 +78,7 @@ export function estimateRareQuotas(ds: Dataset, rareCap: number, target: number 
   return out;
 }
 
-/** The seed's rescaling step: q ← max(0, floor(q · target / Σ q)) when Σ q > 0. */
+/** The original tool's rescaling step: q ← max(0, floor(q · target / Σ q)) when Σ q > 0. */
 export function rescaleQuotas(capped: readonly number[], target: number): number[] {
   let total = 0;
   for (const q of capped) total += q;

@@ -1,5 +1,5 @@
 /**
- * Refinement after the greedy phase (not in the seed): swap moves that strictly lower the
+ * Refinement after the greedy phase (not in the original tool): swap moves that strictly lower the
  * objective J.
  *
  * Each iteration draws one selected image j uniformly, scores swapping it for each of

@@ -20,7 +20,7 @@ export interface Sample {
   /** The same images' original `id`s, in the same order. */
   imageIds: number[];
   /**
-   * The seed's `kept_categories`: every category that appears in at least one annotation of a
+   * The original tool's `kept_categories`: every category that appears in at least one annotation of a
    * selected image, as indices into the Dataset's category table, ascending.
    */
   keptCategoryIndices: number[];

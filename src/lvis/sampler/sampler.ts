@@ -26,7 +26,7 @@ export interface SamplerOptions {
   strategy: SamplerStrategy;
   /** The class×size mismatch term: `chi2` (default) or `seed` (score_classsize). */
   mismatch: Mismatch;
-  /** Greedy: cover every category with an image first (default true; the seed: false). */
+  /** Greedy: cover every category with an image first (default true; the original tool: false). */
   cover: boolean;
   totalImages: number;
   seed: number;

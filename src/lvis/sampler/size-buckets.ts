@@ -1,16 +1,16 @@
 /**
- * The seed's `_size_bucket_from_bbox(bbox, areaRng)`: S / M / L object-size buckets.
+ * The original tool's `_size_bucket_from_bbox(bbox, areaRng)`: S / M / L object-size buckets.
  *
- * Boundaries. The seed buckets half-open: S when a < area_small, M when a < area_medium,
+ * Boundaries. The original tool buckets half-open: S when a < area_small, M when a < area_medium,
  * else L, so an object of area exactly 32² is M and one of exactly 96² is L. The COCO and
  * LVIS evaluators (`areaRng = [[0, 32²], [32², 96²], [96², 1e5²]]`) ignore a ground truth
  * when `area < lo or area > hi`, i.e. their ranges are closed on both ends and an object of
  * area exactly 32² counts as both small and medium there. A partition cannot put one object
- * in two buckets, so we keep the seed's half-open rule; it agrees with the evaluators
+ * in two buckets, so we keep the original tool's half-open rule; it agrees with the evaluators
  * everywhere except on those exact boundary values.
  *
  * Measure (`size_from`):
- * - `bbox` (the seed): a = w·h of the box. Like the seed, a box with w < 1 or h < 1 gets no
+ * - `bbox` (the original tool): a = w·h of the box. Like the original tool, a box with w < 1 or h < 1 gets no
  *   bucket and is left out of the histograms (LVIS has a few such degenerate boxes).
  * - `area` (the LVIS evaluator's measure): the annotation's `area` field, the segmentation
  *   area. Every annotation gets a bucket; an annotation without `area` is a data error.
@@ -39,7 +39,7 @@ export function bucketOfArea(a: number, rule: SizeRule): number {
   return 2;
 }
 
-/** The seed's `_size_bucket_from_bbox`: NO_BUCKET when w < 1 or h < 1. */
+/** The original tool's `_size_bucket_from_bbox`: NO_BUCKET when w < 1 or h < 1. */
 export function sizeBucketFromBbox(w: number, h: number, rule: SizeRule): number {
   if (w < 1 || h < 1) return NO_BUCKET;
   return bucketOfArea(w * h, rule);

@@ -9,7 +9,7 @@
  *   have a single annotation), so every draw would be discarded, or, counting a missing key
  *   as ratio 0, every draw would score max − 0 ≈ 1. Draws are therefore scored by the
  *   class×size mismatch Σ_t w_t · mismatch_t (the objective's first term, with the chosen
- *   `mismatch`: χ² or the seed's score_classsize); the
+ *   `mismatch`: χ² or the original tool's score_classsize); the
  *   minitrain score of each draw is still recorded in the details so that the claim can be
  *   checked.
  * - `coverage`: MDETR's LVIS subsampler (ashkamath/mdetr, scripts/fine-tuning/
@@ -59,7 +59,7 @@ export function sampleRestarts(p: SamplerProblem, total: number, draws: number, 
       score += w[t]! * mismatchDense(p.mismatch, v.subarray(k0, k1), h.ref.subarray(k0, k1));
       for (let k = k0; k < k1; k++) tierV[t] += v[k]!;
     }
-    // chi2: the between-tier share term too (λ_share is 0 for the seed's mismatch).
+    // chi2: the between-tier share term too (λ_share is 0 for the original tool's mismatch).
     if (p.lambdaShare !== 0) score += p.lambdaShare * shareChi2(tierV[0]!, tierV[1]!, tierV[2]!, p.invShare);
     let lo = Infinity;
     let hi = -Infinity;

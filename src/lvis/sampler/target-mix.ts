@@ -1,11 +1,11 @@
 /**
- * The seed's `compute_target_tier_mix(classes, ann_counts, alpha=0.6)`:
+ * The original tool's `compute_target_tier_mix(classes, ann_counts, alpha=0.6)`:
  *
  *   mix_t = alpha · ann_t / Σ ann  +  (1 − alpha) · classes_t / Σ classes,   then normalised.
  *
  * LVIS's annotation share is extremely skewed towards frequent categories; blending it with
  * the class share keeps the long tail present. The normalisation is a no-op for alpha in
- * [0, 1] (both shares sum to 1) but is kept as in the seed.
+ * [0, 1] (both shares sum to 1) but is kept as in the original tool.
  */
 import { DiagnosticError } from '../../base/diagnostic.js';
 import { TIERS, perTier, type PerTier } from './tiers.js';

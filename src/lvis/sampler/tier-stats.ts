@@ -1,21 +1,21 @@
 /**
- * The seed's `compute_tier_stats(lvis)`: how skewed the dataset is, per frequency tier.
+ * The original tool's `compute_tier_stats(lvis)`: how skewed the dataset is, per frequency tier.
  */
 import type { Dataset } from '../dataset/dataset.js';
 import { TIERS, perTier, type PerTier } from './tiers.js';
 
 
 export interface TierStats {
-  /** Categories per tier (the seed's `classes`). */
+  /** Categories per tier (the original tool's `classes`). */
   classes: PerTier<number>;
-  /** Annotations per tier (the seed's `ann_counts`). */
+  /** Annotations per tier (the original tool's `ann_counts`). */
   annotations: PerTier<number>;
-  /** Images with at least one annotation of the tier (the seed's `images`). */
+  /** Images with at least one annotation of the tier (the original tool's `images`). */
   images: PerTier<number>;
   totals: {
     classes: number;
     annotations: number;
-    /** All images, with or without annotations (the seed's `len(lvis.imgs)`). */
+    /** All images, with or without annotations (the original tool's `len(lvis.imgs)`). */
     images: number;
     /** Images with at least one annotation (the only ones any strategy can sample). */
     imagesWithAnnotations: number;

@@ -1,5 +1,5 @@
 /**
- * The seed's metadata helpers `_cat_meta(lvis)` and `_tier_of(cat_meta, cid)`.
+ * The original tool's metadata helpers `_cat_meta(lvis)` and `_tier_of(cat_meta, cid)`.
  *
  * The Dataset already stores each category's tier (an index into TIERS, f/c/r), so
  * `_tier_of` is `ds.categories.tier[c]` and `_cat_meta`'s `tiers` map is
@@ -23,14 +23,14 @@ export function tierArray(values: PerTier<number>): Float64Array {
   return Float64Array.from(TIERS, (t) => values[t]);
 }
 
-/** The seed's `_cat_meta` `tiers` map: category indices of each tier, ascending. */
+/** The original tool's `_cat_meta` `tiers` map: category indices of each tier, ascending. */
 export function categoriesByTier(ds: Dataset): [number[], number[], number[]] {
   const out: [number[], number[], number[]] = [[], [], []];
   for (let c = 0; c < ds.categories.count; c++) out[ds.categories.tier[c]!]!.push(c);
   return out;
 }
 
-/** The seed's `_tier_of`: tier index (into TIERS) of category index `c`. */
+/** The original tool's `_tier_of`: tier index (into TIERS) of category index `c`. */
 export function tierOf(ds: Dataset, c: number): number {
   return ds.categories.tier[c]!;
 }

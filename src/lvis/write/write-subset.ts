@@ -1,5 +1,5 @@
 /**
- * `write`: the seed's write_lvis_subset. Writes the sampled images and all of their
+ * `write`: the original tool's write_lvis_subset. Writes the sampled images and all of their
  * annotations as an LVIS-format JSON, with info, licenses and categories, original ids, and
  * every image and annotation record copied byte for byte from the source file.
  */
