@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { StatCache } from '../src/runner/cache/file-digests.js';
 import { Executor } from '../src/runner/exec/executor.js';
 import type { RunEvent } from '../src/runner/exec/events.js';
 import { KEY_SCHEME, keyOf } from '../src/runner/cache/key.js';
@@ -399,7 +398,7 @@ describe('history, metrics, workers, jobs', () => {
     const forced = await runCli(['run', 'ec.yaml', '--json', '--cache-dir', 'cec', '--force', 'up'], { cwd: ws.dir });
     assert.equal(statuses(forced.events).up, 'ran');
     // gc drops the cutoff notes of the executions it removes, and keeps the others.
-    const notes = () => readdirSync(ws.path('cec/cutoff')).map((n) => readFileSync(ws.path('cec/cutoff', n), 'utf8'));
+    const notes = () => readdirSync(ws.path('cec/cutoff')).map((n) => (JSON.parse(readFileSync(ws.path('cec/cutoff', n), 'utf8')) as { key: string }).key);
     assert.ok(notes().length >= 4);
     assert.equal((await runCli(['cache', 'gc', 'ec.yaml', '--keep=0', '--cache-dir', 'cec'], { cwd: ws.dir })).code, 0);
     const kept = new Set(readdirSync(ws.path('cec/runs')));
@@ -472,7 +471,7 @@ describe('executor: variants share executions by key', () => {
       const store = new CacheStore(ws.cacheDir);
       await store.init();
       const events: RunEvent[] = [];
-      const ex = new Executor({ store, statCache: new StatCache(store.statCacheFile), registry, jobs: 2, signal: new AbortController().signal, emit: (e) => events.push(e), workers: false });
+      const ex = new Executor({ store, statCache: store.statCache, registry, jobs: 2, signal: new AbortController().signal, emit: (e) => events.push(e), workers: false });
       const [ra, rb] = await Promise.all([
         ex.runPipeline(loadPipeline(ws.path('a.yaml'), registry), { label: 'a' }),
         ex.runPipeline(loadPipeline(ws.path('b.yaml'), registry), { label: 'b' }),

@@ -195,7 +195,7 @@ describe('configuration and help', () => {
       ws.write('in.txt', 'x');
       ws.write('p.yaml', 'params:\n  alpha: 0.5\nsteps:\n  src: { type: source, options: { path: in.txt } }\n');
       const cases: [string[], RegExp][] = [
-        [['cache'], /expected ls, gc or clear/],
+        [['cache'], /expected ls, verify, gc or clear/],
         [['cache', 'ls', 'p.yaml', 'extra'], /unexpected argument extra/],
         [['cache', 'gc', 'p.yaml', '--keep=-1'], /--keep must be a whole number ≥ 0, got -1/],
         [['cache', 'gc', 'p.yaml', '--keep', '-1'], /--keep must be a whole number ≥ 0, got -1/],

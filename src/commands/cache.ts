@@ -6,16 +6,22 @@ import { formatBytes, table } from '../base/format.js';
 import { cacheUsage, clearCache, collectGarbage } from '../runner/cache/gc.js';
 import { shortHash } from '../runner/cache/hash.js';
 import { CacheStore } from '../runner/cache/store.js';
+import { verifyCache } from '../runner/cache/verify.js';
+import { describeProblem } from '../runner/cache/integrity.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
-import { locateCache, parseCommandArgs, requireCacheFolder, UsageError } from './common.js';
+import { locateCache, parseCommandArgs, readOnlyStore, requireCacheFolder, UsageError } from './common.js';
 import { DEFAULT_LOCK_TIMEOUT_S, openSession } from './session.js';
 
 const DEFAULT_KEEP = 10;
 
-const usage = `usage: lvis-pipe cache ls|gc|clear [FILE] [options]
+const usage = `usage: lvis-pipe cache ls|verify|gc|clear [FILE] [options]
 
   ls      what the cache holds: size, and per known pipeline its steps' keys and status
+  verify  read every object and check it against its sha256, and every record, history
+          entry, state and compiled validator against its seal; report what fails
+          (exit 1). With --repair, move it to quarantine/: the steps that made it run
+          again next time
   gc      remove what is no longer needed: keeps the results of the last resolved steps
           of every known pipeline (whose file still exists) and of the last N runs,
           removes the other run records and every object they alone used; says how
@@ -28,12 +34,14 @@ FILE (a pipeline file), else .lvis-pipe/ in the current directory.
 options:
       --keep N          gc: also keep what the last N runs used (default ${DEFAULT_KEEP})
       --dry-run         gc: only say what would be removed
+      --repair          verify: move what fails its check to quarantine/
       --cache-dir DIR   the cache folder
       --json            machine-readable output (ls, gc)
   -h, --help            this help
 
 examples:
   lvis-pipe cache ls pipelines/mini-lvis.yaml
+  lvis-pipe cache verify pipelines/mini-lvis.yaml --repair
   lvis-pipe cache gc pipelines/mini-lvis.yaml --keep 3`;
 
 export const command: CommandModule = {
@@ -44,6 +52,7 @@ export const command: CommandModule = {
       {
         keep: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        repair: { type: 'boolean' },
         'cache-dir': { type: 'string' },
         'lock-timeout': { type: 'string' },
         json: { type: 'boolean' },
@@ -52,7 +61,7 @@ export const command: CommandModule = {
       usage,
     );
     const [sub, file, ...extra] = positionals;
-    if (!sub || !['ls', 'gc', 'clear'].includes(sub)) throw new UsageError(`expected ls, gc or clear\n\n${usage}`);
+    if (!sub || !['ls', 'verify', 'gc', 'clear'].includes(sub)) throw new UsageError(`expected ls, verify, gc or clear\n\n${usage}`);
     if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}\n\n${usage}`);
     const keep = values.keep !== undefined ? Number(values.keep) : DEFAULT_KEEP;
     if (!Number.isInteger(keep) || keep < 0) throw new UsageError(`--keep must be a whole number ≥ 0, got ${values.keep}`);
@@ -62,7 +71,8 @@ export const command: CommandModule = {
     const { config, cacheDir } = await locateCache(env, file, values['cache-dir']);
     requireCacheFolder(cacheDir, 'a pipeline FILE');
 
-    if (sub === 'ls') return ls(env, new CacheStore(cacheDir), values.json === true);
+    if (sub === 'ls') return ls(env, readOnlyStore(env, cacheDir), values.json === true);
+    if (sub === 'verify' && !values.repair) return verify(env, new CacheStore(cacheDir, { readOnly: true }), false, values.json === true);
 
     const session = await openSession(env, cacheDir, {
       lockTimeoutS: Number(values['lock-timeout'] ?? config.config.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_S),
@@ -70,6 +80,7 @@ export const command: CommandModule = {
       notice: (m) => env.stderr.write(m + '\n'),
     });
     try {
+      if (sub === 'verify') return await verify(env, session.store, true, values.json === true);
       if (sub === 'clear') {
         const freed = await clearCache(session.store);
         env.stdout.write(`cleared ${displayPath(cacheDir)}: freed ${formatBytes(freed)}\n`);
@@ -120,4 +131,19 @@ async function ls(env: CliEnv, store: CacheStore, json: boolean): Promise<number
     );
   }
   return 0;
+}
+
+async function verify(env: CliEnv, store: CacheStore, repair: boolean, json: boolean): Promise<number> {
+  const r = await verifyCache(store);
+  if (repair) await store.statCache.save().catch(() => {}); // objects just hashed need no hashing next time
+  if (json) {
+    env.stdout.write(JSON.stringify({ cacheDir: store.root, ...r, repaired: repair }) + '\n');
+    return r.problems.length && !repair ? 1 : 0;
+  }
+  for (const p of r.problems) env.stdout.write(describeProblem(p, store.root) + '\n');
+  const checked = `${r.objects} object${r.objects === 1 ? '' : 's'} (${formatBytes(r.objectBytes)}) and ${r.files} record${r.files === 1 ? '' : 's'}`;
+  if (r.problems.length === 0) env.stdout.write(`${displayPath(store.root)}: ${checked} checked: all intact\n`);
+  else if (repair) env.stdout.write(`${displayPath(store.root)}: ${checked} checked: ${r.problems.length} damaged, moved to quarantine/; the steps that made them run again next time\n`);
+  else env.stdout.write(`${displayPath(store.root)}: ${checked} checked: ${r.problems.length} damaged; \`lvis-pipe cache verify --repair\` moves them aside\n`);
+  return r.problems.length && !repair ? 1 : 0;
 }

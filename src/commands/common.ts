@@ -11,6 +11,8 @@ import type { CliEnv } from '../cli-env.js';
 import { loadConfig, resolveCacheDir, type LoadedConfig } from '../config.js';
 import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../base/diagnostic.js';
 import { loadPipeline } from '../runner/pipeline/pipeline.js';
+import { CacheStore } from '../runner/cache/store.js';
+import { describeProblem } from '../runner/cache/integrity.js';
 import { displayPath } from '../base/display-path.js';
 import { type Pipeline, type ResolveOptions } from '../runner/pipeline/types.js';
 
@@ -92,6 +94,16 @@ export async function locateCache(env: CliEnv, file: string | undefined, cacheDi
   return { config, cacheDir: resolveCacheDir(cacheDirFlag, config, base, env.cwd) };
 }
 
+/**
+ * The cache store for a command that reads it without the lock (plan, runs, diff, report,
+ * cache ls): damage it finds is said on stderr and passed over, nothing is moved.
+ */
+export function readOnlyStore(env: CliEnv, cacheDir: string): CacheStore {
+  const store = new CacheStore(cacheDir, { readOnly: true });
+  store.onProblem((p) => env.stderr.write(`warning: ${describeProblem(p, store.root)} (\`lvis-pipe cache verify --repair\` moves it aside)\n`));
+  return store;
+}
+
 /** For commands that read an existing cache: a missing folder is said plainly. */
 export function requireCacheFolder(cacheDir: string, what: string): void {
   if (!existsSync(cacheDir)) {
@@ -116,6 +128,7 @@ export async function loadPipelineContext(
     ...(config.config.params && config.file ? { configParams: { values: config.config.params, file: config.file } } : {}),
     cwd: env.cwd,
     checkFiles,
+    onCacheProblem: (p) => env.stderr.write(`${describeProblem(p, cacheDir)}; compiled again\n`),
   };
   const pipeline = loadPipeline(abs, env.registry, resolveOptions);
   if (pipeline.warnings.length > 0 && !(values as { json?: boolean }).json) printDiagnostics(env, pipeline.warnings, false, 0);

@@ -9,7 +9,7 @@ import { CacheStore } from '../runner/cache/store.js';
 import { formatCell, formatParamCell } from '../runner/sweep/report.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
-import { locateCache, parseCommandArgs, requireCacheFolder, UsageError } from './common.js';
+import { locateCache, readOnlyStore, parseCommandArgs, requireCacheFolder, UsageError } from './common.js';
 import { localTime } from './runs.js';
 
 const usage = `usage: lvis-pipe diff [FILE] [RUN_A RUN_B] [options]
@@ -52,7 +52,7 @@ export const command: CommandModule = {
 
     const { cacheDir } = await locateCache(env, file, values['cache-dir']);
     requireCacheFolder(cacheDir, 'the pipeline FILE');
-    let runs = await readHistory(new CacheStore(cacheDir));
+    let runs = await readHistory(readOnlyStore(env, cacheDir));
     if (file) runs = runs.filter((h) => h.pipelineId === pipelineIdOf(file));
     const scope = file ? `among the runs of ${displayPath(file)}` : `in the cache ${displayPath(cacheDir)}`;
     const a = resolveRunRef(refA, runs, scope);

@@ -1,11 +1,10 @@
 import type { CliEnv } from '../cli-env.js';
-import { StatCache } from '../runner/cache/file-digests.js';
 import { table } from '../base/format.js';
 import { shortHash } from '../runner/cache/hash.js';
 import { planPipeline } from '../runner/graph/plan.js';
 import { CacheStore } from '../runner/cache/store.js';
 import type { CommandModule } from './command.js';
-import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
 
 const usage = `usage: lvis-pipe plan FILE [options]
 
@@ -36,8 +35,8 @@ export const command: CommandModule = {
     for (const id of [...(values.force ?? []), ...(values.only ?? [])]) {
       if (!pipeline.steps.has(id)) throw new UsageError(`no step \`${id}\` in ${pipeline.displayFile}; its steps: ${pipeline.order.join(', ')}`);
     }
-    const store = new CacheStore(cacheDir);
-    const statCache = new StatCache(store.statCacheFile);
+    const store = readOnlyStore(env, cacheDir);
+    const statCache = store.statCache;
     const entries = await planPipeline(pipeline, store, statCache, {
       ...(values['force-all'] ? { force: 'all' as const } : values.force ? { force: new Set(values.force) } : {}),
       ...(values.only ? { only: values.only } : {}),

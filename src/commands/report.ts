@@ -5,7 +5,7 @@ import { DiagnosticError } from '../base/diagnostic.js';
 import { afterRunSteps, runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.js';
 import { readHistory, resolveRunRef } from '../runner/cache/history.js';
 import type { CommandModule } from './command.js';
-import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
 
 const usage = `usage: lvis-pipe report FILE [--run RUN] [--out PATH] [options]
 
@@ -35,7 +35,7 @@ export const command: CommandModule = {
     if (hooked.length === 0) {
       throw fail(`${pipeline.displayFile} has no step that writes a report after the run: add one (type: report) to get a report`);
     }
-    const store = new CacheStore(cacheDir);
+    const store = readOnlyStore(env, cacheDir);
     // The pipeline's runs, newest first; without --run the newest that is not a sweep variant.
     const runs = (await readHistory(store)).filter((r) => r.pipelineId === pipeline.id);
     const history =

@@ -10,7 +10,7 @@ import { CacheStore } from '../runner/cache/store.js';
 import { formatCell, formatParamCell, stepCountsLabel } from '../runner/sweep/report.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
-import { locateCache, parseCommandArgs, UsageError } from './common.js';
+import { locateCache, readOnlyStore, parseCommandArgs, UsageError } from './common.js';
 
 const usage = `usage: lvis-pipe runs FILE [options]
 
@@ -58,7 +58,7 @@ export const command: CommandModule = {
     const { cacheDir } = await locateCache(env, file, values['cache-dir']);
     const sweepMetrics = metricsOfSweep(file);
     const id = pipelineIdOf(file);
-    const all = existsSync(cacheDir) ? await readHistory(new CacheStore(cacheDir)) : [];
+    const all = existsSync(cacheDir) ? await readHistory(readOnlyStore(env, cacheDir)) : [];
     let runs = all.filter((h) => h.pipelineId === id);
     if (values.sweep !== undefined) runs = runs.filter((h) => h.sweep && (h.sweep.id.startsWith(values.sweep!) || shortRunId(h.sweep.id).startsWith(values.sweep!)));
     runs = runs.slice(0, limit);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { CliEnv } from '../cli-env.js';
 import type { LoadedConfig } from '../config.js';
 import { Executor } from '../runner/exec/executor.js';
-import { StatCache } from '../runner/cache/file-digests.js';
+import type { StatCache } from '../runner/cache/file-digests.js';
 import { createReporter } from '../runner/reporters/reporter.js';
 import type { Reporter } from '../runner/reporters/describe.js';
 import { parseJobs, UsageError } from './common.js';
@@ -74,7 +74,7 @@ export async function openSession(
   }
   return {
     store,
-    statCache: new StatCache(store.statCacheFile),
+    statCache: store.statCache,
     signal: controller.signal,
     interruptedBy: () => interruptedBy,
     close,

@@ -4,7 +4,6 @@ import { performance } from 'node:perf_hooks';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { closest } from '../base/suggest.js';
-import { StatCache } from '../runner/cache/file-digests.js';
 import { table } from '../base/format.js';
 import { planPipeline } from '../runner/graph/plan.js';
 import { writeFileAtomic } from '../base/atomic-file.js';
@@ -180,7 +179,7 @@ export const command: CommandModule = {
  */
 async function dryRun(env: CliEnv, plan: SweepPlan, cacheDir: string, json: boolean): Promise<number> {
   const store = new CacheStore(cacheDir);
-  const statCache = new StatCache(store.statCacheFile);
+  const statCache = store.statCache;
   const toRun = new Set<string>();
   const rows = [];
   for (const v of plan.variants) {
@@ -289,7 +288,8 @@ async function writeVariantReports(plan: SweepPlan, report: SweepReport, store: 
     const row = byName.get(v.name);
     if (row?.status !== 'ok' || !row.runId) continue;
     try {
-      const history = JSON.parse(await readFile(path.join(store.historyDir, `${row.runId}.json`), 'utf8')) as HistoryRecord;
+      const history = await store.readSealed<HistoryRecord>(path.join(store.historyDir, `${row.runId}.json`), 'history record');
+      if (!history) continue;
       // The variant's pipeline already writes into the variant's folder (sweep/paths.ts).
       for (const outcome of await runAfterRunHooks(v.pipeline, history, read, { sweep: rows })) {
         report.files.push(...outcome.written);

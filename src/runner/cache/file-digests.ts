@@ -10,10 +10,11 @@
  * have that problem.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, renameSync, statSync, type Stats } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256File } from './hash.js';
+import { openSealedJson, sealJson, type ProblemSink } from './integrity.js';
 
 const RACY_MS = 2000;
 
@@ -33,12 +34,32 @@ export class StatCache {
   private saving: Promise<void> = Promise.resolve();
   /** Files being hashed now: pipelines run concurrently (sweep variants) hash a file once. */
   readonly hashing = new Map<string, Promise<FileDigest>>();
-  constructor(readonly file: string) {
+  /**
+   * Loads `file`. It decides which inputs count as unchanged, so it is sealed too: one that
+   * fails its check is moved aside (`onProblem` is told) and every file is hashed again.
+   */
+  constructor(
+    readonly file: string,
+    onProblem?: ProblemSink,
+  ) {
+    let text: string;
     try {
-      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { version?: number; entries?: Record<string, StatEntry> };
-      if (parsed.version === 1 && parsed.entries) this.entries = parsed.entries;
+      text = readFileSync(file, 'utf8');
     } catch {
-      // Missing or unreadable: start empty (it is only a cache).
+      return; // missing: start empty (it is only a cache)
+    }
+    const opened = openSealedJson<{ version?: number; entries?: Record<string, StatEntry> }>(text);
+    if ('value' in opened) {
+      if (opened.value.version === 2 && opened.value.entries) this.entries = opened.value.entries;
+      return;
+    }
+    if (/^\{"version":1,/.test(text)) return; // an older, unsealed cache: start over quietly
+    const dest = `${file}.damaged-${Date.now()}`;
+    try {
+      renameSync(file, dest);
+      onProblem?.({ what: 'stat cache', file, why: opened.why, quarantined: dest });
+    } catch {
+      // someone else moved it first
     }
   }
 
@@ -85,7 +106,7 @@ export class StatCache {
     try {
       await mkdir(path.dirname(this.file), { recursive: true });
       const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(tmp, JSON.stringify({ version: 1, entries: this.entries }));
+      await writeFile(tmp, sealJson({ version: 2, entries: this.entries }));
       await rename(tmp, this.file);
     } catch (err) {
       this.dirty = true;

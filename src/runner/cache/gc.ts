@@ -8,7 +8,7 @@
  * params and metrics that `runs` and `diff` show).
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { StatCache } from './file-digests.js';
 import type { CacheStore } from './store.js';
@@ -34,14 +34,6 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function listObjects(store: CacheStore): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const shard of await listDir(store.objectsDir)) {
@@ -59,7 +51,7 @@ export async function listObjects(store: CacheStore): Promise<Map<string, number
 export async function listStates(store: CacheStore): Promise<CacheUsage['pipelines']> {
   const out: CacheUsage['pipelines'] = [];
   for (const name of (await listDir(store.stateDir)).filter((n) => n.endsWith('.json'))) {
-    const state = await readJson<PipelineState>(path.join(store.stateDir, name));
+    const state = await store.readSealed<PipelineState>(path.join(store.stateDir, name), 'pipeline state');
     if (state) out.push({ id: name.slice(0, -5), file: state.pipeline, exists: existsSync(state.pipeline), state });
   }
   return out;
@@ -69,7 +61,7 @@ export async function listHistory(store: CacheStore): Promise<HistoryRecord[]> {
   const names = (await listDir(store.historyDir)).filter((n) => n.endsWith('.json')).sort();
   const out: HistoryRecord[] = [];
   for (const n of names) {
-    const h = await readJson<HistoryRecord>(path.join(store.historyDir, n));
+    const h = await store.readSealed<HistoryRecord>(path.join(store.historyDir, n), 'history record');
     if (h) out.push(h);
   }
   return out;
@@ -132,7 +124,7 @@ export async function collectGarbage(store: CacheStore, statCache: StatCache, op
     const names = await listDir(dir);
     if (keep.has(key)) {
       for (const n of names) {
-        const rec = await readJson<RunRecord>(path.join(dir, n));
+        const rec = await store.readSealed<RunRecord>(path.join(dir, n), 'run record');
         for (const o of Object.values(rec?.outputs ?? {})) referenced.add(o.digest);
       }
       continue;
@@ -145,8 +137,8 @@ export async function collectGarbage(store: CacheStore, statCache: StatCache, op
   // Early-cutoff notes whose execution is gone.
   for (const name of await listDir(store.cutoffDir)) {
     const file = path.join(store.cutoffDir, name);
-    const target = (await readFile(file, 'utf8').catch(() => '')).trim();
-    if (keep.has(target)) continue;
+    const note = await store.readSealed<{ layout: number; key: string }>(file, 'cutoff note');
+    if (note && keep.has(note.key)) continue;
     if (!opts.dryRun) await rm(file, { force: true });
   }
   let removedObjects = 0;

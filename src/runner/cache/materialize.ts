@@ -38,6 +38,10 @@ export async function materializedState(statCache: StatCache, out: StoredOutput,
 export async function materialize(store: CacheStore, statCache: StatCache, out: StoredOutput, dest: string): Promise<MaterializedState> {
   const before = await materializedState(statCache, out, dest);
   if (before === 'ok') return before;
+  // Never restore what the cache cannot vouch for (a stat while the object is unchanged).
+  if (!(await store.verifyObject(out.digest, out.size))) {
+    throw new Error(`the cached ${path.basename(dest)} (object ${out.digest.slice(0, 12)}…) is missing or damaged; run again to recompute it`);
+  }
   await mkdir(path.dirname(dest), { recursive: true });
   const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(4).toString('hex')}.tmp`);
   try {

@@ -101,6 +101,8 @@ export interface HistoryRecord {
   steps: Record<string, HistoryStep>;
   /** `stepId.output` → metrics record. */
   metrics: Record<string, unknown>;
+  /** What the cache found damaged during the run and moved aside (the affected steps ran again). */
+  repairs?: string[];
 }
 
 /** Sortable, unique run ids: UTC time to the millisecond, pid, random. */

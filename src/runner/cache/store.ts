@@ -14,18 +14,32 @@
  *                             objects/, so storing an output is a rename)
  *   lock                      see lock.ts
  *
+ *   quarantine/               what failed its check (integrity.ts), kept as evidence
+ *
  * Every file is written to tmp/ first and renamed into place, so a crash leaves either the
  * old file or the new one, never half of one. A step counts as done only when its run
- * record exists and every object it names is present with the recorded size.
+ * record exists, is sealed, and every object it names checks out against its sha256
+ * (through the stat cache: a stat per object while the object is unchanged).
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { createReadStream, statSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { fileDigest, StatCache } from './file-digests.js';
+import { openSealedJson, quarantine, sealJson, type CacheProblem, type ProblemSink } from './integrity.js';
 import type { HistoryRecord, PipelineState, RunRecord } from './records.js';
 
-export const STORE_LAYOUT_VERSION = 1;
+/** 2: every JSON file is sealed and every object verified (1: neither). Older files are ignored, not reported. */
+export const STORE_LAYOUT_VERSION = 2;
+
+/** An object whose bytes are not what its name says: it was quarantined. */
+export class CorruptObjectError extends Error {
+  constructor(readonly digest: string, readonly problem: CacheProblem) {
+    super(`cache object ${digest.slice(0, 12)}… ${problem.why}`);
+    this.name = 'CorruptObjectError';
+  }
+}
 
 export function newRunId(now = new Date()): string {
   const t = now.toISOString().replace(/[-:]/g, '').replace('.', '');
@@ -42,8 +56,21 @@ export class CacheStore {
   readonly tmpDir: string;
   readonly statCacheFile: string;
   readonly lockFile: string;
+  private statCacheLoaded: StatCache | undefined;
+  private readonly sinks: ProblemSink[] = [];
+  /** Everything this store found damaged and moved aside, in order. */
+  readonly problems: CacheProblem[] = [];
+  /** Files already reported (a read-only store finds the same damage again on every read). */
+  private readonly reported = new Set<string>();
 
-  constructor(root: string) {
+  /**
+   * `readOnly`: for commands that do not hold the lock (plan, runs, diff): what fails its
+   * check is reported and passed over, but not moved.
+   */
+  constructor(
+    root: string,
+    readonly opts: { readOnly?: boolean } = {},
+  ) {
     this.root = path.resolve(root);
     this.objectsDir = path.join(this.root, 'objects');
     this.runsDir = path.join(this.root, 'runs');
@@ -55,6 +82,33 @@ export class CacheStore {
     this.lockFile = path.join(this.root, 'lock');
   }
 
+  /** The digests of files by stat (inputs, outputs and this store's own objects). */
+  get statCache(): StatCache {
+    this.statCacheLoaded ??= new StatCache(this.statCacheFile, (p) => this.report(p));
+    return this.statCacheLoaded;
+  }
+
+  /** Called with every problem found from now on (a run's reporter). */
+  onProblem(sink: ProblemSink): void {
+    this.sinks.push(sink);
+  }
+
+  private report(p: CacheProblem): void {
+    this.problems.push(p);
+    for (const sink of this.sinks) sink(p);
+  }
+
+  /** Moves a file that failed its check aside and says so. */
+  async reject(file: string, what: string, why: string): Promise<CacheProblem> {
+    this.statCache.forget(file);
+    if (this.reported.has(file)) return { what, file, why };
+    this.reported.add(file);
+    const moved = this.opts.readOnly ? undefined : await quarantine(this.root, file);
+    const problem: CacheProblem = { what, file, why, ...(moved ? { quarantined: moved } : {}) };
+    this.report(problem);
+    return problem;
+  }
+
   async init(): Promise<void> {
     for (const d of [this.objectsDir, this.runsDir, this.stateDir, this.historyDir, this.cutoffDir, this.tmpDir]) await mkdir(d, { recursive: true });
   }
@@ -63,13 +117,29 @@ export class CacheStore {
     return path.join(this.objectsDir, digest.slice(0, 2), digest);
   }
 
-  /** Present with the expected size. Objects are not re-hashed: they are written once, read-only. */
-  async hasObject(digest: string, size: number): Promise<boolean> {
+  /**
+   * Present, with the expected size and content. Content is checked against the object's name
+   * through the stat cache: an object unchanged since it was last hashed (same inode, size,
+   * mtime and ctime) costs a stat; anything else is read and hashed. One that fails is
+   * quarantined.
+   */
+  async verifyObject(digest: string, size: number): Promise<boolean> {
+    const file = this.objectPath(digest);
+    let actual: number;
     try {
-      return (await stat(this.objectPath(digest))).size === size;
+      actual = statSync(file).size;
     } catch {
       return false;
     }
+    if (actual !== size) {
+      await this.reject(file, 'object', `it has ${actual} bytes, not ${size}`);
+      return false;
+    }
+    if ((await fileDigest(file, this.statCache)).digest !== digest) {
+      await this.reject(file, 'object', 'its content does not match its sha256');
+      return false;
+    }
+    return true;
   }
 
   tempPath(label: string): string {
@@ -84,7 +154,7 @@ export class CacheStore {
   async putBytes(bytes: Uint8Array): Promise<{ digest: string; size: number }> {
     const digest = createHash('sha256').update(bytes).digest('hex');
     const size = bytes.byteLength;
-    if (!(await this.hasObject(digest, size))) {
+    if (!(await this.verifyObject(digest, size))) {
       const tmp = this.tempPath('obj');
       await writeFile(tmp, bytes);
       await this.install(tmp, digest);
@@ -104,7 +174,7 @@ export class CacheStore {
       size += chunk.length;
     }
     const digest = hash.digest('hex');
-    if (await this.hasObject(digest, size)) {
+    if (await this.verifyObject(digest, size)) {
       if (move) await unlink(file).catch(() => {});
       return { digest, size };
     }
@@ -122,10 +192,41 @@ export class CacheStore {
     await mkdir(path.dirname(dest), { recursive: true });
     await chmod(tmp, 0o444);
     await rename(tmp, dest);
+    // Hashed on the way in: the object needs no reading to be trusted until it changes.
+    this.statCache.record(dest, statSync(dest), digest);
   }
 
-  readObject(digest: string): Promise<Buffer> {
-    return readFile(this.objectPath(digest));
+  /** An object's bytes, checked against its name (the read is what it serves). */
+  async readObject(digest: string): Promise<Buffer> {
+    const file = this.objectPath(digest);
+    const bytes = await readFile(file);
+    if (createHash('sha256').update(bytes).digest('hex') !== digest) {
+      throw new CorruptObjectError(digest, await this.reject(file, 'object', 'its content does not match its sha256'));
+    }
+    return bytes;
+  }
+
+  /**
+   * A sealed JSON file of the cache: its value, or undefined when it is missing, was written by
+   * an older layout (ignored), or fails its check (quarantined and reported).
+   */
+  async readSealed<T extends { layout?: number }>(file: string, what: string): Promise<T | undefined> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const opened = openSealedJson<T>(text);
+    if ('value' in opened) return opened.value;
+    try {
+      const old = JSON.parse(text) as { layout?: unknown };
+      if (typeof old.layout === 'number' && old.layout < STORE_LAYOUT_VERSION) return undefined;
+    } catch {
+      // not JSON: damaged
+    }
+    await this.reject(file, what, opened.why);
+    return undefined;
   }
 
   // --- run records -------------------------------------------------------------------
@@ -138,7 +239,7 @@ export class CacheStore {
     await this.writeJsonAtomic(path.join(this.recordDir(rec.key), `${rec.runId}.json`), rec);
   }
 
-  /** Every record of a key, newest first. Unreadable records (which cannot exist unless edited by hand) are skipped. */
+  /** Every record of a key, newest first. A record that fails its check is quarantined and skipped. */
   async records(key: string): Promise<RunRecord[]> {
     let names: string[];
     try {
@@ -149,11 +250,8 @@ export class CacheStore {
     names.sort().reverse();
     const out: RunRecord[] = [];
     for (const n of names) {
-      try {
-        out.push(JSON.parse(await readFile(path.join(this.recordDir(key), n), 'utf8')) as RunRecord);
-      } catch {
-        // skip
-      }
+      const rec = await this.readSealed<RunRecord>(path.join(this.recordDir(key), n), 'run record');
+      if (rec) out.push(rec);
     }
     return out;
   }
@@ -171,7 +269,7 @@ export class CacheStore {
       if (contentKey !== undefined && rec.contentKey !== contentKey && (exact || rec.contentKey !== undefined)) continue;
       let ok = true;
       for (const o of Object.values(rec.outputs)) {
-        if (!(await this.hasObject(o.digest, o.size))) {
+        if (!(await this.verifyObject(o.digest, o.size))) {
           ok = false;
           break;
         }
@@ -183,26 +281,13 @@ export class CacheStore {
 
   /** Notes that the execution with `key` had the input content named by `contentKey`. */
   async writeCutoff(contentKey: string, key: string): Promise<void> {
-    await mkdir(this.cutoffDir, { recursive: true });
-    const tmp = this.tempPath('cutoff');
-    try {
-      await writeFile(tmp, key);
-      await rename(tmp, path.join(this.cutoffDir, contentKey));
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await this.writeJsonAtomic(path.join(this.cutoffDir, contentKey), { layout: STORE_LAYOUT_VERSION, key });
   }
 
   /** A valid record of an execution with the input content `contentKey`, if there is one. */
   async cutoffRecord(contentKey: string): Promise<RunRecord | undefined> {
-    let key: string;
-    try {
-      key = (await readFile(path.join(this.cutoffDir, contentKey), 'utf8')).trim();
-    } catch {
-      return undefined;
-    }
-    return /^[0-9a-f]{64}$/.test(key) ? this.validRecord(key, contentKey, true) : undefined;
+    const note = await this.readSealed<{ layout: number; key: string }>(path.join(this.cutoffDir, contentKey), 'cutoff note');
+    return note && /^[0-9a-f]{64}$/.test(note.key) ? this.validRecord(note.key, contentKey, true) : undefined;
   }
 
   async hasAnyRecord(key: string): Promise<boolean> {
@@ -216,12 +301,8 @@ export class CacheStore {
   }
 
   async readState(pipelineId: string): Promise<PipelineState | undefined> {
-    try {
-      const s = JSON.parse(await readFile(this.statePath(pipelineId), 'utf8')) as PipelineState;
-      return s.layout === STORE_LAYOUT_VERSION ? s : undefined;
-    } catch {
-      return undefined;
-    }
+    const s = await this.readSealed<PipelineState>(this.statePath(pipelineId), 'pipeline state');
+    return s?.layout === STORE_LAYOUT_VERSION ? s : undefined;
   }
 
   async writeState(pipelineId: string, state: PipelineState): Promise<void> {
@@ -238,7 +319,7 @@ export class CacheStore {
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = this.tempPath('json');
     try {
-      await writeFile(tmp, JSON.stringify(value, null, 1));
+      await writeFile(tmp, sealJson(value as object));
       await rename(tmp, file);
     } catch (err) {
       await rm(tmp, { force: true });

@@ -18,8 +18,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { decide, type StepDecision } from '../graph/decide.js';
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
 import type { EventSink, RunEvent } from './events.js';
-import { type StepSummary } from './summary.js';
-import { type OutputSummary } from './summary.js';
+import { outputSummaries, type StepSummary } from './summary.js';
 import { fileDigest, type StatCache } from '../cache/file-digests.js';
 import { pathProblem } from '../../base/fs-problems.js';
 import { decodeInput } from '../step/input-value.js';
@@ -41,6 +40,7 @@ import { type RunRecord } from '../cache/records.js';
 import { type StoredOutput } from '../cache/records.js';
 import { runInWorker, type WorkerInput } from './worker-client.js';
 import { runAfterRunHooks } from './after-run.js';
+import { describeProblem } from '../cache/integrity.js';
 import { displayPath } from '../../base/display-path.js';
 import { resolveKeys, selectSteps } from '../graph/select.js';
 import { ExecutorOptions, PipelineRunOptions, PipelineRunResult } from './run-options.js';
@@ -77,6 +77,8 @@ export class Executor {
   private readonly useWorkers: boolean;
 
   constructor(private readonly opts: ExecutorOptions) {
+    // Damage found in the cache is said once, in plain words, as it is found.
+    opts.store.onProblem((p) => opts.emit({ type: 'notice', message: describeProblem(p, opts.store.root) }));
     this.limit = pLimit(Math.max(1, opts.jobs));
     this.useWorkers = (opts.workers ?? opts.jobs > 1) && opts.registry.source !== undefined;
   }
@@ -88,6 +90,7 @@ export class Executor {
     const base = { runId, ...(label !== undefined ? { label } : {}) };
     const t0 = performance.now();
     const startedAt = new Date();
+    const damagedBefore = store.problems.length;
     const selected = selectSteps(p, ro.only);
     emit({ type: 'run-start', ...base, pipeline: p.displayFile, params: p.params, steps: selected.map((id) => ({ id, type: p.steps.get(id)!.type })), jobs: this.opts.jobs });
 
@@ -148,6 +151,8 @@ export class Executor {
       steps: {},
       metrics: {},
     };
+    const repaired = store.problems.slice(damagedBefore).map((pr) => describeProblem(pr, store.root));
+    if (repaired.length) history.repairs = repaired;
     for (const o of outcomes) {
       const s = o.summary;
       history.steps[s.id] = {
@@ -480,16 +485,5 @@ function inputDigests(step: ResolvedStep, upstream: Map<string, RunRecord>): Rec
   return out;
 }
 
-function outputSummaries(step: ResolvedStep, record: RunRecord): OutputSummary[] {
-  return Object.entries(record.outputs).map(([name, o]) => ({
-    name,
-    kind: o.kind,
-    storage: o.storage,
-    digest: o.digest,
-    size: o.size,
-    ...(step.outputPaths[name] ? { path: step.outputPaths[name] } : {}),
-    ...(record.metrics?.[name] !== undefined ? { metrics: record.metrics[name] as Record<string, unknown> } : {}),
-  }));
-}
 
 export type { RunEvent, StepStatus };

@@ -1,5 +1,6 @@
 /** What a run says of each step and of each output it made: the payload of run events, sweep rows and reporters. */
-import type { StepStatus } from '../cache/records.js';
+import type { RunRecord, StepStatus } from '../cache/records.js';
+import type { ResolvedStep } from '../pipeline/types.js';
 
 export interface OutputSummary {
   name: string;
@@ -26,4 +27,17 @@ export interface StepSummary {
   worker?: boolean;
   /** Ran once for several pipelines (sweep variants) in this process, in another one's run. */
   shared?: boolean;
+}
+
+/** What a run says of a step's outputs: each stored output, where it was written, its metrics. */
+export function outputSummaries(step: ResolvedStep, record: RunRecord): OutputSummary[] {
+  return Object.entries(record.outputs).map(([name, o]) => ({
+    name,
+    kind: o.kind,
+    storage: o.storage,
+    digest: o.digest,
+    size: o.size,
+    ...(step.outputPaths[name] ? { path: step.outputPaths[name] } : {}),
+    ...(record.metrics?.[name] !== undefined ? { metrics: record.metrics[name] as Record<string, unknown> } : {}),
+  }));
 }

@@ -40,7 +40,11 @@ export async function decide(
 ): Promise<StepDecision> {
   const changes = prev && prev.key !== key ? explainChange(prev.material, material) : [];
   if (forced) return { run: true, reasons: ['forced', ...changes], restores: [] };
+  const damagedBefore = store.problems.length;
   const record = await store.validRecord(key, contentKey);
+  if (!record && store.problems.length > damagedBefore) {
+    return { run: true, reasons: ['its cached result failed its integrity check (see the cache message): recomputing'], restores: [] };
+  }
   if (!record && contentKey !== undefined && (await store.validRecord(key))) {
     return { run: true, reasons: ['its cached result was made from other input bytes (an upstream step was forced, or is not deterministic)'], restores: [] };
   }

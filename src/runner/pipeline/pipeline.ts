@@ -8,6 +8,7 @@
  * steps) so that a sweep can resolve one parsed file many times with different params.
  */
 import { schemaDiagnostics } from './schema-errors.js';
+import { fileClashes } from './file-clashes.js';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { ErrorObject } from 'ajv';
@@ -33,6 +34,7 @@ import {
 import type { StepRegistry } from '../step/registry.js';
 import { buildPipelineSchema, SWEEP_CHART_KEYS, SWEEP_KEYS } from './schema.js';
 import { compileSchema, type Validator } from './validator-cache.js';
+import type { ProblemSink } from '../cache/integrity.js';
 import type { StepModule } from '../step/step.js';
 import { didYouMean, listNames } from '../../base/suggest.js';
 import { YamlSource, pointerToPath, type DocPath } from './yaml-source.js';
@@ -64,10 +66,10 @@ export function loadPipeline(file: string, registry: StepRegistry, opts: Resolve
 
 const validators = new WeakMap<StepRegistry, Validator>();
 
-function validatorFor(registry: StepRegistry, cacheDir: string | undefined): Validator {
+function validatorFor(registry: StepRegistry, cacheDir: string | undefined, onProblem: ProblemSink | undefined): Validator {
   let v = validators.get(registry);
   if (!v) {
-    v = compileSchema(buildPipelineSchema(registry, { paramRefs: false }), cacheDir);
+    v = compileSchema(buildPipelineSchema(registry, { paramRefs: false }), cacheDir, onProblem);
     validators.set(registry, v);
   }
   return v;
@@ -136,7 +138,7 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
   }
 
   // 4. Schema validation (also fills in option defaults).
-  const validate = validatorFor(registry, opts.validatorCacheDir);
+  const validate = validatorFor(registry, opts.validatorCacheDir, opts.onCacheProblem);
   if (!validate(resolvedDoc)) {
     diags.push(...schemaDiagnostics(validate.errors ?? [], src, registry, resolvedDoc, fromParam, effectiveValues));
   }
@@ -236,7 +238,10 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
     diags.push(src.diagnosticAt(['steps', second, 'inputs', ...(inputName ? [inputName] : [])], `cycle: ${names} (each step reads from the one before it); a pipeline must be acyclic`));
   }
 
-  // 7. Sweep: shape is in the schema; names and values must fit the params.
+  // 7. No output over an input, nor two outputs in one file (through links too).
+  if (!diags.some((d) => d.severity === 'error')) diags.push(...fileClashes(steps, src));
+
+  // 8. Sweep: shape is in the schema; names and values must fit the params.
   const sweep = isPlainObject(raw.sweep) ? raw.sweep : undefined;
   if (sweep) checkSweep(sweep, src, decls, steps, diags);
 

@@ -3,6 +3,7 @@ import type { ParamDecl, ParamOverride, ParamValue } from './params.js';
 import { type Diagnostic } from '../../base/diagnostic.js';
 import type { StepModule } from '../step/step.js';
 import type { YamlSource } from './yaml-source.js';
+import type { ProblemSink } from '../cache/integrity.js';
 
 /** Exit status for an invalid pipeline (nothing runs). */
 export const INVALID_PIPELINE_EXIT = 2;
@@ -82,6 +83,8 @@ export interface ResolveOptions {
   cwd?: string;
   /** Where to keep the compiled schema validator between runs (e.g. `<cache>/validators`). */
   validatorCacheDir?: string;
+  /** Told when the cached validator fails its check (it is compiled again). */
+  onCacheProblem?: ProblemSink;
   /** Check that files named by file options exist (default true). */
   checkFiles?: boolean;
 }

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { canonicalJson, sha256 } from '../cache/hash.js';
+import { openSealedCode, sealCode, type ProblemSink } from '../cache/integrity.js';
 import type { JsonSchema } from '../step/step.js';
 
 const require = createRequire(import.meta.url);
@@ -39,15 +40,32 @@ function loadStandalone(code: string): Validator {
   return v;
 }
 
-/** A validator for `schema`, from `cacheDir` when it was compiled before. */
-export function compileSchema(schema: JsonSchema, cacheDir?: string): Validator {
+/**
+ * A validator for `schema`, from `cacheDir` when it was compiled before. The cached code is
+ * sealed (it is executed): one that fails its check is moved aside, `onProblem` is told, and
+ * the schema is compiled again.
+ */
+export function compileSchema(schema: JsonSchema, cacheDir?: string, onProblem?: ProblemSink): Validator {
   const hash = sha256(canonicalJson({ schema, ajv: ajvVersion(), options: AJV_OPTIONS })).slice(0, 32);
   const file = cacheDir ? path.join(cacheDir, `${hash}.cjs`) : undefined;
   if (file) {
+    let text: string | undefined;
     try {
-      return loadStandalone(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
     } catch {
       // not there yet (or unreadable): compile below
+    }
+    if (text !== undefined) {
+      const opened = openSealedCode(text);
+      if ('value' in opened) return loadStandalone(opened.value);
+      const dest = path.join(path.dirname(cacheDir!), 'quarantine', `${Date.now()}-validators__${path.basename(file)}`);
+      try {
+        mkdirSync(path.dirname(dest), { recursive: true });
+        renameSync(file, dest);
+        onProblem?.({ what: 'compiled validator', file, why: opened.why, quarantined: dest });
+      } catch {
+        // moved by another process meanwhile
+      }
     }
   }
   const { Ajv } = require('ajv') as typeof import('ajv');
@@ -58,7 +76,7 @@ export function compileSchema(schema: JsonSchema, cacheDir?: string): Validator 
     try {
       mkdirSync(path.dirname(file), { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, standaloneCode(ajv, validate));
+      writeFileSync(tmp, sealCode(standaloneCode(ajv, validate)));
       renameSync(tmp, file);
     } catch {
       // a read-only cache folder only costs the compile time

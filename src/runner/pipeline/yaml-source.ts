@@ -6,12 +6,21 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { DiagnosticError, type Diagnostic, type SourceLocation } from '../../base/diagnostic.js';
 import { displayPath } from '../../base/display-path.js';
 
 export type DocPath = readonly (string | number)[];
+
+/** Alias expansions a pipeline may make: far more than any real file, far fewer than a bomb. */
+const MAX_ALIAS_COUNT = 10_000;
+
+/** The YAML parser's message, in words a user can act on where it is a stack overflow. */
+function plainParserMessage(message: string): string {
+  const first = firstLine(message);
+  return /Maximum call stack size exceeded/.test(first) ? 'the document nests too deeply to read (hundreds of levels of [ ] or { })' : first;
+}
 
 export class YamlSource {
   readonly file: string;
@@ -20,6 +29,7 @@ export class YamlSource {
   readonly doc: Document.Parsed;
   readonly lineCounter: LineCounter;
   private lines: string[] | undefined;
+  private js: { value: unknown } | undefined;
 
   private constructor(file: string, text: string) {
     this.file = path.resolve(file);
@@ -41,8 +51,11 @@ export class YamlSource {
       throw new DiagnosticError([{ severity: 'error', message: `cannot read ${displayPath(file)}: ${why}` }], exitCode);
     }
     const src = new YamlSource(file, text);
-    const errors = src.doc.errors.map((e) => src.diagnosticAtOffset(e.pos[0], `YAML syntax error: ${firstLine(e.message)}`));
+    const errors = src.doc.errors.map((e) => src.diagnosticAtOffset(e.pos[0], `YAML syntax error: ${plainParserMessage(e.message)}`));
     if (errors.length) throw new DiagnosticError(errors, exitCode);
+    // Aliases are expanded now, not later: a file whose aliases would blow up (a "billion
+    // laughs" bomb) is an invalid pipeline at the alias's line:col, like any other mistake.
+    src.toJS(exitCode);
     return src;
   }
 
@@ -50,8 +63,22 @@ export class YamlSource {
     return new YamlSource(file, text);
   }
 
-  toJS(): unknown {
-    return this.doc.toJS({ maxAliasCount: 10_000 });
+  /** The document as plain values (memoized). A file whose aliases expand too far is a Diagnostic. */
+  toJS(exitCode = 2): unknown {
+    if (this.js) return this.js.value;
+    try {
+      this.js = { value: this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+      return this.js.value;
+    } catch (err) {
+      if (!(err instanceof ReferenceError || err instanceof RangeError)) throw err;
+      let at: number | undefined;
+      visit(this.doc, { Alias: (_, node) => { at ??= node.range?.[0]; return at === undefined ? undefined : visit.BREAK; } });
+      const why =
+        err instanceof RangeError
+          ? 'the document nests too deeply to read'
+          : `its aliases (*name) expand to more than ${MAX_ALIAS_COUNT.toLocaleString('en-US')} nodes, a resource-exhaustion ("billion laughs") pattern`;
+      throw new DiagnosticError([this.diagnosticAtOffset(at ?? 0, `YAML: ${why}; lvis-pipe refuses it. Repeat the values, or use fewer nested aliases`)], exitCode);
+    }
   }
 
   sourceLine(line: number): string | undefined {

@@ -8,6 +8,7 @@ import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../../base/d
 import { INVALID_PIPELINE_EXIT, type Pipeline, type ResolveOptions } from '../pipeline/types.js';
 import { relPosix, resolvePipeline, sortDiagnostics } from '../pipeline/pipeline.js';
 import type { StepRegistry } from '../step/registry.js';
+import { fileClashes } from '../pipeline/file-clashes.js';
 import { defaultSweepDir, outputRoot, withOutputFolder } from './paths.js';
 import type { SweepVariantPlan } from './run.js';
 import { expandVariants, readSweepSpec, sweptParams, variantFolderNames, variantStateId, varyingParams, type SweepSpec } from './grid.js';
@@ -75,21 +76,19 @@ export function planSweep(base: Pipeline, o: SweepPlanOptions): SweepPlan {
   });
   const folders = variantFolderNames(labels);
   const outDir = o.out ?? spec.out ?? defaultSweepDir(base);
-  return {
-    spec,
-    duplicates,
-    varying,
-    outDir,
-    variants: variants.map((v, i) => {
-      const folder = path.join(outDir, folders[i]!);
-      return {
-        name: folders[i]!,
-        folder,
-        varying: Object.fromEntries(labels[i]!.pairs.filter(([n]) => varying.includes(n))),
-        pipeline: withOutputFolder(resolved[i]!, folder),
-        movedFrom: outputRoot(resolved[i]!),
-        stateId: variantStateId(base.id, v.values),
-      };
-    }),
-  };
+  const planned = variants.map((v, i) => {
+    const folder = path.join(outDir, folders[i]!);
+    return {
+      name: folders[i]!,
+      folder,
+      varying: Object.fromEntries(labels[i]!.pairs.filter(([n]) => varying.includes(n))),
+      pipeline: withOutputFolder(resolved[i]!, folder),
+      movedFrom: outputRoot(resolved[i]!),
+      stateId: variantStateId(base.id, v.values),
+    };
+  });
+  // A variant's outputs moved into its folder must not land on an input either.
+  const clashes = planned.flatMap((v) => fileClashes(v.pipeline.steps, v.pipeline.source.src).map((d) => ({ ...d, message: `variant ${v.name}: ${d.message}` })));
+  if (clashes.length) throw new DiagnosticError(sortDiagnostics(clashes), INVALID_PIPELINE_EXIT);
+  return { spec, duplicates, varying, outDir, variants: planned };
 }

@@ -1,0 +1,91 @@
+/**
+ * A run must never write over a file it reads, nor write one file twice. Paths are compared
+ * as the files they name: after symlinks are resolved (realpath of the file, or of the nearest
+ * folder that exists for a file not written yet), and by device and inode, so that a hardlink
+ * or a symlinked folder cannot hide an input behind another name. Checked before any step
+ * runs, for a plain run and for every sweep variant (whose outputs move to its own folder).
+ */
+import { realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic } from '../../base/diagnostic.js';
+import { displayPath } from '../../base/display-path.js';
+import type { ResolvedStep } from './types.js';
+import type { YamlSource } from './yaml-source.js';
+
+interface Place {
+  /** How the user named it. */
+  file: string;
+  /** What it is: "the input `path` of step `train`". */
+  role: string;
+  step: string;
+  option: string;
+}
+
+/** The file's identity: its resolved path, and device:inode when it exists. */
+function identity(file: string): { real: string; inode?: string } {
+  let dir = path.resolve(file);
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      const real = path.join(realpathSync(dir), ...rest.reverse());
+      try {
+        const st = statSync(real);
+        return { real, inode: `${st.dev}:${st.ino}` };
+      } catch {
+        return { real };
+      }
+    } catch {
+      const up = path.dirname(dir);
+      if (up === dir) return { real: path.resolve(file) };
+      rest.push(path.basename(dir));
+      dir = up;
+    }
+  }
+}
+
+function places(steps: ReadonlyMap<string, ResolvedStep>): { inputs: Place[]; outputs: Place[] } {
+  const inputs: Place[] = [];
+  const outputs: Place[] = [];
+  for (const step of steps.values()) {
+    for (const f of step.files) inputs.push({ file: f.path, role: `the input \`${f.option}\` of step \`${step.id}\``, step: step.id, option: f.option });
+    for (const [name, file] of Object.entries(step.outputPaths)) {
+      const option = step.module.outputs[name]?.pathOption ?? name;
+      outputs.push({ file, role: `the output \`${name}\` of step \`${step.id}\``, step: step.id, option });
+    }
+    for (const [option, file] of Object.entries(step.afterRunPaths)) outputs.push({ file, role: `the file \`${option}\` of step \`${step.id}\``, step: step.id, option });
+  }
+  return { inputs, outputs };
+}
+
+/**
+ * Every output that is the same file as an input of the run, or as another output: one
+ * diagnostic each, at the output's option, naming both places. Empty when there is none.
+ */
+export function fileClashes(steps: ReadonlyMap<string, ResolvedStep>, src: YamlSource): Diagnostic[] {
+  const { inputs, outputs } = places(steps);
+  const ids = new Map<Place, ReturnType<typeof identity>>();
+  const id = (x: Place) => {
+    let v = ids.get(x);
+    if (!v) ids.set(x, (v = identity(x.file)));
+    return v;
+  };
+  const same = (a: Place, b: Place) => {
+    const ia = id(a);
+    const ib = id(b);
+    return ia.real === ib.real || (ia.inode !== undefined && ia.inode === ib.inode);
+  };
+  const how = (a: Place, b: Place) => (path.resolve(a.file) === path.resolve(b.file) ? '' : ` (${displayPath(b.file)}, the same file through a link)`);
+  const diags: Diagnostic[] = [];
+  const at = (o: Place, message: string) => diags.push(src.diagnosticAt(['steps', o.step, 'options', o.option], message));
+  outputs.forEach((o, i) => {
+    const input = inputs.find((inp) => same(o, inp));
+    if (input) {
+      at(o, `${o.role} would be written to ${displayPath(o.file)}, which is ${input.role}${how(o, input)}: the run would overwrite its own input. Write the outputs elsewhere (another out_dir or path)`);
+      return;
+    }
+    // Two outputs at the very same path are reported where the paths are resolved (pipeline.ts).
+    const other = outputs.slice(0, i).find((prev) => path.resolve(prev.file) !== path.resolve(o.file) && same(o, prev));
+    if (other) at(o, `${o.role} would be written to ${displayPath(o.file)}, which ${other.role} also writes${how(o, other)}: choose another path for one of them`);
+  });
+  return diags;
+}
