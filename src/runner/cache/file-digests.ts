@@ -10,11 +10,11 @@
  * have that problem.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256File } from './hash.js';
-import { openSealedJson, sealJson, type ProblemSink } from './integrity.js';
+import { openSealedJson, quarantineSync, sealJson, type ProblemSink } from './integrity.js';
 
 const RACY_MS = 2000;
 
@@ -54,13 +54,8 @@ export class StatCache {
       return;
     }
     if (/^\{"version":1,/.test(text)) return; // an older, unsealed cache: start over quietly
-    const dest = `${file}.damaged-${Date.now()}`;
-    try {
-      renameSync(file, dest);
-      onProblem?.({ what: 'stat cache', file, why: opened.why, quarantined: dest });
-    } catch {
-      // someone else moved it first
-    }
+    const dest = quarantineSync(path.dirname(file), file);
+    if (dest) onProblem?.({ what: 'stat cache', file, why: opened.why, quarantined: dest });
   }
 
   /** The digest recorded for `abs` if its stat still matches. */

@@ -10,6 +10,7 @@
  * as wireit treats a crash as "stale", never as "fresh".
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalJson, sha256 } from './hash.js';
@@ -70,17 +71,32 @@ export function openSealedCode(text: string): { value: string } | { why: string 
  * name. Returns where it went, or undefined when it was already gone.
  */
 export async function quarantine(cacheRoot: string, file: string): Promise<string | undefined> {
-  const dir = path.join(cacheRoot, 'quarantine');
-  const rel = path.relative(cacheRoot, file).split(path.sep).join('__');
-  const dest = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}-${rel}`);
+  const dest = quarantinePath(cacheRoot, file);
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdir(path.dirname(dest), { recursive: true });
     await rename(file, dest);
     return dest;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** quarantine(), for the files read while a pipeline loads (the stat cache, validators). */
+export function quarantineSync(cacheRoot: string, file: string): string | undefined {
+  const dest = quarantinePath(cacheRoot, file);
+  try {
+    mkdirSync(path.dirname(dest), { recursive: true });
+    renameSync(file, dest);
+    return dest;
+  } catch {
+    return undefined; // gone already (another process moved it)
+  }
+}
+
+function quarantinePath(cacheRoot: string, file: string): string {
+  const rel = path.relative(cacheRoot, file).split(path.sep).join('__');
+  return path.join(cacheRoot, 'quarantine', `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}-${rel}`);
 }
 
 /** One line for the user: what failed its check, where it went, and that it is being redone. */

@@ -6,7 +6,7 @@
  * must never change, and a user may well edit the file they were given.
  */
 import { constants, statSync } from 'node:fs';
-import { chmod, copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileDigest, type StatCache } from './file-digests.js';
@@ -43,6 +43,7 @@ export async function materialize(store: CacheStore, statCache: StatCache, out: 
     throw new Error(`the cached ${path.basename(dest)} (object ${out.digest.slice(0, 12)}…) is missing or damaged; run again to recompute it`);
   }
   await mkdir(path.dirname(dest), { recursive: true });
+  await removeStaleTemps(dest);
   const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await copyFile(store.objectPath(out.digest), tmp, constants.COPYFILE_FICLONE);
@@ -54,4 +55,14 @@ export async function materialize(store: CacheStore, statCache: StatCache, out: 
   }
   statCache.record(dest, statSync(dest), out.digest);
   return before;
+}
+
+/** Temp copies of `dest` that a killed run left beside it (the lock says no other run is writing). */
+async function removeStaleTemps(dest: string): Promise<void> {
+  const base = path.basename(dest);
+  const names = await readdir(path.dirname(dest)).catch(() => [] as string[]);
+  for (const n of names) {
+    // Exactly `.<name>.<8 hex>.tmp`, as written below: not another output's temp file.
+    if (n.length === base.length + 14 && n.startsWith(`.${base}.`) && /^[0-9a-f]{8}\.tmp$/.test(n.slice(base.length + 2))) await rm(path.join(path.dirname(dest), n), { force: true });
+  }
 }

@@ -88,9 +88,10 @@ export class CacheStore {
     return this.statCacheLoaded;
   }
 
-  /** Called with every problem found from now on (a run's reporter). */
+  /** Called with every problem found, those found already first (a run's reporter). */
   onProblem(sink: ProblemSink): void {
     this.sinks.push(sink);
+    for (const p of this.problems) sink(p);
   }
 
   private report(p: CacheProblem): void {

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { canonicalJson, sha256 } from '../cache/hash.js';
-import { openSealedCode, sealCode, type ProblemSink } from '../cache/integrity.js';
+import { openSealedCode, quarantineSync, sealCode, type ProblemSink } from '../cache/integrity.js';
 import type { JsonSchema } from '../step/step.js';
 
 const require = createRequire(import.meta.url);
@@ -58,14 +58,8 @@ export function compileSchema(schema: JsonSchema, cacheDir?: string, onProblem?:
     if (text !== undefined) {
       const opened = openSealedCode(text);
       if ('value' in opened) return loadStandalone(opened.value);
-      const dest = path.join(path.dirname(cacheDir!), 'quarantine', `${Date.now()}-validators__${path.basename(file)}`);
-      try {
-        mkdirSync(path.dirname(dest), { recursive: true });
-        renameSync(file, dest);
-        onProblem?.({ what: 'compiled validator', file, why: opened.why, quarantined: dest });
-      } catch {
-        // moved by another process meanwhile
-      }
+      const dest = quarantineSync(path.dirname(cacheDir!), file);
+      if (dest) onProblem?.({ what: 'compiled validator', file, why: opened.why, quarantined: dest });
     }
   }
   const { Ajv } = require('ajv') as typeof import('ajv');
