@@ -216,3 +216,20 @@ describe('a damaged cache is noticed, quarantined and recomputed', () => {
     assert.deepEqual(outputBytes(ws), clean);
   });
 });
+
+describe('the run report says what was repaired', () => {
+  it('lists the history record’s repairs, and nothing when there were none', async () => {
+    const { renderReportHtml } = await import('../src/lvis/report/html.js');
+    const base = {
+      title: 't',
+      run: { id: 'r1', pipeline: 'p.yaml', status: 'ok', startedAt: '2026-12-02T00:00:00Z', durationMs: 5 },
+      params: {},
+      steps: [],
+      metrics: [],
+      charts: [],
+    };
+    const repaired = renderReportHtml({ ...base, repairs: ['cache: the object objects/ab/abc failed its check (its content does not match its sha256); moved to quarantine/x'] });
+    assert.match(repaired, /The cache found damaged files during this run[^<]*<\/p><ul><li>cache: the object objects\/ab\/abc failed its check/);
+    assert.doesNotMatch(renderReportHtml(base), /damaged files/);
+  });
+});

@@ -66,6 +66,7 @@ export function runReportModel(
     metrics: Object.entries(history.metrics).map(([source, values]) => ({ source, values: (values ?? {}) as Record<string, unknown> })),
     charts: content.charts.map((c) => ({ id: c.id, title: c.title, spec: c.spec, files: files.get(c.fileBase) ?? [] })),
     ...(extra.sweep ? { sweep: extra.sweep } : {}),
+    ...(history.repairs?.length ? { repairs: history.repairs } : {}),
     ...(extra.generator ? { generator: extra.generator } : {}),
   };
 }

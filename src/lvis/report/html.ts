@@ -223,7 +223,11 @@ export function renderReportHtml(model: ReportModel): string {
 <header><h1>${escapeHtml(model.title)}</h1><div class="meta">${meta}</div></header>
 <main>
 <section id="parameters"><h2>Parameters</h2>${keyValueTable('kv params', Object.entries(model.params))}</section>
-<section id="pipeline"><h2>Pipeline</h2><p class="muted">${escapeHtml(stepSummary)}</p>
+<section id="pipeline"><h2>Pipeline</h2><p class="muted">${escapeHtml(stepSummary)}</p>${
+  model.repairs?.length
+    ? `<p class="repairs">The cache found damaged files during this run, moved them aside and recomputed what they held:</p><ul>${model.repairs.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>`
+    : ''
+}
 <div class="dag-wrap">${renderDagSvg(model.steps)}</div>
 ${stepsTable(model)}</section>
 <section id="quality"><h2>Quality</h2>${metricGroups}</section>

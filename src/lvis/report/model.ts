@@ -60,6 +60,8 @@ export interface ReportModel {
   metrics: ReportMetricGroup[];
   charts: ReportChart[];
   sweep?: SweepRow[];
+  /** What the cache found damaged during the run and recomputed, one sentence each. */
+  repairs?: string[];
   /** Shown in the footer, e.g. `lvis-pipe 0.1.0`. */
   generator?: string;
 }
