@@ -71,7 +71,7 @@ test('prune-gt leaves no dropped category anywhere and copies untouched records 
   const kept = new Set(keptIds);
   const names = keptIds.map((id) => source.categories.find((c) => c.id === id)!.name);
 
-  const { result, ctx } = await runStep(pruneGtStep, { out: 'val_pruned.json' }, { gt: ds, kept: { ids: keptIds, names } });
+  const { result, ctx } = await runStep(pruneGtStep, { out: 'val_pruned.json', list_categories: 'kept' }, { gt: ds, kept: { ids: keptIds, names } });
   const out = parse(result.gt);
 
   assert.deepEqual(Object.keys(out), Object.keys(source));
@@ -116,6 +116,7 @@ test('prune-gt leaves no dropped category anywhere and copies untouched records 
     step: 'prune-gt',
     source: 'lvis_val_100.json',
     kept_categories: keptIds.length,
+    listed_categories: 'kept',
     images: out.images.length,
     annotations: out.annotations.length,
     drop_empty_images: false,
@@ -134,7 +135,7 @@ test('prune-gt with drop_empty_images drops the images left without annotations'
   const keptIds = keptFromEveryThirdImage(source).slice(0, 15);
   const kept = new Set(keptIds);
   const ds = await load(path);
-  const { result } = await runStep(pruneGtStep, { out: 'o.json', categories: keptIds, drop_empty_images: true }, { gt: ds });
+  const { result } = await runStep(pruneGtStep, { out: 'o.json', categories: keptIds, drop_empty_images: true, list_categories: 'kept' }, { gt: ds });
   const out = parse(result.gt);
   const withKept = new Set(source.annotations.filter((a) => kept.has(a.category_id)).map((a) => a.image_id));
   assert.ok(withKept.size > 0 && withKept.size < source.images.length);
@@ -152,7 +153,7 @@ for (const name of ['instances_val2014_100.json', 'instances_val2017_small.json'
     const source = parse(path);
     const keptIds = [...new Set(source.annotations.map((a) => a.category_id))].filter((_, i) => i % 2 === 0);
     const kept = new Set(keptIds);
-    const { result } = await runStep(pruneGtStep, { out: 'o.json', categories: keptIds }, { gt: await load(path) });
+    const { result } = await runStep(pruneGtStep, { out: 'o.json', categories: keptIds, list_categories: 'kept' }, { gt: await load(path) });
     const out = parse(result.gt);
     assert.deepEqual(out.images, source.images, 'COCO images are copied as they are, no neg lists added');
     assert.deepEqual(out.annotations, source.annotations.filter((a) => kept.has(a.category_id)));
@@ -179,14 +180,14 @@ test('prune-gt rejects a subset of another LVIS version: same ids, other names (
   const gtIds = new Set(Array.from(gt.categories.id));
   const shared = v1.filter((c) => gtIds.has(c.id)).slice(0, 40);
   const dir = tempDir();
-  const err = await runStep(pruneGtStep, { out: 'o.json' }, { gt, kept: { ids: shared.map((c) => c.id), names: shared.map((c) => c.name) } }, dir).catch((e: unknown) => e);
+  const err = await runStep(pruneGtStep, { out: 'o.json', list_categories: 'kept' }, { gt, kept: { ids: shared.map((c) => c.id), names: shared.map((c) => c.name) } }, dir).catch((e: unknown) => e);
   assert.ok(err instanceof DiagnosticError);
   assert.match(err.message, /\d+ of 40 kept category ids from the `kept` input name other categories in this file: id \d+ is `[^`]+` in the subset but `[^`]+` here/);
   assert.match(err.message, /same LVIS version\? \(v0\.5 and v1 number their categories differently\.\)/);
   assert.deepEqual(filesIn(dir), []);
   // The same ids with the GT's own names are accepted.
   const nameOf = new Map(Array.from(gt.categories.id, (id, c) => [id, gt.categories.name[c]!]));
-  const ok = await runStep(pruneGtStep, { out: 'o.json' }, { gt, kept: { ids: shared.map((c) => c.id), names: shared.map((c) => nameOf.get(c.id)!) } }, dir);
+  const ok = await runStep(pruneGtStep, { out: 'o.json', list_categories: 'kept' }, { gt, kept: { ids: shared.map((c) => c.id), names: shared.map((c) => nameOf.get(c.id)!) } }, dir);
   assert.equal(JSON.parse(readFileSync(ok.result.gt, 'utf8')).categories.length, 40);
 });
 
@@ -201,4 +202,25 @@ test('prune-gt rejects kept ids the GT does not have, and a missing or doubled k
   const both = await runStep(pruneGtStep, { out: 'o.json', categories: [3] }, { gt: ds, kept: { ids: [3], names: ['x'] } }, dir).catch((e: unknown) => e);
   assert.ok(both instanceof DiagnosticError && /not both/.test(both.message));
   assert.deepEqual(filesIn(dir), []);
+});
+
+test('list_categories: `all` and `kept` give the same evaluation inputs for every kept category; only the list differs', async () => {
+  const path = fixture('lvis_val_100.json');
+  const source = parse(path);
+  const ds = await load(path);
+  const keptIds = keptFromEveryThirdImage(source);
+  const kept = new Set(keptIds);
+  const names = keptIds.map((id) => source.categories.find((c) => c.id === id)!.name);
+  const run = async (mode: 'all' | 'kept') =>
+    parse((await runStep(pruneGtStep, { out: `val_${mode}.json`, list_categories: mode }, { gt: ds, kept: { ids: keptIds, names } })).result.gt);
+  const all = await run('all');
+  const onlyKept = await run('kept');
+  assert.deepEqual(all.categories, source.categories, '`all` lists every category, in the source order');
+  assert.deepEqual(onlyKept.categories.map((c) => c.id), source.categories.filter((c) => kept.has(c.id)).map((c) => c.id));
+  // What an evaluator reads per kept category is the same in both files.
+  assert.deepEqual(all.annotations, onlyKept.annotations);
+  assert.ok(all.annotations.every((a) => kept.has(a.category_id)), 'annotations are pruned in both modes');
+  const lists = (d: typeof all) => d.images.map((im) => [im.id, im.neg_category_ids, im.not_exhaustive_category_ids]);
+  assert.deepEqual(lists(all), lists(onlyKept));
+  assert.ok(all.images.every((im) => [...im.neg_category_ids!, ...im.not_exhaustive_category_ids!].every((c) => kept.has(c))));
 });

@@ -34,12 +34,12 @@ steps:
   subset:
     type: write
     inputs: { dataset: train, sample: sample.sample }
-    options: { out: out/mini.json, categories: kept, recount: true }
+    options: { out: out/mini.json, list_categories: kept, recount: true }
   kept: { type: kept-categories, inputs: { dataset: train, sample: sample.sample } }
   prune_val:
     type: prune-gt
     inputs: { gt: val, kept: kept }
-    options: { out: out/val_pruned.json, drop_empty_images: true }
+    options: { out: out/val_pruned.json, drop_empty_images: true, list_categories: kept }
   prune_preds:
     type: prune-preds
     inputs: { images: prune_val.images, kept: prune_val.kept }

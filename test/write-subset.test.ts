@@ -147,11 +147,11 @@ test('write: the LVIS subset reloads through load with identical records and the
   assert.match(ctx.logs.join('\n'), new RegExp(`wrote ${sample.imageIds.length} images, ${sample.annotationCount} annotations, 1230 categories`));
 });
 
-test('write with categories: kept and recount: true counts the subset and keeps the full-set frequency', async () => {
+test('write with list_categories: kept and recount: true counts the subset and keeps the full-set frequency', async () => {
   const path = fixture('lvis_val_100.json');
   const ds = await load(path);
   const sample = sampleOf(ds, picksOf(ds));
-  const { result } = await runStep(writeStep, { out: 'mini.json', categories: 'kept', recount: true }, { dataset: ds, sample });
+  const { result } = await runStep(writeStep, { out: 'mini.json', list_categories: 'kept', recount: true }, { dataset: ds, sample });
   const source = parse(path);
   const out = parse(result.subset);
   const kept = new Set(out.annotations.map((a) => a.category_id));
@@ -226,7 +226,7 @@ test('write from a gzip source writes the same file as from the plain source', a
   writeFileSync(gz, gzipSync(readFileSync(fixture('lvis_val_100.json'))));
   const plain = await load(fixture('lvis_val_100.json'));
   const zipped = await load(gz);
-  const options = { out: 'mini.json', provenance: false, categories: 'kept', recount: true };
+  const options = { out: 'mini.json', provenance: false, list_categories: 'kept', recount: true };
   const a = await runStep(writeStep, options, { dataset: plain, sample: sampleOf(plain, picksOf(plain)) });
   const b = await runStep(writeStep, options, { dataset: zipped, sample: sampleOf(zipped, picksOf(zipped)) });
   assert.ok(readFileSync(a.result.subset).equals(readFileSync(b.result.subset)));

@@ -1,7 +1,7 @@
 /**
  * Step `prune-gt`: a val/test GT file reduced to the kept categories (see src/lvis/prune-gt.ts).
  */
-import { KEPT_IDS_OPTION_SCHEMA, PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
+import { KEPT_IDS_OPTION_SCHEMA, LIST_CATEGORIES_OPTION_SCHEMA, PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
 import { gtImagesKind, keptCategoriesKind } from './kinds.js';
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
@@ -13,8 +13,9 @@ import { pruneGt, type GtImages } from '../lvis/prune/prune-gt.js';
 const optionsSchema = {
   type: 'object',
   properties: {
-    out: { type: 'string', minLength: 1, description: 'Path of the pruned GT JSON to write' },
+    out: { type: 'string', minLength: 1, description: 'Path of the pruned GT JSON to write; a name ending in .gz is written gzip-compressed' },
     categories: KEPT_IDS_OPTION_SCHEMA,
+    list_categories: LIST_CATEGORIES_OPTION_SCHEMA,
     drop_empty_images: {
       type: 'boolean',
       default: false,
@@ -30,7 +31,7 @@ type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { gt: Dataset; kept?: KeptCategories }, { gt: string; images: GtImages; kept: KeptCategories }> = {
   type: 'prune-gt',
-  version: 1,
+  version: 2,
   description:
     'Reduce a val/test GT file to the kept categories: annotations, neg / not-exhaustive lists and the categories list',
   optionsSchema,
@@ -53,7 +54,7 @@ const step: StepModule<Options, { gt: Dataset; kept?: KeptCategories }, { gt: st
     const r = await pruneGt(
       gt,
       mask,
-      { dropEmptyImages: ctx.options.drop_empty_images, provenance: ctx.options.provenance },
+      { dropEmptyImages: ctx.options.drop_empty_images, provenance: ctx.options.provenance, listAllCategories: ctx.options.list_categories === 'all', gzip: ctx.options.out.endsWith('.gz') },
       path,
       { progress: ctx.progress, signal: ctx.signal },
     );

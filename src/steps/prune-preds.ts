@@ -15,7 +15,7 @@ const optionsSchema = {
   type: 'object',
   properties: {
     path: { type: 'string', minLength: 1, description: 'Predictions JSON (a list of detections; plain or .gz)' },
-    out: { type: 'string', minLength: 1, description: 'Path of the pruned predictions JSON to write' },
+    out: { type: 'string', minLength: 1, description: 'Path of the pruned predictions JSON to write; a name ending in .gz is written gzip-compressed' },
     categories: KEPT_IDS_OPTION_SCHEMA,
   },
   required: ['path', 'out'],
@@ -48,7 +48,7 @@ const step: StepModule<Options, { images: GtImages; kept?: KeptCategories }, { p
       ctx.options.path,
       { categoryIds: new Set(keptIds), imageIds: new Set(images.ids) },
       out,
-      { progress: ctx.progress, signal: ctx.signal },
+      { progress: ctx.progress, signal: ctx.signal, gzip: ctx.options.out.endsWith('.gz') },
     );
     ctx.log(
       `kept ${s.kept} of ${s.detections} detections; dropped ${s.droppedCategory} of categories not kept ` +

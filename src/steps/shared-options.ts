@@ -16,3 +16,16 @@ export const PROVENANCE_OPTION_SCHEMA = {
   default: true,
   description: 'Record how the file was made in info.lvis_pipe (no tool reads info)',
 } as const;
+
+/**
+ * `list_categories` (write, prune-gt): which categories the written file lists. Set it the same
+ * for the subset and the pruned val (the shipped pipeline does, through one param): a training
+ * framework that numbers classes by their position in the list (mmdetection) then scores the
+ * model's label i as the same category on both.
+ */
+export const LIST_CATEGORIES_OPTION_SCHEMA = {
+  enum: ['all', 'kept'],
+  default: 'all',
+  description:
+    '`all`: the categories list stays whole (annotations and neg / not-exhaustive lists are still pruned); `kept`: only the kept categories are listed. Set it the same on `write` and `prune-gt`',
+} as const;

@@ -1,7 +1,7 @@
 /**
  * Step `write`: the sampled subset as an LVIS-format JSON file (see src/lvis/write-subset.ts).
  */
-import { PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
+import { LIST_CATEGORIES_OPTION_SCHEMA, PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
@@ -12,12 +12,8 @@ import { selectSample, writeSubset, type WriteSubsetOptions } from '../lvis/writ
 const optionsSchema = {
   type: 'object',
   properties: {
-    out: { type: 'string', minLength: 1, description: 'Path of the subset JSON to write' },
-    categories: {
-      enum: ['all', 'kept'],
-      default: 'all',
-      description: '`all`: every category of the source; `kept`: only those with annotations in the subset',
-    },
+    out: { type: 'string', minLength: 1, description: 'Path of the subset JSON to write; a name ending in .gz is written gzip-compressed' },
+    list_categories: LIST_CATEGORIES_OPTION_SCHEMA,
     recount: {
       type: 'boolean',
       default: false,
@@ -34,7 +30,7 @@ type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { dataset: Dataset; sample: Sample }, { subset: string }> = {
   type: 'write',
-  version: 1,
+  version: 2,
   description:
     'Write the sampled images and all their annotations as an LVIS JSON (records copied byte for byte from the source)',
   optionsSchema,
@@ -50,7 +46,8 @@ const step: StepModule<Options, { dataset: Dataset; sample: Sample }, { subset: 
     const { dataset, sample } = ctx.inputs;
     const sel = selectSample(dataset, sample);
     const path = ctx.outputFile('subset');
-    const s = await writeSubset(dataset, sel, ctx.options, path, { progress: ctx.progress, signal: ctx.signal });
+    const { list_categories: categories, recount, provenance } = ctx.options;
+    const s = await writeSubset(dataset, sel, { categories, recount, provenance, gzip: ctx.options.out.endsWith('.gz') }, path, { progress: ctx.progress, signal: ctx.signal });
     ctx.log(
       `wrote ${s.images} images, ${s.annotations} annotations, ${s.categories} categories (${(s.bytes / 1e6).toFixed(1)} MB)`,
     );

@@ -4,7 +4,7 @@
  * - every image's `neg_category_ids` and `not_exhaustive_category_ids` lose the dropped
  *   categories (only those image records are edited, textually; all others, and every
  *   annotation, are copied byte for byte);
- * - the categories list keeps only the kept ones;
+ * - the categories list keeps only the kept ones, or (listAllCategories) stays whole;
  * - with `dropEmptyImages`, images left without annotations are dropped too.
  *
  * The file is streamed from the Dataset's source (the `load` step of the same file did the
@@ -25,6 +25,10 @@ export interface GtImages {
 
 
 export interface PruneGtOptions {
+  /** List every category of the source (annotations and lists are pruned all the same), or only the kept ones. */
+  listAllCategories: boolean;
+  /** Write it gzip-compressed. */
+  gzip?: boolean;
   /** Drop images that have no annotation of a kept category. */
   dropEmptyImages: boolean;
   /** Record how the file was made in `info.lvis_pipe`. */
@@ -64,6 +68,7 @@ export async function pruneGt(
   const { categories: cats, images: imgs, annotations: anns } = ds;
 
   const categories = Int32Array.from(indicesWhere(cats.count, (c) => keptMask[c] === 1));
+  const listed = opts.listAllCategories ? Int32Array.from(indicesWhere(cats.count, () => true)) : categories;
 
   const annotations = Int32Array.from(indicesWhere(anns.count, (a) => keptMask[anns.category[a]!] === 1));
   const keptAnnsOfImage = new Int32Array(imgs.count);
@@ -74,7 +79,7 @@ export async function pruneGt(
   const { edits, negIdsDropped, notExhaustiveIdsDropped } = categoryListEdits(ds, images, keptMask);
 
   const values = new Map<string, MemberValue>([
-    ['categories', { kind: 'array', items: Array.from(categories, (c) => cats.raw[c]!) }],
+    ['categories', { kind: 'array', items: Array.from(listed, (c) => cats.raw[c]!) }],
     ['images', { kind: 'records', table: 'images', indices: images, edits }],
     ['annotations', { kind: 'records', table: 'annotations', indices: annotations }],
   ]);
@@ -83,6 +88,7 @@ export async function pruneGt(
       step: 'prune-gt',
       source: basename(ds.source.path),
       kept_categories: categories.length,
+      listed_categories: opts.listAllCategories ? 'all' : 'kept',
       images: images.length,
       annotations: annotations.length,
       drop_empty_images: opts.dropEmptyImages,
@@ -90,7 +96,7 @@ export async function pruneGt(
     if (info !== undefined) values.set('info', { kind: 'raw', text: info });
   }
   const plan = planInSourceOrder(ds, values);
-  const bytes = await writeFileAtomically(outPath, (w) => writeLvisJson(ds, plan, w, { label: 'pruning GT', ...progress }));
+  const bytes = await writeFileAtomically(outPath, (w) => writeLvisJson(ds, plan, w, { label: 'pruning GT', ...progress }), { gzip: opts.gzip === true });
 
   return {
     images,

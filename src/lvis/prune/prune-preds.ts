@@ -39,6 +39,8 @@ export interface PrunePredsSummary {
 export interface PrunePredsProgress {
   progress?: ProgressReporter;
   signal?: AbortSignal;
+  /** Write the output gzip-compressed. */
+  gzip?: boolean;
 }
 
 /** Bad detections reported in one error, before "and N more". */
@@ -101,7 +103,7 @@ async function prunePredsFast(
     summary.droppedImage = counts.droppedImage;
     w.writeTextSync(']');
     summary.bytes = w.bytesWritten;
-  });
+  }, { gzip: opts.gzip === true });
   if (started) opts.progress?.done();
   return summary;
 }
@@ -173,7 +175,7 @@ async function prunePredsExact(
     w.writeTextSync(']');
     summary.detections = count;
     summary.bytes = w.bytesWritten;
-  });
+  }, { gzip: opts.gzip === true });
   if (started) opts.progress?.done();
   return summary;
 }

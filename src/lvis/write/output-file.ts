@@ -1,5 +1,5 @@
 /**
- * Streamed, atomic output files for the write and prune steps.
+ * Streamed, atomic output files for the write and prune steps, plain or gzip-compressed.
  *
  * `writeFileAtomically(path, fill)` opens a temp file next to `path`, lets `fill` write into
  * a chunked buffer, and renames the temp file into place only when `fill` resolves. If
@@ -10,7 +10,9 @@
  * buffer and hands full buffers to the OS, so a 100 MB output costs ~25 write calls, not
  * one per record, and the output is never held in memory as one string.
  */
-import { writeSync } from 'node:fs';
+import { createReadStream, createWriteStream, writeSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -160,8 +162,10 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 export async function writeFileAtomically<T>(
   path: string,
   fill: (writer: ChunkedFileWriter) => Promise<T>,
+  opts: { gzip?: boolean } = {},
 ): Promise<T> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+  const gz = `${temp}.gz`;
   let fh: FileHandle | undefined;
   try {
     fh = await open(temp, 'wx');
@@ -170,11 +174,19 @@ export async function writeFileAtomically<T>(
     await writer.flush();
     await fh.close();
     fh = undefined;
-    await rename(temp, path);
+    if (opts.gzip) {
+      // A second streamed pass rather than compressing inside the writer: the writer's
+      // synchronous flush (prune-preds' element callbacks) has no synchronous gzip to feed,
+      // and compression, not the extra read of a file just written, is what costs here.
+      await pipeline(createReadStream(temp, { highWaterMark: 1 << 20 }), createGzip({ level: 6 }), createWriteStream(gz, { flags: 'wx' }));
+      await rm(temp);
+      await rename(gz, path);
+    } else await rename(temp, path);
     return result;
   } catch (err) {
     if (fh) await fh.close().catch(() => undefined);
     await rm(temp, { force: true });
+    await rm(gz, { force: true });
     throw err;
   }
 }

@@ -20,6 +20,8 @@ export interface WriteSubsetOptions {
   recount: boolean;
   /** Record how the file was made in `info.lvis_pipe`. */
   provenance: boolean;
+  /** Write it gzip-compressed. */
+  gzip?: boolean;
 }
 
 /** The records of a subset, as ascending indices into the Dataset's tables. */
@@ -185,6 +187,6 @@ export async function writeSubset(
     if (info !== undefined) values.set('info', { kind: 'raw', text: info });
   }
   const plan = planInSourceOrder(ds, values);
-  const bytes = await writeFileAtomically(outPath, (w) => writeLvisJson(ds, plan, w, { label: 'writing subset', ...progress }));
+  const bytes = await writeFileAtomically(outPath, (w) => writeLvisJson(ds, plan, w, { label: 'writing subset', ...progress }), { gzip: opts.gzip === true });
   return { images: sel.images.length, annotations: sel.annotations.length, categories: texts.length, bytes, recounted };
 }

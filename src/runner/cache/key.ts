@@ -27,12 +27,16 @@ export function keyMaterial(
   digests: ReadonlyMap<string, string>,
 ): KeyMaterial {
   const mod = step.module;
-  // Where a file is written does not change its content: output paths are not key material.
+  // Where a file is written does not change its content: output paths are not key material,
+  // but their extensions are, since a step may choose the format by them (`.json.gz`).
   const pathOptions = new Set([...Object.values(mod.outputs).flatMap((o) => (o.pathOption ? [o.pathOption] : [])), ...(mod.afterRunFiles ?? [])]);
   const fileOptions = new Set(mod.fileOptions ?? []);
   const options: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(step.options)) {
-    if (pathOptions.has(k)) continue;
+    if (pathOptions.has(k)) {
+      if (typeof v === 'string' && /\.gz$/i.test(v)) options[k] = '*.gz';
+      continue;
+    }
     if (fileOptions.has(k)) {
       options[k] = Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? relPosix(pipelineDir, x) : x)) : typeof v === 'string' ? relPosix(pipelineDir, v) : v;
     } else options[k] = v;
