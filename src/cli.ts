@@ -1,7 +1,8 @@
 /**
  * The `lvis-pipe` command line: `lvis-pipe COMMAND [args]`. main() returns the exit status.
- * Exit statuses: 0 ok; 1 a step failed or bad data; 2 invalid pipeline or usage;
- * 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+ * Exit statuses: 0 ok; 1 a step failed or bad data; 2 invalid pipeline or usage; 75 the
+ * cache is locked (lock timeout: try again later); 130 interrupted (Ctrl-C), 143 terminated
+ * (SIGTERM).
  */
 import type { CommandModule } from './commands/command.js';
 import { COMMANDS } from './commands/index.js';

@@ -139,6 +139,22 @@ describe('architecture', () => {
     assert.deepEqual(layeringBreaks(graph), []);
   });
 
+  it('imports at run time only the packages it lists as dependencies (devDependencies are for tests and benchmarks)', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const runtime = new Set([...Object.keys(pkg.dependencies)]);
+    const bare = /(?:^|\n)\s*import\s(?!type\b)[^'";]*?from\s*'([^.'][^']*)'|import\(\s*'([^.'][^']*)'\s*\)|require\('([^.'][^']*)'\)/g;
+    const missing: string[] = [];
+    for (const file of files) {
+      for (const m of readFileSync(path.join(ROOT, file), 'utf8').matchAll(bare)) {
+        const spec = m[1] ?? m[2] ?? m[3]!;
+        if (spec.startsWith('node:')) continue;
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+        if (!runtime.has(name)) missing.push(`${file}: ${spec}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+
   it(`has no source file over ${MAX_LINES} lines`, () => {
     const long = [...files, ...sourceFiles(path.join(ROOT, 'test')), ...sourceFiles(path.join(ROOT, 'bench')), ...sourceFiles(path.join(ROOT, 'scripts'))]
       .map((f) => [f, readFileSync(path.join(ROOT, f), 'utf8').split('\n').length] as const)

@@ -35,15 +35,15 @@ describe('cache ls, gc, clear', () => {
   it('ls shows the size and the known pipeline with its steps', async () => {
     const r = await runCli(['cache', 'ls', 'p.yaml'], { cwd: ws.dir });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^\.lvis-pipe: [\d.]+ KB in 4 objects; 7 run records of 7 keys; 3 pipeline runs in history$/m);
+    assert.match(r.stdout, /^\.lvis-pipe: [\d.]+ kB in 4 objects; 7 run records of 7 keys; 3 pipeline runs in history$/m);
     assert.match(r.stdout, /^p\.yaml: last run \S+$/m);
-    assert.match(r.stdout, /^ {2}up +upper +[0-9a-f]{12} +ran +[\d.]+ KB$/m);
+    assert.match(r.stdout, /^ {2}up +upper +[0-9a-f]{12} +ran +[\d.]+ kB$/m);
   });
 
   it('gc --dry-run removes nothing; gc --keep 0 keeps what the pipeline needs and frees the rest', async () => {
     const before = countObjects(ws.cacheDir);
     const dry = await runCli(['cache', 'gc', 'p.yaml', '--keep', '0', '--dry-run'], { cwd: ws.dir });
-    assert.match(dry.stdout, /would remove 4 run records of 4 keys and 2 objects: would free [\d.]+ KB; kept 3 keys/);
+    assert.match(dry.stdout, /would remove 4 run records of 4 keys and 2 objects: would free [\d.]+ kB; kept 3 keys/);
     assert.equal(countObjects(ws.cacheDir), before);
     const r = await runCli(['cache', 'gc', 'p.yaml', '--keep', '0', '--json'], { cwd: ws.dir });
     const res = JSON.parse(r.stdout) as { removedKeys: number; removedObjects: number; bytesFreed: number; keptKeys: number };
@@ -72,16 +72,25 @@ describe('cache ls, gc, clear', () => {
   it('clear empties the cache and says how much it freed; the next run recomputes', async () => {
     const r = await runCli(['cache', 'clear', 'p.yaml'], { cwd: ws.dir });
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^cleared \.lvis-pipe: freed [\d.]+ KB$/m);
+    assert.match(r.stdout, /^cleared \.lvis-pipe: freed [\d.]+ kB$/m);
     assert.equal(countObjects(ws.cacheDir), 0);
     const again = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir });
     assert.deepEqual(statuses(again.events), { src: 'ran', up: 'ran', out: 'ran' });
   });
 
-  it('a missing cache folder is a clear error', async () => {
-    const r = await runCli(['cache', 'ls', '--cache-dir', 'nowhere'], { cwd: ws.dir });
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /no cache folder at nowhere/);
+  it('a missing cache folder is a usage error (exit 2) for every subcommand', async () => {
+    for (const sub of ['ls', 'verify', 'gc', 'clear']) {
+      const r = await runCli(['cache', sub, '--cache-dir', 'nowhere'], { cwd: ws.dir });
+      assert.equal(r.code, 2, sub);
+      assert.match(r.stderr, /no cache folder at nowhere/);
+    }
+  });
+
+  it('the help of the commands that take the lock lists exit status 75', async () => {
+    for (const c of ['run', 'sweep', 'cache']) {
+      const r = await runCli([c, '--help'], { cwd: ws.dir });
+      assert.match(r.stdout, /\b75 the cache\s+is locked/, c);
+    }
   });
 });
 
@@ -251,5 +260,25 @@ describe('summary table', () => {
       metrics: { annotations_kept: 23074, js_divergence: 0.0016812345, big: 1234567.891, more: 1 },
     });
     assert.equal(line, 'quality: annotations_kept=23074 js_divergence=0.001681 big=1235000 …');
+  });
+});
+
+describe('text tables', () => {
+  it('fit 120 columns: long cells are shortened, and columns that still do not fit go to another table led by the first column', async () => {
+    const { table } = await import('../src/base/format.js');
+    const narrow = table(['a', 'b'], [['1', '2']]);
+    assert.equal(narrow, 'a  b\n-  -\n1  2');
+    const header = ['run', ...Array.from({ length: 12 }, (_, i) => `metric_number_${i}`), 'note'];
+    const rows = [['20261202-ab12', ...Array.from({ length: 12 }, (_, i) => `0.000${i}1234`), 'a free-text note that may run on']];
+    const wide = table(header, rows);
+    const lines = wide.split('\n');
+    assert.ok(lines.every((l) => l.length <= 120 || l.endsWith('a free-text note that may run on')), lines.map((l) => l.length).join(','));
+    // Every cell is still there, each group led by the run column.
+    for (let i = 0; i < 12; i++) assert.match(wide, new RegExp(`0\\.000${i}1234`));
+    const leads = lines.filter((l) => l.startsWith('run'));
+    assert.ok(leads.length >= 2, wide);
+    const long = table(['id', 'path', 'x'], [['1', 'p'.repeat(200), 'y']]);
+    assert.ok(long.split('\n').every((l) => l.length <= 120));
+    assert.match(long, /p…/);
   });
 });

@@ -124,6 +124,16 @@ describe('reasons for long values', () => {
     assert.equal(reason, 'option path "…/real/instances_val2014_100.json" → "…/real/lvis_val_100.json"');
   });
 
+  it('file options are shown as the user would type them: whole, from the working directory or absolute', () => {
+    const paths = { dir: '/home/me/proj/pipelines', options: new Set(['path']) };
+    const [reason] = explainChange(
+      material({ path: '../../data/lvis/lvis_v1_train_with_a_long_name.json' }),
+      material({ path: '../../data/lvis/lvis_v1_train_with_another_long_name.json' }),
+      paths,
+    );
+    assert.equal(reason, 'option path /home/me/data/lvis/lvis_v1_train_with_a_long_name.json → /home/me/data/lvis/lvis_v1_train_with_another_long_name.json');
+  });
+
   it('short or unalike values are shown as they are', () => {
     assert.deepEqual(explainChange(material({ mode: 'upper' }), material({ mode: 'lower' })), ['option mode "upper" → "lower"']);
     assert.deepEqual(explainChange(material({ n: 1 }), material({ n: 2 })), ['option n 1 → 2']);

@@ -126,6 +126,10 @@ describe('sweep on the LVIS steps (sample data)', () => {
     const r = await runCli(['report', 'p.yaml'], { cwd: ws.dir, registry });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /p\.yaml has only been run as sweep variants \(4\); the sweep wrote each variant's report into the variant's folder\. To report one of them here, name it: --run ID/);
+    // `--run @` means the same as no --run: not the newest variant.
+    const at = await runCli(['report', 'p.yaml', '--run', '@'], { cwd: ws.dir, registry });
+    assert.equal(at.code, 1);
+    assert.equal(at.stderr, r.stderr);
   });
 
   it('a second sweep is all cache hits', async () => {

@@ -159,7 +159,7 @@ describe('sweep: a 2×2 grid through one cache', () => {
     const lines = r.stdout.trim().split('\n');
     const header = lines.find((l) => l.startsWith('#'))!;
     // `words` is the same in every variant: not a column by default (it is in the CSV).
-    assert.deepEqual(header.split(/\s{2,}/), ['#', 'suffix', 'rounds', 'chars ↓', 'time', 'steps', 'status']);
+    assert.deepEqual(header.split(/\s{2,}/), ['#', 'suffix', 'rounds', 'chars (highest first)', 'time', 'steps', 'status']);
     assert.ok(lines.includes('(1 more metric in sweep.csv and sweep.json; choose the columns with --metrics or sweep.metrics)'));
     const rows = lines.filter((l) => /^\d\s/.test(l)).map((l) => l.split(/\s{2,}/));
     assert.equal(rows.length, 4);
@@ -177,6 +177,10 @@ describe('sweep: a 2×2 grid through one cache', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--sort\/--metrics: no metric `charz` \(did you mean `chars`\?\).* \(from earlier runs of this pipeline\)/);
     assert.match(bad.stderr, /--sort\/--metrics: no metric `wrds` \(did you mean `words`\?\)/);
+    // A dry run checks it too: a misspelt name is a mistake whether or not anything runs.
+    const dry = await runCli(['sweep', 'p.yaml', '--dry-run', '--sort', 'charz'], { cwd: ws.dir });
+    assert.equal(dry.code, 2, dry.stdout);
+    assert.match(dry.stderr, /--sort\/--metrics: no metric `charz` \(did you mean `chars`\?\)/);
     // A name close to none of them (a metric a newer version may add) is not blocked: the
     // sweep runs and warns at the end if its variants do not produce it either.
     const unlike = await runCli(['sweep', 'p.yaml', '--quiet', '--metrics', 'quantile_loss'], { cwd: ws.dir });

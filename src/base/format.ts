@@ -1,14 +1,19 @@
-/** Small text helpers shared by reporters and commands. */
+/** Small text helpers shared by reporters, commands and steps' logs. */
+
+/**
+ * A size in decimal units (1 MB = 1,000,000 bytes, as `ls --si` and file managers show it): the
+ * one way every message of the tool writes a size, so a file is the same size everywhere.
+ */
 export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
+  while (v >= 999.95 && i < units.length - 1) {
+    v /= 1000;
     i++;
   }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  return `${v.toFixed(v < 10 ? 1 : v < 100 ? 1 : 0)} ${units[i]}`;
 }
 
 export function formatDuration(ms: number): string {
@@ -19,9 +24,57 @@ export function formatDuration(ms: number): string {
   return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-/** A left-aligned text table (no borders), columns separated by two spaces. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+/** How wide a table may be: the tool's text fits a 120-column terminal. */
+export const TABLE_WIDTH = 120;
+const MIN_CELL = 12;
+
+/**
+ * A left-aligned text table (no borders), columns separated by two spaces, at most `maxWidth`
+ * wide. The last column is free text and may run on (a terminal wraps it). When the others do
+ * not fit, long cells are shortened with "…" (never below 12 characters); when they still do
+ * not fit, the columns are split into several tables, each repeating the first column, one
+ * under the other.
+ */
+export function table(header: string[], rows: string[][], maxWidth = TABLE_WIDTH): string {
+  const widthsOf = (cols: number[]) => cols.map((i) => Math.max(header[i]!.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const all = header.map((_, i) => i);
+  const fixed = (w: number[]) => w.slice(0, -1).reduce((a, b) => a + b + 2, 0);
+  let widths = widthsOf(all);
+  // Room the last column gets before it may run on.
+  const last = Math.min(widths.at(-1)!, MIN_CELL);
+  if (fixed(widths) + last <= maxWidth) return render(header, rows, widths);
+  // Shorten the widest cells first, down to MIN_CELL.
+  const cap = capFor(widths.slice(0, -1), maxWidth - (widths.length - 1) * 2 - last);
+  const clip = (c: string) => (c.length > cap ? `${c.slice(0, cap - 1)}…` : c);
+  const h2 = header.map((h, i) => (i === header.length - 1 ? h : clip(h)));
+  const r2 = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : clip(c ?? ''))));
+  widths = h2.map((h, i) => Math.max(h.length, ...r2.map((r) => (r[i] ?? '').length)));
+  if (fixed(widths) + last <= maxWidth) return render(h2, r2, widths);
+  // Still too wide: one table per group of columns that fits, each led by the first column.
+  const groups: number[][] = [];
+  let group = [0];
+  let used = widths[0]!;
+  for (let i = 1; i < widths.length; i++) {
+    if (group.length > 1 && used + 2 + widths[i]! > maxWidth) {
+      groups.push(group);
+      group = [0];
+      used = widths[0]!;
+    }
+    group.push(i);
+    used += 2 + widths[i]!;
+  }
+  groups.push(group);
+  return groups.map((g) => render(g.map((i) => h2[i]!), r2.map((r) => g.map((i) => r[i] ?? '')), g.map((i) => widths[i]!))).join('\n\n');
+}
+
+/** The largest cell width (≥ MIN_CELL) at which the columns fit in `room`. */
+function capFor(widths: number[], room: number): number {
+  let cap = Math.max(...widths, MIN_CELL);
+  while (cap > MIN_CELL && widths.reduce((a, w) => a + Math.min(w, cap), 0) > room) cap--;
+  return cap;
+}
+
+function render(header: string[], rows: string[][], widths: number[]): string {
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))

@@ -31,6 +31,9 @@ const usage = `usage: lvis-pipe cache ls|verify|gc|clear [FILE] [options]
 The cache folder is --cache-dir DIR, else the config's cacheDir, else .lvis-pipe/ beside
 FILE (a pipeline file), else .lvis-pipe/ in the current directory.
 
+exit status: 0 ok; 1 verify found damage (without --repair); 2 usage, or no cache
+folder there; 75 the cache is locked by a run (gc, clear, verify --repair).
+
 options:
       --keep N          gc: also keep what the last N runs used (default ${DEFAULT_KEEP})
       --dry-run         gc: only say what would be removed

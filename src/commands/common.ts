@@ -107,7 +107,8 @@ export function readOnlyStore(env: CliEnv, cacheDir: string): CacheStore {
 /** For commands that read an existing cache: a missing folder is said plainly. */
 export function requireCacheFolder(cacheDir: string, what: string): void {
   if (!existsSync(cacheDir)) {
-    throw new DiagnosticError([{ severity: 'error', message: `no cache folder at ${displayPath(cacheDir)}; pass ${what} or --cache-dir DIR` }], 1);
+    // The user named a place where there is no cache: a usage mistake (exit 2), like a typo.
+    throw new DiagnosticError([{ severity: 'error', message: `no cache folder at ${displayPath(cacheDir)}; pass ${what} or --cache-dir DIR` }], USAGE_EXIT);
   }
 }
 

@@ -15,9 +15,10 @@ cache status and time, the quality metrics and every chart. The pipeline needs a
 step, and the run must have completed it; the page goes to that step's \`out\` option.
 
 options:
-      --run RUN          the run to report (default: the pipeline's latest run): a run id
-                         as \`lvis-pipe runs\` shows it, a prefix of one (4+ characters),
-                         @ for the newest run or @~N for N runs before it
+      --run RUN          the run to report (default @): a run id as \`lvis-pipe runs\` shows
+                         it, a prefix of one (4+ characters), @ for the newest run or
+                         @~N for N runs before it (@ and @~N count plain runs: a sweep
+                         variant's report is in its folder; name a variant by its id)
       --out PATH         write here instead of the report step's \`out\`
 ${PIPELINE_FLAGS_HELP}
 
@@ -36,13 +37,12 @@ export const command: CommandModule = {
       throw fail(`${pipeline.displayFile} has no step that writes a report after the run: add one (type: report) to get a report`);
     }
     const store = readOnlyStore(env, cacheDir);
-    // The pipeline's runs, newest first; without --run the newest that is not a sweep variant.
+    // The pipeline's runs, newest first. `@` (the default) and `@~N` count its plain runs: a
+    // sweep variant's report lives in the variant's folder, and is named by its run id.
     const runs = (await readHistory(store)).filter((r) => r.pipelineId === pipeline.id);
-    const history =
-      values.run !== undefined
-        ? resolveRunRef(values.run, runs, `among the runs of ${pipeline.displayFile}`)
-        : runs.find((r) => r.label === undefined);
-    if (!history) {
+    const plain = runs.filter((r) => r.label === undefined);
+    const ref = values.run ?? '@';
+    if (ref.startsWith('@') && plain.length === 0) {
       if (runs.length > 0) {
         throw fail(
           `${pipeline.displayFile} has only been run as sweep variants (${runs.length}); the sweep wrote each variant's report into ` +
@@ -51,6 +51,7 @@ export const command: CommandModule = {
       }
       throw fail(`${pipeline.displayFile} has not been run yet (lvis-pipe run ${pipeline.displayFile})`);
     }
+    const history = resolveRunRef(ref, ref.startsWith('@') ? plain : runs, `among the runs of ${pipeline.displayFile}`);
     const out = values.out !== undefined ? path.resolve(env.cwd, values.out) : undefined;
     const ran = afterRunSteps(pipeline, history);
     if (ran.length === 0) {

@@ -19,8 +19,9 @@ options:
   -q, --quiet            print only errors
 ${PIPELINE_FLAGS_HELP}
 
-exit status: 0 all steps ok; 1 a step failed; 2 invalid pipeline or usage;
-130 interrupted (Ctrl-C); 143 terminated.
+exit status: 0 all steps ok; 1 a step failed; 2 invalid pipeline or usage; 75 the cache
+is locked by another run (--lock-timeout passed: try again later); 130 interrupted
+(Ctrl-C); 143 terminated.
 
 example:
   lvis-pipe run pipelines/mini-lvis.yaml --set alpha=0.7 --jobs 2`;

@@ -18,7 +18,7 @@ import { runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.j
 import type { StepRegistry } from '../runner/step/registry.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
-import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
 import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openExecution } from './session.js';
 
 const usage = `usage: lvis-pipe sweep FILE [--grid NAME=V1,V2,...]... [options]
@@ -65,7 +65,8 @@ options:
 ${PIPELINE_FLAGS_HELP}
 
 exit status: 0 every variant ok; 1 a variant failed; 2 invalid pipeline, sweep or
-usage; 130 interrupted (Ctrl-C); 143 terminated.
+usage; 75 the cache is locked by another run (--lock-timeout passed: try again later);
+130 interrupted (Ctrl-C); 143 terminated.
 
 examples:
   lvis-pipe sweep pipelines/sweep-mini-lvis.yaml --jobs 2
@@ -109,13 +110,14 @@ export const command: CommandModule = {
     });
     const chartX = values['chart-x'] ?? plan.spec.chart.x;
     if (chartX !== undefined && !base.source.decls.has(chartX)) throw new UsageError(`--chart-x: no param \`${chartX}\` in ${base.displayFile}`);
-    if (values['dry-run']) return dryRun(env, plan, ctx.cacheDir, values.json === true);
+    // Checked before a dry run too: a misspelt --sort is a mistake whether or not anything runs.
     await checkMetricNamesAgainstHistory(
-      new CacheStore(ctx.cacheDir),
+      readOnlyStore(env, ctx.cacheDir),
       base.id,
       [values.sort ?? plan.spec.sortBy, ...(values.metrics?.split(',').map((m) => m.trim()) ?? plan.spec.metrics ?? [])].filter((m): m is string => !!m),
       values.sort !== undefined || values.metrics !== undefined ? '--sort/--metrics' : `the sweep section of ${base.displayFile}`,
     );
+    if (values['dry-run']) return dryRun(env, plan, ctx.cacheDir, values.json === true);
 
     const json = values.json === true;
     const { reporter, notice, session, executor, jobs } = await openExecution(env, ctx.cacheDir, ctx.config, values, `lvis-pipe sweep ${base.displayFile}`);

@@ -2,6 +2,7 @@
  * `lvis-pipe synth`: writes synthetic LVIS v1-format train/val files and val predictions to
  * a folder (see src/lvis/synth.ts). The `synth` pipeline step does the same inside a pipeline.
  */
+import { formatBytes } from '../base/format.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
@@ -148,8 +149,8 @@ export const command: CommandModule = {
       } else if (!quiet) {
         const line = (f: SynthFileSummary, records: string) =>
           `wrote ${path.relative(env.cwd, f.path) || f.path}: ${f.images.toLocaleString('en-US')} images, ` +
-          `${f.records.toLocaleString('en-US')} ${records}, ${(f.fileBytes / 1e6).toFixed(1)} MB` +
-          (options.gzip ? ` (${(f.textBytes / 1e6).toFixed(1)} MB of JSON)` : '') +
+          `${f.records.toLocaleString('en-US')} ${records}, ${formatBytes(f.fileBytes)}` +
+          (options.gzip ? ` (${formatBytes(f.textBytes)} of JSON)` : '') +
           ` in ${f.seconds.toFixed(1)} s\n`;
         env.stdout.write(line(summary.train, 'annotations'));
         if (summary.val) env.stdout.write(line(summary.val, 'annotations'));

@@ -5,6 +5,7 @@
  * either the `path` option or the optional `file` input: a file output of another step, such
  * as `synth.train`, so that a pipeline can make its own data.
  */
+import { formatBytes } from '../base/format.js';
 import { basename } from 'node:path';
 import { datasetKind } from './kinds.js';
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
@@ -79,7 +80,7 @@ const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
     const ds = result.dataset;
     const digest = ctx.fileDigests[path];
     if (digest) ds.source.contentDigest = digest;
-    const size = ds.source.textBytes >= 1e5 ? `${(ds.source.textBytes / 1e6).toFixed(1)} MB` : `${(ds.source.textBytes / 1e3).toFixed(1)} kB`;
+    const size = formatBytes(ds.source.textBytes);
     ctx.log(
       `${ds.images.count} images, ${ds.annotations.count} annotations, ${ds.categories.count} categories ` +
         `(${ds.source.format.toUpperCase()} format, ${size} of JSON${ds.source.gzip ? ', gzip' : ''})`,

@@ -3,6 +3,7 @@
  * so that a pipeline can make its own data (see src/lvis/synth.ts). Pure: the files depend
  * only on the options, so the runner caches them like any other output.
  */
+import { formatBytes } from '../base/format.js';
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
 import { defaultValImages, generateSynthLvis, MAX_SYNTH_IMAGES, SYNTH_DEFAULTS } from '../lvis/synth/synth.js';
@@ -69,7 +70,7 @@ const step: StepModule<Options, Record<string, never>, { train: string; val: str
     // The options schema holds every range, so the pipeline's validation has checked them.
     const paths = { train: ctx.outputFile('train'), val: ctx.outputFile('val'), preds: ctx.outputFile('preds') };
     const s = await generateSynthLvis(options, paths, { progress: ctx.progress, signal: ctx.signal });
-    const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+    const mb = formatBytes;
     ctx.log(
       `train: ${s.train.images} images, ${s.train.records} annotations (${mb(s.train.textBytes)}); ` +
         `val: ${s.val!.images} images, ${s.val!.records} annotations (${mb(s.val!.textBytes)}); ` +

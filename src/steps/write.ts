@@ -1,6 +1,7 @@
 /**
  * Step `write`: the sampled subset as an LVIS-format JSON file (see src/lvis/write-subset.ts).
  */
+import { formatBytes } from '../base/format.js';
 import { LIST_CATEGORIES_OPTION_SCHEMA, PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
@@ -49,7 +50,7 @@ const step: StepModule<Options, { dataset: Dataset; sample: Sample }, { subset: 
     const { list_categories: categories, recount, provenance } = ctx.options;
     const s = await writeSubset(dataset, sel, { categories, recount, provenance, gzip: ctx.options.out.endsWith('.gz') }, path, { progress: ctx.progress, signal: ctx.signal });
     ctx.log(
-      `wrote ${s.images} images, ${s.annotations} annotations, ${s.categories} categories (${(s.bytes / 1e6).toFixed(1)} MB)`,
+      `wrote ${s.images} images, ${s.annotations} annotations, ${s.categories} categories (${formatBytes(s.bytes)}${ctx.options.out.endsWith('.gz') ? ' of JSON, gzip-compressed' : ''})`,
     );
     if (ctx.options.recount && !s.recounted) {
       ctx.log('recount: the categories have no image_count/instance_count fields (COCO format); none were added');

@@ -202,7 +202,7 @@ export class Executor {
     const contentKey = Object.keys(step.inputs).length > 0 ? contentKeyOf(material, inputDigests(step, upstreamRecords)) : undefined;
     let decision: StepDecision;
     try {
-      decision = await decide(step, key, material, prev, store, statCache, forced, contentKey);
+      decision = await decide(step, p.dir, key, material, prev, store, statCache, forced, contentKey);
     } catch (err) {
       return this.failed(summary, base, err, 0);
     }

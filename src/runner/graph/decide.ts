@@ -29,6 +29,8 @@ export interface StepDecision {
 
 export async function decide(
   step: ResolvedStep,
+  /** The pipeline's folder: the step's file option paths in its key are relative to it. */
+  pipelineDir: string,
   key: string,
   material: KeyMaterial,
   prev: StepState | undefined,
@@ -38,7 +40,8 @@ export async function decide(
   /** The key by input content, when the upstream steps are done (run); undefined in `plan`. */
   contentKey?: string,
 ): Promise<StepDecision> {
-  const changes = prev && prev.key !== key ? explainChange(prev.material, material) : [];
+  const paths = { dir: pipelineDir, options: new Set(step.module.fileOptions ?? []) };
+  const changes = prev && prev.key !== key ? explainChange(prev.material, material, paths) : [];
   if (forced) return { run: true, reasons: ['forced', ...changes], restores: [] };
   const damagedBefore = store.problems.length;
   const record = await store.validRecord(key, contentKey);

@@ -27,7 +27,7 @@ export async function planPipeline(
     const step = p.steps.get(id)!;
     const { key, material } = keys.get(id)!;
     const forced = opts.force === 'all' || (opts.force?.has(id) ?? false);
-    const d = await decide(step, key, material, state?.steps[id], store, statCache, forced);
+    const d = await decide(step, p.dir, key, material, state?.steps[id], store, statCache, forced);
     out.push({ id, type: step.type, key, action: d.run ? 'run' : d.restores.length ? 'restore' : 'cached', reasons: d.reasons });
   }
   return out;

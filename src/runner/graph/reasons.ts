@@ -2,16 +2,28 @@
  * Why a step will run (or why a hit differs from the last run): a comparison of its key
  * material with the one recorded for the same step id in the pipeline's state.
  */
+import path from 'node:path';
+import { displayPath } from '../../base/display-path.js';
 import { canonicalJson } from '../cache/hash.js';
 import { type KeyMaterial } from '../cache/records.js';
 import { isPlainObject, shortJson } from '../pipeline/params.js';
 
-export function explainChange(prev: KeyMaterial, cur: KeyMaterial): string[] {
+/**
+ * Where file options' paths are relative to (the pipeline's folder), and which options they
+ * are: such paths are shown as the user would type them, whole, never cut short.
+ */
+export interface PathContext {
+  dir: string;
+  options: ReadonlySet<string>;
+}
+
+export function explainChange(prev: KeyMaterial, cur: KeyMaterial, paths?: PathContext): string[] {
   const out: string[] = [];
+  const shown = (rel: string) => (paths ? displayPath(path.resolve(paths.dir, rel)) : rel);
   if (prev.scheme !== cur.scheme) out.push(`cache key scheme changed (${prev.scheme} → ${cur.scheme})`);
   if (prev.type !== cur.type) out.push(`step type changed (${prev.type} → ${cur.type})`);
   else if (prev.version !== cur.version) out.push(`step version changed (${prev.version} → ${cur.version})`);
-  diffValues(prev.options, cur.options, [], out);
+  diffValues(prev.options, cur.options, [], out, paths);
   for (const name of union(Object.keys(prev.inputs), Object.keys(cur.inputs))) {
     const a = prev.inputs[name];
     const b = cur.inputs[name];
@@ -24,21 +36,26 @@ export function explainChange(prev: KeyMaterial, cur: KeyMaterial): string[] {
     const a = prev.files[file];
     const b = cur.files[file];
     if (a === b) continue;
-    if (a === undefined) out.push(`file ${file} added`);
+    if (a === undefined) out.push(`file ${shown(file)} added`);
     else if (b === undefined) continue; // the option that named it says it changed
-    else out.push(`file ${file} changed`);
+    else out.push(`file ${shown(file)} changed`);
   }
   return out;
 }
 
-function diffValues(a: unknown, b: unknown, at: string[], out: string[]): void {
+function diffValues(a: unknown, b: unknown, at: string[], out: string[], paths?: PathContext): void {
+  if (paths && at.length === 1 && paths.options.has(at[0]!) && canonicalJson(a ?? null) !== canonicalJson(b ?? null)) {
+    const show = (v: unknown): string => (typeof v === 'string' ? displayPath(path.resolve(paths.dir, v)) : Array.isArray(v) ? v.map(show).join(', ') : shortJson(v, 40));
+    out.push(`option ${at[0]} ${show(a)} → ${show(b)}`);
+    return;
+  }
   if (isPlainObject(a) && isPlainObject(b)) {
     for (const k of union(Object.keys(a), Object.keys(b))) {
-      const path = [...at, k];
-      if (!(k in a)) out.push(`option ${path.join('.')} added (${shortJson(b[k], 40)})`);
-      else if (!(k in b)) out.push(`option ${path.join('.')} removed (was ${shortJson(a[k], 40)})`);
-      else if (at.length < 3) diffValues(a[k], b[k], path, out);
-      else if (canonicalJson(a[k]) !== canonicalJson(b[k])) out.push(`option ${path.join('.')} ${shortJson(a[k], 40)} → ${shortJson(b[k], 40)}`);
+      const where = [...at, k];
+      if (!(k in a)) out.push(`option ${where.join('.')} added (${shortJson(b[k], 40)})`);
+      else if (!(k in b)) out.push(`option ${where.join('.')} removed (was ${shortJson(a[k], 40)})`);
+      else if (at.length < 3) diffValues(a[k], b[k], where, out, paths);
+      else if (canonicalJson(a[k]) !== canonicalJson(b[k])) out.push(`option ${where.join('.')} ${shortJson(a[k], 40)} → ${shortJson(b[k], 40)}`);
     }
     return;
   }

@@ -268,7 +268,7 @@ export function stepCountsLabel(c: StepCounts): string {
 
 /** The printed comparison. */
 export function sweepTableText(r: SweepReport): string {
-  const header = ['#', ...r.varying, ...r.shown.map((m) => (m === r.sortBy ? `${m} ${r.order === 'asc' ? '↑' : '↓'}` : m)), 'time', 'steps', 'status'];
+  const header = ['#', ...r.varying, ...r.shown.map((m) => (m === r.sortBy ? `${m} (${r.order === 'asc' ? 'lowest' : 'highest'} first)` : m)), 'time', 'steps', 'status'];
   const rows = r.variants.map((v) => [
     String(v.rank),
     ...r.varying.map((p) => formatParamCell(v.params[p])),
