@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DiagnosticError } from '../src/base/diagnostic.js';
@@ -143,6 +143,7 @@ describe('sweep: a 2×2 grid through one cache', () => {
     const victim = readdirSync(ws.path('out/sweep')).find((n) => n.startsWith('suffix='))!;
     const file = ws.path('out/sweep', victim, 'result.txt');
     const content = readFileSync(file, 'utf8');
+    rmSync(file); // as an editor saves: a new file in its place
     ws.write(path.relative(ws.dir, file), 'edited by hand');
     const r = await runCli(['sweep', 'p.yaml', '--json', '--jobs', '2'], { cwd: ws.dir });
     assert.equal(r.code, 0, r.stderr);

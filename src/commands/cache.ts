@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { formatBytes, table } from '../base/format.js';
@@ -47,22 +48,22 @@ examples:
   lvis-pipe cache verify pipelines/mini-lvis.yaml --repair
   lvis-pipe cache gc pipelines/mini-lvis.yaml --keep 3`;
 
+/** The command's flags, declared once: parsed by `run`, and by the docs test that checks every command line in the docs. */
+const flags = {
+  keep: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  repair: { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+  'lock-timeout': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
 export const command: CommandModule = {
+  options: flags,
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        keep: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        repair: { type: 'boolean' },
-        'cache-dir': { type: 'string' },
-        'lock-timeout': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      usage,
-    );
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     const [sub, file, ...extra] = positionals;
     if (!sub || !['ls', 'verify', 'gc', 'clear'].includes(sub)) throw new UsageError(`expected ls, verify, gc or clear\n\n${usage}`);
     if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}\n\n${usage}`);

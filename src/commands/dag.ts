@@ -1,3 +1,4 @@
+import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DAG_FORMATS, renderDag, type DagFormat } from '../runner/graph/dag.js';
 import type { CommandModule } from './command.js';
@@ -17,10 +18,14 @@ ${PIPELINE_FLAGS_HELP}
 example:
   lvis-pipe dag pipelines/mini-lvis.yaml --format mermaid`;
 
+/** The command's flags, declared once: parsed by `run`, and by the docs test that checks every command line in the docs. */
+const flags = { ...PIPELINE_FLAGS, format: { type: 'string', short: 'f' } } as const satisfies ParseArgsConfig['options'];
+
 export const command: CommandModule = {
+  options: flags,
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values, positionals } = parseCommandArgs(argv, { ...PIPELINE_FLAGS, format: { type: 'string', short: 'f' } }, usage);
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     const format = (values.format ?? 'text') as DagFormat;
     if (!DAG_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${DAG_FORMATS.join(', ')}, got ${values.format}`);
     if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE\n\n${usage}`);

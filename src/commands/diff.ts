@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { formatBytes, formatDuration, table } from '../base/format.js';
 import { shortHash } from '../runner/cache/hash.js';
@@ -35,14 +36,14 @@ examples:
   lvis-pipe diff pipelines/mini-lvis.yaml 3fa9 c01b
   lvis-pipe diff --cache-dir pipelines/.lvis-pipe @~1 @`;
 
+/** The command's flags, declared once: parsed by `run`, and by the docs test that checks every command line in the docs. */
+const flags = { all: { type: 'boolean' }, 'cache-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
+
 export const command: CommandModule = {
+  options: flags,
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { all: { type: 'boolean' }, 'cache-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      usage,
-    );
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     const args = [...positionals];
     const first = args[0];
     const file = first !== undefined && (args.length === 3 || args.length === 1 || isFile(path.resolve(env.cwd, first))) ? path.resolve(env.cwd, args.shift()!) : undefined;

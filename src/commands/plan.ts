@@ -1,3 +1,4 @@
+import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { table } from '../base/format.js';
 import { shortHash } from '../runner/cache/hash.js';
@@ -22,14 +23,14 @@ ${PIPELINE_FLAGS_HELP}
 example:
   lvis-pipe plan pipelines/mini-lvis.yaml --set alpha=0.7`;
 
+/** The command's flags, declared once: parsed by `run`, and by the docs test that checks every command line in the docs. */
+const flags = { ...PIPELINE_FLAGS, force: { type: 'string', multiple: true }, 'force-all': { type: 'boolean' }, only: { type: 'string', multiple: true } } as const satisfies ParseArgsConfig['options'];
+
 export const command: CommandModule = {
+  options: flags,
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { ...PIPELINE_FLAGS, force: { type: 'string', multiple: true }, 'force-all': { type: 'boolean' }, only: { type: 'string', multiple: true } },
-      usage,
-    );
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE\n\n${usage}`);
     const { pipeline, cacheDir } = await loadPipelineContext(env, positionals[0], values, usage);
     for (const id of [...(values.force ?? []), ...(values.only ?? [])]) {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { CacheStore } from '../runner/cache/store.js';
 import { DiagnosticError } from '../base/diagnostic.js';
@@ -25,10 +26,14 @@ ${PIPELINE_FLAGS_HELP}
 example:
   lvis-pipe run pipelines/mini-lvis.yaml && lvis-pipe report pipelines/mini-lvis.yaml`;
 
+/** The command's flags, declared once: parsed by `run`, and by the docs test that checks every command line in the docs. */
+const flags = { ...PIPELINE_FLAGS, run: { type: 'string' }, out: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
 export const command: CommandModule = {
+  options: flags,
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values, positionals } = parseCommandArgs(argv, { ...PIPELINE_FLAGS, run: { type: 'string' }, out: { type: 'string' } }, usage);
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE, got ${positionals.length}\n\n${usage}`);
     const { pipeline, cacheDir } = await loadPipelineContext(env, positionals[0], values, usage, false);
     const fail = (message: string) => new DiagnosticError([{ severity: 'error', message }], 1);

@@ -1,3 +1,4 @@
+import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import type { CommandModule } from './command.js';
@@ -26,23 +27,23 @@ is locked by another run (--lock-timeout passed: try again later); 130 interrupt
 example:
   lvis-pipe run pipelines/mini-lvis.yaml --set alpha=0.7 --jobs 2`;
 
+/** The command's flags, declared once: parsed by `run`, and by the docs test that checks every command line in the docs. */
+const flags = {
+  ...PIPELINE_FLAGS,
+  force: { type: 'string', multiple: true },
+  'force-all': { type: 'boolean' },
+  only: { type: 'string', multiple: true },
+  jobs: { type: 'string', short: 'j' },
+  'lock-timeout': { type: 'string' },
+  'no-workers': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const satisfies ParseArgsConfig['options'];
+
 export const command: CommandModule = {
+  options: flags,
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        ...PIPELINE_FLAGS,
-        force: { type: 'string', multiple: true },
-        'force-all': { type: 'boolean' },
-        only: { type: 'string', multiple: true },
-        jobs: { type: 'string', short: 'j' },
-        'lock-timeout': { type: 'string' },
-        'no-workers': { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-      },
-      usage,
-    );
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE, got ${positionals.length}\n\n${usage}`);
     const ctx = await loadPipelineContext(env, positionals[0], values, usage);
     const { pipeline, config } = ctx;

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { formatDuration, table } from '../base/format.js';
@@ -35,22 +36,22 @@ options:
 example:
   lvis-pipe runs pipelines/sweep-mini-lvis.yaml --metrics js_divergence,mse -n 10`;
 
+/** The command's flags, declared once: parsed by `run`, and by the docs test that checks every command line in the docs. */
+const flags = {
+  limit: { type: 'string', short: 'n' },
+  metrics: { type: 'string' },
+  'all-params': { type: 'boolean' },
+  sweep: { type: 'string' },
+  'cache-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
 export const command: CommandModule = {
+  options: flags,
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        limit: { type: 'string', short: 'n' },
-        metrics: { type: 'string' },
-        'all-params': { type: 'boolean' },
-        sweep: { type: 'string' },
-        'cache-dir': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      usage,
-    );
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     if (positionals.length !== 1) throw new UsageError(`expected one pipeline FILE\n\n${usage}`);
     const limit = values.limit !== undefined ? Number(values.limit) : Infinity;
     if (!(limit >= 1) || (limit !== Infinity && !Number.isInteger(limit))) throw new UsageError(`--limit must be a whole number ≥ 1, got ${values.limit}`);

@@ -1,5 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { buildPipelineSchema } from '../runner/pipeline/schema.js';
 import type { CommandModule } from './command.js';
@@ -24,10 +25,14 @@ export function schemaText(env: CliEnv): string {
   return JSON.stringify(buildPipelineSchema(env.registry, { paramRefs: true }), null, 2) + '\n';
 }
 
+/** The command's flags, declared once: parsed by `run`, and by the docs test that checks every command line in the docs. */
+const flags = { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
+
 export const command: CommandModule = {
+  options: flags,
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values, positionals } = parseCommandArgs(argv, { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, usage);
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}\n\n${usage}`);
     const text = schemaText(env);
     if (!values.out) {

@@ -1,3 +1,4 @@
+import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { didYouMean } from '../base/suggest.js';
 import type { CommandModule } from './command.js';
@@ -18,10 +19,14 @@ examples:
   lvis-pipe steps
   lvis-pipe steps greedy-sample`;
 
+/** The command's flags, declared once: parsed by `run`, and by the docs test that checks every command line in the docs. */
+const flags = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
+
 export const command: CommandModule = {
+  options: flags,
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, usage);
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     if (positionals.length > 1) throw new UsageError(`expected at most one step TYPE\n\n${usage}`);
     const type = positionals[0];
     if (type === undefined) {

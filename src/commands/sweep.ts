@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { closest } from '../base/suggest.js';
@@ -73,30 +74,30 @@ examples:
   lvis-pipe sweep pipelines/mini-lvis.yaml --grid alpha=0.4,0.6,0.8 --grid lambda_tier=0,1 --sort js_divergence
   lvis-pipe runs pipelines/sweep-mini-lvis.yaml     # the variants are runs of the pipeline`;
 
+/** The command's flags, declared once: parsed by `run`, and by the docs test that checks every command line in the docs. */
+const flags = {
+  ...PIPELINE_FLAGS,
+  grid: { type: 'string', multiple: true, short: 'g' },
+  jobs: { type: 'string', short: 'j' },
+  sort: { type: 'string' },
+  desc: { type: 'boolean' },
+  asc: { type: 'boolean' },
+  metrics: { type: 'string' },
+  out: { type: 'string' },
+  'chart-x': { type: 'string' },
+  'chart-y': { type: 'string' },
+  'no-chart': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'lock-timeout': { type: 'string' },
+  'no-workers': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const satisfies ParseArgsConfig['options'];
+
 export const command: CommandModule = {
+  options: flags,
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        ...PIPELINE_FLAGS,
-        grid: { type: 'string', multiple: true, short: 'g' },
-        jobs: { type: 'string', short: 'j' },
-        sort: { type: 'string' },
-        desc: { type: 'boolean' },
-        asc: { type: 'boolean' },
-        metrics: { type: 'string' },
-        out: { type: 'string' },
-        'chart-x': { type: 'string' },
-        'chart-y': { type: 'string' },
-        'no-chart': { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        'lock-timeout': { type: 'string' },
-        'no-workers': { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-      },
-      usage,
-    );
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE, got ${positionals.length}\n\n${usage}`);
     if (values.desc && values.asc) throw new UsageError('--desc and --asc contradict each other');
     const ctx = await loadPipelineContext(env, positionals[0], values, usage);

@@ -96,10 +96,14 @@ function barReporter(stream: NodeJS.WritableStream): ProgressReporter & { stop()
   };
 }
 
+/** The command's flags, declared once (parsed by `run`, and by the docs test). */
+const flags = FLAGS;
+
 export const command: CommandModule = {
+  options: flags,
   usage: USAGE,
   async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values, positionals } = parseCommandArgs(argv, FLAGS, USAGE);
+    const { values, positionals } = parseCommandArgs(argv, flags, USAGE);
     if (values.help) {
       env.stdout.write(USAGE + '\n');
       return 0;

@@ -18,10 +18,14 @@ ${PIPELINE_FLAGS_HELP}
 example:
   lvis-pipe validate pipelines/mini-lvis.yaml --set total_images=500`;
 
+/** The command's flags, declared once (parsed by `run`, and by the docs test). */
+const flags = PIPELINE_FLAGS;
+
 export const command: CommandModule = {
+  options: flags,
   usage,
   async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values, positionals } = parseCommandArgs(argv, PIPELINE_FLAGS, usage);
+    const { values, positionals } = parseCommandArgs(argv, flags, usage);
     if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE\n\n${usage}`);
     const { pipeline } = await loadPipelineContext(env, positionals[0], values, usage);
     if (values.json) env.stdout.write(JSON.stringify({ valid: true, pipeline: pipeline.displayFile, steps: pipeline.order, params: pipeline.params }) + '\n');

@@ -1,12 +1,18 @@
 /**
- * Output files the user asked for (an output's `pathOption`, e.g. `out: out/mini.json`)
- * are copies of store objects. They are written atomically (copy beside the destination,
- * then rename), on a run and on a cache hit, and rewritten when missing or modified. A
- * copy (a reflink where the filesystem can) rather than a hard link: the store's objects
- * must never change, and a user may well edit the file they were given.
+ * Output files the user asked for (an output's `pathOption`, e.g. `out: out/mini.json`) are
+ * placed from the store's objects, as DVC's link types do: a reflink where the filesystem can
+ * (a copy-on-write clone: no extra space, safe to edit), else a hard link (no extra space: a
+ * sweep's variants and the cache share one copy of each distinct file), else a copy. They are
+ * written atomically (made beside the destination, then renamed over it), on a run and on a
+ * cache hit, and replaced, never modified, when missing or changed.
+ *
+ * A hard-linked output is the object itself, so it stays read-only (0444): a user who wants to
+ * edit it copies it first (editors that save by writing a new file and renaming are fine). Should
+ * it be written in place anyway (root ignores the mode), the cache is not fooled: the object's
+ * ctime moves, the next use hashes it again, finds the damage, quarantines it and recomputes it.
  */
 import { constants, statSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileDigest, type StatCache } from './file-digests.js';
@@ -46,8 +52,7 @@ export async function materialize(store: CacheStore, statCache: StatCache, out: 
   await removeStaleTemps(dest);
   const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await copyFile(store.objectPath(out.digest), tmp, constants.COPYFILE_FICLONE);
-    await chmod(tmp, 0o644);
+    await place(store.objectPath(out.digest), tmp);
     await rename(tmp, dest);
   } catch (err) {
     await rm(tmp, { force: true });
@@ -55,6 +60,37 @@ export async function materialize(store: CacheStore, statCache: StatCache, out: 
   }
   statCache.record(dest, statSync(dest), out.digest);
   return before;
+}
+
+export type LinkType = 'reflink' | 'hardlink' | 'copy';
+
+/** The link type that worked last, per destination folder's device (tried in order once). */
+const working = new Map<number, LinkType>();
+
+/** Makes `tmp` hold the object `src`: the first of reflink, hard link, copy that works here. */
+async function place(src: string, tmp: string): Promise<LinkType> {
+  const dev = statSync(path.dirname(tmp)).dev;
+  const order: LinkType[] = ['reflink', 'hardlink', 'copy'];
+  const known = working.get(dev);
+  for (const type of known ? [known, ...order.filter((t) => t !== known)] : order) {
+    try {
+      if (type === 'reflink') await copyFile(src, tmp, constants.COPYFILE_FICLONE_FORCE);
+      else if (type === 'hardlink') await link(src, tmp);
+      else {
+        await copyFile(src, tmp);
+        await chmod(tmp, 0o644); // a copy is the user's to edit
+      }
+      working.set(dev, type);
+      return type;
+    } catch (err) {
+      await rm(tmp, { force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      // Not supported here (another filesystem, no reflinks, no links): try the next kind.
+      if (type !== 'copy' && (code === 'ENOTSUP' || code === 'EXDEV' || code === 'EPERM' || code === 'EOPNOTSUPP' || code === 'ENOSYS' || code === 'EMLINK' || code === 'EINVAL')) continue;
+      throw err;
+    }
+  }
+  throw new Error('unreachable: copy either works or throws');
 }
 
 /** Temp copies of `dest` that a killed run left beside it (the lock says no other run is writing). */
