@@ -11,7 +11,7 @@ const usage = `usage: lvis-pipe plan FILE [options]
 
 A dry run: lists every step as \`cached\`, \`restore\` (cached, an output file to rewrite)
 or \`will run\`, with the reason (new; option alpha 0.6 → 0.7; input \`train\` changed;
-file data/x.json changed; step version changed; output file out/x.json missing).
+file data/x.json changed; step version changed; output file out/mini_lvis_train.json missing).
 Nothing runs; the cache is only read (file digests may be added to its stat cache).
 
 options:

@@ -31,7 +31,7 @@ runs once; variants run in parallel (up to --jobs), CPU-heavy steps in worker th
 A variant that fails does not stop the others (the exit status is then 1).
 
 Each variant's output files go to a folder of its own, named by the params that vary:
-  out/mini.json  →  out/sweep/alpha=0.4,total_images=500/mini.json
+  out/mini_lvis_train.json  →  out/sweep/alpha=0.4,total_images=500/mini_lvis_train.json
 (in values, characters other than letters, digits and . _ - + are %-encoded, as in
 URLs: a/b → a%2Fb). Then it prints a
 table of the varying params, the metrics, the time and what ran (ran, shared: ran once
