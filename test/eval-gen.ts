@@ -5,6 +5,7 @@
  * 32² and 96², images with more than 300 detections, detections on neg / not-exhaustive /
  * unevaluated categories, duplicates, zero-size boxes, categories without GT, empty tiers.
  */
+import { mulberry32 } from './helpers/seeded.js';
 
 export interface GenImage {
   id: number;
@@ -35,17 +36,8 @@ export interface GenDet {
   score: number;
 }
 
-/** mulberry32: a tiny seeded PRNG, enough for reproducible test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' seeded generator. */
+export const rng = mulberry32;
 
 export interface GenOptions {
   images?: number;

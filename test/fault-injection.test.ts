@@ -3,6 +3,7 @@
  * cleanup code runs), and two runs started at once on one cache. After any of it, no out path
  * holds a partial file, and a rerun ends with outputs byte-identical to a clean run's.
  */
+import { mulberry32 } from './helpers/seeded.js';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
@@ -14,17 +15,7 @@ import { OUTPUTS, outputBytes, writeLvisPipeline } from './helpers/integrity-fix
 const CLI = fileURLToPath(new URL('../../bin/lvis-pipe.js', import.meta.url));
 const KILLS = 20;
 
-/** A small seeded generator (mulberry32): the same kill moments on every machine and run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = mulberry32;
 
 function runToEnd(ws: Workspace, ...args: string[]): { code: number; stderr: string; ms: number } {
   const t0 = Date.now();

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { mulberry32 } from './helpers/seeded.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,17 +20,7 @@ function file(text: string | Buffer, ext = '.json'): string {
   return p;
 }
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /** LVIS-style detections: polygon or RLE segmentation, a bbox, a score. */
 function detections(n: number, seed: number): Record<string, unknown>[] {
