@@ -4,7 +4,7 @@
  * history, worker threads, identical results across --jobs, and in-flight sharing.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Executor } from '../src/runner/exec/executor.js';
 import type { RunEvent } from '../src/runner/exec/events.js';
@@ -13,49 +13,9 @@ import { type KeyMaterial } from '../src/runner/cache/records.js';
 import { loadPipeline } from '../src/runner/pipeline/pipeline.js';
 import { CacheStore } from '../src/runner/cache/store.js';
 import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
+import { ALL_CACHED, PIPELINE, run, setup } from './helpers/cache-pipeline.js';
 import { testRegistry } from './helpers/runner-steps.js';
 
-const PIPELINE = `# a small pipeline of test steps
-params:
-  suffix: "!"
-  input: data/in.txt
-steps:
-  src:
-    type: source
-    options: { path: "\${params.input}" }
-  up:
-    type: upper
-    inputs: { text: src }
-    options: { suffix: "\${params.suffix}" }
-  other:
-    type: source
-    options: { path: data/other.txt }
-  both:
-    type: concat
-    inputs: { a: up, b: other.text }
-  n:
-    type: count
-    inputs: { text: both }
-  out:
-    type: write
-    inputs: { text: both }
-    options: { out: out/result.txt }
-`;
-
-function setup(): Workspace {
-  const ws = new Workspace();
-  ws.write('data/in.txt', 'hello world');
-  ws.write('data/other.txt', 'other text');
-  ws.write('p.yaml', PIPELINE);
-  return ws;
-}
-
-async function run(ws: Workspace, ...args: string[]) {
-  const r = await runCli(['run', 'p.yaml', '--json', ...args], { cwd: ws.dir });
-  return { ...r, status: r.events.length ? statuses(r.events) : {} };
-}
-
-const ALL_CACHED = { src: 'cached', up: 'cached', other: 'cached', both: 'cached', n: 'cached', out: 'cached' };
 
 describe('runner cache', () => {
   let ws: Workspace;
@@ -156,64 +116,6 @@ describe('runner cache', () => {
     const r = await runCli(['run', 'p3.yaml', '--json'], { cwd: ws.dir });
     assert.deepEqual(statuses(r.events), ALL_CACHED);
     assert.equal(ws.read('elsewhere/copy.txt'), 'HELLO WORLD!+other text');
-  });
-});
-
-describe('output files', () => {
-  let ws: Workspace;
-  before(async () => {
-    ws = setup();
-    assert.equal((await run(ws)).code, 0);
-  });
-  after(() => ws.remove());
-
-  it('a deleted output file is restored from the store without recomputing', async () => {
-    rmSync(ws.path('out/result.txt'));
-    const r = await run(ws);
-    assert.deepEqual(r.status, ALL_CACHED);
-    assert.equal(ws.read('out/result.txt'), 'HELLO WORLD!+other text');
-  });
-
-  it('an output file replaced by the user (as editors save) is rewritten from the store', async () => {
-    rmSync(ws.path('out/result.txt'));
-    writeFileSync(ws.path('out/result.txt'), 'HELLO WORLD!+other texT'); // same size, other content
-    const r = await run(ws);
-    assert.deepEqual(r.status, ALL_CACHED);
-    assert.equal(ws.read('out/result.txt'), 'HELLO WORLD!+other text');
-  });
-
-  it('output files are hard links to the read-only objects: one copy on disk, and nothing to write through', async () => {
-    const rec = ws.records().find((x) => x.stepId === 'out')!;
-    const digest = rec.outputs.file!.digest;
-    const obj = ws.path('.lvis-pipe', 'objects', digest.slice(0, 2), digest);
-    assert.equal(statSync(obj).mode & 0o222, 0);
-    assert.equal(statSync(ws.path('out/result.txt')).ino, statSync(obj).ino, 'the same file');
-    assert.equal(statSync(ws.path('out/result.txt')).mode & 0o222, 0, 'read-only, like the object');
-    assert.equal(readFileSync(obj, 'utf8'), 'HELLO WORLD!+other text');
-  });
-
-  it('an output written in place anyway (root ignores the mode) never fools the cache: the damage is found and recomputed', async () => {
-    writeFileSync(ws.path('out/result.txt'), 'HELLO WORLD!+other texT'); // through the link, into the object
-    const r = await run(ws);
-    assert.equal(r.code, 0);
-    // The object is shared by content: `both`'s value and `out`'s file are the same bytes, so the
-    // first step that needs it finds the damage and recomputes it.
-    assert.ok(Object.values(r.status).includes('ran'), 'the damaged object was quarantined and recomputed');
-    assert.equal(ws.read('out/result.txt'), 'HELLO WORLD!+other text');
-    assert.ok(r.events.some((e) => e.type === 'notice' && /failed its check \(its content does not match its sha256\)/.test(e.message)));
-    assert.deepEqual((await run(ws)).status, ALL_CACHED);
-  });
-
-  it('a run record is written only with every output in the store; a missing object means a rerun', async () => {
-    const rec = ws.records().find((x) => x.stepId === 'up')!;
-    const digest = rec.outputs.text!.digest;
-    rmSync(ws.path('.lvis-pipe', 'objects', digest.slice(0, 2), digest), { force: true });
-    const r = await run(ws);
-    assert.equal(r.status.up, 'ran');
-    assert.equal(r.status.src, 'cached');
-    const start = r.events.find((e) => e.type === 'step-start' && e.stepId === 'up');
-    assert.ok(start && start.type === 'step-start');
-    assert.deepEqual(start.reasons, ['outputs missing from the cache']);
   });
 });
 
