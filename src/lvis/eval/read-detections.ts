@@ -1,26 +1,21 @@
 /**
  * Reading a results file (a JSON list of detections, LVIS/COCO results format, plain or .gz,
- * of any size) straight into DetectionColumns: streamed through the byte-level JSON reader
- * (json/top-level-array.ts), each detection's four fields read from its bytes in place, no
- * object per detection and never the whole file as a string.
- *
- * Each detection is an object with `image_id`, `category_id`, `bbox` ([x, y, w, h]) and
- * `score`; any other member (`segmentation`, `area`, `id`, ...) is skipped unread. A repeated
- * key counts with its last value, as Python's json module (and JSON.parse) read it.
+ * of any size) straight into DetectionColumns, in one streaming pass over its bytes through
+ * the project's byte window (json/byte-window.ts): each detection is read in place by
+ * detection-scan.ts (its four fields; every other member, such as `segmentation`, skipped),
+ * no object per detection and never the whole file as a string.
  *
  * Every bad detection is collected (the first MAX_REPORTED listed, the rest counted) and
  * reported together as a DiagnosticError with the file, the byte offset, line:col and the
- * detection's text.
+ * detection's text. A JSON syntax error stops the pass at once, located the same way.
  */
 import { stat } from 'node:fs/promises';
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
 import { displayPath } from '../../base/display-path.js';
-import { JsonSyntaxError, NEED_MORE, describeByte, skipString, skipWs } from '../json/grammar.js';
-import { skipElement } from '../json/fast-skip.js';
-import { diagnosticWithPosition, locateOffsets } from '../json/locate.js';
-import { bytesEqual, numberEnd, readNumber, readString } from '../json/read-values.js';
-import { streamTopLevelArray } from '../json/top-level-array.js';
-import { isGzipFile } from '../json/byte-window.js';
+import { ByteWindow, isGzipFile } from '../json/byte-window.js';
+import { JsonSyntaxError, NEED_MORE, describeByte, skipWs } from '../json/grammar.js';
+import { diagnosticAt, diagnosticWithPosition, locateOffsets } from '../json/locate.js';
+import { BOX, CATEGORY, IMAGE, SCORE, detection, scanDetection } from './detection-scan.js';
 import { DetectionColumns } from './detections.js';
 import type { GtIndex } from './gt-index.js';
 import { MAX_REPORTED } from './problems.js';
@@ -49,15 +44,6 @@ interface BadDetection {
   text: string;
 }
 
-/** Where the parser puts a detection's values: image_id, category_id, x, y, w, h, score. */
-const values = new Float64Array(7);
-const IMAGE = 0, CATEGORY = 1, BOX = 2, SCORE = 6;
-const HAVE_ALL = 0b1111;
-const KEY_IMAGE = Buffer.from('image_id');
-const KEY_CATEGORY = Buffer.from('category_id');
-const KEY_BBOX = Buffer.from('bbox');
-const KEY_SCORE = Buffer.from('score');
-
 /**
  * Reads the detections of `path` into columns indexed against `gt`. Throws DiagnosticError for
  * malformed JSON (at its byte offset and line:col) or any bad detection (all of them listed
@@ -68,147 +54,86 @@ export async function readDetections(path: string, gt: GtIndex, opts: ReadDetect
   const columns = new DetectionColumns(gt, await capacityGuess(path));
   const bad: BadDetection[] = [];
   let badCount = 0;
-  const fail = (bytes: Buffer, index: number, offset: number, message: string) => {
-    if (badCount++ < MAX_REPORTED) bad.push({ index, offset, message, text: preview(bytes) });
-  };
-  const { count, textBytes } = await streamTopLevelArray(
-    path,
-    (bytes, start, index) => {
-      let problem: string | undefined;
-      let at = start;
-      try {
-        problem = parseDetection(bytes);
-      } catch (err) {
-        if (!(err instanceof JsonSyntaxError)) throw err;
-        problem = `not valid JSON: ${err.message}`;
-        at = start + err.pos;
-      }
-      if (problem !== undefined) {
-        columns.reject(problem);
-        fail(bytes, index, at, problem);
-        return;
-      }
-      const p = columns.add(values[IMAGE]!, values[CATEGORY]!, values[BOX]!, values[BOX + 1]!, values[BOX + 2]!, values[BOX + 3]!, values[SCORE]!);
-      if (p !== undefined) fail(bytes, index, start, p.message);
-    },
-    {
-      label: 'detections',
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-      ...(opts.windowBytes !== undefined ? { windowBytes: opts.windowBytes } : {}),
-    },
-  );
-  if (badCount > 0) throw await badDetectionsError(path, bad, badCount);
-  return { columns, count, textBytes };
-}
-
-/**
- * Reads one detection (the complete element `b`) into `values`; returns what is wrong with it,
- * or undefined. Throws JsonSyntaxError (pos within `b`) where the bytes are not JSON.
- */
-function parseDetection(b: Buffer): string | undefined {
-  const end = b.length;
-  let p = 0;
-  if (b[p] !== 0x7b) return `expected an object {"image_id", "category_id", "bbox", "score"}, found ${preview(b)}`;
-  let have = 0;
+  const v = detection.values;
+  const w = await ByteWindow.open(path, opts.windowBytes);
+  // Where the driver is: before '[', before the first element or ']', before an element
+  // (after a comma), after an element, after the closing ']'.
+  const BEFORE_ARRAY = 0, FIRST = 1, ELEMENT = 2, AFTER_ELEMENT = 3, AFTER_ARRAY = 4;
+  let state = BEFORE_ARRAY;
+  let index = 0;
+  let pos = 0;
   try {
-    p = skipWs(b, p + 1, end);
-    if (b[p] !== 0x7d) {
-      for (;;) {
-        if (b[p] !== 0x22) throw new JsonSyntaxError(p, `expected a '"' starting a key, found ${describeByte(b[p])}`);
-        const keyEnd = skipString(b, p, end);
-        const field = fieldOf(b, p, keyEnd);
-        p = skipWs(b, keyEnd, end);
-        if (b[p] !== 0x3a) throw new JsonSyntaxError(p, `expected ':' after a key, found ${describeByte(b[p])}`);
-        p = skipWs(b, p + 1, end);
-        if (field === BOX) {
-          const stop = readBox(b, p, end);
-          if (stop < 0) return `"bbox" must be 4 finite numbers [x, y, w, h], found ${valueText(b, p, end)}`;
-          p = stop;
-          have |= 1 << 2;
-        } else if (field >= 0) {
-          const c = b[p]!;
-          if (c !== 0x2d && !(c >= 0x30 && c <= 0x39)) return `${FIELD_NAMES[field]} must be a number, found ${valueText(b, p, end)}`;
-          values[field] = readNumber(b, p, end);
-          p = numberEnd;
-          have |= 1 << (field === SCORE ? 3 : field);
-        } else {
-          p = skipElement(b, p, end);
+    pos = await w.refill(0);
+    if (w.buf[pos] === 0xef && w.buf[pos + 1] === 0xbb && w.buf[pos + 2] === 0xbf) pos += 3; // UTF-8 BOM
+    for (;;) {
+      try {
+        const b = w.buf;
+        const end = w.len;
+        for (;;) {
+          pos = skipWs(b, pos, end);
+          const c = b[pos]!;
+          if (state === AFTER_ARRAY) {
+            throw new JsonSyntaxError(pos, `unexpected ${describeByte(c)} after the list of detections, expected the end of the file`);
+          } else if (state === BEFORE_ARRAY) {
+            if (c !== 0x5b) throw new JsonSyntaxError(pos, `expected a JSON array of detections at the top level, found ${c === 0x7b ? 'an object' : describeByte(c)}`);
+            pos++;
+            state = FIRST;
+          } else if ((state === FIRST || state === AFTER_ELEMENT) && c === 0x5d) {
+            pos++;
+            state = AFTER_ARRAY;
+          } else if (state === AFTER_ELEMENT) {
+            if (c !== 0x2c) throw new JsonSyntaxError(pos, `unexpected ${describeByte(c)} after detection #${index - 1}, expected ',' or ']'`);
+            pos++;
+            state = ELEMENT;
+          } else {
+            // One detection; on NEED_MORE the window is refilled from its start and it is read again.
+            const start = pos;
+            pos = scanDetection(b, pos, end);
+            const problem = detection.problem ?? columns.add(v[IMAGE]!, v[CATEGORY]!, v[BOX]!, v[BOX + 1]!, v[BOX + 2]!, v[BOX + 3]!, v[SCORE]!)?.message;
+            if (problem !== undefined) {
+              if (detection.problem !== undefined) columns.reject(problem);
+              if (badCount++ < MAX_REPORTED) bad.push({ index, offset: w.base + start, message: problem, text: preview(b, start, pos) });
+            }
+            index++;
+            state = AFTER_ELEMENT;
+          }
         }
-        p = skipWs(b, p, end);
-        if (b[p] === 0x2c) p = skipWs(b, p + 1, end);
-        else if (b[p] === 0x7d) break;
-        else throw new JsonSyntaxError(p, `expected ',' or '}' after a member, found ${describeByte(b[p])}`);
+      } catch (err) {
+        if (err !== NEED_MORE) throw err;
+        if (w.eof) {
+          if (state === AFTER_ARRAY) break;
+          const what = state === BEFORE_ARRAY ? 'expected a JSON array of detections at the top level, found an empty file' : `the file ends inside the list of detections (after ${index} detections): it is truncated`;
+          throw new JsonSyntaxError(w.len, what);
+        }
+        opts.signal?.throwIfAborted();
+        pos = await w.refill(pos);
+        opts.onProgress?.(w.diskBytesRead, w.diskBytes);
       }
     }
   } catch (err) {
-    if (err === NEED_MORE) throw new JsonSyntaxError(end, 'the detection ends early');
+    if (err instanceof JsonSyntaxError) {
+      const at = state === ELEMENT || state === FIRST ? `detection #${index}: ` : '';
+      throw new DiagnosticError([await diagnosticAt(path, w.base + err.pos, `${at}${err.message}`)]);
+    }
     throw err;
+  } finally {
+    await w.close();
   }
-  if (have !== HAVE_ALL) {
-    const missing = [0, 1, 2, 3].filter((k) => !(have & (1 << k))).map((k) => ['"image_id"', '"category_id"', '"bbox"', '"score"'][k]);
-    return `missing ${missing.join(', ')} (a detection needs "image_id", "category_id", "bbox" [x, y, w, h] and "score")`;
-  }
-  return undefined;
+  if (badCount > 0) throw await badDetectionsError(path, bad, badCount);
+  return { columns, count: index, textBytes: w.base + w.len };
 }
 
-const FIELD_NAMES: Record<number, string> = { [IMAGE]: '"image_id"', [CATEGORY]: '"category_id"', [SCORE]: '"score"' };
-
-/** Which value a key names (IMAGE, CATEGORY, BOX, SCORE), or -1 for any other key. */
-function fieldOf(b: Buffer, p: number, keyEnd: number): number {
-  const s = p + 1;
-  const e = keyEnd - 1;
-  if (bytesEqual(b, s, e, KEY_IMAGE)) return IMAGE;
-  if (bytesEqual(b, s, e, KEY_CATEGORY)) return CATEGORY;
-  if (bytesEqual(b, s, e, KEY_BBOX)) return BOX;
-  if (bytesEqual(b, s, e, KEY_SCORE)) return SCORE;
-  if (b.indexOf(0x5c, s) >= 0 && b.indexOf(0x5c, s) < e) {
-    // An escaped key ("\u0062box"): rare, decoded to compare.
-    const key = readString(b, p, keyEnd);
-    return key === 'image_id' ? IMAGE : key === 'category_id' ? CATEGORY : key === 'bbox' ? BOX : key === 'score' ? SCORE : -1;
-  }
-  return -1;
+/** A detection's text for messages: whitespace collapsed, shortened. */
+function preview(b: Buffer, start: number, stop: number): string {
+  const s = b.subarray(start, Math.min(stop, start + 400)).toString('utf8').replace(/\s+/g, ' ');
+  return s.length > 160 || stop - start > 400 ? `${s.slice(0, 160)}…` : s;
 }
 
-/** Reads `[x, y, w, h]` at p into values[BOX..]; returns the position after it, or -1 if it is not an array of 4 numbers. */
-function readBox(b: Buffer, p: number, end: number): number {
-  if (b[p] !== 0x5b) return -1;
-  p = skipWs(b, p + 1, end);
-  for (let k = 0; k < 4; k++) {
-    const c = b[p]!;
-    if (c !== 0x2d && !(c >= 0x30 && c <= 0x39)) return -1;
-    values[BOX + k] = readNumber(b, p, end);
-    p = skipWs(b, numberEnd, end);
-    if (b[p] === (k === 3 ? 0x5d : 0x2c)) p = skipWs(b, p + 1, end);
-    else return -1;
-  }
-  return p;
-}
-
-/** The text of the value at p (shortened), for messages. */
-function valueText(b: Buffer, p: number, end: number): string {
-  let stop: number;
-  try {
-    stop = skipElement(b, p, end);
-  } catch {
-    stop = end;
-  }
-  return shorten(b.subarray(p, stop).toString('utf8'), 80);
-}
-
-function preview(bytes: Buffer): string {
-  return shorten(bytes.subarray(0, 400).toString('utf8').replace(/\s+/g, ' '), 160);
-}
-
-function shorten(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n)}…` : s;
-}
-
-/** Detections to allocate for at first: a plain file's size at ~80 bytes per detection (columns grow if needed). */
+/** Detections to allocate for at first: a plain file's size at ~80 bytes per detection, at most 2M (~100 MB; the columns grow past it). */
 async function capacityGuess(path: string): Promise<number> {
   try {
     if (await isGzipFile(path)) return 1 << 16;
-    return Math.max(1024, Math.min(1 << 24, Math.ceil((await stat(path)).size / 80)));
+    return Math.max(1024, Math.min(1 << 21, Math.ceil((await stat(path)).size / 80)));
   } catch {
     return 1024; // the reader reports why the file cannot be read
   }
