@@ -124,6 +124,31 @@ describe('evaluateFiles', () => {
     }
   });
 
+  it('with drop_empty_images, the APs differ exactly for categories that a dropped image lists as negative', async () => {
+    // Such an image has no GT of the kept categories, but its detections of a category in its
+    // neg_category_ids are false positives on the full pair; dropping the image drops them.
+    const { dataset: val } = await loadDataset(SAMPLE_VAL);
+    const keep = Array.from(val.categories.id).filter((id) => id % 5 === 0);
+    const gtOut = path.join(dir, 'dropped-gt.json');
+    const predsOut = path.join(dir, 'dropped-preds.json');
+    const pruned = await pruneGt(val, keptCategoryMask(val, keep, 'test'), { dropEmptyImages: true, provenance: true }, gtOut);
+    await prunePreds(SAMPLE_PREDS, { categoryIds: new Set(keep), imageIds: new Set(Array.from(pruned.images, (i) => val.images.id[i]!)) }, predsOut);
+    const part = await evaluateFiles(gtOut, predsOut);
+    const kept = new Set(pruned.images);
+    const negOfDropped = new Set<number>();
+    const { offsets, values } = val.images.negCategories;
+    for (let i = 0; i < val.images.count; i++) {
+      if (!kept.has(i)) for (let k = offsets[i]!; k < offsets[i + 1]!; k++) negOfDropped.add(val.categories.id[values[k]!]!);
+    }
+    const fullAp = new Map(full.perCategory.map((c) => [c.id, c.ap]));
+    const differing = part.perCategory.filter((c) => Math.abs(c.ap - fullAp.get(c.id)!) > 1e-12);
+    assert.ok(pruned.images.length < val.images.count && differing.length > 0);
+    for (const c of differing) {
+      assert.ok(negOfDropped.has(c.id), `category ${c.id}`);
+      assert.ok(c.ap > fullAp.get(c.id)!, 'fewer false positives: a higher AP');
+    }
+  });
+
   it('reads valid JSON of any layout the same as JSON.parse: member order, extra members, escapes, repeated keys, exponents, gzip, window borders', async () => {
     const index = buildGtIndex(sampleGt);
     const dets = samplePreds.slice(0, 400);
