@@ -61,7 +61,7 @@ const step: StepModule<Options, { gt?: string; preds?: string }, Outputs> = {
   outputs: {
     metrics: { kind: boxMetricsKind.name, metrics: true, description: 'AP, AP50, AP75, APs, APm, APl, APr, APc, APf, AR@300, ARs@300, ARm@300, ARl@300' },
     per_category: { kind: categoryApKind.name, description: 'Each category’s id, name, frequency and AP (-1: no GT, left out of the means)' },
-    json: { kind: 'file', pathOption: 'out', description: 'The metrics, the AP of each category and the notes, as JSON' },
+    json: { kind: 'file', pathOption: 'out', description: 'The metrics, the AP of each category and the notes (JSON).' },
   },
   kinds: [boxMetricsKind, categoryApKind],
   cpuHeavy: true,
