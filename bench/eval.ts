@@ -29,6 +29,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { evaluateFiles, evaluationJson } from '../src/lvis/eval/evaluate-files.js';
 import { streamTopLevelArray } from '../src/lvis/json/top-level-array.js';
+import { SeededRandom } from '../src/lvis/sampler/random.js';
 import { ensureFullScaleData } from './make-data.js';
 
 /** Issue 18's targets at 50 detections per image, and its measurement of the Python API. */
@@ -109,18 +110,6 @@ function median<T extends { seconds: number }>(xs: T[]): T {
 // ---------------------------------------------------------------------------------------------
 // 50 detections per image
 
-/** A small seeded generator (mulberry32): the file is the same in every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Det {
   image_id: number;
   category_id: number;
@@ -130,7 +119,8 @@ interface Det {
 
 /** Writes `preds` cut or padded to exactly PER_IMAGE detections on every image that has any. */
 export async function makeFiftyPerImage(preds: string, out: string): Promise<number> {
-  const rnd = random(18);
+  const seeded = new SeededRandom(18); // the same file in every run
+  const rnd = () => seeded.int(1 << 30) / (1 << 30);
   const ws = createWriteStream(out);
   let written = 0;
   let first = true;

@@ -103,24 +103,32 @@ describe('evaluateFiles', () => {
     for (const d of samplePreds) perImage.set(d.image_id, (perImage.get(d.image_id) ?? 0) + 1);
     assert.ok(Math.max(...perImage.values()) <= 300);
     const { dataset: val } = await loadDataset(SAMPLE_VAL);
+    // Seeds 1 and 2 list only the kept categories in the pruned GT, seed 3 all of them (the
+    // shipped pipeline's `list_categories: all`): the others then have no GT and no AP.
     for (const seed of [1, 2, 3]) {
       const r = rng(seed);
       const keep = Array.from(val.categories.id).filter(() => r() < 0.4);
       const gtOut = path.join(dir, `pruned-gt-${seed}.json`);
       const predsOut = path.join(dir, `pruned-preds-${seed}.json`);
-      const pruned = await pruneGt(val, keptCategoryMask(val, keep, 'test'), { dropEmptyImages: false, provenance: true }, gtOut);
+      const listAllCategories = seed === 3;
+      const pruned = await pruneGt(val, keptCategoryMask(val, keep, 'test'), { listAllCategories, dropEmptyImages: false, provenance: true }, gtOut);
       const s = await prunePreds(SAMPLE_PREDS, { categoryIds: new Set(keep), imageIds: new Set(Array.from(pruned.images, (i) => val.images.id[i]!)) }, predsOut);
       assert.ok(s.kept > 5000 && s.kept < samplePreds.length, `kept ${s.kept}`);
-      const part = await evaluateFiles(gtOut, predsOut);
+      const result = await evaluateFiles(gtOut, predsOut);
       const kept = new Set(keep);
+      const part = { ...result, perCategory: result.perCategory.filter((c) => kept.has(c.id)) };
+      if (listAllCategories) {
+        assert.equal(result.perCategory.length, full.perCategory.length);
+        assert.ok(result.perCategory.every((c) => kept.has(c.id) || c.ap === -1));
+      } else assert.equal(result.perCategory.length, kept.size);
       const fullKept = full.perCategory.filter((c) => kept.has(c.id));
       assert.deepEqual(part.perCategory.map((c) => c.id), fullKept.map((c) => c.id));
       for (const [i, c] of part.perCategory.entries()) close(c.ap, fullKept[i]!.ap, `seed ${seed} category ${c.id}`);
-      close(part.metrics.AP, meanOf(fullKept.map((c) => c.ap)), `seed ${seed} AP`);
+      close(result.metrics.AP, meanOf(fullKept.map((c) => c.ap)), `seed ${seed} AP`);
       for (const [m, f] of [['APr', 'r'], ['APc', 'c'], ['APf', 'f']] as const) {
-        close(part.metrics[m], meanOf(fullKept.filter((c) => c.frequency === f).map((c) => c.ap)), `seed ${seed} ${m}`);
+        close(result.metrics[m], meanOf(fullKept.filter((c) => c.frequency === f).map((c) => c.ap)), `seed ${seed} ${m}`);
       }
-      assert.notEqual(part.metrics.AP, full.metrics.AP, 'a different mean: the check is not vacuous');
+      assert.notEqual(result.metrics.AP, full.metrics.AP, 'a different mean: the check is not vacuous');
     }
   });
 
@@ -131,7 +139,7 @@ describe('evaluateFiles', () => {
     const keep = Array.from(val.categories.id).filter((id) => id % 5 === 0);
     const gtOut = path.join(dir, 'dropped-gt.json');
     const predsOut = path.join(dir, 'dropped-preds.json');
-    const pruned = await pruneGt(val, keptCategoryMask(val, keep, 'test'), { dropEmptyImages: true, provenance: true }, gtOut);
+    const pruned = await pruneGt(val, keptCategoryMask(val, keep, 'test'), { listAllCategories: false, dropEmptyImages: true, provenance: true }, gtOut);
     await prunePreds(SAMPLE_PREDS, { categoryIds: new Set(keep), imageIds: new Set(Array.from(pruned.images, (i) => val.images.id[i]!)) }, predsOut);
     const part = await evaluateFiles(gtOut, predsOut);
     const kept = new Set(pruned.images);
