@@ -22,6 +22,7 @@ const BENCHES = [
   { name: 'write-prune', what: 'write / prune-gt / prune-preds vs python json.load + json.dump' },
   { name: 'runner-overhead', what: 'no-op rerun (all cache hits) vs node start-up' },
   { name: 'sweep', what: '6-variant sweep vs 6 separate uncached runs' },
+  { name: 'eval', what: 'evaluate step: LVIS box AP on full-scale val at 50 detections per image and on the whole predictions file' },
 ] as const;
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -12,6 +12,7 @@ import pruneGt from './prune-gt.js';
 import prunePreds from './prune-preds.js';
 import plot from './plot.js';
 import report from './report.js';
+import evaluate from './evaluate.js';
 
 /**
  * Every step type lvis-pipe knows, by type name. The runner is generic and receives this
@@ -32,4 +33,5 @@ export const STEP_MODULES: StepModule[] = [
   prunePreds,
   plot,
   report,
+  evaluate,
 ];

@@ -2,6 +2,10 @@
  * The ground truth in the form the evaluator walks: images and categories ranked by id (the
  * API evaluates `sorted(img_ids)` and `sorted(cat_ids)`, and that order decides score ties
  * across images), and the evaluated annotations in typed columns grouped by (category, image).
+ *
+ * Two ways in: `buildGtIndex` from plain objects (tests, small files), which checks every
+ * record, and `indexGtColumns` from columns a loader has already checked (gt-dataset.ts
+ * adapts the `load` step's columnar Dataset). Both end in the same indexing code.
  */
 import { FREQUENCIES } from './params.js';
 import { ProblemList } from './problems.js';
@@ -37,6 +41,35 @@ export interface EvalGt {
   categories: readonly EvalGtCategory[];
 }
 
+/** A CSR list per image record: record i's values are values[offsets[i] .. offsets[i+1]). */
+export interface RecordLists {
+  offsets: Int32Array;
+  values: Int32Array;
+}
+
+/**
+ * Checked GT in columns, records in file order. Ids are unique; every reference is a valid
+ * record index (lists may hold -1 for a category the GT does not have: ignored, as the API does).
+ */
+export interface GtColumns {
+  imageIds: ArrayLike<number>;
+  categoryIds: ArrayLike<number>;
+  categoryNames: readonly string[];
+  /** Index into FREQUENCIES ('r', 'c', 'f') per category record. */
+  categoryTier: ArrayLike<number>;
+  /** Category record indices per image record. */
+  neg: RecordLists;
+  notExhaustive: RecordLists;
+  annotationCount: number;
+  /** Image / category record index of each annotation. */
+  annImage: Int32Array;
+  annCategory: Int32Array;
+  /** [x, y, w, h] of annotation k at [4k, 4k+4), finite. */
+  annBox: Float64Array;
+  /** The `area` field; not a number only where the caller has reported it. */
+  annArea: Float64Array;
+}
+
 export interface GtIndex {
   numImages: number;
   /** Image ids, ascending; an image's index is its rank here. */
@@ -69,60 +102,119 @@ export interface GtIndex {
 /** Validates `gt` and indexes it; throws DiagnosticError listing bad records. */
 export function buildGtIndex(gt: EvalGt): GtIndex {
   const problems = new ProblemList();
-  const images = rankIds(gt.images, 'image', problems);
-  const categories = rankIds(gt.categories, 'category', problems);
-  const numImages = images.ids.length;
-  const numCategories = categories.ids.length;
+  const images = firstOfEachId(gt.images, 'image', problems);
+  const categories = firstOfEachId(gt.categories, 'category', problems);
 
-  const categoryNames: string[] = new Array<string>(numCategories);
-  const categoryTier = new Uint8Array(numCategories);
-  gt.categories.forEach((c, k) => {
-    const idx = categories.index.get(c.id);
-    if (idx === undefined) return;
-    categoryNames[idx] = typeof c.name === 'string' ? c.name : String(c.id);
+  const categoryNames = categories.records.map((k) => {
+    const c = gt.categories[k]!;
+    return typeof c.name === 'string' ? c.name : String(c.id);
+  });
+  const categoryTier = new Uint8Array(categories.records.length);
+  categories.records.forEach((k, j) => {
+    const c = gt.categories[k]!;
     const tier = (FREQUENCIES as readonly string[]).indexOf(c.frequency);
     if (tier < 0) problems.add({ kind: 'category', index: k, message: `"frequency" is ${JSON.stringify(c.frequency)}; expected "r", "c" or "f"` });
-    else categoryTier[idx] = tier;
+    else categoryTier[j] = tier;
   });
 
-  // The API reads GT through get_ann_ids(img_ids, cat_ids), which keeps only 0 < area < inf
-  // (and silently skips unknown images and categories, which are errors here, as in the loader).
-  // There is no crowd handling to mirror: LVISEval passes iscrowd = 0 for every GT.
-  const annImage = new Int32Array(gt.annotations.length);
-  const annCat = new Int32Array(gt.annotations.length);
-  let kept = 0;
-  let gtDroppedArea = 0;
+  // Unknown images and categories are errors here, as in the loader (the API's get_ann_ids
+  // would skip them silently). There is no crowd handling to mirror: LVISEval passes
+  // iscrowd = 0 for every GT.
+  const n = gt.annotations.length;
+  const annImage = new Int32Array(n);
+  const annCategory = new Int32Array(n);
+  const annBox = new Float64Array(4 * n);
+  const annArea = new Float64Array(n);
   gt.annotations.forEach((a, k) => {
     const img = images.index.get(a.image_id);
     const cat = categories.index.get(a.category_id);
     const bad = annotationProblem(a, img, cat);
     if (bad) {
       problems.add({ kind: 'annotation', index: k, message: bad });
-      annImage[k] = -1;
-    } else if (!(a.area > 0 && a.area < Infinity)) {
+      return;
+    }
+    annImage[k] = img!;
+    annCategory[k] = cat!;
+    annBox.set(a.bbox, 4 * k);
+    annArea[k] = a.area;
+  });
+
+  const lists = (field: 'neg_category_ids' | 'not_exhaustive_category_ids'): RecordLists => {
+    const offsets = new Int32Array(images.records.length + 1);
+    const values: number[] = [];
+    images.records.forEach((k, j) => {
+      const list = gt.images[k]![field];
+      if (!Array.isArray(list)) problems.add({ kind: 'image', index: k, message: `"${field}" must be an array of category ids` });
+      // Ids of unknown categories are harmless here (no detection can have them), as in the API.
+      else for (const id of list) values.push(categories.index.get(id as number) ?? -1);
+      offsets[j + 1] = values.length;
+    });
+    return { offsets, values: Int32Array.from(values) };
+  };
+  const neg = lists('neg_category_ids');
+  const notExhaustive = lists('not_exhaustive_category_ids');
+  problems.throwIfAny();
+
+  return indexGtColumns({
+    imageIds: images.records.map((k) => gt.images[k]!.id),
+    categoryIds: categories.records.map((k) => gt.categories[k]!.id),
+    categoryNames,
+    categoryTier,
+    neg,
+    notExhaustive,
+    annotationCount: n,
+    annImage,
+    annCategory,
+    annBox,
+    annArea,
+  });
+}
+
+/** Indexes checked columns (see GtColumns). */
+export function indexGtColumns(cols: GtColumns): GtIndex {
+  const images = rankIds(cols.imageIds);
+  const categories = rankIds(cols.categoryIds);
+  const numImages = images.ids.length;
+  const numCategories = categories.ids.length;
+  const categoryNames = new Array<string>(numCategories);
+  const categoryTier = new Uint8Array(numCategories);
+  for (let k = 0; k < numCategories; k++) {
+    const c = categories.rankOf[k]!;
+    categoryNames[c] = cols.categoryNames[k]!;
+    categoryTier[c] = cols.categoryTier[k]!;
+  }
+
+  // The API reads GT through get_ann_ids(img_ids, cat_ids), which keeps only 0 < area < inf.
+  const n = cols.annotationCount;
+  const annImage = new Int32Array(n);
+  const annCat = new Int32Array(n);
+  let kept = 0;
+  let gtDroppedArea = 0;
+  for (let k = 0; k < n; k++) {
+    const area = cols.annArea[k]!;
+    if (!(area > 0 && area < Infinity)) {
       gtDroppedArea++;
       annImage[k] = -1;
     } else {
-      annImage[k] = img!;
-      annCat[k] = cat!;
+      annImage[k] = images.rankOf[cols.annImage[k]!]!;
+      annCat[k] = categories.rankOf[cols.annCategory[k]!]!;
       kept++;
     }
-  });
+  }
 
   const evaluated = new Set<number>();
   const notExhaustive = new Set<number>();
-  gt.images.forEach((im, k) => {
-    const img = images.index.get(im.id);
-    if (img === undefined) return;
-    // Ids of unknown categories are harmless here (no detection can have them), as in the API.
-    if (!addPairs(im.neg_category_ids, img, numCategories, categories.index, evaluated)) {
-      problems.add({ kind: 'image', index: k, message: '"neg_category_ids" must be an array of category ids' });
+  const addPairs = (lists: RecordLists, into: Set<number>) => {
+    for (let r = 0; r < images.rankOf.length; r++) {
+      const img = images.rankOf[r]!;
+      for (let j = lists.offsets[r]!; j < lists.offsets[r + 1]!; j++) {
+        const cat = lists.values[j]!;
+        if (cat >= 0) into.add(img * numCategories + categories.rankOf[cat]!);
+      }
     }
-    if (!addPairs(im.not_exhaustive_category_ids, img, numCategories, categories.index, notExhaustive)) {
-      problems.add({ kind: 'image', index: k, message: '"not_exhaustive_category_ids" must be an array of category ids' });
-    }
-  });
-  problems.throwIfAny();
+  };
+  addPairs(cols.neg, evaluated);
+  addPairs(cols.notExhaustive, notExhaustive);
 
   const order = orderByCategoryImage(annImage, annCat, numImages, numCategories, kept);
   const catGtStart = new Int32Array(numCategories + 1);
@@ -131,10 +223,9 @@ export function buildGtIndex(gt: EvalGt): GtIndex {
   const gtArea = new Float64Array(kept);
   for (let i = 0; i < kept; i++) {
     const k = order[i]!;
-    const a = gt.annotations[k]!;
     gtImage[i] = annImage[k]!;
-    gtBox.set(a.bbox, 4 * i);
-    gtArea[i] = a.area;
+    gtBox.set(cols.annBox.subarray(4 * k, 4 * k + 4), 4 * i);
+    gtArea[i] = cols.annArea[k]!;
     catGtStart[annCat[k]! + 1]!++;
     // The API evaluates a category on an image when the image has GT of it (or lists it as negative).
     evaluated.add(annImage[k]! * numCategories + annCat[k]!);
@@ -161,20 +252,31 @@ export function buildGtIndex(gt: EvalGt): GtIndex {
   };
 }
 
-/** Ids ascending and their ranks; records with a missing or repeated id are problems. */
-function rankIds(records: readonly { id: number }[], kind: 'image' | 'category', problems: ProblemList): { ids: Float64Array; index: Map<number, number> } {
-  const first = new Map<number, number>();
+/** The records to use (the first of each id) and id → position among them; bad and repeated ids are problems. */
+function firstOfEachId(records: readonly { id: number }[], kind: 'image' | 'category', problems: ProblemList): { records: number[]; index: Map<number, number> } {
+  const index = new Map<number, number>();
+  const kept: number[] = [];
   records.forEach((r, k) => {
     if (typeof r.id !== 'number' || !Number.isFinite(r.id)) {
       problems.add({ kind, index: k, message: `"id" must be a number, found ${JSON.stringify(r.id)}` });
-    } else if (first.has(r.id)) {
-      problems.add({ kind, index: k, message: `duplicate id ${r.id} (also ${kind} #${first.get(r.id)})` });
-    } else first.set(r.id, k);
+    } else if (index.has(r.id)) {
+      problems.add({ kind, index: k, message: `duplicate id ${r.id} (also ${kind} #${kept[index.get(r.id)!]})` });
+    } else {
+      index.set(r.id, kept.length);
+      kept.push(k);
+    }
   });
-  const ids = Float64Array.from(first.keys()).sort();
+  return { records: kept, index };
+}
+
+/** Unique ids ascending, id → rank, and the rank of each record. */
+function rankIds(recordIds: ArrayLike<number>): { ids: Float64Array; index: Map<number, number>; rankOf: Int32Array } {
+  const ids = Float64Array.from(recordIds).sort();
   const index = new Map<number, number>();
   ids.forEach((id, i) => index.set(id, i));
-  return { ids, index };
+  const rankOf = new Int32Array(recordIds.length);
+  for (let k = 0; k < recordIds.length; k++) rankOf[k] = index.get(recordIds[k]!)!;
+  return { ids, index, rankOf };
 }
 
 function annotationProblem(a: EvalGtAnnotation, img: number | undefined, cat: number | undefined): string | undefined {
@@ -187,15 +289,6 @@ function annotationProblem(a: EvalGtAnnotation, img: number | undefined, cat: nu
 
 function isBox(b: unknown): b is readonly number[] {
   return Array.isArray(b) && b.length === 4 && b.every((v) => typeof v === 'number' && Number.isFinite(v));
-}
-
-function addPairs(list: unknown, img: number, numCategories: number, catIndex: ReadonlyMap<number, number>, into: Set<number>): boolean {
-  if (!Array.isArray(list)) return false;
-  for (const id of list) {
-    const cat = catIndex.get(id as number);
-    if (cat !== undefined) into.add(img * numCategories + cat);
-  }
-  return true;
 }
 
 /** Indices of the kept annotations (image >= 0) by (category, image, file order). */
