@@ -4,7 +4,7 @@
  * history, worker threads, identical results across --jobs, and in-flight sharing.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Executor } from '../src/runner/exec/executor.js';
 import type { RunEvent } from '../src/runner/exec/events.js';
@@ -109,6 +109,21 @@ describe('runner cache', () => {
     ]) {
       assert.notEqual(keyOf(changed), k);
     }
+  });
+
+  it('a file changed in place with the same size and mtime is not taken for the old one (the stat cache checks ctime too)', async () => {
+    const file = ws.path('data/other.txt');
+    const before = statSync(file);
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, original.toUpperCase()); // same size, other bytes
+    utimesSync(file, before.atime, before.mtime); // and the old mtime: only ctime can tell
+    assert.equal(statSync(file).mtimeMs, before.mtimeMs);
+    assert.equal(statSync(file).size, before.size);
+    const r = await run(ws);
+    assert.equal(r.status.other, 'ran', 'rehashed and rerun');
+    writeFileSync(file, original);
+    utimesSync(file, before.atime, before.mtime);
+    assert.equal((await run(ws)).status.other, 'cached', 'the old content is a hit again');
   });
 
   it('the key does not cover where an output file is copied to: moving it only re-materializes', async () => {
