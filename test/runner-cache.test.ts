@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Executor } from '../src/runner/exec/executor.js';
 import type { RunEvent } from '../src/runner/exec/events.js';
 import { KEY_SCHEME, keyOf } from '../src/runner/cache/key.js';
+import { StatCache } from '../src/runner/cache/file-digests.js';
 import { type KeyMaterial } from '../src/runner/cache/records.js';
 import { loadPipeline } from '../src/runner/pipeline/pipeline.js';
 import { CacheStore } from '../src/runner/cache/store.js';
@@ -112,18 +113,24 @@ describe('runner cache', () => {
   });
 
   it('a file changed in place with the same size and mtime is not taken for the old one (the stat cache checks ctime too)', async () => {
+    // The rule itself: an entry is trusted only if device, inode, size, mtime and ctime all match.
+    const cache = new StatCache(ws.path('stat-test.json'));
+    const st = statSync(ws.path('data/other.txt'));
+    cache.record('/f', st, 'd1', st.mtimeMs + 10_000);
+    assert.equal(cache.lookup('/f', st), 'd1');
+    const sameSizeAndMtime = Object.assign(Object.create(Object.getPrototypeOf(st) as object) as typeof st, st, { ctimeMs: st.ctimeMs + 1 });
+    assert.equal(cache.lookup('/f', sameSizeAndMtime), undefined, 'a new ctime means: read it again');
+    // And through a run: rewritten in place, same size, mtime set back as `cp -p` or `touch -r` would.
     const file = ws.path('data/other.txt');
-    const before = statSync(file);
     const original = readFileSync(file, 'utf8');
-    writeFileSync(file, original.toUpperCase()); // same size, other bytes
-    utimesSync(file, before.atime, before.mtime); // and the old mtime: only ctime can tell
-    assert.equal(statSync(file).mtimeMs, before.mtimeMs);
-    assert.equal(statSync(file).size, before.size);
-    const r = await run(ws);
-    assert.equal(r.status.other, 'ran', 'rehashed and rerun');
+    writeFileSync(file, original.toUpperCase());
+    utimesSync(file, st.atimeMs / 1000, st.mtimeMs / 1000);
+    assert.equal(statSync(file).size, st.size);
+    assert.equal((await run(ws)).status.other, 'ran', 'rehashed and rerun');
     writeFileSync(file, original);
-    utimesSync(file, before.atime, before.mtime);
+    utimesSync(file, st.atimeMs / 1000, st.mtimeMs / 1000);
     assert.equal((await run(ws)).status.other, 'cached', 'the old content is a hit again');
+    await run(ws); // leave the workspace as the next tests expect it
   });
 
   it('the key does not cover where an output file is copied to: moving it only re-materializes', async () => {
