@@ -34,6 +34,7 @@ import { tierBudgets } from '../src/lvis/sampler/budgets.js';
 import { runGreedy } from '../src/lvis/sampler/greedy.js';
 import { buildHistograms, type Histograms } from '../src/lvis/sampler/histograms.js';
 import { ObjectiveState } from '../src/lvis/sampler/objective.js';
+import { denseScoreIfAdd } from '../src/lvis/sampler/objective-dense.js';
 import { SamplerProblem } from '../src/lvis/sampler/problem.js';
 import { estimateRareQuotas, finalRareQuotas, type RareQuotas } from '../src/lvis/sampler/quotas.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
@@ -121,7 +122,7 @@ function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): Scor
   for (let q = 0; q < 20_000; q++) {
     const i = problem.candidates[(q * 7919) % problem.candidates.length]!;
     state.scoreIfAdd(i);
-    if (q % 10 === 0) state.denseScoreIfAdd(i, scratch);
+    if (q % 10 === 0) denseScoreIfAdd(state, i, scratch);
   }
   let step = 0;
   runGreedy(state, new SeededRandom(opts.seed), {
@@ -137,7 +138,7 @@ function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): Scor
       r.incrementalMs += performance.now() - t;
       t = performance.now();
       for (let q = 0; q < m; q++) {
-        const d = state.denseScoreIfAdd(pool[q]!, scratch);
+        const d = denseScoreIfAdd(state, pool[q]!, scratch);
         const rel = Math.abs(d - inc[q]!) / Math.max(Math.abs(d), 1e-300);
         if (rel > r.maxRelDiff) r.maxRelDiff = rel;
       }

@@ -97,9 +97,16 @@ export const optionsSchema = {
     lambda_share: {
       type: 'number',
       minimum: 0,
-      default: 1,
+      default: 40,
       description:
         '`mismatch: chi2` only: weight of the between-tier term, the χ² of the subset’s annotation shares per tier against the full set’s (the part of the (category, size) distribution that the per-tier terms cannot see). Ignored by `mismatch: seed`',
+    },
+    lambda_density: {
+      type: 'number',
+      minimum: 0,
+      default: 20,
+      description:
+        '`mismatch: chi2` only: weight of the density term, which keeps the subset’s annotations per image like the full set’s: the χ² of the histogram of annotations per image (log-spaced bins) plus 10 × the squared relative error of its mean; the cover phase then also ranks a category’s images by the objective before the number of uncovered categories they add. 0: density is free (the class×size fidelity is bought with crowded images). Higher holds density closer at some cost in fidelity; see docs/explanation/sampler-density.md. Ignored by `mismatch: seed`',
     },
     tier_weights: perTierSchema(
       1,
@@ -175,6 +182,7 @@ export function samplerOptionsFrom(o: Options): SamplerOptions {
     lambdaTier: o.lambda_tier,
     lambdaCap: o.lambda_cap,
     lambdaShare: o.lambda_share,
+    lambdaDensity: o.lambda_density,
     tierWeights: { ...o.tier_weights },
     tierBonus: { ...o.tier_bonus },
     tierMembership: o.tier_membership,

@@ -10,6 +10,7 @@ import { CoverTracker, runCover } from './cover.js';
 import { runGreedy, type GuardEvent } from './greedy.js';
 import type { Histograms } from './histograms.js';
 import { emptyTrace, ObjectiveState, type ObjectiveTrace } from './objective.js';
+import { TRACE_KEYS } from './objective-trace.js';
 import { SamplerProblem } from './problem.js';
 import { type Mismatch, type TierMembership } from './objective-terms.js';
 import { computeQuality, type QualityReport } from './quality.js';
@@ -35,6 +36,8 @@ export interface SamplerOptions {
   lambdaCap: number;
   /** chi2 only: weight of the between-tier annotation-share χ². */
   lambdaShare: number;
+  /** chi2 only: weight of the density term (density.ts); 0: annotations per image are free. */
+  lambdaDensity: number;
   tierWeights: PerTier<number>;
   tierBonus: PerTier<number>;
   tierMembership: TierMembership;
@@ -105,6 +108,7 @@ export function runSampler(
     lambdaTier: opts.lambdaTier,
     lambdaCap: opts.lambdaCap,
     lambdaShare: opts.lambdaShare,
+    lambdaDensity: opts.lambdaDensity,
     target,
   }, opts.tierMembership, opts.mismatch);
   if (problem.candidates.length < opts.totalImages) {
@@ -153,7 +157,7 @@ export function runSampler(
         onPick: (n) => hooks.progress?.('greedy', n, opts.totalImages),
       });
       order = coverOrder.concat(g.order);
-      for (const key of ['objective', 'classSize', 'tierPenalty', 'capPenalty'] as const) {
+      for (const key of TRACE_KEYS) {
         trace.greedy[key] = trace.greedy[key].concat(g.trace[key]);
       }
       guard = g.guard;
@@ -217,6 +221,7 @@ export function runSampler(
     lambdaTier: opts.lambdaTier,
     lambdaCap: opts.lambdaCap,
     lambdaShare: opts.lambdaShare,
+    lambdaDensity: opts.lambdaDensity,
     quota,
     membership: opts.tierMembership,
     mismatch: opts.mismatch,
@@ -258,4 +263,3 @@ export function buildSample(ds: Dataset, opts: Pick<SamplerOptions, 'strategy' |
     annotationCount,
   };
 }
-
