@@ -17,6 +17,7 @@ import { computeQuality, type QualityReport } from './quality.js';
 import { finalRareQuotas, type RareQuotas } from './quotas.js';
 import { SeededRandom } from './random.js';
 import { refine } from './refine.js';
+import { tierMixNotes } from './tier-notes.js';
 import type { Sample, SamplerStrategy } from './sample.js';
 import { sampleCoverage, sampleRandom, sampleRestarts } from './strategies.js';
 import type { TargetMix } from './target-mix.js';
@@ -64,7 +65,11 @@ export interface SampleDetails extends Omit<QualityReport, 'metrics'> {
   guard: (Omit<GuardEvent, 'tier'> & { tier: string })[];
   refine?: { iterations: number; accepted: number; stoppedBy: string };
   /** Greedy with `cover`: the cover phase's images and categories. */
-  cover?: { images: number; coverable: number; covered: number; overQuota: number; leftForBudget: number };
+  cover?: {
+    images: number; coverable: number; covered: number; overQuota: number; leftForBudget: number;
+    /** Of the cover's images, how many count for each tier (f, c, r) (the tier-mix notes compare them with the budgets). */
+    tierImages: PerTier<number>;
+  };
 }
 
 export interface SamplerResult {
@@ -100,7 +105,9 @@ export function runSampler(
   }
   const notes: string[] = [];
   const budgets = tierBudgets(mix.mix, opts.totalImages);
-  const quota = finalRareQuotas(quotas, ds.categories.count, budgets[TIER_INDEX.r]!);
+  // The cover phase gives every rare class an image: its quota is at least that one.
+  const coverOn = opts.strategy === 'greedy' && opts.cover;
+  const quota = finalRareQuotas(quotas, ds.categories.count, budgets[TIER_INDEX.r]!, coverOn ? 1 : 0);
   const target = tierArray(mix.mix);
   const tierWeights = tierArray(opts.tierWeights);
   const problem = new SamplerProblem(ds, hist, quota, {
@@ -135,6 +142,7 @@ export function runSampler(
         trace.greedy = c.trace;
         coverInfo = {
           images: c.order.length, coverable: c.coverable, covered: c.covered, overQuota: c.overQuota, leftForBudget: c.leftForBudget,
+          tierImages: { f: state.n[0]!, c: state.n[1]!, r: state.n[2]! },
         };
         notes.push(
           `cover phase: ${c.order.length} images cover ${c.covered} of ${c.coverable} categories with images` +
@@ -226,6 +234,9 @@ export function runSampler(
     membership: opts.tierMembership,
     mismatch: opts.mismatch,
   });
+  if (opts.strategy === 'greedy') {
+    notes.push(...tierMixNotes({ cover: coverInfo, budgets, report, totalImages: opts.totalImages, opts, alpha: mix.alpha }));
+  }
   const sample = buildSample(ds, opts, order);
   const { metrics: _metrics, ...rest } = report;
   const details: SampleDetails = {
