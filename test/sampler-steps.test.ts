@@ -81,7 +81,7 @@ test('defaults are the original tool’s except mismatch (chi2), cover (true), l
     lambda_tier: 3,
     lambda_cap: 2,
     lambda_share: 40,
-    lambda_density: 20,
+    lambda_density: 10,
     tier_bonus: { f: 0, c: 0, r: 0 },
     tier_membership: 'rarest',
     runaway_slack: 0.05,

@@ -104,7 +104,7 @@ export const optionsSchema = {
     lambda_density: {
       type: 'number',
       minimum: 0,
-      default: 20,
+      default: 10,
       description:
         '`mismatch: chi2` only: weight of the density term, which keeps the subset’s annotations per image like the full set’s: the χ² of the histogram of annotations per image (log-spaced bins) plus 10 × the squared relative error of its mean; the cover phase then also ranks a category’s images by the objective before the number of uncovered categories they add. 0: density is free (the class×size fidelity is bought with crowded images). Higher holds density closer at some cost in fidelity; see docs/explanation/sampler-density.md. Ignored by `mismatch: seed`',
     },
