@@ -147,16 +147,16 @@ export class ObjectiveState {
   /** D(S), the density term before λ_density (density.ts); 0 without one. */
   densityTerm(): number {
     if (this.p.lambdaDensity === 0) return 0;
-    return this.densityWith(0, -1, 0, -1);
+    return this.densityWith(-1, -1, 0);
   }
 
   /**
-   * D(S) with `dn` images added (1) or not (0), an image of bin `add` (−1: none) added and one
-   * of bin `drop` removed, and the annotations changed by `da`.
+   * D(S) with an image of bin `add` added and one of bin `drop` removed (−1: none) and the
+   * annotations changed by `da` (a swap keeps |S|).
    */
-  private densityWith(dn: number, add: number, da: number, drop: number): number {
+  private densityWith(add: number, drop: number, da: number): number {
     const d = this.p.density;
-    const N = this.size + dn;
+    const N = this.size;
     if (d.images === 0) return 0;
     if (N <= 0) return 1 + d.meanWeight;
     const inv = d.invShare;
@@ -452,7 +452,7 @@ export class ObjectiveState {
       const bj = d.binOf[j]!;
       const bi = d.binOf[i]!;
       const da = d.count[i]! - d.count[j]!;
-      if (bj !== bi || da !== 0) delta += p.lambdaDensity * (this.densityWith(0, bi, da, bj) - this.densityTerm());
+      if (bj !== bi || da !== 0) delta += p.lambdaDensity * (this.densityWith(bi, bj, da) - this.densityTerm());
     }
     return delta;
   }
