@@ -67,7 +67,7 @@ export const optionsSchema = {
       type: 'boolean',
       default: true,
       description:
-        'Greedy: before the greedy picks, add images until every category with an annotated image is in the subset (rarest first; the image covering most uncovered categories, then the lowest objective, then the lowest index; rare quotas respected where possible). These images count toward the tier budgets, and refinement never swaps out the last image of a category. When total_images is too small, the rarest are covered first. The original tool: false',
+        'Greedy: before the greedy picks, add images until every category with an annotated image is in the subset (rarest first; the image covering most uncovered categories, then the lowest objective, then the lowest index — with the density term on, the lowest objective first; rare quotas respected where possible, and each rare class’s quota is at least 1). These images count toward the tier budgets, and refinement never swaps out the last image of a category. When total_images is too small, the rarest are covered first. The original tool: false',
     },
     seed: {
       type: 'integer',
@@ -202,7 +202,7 @@ export function defaultSamplerOptions(): SamplerOptions {
 
 const step: StepModule<Options, Inputs, { sample: Sample; quality: SampleQuality; details: SampleDetails }> = {
   type: 'greedy-sample',
-  version: 2,
+  version: 3,
   description:
     'Choose the subset (greedy class×size matching with tier-mix and rare-cap penalties, or a baseline strategy) and measure it against the full set',
   optionsSchema,

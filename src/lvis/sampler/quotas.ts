@@ -95,7 +95,7 @@ export function rescaleQuotas(capped: readonly number[], target: number): number
  * `minimum` is 1 when greedy-sample's cover phase is on (0 otherwise, as the original tool):
  * the cover gives every rare class with an image one image, so a quota of 0 would be broken
  * by design. (The rescaling's floor gives 0 to every class whose share of the target is under
- * one image: at 2,000 of 100k images the rare budget is 229 images for Σ q = 600, and every
+ * one image: at 2,000 of 100k images the rare budget is 229 images for Σ q = 603, and every
  * rare class got 0.)
  */
 export function finalRareQuotas(q: RareQuotas, categoryCount: number, rareBudget: number, minimum = 0): Int32Array {
