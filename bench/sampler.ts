@@ -17,13 +17,17 @@
  *    it covers every category with an image.
  * 4. A study of that last check: each run's JS split into the between-tier part (the tiers'
  *    annotation shares, which the tier-mix target and the rare cover move on purpose) and the
- *    within-tier parts; pool 256 against pool all + refinement at λ_share 1 (default), 4 and
- *    20; pool 256 followed by 100,000 refinement swaps; pool 256 with alpha 0.8. It shows whether a stronger search
+ *    within-tier parts; pool 256 against pool all + refinement at λ_share 1, 10 and the
+ *    default (40); pool 256 followed by 100,000 refinement swaps; pool 256 with alpha 0.8. It shows whether a stronger search
  *    lowers JS under a fixed objective, or whether both searches reach the same floor.
  *
  * Exported for bench/run.ts (`npm run bench`); also runs alone:
  *   node dist/bench/sampler.js [--images N] [--refine-iters N] [--scoring-only] [--only TEXT]
- *     [--membership-each] [--no-study] [--out FILE.md]
+ *     [--membership-each] [--no-study] [--density-sizes 10000,2000] [--no-density] [--out FILE.md]
+ *
+ * 5. Issue 16 (bench/sampler-density.ts): annotations per image, KS, JS, MSE, coverage and tier
+ *    mix of the new default, the original greedy, random and the previous default, at 10,000
+ *    and 2,000 images, and the lambda_density trade-off.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,6 +38,7 @@ import { tierBudgets } from '../src/lvis/sampler/budgets.js';
 import { runGreedy } from '../src/lvis/sampler/greedy.js';
 import { buildHistograms, type Histograms } from '../src/lvis/sampler/histograms.js';
 import { ObjectiveState } from '../src/lvis/sampler/objective.js';
+import { denseScoreIfAdd } from '../src/lvis/sampler/objective-dense.js';
 import { SamplerProblem } from '../src/lvis/sampler/problem.js';
 import { estimateRareQuotas, finalRareQuotas, type RareQuotas } from '../src/lvis/sampler/quotas.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
@@ -44,6 +49,7 @@ import { computeTierStats } from '../src/lvis/sampler/tier-stats.js';
 import { computeTargetTierMix, type TargetMix } from '../src/lvis/sampler/target-mix.js';
 import { tierArray } from '../src/lvis/sampler/tiers.js';
 import { ensureFullScaleData } from './make-data.js';
+import { densityRuns, renderDensity, type DensityCheck, type DensityRow } from './sampler-density.js';
 
 export interface SamplerBenchOptions {
   /** Subset size (default 10,000). */
@@ -58,6 +64,8 @@ export interface SamplerBenchOptions {
   membershipEach?: boolean;
   /** Skip the study of the JS floor (section 4 of the header). */
   noStudy?: boolean;
+  /** Subset sizes of issue 16's table (section 5; default 10,000 and 2,000); [] skips it. */
+  densitySizes?: number[];
   log?: (line: string) => void;
 }
 
@@ -74,6 +82,7 @@ export interface SamplerBench {
   scoring: Scoring[];
   rows: StrategyRow[];
   checks: Check[];
+  density: { rows: DensityRow[]; checks: DensityCheck[] };
   markdown: string;
 }
 
@@ -109,7 +118,10 @@ function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): Scor
     ds,
     hist,
     finalRareQuotas(quotas, ds.categories.count, budgets[2]!),
-    { tierWeights: tierArray(opts.tierWeights), lambdaTier: opts.lambdaTier, lambdaCap: opts.lambdaCap, target: tierArray(mix.mix) },
+    {
+      tierWeights: tierArray(opts.tierWeights), lambdaTier: opts.lambdaTier, lambdaCap: opts.lambdaCap,
+      lambdaShare: opts.lambdaShare, lambdaDensity: opts.lambdaDensity, target: tierArray(mix.mix),
+    },
     opts.tierMembership,
     opts.mismatch,
   );
@@ -121,7 +133,7 @@ function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): Scor
   for (let q = 0; q < 20_000; q++) {
     const i = problem.candidates[(q * 7919) % problem.candidates.length]!;
     state.scoreIfAdd(i);
-    if (q % 10 === 0) state.denseScoreIfAdd(i, scratch);
+    if (q % 10 === 0) denseScoreIfAdd(state, i, scratch);
   }
   let step = 0;
   runGreedy(state, new SeededRandom(opts.seed), {
@@ -137,7 +149,7 @@ function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): Scor
       r.incrementalMs += performance.now() - t;
       t = performance.now();
       for (let q = 0; q < m; q++) {
-        const d = state.denseScoreIfAdd(pool[q]!, scratch);
+        const d = denseScoreIfAdd(state, pool[q]!, scratch);
         const rel = Math.abs(d - inc[q]!) / Math.max(Math.abs(d), 1e-300);
         if (rel > r.maxRelDiff) r.maxRelDiff = rel;
       }
@@ -200,7 +212,7 @@ export async function benchSampler(o: SamplerBenchOptions = {}): Promise<Sampler
   ];
   const study: [string, Partial<SamplerOptions>, StrategyRow['study']][] = [];
   if (!o.noStudy) {
-    for (const lambdaShare of [4, 20]) {
+    for (const lambdaShare of [1, 10]) {
       study.push([`study: λ_share ${lambdaShare}, greedy, pool 256`, { lambdaShare, pool: 256 }, { lambdaShare, search: 'pool 256' }]);
       study.push([
         `study: λ_share ${lambdaShare}, greedy, pool all + ${refineIters} refinement swaps`,
@@ -208,14 +220,16 @@ export async function benchSampler(o: SamplerBenchOptions = {}): Promise<Sampler
         { lambdaShare, search: `pool all + ${refineIters} swaps` },
       ]);
     }
+    const ls = base.lambdaShare;
     study.push([
-      'study: λ_share 1, greedy, pool 256 + 100000 refinement swaps',
+      `study: λ_share ${ls}, greedy, pool 256 + 100000 refinement swaps`,
       { pool: 256, refineIters: 100_000 },
-      { lambdaShare: 1, search: 'pool 256 + 100000 swaps' },
+      { lambdaShare: ls, search: 'pool 256 + 100000 swaps' },
     ]);
     // A target mix closer to the full set's annotation shares, instead of a larger λ_share.
-    study.push(['study: λ_share 1, alpha 0.8, greedy, pool 256', { pool: 256 }, { lambdaShare: 1, search: 'pool 256, alpha 0.8', alpha: 0.8 }]);
+    study.push([`study: λ_share ${ls}, alpha 0.8, greedy, pool 256`, { pool: 256 }, { lambdaShare: ls, search: 'pool 256, alpha 0.8', alpha: 0.8 }]);
   }
+  const density = o.scoringOnly || o.only ? { rows: [], checks: [] } : densityRuns(inp, o.densitySizes ?? [10_000, 2_000], base, log);
   const rows: StrategyRow[] = [];
   for (const [label, over, studyOf] of o.scoringOnly ? [] : [...runs.map(([l, v]) => [l, v, undefined] as const), ...study]) {
     if (o.only && !label.includes(o.only)) continue;
@@ -266,15 +280,15 @@ export async function benchSampler(o: SamplerBenchOptions = {}): Promise<Sampler
   }
   for (const c of checks) log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}`);
   const prepSeconds = { load, stats: statsS, histograms: histS, quotas: quotasS };
-  const markdown = renderMarkdown({ prepSeconds, scoring, rows, checks }, ds, images);
-  return { prepSeconds, scoring, rows, checks, markdown };
+  const markdown = renderMarkdown({ prepSeconds, scoring, rows, checks, density }, ds, images, base);
+  return { prepSeconds, scoring, rows, checks, density, markdown };
 }
 
-function renderMarkdown(b: Omit<SamplerBench, 'markdown'>, ds: Dataset, images: number): string {
+function renderMarkdown(b: Omit<SamplerBench, 'markdown'>, ds: Dataset, images: number, base: SamplerOptions): string {
   const f = (x: number, d = 4) => x.toFixed(d);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const lines = [
-    `Input: ${ds.images.count.toLocaleString('en-US')} images, ${ds.annotations.count.toLocaleString('en-US')} annotations; subset of ${images.toLocaleString('en-US')} images, seed 1337, the step's defaults otherwise (mismatch chi2, cover on; "seed mode" = mismatch seed, cover off).`,
+    `Input: ${ds.images.count.toLocaleString('en-US')} images, ${ds.annotations.count.toLocaleString('en-US')} annotations; subset of ${images.toLocaleString('en-US')} images, seed 1337, the step's defaults otherwise (mismatch chi2, cover on, lambda_share ${base.lambdaShare}, lambda_density ${base.lambdaDensity}; "seed mode" = mismatch seed, cover off).`,
     '',
     `Preparation: stats ${f(b.prepSeconds.stats, 2)} s, histograms ${f(b.prepSeconds.histograms, 2)} s, quotas ${f(b.prepSeconds.quotas, 2)} s (load ${f(b.prepSeconds.load, 1)} s).`,
     '',
@@ -287,36 +301,42 @@ function renderMarkdown(b: Omit<SamplerBench, 'markdown'>, ds: Dataset, images: 
         `${f(sc.incrementalMs, 0)} ms (${f((1000 * sc.incrementalMs) / sc.candidates, 3)} µs each) | **${sc.speedup.toFixed(0)}×** | ${sc.maxRelDiff.toExponential(1)} |`,
     );
   }
+  if (b.density.rows.length > 0) {
+    lines.push('', 'Issue 16: annotation density, fidelity and coverage at once (bench/sampler-density.ts):', '');
+    lines.push(...renderDensity(b.density.rows, b.density.checks, base.lambdaDensity));
+  }
   lines.push(
     '',
-    '| strategy | time | JS divergence | of which between tiers | class×size MSE | χ² | tier-mix error | objective J | coverage (all / f / c / r) | annotations kept |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    `Every strategy at ${images.toLocaleString('en-US')} images:`,
+    '',
+    '| strategy | time | annotations per image | JS divergence | of which between tiers | class×size MSE | χ² | tier-mix error | objective J | coverage (all / f / c / r) | annotations kept |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of b.rows) {
     if (r.study) continue;
     const m = r.metrics;
     lines.push(
-      `| ${r.label} | ${r.seconds.toFixed(1)} s | ${f(m.js_divergence!)} | ${f(m.js_between_tiers!)} | ${m.mse!.toExponential(2)} | ${m.chi2!.toExponential(2)} | ${m.tier_mix_error!.toExponential(2)} | ` +
+      `| ${r.label} | ${r.seconds.toFixed(1)} s | ${m.ann_per_image!.toFixed(2)} | ${f(m.js_divergence!)} | ${f(m.js_between_tiers!)} | ${m.mse!.toExponential(2)} | ${m.chi2!.toExponential(2)} | ${m.tier_mix_error!.toExponential(2)} | ` +
         `${m.objective!.toExponential(3)} | ${pct(m.coverage!)} / ${pct(m.coverage_f!)} / ${pct(m.coverage_c!)} / ${pct(m.coverage_r!)} | ${m.annotations_kept!.toLocaleString('en-US')} |`,
     );
   }
   lines.push('', 'Checks (issue 4, point 7):', '');
   for (const c of b.checks) lines.push(`- ${c.pass ? 'PASS' : '**FAIL**'} — ${c.name}: ${c.detail}`);
-  lines.push(...renderStudy(b.rows));
+  lines.push(...renderStudy(b.rows, base.lambdaShare));
   return lines.join('\n');
 }
 
 /**
  * Section 4: JS split by tier, and pool 256 against pool all + refinement under the same
- * objective at three λ_share values (λ_share 1 = the strategy table's default rows).
+ * objective at three λ_share values (the default's = the strategy table's default rows).
  */
-function renderStudy(rows: StrategyRow[]): string[] {
+function renderStudy(rows: StrategyRow[], defaultShare: number): string[] {
   const f = (x: number) => x.toFixed(5);
   const studyRows: { lambdaShare: number; search: string; row: StrategyRow }[] = [];
   for (const r of rows) {
     if (r.study) studyRows.push({ ...r.study, row: r });
-    else if (r.label === 'greedy, pool 256') studyRows.push({ lambdaShare: 1, search: 'pool 256', row: r });
-    else if (r.label.startsWith('greedy, pool all')) studyRows.push({ lambdaShare: 1, search: r.label.replace('greedy, ', '').replace(' refinement', ''), row: r });
+    else if (r.label === 'greedy, pool 256') studyRows.push({ lambdaShare: defaultShare, search: 'pool 256', row: r });
+    else if (r.label.startsWith('greedy, pool all')) studyRows.push({ lambdaShare: defaultShare, search: r.label.replace('greedy, ', '').replace(' refinement', ''), row: r });
   }
   if (studyRows.length === 0) return [];
   studyRows.sort((a, b) => a.lambdaShare - b.lambdaShare);
@@ -352,6 +372,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     only: arg('--only'),
     membershipEach: args.includes('--membership-each'),
     noStudy: args.includes('--no-study'),
+    densitySizes: args.includes('--no-density') ? [] : arg('--density-sizes')?.split(',').map(Number),
   });
   console.log('\n' + r.markdown);
   const out = arg('--out');

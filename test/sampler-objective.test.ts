@@ -2,8 +2,8 @@
  * Exact incremental scoring: on random LVIS-shaped data, the sparse incremental scores
  * (per candidate, per swap, and the maintained `pool: all` scorer) equal a direct dense
  * computation of the formulas to 1e-9 relative — for the original tool's mismatch (score_classsize)
- * and for chi2 (per-tier Pearson χ² plus the between-tier share term, written here as
- * Σ (p − q)² / q straight from the shares, not with the implementation's running-sum form).
+ * and for chi2 (per-tier Pearson χ² plus the between-tier share term and the density term, written
+ * here as Σ (p − q)² / q straight from the shares, not with the implementation's running-sum form).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,10 +12,12 @@ import { buildHistograms } from '../src/lvis/sampler/histograms.js';
 import { DEFAULT_SIZE_RULE } from '../src/lvis/sampler/size-buckets.js';
 import { chi2Divergence, scoreClassSize, shareChi2, tierMixPenalty, rareCapPenalty, type Mismatch } from '../src/lvis/sampler/objective-terms.js';
 import { ObjectiveState } from '../src/lvis/sampler/objective.js';
+import { denseObjective, denseScoreIfAdd } from '../src/lvis/sampler/objective-dense.js';
 import { SamplerProblem } from '../src/lvis/sampler/problem.js';
 import { AllCandidatesScorer } from '../src/lvis/sampler/all-candidates.js';
 import { CandidateSet } from '../src/lvis/sampler/candidate-set.js';
 import { estimateRareQuotas, finalRareQuotas } from '../src/lvis/sampler/quotas.js';
+import { DENSITY_MEAN_WEIGHT } from '../src/lvis/sampler/density.js';
 import type { Dataset } from '../src/lvis/dataset/dataset.js';
 
 const REL = 1e-9;
@@ -34,6 +36,7 @@ function setup(seed: number, opts: { images: number; quotaTarget: number; mismat
     lambdaTier: 1 + 4 * rnd(),
     lambdaCap: 0.1 + 2 * rnd(),
     lambdaShare: 0.5 + 3 * rnd(),
+    lambdaDensity: 0.5 + 3 * rnd(),
     target: Float64Array.from([0.6, 0.3, 0.1]),
   }, 'each', opts.mismatch ?? 'seed');
   return { ds, hist, rnd, problem };
@@ -90,7 +93,44 @@ function denseJ(ds: Dataset, problem: SamplerProblem, selected: Set<number>): nu
   if (problem.mismatch === 'chi2') J += w.lambdaShare! * chi2FromShares(tierV, tierR);
   J += w.lambdaTier * tierMixPenalty(n, w.target, selected.size);
   J += w.lambdaCap * rareCapPenalty(presence, problem.quota);
+  if (problem.mismatch === 'chi2') J += w.lambdaDensity! * densityFromScratch(ds, selected);
   return J;
+}
+
+/**
+ * The density term from its definition: bins with lower edges 1, then max(e + 1, ⌈1.25 e⌉);
+ * the χ² of the subset's bin shares against the full set's (images with annotations), plus
+ * κ times the squared relative error of the mean annotations per image.
+ */
+function densityFromScratch(ds: Dataset, selected: Set<number>): number {
+  const count = (i: number) => ds.images.annOffsets[i + 1]! - ds.images.annOffsets[i]!;
+  const edges = [1];
+  while (edges.at(-1)! <= 1000) edges.push(Math.max(edges.at(-1)! + 1, Math.ceil(1.25 * edges.at(-1)!)));
+  const binOf = (a: number) => edges.findLastIndex((e) => e <= a);
+  const full = new Map<number, number>();
+  let fullImages = 0;
+  let fullAnn = 0;
+  for (let i = 0; i < ds.images.count; i++) {
+    if (count(i) === 0) continue;
+    full.set(binOf(count(i)), (full.get(binOf(count(i))) ?? 0) + 1);
+    fullImages++;
+    fullAnn += count(i);
+  }
+  if (selected.size === 0) return 1 + DENSITY_MEAN_WEIGHT;
+  const sub = new Map<number, number>();
+  let subAnn = 0;
+  for (const i of selected) {
+    sub.set(binOf(count(i)), (sub.get(binOf(count(i))) ?? 0) + 1);
+    subAnn += count(i);
+  }
+  let chi = 0;
+  for (const [b, f] of full) {
+    const q = f / fullImages;
+    const p = (sub.get(b) ?? 0) / selected.size;
+    chi += ((p - q) * (p - q)) / q;
+  }
+  const mu = subAnn / selected.size / (fullAnn / fullImages) - 1;
+  return chi + DENSITY_MEAN_WEIGHT * mu * mu;
 }
 
 for (const [seed, mismatch] of [[1, 'seed'], [2, 'seed'], [3, 'seed'], [1, 'chi2'], [2, 'chi2'], [3, 'chi2']] as const) {
@@ -112,7 +152,7 @@ for (const [seed, mismatch] of [[1, 'seed'], [2, 'seed'], [3, 'seed'], [1, 'chi2
         scorer.onAdd(i);
       }
       assertRel(state.objective(), denseJ(ds, problem, selected), 'J(S)');
-      assertRel(state.denseObjective(), denseJ(ds, problem, selected), 'denseObjective');
+      assertRel(denseObjective(state), denseJ(ds, problem, selected), 'denseObjective');
       const expectedOf = new Map<number, number>();
       for (const i of cands) {
         if (selected.has(i)) continue;
@@ -121,7 +161,7 @@ for (const [seed, mismatch] of [[1, 'seed'], [2, 'seed'], [3, 'seed'], [1, 'chi2
         selected.delete(i);
         expectedOf.set(i, expected);
         assertRel(state.scoreIfAdd(i), expected, `scoreIfAdd(${i}) at |S|=${target}`);
-        assertRel(state.denseScoreIfAdd(i, scratch), expected, `denseScoreIfAdd(${i})`);
+        assertRel(denseScoreIfAdd(state, i, scratch), expected, `denseScoreIfAdd(${i})`);
         assertRel(scorer.score(i), expected, `pool-all score(${i}) at |S|=${target}`);
         checked++;
       }

@@ -66,7 +66,7 @@ test('the five steps are registered, each with its artifact kinds', () => {
   assert.equal(greedyStep.outputs.quality!.metrics, true);
 });
 
-test('defaults are the original tool’s except mismatch (chi2), cover (true) and lambda_share; partial per-tier options are filled in', () => {
+test('defaults are the original tool’s except mismatch (chi2), cover (true), lambda_share and lambda_density; partial per-tier options are filled in', () => {
   const ajv = new Ajv({ useDefaults: true, strict: false, allowUnionTypes: true });
   const o: Record<string, unknown> = { tier_weights: { r: 0.7 } };
   assert.ok(ajv.validate(greedyStep.optionsSchema, o));
@@ -80,7 +80,8 @@ test('defaults are the original tool’s except mismatch (chi2), cover (true) an
     pool: 256,
     lambda_tier: 3,
     lambda_cap: 2,
-    lambda_share: 1,
+    lambda_share: 40,
+    lambda_density: 10,
     tier_bonus: { f: 0, c: 0, r: 0 },
     tier_membership: 'rarest',
     runaway_slack: 0.05,
@@ -90,7 +91,7 @@ test('defaults are the original tool’s except mismatch (chi2), cover (true) an
     restarts_k: 100,
     coverage_negative_every: 10,
   });
-  for (const bad of [{ pool: 'some' }, { pool: 0 }, { strategy: 'best' }, { tier_bonus: { x: 1 } }, { refine_seconds: 0 }, { seed: -1 }, { mismatch: 'mse' }, { cover: 'yes' }, { lambda_share: -1 }]) {
+  for (const bad of [{ pool: 'some' }, { pool: 0 }, { strategy: 'best' }, { tier_bonus: { x: 1 } }, { refine_seconds: 0 }, { seed: -1 }, { mismatch: 'mse' }, { cover: 'yes' }, { lambda_share: -1 }, { lambda_density: -1 }]) {
     assert.equal(ajv.validate(greedyStep.optionsSchema, bad), false, JSON.stringify(bad));
   }
   const h: Record<string, unknown> = {};

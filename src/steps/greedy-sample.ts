@@ -67,7 +67,7 @@ export const optionsSchema = {
       type: 'boolean',
       default: true,
       description:
-        'Greedy: before the greedy picks, add images until every category with an annotated image is in the subset (rarest first; the image covering most uncovered categories, then the lowest objective, then the lowest index; rare quotas respected where possible). These images count toward the tier budgets, and refinement never swaps out the last image of a category. When total_images is too small, the rarest are covered first. The original tool: false',
+        'Greedy: before the greedy picks, add images until every category with an annotated image is in the subset (rarest first; the image covering most uncovered categories, then the lowest objective, then the lowest index — with the density term on, the lowest objective first; rare quotas respected where possible, and each rare class’s quota is at least 1). These images count toward the tier budgets, and refinement never swaps out the last image of a category. When total_images is too small, the rarest are covered first. The original tool: false',
     },
     seed: {
       type: 'integer',
@@ -97,9 +97,16 @@ export const optionsSchema = {
     lambda_share: {
       type: 'number',
       minimum: 0,
-      default: 1,
+      default: 40,
       description:
         '`mismatch: chi2` only: weight of the between-tier term, the χ² of the subset’s annotation shares per tier against the full set’s (the part of the (category, size) distribution that the per-tier terms cannot see). Ignored by `mismatch: seed`',
+    },
+    lambda_density: {
+      type: 'number',
+      minimum: 0,
+      default: 10,
+      description:
+        '`mismatch: chi2` only: weight of the density term, which keeps the subset’s annotations per image like the full set’s: the χ² of the histogram of annotations per image (log-spaced bins) plus 10 × the squared relative error of its mean; the cover phase then also ranks a category’s images by the objective before the number of uncovered categories they add. 0: density is free (the class×size fidelity is bought with crowded images). Higher holds density closer at some cost in fidelity; see docs/explanation/sampler-density.md. Ignored by `mismatch: seed`',
     },
     tier_weights: perTierSchema(
       1,
@@ -175,6 +182,7 @@ export function samplerOptionsFrom(o: Options): SamplerOptions {
     lambdaTier: o.lambda_tier,
     lambdaCap: o.lambda_cap,
     lambdaShare: o.lambda_share,
+    lambdaDensity: o.lambda_density,
     tierWeights: { ...o.tier_weights },
     tierBonus: { ...o.tier_bonus },
     tierMembership: o.tier_membership,
@@ -194,7 +202,7 @@ export function defaultSamplerOptions(): SamplerOptions {
 
 const step: StepModule<Options, Inputs, { sample: Sample; quality: SampleQuality; details: SampleDetails }> = {
   type: 'greedy-sample',
-  version: 2,
+  version: 3,
   description:
     'Choose the subset (greedy class×size matching with tier-mix and rare-cap penalties, or a baseline strategy) and measure it against the full set',
   optionsSchema,

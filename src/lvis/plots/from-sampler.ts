@@ -52,6 +52,7 @@ const TRACE_TERMS = [
   ['classSize', 'class×size mismatch'],
   ['tierPenalty', 'tier-mix penalty (before λ)'],
   ['capPenalty', 'rare-cap overage (before λ)'],
+  ['densityPenalty', 'density mismatch (before λ)'],
 ] as const;
 
 /** The greedy picks, then the refinement iterations, numbered on from the last pick. */

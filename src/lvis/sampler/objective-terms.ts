@@ -114,6 +114,11 @@ export interface ObjectiveWeights {
    * shares per tier (V_t / ΣV) against the full set's (R_t / ΣR). 0 or absent: none.
    */
   lambdaShare?: number;
+  /**
+   * Weight λ_density of the density term D(S) (density.ts): how far the subset's distribution
+   * of annotations per image is from the full set's. 0 or absent: none.
+   */
+  lambdaDensity?: number;
   /** Target image share per tier, TIERS order. */
   target: Float64Array;
 }

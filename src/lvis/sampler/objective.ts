@@ -68,9 +68,16 @@
  * R2 = Σ v_k² quad_k. With i added, `chi2` is R · (R2 + 2G + E) / (R1 + D)² − 1 (R1 = V), and
  * `seed` is the variance formula above. Swaps use the same sums of both images and the cross
  * term of their shared keys.
+ *
+ * `chi2` only, with λ_density > 0: plus λ_density · D(S), the density term (density.ts: the χ²
+ * of the subset's histogram of annotations per image against the full set's, plus the squared
+ * relative error of its mean), O(1) per candidate and per swap from Σ_b h_b² / q_b, |S| and
+ * the subset's annotations. The dense reference is objective-dense.ts.
  */
-import { type Mismatch, mismatchDense, rareCapPenalty, scoreClassSize, shareChi2, tierMixPenalty } from './objective-terms.js';
+import { shareChi2, tierMixPenalty } from './objective-terms.js';
 import { SamplerProblem } from './problem.js';
+
+export { emptyTrace, pushTrace, type ObjectiveTrace } from './objective-trace.js';
 
 /** The state of a subset under construction, with exact running sums per tier. */
 export class ObjectiveState {
@@ -88,6 +95,10 @@ export class ObjectiveState {
   /** rareCapPenalty(presence, quota), kept up to date. */
   capOver = 0;
   readonly selected: Uint8Array;
+  /** Selected images per density bin, Σ_b h_b² / q_b, and the selected images' annotations (read-only for callers). */
+  readonly densityH: Int32Array;
+  densityS2 = 0;
+  annotations = 0;
 
   private readonly nn = new Int32Array(3);
 
@@ -95,6 +106,7 @@ export class ObjectiveState {
     this.v = new Float64Array(p.keyCount);
     this.presence = new Int32Array(p.quota.length);
     this.selected = new Uint8Array(p.imageCount);
+    this.densityH = new Int32Array(p.density.share.length);
     // Quotas of 0 are exceeded by nothing yet: presence 0 − 0 = 0.
     for (let t = 0; t < 3; t++) this.refreshTier(t);
   }
@@ -132,10 +144,37 @@ export class ObjectiveState {
     return tierMixPenalty(this.n, this.p.weights.target, this.size);
   }
 
+  /** D(S), the density term before λ_density (density.ts); 0 without one. */
+  densityTerm(): number {
+    if (this.p.lambdaDensity === 0) return 0;
+    return this.densityWith(-1, -1, 0);
+  }
+
+  /**
+   * D(S) with an image of bin `add` added and one of bin `drop` removed (−1: none) and the
+   * annotations changed by `da` (a swap keeps |S|).
+   */
+  private densityWith(add: number, drop: number, da: number): number {
+    const d = this.p.density;
+    const N = this.size;
+    if (d.images === 0) return 0;
+    if (N <= 0) return 1 + d.meanWeight;
+    const inv = d.invShare;
+    const h = this.densityH;
+    let s2 = this.densityS2;
+    if (drop >= 0) s2 += (1 - 2 * h[drop]!) * inv[drop]!;
+    if (add >= 0) s2 += (2 * (h[add]! - (add === drop ? 1 : 0)) + 1) * inv[add]!;
+    const mu = (this.annotations + da) / (N * d.mean) - 1;
+    return s2 / (N * N) - 1 + d.meanWeight * mu * mu;
+  }
+
   /** J(S). */
   objective(): number {
     const w = this.p.weights;
-    return this.classSizeTerm() + w.lambdaTier * this.tierTerm() + w.lambdaCap * this.capOver;
+    return (
+      this.classSizeTerm() + w.lambdaTier * this.tierTerm() + w.lambdaCap * this.capOver +
+      this.p.lambdaDensity * this.densityTerm()
+    );
   }
 
   /**
@@ -202,7 +241,18 @@ export class ObjectiveState {
       const c = rareCategories[q]!;
       if (presence[c]! >= quota[c]!) cap++;
     }
-    return s + w.lambdaCap * cap;
+    s += w.lambdaCap * cap;
+
+    // Density (density.ts), inlined: D(S ∪ {i}) from i's bin and annotations.
+    const ld = p.lambdaDensity;
+    if (ld !== 0) {
+      const b = rows[row + 5]!;
+      const d = p.density;
+      const n1 = this.size + 1;
+      const mu = (this.annotations + rows[row + 6]!) / (n1 * d.mean) - 1;
+      s += ld * ((this.densityS2 + (2 * this.densityH[b]! + 1) * d.invShare[b]!) / (n1 * n1) - 1 + d.meanWeight * mu * mu);
+    }
+    return s;
   }
 
   /**
@@ -223,70 +273,6 @@ export class ObjectiveState {
 
   /** Keeps the gather passes' reads observable (so they are not optimized away). */
   touched = 0;
-
-  /**
-   * J(S ∪ {i}) computed the original tool's dense way: for each tier the candidate touches, the dense
-   * vector cur + X[i] (K_t entries) and the mismatch (score_classsize or χ²) over it; the rare-cap penalty over
-   * every rare class. `scratch` holds at least keyCount numbers. The reference the
-   * incremental scorer is tested and benchmarked against.
-   */
-  denseScoreIfAdd(i: number, scratch: Float64Array): number {
-    const p = this.p;
-    const h = p.hist;
-    const w = p.weights;
-    const mask = h.imageTierMask[i]!;
-    let s = 0;
-    const Vt = [0, 0, 0];
-    for (let t = 0; t < 3; t++) {
-      let score = this.term[t]!;
-      if (mask & (1 << t)) {
-        const k0 = h.tierKeyStart[t]!;
-        const k1 = h.tierKeyStart[t + 1]!;
-        scratch.set(this.v.subarray(k0, k1), k0);
-        for (let q = h.binOffsets[i]!, end = h.binOffsets[i + 1]!; q < end; q++) {
-          const k = h.binKey[q]!;
-          if (k >= k0 && k < k1) scratch[k] += h.binCount[q]!;
-        }
-        score = mismatchDense(p.mismatch, scratch.subarray(k0, k1), h.ref.subarray(k0, k1));
-      }
-      s += w.tierWeights[t]! * score;
-      if (p.lambdaShare !== 0) {
-        const k0 = h.tierKeyStart[t]!;
-        const k1 = h.tierKeyStart[t + 1]!;
-        const src = mask & (1 << t) ? scratch : this.v;
-        for (let k = k0; k < k1; k++) Vt[t] += src[k]!;
-      }
-    }
-    if (p.lambdaShare !== 0) s += p.lambdaShare * shareChi2(Vt[0]!, Vt[1]!, Vt[2]!, p.invShare);
-    const counted = p.countMask[i]!;
-    const nn = this.nn;
-    for (let t = 0; t < 3; t++) nn[t] = this.n[t]! + ((counted >> t) & 1);
-    s += w.lambdaTier * tierMixPenalty(nn, w.target, this.size + 1);
-    const { rareOffsets, rareCategories } = p;
-    for (let q = rareOffsets[i]!; q < rareOffsets[i + 1]!; q++) this.presence[rareCategories[q]!]!++;
-    s += w.lambdaCap * rareCapPenalty(this.presence, p.quota);
-    for (let q = rareOffsets[i]!; q < rareOffsets[i + 1]!; q++) this.presence[rareCategories[q]!]!--;
-    return s;
-  }
-
-  /** J(S) recomputed from scratch, densely (tests and cross-checks). */
-  denseObjective(): number {
-    const p = this.p;
-    const h = p.hist;
-    const w = p.weights;
-    let s = 0;
-    const Vt = [0, 0, 0];
-    for (let t = 0; t < 3; t++) {
-      const k0 = h.tierKeyStart[t]!;
-      const k1 = h.tierKeyStart[t + 1]!;
-      s += w.tierWeights[t]! * mismatchDense(p.mismatch, this.v.subarray(k0, k1), h.ref.subarray(k0, k1));
-      for (let k = k0; k < k1; k++) Vt[t] += this.v[k]!;
-    }
-    if (p.lambdaShare !== 0) s += p.lambdaShare * shareChi2(Vt[0]!, Vt[1]!, Vt[2]!, p.invShare);
-    s += w.lambdaTier * tierMixPenalty(this.n, w.target, this.size);
-    s += w.lambdaCap * rareCapPenalty(this.presence, p.quota);
-    return s;
-  }
 
   add(i: number): void {
     this.apply(i, 1);
@@ -321,6 +307,16 @@ export class ObjectiveState {
         if (this.presence[c]!-- > p.quota[c]!) this.capOver--;
       }
     }
+    const b = p.density.binOf[i]!;
+    if (b >= 0) {
+      // (h ± 1)² − h² = ±2h + 1; recomputed exactly from the bins (few) so that it never drifts.
+      this.densityH[b] += sign;
+      let s2 = 0;
+      const inv = p.density.invShare;
+      for (let k = 0; k < this.densityH.length; k++) s2 += this.densityH[k]! * this.densityH[k]! * inv[k]!;
+      this.densityS2 = s2;
+    }
+    this.annotations += sign * p.density.count[i]!;
   }
 
   /**
@@ -450,6 +446,14 @@ export class ObjectiveState {
       }
     }
     delta += w.lambdaCap * capDelta;
+
+    if (p.lambdaDensity !== 0) {
+      const d = p.density;
+      const bj = d.binOf[j]!;
+      const bi = d.binOf[i]!;
+      const da = d.count[i]! - d.count[j]!;
+      if (bj !== bi || da !== 0) delta += p.lambdaDensity * (this.densityWith(bi, bj, da) - this.densityTerm());
+    }
     return delta;
   }
 
@@ -468,26 +472,4 @@ export class ObjectiveState {
     const K = this.p.tierK[t]!;
     return dR2 / K - (dR1 * (2 * this.r1[t]! + dR1)) / (K * K);
   }
-}
-
-/** J(S) and its terms after each step of a phase (unweighted penalties, as the original tool defines them). */
-export interface ObjectiveTrace {
-  objective: number[];
-  /** Σ_t w_t · mismatch_t (score_classsize_t or χ²_t). */
-  classSize: number[];
-  /** tier_mix_penalty (before λ_tier). */
-  tierPenalty: number[];
-  /** rare_cap_penalty (before λ_cap). */
-  capPenalty: number[];
-}
-
-export function emptyTrace(): ObjectiveTrace {
-  return { objective: [], classSize: [], tierPenalty: [], capPenalty: [] };
-}
-
-export function pushTrace(trace: ObjectiveTrace, state: ObjectiveState): void {
-  trace.objective.push(state.objective());
-  trace.classSize.push(state.classSizeTerm());
-  trace.tierPenalty.push(state.tierTerm());
-  trace.capPenalty.push(state.capOver);
 }

@@ -1,5 +1,6 @@
 /** What scoring needs from the data, precomputed once per sampler run (see objective.ts for how it is used). */
 import type { Dataset } from '../dataset/dataset.js';
+import { buildDensityModel, type DensityModel } from './density.js';
 import type { Histograms } from './histograms.js';
 import { countedTiers, type Mismatch, type ObjectiveWeights, type TierMembership } from './objective-terms.js';
 
@@ -23,6 +24,9 @@ export class SamplerProblem {
   /** chi2: λ_share and 1/Q_t (0 for a tier without keys). */
   readonly lambdaShare: number;
   readonly invShare: Float64Array;
+  /** The full set's annotation density (bins, per-image counts) and λ_density (chi2 only; 0: no density term). */
+  readonly density: DensityModel;
+  readonly lambdaDensity: number;
   /** Per image, distinct rare categories that have a quota: CSR, ascending. */
   readonly rareOffsets: Int32Array;
   readonly rareCategories: Int32Array;
@@ -33,7 +37,7 @@ export class SamplerProblem {
   readonly countMask: Uint8Array;
   /**
    * The hot path's layout (scoreIfAdd): per image one 32-byte row [bin start, bin end, rare
-   * start, rare end, counted tiers, 0, 0, 0], and the bins as interleaved (key, count) pairs,
+   * start, rare end, counted tiers, density bin, annotations, 0], and the bins as interleaved (key, count) pairs,
    * so that scoring a random candidate touches about two cache lines instead of five (the
    * candidates of a pool are random images, so these are cache misses; see BENCHMARKS.md).
    */
@@ -76,6 +80,9 @@ export class SamplerProblem {
       this.tierRef[this.tierOfKey[k]!] += hist.ref[k]!;
     }
     this.lambdaShare = this.chi2 ? weights.lambdaShare ?? 0 : 0;
+    this.density = buildDensityModel(ds);
+    // Like λ_share, a term of the chi2 objective: `mismatch: seed` stays the original tool's J.
+    this.lambdaDensity = this.chi2 ? weights.lambdaDensity ?? 0 : 0;
     this.invShare = new Float64Array(3);
     const refTotal = this.tierRef[0]! + this.tierRef[1]! + this.tierRef[2]!;
     for (let t = 0; t < 3; t++) if (this.tierRef[t]! > 0) this.invShare[t] = refTotal / this.tierRef[t]!;
@@ -114,6 +121,8 @@ export class SamplerProblem {
       this.imageRows[8 * i + 2] = rareOffsets[i]!;
       this.imageRows[8 * i + 3] = rareOffsets[i + 1]!;
       this.imageRows[8 * i + 4] = this.countMask[i]!;
+      this.imageRows[8 * i + 5] = this.density.binOf[i]!;
+      this.imageRows[8 * i + 6] = this.density.count[i]!;
     }
   }
 }

@@ -21,11 +21,17 @@
  *   least one image in the full set.
  * - Rare cap: rare classes whose selected images exceed their quota, and the total excess.
  * - Annotations kept; S/M/L shares per tier, subset and full set.
+ * - Annotation density: annotations per image of the subset (`ann_per_image`, mean and
+ *   median) and of the full set's images with annotations (`…_source`), their ratio, the
+ *   Kolmogorov–Smirnov distance between the two distributions of annotations per image
+ *   (`ann_per_image_ks`, on the exact counts) and the χ² of their binned histograms
+ *   (`ann_per_image_chi2`, the density term's first part; density.ts).
  * - `objective`: J of the sample under the chosen `mismatch`, so that any strategy's result
  *   can be compared on it.
  */
 import type { Dataset } from '../dataset/dataset.js';
 import { chi2Divergence, countedTiers, rareCapPenalty, scoreClassSize, tierMixPenalty, type Mismatch, type TierMembership } from './objective-terms.js';
+import { binsChi2, buildDensityModel, countHistogram, densityCounts, densityPenalty, histogramMedian, ksDistance } from './density.js';
 import { bucketAnnotations, NO_BUCKET, SIZE_NAMES, type SizeRule } from './size-buckets.js';
 import { TIERS } from './tiers.js';
 
@@ -89,6 +95,8 @@ export interface QualityInputs {
   mismatch?: Mismatch;
   /** Weight of the between-tier share χ² in `chi2` (default 0). */
   lambdaShare?: number;
+  /** Weight of the density term in `chi2` (default 0). */
+  lambdaDensity?: number;
 }
 
 /** Jensen–Shannon divergence, base 2, of two non-negative count vectors (each normalised). */
@@ -356,8 +364,34 @@ export function computeQuality(x: QualityInputs): QualityReport {
       metrics[`full_size_share_${d.tier}_${SIZE_NAMES[s]}`] = d.fullSizeShares[s]!;
     }
   }
-  metrics.objective = (x.mismatch === 'chi2' ? chi2 : mse) + x.lambdaTier * tierMixError + x.lambdaCap * overage;
+  const density = densityMetrics(ds, x.selected);
+  Object.assign(metrics, density.metrics);
+  metrics.objective =
+    (x.mismatch === 'chi2' ? chi2 + (x.lambdaDensity ?? 0) * density.penalty : mse) +
+    x.lambdaTier * tierMixError + x.lambdaCap * overage;
   return { metrics, tiers, keys, rareQuotas };
+}
+
+/** Annotations per image, subset against the full set (see the header), and the density term D. */
+function densityMetrics(ds: Dataset, selected: ArrayLike<number>): { metrics: SampleQuality; penalty: number } {
+  const model = buildDensityModel(ds);
+  const { h, annotations } = densityCounts(model, selected);
+  const n = selected.length;
+  const sub = countHistogram(model.count, selected);
+  const full = countHistogram(model.count, null);
+  const mean = n > 0 ? annotations / n : 0;
+  return {
+    metrics: {
+      ann_per_image: mean,
+      ann_per_image_source: model.mean,
+      ann_per_image_ratio: model.mean > 0 ? mean / model.mean : 0,
+      ann_per_image_median: histogramMedian(sub),
+      ann_per_image_median_source: histogramMedian(full),
+      ann_per_image_ks: ksDistance(sub, full),
+      ann_per_image_chi2: binsChi2(model, h, n),
+    },
+    penalty: densityPenalty(model, h, n, annotations),
+  };
 }
 
 export function formatQuality(r: QualityReport): string {
@@ -372,6 +406,9 @@ export function formatQuality(r: QualityReport): string {
       `(f ${m.mse_f!.toExponential(2)}, c ${m.mse_c!.toExponential(2)}, r ${m.mse_r!.toExponential(2)}); ` +
       `χ² ${m.chi2!.toExponential(3)} (f ${m.chi2_f!.toExponential(2)}, c ${m.chi2_c!.toExponential(2)}, r ${m.chi2_r!.toExponential(2)}); ` +
       `tier-mix error ${m.tier_mix_error!.toExponential(2)}; objective ${m.objective!.toExponential(4)}`,
+    `annotations per image ${m.ann_per_image!.toFixed(2)} (full set ${m.ann_per_image_source!.toFixed(2)}, ` +
+      `${m.ann_per_image_ratio!.toFixed(2)}×), median ${m.ann_per_image_median} (${m.ann_per_image_median_source}); ` +
+      `KS distance ${m.ann_per_image_ks!.toFixed(3)}`,
     'tier  share/target     images/budget  covered/coverable  S/M/L subset (full)',
   ];
   for (const d of r.tiers) {

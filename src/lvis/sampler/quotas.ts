@@ -89,13 +89,20 @@ export function rescaleQuotas(capped: readonly number[], target: number): number
 
 /**
  * The quota of every category index (−1 = no quota: not rare, or no annotations), after
- * rescaling to the quotas' own target or, for target 'budget', to `rareBudget`.
+ * rescaling to the quotas' own target or, for target 'budget', to `rareBudget`, and raised to
+ * at least `minimum`.
+ *
+ * `minimum` is 1 when greedy-sample's cover phase is on (0 otherwise, as the original tool):
+ * the cover gives every rare class with an image one image, so a quota of 0 would be broken
+ * by design. (The rescaling's floor gives 0 to every class whose share of the target is under
+ * one image: at 2,000 of 100k images the rare budget is 229 images for Σ q = 603, and every
+ * rare class got 0.)
  */
-export function finalRareQuotas(q: RareQuotas, categoryCount: number, rareBudget: number): Int32Array {
+export function finalRareQuotas(q: RareQuotas, categoryCount: number, rareBudget: number, minimum = 0): Int32Array {
   const target = q.target === 'budget' ? rareBudget : q.target;
   const scaled = rescaleQuotas(q.capped, target);
   const out = new Int32Array(categoryCount).fill(-1);
-  q.categoryIndex.forEach((c, j) => (out[c] = scaled[j]!));
+  q.categoryIndex.forEach((c, j) => (out[c] = Math.max(minimum, scaled[j]!)));
   return out;
 }
 

@@ -10,12 +10,14 @@ import { CoverTracker, runCover } from './cover.js';
 import { runGreedy, type GuardEvent } from './greedy.js';
 import type { Histograms } from './histograms.js';
 import { emptyTrace, ObjectiveState, type ObjectiveTrace } from './objective.js';
+import { TRACE_KEYS } from './objective-trace.js';
 import { SamplerProblem } from './problem.js';
 import { type Mismatch, type TierMembership } from './objective-terms.js';
 import { computeQuality, type QualityReport } from './quality.js';
 import { finalRareQuotas, type RareQuotas } from './quotas.js';
 import { SeededRandom } from './random.js';
 import { refine } from './refine.js';
+import { tierMixNotes } from './tier-notes.js';
 import type { Sample, SamplerStrategy } from './sample.js';
 import { sampleCoverage, sampleRandom, sampleRestarts } from './strategies.js';
 import type { TargetMix } from './target-mix.js';
@@ -35,6 +37,8 @@ export interface SamplerOptions {
   lambdaCap: number;
   /** chi2 only: weight of the between-tier annotation-share χ². */
   lambdaShare: number;
+  /** chi2 only: weight of the density term (density.ts); 0: annotations per image are free. */
+  lambdaDensity: number;
   tierWeights: PerTier<number>;
   tierBonus: PerTier<number>;
   tierMembership: TierMembership;
@@ -61,7 +65,11 @@ export interface SampleDetails extends Omit<QualityReport, 'metrics'> {
   guard: (Omit<GuardEvent, 'tier'> & { tier: string })[];
   refine?: { iterations: number; accepted: number; stoppedBy: string };
   /** Greedy with `cover`: the cover phase's images and categories. */
-  cover?: { images: number; coverable: number; covered: number; overQuota: number; leftForBudget: number };
+  cover?: {
+    images: number; coverable: number; covered: number; overQuota: number; leftForBudget: number;
+    /** Of the cover's images, how many count for each tier (f, c, r) (the tier-mix notes compare them with the budgets). */
+    tierImages: PerTier<number>;
+  };
 }
 
 export interface SamplerResult {
@@ -97,7 +105,9 @@ export function runSampler(
   }
   const notes: string[] = [];
   const budgets = tierBudgets(mix.mix, opts.totalImages);
-  const quota = finalRareQuotas(quotas, ds.categories.count, budgets[TIER_INDEX.r]!);
+  // The cover phase gives every rare class an image: its quota is at least that one.
+  const coverOn = opts.strategy === 'greedy' && opts.cover;
+  const quota = finalRareQuotas(quotas, ds.categories.count, budgets[TIER_INDEX.r]!, coverOn ? 1 : 0);
   const target = tierArray(mix.mix);
   const tierWeights = tierArray(opts.tierWeights);
   const problem = new SamplerProblem(ds, hist, quota, {
@@ -105,6 +115,7 @@ export function runSampler(
     lambdaTier: opts.lambdaTier,
     lambdaCap: opts.lambdaCap,
     lambdaShare: opts.lambdaShare,
+    lambdaDensity: opts.lambdaDensity,
     target,
   }, opts.tierMembership, opts.mismatch);
   if (problem.candidates.length < opts.totalImages) {
@@ -131,6 +142,7 @@ export function runSampler(
         trace.greedy = c.trace;
         coverInfo = {
           images: c.order.length, coverable: c.coverable, covered: c.covered, overQuota: c.overQuota, leftForBudget: c.leftForBudget,
+          tierImages: { f: state.n[0]!, c: state.n[1]!, r: state.n[2]! },
         };
         notes.push(
           `cover phase: ${c.order.length} images cover ${c.covered} of ${c.coverable} categories with images` +
@@ -153,7 +165,7 @@ export function runSampler(
         onPick: (n) => hooks.progress?.('greedy', n, opts.totalImages),
       });
       order = coverOrder.concat(g.order);
-      for (const key of ['objective', 'classSize', 'tierPenalty', 'capPenalty'] as const) {
+      for (const key of TRACE_KEYS) {
         trace.greedy[key] = trace.greedy[key].concat(g.trace[key]);
       }
       guard = g.guard;
@@ -217,10 +229,14 @@ export function runSampler(
     lambdaTier: opts.lambdaTier,
     lambdaCap: opts.lambdaCap,
     lambdaShare: opts.lambdaShare,
+    lambdaDensity: opts.lambdaDensity,
     quota,
     membership: opts.tierMembership,
     mismatch: opts.mismatch,
   });
+  if (opts.strategy === 'greedy') {
+    notes.push(...tierMixNotes({ cover: coverInfo, budgets, report, totalImages: opts.totalImages, opts, alpha: mix.alpha }));
+  }
   const sample = buildSample(ds, opts, order);
   const { metrics: _metrics, ...rest } = report;
   const details: SampleDetails = {
@@ -258,4 +274,3 @@ export function buildSample(ds: Dataset, opts: Pick<SamplerOptions, 'strategy' |
     annotationCount,
   };
 }
-
