@@ -102,7 +102,8 @@ export class CacheStore {
   /** Moves a file that failed its check aside and says so. */
   async reject(file: string, what: string, why: string): Promise<CacheProblem> {
     this.statCache.forget(file);
-    if (this.reported.has(file)) return { what, file, why };
+    // A read-only store leaves the file in place, and would find it again on every read.
+    if (this.opts.readOnly && this.reported.has(file)) return { what, file, why };
     this.reported.add(file);
     const moved = this.opts.readOnly ? undefined : await quarantine(this.root, file);
     const problem: CacheProblem = { what, file, why, ...(moved ? { quarantined: moved } : {}) };
