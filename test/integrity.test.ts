@@ -233,3 +233,25 @@ describe('the run report says what was repaired', () => {
     assert.doesNotMatch(renderReportHtml(base), /damaged files/);
   });
 });
+
+describe('a value damaged after the run checked it', () => {
+  it('is reported in plain words as the cache’s damage (a DiagnosticError, not a crash), and quarantined', async () => {
+    const { CacheStore } = await import('../src/runner/cache/store.js');
+    const { DiagnosticError } = await import('../src/base/diagnostic.js');
+    const ws = new Workspace();
+    try {
+      const store = new CacheStore(ws.path('.lvis-pipe'));
+      await store.init();
+      const { digest } = await store.putBytes(new TextEncoder().encode('{"mix":{"f":0.7021,"c":0.2114,"r":0.0865}}'));
+      assert.equal((await store.readObject(digest)).toString(), '{"mix":{"f":0.7021,"c":0.2114,"r":0.0865}}');
+      damage(store.objectPath(digest), 'change a digit');
+      const err = await store.readObject(digest).catch((e: unknown) => e);
+      assert.ok(err instanceof DiagnosticError, String(err));
+      assert.match(err.message, new RegExp(`the cache object ${digest.slice(0, 12)}… failed its check as it was read \\(its content does not match its sha256\\); it was moved to quarantine\\. Run again`));
+      assert.equal(existsSync(store.objectPath(digest)), false);
+      assert.equal(filesBelow(ws.path('.lvis-pipe/quarantine')).length, 1);
+    } finally {
+      ws.remove();
+    }
+  });
+});

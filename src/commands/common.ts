@@ -115,7 +115,7 @@ export function requireCacheFolder(cacheDir: string, what: string): void {
 export async function loadPipelineContext(
   env: CliEnv,
   file: string | undefined,
-  values: { set?: string[]; params?: string; 'cache-dir'?: string },
+  values: { set?: string[]; params?: string; 'cache-dir'?: string; json?: boolean },
   usage: string,
   checkFiles = true,
 ): Promise<PipelineContext> {
@@ -132,7 +132,7 @@ export async function loadPipelineContext(
     onCacheProblem: (p) => env.stderr.write(`${describeProblem(p, cacheDir)}; compiled again\n`),
   };
   const pipeline = loadPipeline(abs, env.registry, resolveOptions);
-  if (pipeline.warnings.length > 0 && !(values as { json?: boolean }).json) printDiagnostics(env, pipeline.warnings, false, 0);
+  if (pipeline.warnings.length > 0 && !values.json) printDiagnostics(env, pipeline.warnings, false, 0);
   return { pipeline, config, cacheDir, resolveOptions };
 }
 

@@ -26,6 +26,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { DiagnosticError } from '../../base/diagnostic.js';
 import { fileDigest, StatCache } from './file-digests.js';
 import { openSealedJson, quarantine, sealJson, type CacheProblem, type ProblemSink } from './integrity.js';
 import type { HistoryRecord, PipelineState, RunRecord } from './records.js';
@@ -33,10 +34,24 @@ import type { HistoryRecord, PipelineState, RunRecord } from './records.js';
 /** 2: every JSON file is sealed and every object verified (1: neither). Older files are ignored, not reported. */
 export const STORE_LAYOUT_VERSION = 2;
 
-/** An object whose bytes are not what its name says: it was quarantined. */
-export class CorruptObjectError extends Error {
-  constructor(readonly digest: string, readonly problem: CacheProblem) {
-    super(`cache object ${digest.slice(0, 12)}… ${problem.why}`);
+/**
+ * An object whose bytes are not what its name says, found as it was read (it changed after the
+ * run checked it): it was quarantined. Said in plain words, never as a crash: the cache's damage
+ * is not a bug of the step that read it, and the next run recomputes it.
+ */
+export class CorruptObjectError extends DiagnosticError {
+  constructor(
+    readonly digest: string,
+    readonly problem: CacheProblem,
+  ) {
+    super([
+      {
+        severity: 'error',
+        message:
+          `the cache object ${digest.slice(0, 12)}… failed its check as it was read (${problem.why})` +
+          `${problem.quarantined ? '; it was moved to quarantine' : ''}. Run again: the step that made it will recompute it`,
+      },
+    ]);
     this.name = 'CorruptObjectError';
   }
 }
