@@ -73,7 +73,7 @@ describe('pipelines/mini-lvis.yaml on the bundled sample', () => {
     const secondReport = readFileSync(path.join(out, 'report.html'), 'utf8');
     assert.notEqual(secondReport, firstReport, 'the report is rewritten for the second run (all cached)');
 
-    // Deleted charts: the plan says the plot step restores its files, in one line for all ten.
+    // Deleted charts: the plan says each plot step restores its files, in one line for all of them.
     rmSync(path.join(out, 'plots'), { recursive: true });
     const plan = spawnSync(
       process.execPath,
@@ -85,7 +85,13 @@ describe('pipelines/mini-lvis.yaml on the bundled sample', () => {
     const plots = entries.find((e) => e.id === 'plots')!;
     assert.equal(plots.action, 'restore');
     assert.equal(plots.reasons.length, 1);
-    assert.match(plots.reasons[0]!, /^10 output files missing \(restore\): .*lvis_tiers_train_val\.png, .*lvis_tiers_train_val\.svg, … \(8 more\)$/);
+    assert.match(plots.reasons[0]!, /^8 output files missing \(restore\): .*lvis_class_size_fidelity\.png, .*lvis_class_size_fidelity\.svg, … \(6 more\)$/);
+    const tiers = entries.find((e) => e.id === 'tier_plots')!;
+    assert.equal(tiers.action, 'restore');
+    assert.deepEqual(
+      tiers.reasons.map((r) => r.replace(out, 'OUT')),
+      ['output file OUT/plots/lvis_tiers_train_val.png missing (restore)', 'output file OUT/plots/lvis_tiers_train_val.svg missing (restore)'],
+    );
   });
 });
 

@@ -17,7 +17,8 @@ import histogramsStep from '../src/steps/histograms.js';
 import quotasStep from '../src/steps/quotas.js';
 import greedyStep from '../src/steps/greedy-sample.js';
 import plotStep, { PLOT_OUTPUTS } from '../src/steps/plot.js';
-import { chartDataFromSampler } from '../src/lvis/plots/from-sampler.js';
+import plotTiersStep, { TIER_PLOT_OUTPUTS } from '../src/steps/plot-tiers.js';
+import { chartDataFromSampler, splitsFromTierStats } from '../src/lvis/plots/from-sampler.js';
 import { randomDataset } from './helpers/make-dataset.js';
 
 function ctxFor<O, I>(step: StepModule<O, I>, options: unknown, inputs: I, dir = '/nonexistent'): StepContext<O, I> {
@@ -59,10 +60,12 @@ async function sampleWith(strategy: string) {
 
 test('every key, tier share, trace point and quota of a real sample reaches the charts', async () => {
   const { stats, valStats, details } = await sampled('greedy');
-  const data = chartDataFromSampler(stats, valStats, details);
-  assert.deepEqual(data.splits.map((s) => s.name), ['train', 'val']);
-  assert.equal(data.splits[0]!.totals.annotations, stats.totals.annotations);
-  assert.equal(data.splits[0]!.tiers.find((t) => t.tier === 'r')!.images, stats.images.r);
+  const splits = splitsFromTierStats(stats, valStats);
+  assert.deepEqual(splits.map((s) => s.name), ['train', 'val']);
+  assert.equal(splits[0]!.totals.annotations, stats.totals.annotations);
+  assert.equal(splits[0]!.tiers.find((t) => t.tier === 'r')!.images, stats.images.r);
+  assert.equal(splits[1]!.totals.images, valStats.totals.images);
+  const data = chartDataFromSampler(details);
   assert.equal(data.keyShares!.length, details.keys.categoryId.length);
   assert.ok(Math.abs(data.keyShares!.reduce((s, k) => s + k.fullShare, 0) - 1) < 1e-9);
   for (const t of ['f', 'c', 'r'] as const) {
@@ -86,9 +89,12 @@ test('the plot step writes every chart of a sample as SVG and PNG; a random samp
   try {
     for (const strategy of ['greedy', 'random']) {
       const { stats, valStats, details } = await sampled(strategy);
-      const { charts } = await plotStep.run(ctxFor(plotStep, { scale: 1 }, { train: stats, val: valStats, details }, dir));
+      const { charts } = await plotStep.run(ctxFor(plotStep, { scale: 1 }, { details }, dir));
       assert.deepEqual(charts.charts.map((c) => c.id), PLOT_OUTPUTS.map((o) => o.chart));
-      for (const o of PLOT_OUTPUTS) {
+      const { charts: tierCharts } = await plotTiersStep.run(ctxFor(plotTiersStep, { scale: 1 }, { train: stats, val: valStats }, dir));
+      assert.deepEqual(tierCharts.charts.map((c) => c.id), ['tier-bars']);
+      assert.ok((await readFile(join(dir, 'tiers_svg'), 'utf8')).includes('>val</text>'), 'the val bars are drawn');
+      for (const o of [...TIER_PLOT_OUTPUTS, ...PLOT_OUTPUTS]) {
         const svg = await readFile(join(dir, `${o.name}_svg`), 'utf8');
         const png = PNG.sync.read(await readFile(join(dir, `${o.name}_png`)));
         const [, w, h] = /^<svg [^>]*width="(\d+)" height="(\d+)"/.exec(svg)!;
@@ -110,6 +116,9 @@ test('the plot step writes every chart of a sample as SVG and PNG; a random samp
 test('the plot step refuses a PNG scale outside (0, 8]', () => {
   const ajv = new Ajv({ useDefaults: true, strict: false, allowUnionTypes: true });
   for (const scale of [0, -1, 9, 'big']) assert.equal(ajv.validate(plotStep.optionsSchema, { scale }), false, String(scale));
-  assert.equal(ajv.validate(plotStep.optionsSchema, { scale: 3, tiers_png: null }), true);
+  assert.equal(ajv.validate(plotStep.optionsSchema, { scale: 3, fidelity_png: null }), true);
+  assert.equal(ajv.validate(plotTiersStep.optionsSchema, { scale: 3, tiers_png: null }), true);
+  assert.equal(ajv.validate(plotStep.optionsSchema, { tiers_png: null }), false, 'the tier bars are plot-tiers\' own');
+  for (const scale of [0, 9]) assert.equal(ajv.validate(plotTiersStep.optionsSchema, { scale }), false, String(scale));
   assert.equal(ajv.validate(plotStep.optionsSchema, { formats: ['png'] }), false, 'unknown options are errors');
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PNG } from 'pngjs';
-import { renderSvg, svgToPng } from '../src/render/chart.js';
+import { renderSvg, svgToPng, svgToPngAsync } from '../src/render/chart.js';
 import { readFileSync } from 'node:fs';
 import opentype from 'opentype.js';
 import { chartFontFiles } from '../src/render/fonts.js';
@@ -57,6 +57,8 @@ test('rendering is deterministic: the same chart gives the same SVG and PNG byte
     const b = await renderSvg(structuredClone(chart.spec));
     assert.ok(a.svg === b.svg, `${chart.id}: SVG differs between two renders`);
     assert.ok(svgToPng(a.svg, 2).png.equals(svgToPng(b.svg, 2).png), chart.id);
+    // Rasterized in the thread pool (what the plot steps do): the same bytes.
+    assert.ok((await svgToPngAsync(a.svg, 2)).png.equals(svgToPng(a.svg, 2).png), `${chart.id}: async PNG differs`);
   }
 });
 

@@ -20,6 +20,7 @@ import histogramsStep from '../src/steps/histograms.js';
 import quotasStep from '../src/steps/quotas.js';
 import greedyStep from '../src/steps/greedy-sample.js';
 import plotStep, { PLOT_OUTPUTS } from '../src/steps/plot.js';
+import plotTiersStep, { TIER_PLOT_OUTPUTS } from '../src/steps/plot-tiers.js';
 import reportStep from '../src/steps/report.js';
 import { browserTestSkip, withPage } from './helpers/browser.js';
 import { randomDataset } from './helpers/make-dataset.js';
@@ -51,7 +52,8 @@ const fixtureDataset: StepModule<{ seed: number; images: number }, Record<string
   },
 };
 
-const registry = new StepRegistry([fixtureDataset, statsStep, targetMixStep, histogramsStep, quotasStep, greedyStep, plotStep, reportStep]);
+const registry = new StepRegistry([fixtureDataset, statsStep, targetMixStep, histogramsStep, quotasStep, greedyStep, plotTiersStep, plotStep, reportStep]);
+const ALL_PLOTS = [...TIER_PLOT_OUTPUTS, ...PLOT_OUTPUTS];
 
 const PIPELINE = `
 params:
@@ -68,13 +70,17 @@ steps:
     type: greedy-sample
     inputs: { dataset: train, histograms: histograms, mix: mix, quotas: quotas }
     options: { total_images: "\${params.total_images}", pool: 32, refine_iters: 40 }
+  tier_plots:
+    type: plot-tiers
+    inputs: { train: stats_train, val: stats_val }
+    options: { scale: 1.5 }
   plots:
     type: plot
-    inputs: { train: stats_train, val: stats_val, details: sample.details }
+    inputs: { details: sample.details }
     options: { scale: 1.5 }
   report:
     type: report
-    inputs: { charts: plots.charts }
+    inputs: { dataset_charts: tier_plots.charts, charts: plots.charts }
     options: { title: "Mini run" }
 `;
 
@@ -95,7 +101,7 @@ describe('plot and report through the CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(Object.values(statuses(r.events)).every((s) => s === 'ran'));
     firstRunId = ws.lastRun().runId;
-    for (const o of PLOT_OUTPUTS) {
+    for (const o of ALL_PLOTS) {
       const svg = ws.read(`out/plots/${o.file}.svg`);
       assert.match(svg, /^<svg [^>]*width="(\d+)" height="(\d+)"/);
       const [, w, h] = /^<svg [^>]*width="(\d+)" height="(\d+)"/.exec(svg)!;
@@ -125,7 +131,7 @@ describe('plot and report through the CLI', () => {
     assert.ok(html.includes('<th scope="row">total_images</th><td>80</td>'));
     assert.ok(html.includes('>sample.quality</h3>'));
     assert.ok(/<th scope="row">js_divergence<\/th><td>[\d.e-]+<\/td>/.test(html));
-    for (const o of PLOT_OUTPUTS) assert.ok(html.includes(`plots/${o.file}.png`), o.file);
+    for (const o of ALL_PLOTS) assert.ok(html.includes(`plots/${o.file}.png`), o.file);
     assert.ok(html.includes('id="chart-tier-bars"') && html.includes('id="chart-rare-quotas"'));
   });
 
@@ -182,12 +188,12 @@ describe('plot and report through the CLI', () => {
       await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
       await page.goto(pathToFileURL(ws.path('out/report.html')).href);
       const drawn = await page.evaluate(() => (globalThis as unknown as { lvisReportReady: Promise<number> }).lvisReportReady);
-      assert.equal(drawn, PLOT_OUTPUTS.length);
-      for (const o of PLOT_OUTPUTS) {
+      assert.equal(drawn, ALL_PLOTS.length);
+      for (const o of ALL_PLOTS) {
         const marks = await page.locator(`#chart-${o.chart} svg g.role-mark > *`).count();
         assert.ok(marks > 0, `${o.chart}: ${marks} marks`);
       }
-      assert.equal(await page.locator('svg.dag g.dag-node').count(), 10);
+      assert.equal(await page.locator('svg.dag g.dag-node').count(), 11);
       assert.deepEqual(problems, []);
     });
   });

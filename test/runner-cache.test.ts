@@ -237,6 +237,36 @@ describe('history, metrics, workers, jobs', () => {
     assert.ok(progress.length >= 2, 'progress comes back from the worker');
   });
 
+  it('a step with a warmUp hook gets a worker warmed up while the step it reads from runs; a guess that proves wrong costs nothing', async () => {
+    ws.write('w.yaml', `steps:\n  src: { type: source, options: { path: data/in.txt } }\n  up: { type: upper, inputs: { text: src }, options: { suffix: "\${params.s}" } }\n  w: { type: warm-heavy, inputs: { text: up } }\nparams: { s: "" }\n`);
+    const log = (events: RunEvent[]) => (events.find((e) => e.type === 'step-log' && e.stepId === 'w') as { message: string } | undefined)?.message;
+    // Cold: \`up\` runs, so \`w\` (no record yet) gets its worker early, warmed up.
+    let r = await runCli(['run', 'w.yaml', '--json', '--jobs', '2', '--cache-dir', 'cw'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(log(r.events), 'worker thread, warmed up');
+    const first = ws.read('data/in.txt');
+    // Only \`w\` is new (a forced rerun, its upstream cached): nothing ran before it to warm it during.
+    r = await runCli(['run', 'w.yaml', '--json', '--jobs', '2', '--cache-dir', 'cw', '--force', 'w'], { cwd: ws.dir });
+    assert.equal(log(r.events), 'worker thread, cold');
+    // \`up\` reruns with a new suffix: \`w\` is warmed and runs warm; the same result as a cold worker.
+    r = await runCli(['run', 'w.yaml', '--json', '--jobs', '2', '--cache-dir', 'cw', '--set', 's=!'], { cwd: ws.dir });
+    assert.equal(log(r.events), 'worker thread, warmed up');
+    const warmDigest = ws.records(ws.path('cw')).filter((x) => x.stepId === 'w').map((x) => x.outputs.text!.digest);
+    r = await runCli(['run', 'w.yaml', '--json', '--jobs', '2', '--cache-dir', 'cw2', '--set', 's=!'], { cwd: ws.dir });
+    assert.ok(warmDigest.includes(ws.records(ws.path('cw2')).find((x) => x.stepId === 'w')!.outputs.text!.digest));
+    // A wrong guess: \`up\` changes (a new key for \`w\`, so it is warmed) but its output does not
+    // (digits have no case), and \`w\` is a hit by early cutoff. Its prepared worker is ended unused.
+    ws.write('digits.txt', '12345');
+    ws.write('d.yaml', `steps:\n  src: { type: source, options: { path: digits.txt } }\n  up: { type: upper, inputs: { text: src }, options: { mode: "\${params.m}" } }\n  w: { type: warm-heavy, inputs: { text: up } }\nparams: { m: upper }\n`);
+    r = await runCli(['run', 'd.yaml', '--json', '--jobs', '2', '--cache-dir', 'cw'], { cwd: ws.dir });
+    assert.equal(log(r.events), 'worker thread, warmed up');
+    r = await runCli(['run', 'd.yaml', '--json', '--jobs', '2', '--cache-dir', 'cw', '--set', 'm=lower'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(statuses(r.events), { src: 'cached', up: 'ran', w: 'cached' });
+    assert.equal(log(r.events), undefined);
+    assert.equal(ws.read('data/in.txt'), first);
+  });
+
   it('a step sees its value inputs as a cache hit or a worker would: decoded from the stored bytes, and read-only', async () => {
     const yaml = (type: string, mutate: boolean) =>
       `steps:\n  src: { type: source, options: { path: data/in.txt } }\n  rec: { type: record, inputs: { text: src } }\n` +

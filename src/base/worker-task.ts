@@ -31,7 +31,51 @@ export interface WorkerTask<Out> {
 
 /** Starts the worker module at `url` with `input` (structured-cloned). */
 export function startWorkerTask<Out, Note = never>(url: URL, input: unknown, opts: WorkerTaskOptions<Note> = {}): WorkerTask<Out> {
-  const worker = new Worker(url, { workerData: input });
+  return attach<Out, Note>(new Worker(url, { workerData: input }), opts);
+}
+
+/** A worker started ahead of its task (see prepareWorkerTask). */
+export interface PreparedWorker {
+  /** Gives the worker its task: one per prepared worker. */
+  start<Out, Note = never>(input: unknown, opts?: WorkerTaskOptions<Note>): WorkerTask<Out>;
+  /** Ends a worker that will get no task. */
+  dispose(): Promise<void>;
+}
+
+const PREPARE = '__lvisPipePrepare';
+
+/**
+ * Starts the worker module at `url` before its input is known: it boots, imports its modules and
+ * runs its `prepare` hook (see serveWorkerTask) with `preload` while the caller still computes the
+ * input, so that the task itself starts warm.
+ */
+export function prepareWorkerTask(url: URL, preload: unknown): PreparedWorker {
+  const worker = new Worker(url, { workerData: { [PREPARE]: preload } });
+  // A worker that is never given a task must not keep the process alive, nor fail it.
+  worker.unref();
+  const ignore = () => {};
+  worker.on('error', ignore);
+  let used = false;
+  return {
+    start<Out, Note = never>(input: unknown, opts: WorkerTaskOptions<Note> = {}): WorkerTask<Out> {
+      if (used) throw new Error('prepareWorkerTask: a prepared worker runs one task');
+      used = true;
+      worker.off('error', ignore);
+      worker.ref();
+      const task = attach<Out, Note>(worker, opts);
+      worker.postMessage({ t: 'start', input });
+      return task;
+    },
+    async dispose() {
+      if (!used) {
+        used = true;
+        await worker.terminate();
+      }
+    },
+  };
+}
+
+function attach<Out, Note>(worker: Worker, opts: WorkerTaskOptions<Note>): WorkerTask<Out> {
   const signal = opts.signal;
   let settled = false;
   let killTimer: NodeJS.Timeout | undefined;
@@ -49,7 +93,8 @@ export function startWorkerTask<Out, Note = never>(url: URL, input: unknown, opt
       void worker.terminate();
       fn();
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (m: Message<Out, Note>) => {
       if (m.t === 'note') opts.onNote?.(m.note);
       else if (m.t === 'done') finish(() => resolve(m.result));
@@ -92,21 +137,35 @@ export interface WorkerTaskContext<Note> {
   signal: AbortSignal;
 }
 
-/** The worker side: call once at the top of the worker module with the task's body. */
-export function serveWorkerTask<In, Out, Note = never>(run: (input: In, ctx: WorkerTaskContext<Note>) => Promise<Out | Transfer<Out>>): void {
+/**
+ * The worker side: call once at the top of the worker module with the task's body. `prepare`
+ * runs first when the worker was started by prepareWorkerTask, with its `preload`; the task
+ * starts once both it and the task's input are there (a failed `prepare` is only a lost head
+ * start: the task runs anyway).
+ */
+export function serveWorkerTask<In, Out, Note = never>(
+  run: (input: In, ctx: WorkerTaskContext<Note>) => Promise<Out | Transfer<Out>>,
+  prepare?: (preload: unknown) => Promise<void>,
+): void {
   const port = parentPort;
   if (!port) throw new Error('serveWorkerTask: not in a worker thread');
   const controller = new AbortController();
-  port.on('message', (m: { t?: string }) => {
-    if (m.t === 'abort') controller.abort();
-  });
   const post = (m: Message<Out, Note>, transfer?: readonly TransferListItem[]) => port.postMessage(m, transfer as TransferListItem[] | undefined);
-  run(workerData as In, { note: (note) => post({ t: 'note', note }), signal: controller.signal }).then(
-    (out) => (out instanceof Transfer ? post({ t: 'done', result: out.value }, out.list) : post({ t: 'done', result: out })),
-    (err: unknown) => {
-      if (err instanceof DiagnosticError) post({ t: 'error', diagnostics: err.diagnostics, exitCode: err.exitCode, message: err.message });
-      else if (err instanceof Error) post({ t: 'error', message: err.message, ...(err.stack ? { stack: err.stack } : {}), name: err.name });
-      else post({ t: 'error', message: String(err) });
-    },
-  );
+  const begin = (input: In) =>
+    run(input, { note: (note) => post({ t: 'note', note }), signal: controller.signal }).then(
+      (out) => (out instanceof Transfer ? post({ t: 'done', result: out.value }, out.list) : post({ t: 'done', result: out })),
+      (err: unknown) => {
+        if (err instanceof DiagnosticError) post({ t: 'error', diagnostics: err.diagnostics, exitCode: err.exitCode, message: err.message });
+        else if (err instanceof Error) post({ t: 'error', message: err.message, ...(err.stack ? { stack: err.stack } : {}), name: err.name });
+        else post({ t: 'error', message: String(err) });
+      },
+    );
+  const data = workerData as Record<string, unknown> | null;
+  const prepared = data !== null && typeof data === 'object' && PREPARE in data;
+  const ready = prepared && prepare ? prepare(data[PREPARE]).catch(() => {}) : Promise.resolve();
+  port.on('message', (m: { t?: string; input?: In }) => {
+    if (m.t === 'abort') controller.abort();
+    else if (m.t === 'start' && prepared) void ready.then(() => begin(m.input as In));
+  });
+  if (!prepared) void begin(workerData as In);
 }

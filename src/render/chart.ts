@@ -4,7 +4,7 @@
  * prebuilt npm binary, so no node-canvas build). Text is laid out and drawn with the vendored
  * DejaVu Sans only, so output is identical on every machine.
  */
-import { Resvg } from '@resvg/resvg-js';
+import { Resvg, renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
@@ -76,9 +76,23 @@ export async function renderSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
  * PNG is round(width × scale) by round(height × scale) pixels.
  */
 export function svgToPng(svg: string, scale = 2): RenderedPng {
+  const image = new Resvg(svg, pngOptions(scale)).render();
+  return { png: image.asPng(), width: image.width, height: image.height };
+}
+
+/**
+ * svgToPng, off the JavaScript thread: resvg renders in libuv's thread pool, so a caller can lay
+ * out the next chart while this one is rasterized (the same bytes as svgToPng).
+ */
+export async function svgToPngAsync(svg: string, scale = 2): Promise<RenderedPng> {
+  const image = await renderAsync(svg, pngOptions(scale));
+  return { png: image.asPng(), width: image.width, height: image.height };
+}
+
+function pngOptions(scale: number): ResvgRenderOptions {
   if (!(scale > 0 && scale <= 8)) throw new RangeError(`PNG scale must be in (0, 8], got ${scale}`);
   const fonts = chartFontFiles();
-  const resvg = new Resvg(svg, {
+  return {
     fitTo: { mode: 'zoom', value: scale },
     font: {
       loadSystemFonts: false,
@@ -87,7 +101,5 @@ export function svgToPng(svg: string, scale = 2): RenderedPng {
       sansSerifFamily: CHART_FONT_FAMILY,
     },
     background: 'white',
-  });
-  const image = resvg.render();
-  return { png: image.asPng(), width: image.width, height: image.height };
+  };
 }

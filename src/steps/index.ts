@@ -11,6 +11,7 @@ import keptCategories from './kept-categories.js';
 import pruneGt from './prune-gt.js';
 import prunePreds from './prune-preds.js';
 import plot from './plot.js';
+import plotTiers from './plot-tiers.js';
 import report from './report.js';
 import evaluate from './evaluate.js';
 
@@ -31,6 +32,7 @@ export const STEP_MODULES: StepModule[] = [
   keptCategories,
   pruneGt,
   prunePreds,
+  plotTiers,
   plot,
   report,
   evaluate,

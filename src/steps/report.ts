@@ -29,7 +29,7 @@ const optionsSchema = {
 
 type Options = OptionsOf<typeof optionsSchema>;
 
-const step: StepModule<Options, { charts?: ChartSet }, { content: ReportContent }> = {
+const step: StepModule<Options, { dataset_charts?: ChartSet; charts?: ChartSet }, { content: ReportContent }> = {
   type: 'report',
   version: 1,
   description:
@@ -37,6 +37,7 @@ const step: StepModule<Options, { charts?: ChartSet }, { content: ReportContent 
   optionsSchema,
 
   inputs: {
+    dataset_charts: { kind: 'lvis.charts', optional: true, description: 'The `charts` output of a `plot-tiers` step (shown first)' },
     charts: { kind: 'lvis.charts', optional: true, description: 'The `charts` output of a `plot` step' },
   },
   outputs: {
@@ -44,7 +45,7 @@ const step: StepModule<Options, { charts?: ChartSet }, { content: ReportContent 
   },
   kinds: [reportContentKind],
   async run(ctx) {
-    const charts = ctx.inputs.charts?.charts ?? [];
+    const charts = [...(ctx.inputs.dataset_charts?.charts ?? []), ...(ctx.inputs.charts?.charts ?? [])];
     ctx.log(`report: ${charts.length} chart${charts.length === 1 ? '' : 's'}; the HTML is written when the run ends`);
     return { content: { title: ctx.options.title, charts: charts.map((c) => ({ id: c.id, title: c.title, fileBase: c.fileBase, spec: c.spec })) } };
   },

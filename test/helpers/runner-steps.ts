@@ -220,6 +220,25 @@ const heavy: StepModule<{ rounds: number }, { text: string }, { text: string }> 
   },
 };
 
+/** Like `heavy`, with a warmUp hook: logs whether its thread was warmed up before it ran. */
+let warmedUp = false;
+const warmHeavy: StepModule<Record<string, never>, { text: string }, { text: string }> = {
+  type: 'warm-heavy',
+  version: 1,
+  description: 'a cpu-heavy step with a slow start',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
+  inputs: { text: { kind: 'text' } },
+  outputs: { text: { kind: 'text' } },
+  cpuHeavy: true,
+  async warmUp() {
+    warmedUp = true;
+  },
+  async run(ctx) {
+    ctx.log(`${isMainThread ? 'main thread' : 'worker thread'}, ${warmedUp ? 'warmed up' : 'cold'}`);
+    return { text: ctx.inputs.text.split('').reverse().join('') };
+  },
+};
+
 /** Reads a list of files (a file option holding a list). */
 const cat: StepModule<{ paths: string[] }, Record<string, never>, { text: string }> = {
   type: 'cat',
@@ -334,7 +353,7 @@ function lazyStep(type: string, cpuHeavy: boolean): StepModule<{ mode: 'skip' | 
 
 export const TEST_STEPS: StepModule[] = [
   source, upper, concat, count, write, split, sleep, fail, heavy, cat, digest, record, inspectStep('inspect', false), inspectStep('inspect-heavy', true),
-  lazyStep('lazy', false), lazyStep('lazy-heavy', true), envSource,
+  lazyStep('lazy', false), lazyStep('lazy-heavy', true), envSource, warmHeavy,
 ];
 
 export const TEST_REGISTRY_SOURCE = { moduleUrl: new URL('./runner-steps.js', import.meta.url).href, exportName: 'TEST_STEPS' };

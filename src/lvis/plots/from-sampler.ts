@@ -78,9 +78,14 @@ export function rareQuotasFromDetails(d: SampleDetails): RareQuotaUse[] {
   return q.categoryId.map((categoryId, i) => ({ categoryId, categoryName: q.categoryName[i]!, quota: q.quota[i]!, used: q.used[i]! }));
 }
 
-export function chartDataFromSampler(train: TierStats, val: TierStats | undefined, details: SampleDetails): ChartData {
+/** Train first, then val when there is one: the tier bars' input. */
+export function splitsFromTierStats(train: TierStats, val: TierStats | undefined): SplitTierStats[] {
+  return [splitFromTierStats('train', train), ...(val ? [splitFromTierStats('val', val)] : [])];
+}
+
+/** What the sample's charts show, from a `greedy-sample` step's details. */
+export function chartDataFromSampler(details: SampleDetails): Omit<ChartData, 'splits'> {
   return {
-    splits: [splitFromTierStats('train', train), ...(val ? [splitFromTierStats('val', val)] : [])],
     keyShares: keySharesFromDetails(details),
     sizeShares: sizeSharesFromDetails(details),
     objective: objectiveFromDetails(details),

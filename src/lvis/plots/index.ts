@@ -35,14 +35,22 @@ export function buildCharts(data: ChartData): Chart[] {
 }
 
 /**
- * All five charts, always: a chart without data is a note that says why (what the `plot`
- * step writes, since each chart is a file output the runner expects).
+ * The charts of the source data: the tier bars, train vs val. They do not depend on the sample,
+ * so the pipeline draws them in a step of their own (`plot-tiers`) that a new sample leaves
+ * cached.
  */
-export function buildAllCharts(data: ChartData): Chart[] {
-  const made = new Map(buildCharts(data).map((c) => [c.id, c]));
+export function datasetCharts(splits: SplitTierStats[]): Chart[] {
+  return [tierBarsChart(splits)];
+}
+
+/**
+ * The four charts of a sample, always: a chart without data is a note that says why (what the
+ * `plot` step writes, since each chart is a file output the runner expects).
+ */
+export function sampleCharts(data: Omit<ChartData, 'splits'>): Chart[] {
+  const made = new Map(buildCharts({ ...data, splits: [] }).map((c) => [c.id, c]));
   const noKeys = 'No (category, size) keys: the full set has no annotation with a size bucket.';
   return [
-    made.get('tier-bars') ?? tierBarsChart(data.splits),
     made.get('class-size-fidelity') ?? noteChart('class-size-fidelity', CLASS_SIZE_FIDELITY_FILE, 'Class×size fidelity: subset vs full set', noKeys),
     made.get('size-shares') ?? noteChart('size-shares', SIZE_SHARES_FILE, 'Object sizes per tier: full set vs subset', noKeys),
     made.get('objective') ??

@@ -23,21 +23,14 @@ import { fileDigest, type StatCache } from '../cache/file-digests.js';
 import { pathProblem } from '../../base/fs-problems.js';
 import { decodeInput } from '../step/input-value.js';
 import { contentKeyOf, keyMaterial, keyOf } from '../cache/key.js';
-import { type KeyMaterial } from '../cache/records.js';
 import { materialize } from '../cache/materialize.js';
 import type { Pipeline, ResolvedStep } from '../pipeline/types.js';
 import type { StepRegistry } from '../step/registry.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, type ProgressEvent } from './progress.js';
 import type { StepContext, StepModule } from '../step/step.js';
 import { isInside, missingOutputError, outputFileFor } from './step-outputs.js';
 import { newRunId, STORE_LAYOUT_VERSION, type CacheStore } from '../cache/store.js';
-import { type HistoryRecord } from '../cache/records.js';
-import { type HistorySweep } from '../cache/records.js';
-import { type PipelineState } from '../cache/records.js';
-import { type StepStatus } from '../cache/records.js';
-import { type StepState } from '../cache/records.js';
-import { type RunRecord } from '../cache/records.js';
-import { type StoredOutput } from '../cache/records.js';
+import type { HistoryRecord, HistorySweep, KeyMaterial, PipelineState, RunRecord, StepState, StepStatus, StoredOutput } from '../cache/records.js';
 import { runInWorker, type WorkerInput } from './worker-client.js';
 import { runAfterRunHooks } from './after-run.js';
 import { describeProblem } from '../cache/integrity.js';
@@ -45,6 +38,7 @@ import { displayPath } from '../../base/display-path.js';
 import { resolveKeys, selectSteps } from '../graph/select.js';
 import { ExecutorOptions, PipelineRunOptions, PipelineRunResult } from './run-options.js';
 import { outputPathError } from './output-errors.js';
+import { WarmWorkers } from './warm-workers.js';
 
 interface NodeOutcome {
   summary: StepSummary;
@@ -68,19 +62,26 @@ class StepFailure extends Error {
 }
 
 export class Executor {
+  /** Bounds the steps executing at once: `jobs` on worker threads, and `jobs` light ones on the main thread. */
   private readonly limit: LimitFunction;
+  private readonly mainLimit: LimitFunction;
   private readonly inflight = new Map<string, Promise<Execution>>();
   /** Decoded value artifacts by digest: one read-only copy per process (input-value.ts). */
   private readonly values = new Map<string, Promise<unknown>>();
   /** Bytes of values produced in this process and not decoded yet (saves reading them back). */
   private readonly encoded = new Map<string, Uint8Array>();
   private readonly useWorkers: boolean;
+  private readonly warm: WarmWorkers;
 
   constructor(private readonly opts: ExecutorOptions) {
     // Damage found in the cache is said once, in plain words, as it is found.
     opts.store.onProblem((p) => opts.emit({ type: 'notice', message: describeProblem(p, opts.store.root) }));
     this.limit = pLimit(Math.max(1, opts.jobs));
+    // Light steps (in-process, mostly I/O) do not wait behind CPU-heavy ones for a slot: each
+    // worker step has a core of its own, and the main thread is free to run them meanwhile.
+    this.mainLimit = pLimit(Math.max(1, opts.jobs));
     this.useWorkers = (opts.workers ?? opts.jobs > 1) && opts.registry.source !== undefined;
+    this.warm = new WarmWorkers(this.useWorkers ? opts.registry.source : undefined, (key) => opts.store.mayHaveRecord(key));
   }
 
   async runPipeline(p: Pipeline, ro: PipelineRunOptions = {}): Promise<PipelineRunResult> {
@@ -109,6 +110,7 @@ export class Executor {
       return t;
     };
     const outcomes = await Promise.all(selected.map(task));
+    await this.warm.releaseRun(runId);
     const durationMs = performance.now() - t0;
     const statuses = outcomes.map((o) => o.summary.status);
     const status: PipelineRunResult['status'] = signal.aborted || statuses.includes('interrupted') ? 'interrupted' : statuses.every((s) => s === 'cached' || s === 'ran') ? 'ok' : 'failed';
@@ -209,6 +211,7 @@ export class Executor {
     summary.reasons = decision.reasons;
 
     if (!decision.run) {
+      this.warm.release(base.runId, id);
       const t0 = performance.now();
       const record = decision.record!;
       let restored: string[];
@@ -233,6 +236,7 @@ export class Executor {
       try {
         const hit = await store.cutoffRecord(contentKey);
         if (hit) {
+          this.warm.release(base.runId, id);
           const record: RunRecord = { ...hit, key, runId: base.runId, stepId: id, pipeline: p.file, material, reusedFrom: hit.reusedFrom ?? hit.key, contentKey };
           await store.writeRecord(record); // the next run finds it by its plain key
           await this.noteCutoff(contentKey, key); // and gc keeps the note while this key is kept
@@ -252,10 +256,11 @@ export class Executor {
     const existing = this.inflight.get(key);
     const willUseWorker = this.useWorkers && step.module.cpuHeavy === true;
     emit({ type: 'step-start', ...base, stepId: id, stepType: step.type, key, reasons: decision.reasons, worker: willUseWorker, shared: existing !== undefined });
+    this.warm.upstreamStarted(p, base.runId, id, keys);
     let exec: Promise<Execution>;
     if (existing) exec = existing;
     else {
-      exec = this.limit(() => this.execute(p, step, key, material, upstreamRecords, base, contentKey));
+      exec = (willUseWorker ? this.limit : this.mainLimit)(() => this.execute(p, step, key, material, upstreamRecords, base, contentKey));
       this.inflight.set(key, exec);
       // A forced key runs once per process; failures are not retried by later variants either.
     }
@@ -412,7 +417,8 @@ export class Executor {
           tempDir,
           fileDigests,
         };
-        const res = await runInWorker(wi, signal, { progress: (ev) => emit({ type: 'step-progress', ...base, stepId: step.id, ...ev }), log });
+        const hooks = { progress: (ev: ProgressEvent) => emit({ type: 'step-progress', ...base, stepId: step.id, ...ev }), log };
+        const res = await runInWorker(wi, signal, hooks, this.warm.take(base.runId, step.id));
         for (const [name, spec] of Object.entries(mod.outputs)) {
           const o = res.outputs[name];
           if (!o) throw new Error(`step type ${mod.type} did not produce output \`${name}\``);

@@ -5,7 +5,7 @@
  * sends back their paths, with progress and log notes on the way. The main thread stores the
  * files and writes the run record, exactly as for a step run in-process.
  */
-import { startWorkerTask } from '../../base/worker-task.js';
+import { prepareWorkerTask, startWorkerTask, type PreparedWorker } from '../../base/worker-task.js';
 import type { ProgressEvent } from './progress.js';
 import type { RegistrySource } from '../step/registry.js';
 
@@ -26,12 +26,26 @@ export interface WorkerResult {
   metrics: Record<string, unknown>;
 }
 
+/** What a worker started ahead of its step gets: enough to import the step's module. */
+export interface WorkerPreload {
+  registry: RegistrySource;
+  stepType: string;
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/** Starts a worker for a step of type `stepType` before its inputs are ready (warm-workers.ts). */
+export function prepareStepWorker(preload: WorkerPreload): PreparedWorker {
+  return prepareWorkerTask(WORKER_URL, preload);
+}
+
 export type WorkerNote = ({ t: 'progress' } & ProgressEvent) | { t: 'log'; message: string };
 
 export function runInWorker(
   input: WorkerInput,
   signal: AbortSignal,
   hooks: { progress(e: ProgressEvent): void; log(message: string): void },
+  prepared?: PreparedWorker,
 ): Promise<WorkerResult> {
   const onNote = (n: WorkerNote) => {
     if (n.t === 'log') hooks.log(n.message);
@@ -40,5 +54,6 @@ export function runInWorker(
       hooks.progress(ev);
     }
   };
-  return startWorkerTask<WorkerResult, WorkerNote>(new URL('./worker.js', import.meta.url), input, { signal, onNote }).result;
+  const opts = { signal, onNote };
+  return (prepared ? prepared.start<WorkerResult, WorkerNote>(input, opts) : startWorkerTask<WorkerResult, WorkerNote>(WORKER_URL, input, opts)).result;
 }

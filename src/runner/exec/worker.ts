@@ -7,10 +7,17 @@ import { isInside, outputFileFor } from './step-outputs.js';
 import { progressReporter } from './progress.js';
 import { importRegistry } from '../step/registry.js';
 import type { StepContext } from '../step/step.js';
-import type { WorkerInput, WorkerNote, WorkerResult } from './worker-client.js';
+import type { StepRegistry } from '../step/registry.js';
+import type { WorkerInput, WorkerNote, WorkerPreload, WorkerResult } from './worker-client.js';
+
+let registryImport: Promise<StepRegistry> | undefined;
+function registryOf(source: WorkerInput['registry']): Promise<StepRegistry> {
+  registryImport ??= importRegistry(source);
+  return registryImport;
+}
 
 serveWorkerTask<WorkerInput, WorkerResult, WorkerNote>(async (input, { note, signal }) => {
-  const registry = await importRegistry(input.registry);
+  const registry = await registryOf(input.registry);
   const mod = registry.get(input.stepType);
   if (!mod) throw new Error(`worker: step type ${input.stepType} is not in ${input.registry.moduleUrl}`);
   const inputs: Record<string, unknown> = {};
@@ -51,4 +58,9 @@ serveWorkerTask<WorkerInput, WorkerResult, WorkerNote>(async (input, { note, sig
     }
   }
   return out;
+}, async (preload) => {
+  // Started ahead of its step (warm-workers.ts): import the registry and let the step load
+  // what it needs (its warmUp hook) while the step's inputs are still being made.
+  const { registry, stepType } = preload as WorkerPreload;
+  await (await registryOf(registry)).get(stepType)?.warmUp?.();
 });

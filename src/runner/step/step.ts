@@ -126,6 +126,13 @@ export interface StepModule<Options = any, Inputs = any, Outputs = any> {
   fileOptions?: string[];
   /** CPU-heavy: the runner may run it in a worker thread (the module is re-imported there). */
   cpuHeavy?: boolean;
+  /**
+   * Optional, for `cpuHeavy` steps with a slow start (heavy libraries to import, code to JIT):
+   * loads what `run` will need. When the step is likely to run, the runner starts its worker
+   * early and calls this there while the step's inputs are still being made. It must have no
+   * effect other than speed.
+   */
+  warmUp?(): Promise<void>;
   /** Artifact kinds this step introduces (the runner collects them from all steps). */
   kinds?: ArtifactKind<any>[];
   run(ctx: StepContext<Options, Inputs>): Promise<Outputs>;
