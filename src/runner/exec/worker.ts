@@ -30,6 +30,7 @@ serveWorkerTask<WorkerInput, WorkerResult, WorkerNote>(async (input, { note, sig
     }
   }
   const outputFile = outputFileFor(mod, registry, input.tempDir);
+  const digests: Record<string, string> = {};
   const ctx: StepContext = {
     stepId: input.stepId,
     options: input.options,
@@ -40,9 +41,11 @@ serveWorkerTask<WorkerInput, WorkerResult, WorkerNote>(async (input, { note, sig
     outputFile,
     tempDir: input.tempDir,
     fileDigests: input.fileDigests,
+    hashWhileReading: input.hashWhileReading,
+    reportDigest: (path, sha256) => void (digests[path] = sha256),
   };
   const result = ((await mod.run(ctx)) ?? {}) as Record<string, unknown>;
-  const out: WorkerResult = { outputs: {}, metrics: {} };
+  const out: WorkerResult = { outputs: {}, metrics: {}, digests };
   for (const [name, spec] of Object.entries(mod.outputs)) {
     const kind = registry.kind(spec.kind);
     const v = result[name];
