@@ -350,9 +350,9 @@ export class Executor {
   }
 
   /** Moves (owned) or copies a step's output file into the store. */
-  private async putOutputFile(mod: StepModule, name: string, file: string, owned: boolean): Promise<{ digest: string; size: number }> {
+  private async putOutputFile(mod: StepModule, name: string, file: string, owned: boolean, known?: { digest: string; size: number }): Promise<{ digest: string; size: number }> {
     try {
-      return await this.opts.store.putFile(file, owned);
+      return await this.opts.store.putFile(file, owned, known);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missingOutputError(mod, name);
       throw err;
@@ -414,7 +414,7 @@ export class Executor {
         for (const [name, spec] of Object.entries(mod.outputs)) {
           const o = res.outputs[name];
           if (!o) throw new Error(`step type ${mod.type} did not produce output \`${name}\``);
-          const put = await this.putOutputFile(mod, name, o.path, o.owned);
+          const put = await this.putOutputFile(mod, name, o.path, o.owned, o.written);
           stored[name] = { kind: spec.kind, storage: registry.kind(spec.kind).storage, ...put };
           if (spec.metrics) metrics[name] = res.metrics[name];
         }

@@ -23,8 +23,12 @@ export interface WorkerInput {
 }
 
 export interface WorkerResult {
-  /** Output name → a file holding the encoded value or the output file; `owned`: may be moved. */
-  outputs: Record<string, { path: string; owned: boolean }>;
+  /**
+   * Output name → a file holding the encoded value or the output file; `owned`: may be moved;
+   * `written`: for an encoded value, the digest and size of the bytes the worker wrote (hashed
+   * while they were being written, so that the main thread need not read them back).
+   */
+  outputs: Record<string, { path: string; owned: boolean; written?: { digest: string; size: number } }>;
   metrics: Record<string, unknown>;
   /** The digests the step reported (StepContext.reportDigest): path → sha256. */
   digests: Record<string, string>;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { serveWorkerTask } from '../../base/worker-task.js';
+import { sha256 } from '../cache/hash.js';
 import { decodeInput } from '../step/input-value.js';
 import { isInside, outputFileFor } from './step-outputs.js';
 import { progressReporter } from './progress.js';
@@ -52,8 +53,11 @@ serveWorkerTask<WorkerInput, WorkerResult, WorkerNote>(async (input, { note, sig
     if (kind.storage === 'value') {
       if (v === undefined) throw new Error(`step type ${mod.type} returned no value for output \`${name}\``);
       const file = `${input.tempDir}/val-${name}`;
-      await writeFile(file, await kind.encode(v));
-      out.outputs[name] = { path: file, owned: true };
+      const bytes = await kind.encode(v);
+      const writing = writeFile(file, bytes);
+      const digest = sha256(bytes); // on this thread, while the file is written on libuv's
+      await writing;
+      out.outputs[name] = { path: file, owned: true, written: { digest, size: bytes.byteLength } };
       if (spec.metrics) out.metrics[name] = v;
     } else {
       const file = typeof v === 'string' ? v : outputFile(name);
