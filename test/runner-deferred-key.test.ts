@@ -96,6 +96,19 @@ for (const type of ['read-hash', 'read-hash-heavy']) {
       assert.deepEqual(again.status, { src: 'cached', up: 'cached', out: 'cached' }, 'and the stat cache knows the new stat');
     });
 
+    it('--force on a touched file records the forced run’s own result', async () => {
+      const later = new Date(Date.now() + 9000);
+      utimesSync(ws.path('data/in.txt'), later, later);
+      const before = ws.records().filter((x) => x.stepId === 'src').length;
+      const r = await run(ws, '--force', 'src');
+      assert.equal(r.status.src, 'ran');
+      assert.deepEqual(logsOf(r.events, 'src'), ['hashed while reading']);
+      const fin = r.events.find((e) => e.type === 'run-finish');
+      assert.ok(fin && fin.type === 'run-finish');
+      assert.ok(!fin.steps.find((s) => s.id === 'src')!.reasons.some((x) => /only touched/.test(x)));
+      assert.equal(ws.records().filter((x) => x.stepId === 'src').length, before + 1);
+    });
+
     it('a file changed in place with the same size and mtime is read again (its ctime moved)', async () => {
       const file = ws.path('data/in.txt');
       const st = statSync(file);

@@ -40,6 +40,8 @@ export interface DeferredKey {
   provisional: StepKey;
   /** Absolute paths of the files the step must hash (ctx.hashWhileReading). */
   files: string[];
+  /** `--force`: the step's own result is recorded even if the key it learns has one already. */
+  forced?: boolean;
 }
 
 /** A digest the runner cannot know until the step has read the file. */

@@ -196,7 +196,7 @@ export class Executor {
     const forced = ro.force === 'all' || (ro.force?.has(id) ?? false);
     const upstreamRecords = new Map(upstream.map((u) => [u.summary.id, u.record!]));
     const settled = keys.settle(id);
-    if ('provisional' in settled) return this.run(p, step, settled, keys, upstreamRecords, base, summary, deferredReasons(settled, prev, forced));
+    if ('provisional' in settled) return this.run(p, step, { ...settled, forced }, keys, upstreamRecords, base, summary, deferredReasons(settled, prev, forced));
     const { key, material } = settled;
     summary.key = key;
     // The key by input content (steps with inputs): for early cutoff below, and so that a hit
@@ -448,7 +448,7 @@ export class Executor {
       if (deferred) recordReported(step, deferred.files, before!, startedAt.getTime(), reported, this.opts.statCache);
       const { key, material } = deferred ? keys.afterRun(step.id, reported) : direct!;
       const contentKey = deferred ? (Object.keys(step.inputs).length > 0 ? contentKeyOf(material, inputDigests(step, upstream)) : undefined) : direct!.contentKey;
-      if (deferred) {
+      if (deferred && !deferred.forced) {
         const had = await store.validRecord(key, contentKey);
         if (had) return { record: had, worker, reused: true };
       }
