@@ -135,16 +135,18 @@ for (const type of ['read-hash', 'read-hash-heavy']) {
       ws.write('data/in.txt', 'hello world');
     });
 
-    it('a step that does not report the digest it was asked for fails, as a bug in its step type', async () => {
+    it('a step that does not report the digest it was asked for, or reports something else, fails, as a bug in its step type', async () => {
       ws.write('data/in.txt', 'hello again');
-      ws.write('p.yaml', pipeline(type, ', report: false'));
-      const r = await run(ws);
-      assert.equal(r.code, 1);
-      assert.equal(r.status.src, 'failed');
-      const failed = r.events.find((e) => e.type === 'step-failed');
-      assert.ok(failed && failed.type === 'step-failed');
-      assert.match(failed.error?.message ?? '', /did not report the sha256 of .*in\.txt.*hashesFiles/);
-      assert.equal(statEntry(ws, 'data/in.txt'), undefined);
+      for (const report of ['no', 'garbage']) {
+        ws.write('p.yaml', pipeline(type, `, report: ${report}`));
+        const r = await run(ws);
+        assert.equal(r.code, 1);
+        assert.deepEqual(r.status, { src: 'failed', up: 'skipped', out: 'skipped' });
+        const failed = r.events.find((e) => e.type === 'step-failed');
+        assert.ok(failed && failed.type === 'step-failed');
+        assert.match(failed.error?.message ?? '', /did not report the sha256 of .*in\.txt.*hashesFiles/);
+        assert.equal(statEntry(ws, 'data/in.txt'), undefined);
+      }
       // The next run (fixed) runs it, and says why from the key material it had.
       ws.write('p.yaml', pipeline(type));
       const fixed = await run(ws);

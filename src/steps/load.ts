@@ -75,7 +75,8 @@ const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
       signal: ctx.signal,
       onProgress(read, total) {
         if (!started) {
-          ctx.progress.start(`reading ${basename(path)}`, total, 'bytes');
+          // Hashing adds no pass of its own: the bar is the read's, and says so.
+          ctx.progress.start(`${hash ? 'reading and hashing' : 'reading'} ${basename(path)}`, total, 'bytes');
           started = true;
         }
         ctx.progress.update(read);

@@ -355,10 +355,10 @@ function lazyStep(type: string, cpuHeavy: boolean): StepModule<{ mode: 'skip' | 
 /**
  * Reads a text file and hashes it itself while reading (`hashesFiles`), as `load` does: logs
  * whether the runner asked it to (`hashed while reading`) or gave it the digest. `append_after`
- * changes the file once it has been read (a file modified during the read); `report: false`
- * forgets to report the digest (a bug in a step type). `read-hash-heavy` runs in a worker.
+ * changes the file once it has been read (a file modified during the read); `report: no`
+ * forgets to report the digest, `report: garbage` reports something else (bugs in a step type). `read-hash-heavy` runs in a worker.
  */
-function readHashStep(type: string, cpuHeavy: boolean): StepModule<{ path: string; append_after: string; report: boolean; tag: string }, Record<string, never>, { text: string }> {
+function readHashStep(type: string, cpuHeavy: boolean): StepModule<{ path: string; append_after: string; report: 'yes' | 'no' | 'garbage'; tag: string }, Record<string, never>, { text: string }> {
   return {
     type,
     version: 1,
@@ -370,7 +370,7 @@ function readHashStep(type: string, cpuHeavy: boolean): StepModule<{ path: strin
       properties: {
         path: { type: 'string' },
         append_after: { type: 'string', default: '' },
-        report: { type: 'boolean', default: true },
+        report: { enum: ['yes', 'no', 'garbage'], default: 'yes' },
         tag: { type: 'string', default: '' },
       },
     },
@@ -385,7 +385,8 @@ function readHashStep(type: string, cpuHeavy: boolean): StepModule<{ path: strin
       const asked = ctx.hashWhileReading?.includes(file) ?? false;
       if (asked) {
         ctx.log('hashed while reading');
-        if (ctx.options.report) ctx.reportDigest?.(file, createHash('sha256').update(bytes).digest('hex'));
+        if (ctx.options.report === 'yes') ctx.reportDigest?.(file, createHash('sha256').update(bytes).digest('hex'));
+        if (ctx.options.report === 'garbage') ctx.reportDigest?.(file, 'not a digest');
       } else ctx.log(`digest given: ${ctx.fileDigests[file] ? 'yes' : 'no'}`);
       if (ctx.options.append_after) appendFileSync(file, ctx.options.append_after);
       return { text: bytes.toString('utf8') };
