@@ -90,9 +90,9 @@ export class ThreadHash implements PassHash {
   private failed: ((err: Error) => void) | undefined;
 
   constructor() {
+    // Kept referenced (the digest and the reader's waits depend on it) until `close`, which the
+    // reader always calls; its failure is the digest's, never the process's.
     this.worker = new Worker(WORKER_URL);
-    // It must not keep the process alive, nor take it down: its failure is the digest's.
-    this.worker.unref();
     this.worker.on('message', (m: FromHashThread) => this.onDigest?.(m.hex));
     const fail = (err: Error) => {
       this.failure ??= err;
