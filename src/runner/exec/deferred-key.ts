@@ -13,8 +13,8 @@
  *   if the file's stat is the same after it (a file changed while it was read is hashed again
  *   next time), as for a file the runner hashes itself (file-digests.ts);
  * - if a valid record already exists for that key (the file was only touched), that record is
- *   the result: the outputs are the same by construction, and early cutoff and the history see
- *   one execution of the key.
+ *   the result (unless the step was forced): the outputs are the same by construction, and
+ *   early cutoff and the history see one execution of the key.
  *
  * A file is deferred only when every selected step that reads it hashes it itself; otherwise it
  * is hashed up front as before (a step that reads it without hashing needs its digest for its
@@ -34,7 +34,7 @@ export interface StepKey {
   material: KeyMaterial;
 }
 
-/** A step that must run to learn its key: the files it hashes as it reads them, with their stats before. */
+/** A step that must run to learn its key, and the files it hashes as it reads them. */
 export interface DeferredKey {
   /** The key with each deferred file's digest replaced by its path: shares executions. */
   provisional: StepKey;
@@ -54,10 +54,8 @@ export class RunKeys {
   private constructor(
     private readonly p: Pipeline,
     private readonly statCache: StatCache,
-    /** File path → sha256, for every file read by a selected step that is not deferred. */
+    /** File path → sha256: every file read by a selected step that is not deferred, then those learned. */
     private readonly digests: Map<string, string>,
-    /** Files whose digest a step reports (stat cache miss, only self-hashing readers). */
-    private readonly deferred: Set<string>,
   ) {}
 
   /**
@@ -89,7 +87,7 @@ export class RunKeys {
       const d = await fileDigest(file, statCache, opts.signal, (size) => opts.onHash?.(file, size));
       digests.set(file, d.digest);
     }
-    const keys = new RunKeys(p, statCache, digests, deferred);
+    const keys = new RunKeys(p, statCache, digests);
     for (const id of p.order) {
       if (!ids.includes(id)) continue;
       const step = p.steps.get(id)!;
@@ -106,11 +104,6 @@ export class RunKeys {
 
   set(id: string, key: StepKey): void {
     this.keys.set(id, key);
-  }
-
-  /** Whether any key of the run waits for a step to read a file. */
-  get anyDeferred(): boolean {
-    return this.deferred.size > 0;
   }
 
   /**
