@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { encodeDataset, decodeDataset } from '../src/lvis/dataset/codec.js';
 import { loadDataset } from '../src/lvis/load/load.js';
 import { HASH_THREAD_MIN_BYTES, InlineHash, ThreadHash } from '../src/base/pass-hash.js';
@@ -42,6 +43,13 @@ test('gzip: the digest is of the compressed file', async () => {
   const file = path.join(SAMPLE, 'lvis_v1_val_synth.json.gz');
   const r = await sameAsWithoutHash(file);
   assert.equal(r.dataset.source.gzip, true);
+});
+
+test('gzip of several members (as `cat a.gz b.gz` makes): the digest is of the whole file', async () => {
+  const text = readFileSync(path.join(SAMPLE, 'lvis_v1_val_synth.json.gz'));
+  const plain = gunzipSync(text);
+  const file = tempFile(Buffer.concat([gzipSync(plain.subarray(0, 1000)), gzipSync(plain.subarray(1000))]), '.json.gz');
+  await sameAsWithoutHash(file);
 });
 
 test('a file large enough for the hashing thread, with a record longer than the window’s front area', async () => {
