@@ -31,6 +31,9 @@ import { resetScanCache } from './fast-skip.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
+/** Read buffers a window may use while its bytes are hashed on another thread. */
+const HASH_BUFFERS = 4;
+
 /** Whether the file at `path` is gzip-compressed (by its first two bytes, whatever its name). */
 export async function isGzipFile(path: string): Promise<boolean> {
   const fh = await fsp.open(path, 'r');
@@ -78,6 +81,8 @@ export class ByteWindow {
   private readonly reserve: number;
   /** With `hash`: the sha256 of the file's bytes on disk, fed as they are read. */
   private readonly hash: PassHash | undefined;
+  /** With `hash`: every read buffer (`buf`, `spare` and those readTarget adds). */
+  private readonly pool: Buffer[] = [];
 
   private constructor(
     readonly path: string,
@@ -191,12 +196,33 @@ export class ByteWindow {
   }
 
   private alloc(size: number): Buffer {
-    return this.hash ? this.hash.alloc(size) : Buffer.allocUnsafe(size);
+    if (!this.hash) return Buffer.allocUnsafe(size);
+    const b = this.hash.alloc(size);
+    this.pool.push(b);
+    return b;
+  }
+
+  /**
+   * Hashing: the buffer to read the next chunk into instead of `into` when the hashing thread
+   * still reads `into` (it lags behind now and then, where the scan runs fastest): one it is
+   * done with, or a new one, up to HASH_BUFFERS; becomes `spare`. Only when all are in use does
+   * the read wait.
+   */
+  private readTarget(into: Buffer): Buffer {
+    const hash = this.hash!;
+    if (hash.isReleased(into)) return into;
+    const size = this.reserve + this.chunk + 1;
+    let free = this.pool.find((b) => b !== into && b !== this.buf && b.length === size && hash.isReleased(b));
+    if (!free && this.pool.length < HASH_BUFFERS) free = this.alloc(size);
+    if (!free) return into;
+    this.spare = free;
+    return free;
   }
 
   /** Reads the next chunk of the file into `into[reserve ..]`; resolves to the byte count. */
   private async readAhead(into: Buffer): Promise<number> {
     const fh = this.fh!;
+    if (this.hash) into = this.readTarget(into);
     // The hashing thread may still be reading this buffer's last chunk.
     // (Checked without awaiting when it is free, so that the read starts now, not after the
     // caller has parsed the whole current buffer.)
