@@ -230,8 +230,8 @@ export class Executor {
     // Early cutoff: an upstream step reran but its output is byte-identical to an earlier one,
     // so this step's inputs are too; an execution with the same options and input content is
     // this step's result. (Not for forced steps, nor for steps without inputs: their key is
-    // already all content.)
-    if (contentKey && !forced && !signal.aborted) {
+    // already all content; nor when this key runs or ran in this process: that run is shared.)
+    if (contentKey && !forced && !signal.aborted && !this.inflight.has(key)) {
       const t0 = performance.now();
       try {
         const hit = await store.cutoffRecord(contentKey);
