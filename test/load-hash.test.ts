@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -127,6 +127,17 @@ test('through the runner: a cold load reports its digest (no separate hashing), 
     const again = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir, registry: registry() });
     assert.deepEqual(statuses(again.events), { train: 'cached', stats: 'cached' });
     assert.equal(again.events.filter((e) => e.type === 'hashing').length, 0);
+    // Touched, same bytes: the load reads (and hashes) it again, and its earlier record stands.
+    const later = new Date(Date.now() + 5000);
+    utimesSync(file, later, later);
+    const touched = await runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir, registry: registry() });
+    assert.deepEqual(statuses(touched.events), { train: 'ran', stats: 'cached' });
+    const bar = touched.events.find((e) => e.type === 'step-progress' && e.stepId === 'train');
+    assert.ok(bar && bar.type === 'step-progress');
+    assert.match(bar.label, /^reading and hashing train\.json\.gz$/);
+    assert.equal(ws.records().filter((r) => r.stepId === 'train').length, 1, 'one record for the key');
+    assert.equal(cache.lookup(file, statSync(file)), undefined, 'the old stat is not trusted');
+    assert.equal(new StatCache(path.join(ws.cacheDir, 'statcache.json')).lookup(file, statSync(file)), sha(file), 'the new one is');
   } finally {
     ws.remove();
   }
