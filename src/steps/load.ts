@@ -1,7 +1,9 @@
 /**
  * Step `load`: an LVIS or COCO-format JSON file (plain or .gz, any size) → the columnar
- * `lvis.dataset` artifact (src/lvis/load.ts). The runner hashes the file into the cache key, so
- * a changed file is loaded again and an unchanged one is reloaded from the cache. The file is
+ * `lvis.dataset` artifact (src/lvis/load.ts). The file's sha256 is in the cache key, so a changed
+ * file is loaded again and an unchanged one is reloaded from the cache. When the runner does not
+ * know the digest yet (a new or changed file), the load computes it from the bytes it reads, in
+ * the same pass, and reports it (`hashesFiles`): the file is read once. The file is
  * either the `path` option or the optional `file` input: a file output of another step, such
  * as `synth.train`, so that a pipeline can make its own data.
  */
@@ -45,6 +47,7 @@ const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
   optionsSchema,
 
   fileOptions: ['path'],
+  hashesFiles: ['path'],
   inputs: {
     file: { kind: 'file', optional: true, description: 'A file output of another step (e.g. `synth.train`), instead of the `path` option' },
   },
@@ -64,13 +67,16 @@ const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
     const { max_errors: maxErrors, strict_json: strict } = ctx.options;
     const path = (ctx.options.path ?? ctx.inputs.file)!; // check() made sure exactly one is given
     let started = false;
+    const hash = ctx.hashWhileReading?.includes(path) ?? false;
     const result = await loadDataset(path, {
       maxErrors,
       strict,
+      hash,
       signal: ctx.signal,
       onProgress(read, total) {
         if (!started) {
-          ctx.progress.start(`reading ${basename(path)}`, total, 'bytes');
+          // Hashing adds no pass of its own: the bar is the read's, and says so.
+          ctx.progress.start(`${hash ? 'reading and hashing' : 'reading'} ${basename(path)}`, total, 'bytes');
           started = true;
         }
         ctx.progress.update(read);
@@ -78,7 +84,8 @@ const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
     });
     if (started) ctx.progress.done();
     const ds = result.dataset;
-    const digest = ctx.fileDigests[path];
+    if (hash) ctx.reportDigest?.(path, result.sha256!);
+    const digest = ctx.fileDigests[path] ?? result.sha256;
     if (digest) ds.source.contentDigest = digest;
     const size = formatBytes(ds.source.textBytes);
     ctx.log(

@@ -3,7 +3,8 @@
  * values through the real runner, so every behaviour the tests assert (keys, hits, file
  * restores, failures, workers, interruption) goes through the same code as the LVIS steps.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { DiagnosticError } from '../../src/base/diagnostic.js';
@@ -351,9 +352,51 @@ function lazyStep(type: string, cpuHeavy: boolean): StepModule<{ mode: 'skip' | 
   };
 }
 
+/**
+ * Reads a text file and hashes it itself while reading (`hashesFiles`), as `load` does: logs
+ * whether the runner asked it to (`hashed while reading`) or gave it the digest. `append_after`
+ * changes the file once it has been read (a file modified during the read); `report: no`
+ * forgets to report the digest, `report: garbage` reports something else (bugs in a step type). `read-hash-heavy` runs in a worker.
+ */
+function readHashStep(type: string, cpuHeavy: boolean): StepModule<{ path: string; append_after: string; report: 'yes' | 'no' | 'garbage'; tag: string }, Record<string, never>, { text: string }> {
+  return {
+    type,
+    version: 1,
+    description: 'reads a text file, hashing it as it reads it',
+    optionsSchema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path'],
+      properties: {
+        path: { type: 'string' },
+        append_after: { type: 'string', default: '' },
+        report: { enum: ['yes', 'no', 'garbage'], default: 'yes' },
+        tag: { type: 'string', default: '' },
+      },
+    },
+    inputs: {},
+    outputs: { text: { kind: 'text' } },
+    fileOptions: ['path'],
+    hashesFiles: ['path'],
+    cpuHeavy,
+    async run(ctx) {
+      const file = ctx.options.path;
+      const bytes = readFileSync(file);
+      const asked = ctx.hashWhileReading?.includes(file) ?? false;
+      if (asked) {
+        ctx.log('hashed while reading');
+        if (ctx.options.report === 'yes') ctx.reportDigest?.(file, createHash('sha256').update(bytes).digest('hex'));
+        if (ctx.options.report === 'garbage') ctx.reportDigest?.(file, 'not a digest');
+      } else ctx.log(`digest given: ${ctx.fileDigests[file] ? 'yes' : 'no'}`);
+      if (ctx.options.append_after) appendFileSync(file, ctx.options.append_after);
+      return { text: bytes.toString('utf8') };
+    },
+  };
+}
+
 export const TEST_STEPS: StepModule[] = [
   source, upper, concat, count, write, split, sleep, fail, heavy, cat, digest, record, inspectStep('inspect', false), inspectStep('inspect-heavy', true),
-  lazyStep('lazy', false), lazyStep('lazy-heavy', true), envSource, warmHeavy,
+  lazyStep('lazy', false), lazyStep('lazy-heavy', true), envSource, warmHeavy, readHashStep('read-hash', false), readHashStep('read-hash-heavy', true),
 ];
 
 export const TEST_REGISTRY_SOURCE = { moduleUrl: new URL('./runner-steps.js', import.meta.url).href, exportName: 'TEST_STEPS' };

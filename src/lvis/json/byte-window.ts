@@ -26,9 +26,13 @@ import { pipeline } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { DiagnosticError } from '../../base/diagnostic.js';
 import { displayPath } from '../../base/display-path.js';
+import { passHash, type PassHash } from '../../base/pass-hash.js';
 import { resetScanCache } from './fast-skip.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Read buffers a window may use while its bytes are hashed on another thread. */
+const HASH_BUFFERS = 4;
 
 /** Whether the file at `path` is gzip-compressed (by its first two bytes, whatever its name). */
 export async function isGzipFile(path: string): Promise<boolean> {
@@ -75,6 +79,10 @@ export class ByteWindow {
   private filePos = 0;
   private readonly chunk: number;
   private readonly reserve: number;
+  /** With `hash`: the sha256 of the file's bytes on disk, fed as they are read. */
+  private readonly hash: PassHash | undefined;
+  /** With `hash`: every read buffer (`buf`, `spare` and those readTarget adds). */
+  private readonly pool: Buffer[] = [];
 
   private constructor(
     readonly path: string,
@@ -82,20 +90,25 @@ export class ByteWindow {
     size: number,
     gzip: boolean,
     windowBytes: number,
+    hash: boolean,
   ) {
     this.fh = fh;
     this.diskBytes = size;
     this.gzip = gzip;
     this.chunk = Math.max(16, windowBytes);
     this.reserve = Math.max(16, Math.min(1 << 20, this.chunk >> 3));
-    this.buf = Buffer.allocUnsafe(this.reserve + this.chunk + 1);
+    // Gzip: the compressed bytes are hashed here (they are few next to the text); plain files
+    // of some size on a thread of its own, from the buffers the window reads into.
+    this.hash = hash ? passHash(gzip ? 0 : size) : undefined;
+    this.buf = this.alloc(this.reserve + this.chunk + 1);
   }
 
   /**
    * Opens `path`; gzip is recognised by its magic bytes, whatever the file is called. A plain
-   * file can be read from `startOffset` on.
+   * file can be read from `startOffset` on. With `hash`, the window also computes the sha256 of
+   * the file's bytes on disk (the compressed ones for gzip) as it reads them: see `digest()`.
    */
-  static async open(path: string, windowBytes = 8 << 20, startOffset = 0): Promise<ByteWindow> {
+  static async open(path: string, windowBytes = 8 << 20, startOffset = 0, hash = false): Promise<ByteWindow> {
     let fh: FileHandle;
     try {
       fh = await fsp.open(path, 'r');
@@ -112,17 +125,20 @@ export class ByteWindow {
       await fh.read(head, 0, 2, 0);
       gzip = size >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
       if (gzip && startOffset !== 0) throw new Error('ByteWindow: a gzip file can only be read from its start'); // a bug: callers check
+      if (hash && startOffset !== 0) throw new Error('ByteWindow: a file is hashed only when read from its start'); // a bug too
     } catch (err) {
       await fh.close();
       if ((err as Error).message.startsWith('ByteWindow:')) throw err;
       throw new DiagnosticError([{ severity: 'error', message: `cannot read ${displayPath(path)}: ${(err as Error).message}` }]);
     }
-    const w = new ByteWindow(path, fh, size, gzip, windowBytes);
+    const w = new ByteWindow(path, fh, size, gzip, windowBytes, hash);
     if (startOffset !== 0) w.base = w.filePos = w.diskBytesRead = startOffset;
     if (gzip) {
       await fh.close();
       w.fh = undefined;
       w.src = createReadStream(path, { highWaterMark: 1 << 20 });
+      const h = w.hash;
+      if (h) w.src.on('data', (chunk) => h.update(chunk as Buffer, 0, chunk.length));
       const gunzip = createGunzip({ chunkSize: 1 << 20 });
       w.gzStream = gunzip;
       pipeline(w.src, gunzip, () => {});
@@ -175,22 +191,76 @@ export class ByteWindow {
   }
 
   private spareFor(size: number): Buffer {
-    if (!this.spare || this.spare.length < this.reserve + size + 1) this.spare = Buffer.allocUnsafe(this.reserve + size + 1);
+    if (!this.spare || this.spare.length < this.reserve + size + 1) this.spare = this.alloc(this.reserve + size + 1);
     return this.spare;
+  }
+
+  private alloc(size: number): Buffer {
+    if (!this.hash) return Buffer.allocUnsafe(size);
+    const b = this.hash.alloc(size);
+    this.pool.push(b);
+    return b;
+  }
+
+  /**
+   * Hashing: the buffer to read the next chunk into instead of `into` when the hashing thread
+   * still reads `into` (it lags behind now and then, where the scan runs fastest): one it is
+   * done with, or a new one, up to HASH_BUFFERS; becomes `spare`. Only when all are in use does
+   * the read wait.
+   */
+  private readTarget(into: Buffer): Buffer {
+    const hash = this.hash!;
+    if (hash.isReleased(into)) return into;
+    const size = this.reserve + this.chunk + 1;
+    let free = this.pool.find((b) => b !== into && b !== this.buf && b.length === size && hash.isReleased(b));
+    if (!free && this.pool.length < HASH_BUFFERS) free = this.alloc(size);
+    if (!free) return into;
+    this.spare = free;
+    return free;
   }
 
   /** Reads the next chunk of the file into `into[reserve ..]`; resolves to the byte count. */
   private async readAhead(into: Buffer): Promise<number> {
     const fh = this.fh!;
+    if (this.hash) into = this.readTarget(into);
+    // The hashing thread may still be reading this buffer's last chunk.
+    // (Checked without awaiting when it is free, so that the read starts now, not after the
+    // caller has parsed the whole current buffer.)
+    if (this.hash && !this.hash.isReleased(into)) await this.hash.released(into);
     let n = 0;
     while (n < this.chunk) {
       const { bytesRead } = await fh.read(into, this.reserve + n, this.chunk - n, this.filePos);
       if (bytesRead === 0) break;
+      this.hash?.update(into, this.reserve + n, this.reserve + n + bytesRead);
       n += bytesRead;
       this.filePos += bytesRead;
     }
     this.diskBytesRead = this.filePos;
     return n;
+  }
+
+  /**
+   * The sha256 of the whole file on disk (opened with `hash`), from the bytes the window read;
+   * any bytes the caller did not need are read (and only hashed) first.
+   */
+  async digest(): Promise<string> {
+    const hash = this.hash;
+    if (!hash) throw new Error('ByteWindow.digest: the window was not opened with `hash`');
+    if (this.gzip) {
+      while (!(await this.gz!.next()).done) {
+        // the rest of the text: only its compressed bytes matter here
+      }
+      const src = this.src!;
+      if (!src.readableEnded && !src.destroyed) await new Promise<void>((resolve) => src.once('end', () => resolve()).once('close', () => resolve()));
+      if (!src.readableEnded) throw new Error(`ByteWindow.digest: ${displayPath(this.path)} was not read to its end`);
+    } else {
+      while (!this.eof) {
+        const n = await (this.ahead ?? this.readAhead(this.spareFor(this.chunk)));
+        this.ahead = n === 0 ? undefined : this.readAhead(this.spareFor(this.chunk));
+        if (n === 0) this.eof = true;
+      }
+    }
+    return hash.digest();
   }
 
   /** Gzip: moves `buf[keepFrom .. len)` to `buf[0 ..]`, growing the buffer if the kept part fills half of it. */
@@ -246,6 +316,7 @@ export class ByteWindow {
   async close(): Promise<void> {
     if (this.ahead) await this.ahead.catch(() => 0);
     this.ahead = undefined;
+    await this.hash?.close();
     if (this.fh) await this.fh.close();
     this.fh = undefined;
     this.gzStream?.destroy();

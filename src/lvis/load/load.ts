@@ -41,8 +41,17 @@ export interface LoadOptions {
   /**
    * Scan a plain file on two threads (load-parallel.ts): undefined = when it is large enough
    * and a second core is idle; true = whenever a split point is found (tests); false = never.
+   * Not with `hash`.
    */
   parallel?: boolean;
+  /**
+   * Also compute the sha256 of the file on disk (the compressed bytes for gzip) from the bytes
+   * the scan reads, in the same pass (LoadResult.sha256). The scan then runs in one thread, with
+   * the hashing on a second one (base/pass-hash.ts): sha256 is sequential, so it cannot follow two
+   * scanning threads that each read half of the file without keeping half of it in memory, and a
+   * scan plus a hash beside it beats two scans and a separate hash (BENCHMARKS.md, "load").
+   */
+  hash?: boolean;
 }
 
 export interface LoadResult {
@@ -53,6 +62,8 @@ export interface LoadResult {
   rereadStrictly: boolean;
   /** Threads the scan ran on (2 when load-parallel.ts split the file). */
   threads: 1 | 2;
+  /** With LoadOptions.hash: the sha256 of the file on disk, computed from the bytes the load read. */
+  sha256?: string;
 }
 
 /** Loads `path` (plain or gzip) into a Dataset; throws DiagnosticError on any problem with the data. */
@@ -76,13 +87,13 @@ export async function loadDataset(path: string, opts: LoadOptions = {}): Promise
       throw await toDiagnostic(abs, strictErr);
     }
   }
-  return { ...(await assemble(abs, scan, rereadStrictly)), threads };
+  return { ...(await assemble(abs, scan, rereadStrictly)), threads, ...(scan.sha256 ? { sha256: scan.sha256 } : {}) };
 }
 
 /** The first scan: strict if asked; on two threads for a large plain file; else in one. */
 async function fastScan(path: string, opts: LoadOptions): Promise<Scan> {
   if (opts.strict) return scanFile(path, true, opts);
-  if (opts.parallel !== false) {
+  if (opts.parallel !== false && !opts.hash) {
     const size = await stat(path).then((s) => s.size, () => 0);
     if (size > 0 && (opts.parallel === true || (await parallelWorthIt(size))) && !(await isGzipFile(path))) {
       const scan = await scanInTwo(path, size, opts);

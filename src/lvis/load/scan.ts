@@ -26,6 +26,8 @@ export interface ScanOptions {
   maxErrors?: number;
   /** Initial read window in bytes (tests use tiny windows to exercise refills). */
   windowBytes?: number;
+  /** Also compute the sha256 of the file's bytes as they are read (Scan.sha256; whole scans only). */
+  hash?: boolean;
 }
 
 export interface ScanRange {
@@ -60,6 +62,8 @@ export interface Scan {
   stopped: boolean;
   /** 2 for a scan joined from two threads. */
   threads?: 1 | 2;
+  /** With ScanOptions.hash: the sha256 of the file on disk, of the very bytes the scan read. */
+  sha256?: string;
 }
 
 /** The arrays a large file may be split in. */
@@ -93,9 +97,12 @@ export class AbsoluteSyntaxError extends Error {
 
 /** Scans `path` (all of it, or `range`); syntax errors come out as AbsoluteSyntaxError. */
 export async function scanFile(path: string, strict: boolean, opts: ScanOptions, range: ScanRange = {}): Promise<Scan> {
-  const w = await ByteWindow.open(path, opts.windowBytes, range.startAt?.offset ?? 0);
+  const hash = opts.hash === true && !range.startAt && !range.stopAt;
+  const w = await ByteWindow.open(path, opts.windowBytes, range.startAt?.offset ?? 0, hash);
   try {
-    return await scanWindow(w, strict, opts, range);
+    const scan = await scanWindow(w, strict, opts, range);
+    if (hash) scan.sha256 = await w.digest();
+    return scan;
   } catch (err) {
     if (err instanceof JsonSyntaxError) throw new AbsoluteSyntaxError(w.base + err.pos, err.message, err instanceof ShapeError);
     throw err;

@@ -142,6 +142,14 @@ async function hashAndRecord(abs: string, st: Stats, cache: StatCache, signal?: 
   const { digest, size } = await sha256File(abs, signal);
   const after = statSync(abs);
   // Only record if the file did not change while we read it.
-  if (after.size === st.size && after.mtimeMs === st.mtimeMs && after.ino === st.ino) cache.record(abs, st, digest, startedAt);
+  if (sameStat(st, after)) cache.record(abs, st, digest, startedAt);
   return { digest, size, hashed: true };
+}
+
+/**
+ * Whether two stats of a file say it did not change between them (same device, inode, size,
+ * mtime and ctime): the rule for recording a digest computed between them.
+ */
+export function sameStat(a: Stats, b: Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }

@@ -27,7 +27,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, unlink,
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DiagnosticError } from '../../base/diagnostic.js';
-import { fileDigest, StatCache } from './file-digests.js';
+import { fileDigest, sameStat as sameFileStat, StatCache } from './file-digests.js';
 import { openSealedJson, quarantine, sealJson, type CacheProblem, type ProblemSink } from './integrity.js';
 import type { HistoryRecord, PipelineState, RunRecord } from './records.js';
 
@@ -181,16 +181,22 @@ export class CacheStore {
 
   /**
    * Moves a finished file into the store (hashing it on the way). `move: false` copies
-   * instead, for files the store does not own.
+   * instead, for files the store does not own. `known`: the digest and size of the bytes the
+   * caller itself just wrote to `file` (a worker thread of this process hashed them as it wrote
+   * them), which spares reading them back.
    */
-  async putFile(file: string, move: boolean): Promise<{ digest: string; size: number }> {
-    const hash = createHash('sha256');
+  async putFile(file: string, move: boolean, known?: { digest: string; size: number }): Promise<{ digest: string; size: number }> {
+    let digest: string;
     let size = 0;
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      size += chunk.length;
+    if (known) ({ digest, size } = known);
+    else {
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        size += chunk.length;
+      }
+      digest = hash.digest('hex');
     }
-    const digest = hash.digest('hex');
     if (await this.verifyObject(digest, size)) {
       if (move) await unlink(file).catch(() => {});
       return { digest, size };
@@ -369,5 +375,5 @@ function statOrUndefined(file: string): Stats | undefined {
 }
 
 function sameStat(a: Stats, b: Stats | undefined): boolean {
-  return b !== undefined && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+  return b !== undefined && sameFileStat(a, b);
 }

@@ -16,26 +16,25 @@ import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { decide, type StepDecision } from '../graph/decide.js';
-import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
-import type { EventSink, RunEvent } from './events.js';
+import { DiagnosticError } from '../../base/diagnostic.js';
+import type { RunEvent } from './events.js';
 import { outputSummaries, type StepSummary } from './summary.js';
-import { fileDigest, type StatCache } from '../cache/file-digests.js';
-import { pathProblem } from '../../base/fs-problems.js';
-import { decodeInput } from '../step/input-value.js';
-import { contentKeyOf, keyMaterial, keyOf } from '../cache/key.js';
+import { ValueMemo } from './values.js';
+import { StepFailure, stepFailed } from './step-failure.js';
+import { contentKeyOf } from '../cache/key.js';
 import { materialize } from '../cache/materialize.js';
 import type { Pipeline, ResolvedStep } from '../pipeline/types.js';
-import type { StepRegistry } from '../step/registry.js';
 import { progressReporter, type ProgressEvent } from './progress.js';
 import type { StepContext, StepModule } from '../step/step.js';
 import { isInside, missingOutputError, outputFileFor } from './step-outputs.js';
-import { newRunId, STORE_LAYOUT_VERSION, type CacheStore } from '../cache/store.js';
-import type { HistoryRecord, HistorySweep, KeyMaterial, PipelineState, RunRecord, StepState, StepStatus, StoredOutput } from '../cache/records.js';
+import { newRunId, STORE_LAYOUT_VERSION } from '../cache/store.js';
+import type { HistoryRecord, PipelineState, RunRecord, StepState, StepStatus, StoredOutput } from '../cache/records.js';
 import { runInWorker, type WorkerInput } from './worker-client.js';
 import { runAfterRunHooks } from './after-run.js';
 import { describeProblem } from '../cache/integrity.js';
 import { displayPath } from '../../base/display-path.js';
-import { resolveKeys, selectSteps } from '../graph/select.js';
+import { selectSteps } from '../graph/select.js';
+import { deferredReasons, recordReported, RunKeys, statsBefore, type Keying } from './deferred-key.js';
 import { ExecutorOptions, PipelineRunOptions, PipelineRunResult } from './run-options.js';
 import { outputPathError } from './output-errors.js';
 import { WarmWorkers } from './warm-workers.js';
@@ -48,17 +47,8 @@ interface NodeOutcome {
 interface Execution {
   record: RunRecord;
   worker: boolean;
-}
-
-/** Error of a step: a user mistake (diagnostics) or anything else (a bug). */
-class StepFailure extends Error {
-  constructor(
-    readonly diagnostics: Diagnostic[] | undefined,
-    readonly original: unknown,
-    readonly interrupted: boolean,
-  ) {
-    super(original instanceof Error ? original.message : String(original));
-  }
+  /** A deferred key turned out to have a valid record already (a touched file): that record. */
+  reused?: boolean;
 }
 
 export class Executor {
@@ -66,10 +56,8 @@ export class Executor {
   private readonly limit: LimitFunction;
   private readonly mainLimit: LimitFunction;
   private readonly inflight = new Map<string, Promise<Execution>>();
-  /** Decoded value artifacts by digest: one read-only copy per process (input-value.ts). */
-  private readonly values = new Map<string, Promise<unknown>>();
-  /** Bytes of values produced in this process and not decoded yet (saves reading them back). */
-  private readonly encoded = new Map<string, Uint8Array>();
+  /** Decoded value artifacts by digest: one read-only copy per process (values.ts). */
+  private readonly values: ValueMemo;
   private readonly useWorkers: boolean;
   private readonly warm: WarmWorkers;
 
@@ -81,6 +69,7 @@ export class Executor {
     // worker step has a core of its own, and the main thread is free to run them meanwhile.
     this.mainLimit = pLimit(Math.max(1, opts.jobs));
     this.useWorkers = (opts.workers ?? opts.jobs > 1) && opts.registry.source !== undefined;
+    this.values = new ValueMemo(opts.store, opts.registry);
     this.warm = new WarmWorkers(this.useWorkers ? opts.registry.source : undefined, (key) => opts.store.mayHaveRecord(key));
   }
 
@@ -95,9 +84,12 @@ export class Executor {
     const selected = selectSteps(p, ro.only);
     emit({ type: 'run-start', ...base, pipeline: p.displayFile, params: p.params, steps: selected.map((id) => ({ id, type: p.steps.get(id)!.type })), jobs: this.opts.jobs });
 
-    const keys = await resolveKeys(p, selected, this.opts.statCache, this.opts.signal, (file, size) =>
-      emit({ type: 'hashing', ...base, file: displayPath(file), size }),
-    );
+    // Files that steps hash as they read them are not hashed here (deferred-key.ts).
+    const keys = await RunKeys.resolve(p, selected, this.opts.statCache, {
+      defer: true,
+      signal: this.opts.signal,
+      onHash: (file, size) => emit({ type: 'hashing', ...base, file: displayPath(file), size }),
+    });
     const stateId = ro.stateId ?? p.id;
     const prevState = await store.readState(stateId);
     const tasks = new Map<string, Promise<NodeOutcome>>();
@@ -126,10 +118,14 @@ export class Executor {
     };
     for (const o of outcomes) {
       const s = o.summary;
+      const known = keys.get(s.id);
+      // A step whose key stayed unknown (it failed before reporting a file's digest, say) keeps
+      // the key material of its last state, so that the next run compares with what was known.
+      const kept = known ? undefined : prevState?.steps[s.id];
       state.steps[s.id] = {
         type: s.type,
-        key: s.key,
-        material: keys.get(s.id)!.material,
+        key: known?.key ?? kept?.key ?? s.key,
+        material: known?.material ?? kept?.material ?? keys.bestKnown(s.id).material,
         status: s.status,
         materialized: Object.fromEntries(s.outputs.filter((x) => x.path).map((x) => [x.name, x.path!])),
       };
@@ -178,7 +174,7 @@ export class Executor {
   private async node(
     p: Pipeline,
     id: string,
-    keys: Map<string, { key: string; material: KeyMaterial }>,
+    keys: RunKeys,
     prev: StepState | undefined,
     ro: PipelineRunOptions,
     base: { runId: string; label?: string },
@@ -186,10 +182,10 @@ export class Executor {
   ): Promise<NodeOutcome> {
     const { emit, signal, store, statCache } = this.opts;
     const step = p.steps.get(id)!;
-    const { key, material } = keys.get(id)!;
-    const summary: StepSummary = { id, type: step.type, key, status: 'skipped', durationMs: 0, outputs: [], reasons: [] };
+    const summary: StepSummary = { id, type: step.type, key: '', status: 'skipped', durationMs: 0, outputs: [], reasons: [] };
     const upstream = await Promise.all(step.deps.map(task));
     const blocked = upstream.find((u) => u.summary.status !== 'cached' && u.summary.status !== 'ran');
+    summary.key = keys.bestKnown(id).key;
     if (blocked || signal.aborted) {
       const reason = signal.aborted ? 'interrupted' : `dependency \`${blocked!.summary.id}\` ${blocked!.summary.status === 'skipped' ? 'was skipped' : blocked!.summary.status}`;
       summary.reasons = [reason];
@@ -199,6 +195,10 @@ export class Executor {
     }
     const forced = ro.force === 'all' || (ro.force?.has(id) ?? false);
     const upstreamRecords = new Map(upstream.map((u) => [u.summary.id, u.record!]));
+    const settled = keys.settle(id);
+    if ('provisional' in settled) return this.run(p, step, { ...settled, forced }, keys, upstreamRecords, base, summary, deferredReasons(settled, prev, forced));
+    const { key, material } = settled;
+    summary.key = key;
     // The key by input content (steps with inputs): for early cutoff below, and so that a hit
     // is a result made from these very input bytes.
     const contentKey = Object.keys(step.inputs).length > 0 ? contentKeyOf(material, inputDigests(step, upstreamRecords)) : undefined;
@@ -230,8 +230,8 @@ export class Executor {
     // Early cutoff: an upstream step reran but its output is byte-identical to an earlier one,
     // so this step's inputs are too; an execution with the same options and input content is
     // this step's result. (Not for forced steps, nor for steps without inputs: their key is
-    // already all content.)
-    if (contentKey && !forced && !signal.aborted) {
+    // already all content; nor when this key runs or ran in this process: that run is shared.)
+    if (contentKey && !forced && !signal.aborted && !this.inflight.has(key)) {
       const t0 = performance.now();
       try {
         const hit = await store.cutoffRecord(contentKey);
@@ -252,27 +252,49 @@ export class Executor {
         return this.failed(summary, base, err, performance.now() - t0);
       }
     }
+    return this.run(p, step, { key, material, contentKey }, keys, upstreamRecords, base, summary, decision.reasons);
+  }
+
+  /** Runs a step (once per key in the process: `inflight`), or waits for its run in another pipeline. */
+  private async run(
+    p: Pipeline,
+    step: ResolvedStep,
+    keying: Keying,
+    keys: RunKeys,
+    upstreamRecords: Map<string, RunRecord>,
+    base: { runId: string; label?: string },
+    summary: StepSummary,
+    reasons: string[],
+  ): Promise<NodeOutcome> {
+    const { emit } = this.opts;
+    const id = step.id;
+    summary.reasons = reasons;
+    // A deferred key is shared by its provisional key: the same step on the same file.
+    const key = 'provisional' in keying ? keying.provisional.key : keying.key;
     const t0 = performance.now();
     const existing = this.inflight.get(key);
     const willUseWorker = this.useWorkers && step.module.cpuHeavy === true;
-    emit({ type: 'step-start', ...base, stepId: id, stepType: step.type, key, reasons: decision.reasons, worker: willUseWorker, shared: existing !== undefined });
+    emit({ type: 'step-start', ...base, stepId: id, stepType: step.type, key, reasons, worker: willUseWorker, shared: existing !== undefined });
     this.warm.upstreamStarted(p, base.runId, id, keys);
     let exec: Promise<Execution>;
     if (existing) exec = existing;
     else {
-      exec = (willUseWorker ? this.limit : this.mainLimit)(() => this.execute(p, step, key, material, upstreamRecords, base, contentKey));
+      exec = (willUseWorker ? this.limit : this.mainLimit)(() => this.execute(p, step, keying, keys, upstreamRecords, base));
       this.inflight.set(key, exec);
       // A forced key runs once per process; failures are not retried by later variants either.
     }
     try {
-      const { record, worker } = await exec;
+      const { record, worker, reused } = await exec;
+      keys.adopt(id, record);
+      summary.key = record.key;
+      if (reused) summary.reasons = [...reasons, 'its file’s content is unchanged (it was only touched): the cached result stands'];
       await this.materializeOutputs(p, step, record);
       summary.status = 'ran';
       summary.durationMs = performance.now() - t0;
       summary.outputs = outputSummaries(step, record);
       summary.worker = worker;
       if (existing) summary.shared = true;
-      emit({ type: 'step-finish', ...base, stepId: id, stepType: step.type, key, durationMs: summary.durationMs, outputs: summary.outputs });
+      emit({ type: 'step-finish', ...base, stepId: id, stepType: step.type, key: record.key, durationMs: summary.durationMs, outputs: summary.outputs });
       return { summary, record };
     } catch (err) {
       return this.failed(summary, base, err, performance.now() - t0);
@@ -280,21 +302,7 @@ export class Executor {
   }
 
   private failed(summary: StepSummary, base: { runId: string; label?: string }, err: unknown, durationMs: number): NodeOutcome {
-    const f = err instanceof StepFailure ? err : new StepFailure(err instanceof DiagnosticError ? err.diagnostics : undefined, err, this.opts.signal.aborted);
-    summary.status = f.interrupted ? 'interrupted' : 'failed';
-    summary.durationMs = durationMs;
-    summary.error = f.interrupted ? 'interrupted' : f.diagnostics ? f.diagnostics.map((d) => d.message).join('; ') : f.message;
-    const orig = f.original;
-    this.opts.emit({
-      type: 'step-failed',
-      ...base,
-      stepId: summary.id,
-      stepType: summary.type,
-      key: summary.key,
-      durationMs,
-      interrupted: f.interrupted,
-      ...(f.diagnostics ? { diagnostics: f.diagnostics } : { error: { message: orig instanceof Error ? orig.message : String(orig), ...(orig instanceof Error && orig.stack ? { stack: orig.stack } : {}) } }),
-    });
+    stepFailed(this.opts.emit, summary, base, err, durationMs, this.opts.signal.aborted);
     return { summary };
   }
 
@@ -319,7 +327,7 @@ export class Executor {
    * A hook that fails is reported as a notice: the run's results stand.
    */
   private async afterRun(p: Pipeline, history: HistoryRecord): Promise<void> {
-    const read = (out: StoredOutput) => (out.storage === 'file' ? Promise.resolve(this.opts.store.objectPath(out.digest)) : this.value(out));
+    const read = (out: StoredOutput) => (out.storage === 'file' ? Promise.resolve(this.opts.store.objectPath(out.digest)) : this.values.get(out));
     for (const { stepId, written, error } of await runAfterRunHooks(p, history, read, {})) {
       for (const file of written) this.opts.emit({ type: 'notice', runId: history.runId, message: `${stepId}: wrote ${displayPath(file)}` });
       if (error !== undefined) {
@@ -327,23 +335,6 @@ export class Executor {
         this.opts.emit({ type: 'notice', runId: history.runId, message: `${stepId}: after the run: ${message}` });
       }
     }
-  }
-
-  /** Decodes a stored value artifact once per process, read-only (input-value.ts). */
-  private value(out: StoredOutput): Promise<unknown> {
-    let v = this.values.get(out.digest);
-    if (!v) {
-      const kind = this.opts.registry.kind(out.kind);
-      if (kind.storage !== 'value') throw new Error(`kind ${out.kind} is not a value kind`);
-      const fresh = this.encoded.get(out.digest);
-      this.encoded.delete(out.digest);
-      v = (fresh ? Promise.resolve(fresh) : this.opts.store.readObject(out.digest)).then((bytes) =>
-        decodeInput(kind, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
-      );
-      this.values.set(out.digest, v);
-      v.catch(() => this.values.delete(out.digest));
-    }
-    return v;
   }
 
   /**
@@ -359,25 +350,23 @@ export class Executor {
   }
 
   /** Moves (owned) or copies a step's output file into the store. */
-  private async putOutputFile(mod: StepModule, name: string, file: string, owned: boolean): Promise<{ digest: string; size: number }> {
+  private async putOutputFile(mod: StepModule, name: string, file: string, owned: boolean, known?: { digest: string; size: number }): Promise<{ digest: string; size: number }> {
     try {
-      return await this.opts.store.putFile(file, owned);
+      return await this.opts.store.putFile(file, owned, known);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missingOutputError(mod, name);
       throw err;
     }
   }
 
-  private async execute(
-    p: Pipeline,
-    step: ResolvedStep,
-    key: string,
-    material: KeyMaterial,
-    upstream: Map<string, RunRecord>,
-    base: { runId: string; label?: string },
-    contentKey?: string,
-  ): Promise<Execution> {
+  private async execute(p: Pipeline, step: ResolvedStep, keying: Keying, keys: RunKeys, upstream: Map<string, RunRecord>, base: { runId: string; label?: string }): Promise<Execution> {
     const { store, emit, signal, registry } = this.opts;
+    const deferred = 'provisional' in keying ? keying : undefined;
+    const direct = 'provisional' in keying ? undefined : keying;
+    // Deferred: the files' stats before the step reads them (recorded with their digests after).
+    const before = deferred ? statsBefore(deferred.files) : undefined;
+    const hashWhileReading = deferred?.files ?? [];
+    const reported: Record<string, string> = {};
     if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
     const startedAt = new Date();
     const t0 = performance.now();
@@ -401,7 +390,8 @@ export class Executor {
       }
       // The content digest of every file the step reads (the key material has them).
       const fileDigests: Record<string, string> = {};
-      for (const f of step.files) if (material.files[f.rel]) fileDigests[f.path] = material.files[f.rel]!;
+      const known = deferred ? deferred.provisional.material : direct!.material;
+      for (const f of step.files) if (known.files[f.rel] && !hashWhileReading.includes(f.path)) fileDigests[f.path] = known.files[f.rel]!;
       for (const s of Object.values(inputRefs)) if (s.storage === 'file') fileDigests[store.objectPath(s.digest)] = s.digest;
       const stored: Record<string, StoredOutput> = {};
       const metrics: Record<string, unknown> = {};
@@ -416,20 +406,23 @@ export class Executor {
           inputs: Object.fromEntries(Object.entries(inputRefs).map(([n, s]) => [n, { kind: s.kind, storage: s.storage, path: store.objectPath(s.digest) }])),
           tempDir,
           fileDigests,
+          hashWhileReading,
         };
         const hooks = { progress: (ev: ProgressEvent) => emit({ type: 'step-progress', ...base, stepId: step.id, ...ev }), log };
         const res = await runInWorker(wi, signal, hooks, this.warm.take(base.runId, step.id));
+        Object.assign(reported, res.digests);
         for (const [name, spec] of Object.entries(mod.outputs)) {
           const o = res.outputs[name];
           if (!o) throw new Error(`step type ${mod.type} did not produce output \`${name}\``);
-          const put = await this.putOutputFile(mod, name, o.path, o.owned);
+          const put = await this.putOutputFile(mod, name, o.path, o.owned, o.written);
           stored[name] = { kind: spec.kind, storage: registry.kind(spec.kind).storage, ...put };
           if (spec.metrics) metrics[name] = res.metrics[name];
         }
       } else {
         const inputs: Record<string, unknown> = {};
-        for (const [name, s] of Object.entries(inputRefs)) inputs[name] = s.storage === 'file' ? store.objectPath(s.digest) : await this.value(s);
-        const ctx: StepContext = { stepId: step.id, options: step.options, inputs, progress, log, signal, outputFile, tempDir, fileDigests };
+        for (const [name, s] of Object.entries(inputRefs)) inputs[name] = s.storage === 'file' ? store.objectPath(s.digest) : await this.values.get(s);
+        const reportDigest = (path: string, sha256: string) => void (reported[path] = sha256);
+        const ctx: StepContext = { stepId: step.id, options: step.options, inputs, progress, log, signal, outputFile, tempDir, fileDigests, hashWhileReading, reportDigest };
         const result = (await mod.run(ctx)) as Record<string, unknown> | undefined;
         if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
         for (const [name, spec] of Object.entries(mod.outputs)) {
@@ -441,7 +434,7 @@ export class Executor {
             const put = await store.putBytes(bytes);
             stored[name] = { kind: spec.kind, storage: 'value', ...put };
             // Consumers get the value decoded from these bytes (input-value.ts), not `v` itself.
-            if (!this.values.has(put.digest)) this.encoded.set(put.digest, bytes);
+            this.values.produced(put.digest, bytes);
             if (spec.metrics) metrics[name] = v;
           } else {
             const file = typeof v === 'string' ? v : outputFile(name);
@@ -451,6 +444,14 @@ export class Executor {
         }
       }
       if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
+      // A deferred key is known now, from the digests the step reported.
+      if (deferred) recordReported(step, deferred.files, before!, startedAt.getTime(), reported, this.opts.statCache);
+      const { key, material } = deferred ? keys.afterRun(step.id, reported) : direct!;
+      const contentKey = deferred ? (Object.keys(step.inputs).length > 0 ? contentKeyOf(material, inputDigests(step, upstream)) : undefined) : direct!.contentKey;
+      if (deferred && !deferred.forced) {
+        const had = await store.validRecord(key, contentKey);
+        if (had) return { record: had, worker, reused: true };
+      }
       const record: RunRecord = {
         layout: STORE_LAYOUT_VERSION,
         key,

@@ -21,13 +21,14 @@ export class WarmWorkers {
   ) {}
 
   /** `started` (of run `runId`) began executing: warm the steps that read from it and will likely run. */
-  upstreamStarted(p: Pipeline, runId: string, started: string, keys: ReadonlyMap<string, { key: string }>): void {
+  upstreamStarted(p: Pipeline, runId: string, started: string, keys: { get(id: string): { key: string } | undefined }): void {
     if (!this.registry) return;
     let prepared = this.byRun.get(runId);
     for (const [id, step] of p.steps) {
       if (!step.deps.includes(started) || !step.module.cpuHeavy || !step.module.warmUp) continue;
+      // A key not known yet (it waits for a file its upstream step reads) likely misses too.
       const key = keys.get(id)?.key;
-      if (key === undefined || this.hasRecord(key) || prepared?.has(id)) continue;
+      if ((key !== undefined && this.hasRecord(key)) || prepared?.has(id)) continue;
       if (!prepared) this.byRun.set(runId, (prepared = new Map()));
       prepared.set(id, prepareStepWorker({ registry: this.registry, stepType: step.type }));
     }

@@ -18,12 +18,20 @@ export interface WorkerInput {
   inputs: Record<string, { kind: string; storage: 'value' | 'file'; path: string }>;
   tempDir: string;
   fileDigests: Record<string, string>;
+  /** Files the step must hash as it reads them (StepContext.hashWhileReading). */
+  hashWhileReading: string[];
 }
 
 export interface WorkerResult {
-  /** Output name → a file holding the encoded value or the output file; `owned`: may be moved. */
-  outputs: Record<string, { path: string; owned: boolean }>;
+  /**
+   * Output name → a file holding the encoded value or the output file; `owned`: may be moved;
+   * `written`: for an encoded value, the digest and size of the bytes the worker wrote (hashed
+   * while they were being written, so that the main thread need not read them back).
+   */
+  outputs: Record<string, { path: string; owned: boolean; written?: { digest: string; size: number } }>;
   metrics: Record<string, unknown>;
+  /** The digests the step reported (StepContext.reportDigest): path → sha256. */
+  digests: Record<string, string>;
 }
 
 /** What a worker started ahead of its step gets: enough to import the step's module. */

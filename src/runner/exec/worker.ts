@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { serveWorkerTask } from '../../base/worker-task.js';
+import { sha256 } from '../cache/hash.js';
 import { decodeInput } from '../step/input-value.js';
 import { isInside, outputFileFor } from './step-outputs.js';
 import { progressReporter } from './progress.js';
@@ -30,6 +31,7 @@ serveWorkerTask<WorkerInput, WorkerResult, WorkerNote>(async (input, { note, sig
     }
   }
   const outputFile = outputFileFor(mod, registry, input.tempDir);
+  const digests: Record<string, string> = {};
   const ctx: StepContext = {
     stepId: input.stepId,
     options: input.options,
@@ -40,17 +42,22 @@ serveWorkerTask<WorkerInput, WorkerResult, WorkerNote>(async (input, { note, sig
     outputFile,
     tempDir: input.tempDir,
     fileDigests: input.fileDigests,
+    hashWhileReading: input.hashWhileReading,
+    reportDigest: (path, sha256) => void (digests[path] = sha256),
   };
   const result = ((await mod.run(ctx)) ?? {}) as Record<string, unknown>;
-  const out: WorkerResult = { outputs: {}, metrics: {} };
+  const out: WorkerResult = { outputs: {}, metrics: {}, digests };
   for (const [name, spec] of Object.entries(mod.outputs)) {
     const kind = registry.kind(spec.kind);
     const v = result[name];
     if (kind.storage === 'value') {
       if (v === undefined) throw new Error(`step type ${mod.type} returned no value for output \`${name}\``);
       const file = `${input.tempDir}/val-${name}`;
-      await writeFile(file, await kind.encode(v));
-      out.outputs[name] = { path: file, owned: true };
+      const bytes = await kind.encode(v);
+      const writing = writeFile(file, bytes);
+      const digest = sha256(bytes); // on this thread, while the file is written on libuv's
+      await writing;
+      out.outputs[name] = { path: file, owned: true, written: { digest, size: bytes.byteLength } };
       if (spec.metrics) out.metrics[name] = v;
     } else {
       const file = typeof v === 'string' ? v : outputFile(name);

@@ -99,6 +99,14 @@ export interface StepContext<Options = Record<string, unknown>, Inputs = Record<
    * output's bytes change when the file's content does (the runner's early cutoff compares them).
    */
   fileDigests: Readonly<Record<string, string>>;
+  /**
+   * Files (absolute paths of the step's `hashesFiles` options) whose digest the runner does not
+   * know, and so not in `fileDigests`: the step must compute the sha256 of each from the bytes it
+   * reads and report it with `reportDigest`. Absent or empty when the runner knows every digest.
+   */
+  hashWhileReading?: readonly string[];
+  /** Reports the sha256 (hex) of the bytes the step read from `path`, one of `hashWhileReading`. */
+  reportDigest?(path: string, sha256: string): void;
 }
 
 /** A problem `check()` finds: an error stops the pipeline before it runs; a warning is shown and it runs. */
@@ -124,6 +132,15 @@ export interface StepModule<Options = any, Inputs = any, Outputs = any> {
    * resolved against the pipeline file's folder and their contents hashed into the cache key.
    */
   fileOptions?: string[];
+  /**
+   * Some of `fileOptions` whose files `run` reads whole, start to end, and can hash (sha256 of
+   * the file's bytes on disk) in the same pass. When the runner has no trusted digest for such a
+   * file (its stat cache misses: a new or changed file), it does not read the file once to hash
+   * it and let the step read it again: it runs the step with the file in `ctx.hashWhileReading`,
+   * and the step reports the digest with `ctx.reportDigest`; the step's key is computed then
+   * (runner/exec/deferred-key.ts). A step that declares it must report every file it is asked to.
+   */
+  hashesFiles?: string[];
   /** CPU-heavy: the runner may run it in a worker thread (the module is re-imported there). */
   cpuHeavy?: boolean;
   /**
