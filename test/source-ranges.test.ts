@@ -16,14 +16,20 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 // 40,000 annotation-like records of 300–700 bytes (~20 MB), with their byte ranges.
 const ranges: [number, number][] = [];
-let text = '{"annotations": [';
+const parts: string[] = ['{"annotations": ['];
+let at = parts[0]!.length; // every byte is ASCII: string length = byte length
 for (let i = 0; i < 40_000; i++) {
   const rec = JSON.stringify({ id: i + 1, image_id: (i * 7919) % 5000, bbox: [i % 640, i % 480, 20.5, 31.25], segmentation: [[1, 2, 3, 4]], pad: 'x'.repeat(300 + ((i * 37) % 400)) });
-  const start = Buffer.byteLength(text);
-  text += (i ? ', ' : '') + rec;
-  ranges.push([start + (i ? 2 : 0), Buffer.byteLength(text)]);
+  if (i) {
+    parts.push(', ');
+    at += 2;
+  }
+  parts.push(rec);
+  ranges.push([at, at + rec.length]);
+  at += rec.length;
 }
-text += ']}';
+parts.push(']}');
+const text = parts.join('');
 const file = path.join(dir, 'train.json');
 writeFileSync(file, text);
 const bytes = Buffer.from(text);

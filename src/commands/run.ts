@@ -14,7 +14,8 @@ options:
       --force STEP       run STEP even if cached (repeatable)
       --force-all        run every step
       --only STEP        run only STEP and the steps it needs (repeatable)
-  -j, --jobs N           steps running at once (default: config jobs, else the CPU count)
+  -j, --jobs N           CPU-heavy steps (worker threads) running at once, and light ones
+                         beside them (default: config jobs, else the CPU count)
       --lock-timeout S   seconds to wait for another run's cache lock (default ${DEFAULT_LOCK_TIMEOUT_S})
       --no-workers       run cpu-heavy steps on the main thread
   -q, --quiet            print only errors
