@@ -3,7 +3,7 @@
  * and format, made from one list, and the loop that draws the charts into those files.
  */
 import { writeFile } from 'node:fs/promises';
-import type { OutputSpec, StepContext } from '../runner/step/step.js';
+import type { JsonSchema, OutputSpec, StepContext } from '../runner/step/step.js';
 import { drawCharts } from '../lvis/plots/draw.js';
 import type { Chart, ChartId } from '../lvis/plots/types.js';
 import { chartsKind } from './kinds.js';
@@ -20,8 +20,7 @@ const FORMATS = ['png', 'svg'] as const;
 
 export const DEFAULT_PLOT_DIR = 'out/plots';
 
-/** The `scale` option both chart steps take. */
-export const SCALE_OPTION = {
+const SCALE_OPTION = {
   type: 'number',
   exclusiveMinimum: 0,
   maximum: 8,
@@ -29,8 +28,14 @@ export const SCALE_OPTION = {
   description: 'PNG pixels per SVG pixel (2: sharp on high-density screens)',
 } as const;
 
-/** A path option and a file output per chart and format, plus the `charts` value for the report. */
-export function chartOutputs(files: readonly ChartFile[]): { pathOptions: Record<string, unknown>; outputs: Record<string, OutputSpec> } {
+/** A chart step's options: `scale`, and a path option per chart and format (made from its ChartFile list, so typed as this record). */
+export type ChartStepOptions = { scale: number } & Record<string, string | null | number>;
+
+/**
+ * A chart step's options schema (`scale`, and a path option per chart and format) and its
+ * outputs (a file per chart and format, plus the `charts` value for the report), both from one list.
+ */
+export function chartStepSchema(files: readonly ChartFile[]): { optionsSchema: JsonSchema; outputs: Record<string, OutputSpec> } {
   const pathOptions: Record<string, unknown> = {};
   const outputs: Record<string, OutputSpec> = {
     charts: { kind: chartsKind.name, description: 'Every chart as a Vega-Lite spec with its data, for the report' },
@@ -46,7 +51,7 @@ export function chartOutputs(files: readonly ChartFile[]): { pathOptions: Record
       outputs[name] = { kind: 'file', pathOption: name, description: `${o.what} (${f.toUpperCase()})` };
     }
   }
-  return { pathOptions, outputs };
+  return { optionsSchema: { type: 'object', properties: { scale: SCALE_OPTION, ...pathOptions }, additionalProperties: false }, outputs };
 }
 
 /** Draws `charts` into the step's output files (the SVG and PNG of each), with progress and a log line each. */

@@ -4,31 +4,23 @@
  * on the sample: a rerun with a new sample leaves them cached.
  */
 import { chartsKind } from './kinds.js';
-import type { JsonSchema, StepModule } from '../runner/step/step.js';
+import type { StepModule } from '../runner/step/step.js';
 import type { TierStats } from '../lvis/sampler/tier-stats.js';
 import type { ChartSet } from '../lvis/plots/types.js';
 import { splitsFromTierStats } from '../lvis/plots/from-sampler.js';
 import { datasetCharts } from '../lvis/plots/index.js';
 import { TIER_BARS_FILE } from '../lvis/plots/tier-bars.js';
 import { warmUpCharts } from '../lvis/plots/draw.js';
-import { chartOutputs, SCALE_OPTION, writeChartFiles, type ChartFile } from './chart-files.js';
+import { chartStepSchema, writeChartFiles, type ChartFile, type ChartStepOptions } from './chart-files.js';
 
 export const TIER_PLOT_OUTPUTS: ChartFile[] = [
   { chart: 'tier-bars', name: 'tiers', file: TIER_BARS_FILE, what: 'tier bars, train vs val (the original tool’s plot_tier_bars)' },
 ];
 
-type Options = { scale: number } & Record<string, string | null | number>;
+/** The options, declared once: `scale`, and a path option per chart and format, from TIER_PLOT_OUTPUTS. */
+const { optionsSchema, outputs } = chartStepSchema(TIER_PLOT_OUTPUTS);
 
-const { pathOptions, outputs } = chartOutputs(TIER_PLOT_OUTPUTS);
-
-/** The options, declared once: `scale`, and a path option per format. */
-const optionsSchema = {
-  type: 'object',
-  properties: { scale: SCALE_OPTION, ...pathOptions },
-  additionalProperties: false,
-} as const satisfies JsonSchema;
-
-const step: StepModule<Options, { train: TierStats; val?: TierStats }, { charts: ChartSet }> = {
+const step: StepModule<ChartStepOptions, { train: TierStats; val?: TierStats }, { charts: ChartSet }> = {
   type: 'plot-tiers',
   version: 1,
   description: 'Charts of the source data as SVG and PNG: the tier bars, train vs val (they do not depend on the sample, so a new sample leaves them cached)',

@@ -7,7 +7,7 @@
  * output; set a path to null to keep that file in the cache only.
  */
 import { chartsKind } from './kinds.js';
-import type { JsonSchema, StepModule } from '../runner/step/step.js';
+import type { StepModule } from '../runner/step/step.js';
 import type { SampleDetails } from '../lvis/sampler/sampler.js';
 import type { ChartSet } from '../lvis/plots/types.js';
 import { chartDataFromSampler } from '../lvis/plots/from-sampler.js';
@@ -17,7 +17,7 @@ import { OBJECTIVE_FILE } from '../lvis/plots/objective-trace.js';
 import { RARE_QUOTAS_FILE } from '../lvis/plots/rare-quota-usage.js';
 import { SIZE_SHARES_FILE } from '../lvis/plots/size-shares.js';
 import { warmUpCharts } from '../lvis/plots/draw.js';
-import { chartOutputs, SCALE_OPTION, writeChartFiles, type ChartFile } from './chart-files.js';
+import { chartStepSchema, writeChartFiles, type ChartFile, type ChartStepOptions } from './chart-files.js';
 
 /** Each chart's output-name prefix, in the order the charts are made. */
 export const PLOT_OUTPUTS: ChartFile[] = [
@@ -27,21 +27,10 @@ export const PLOT_OUTPUTS: ChartFile[] = [
   { chart: 'rare-quotas', name: 'rare_quotas', file: RARE_QUOTAS_FILE, what: 'rare quota usage' },
 ];
 
-type Options = { scale: number } & Record<string, string | null | number>;
+/** The options, declared once: `scale`, and a path option per chart and format, from PLOT_OUTPUTS. */
+const { optionsSchema, outputs } = chartStepSchema(PLOT_OUTPUTS);
 
-const { pathOptions, outputs } = chartOutputs(PLOT_OUTPUTS);
-
-/**
- * The options, declared once: `scale`, and a path option per chart and format, generated from
- * PLOT_OUTPUTS (so their type is the record below, not inferred).
- */
-const optionsSchema = {
-  type: 'object',
-  properties: { scale: SCALE_OPTION, ...pathOptions },
-  additionalProperties: false,
-} as const satisfies JsonSchema;
-
-const step: StepModule<Options, { details: SampleDetails }, { charts: ChartSet }> = {
+const step: StepModule<ChartStepOptions, { details: SampleDetails }, { charts: ChartSet }> = {
   type: 'plot',
   version: 2,
   description: 'Charts of the sample as SVG and PNG: class×size fidelity, per-tier size shares, the objective over the iterations, rare quota usage',

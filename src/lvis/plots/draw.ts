@@ -36,15 +36,6 @@ export async function drawCharts(charts: readonly Chart[], scale: number, onDraw
   for (const p of pending) await onDrawn(await p);
 }
 
-/** One chart (see drawCharts). */
-export async function drawChart(chart: Chart, scale: number): Promise<DrawnChart> {
-  let out: DrawnChart | undefined;
-  await drawCharts([chart], scale, async (d) => {
-    out = d;
-  });
-  return out!;
-}
-
 /**
  * Loads the renderer and lays out and rasterizes a tiny chart with the marks the real charts
  * use, so that the first real chart does not pay for the imports (~0.2 s) and the JIT's
