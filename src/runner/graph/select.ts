@@ -1,12 +1,12 @@
 /** Which steps a run runs (`--only` and what it needs), and their cache keys. */
-import { fileDigest, type StatCache } from '../cache/file-digests.js';
-import { keyMaterial, keyOf } from '../cache/key.js';
-import { type KeyMaterial } from '../cache/records.js';
+import type { StatCache } from '../cache/file-digests.js';
+import { RunKeys, type StepKey } from '../exec/deferred-key.js';
 import type { Pipeline } from '../pipeline/types.js';
 
 /**
- * Keys of the given steps (and key material), hashing external files through the stat
- * cache. `ids` must be closed under dependencies (as selectSteps returns).
+ * Keys of the given steps (and key material), hashing every external file first, through the
+ * stat cache: for commands that plan and run nothing (a run defers some, exec/deferred-key.ts).
+ * `ids` must be closed under dependencies (as selectSteps returns).
  */
 export async function resolveKeys(
   p: Pipeline,
@@ -14,26 +14,9 @@ export async function resolveKeys(
   statCache: StatCache,
   signal?: AbortSignal,
   onHash?: (file: string, size: number) => void,
-): Promise<Map<string, { key: string; material: KeyMaterial }>> {
-  const digests = new Map<string, string>();
-  for (const id of ids) {
-    for (const f of p.steps.get(id)!.files) {
-      if (digests.has(f.path)) continue;
-      const d = await fileDigest(f.path, statCache, signal, (size) => onHash?.(f.path, size));
-      digests.set(f.path, d.digest);
-    }
-  }
-  const keys = new Map<string, string>();
-  const out = new Map<string, { key: string; material: KeyMaterial }>();
-  const want = new Set(ids);
-  for (const id of p.order) {
-    if (!want.has(id)) continue;
-    const material = keyMaterial(p.steps.get(id)!, p.dir, keys, digests);
-    const key = keyOf(material);
-    keys.set(id, key);
-    out.set(id, { key, material });
-  }
-  return out;
+): Promise<Map<string, StepKey>> {
+  const keys = await RunKeys.resolve(p, ids, statCache, { defer: false, ...(signal ? { signal } : {}), ...(onHash ? { onHash } : {}) });
+  return new Map(ids.map((id) => [id, keys.get(id)!]));
 }
 
 /** `--only`: the named steps and everything they need, in pipeline order. */
