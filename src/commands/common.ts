@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import type { CliEnv } from '../cli-env.js';
 import { loadConfig, resolveCacheDir, type LoadedConfig } from '../config.js';
 import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../base/diagnostic.js';
@@ -112,6 +113,19 @@ export function requireCacheFolder(cacheDir: string, what: string): void {
   }
 }
 
+/** `dist/validators/`, written by `npm run build` (scripts/build-validator.ts). */
+export const PREBUILT_VALIDATORS = fileURLToPath(new URL('../../validators/', import.meta.url));
+
+/**
+ * Where the prebuilt validators are: `LVIS_PIPE_PREBUILT_VALIDATORS` when set (empty: none, so
+ * that the cache folder's compiled validator is used, as the integrity tests need), else
+ * PREBUILT_VALIDATORS.
+ */
+function prebuiltValidators(): string | undefined {
+  const dir = process.env.LVIS_PIPE_PREBUILT_VALIDATORS;
+  return dir === undefined ? PREBUILT_VALIDATORS : dir || undefined;
+}
+
 export async function loadPipelineContext(
   env: CliEnv,
   file: string | undefined,
@@ -124,6 +138,7 @@ export async function loadPipelineContext(
   const { config, cacheDir } = await locateCache(env, abs, values['cache-dir']);
   const resolveOptions: ResolveOptions = {
     validatorCacheDir: path.join(cacheDir, 'validators'),
+    prebuiltValidatorDir: prebuiltValidators(),
     set: values.set ?? [],
     ...(values.params ? { paramsFile: path.resolve(env.cwd, values.params) } : {}),
     ...(config.config.params && config.file ? { configParams: { values: config.config.params, file: config.file } } : {}),

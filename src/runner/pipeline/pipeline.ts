@@ -33,7 +33,7 @@ import {
 } from './params.js';
 import type { StepRegistry } from '../step/registry.js';
 import { buildPipelineSchema, SWEEP_CHART_KEYS, SWEEP_KEYS } from './schema.js';
-import { compileSchema, type Validator } from './validator-cache.js';
+import { compileSchema, type Validator, type ValidatorDirs } from './validator-cache.js';
 import type { ProblemSink } from '../cache/integrity.js';
 import type { StepModule } from '../step/step.js';
 import { didYouMean, listNames } from '../../base/suggest.js';
@@ -66,10 +66,10 @@ export function loadPipeline(file: string, registry: StepRegistry, opts: Resolve
 
 const validators = new WeakMap<StepRegistry, Validator>();
 
-function validatorFor(registry: StepRegistry, cacheDir: string | undefined, onProblem: ProblemSink | undefined): Validator {
+function validatorFor(registry: StepRegistry, dirs: ValidatorDirs, onProblem: ProblemSink | undefined): Validator {
   let v = validators.get(registry);
   if (!v) {
-    v = compileSchema(buildPipelineSchema(registry, { paramRefs: false }), cacheDir, onProblem);
+    v = compileSchema(buildPipelineSchema(registry, { paramRefs: false }), dirs, onProblem);
     validators.set(registry, v);
   }
   return v;
@@ -138,7 +138,7 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
   }
 
   // 4. Schema validation (also fills in option defaults).
-  const validate = validatorFor(registry, opts.validatorCacheDir, opts.onCacheProblem);
+  const validate = validatorFor(registry, { cache: opts.validatorCacheDir, prebuilt: opts.prebuiltValidatorDir }, opts.onCacheProblem);
   if (!validate(resolvedDoc)) {
     diags.push(...schemaDiagnostics(validate.errors ?? [], src, registry, resolvedDoc, fromParam, effectiveValues));
   }

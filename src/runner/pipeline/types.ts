@@ -83,6 +83,8 @@ export interface ResolveOptions {
   cwd?: string;
   /** Where to keep the compiled schema validator between runs (e.g. `<cache>/validators`). */
   validatorCacheDir?: string;
+  /** Validators compiled at build time (read-only), looked up before validatorCacheDir. */
+  prebuiltValidatorDir?: string;
   /** Told when the cached validator fails its check (it is compiled again). */
   onCacheProblem?: ProblemSink;
   /** Check that files named by file options exist (default true). */

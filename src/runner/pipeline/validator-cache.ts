@@ -5,6 +5,11 @@
  * schema and the ajv version and options, and loaded from there next time (a few ms).
  * Whenever the registry or a step's options schema changes, the hash changes and it is
  * compiled again.
+ *
+ * `npm run build` also compiles the built-in steps' schema into `dist/validators/`
+ * (scripts/build-validator.ts), looked up before the cache folder: a cold cache folder then
+ * skips ajv altogether (about 0.1 s of a cold run: importing ajv, compiling, and the garbage
+ * it leaves). A registry with other steps has another hash and uses the cache folder as before.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,14 +45,42 @@ function loadStandalone(code: string): Validator {
   return v;
 }
 
+/** Where the compiled validator is looked for (all optional). */
+export interface ValidatorDirs {
+  /** Read-only folder of validators compiled at build time; looked up first. */
+  prebuilt?: string;
+  /** The cache folder's validators: looked up next, and where a fresh compile is kept. */
+  cache?: string;
+}
+
+/** The file name a compiled `schema` is kept under (in the cache folder or the prebuilt one). */
+export function validatorFileName(schema: JsonSchema): string {
+  return `${sha256(canonicalJson({ schema, ajv: ajvVersion(), options: AJV_OPTIONS })).slice(0, 32)}.cjs`;
+}
+
+function readPrebuilt(dir: string, name: string): Validator | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path.join(dir, name), 'utf8');
+  } catch {
+    return undefined; // not built for this schema: the cache folder or a compile
+  }
+  const opened = openSealedCode(text);
+  // A damaged prebuilt file (an installation problem, not the user's data) falls back to a compile.
+  return 'value' in opened ? loadStandalone(opened.value) : undefined;
+}
+
 /**
- * A validator for `schema`, from `cacheDir` when it was compiled before. The cached code is
- * sealed (it is executed): one that fails its check is moved aside, `onProblem` is told, and
- * the schema is compiled again.
+ * A validator for `schema`: the prebuilt one when there is one, else from the cache folder when
+ * it was compiled before. The cached code is sealed (it is executed): one that fails its check
+ * is moved aside, `onProblem` is told, and the schema is compiled again.
  */
-export function compileSchema(schema: JsonSchema, cacheDir?: string, onProblem?: ProblemSink): Validator {
-  const hash = sha256(canonicalJson({ schema, ajv: ajvVersion(), options: AJV_OPTIONS })).slice(0, 32);
-  const file = cacheDir ? path.join(cacheDir, `${hash}.cjs`) : undefined;
+export function compileSchema(schema: JsonSchema, dirs: ValidatorDirs = {}, onProblem?: ProblemSink): Validator {
+  const name = validatorFileName(schema);
+  const prebuilt = dirs.prebuilt ? readPrebuilt(dirs.prebuilt, name) : undefined;
+  if (prebuilt) return prebuilt;
+  const cacheDir = dirs.cache;
+  const file = cacheDir ? path.join(cacheDir, name) : undefined;
   if (file) {
     let text: string | undefined;
     try {
