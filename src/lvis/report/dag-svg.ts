@@ -8,7 +8,7 @@
  * layout package (dagre, elk) would add a dependency and a runtime to the report for no gain
  * at this size.
  */
-import { approxTextWidth as measureTextWidth } from '../../render/dejavu-advances.js';
+import { approxTextWidth as measureTextWidth } from '../../render/font-table.js';
 import type { ReportStep, ReportStepStatus } from './model.js';
 
 export const STATUS_COLORS: Record<ReportStepStatus, { fill: string; stroke: string; text: string }> = {
