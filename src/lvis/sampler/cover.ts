@@ -43,37 +43,18 @@ export class CoverTracker {
   readonly count: Int32Array;
 
   constructor(readonly state: ObjectiveState) {
-    const ds = state.p.ds;
-    const nImg = ds.images.count;
-    const nCat = ds.categories.count;
-    const { annOffsets, annIndex } = ds.images;
-    const annCategory = ds.annotations.category;
-    const catOffsets = new Int32Array(nImg + 1);
-    const list: number[] = [];
-    const last = new Int32Array(nCat).fill(-1);
+    const nImg = state.p.ds.images.count;
+    const nCat = state.p.ds.categories.count;
+    // The problem's per-image category lists, and their inverse: per category, its images.
+    const { catOffsets, cats } = state.p;
     const imagesOf = new Int32Array(nCat + 1);
-    for (let i = 0; i < nImg; i++) {
-      catOffsets[i] = list.length;
-      const first = list.length;
-      for (let q = annOffsets[i]!; q < annOffsets[i + 1]!; q++) {
-        const c = annCategory[annIndex[q]!]!;
-        if (last[c] === i) continue;
-        last[c] = i;
-        list.push(c);
-        imagesOf[c + 1]!++;
-      }
-      if (list.length - first > 1) {
-        const part = list.splice(first).sort((a, b) => a - b);
-        list.push(...part);
-      }
-    }
-    catOffsets[nImg] = list.length;
+    for (let q = 0; q < cats.length; q++) imagesOf[cats[q]! + 1]!++;
     this.catOffsets = catOffsets;
-    this.cats = Int32Array.from(list);
+    this.cats = cats;
     for (let c = 0; c < nCat; c++) imagesOf[c + 1] += imagesOf[c]!;
     this.imgOffsets = imagesOf;
     const fill = imagesOf.slice(0, nCat);
-    this.imgs = new Int32Array(list.length);
+    this.imgs = new Int32Array(cats.length);
     for (let i = 0; i < nImg; i++) {
       for (let q = catOffsets[i]!; q < catOffsets[i + 1]!; q++) this.imgs[fill[this.cats[q]!]!++] = i;
     }

@@ -96,7 +96,8 @@ export function buildDensityModel(ds: Dataset): DensityModel {
     const end = b + 1 < lower.length ? lower[b + 1]! : max + 1;
     for (let a = lower[b]!; a < end; a++) binOfCount[a] = b;
   }
-  const binOf = Int32Array.from(count, (a) => binOfCount[a]!);
+  const binOf = new Int32Array(count.length); // a plain loop: TypedArray.from with a map function is ~10x slower
+  for (let i = 0; i < count.length; i++) binOf[i] = binOfCount[count[i]!]!;
   const share = new Float64Array(lower.length);
   for (let i = 0; i < count.length; i++) if (binOf[i]! >= 0) share[binOf[i]!]!++;
   const invShare = new Float64Array(lower.length);

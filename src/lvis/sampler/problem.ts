@@ -43,6 +43,9 @@ export class SamplerProblem {
    */
   readonly imageRows: Int32Array;
   readonly binPairs: Int32Array;
+  /** Per image: its distinct categories, ascending (CSR; distinctCategories below). */
+  readonly catOffsets: Int32Array;
+  readonly cats: Int32Array;
 
   constructor(
     readonly ds: Dataset,
@@ -54,7 +57,8 @@ export class SamplerProblem {
   ) {
     this.chi2 = mismatch === 'chi2';
     this.imageCount = hist.imageCount;
-    this.countMask = Uint8Array.from(hist.imageTierMask, (m) => countedTiers(m, membership));
+    this.countMask = new Uint8Array(hist.imageTierMask.length); // a plain loop: TypedArray.from with a map function is ~10x slower
+    for (let i = 0; i < this.countMask.length; i++) this.countMask[i] = countedTiers(hist.imageTierMask[i]!, membership);
     this.binPairs = new Int32Array(2 * hist.binKey.length);
     for (let q = 0; q < hist.binKey.length; q++) {
       this.binPairs[2 * q] = hist.binKey[q]!;
@@ -87,33 +91,27 @@ export class SamplerProblem {
     const refTotal = this.tierRef[0]! + this.tierRef[1]! + this.tierRef[2]!;
     for (let t = 0; t < 3; t++) if (this.tierRef[t]! > 0) this.invShare[t] = refTotal / this.tierRef[t]!;
 
-    const { annOffsets, annIndex } = ds.images;
-    const annCategory = ds.annotations.category;
+    const { catOffsets, cats } = distinctCategories(ds);
+    this.catOffsets = catOffsets;
+    this.cats = cats;
+    // Rare categories of each image: its distinct categories (ascending) that have a quota.
     const rareOffsets = new Int32Array(this.imageCount + 1);
-    const rareList: number[] = [];
-    const seen = new Int32Array(ds.categories.count).fill(-1);
-    const cands: number[] = [];
+    const rareList = new Int32Array(cats.length);
+    let nRare = 0;
+    const cands = new Int32Array(this.imageCount);
+    let nCands = 0;
     for (let i = 0; i < this.imageCount; i++) {
-      rareOffsets[i] = rareList.length;
-      const start = annOffsets[i]!;
-      const end = annOffsets[i + 1]!;
-      if (end > start) cands.push(i);
-      const first = rareList.length;
-      for (let p = start; p < end; p++) {
-        const c = annCategory[annIndex[p]!]!;
-        if (quota[c]! < 0 || seen[c] === i) continue;
-        seen[c] = i;
-        rareList.push(c);
-      }
-      if (rareList.length - first > 1) {
-        const part = rareList.splice(first).sort((a, b) => a - b);
-        rareList.push(...part);
+      rareOffsets[i] = nRare;
+      if (ds.images.annOffsets[i + 1]! > ds.images.annOffsets[i]!) cands[nCands++] = i;
+      for (let q = catOffsets[i]!; q < catOffsets[i + 1]!; q++) {
+        const c = cats[q]!;
+        if (!(quota[c]! < 0)) rareList[nRare++] = c;
       }
     }
-    rareOffsets[this.imageCount] = rareList.length;
+    rareOffsets[this.imageCount] = nRare;
     this.rareOffsets = rareOffsets;
-    this.rareCategories = Int32Array.from(rareList);
-    this.candidates = Int32Array.from(cands);
+    this.rareCategories = rareList.slice(0, nRare);
+    this.candidates = cands.slice(0, nCands);
     this.imageRows = new Int32Array(8 * this.imageCount);
     for (let i = 0; i < this.imageCount; i++) {
       this.imageRows[8 * i] = hist.binOffsets[i]!;
@@ -125,4 +123,37 @@ export class SamplerProblem {
       this.imageRows[8 * i + 6] = this.density.count[i]!;
     }
   }
+}
+
+/**
+ * Per image, its distinct categories in ascending order (CSR). Typed arrays and an in-place
+ * insertion sort of each image's few categories: the cover and the rare quotas both need these
+ * lists, and building them once this way takes ~0.02 s on full-scale data, where the two JS-array
+ * builds it replaced (push, then splice and sort per image) took ~0.15 s of a 2k sample's 0.4 s.
+ */
+export function distinctCategories(ds: Dataset): { catOffsets: Int32Array; cats: Int32Array } {
+  const nImg = ds.images.count;
+  const { annOffsets, annIndex } = ds.images;
+  const annCategory = ds.annotations.category;
+  const catOffsets = new Int32Array(nImg + 1);
+  const list = new Int32Array(ds.annotations.count);
+  const last = new Int32Array(ds.categories.count).fill(-1);
+  let n = 0;
+  for (let i = 0; i < nImg; i++) {
+    catOffsets[i] = n;
+    const first = n;
+    for (let q = annOffsets[i]!; q < annOffsets[i + 1]!; q++) {
+      const c = annCategory[annIndex[q]!]!;
+      if (last[c] === i) continue;
+      last[c] = i;
+      let k = n++;
+      while (k > first && list[k - 1]! > c) {
+        list[k] = list[k - 1]!;
+        k--;
+      }
+      list[k] = c;
+    }
+  }
+  catOffsets[nImg] = n;
+  return { catOffsets, cats: list.slice(0, n) };
 }
