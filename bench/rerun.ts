@@ -6,7 +6,9 @@
  *    that cache: the rerun's wall time as a ratio of the cold run's, with each step's time;
  * 2. in a fresh cache: a 2,000-image run, then a 3-variant sweep (seed=1,2,3): `du -scb` of the
  *    cache and every output folder together, against the bytes of the distinct output files
- *    (unique content among every file under out/).
+ *    (unique content among every file under out/); then the same after
+ *    `lvis-pipe cache gc --drop-intermediate`, and the time of the 2,000-image rerun after it
+ *    (which computes the dropped steps again).
  *
  * Exported for bench/run.ts (`npm run bench`); also runs alone: node dist/bench/rerun.js
  */
@@ -70,13 +72,18 @@ async function main(): Promise<void> {
     const b = ['pipelines/mini-lvis.yaml', '--cache-dir', cache, '--set', `out_dir=${out}`, '--set', 'total_images=2000', ...inputs];
     lvisPipe(['run', ...b]);
     lvisPipe(['sweep', ...b, '--grid', 'seed=1,2,3']);
-    const du = Number(execFileSync('du', ['-scb', cache, out], { encoding: 'utf8' }).trim().split('\n').at(-1)!.split('\t')[0]);
+    const duNow = () => Number(execFileSync('du', ['-scb', cache, out], { encoding: 'utf8' }).trim().split('\n').at(-1)!.split('\t')[0]);
+    const du = duNow();
     const seen = new Map<string, number>();
     for (const f of files(out)) seen.set(createHash('sha256').update(readFileSync(f)).digest('hex'), statSync(f).size);
     const distinct = [...seen.values()].reduce((x, y) => x + y, 0);
     const objects = files(path.join(cache, 'objects'));
     const outputDigests = new Set(seen.keys());
     const notOutputs = objects.filter((f) => !outputDigests.has(path.basename(f))).map((f) => ({ f, size: statSync(f).size })).sort((x, y) => y.size - x.size);
+    // The opt-in: drop the results of the steps without output files, then rerun the 2k run.
+    execFileSync(process.execPath, [bin, 'cache', 'gc', '--cache-dir', cache, '--drop-intermediate'], { cwd: root });
+    const duDropped = duNow();
+    const afterDrop = lvisPipe(['run', ...b]);
     const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
     console.log('\nDisk: a 2,000-image run, then `lvis-pipe sweep ... --grid seed=1,2,3`, in a fresh cache.\n');
     console.log('| what | bytes |');
@@ -85,6 +92,9 @@ async function main(): Promise<void> {
     console.log(`| distinct output files (unique content under out/) | ${mb(distinct)} |`);
     console.log(`| ratio | **${(du / distinct).toFixed(2)}×** |`);
     console.log(`| cached objects that are no output file (${notOutputs.length}) | ${mb(notOutputs.reduce((x, o) => x + o.size, 0))}: largest ${notOutputs.slice(0, 3).map((o) => mb(o.size)).join(', ')} |`);
+    console.log(`| after \`lvis-pipe cache gc --drop-intermediate\`: \`du -scb\` | ${mb(duDropped)} |`);
+    console.log(`| ratio after it | **${(duDropped / distinct).toFixed(2)}×** |`);
+    console.log(`| the 2,000-image run after it (computes the dropped steps again) | ${afterDrop.wallS.toFixed(2)} s |`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,12 @@
  * removes the run records of every other key, then every object no remaining record
  * references, and leftovers in tmp/. History records are small and kept (they hold the
  * params and metrics that `runs` and `diff` show).
+ *
+ * With `dropIntermediate`, it also removes the results of the steps that produce no output
+ * file (a parsed dataset, statistics, a sample): what the cache then keeps is the objects behind
+ * output files, which the output folders hard-link, so the cache costs almost no disk beyond
+ * them. The price is the next run's time: those steps run again (their records are gone, so it
+ * is a plain miss, not damage), and the steps after them are hits again once their keys match.
  */
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
@@ -99,7 +105,14 @@ export interface GcResult {
   bytesKept: number;
 }
 
-export async function collectGarbage(store: CacheStore, statCache: StatCache, opts: { keepRuns: number; dryRun: boolean }): Promise<GcResult> {
+export interface GcOptions {
+  keepRuns: number;
+  dryRun: boolean;
+  /** Also remove the results of steps without an output file (see above). */
+  dropIntermediate?: boolean;
+}
+
+export async function collectGarbage(store: CacheStore, statCache: StatCache, opts: GcOptions): Promise<GcResult> {
   const keep = new Set<string>();
   const removedStates: string[] = [];
   for (const p of await listStates(store)) {
@@ -123,11 +136,17 @@ export async function collectGarbage(store: CacheStore, statCache: StatCache, op
     const dir = path.join(store.runsDir, key);
     const names = await listDir(dir);
     if (keep.has(key)) {
+      const records: RunRecord[] = [];
       for (const n of names) {
         const rec = await store.readSealed<RunRecord>(path.join(dir, n), 'run record');
-        for (const o of Object.values(rec?.outputs ?? {})) referenced.add(o.digest);
+        if (rec) records.push(rec);
       }
-      continue;
+      const intermediate = records.every((r) => Object.values(r.outputs).every((o) => o.storage !== 'file'));
+      if (!(opts.dropIntermediate && intermediate)) {
+        for (const rec of records) for (const o of Object.values(rec.outputs)) referenced.add(o.digest);
+        continue;
+      }
+      keep.delete(key);
     }
     removedKeys++;
     removedRecords += names.length;
