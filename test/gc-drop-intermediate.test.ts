@@ -4,13 +4,12 @@
  * the dropped steps again as plain misses (no damage reported) and its outputs are the same.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunEvent } from '../src/runner/exec/events.js';
-import type { HistoryRecord } from '../src/runner/cache/records.js';
 import { runCli, Workspace, type CliResult } from './helpers/runner-fixture.js';
-import { filesBelow, LVIS_REGISTRY, OUTPUTS, outputBytes, writeLvisPipeline } from './helpers/integrity-fixture.js';
+import { filesBelow, lastHistory, LVIS_REGISTRY, OUTPUTS, outputBytes, writeLvisPipeline } from './helpers/integrity-fixture.js';
 
 const run = (ws: Workspace): Promise<CliResult> => runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir, registry: LVIS_REGISTRY });
 
@@ -19,10 +18,6 @@ function statuses(r: CliResult): Record<string, string> {
   return Object.fromEntries((fin?.steps ?? []).map((s) => [s.id, s.status]));
 }
 
-function lastHistory(ws: Workspace): HistoryRecord {
-  const dir = ws.path('.lvis-pipe/history');
-  return JSON.parse(readFileSync(path.join(dir, readdirSync(dir).sort().at(-1)!), 'utf8')) as HistoryRecord;
-}
 
 describe('cache gc --drop-intermediate', () => {
   const ws = new Workspace();

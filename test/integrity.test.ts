@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunEvent } from '../src/runner/exec/events.js';
 import { after, before, describe, it } from 'node:test';
 import { runCli, Workspace, type CliResult } from './helpers/runner-fixture.js';
-import { filesBelow, LVIS_REGISTRY, objectOf, outputBytes, writeLvisPipeline } from './helpers/integrity-fixture.js';
-import type { HistoryRecord } from '../src/runner/cache/records.js';
+import { filesBelow, lastHistory, LVIS_REGISTRY, objectOf, outputBytes, writeLvisPipeline } from './helpers/integrity-fixture.js';
 
 const run = (ws: Workspace, ...args: string[]): Promise<CliResult> => runCli(['run', 'p.yaml', '--json', ...args], { cwd: ws.dir, registry: LVIS_REGISTRY });
 
@@ -41,11 +40,6 @@ function damage(file: string, mode: Mode): void {
   throw new Error(`no digit to change in ${file}`);
 }
 
-function lastHistory(ws: Workspace): HistoryRecord {
-  const dir = ws.path('.lvis-pipe/history');
-  const newest = readdirSync(dir).sort().at(-1)!;
-  return JSON.parse(readFileSync(path.join(dir, newest), 'utf8')) as HistoryRecord;
-}
 
 const CLI = fileURLToPath(new URL('../../bin/lvis-pipe.js', import.meta.url));
 

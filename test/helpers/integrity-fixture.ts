@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StepRegistry } from '../../src/runner/step/registry.js';
 import { STEP_MODULES } from '../../src/steps/index.js';
+import type { HistoryRecord } from '../../src/runner/cache/records.js';
 import type { Workspace } from './runner-fixture.js';
 
 export const LVIS_REGISTRY = new StepRegistry(STEP_MODULES, {
@@ -61,4 +62,10 @@ export function filesBelow(dir: string): string[] {
 export function objectOf(cacheDir: string, history: { steps: Record<string, { outputs: Record<string, { digest: string }> }> }, step: string, output: string): string {
   const digest = history.steps[step]!.outputs[output]!.digest;
   return path.join(cacheDir, 'objects', digest.slice(0, 2), digest);
+}
+
+/** The newest history record of the workspace's cache (`.lvis-pipe/`). */
+export function lastHistory(ws: Workspace): HistoryRecord {
+  const dir = ws.path('.lvis-pipe/history');
+  return JSON.parse(readFileSync(path.join(dir, readdirSync(dir).sort().at(-1)!), 'utf8')) as HistoryRecord;
 }
