@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { boxIou } from '../src/lvis/eval/match.js';
 import { IOU_THRESHOLDS, METRIC_NAMES, RECALL_THRESHOLDS } from '../src/lvis/eval/params.js';
-import { apOf, evaluate, flatAp, makeGt, type Det, type Gt } from './eval-helpers.js';
+import { evaluate, flatAp, makeGt, type Det, type Gt } from './eval-helpers.js';
 
 // Not exact: the API's precision is tp / (tp + fp + eps), so a perfect 1 can come out as 1 - 1e-16.
 const close = (actual: number, expected: number, what = '') => assert.ok(Math.abs(actual - expected) < 1e-12, `${what} ${actual} != ${expected}`);

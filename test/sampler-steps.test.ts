@@ -13,7 +13,6 @@ import histogramsStep from '../src/steps/histograms.js';
 import quotasStep from '../src/steps/quotas.js';
 import greedyStep from '../src/steps/greedy-sample.js';
 import { STEP_MODULES } from '../src/steps/index.js';
-import { DiagnosticError } from '../src/base/diagnostic.js';
 import type { StepContext, StepModule } from '../src/runner/step/step.js';
 import { StepRegistry } from '../src/runner/step/registry.js';
 import loadStep from '../src/steps/load.js';

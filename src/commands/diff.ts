@@ -6,7 +6,6 @@ import { formatBytes, formatDuration, table } from '../base/format.js';
 import { shortHash } from '../runner/cache/hash.js';
 import { diffRuns, readHistory, resolveRunRef, type RunDiff, type RunMeta, type StepDiff } from '../runner/cache/history.js';
 import { pipelineIdOf } from '../runner/pipeline/pipeline.js';
-import { CacheStore } from '../runner/cache/store.js';
 import { formatCell, formatParamCell } from '../runner/sweep/report.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';

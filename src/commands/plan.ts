@@ -3,7 +3,6 @@ import type { CliEnv } from '../cli-env.js';
 import { table } from '../base/format.js';
 import { shortHash } from '../runner/cache/hash.js';
 import { planPipeline } from '../runner/graph/plan.js';
-import { CacheStore } from '../runner/cache/store.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
 

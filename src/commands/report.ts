@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
-import { CacheStore } from '../runner/cache/store.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { afterRunSteps, runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.js';
 import { readHistory, resolveRunRef } from '../runner/cache/history.js';

@@ -7,7 +7,6 @@ import { formatDuration, table } from '../base/format.js';
 import { readHistory, runsTable, shortRunId, type RunsRow } from '../runner/cache/history.js';
 import { isPlainObject } from '../runner/pipeline/params.js';
 import { pipelineIdOf, readPipeline } from '../runner/pipeline/pipeline.js';
-import { CacheStore } from '../runner/cache/store.js';
 import { formatCell, formatParamCell, stepCountsLabel } from '../runner/sweep/report.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';

@@ -10,11 +10,9 @@ import type { Dataset } from '../lvis/dataset/dataset.js';
 import type { Histograms } from '../lvis/sampler/histograms.js';
 import { formatQuality, type SampleQuality } from '../lvis/sampler/quality.js';
 import type { RareQuotas } from '../lvis/sampler/quotas.js';
-import { type Sample, type SamplerStrategy } from '../lvis/sampler/sample.js';
+import { type Sample } from '../lvis/sampler/sample.js';
 import { runSampler, type SampleDetails, type SamplerOptions } from '../lvis/sampler/sampler.js';
 import type { TargetMix } from '../lvis/sampler/target-mix.js';
-import type { PerTier } from '../lvis/sampler/tiers.js';
-import type { Mismatch, TierMembership } from '../lvis/sampler/objective-terms.js';
 
 interface Inputs {
   dataset: Dataset;

@@ -7,7 +7,7 @@ import type { OptionsOf } from '../runner/step/options.js';
 import { histogramsKind } from './kinds.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
 import { buildHistograms, tierKeyCount, type Histograms } from '../lvis/sampler/histograms.js';
-import { DEFAULT_SIZE_RULE, type SizeFrom } from '../lvis/sampler/size-buckets.js';
+import { DEFAULT_SIZE_RULE } from '../lvis/sampler/size-buckets.js';
 import { TIERS } from '../lvis/sampler/tiers.js';
 
 /** The options, declared once (see src/runner/step/options.ts). */

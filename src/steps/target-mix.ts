@@ -24,7 +24,7 @@ const optionsSchema = {
 
 type Options = OptionsOf<typeof optionsSchema>;
 
-const step: StepModule<{ alpha: number }, { stats: TierStats }, { mix: TargetMix }> = {
+const step: StepModule<Options, { stats: TierStats }, { mix: TargetMix }> = {
   type: 'target-mix',
   version: 1,
   description:

@@ -7,7 +7,7 @@ import type { JsonSchema, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
 import type { Sample } from '../lvis/sampler/sample.js';
-import { selectSample, writeSubset, type WriteSubsetOptions } from '../lvis/write/write-subset.js';
+import { selectSample, writeSubset } from '../lvis/write/write-subset.js';
 
 /** The options, declared once (see src/runner/step/options.ts). */
 const optionsSchema = {

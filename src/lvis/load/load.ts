@@ -21,7 +21,7 @@ import { diagnosticWithPosition, locateOffsets } from '../json/locate.js';
 import { displayPath } from '../../base/display-path.js';
 import { imagesPerCategory, tierOfImageCount } from './categories.js';
 import { ImageColumns } from './columns.js';
-import { formatProblem, type RecordProblem } from './records.js';
+import { formatProblem } from './records.js';
 import { parallelWorthIt, scanInTwo } from './parallel.js';
 import { AbsoluteSyntaxError, ProblemLog, RECORD_ARRAYS, scanFile, type Scan } from './scan.js';
 

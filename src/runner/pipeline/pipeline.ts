@@ -11,12 +11,10 @@ import { schemaDiagnostics } from './schema-errors.js';
 import { fileClashes } from './file-clashes.js';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { ErrorObject } from 'ajv';
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
 import { sha256 } from '../cache/hash.js';
 import {
   applyOverrides,
-  checkParamValue,
   describeValue,
   interpolate,
   isPlainObject,
@@ -26,18 +24,16 @@ import {
   parseParamDecls,
   parseSetArgs,
   resolvePathValue,
-  shortJson,
-  type ParamDecl,
   type ParamOverride,
   type ParamValue,
 } from './params.js';
 import type { StepRegistry } from '../step/registry.js';
-import { buildPipelineSchema, SWEEP_CHART_KEYS, SWEEP_KEYS } from './schema.js';
+import { buildPipelineSchema } from './schema.js';
 import { compileSchema, type Validator, type ValidatorDirs } from './validator-cache.js';
 import type { ProblemSink } from '../cache/integrity.js';
 import type { StepModule } from '../step/step.js';
 import { didYouMean, listNames } from '../../base/suggest.js';
-import { YamlSource, pointerToPath, type DocPath } from './yaml-source.js';
+import { YamlSource, type DocPath } from './yaml-source.js';
 import { displayPath } from '../../base/display-path.js';
 import { FileDep, INVALID_PIPELINE_EXIT, Pipeline, PipelineSource, ResolveOptions, ResolvedInput, ResolvedStep } from './types.js';
 import { findCycles, topoOrder } from './step-order.js';

@@ -1,7 +1,6 @@
 /** ajv's schema errors as diagnostics at the offending value's line:col, in words a user can act on. */
 import { describeType } from '../step/options.js';
 import { isPlainObject, originLabel, shortJson, type ParamValue } from './params.js';
-import path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { type Diagnostic } from '../../base/diagnostic.js';
 import type { StepRegistry } from '../step/registry.js';
