@@ -1,7 +1,8 @@
 /**
  * `npm run fonts`: writes src/render/fonts/dejavu-metrics.json, the chart fonts' advances and
- * kerning for the characters of TABLE_RANGES (src/render/font-table.ts), from the vendored font files. Run it
- * after replacing a font; test/text-metrics.test.ts fails until the table matches the fonts.
+ * kerning for the characters of TABLE_RANGES (src/render/font-table.ts), from the vendored font
+ * files. Run it after replacing a font or changing TABLE_RANGES; test/text-metrics.test.ts fails
+ * until the table matches the fonts.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -2,8 +2,8 @@
  * The chart fonts' metrics as a table (src/render/fonts/dejavu-metrics.json, written by
  * `npm run fonts` from the font files; test/text-metrics.test.ts checks it against them):
  * the advance of every character of TABLE_RANGES (Latin, Greek, punctuation, arrows) and every
- * non-zero kerning pair among them, in font units. Reading it costs about a millisecond, against 0.2–0.3 s to parse the two
- * fonts with opentype.js, and it imports neither opentype.js nor Vega.
+ * non-zero kerning pair among them, in font units. Reading it costs about a millisecond, against
+ * 0.2–0.3 s to parse the two fonts with opentype.js, and it imports neither opentype.js nor Vega.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -73,4 +73,3 @@ export function approxTextWidth(text: string, fontSize: number, bold = false): n
   const t = bold ? metricsTable().bold : metricsTable().regular;
   return (tableUnits(t, text, (OTHER_PER_MILLE * t.unitsPerEm) / 1000)! * fontSize) / t.unitsPerEm;
 }
-
