@@ -18,7 +18,6 @@ function statuses(r: CliResult): Record<string, string> {
   return Object.fromEntries((fin?.steps ?? []).map((s) => [s.id, s.status]));
 }
 
-
 describe('cache gc --drop-intermediate', () => {
   const ws = new Workspace();
   let clean: (string | undefined)[];
