@@ -40,7 +40,6 @@ function damage(file: string, mode: Mode): void {
   throw new Error(`no digit to change in ${file}`);
 }
 
-
 const CLI = fileURLToPath(new URL('../../bin/lvis-pipe.js', import.meta.url));
 
 /** `run` in a new process, as a user would: events parsed from its --json output. */
