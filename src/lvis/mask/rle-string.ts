@@ -1,0 +1,74 @@
+/**
+ * pycocotools' compressed RLE counts (maskApi.c rleToString / rleFrString): "similar to LEB128
+ * but using 6 bits/char and ascii chars 48-111". Each count is written as its difference from
+ * the count two before it (from the fourth count on), 5 bits per character, low bits first,
+ * with bit 0x20 meaning "more characters follow" and bit 0x10 of the last one the sign.
+ *
+ * detectron2 and mmdetection write detection masks in this form (`{"size": [h, w],
+ * "counts": "…"}`); LVIS and COCO GT may hold it too.
+ */
+
+/** The compressed string of `counts` (rleToString), as the bytes of ASCII 48..111. */
+export function rleToString(counts: ArrayLike<number>): Buffer {
+  const m = counts.length;
+  const out = Buffer.allocUnsafe(m * 7);
+  let p = 0;
+  for (let i = 0; i < m; i++) {
+    let x = counts[i]!;
+    if (i > 2) x -= counts[i - 2]!;
+    let more = true;
+    while (more) {
+      // x & 0x1f is the low 5 bits of the two's complement of x, for any integer below 2^53.
+      let c = x & 0x1f;
+      x = Math.floor(x / 32); // C's x >>= 5 on a signed long: an arithmetic shift
+      more = c & 0x10 ? x !== -1 : x !== 0;
+      if (more) c |= 0x20;
+      out[p++] = c + 48;
+    }
+  }
+  return out.subarray(0, p);
+}
+
+/** Why rleFrString refused a string (set when it returns undefined). */
+export let countsProblem = '';
+
+/**
+ * The counts of the compressed string in s[start, end) (rleFrString), or undefined when it is
+ * not one that rleToString writes (countsProblem says why): a character outside ASCII 48..111
+ * (pycocotools would decode garbage), or a last number cut short (pycocotools would read past
+ * the string's end). Values wrap to 32 bits as C's `(uint) x` does.
+ */
+export function rleFrString(s: Uint8Array, start: number, end: number): Uint32Array | undefined {
+  const cnts = new Uint32Array(end - start);
+  let m = 0;
+  let p = start;
+  while (p < end) {
+    let x = 0;
+    let k = 0;
+    let more = true;
+    while (more) {
+      if (p >= end) {
+        countsProblem = `the compressed "counts" string ends in the middle of a number (its last character ${JSON.stringify(String.fromCharCode(s[end - 1]!))} says that more follow)`;
+        return undefined;
+      }
+      const ch = s[p]!;
+      if (ch < 48 || ch > 111) {
+        countsProblem = `the compressed "counts" string has ${describeChar(ch)} at character ${p - start}; pycocotools writes only the characters '0' to 'o' (ASCII 48 to 111)`;
+        return undefined;
+      }
+      const c = ch - 48;
+      x += (c & 0x1f) * 2 ** (5 * k);
+      more = (c & 0x20) !== 0;
+      p++;
+      k++;
+      if (!more && c & 0x10) x -= 2 ** (5 * k); // x |= -1 << 5*k: sign-extends the number
+    }
+    if (m > 2) x += cnts[m - 2]!;
+    cnts[m++] = x; // (uint) x: a Uint32Array stores x modulo 2^32
+  }
+  return cnts.subarray(0, m);
+}
+
+function describeChar(c: number): string {
+  return c >= 0x20 && c < 0x7f ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
+}
