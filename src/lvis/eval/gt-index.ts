@@ -7,6 +7,7 @@
  * record, and `indexGtColumns` from columns a loader has already checked (gt-dataset.ts
  * adapts the `load` step's columnar Dataset). Both end in the same indexing code.
  */
+import type { RleStore } from '../mask/rle-store.js';
 import { FREQUENCIES } from './params.js';
 import { ProblemList } from './problems.js';
 
@@ -25,6 +26,10 @@ export interface EvalGtAnnotation {
   bbox: readonly number[];
   /** The `area` field (segmentation area in LVIS): what the area ranges test, not w*h. */
   area: number;
+  /** The annotation id: 0 is special to the API (see GtIndex.gtIdZero). */
+  id?: number;
+  /** The API's `ignore` flag: any value Python takes as true. */
+  ignore?: unknown;
 }
 
 export interface EvalGtCategory {
@@ -68,6 +73,13 @@ export interface GtColumns {
   annBox: Float64Array;
   /** The `area` field; not a number only where the caller has reported it. */
   annArea: Float64Array;
+  /** Annotation ids (NaN: none); 0 is special to the API. */
+  annId?: ArrayLike<number>;
+  /** 1 for an annotation whose `ignore` is true in Python's sense. */
+  annIgnore?: Uint8Array;
+  /** Image height and width per image record (NaN: not given); masks need them. */
+  imageHeight?: ArrayLike<number>;
+  imageWidth?: ArrayLike<number>;
 }
 
 export interface GtIndex {
@@ -97,6 +109,25 @@ export interface GtIndex {
   notExhaustive: ReadonlySet<number>;
   /** Annotations left out because their area is not in (0, inf), as the API's get_ann_ids does. */
   gtDroppedArea: number;
+  /** Record index (position in the GT file's list) of each evaluated annotation. */
+  gtRecord: Int32Array;
+  /**
+   * 1 for an evaluated annotation with `ignore` true: as in LVISEval.evaluate_img, it is ignored
+   * in every area range (a detection matched to it is neither a true nor a false positive, and
+   * it does not count as GT), though its category still counts as annotated on its image.
+   */
+  gtIgnore: Uint8Array;
+  /**
+   * 1 for an evaluated annotation with id 0. The API records a match as the GT's id and takes
+   * 0 for "no match" (evaluate_img's dt_m, accumulate's tps): a detection matched to it is a
+   * false positive (ignored where an unmatched one would be), and the GT stays a miss.
+   */
+  gtIdZero: Uint8Array;
+  /** Height and width of each image (by image index); NaN when the file does not give them. */
+  imageHeight: Float64Array;
+  imageWidth: Float64Array;
+  /** For mask AP (gt-extras.ts): each evaluated annotation's mask in `store`. */
+  masks?: { store: RleStore; index: Int32Array };
 }
 
 /** Validates `gt` and indexes it; throws DiagnosticError listing bad records. */
@@ -125,6 +156,8 @@ export function buildGtIndex(gt: EvalGt): GtIndex {
   const annCategory = new Int32Array(n);
   const annBox = new Float64Array(4 * n);
   const annArea = new Float64Array(n);
+  const annId = new Float64Array(n);
+  const annIgnore = new Uint8Array(n);
   gt.annotations.forEach((a, k) => {
     const img = images.index.get(a.image_id);
     const cat = categories.index.get(a.category_id);
@@ -137,6 +170,8 @@ export function buildGtIndex(gt: EvalGt): GtIndex {
     annCategory[k] = cat!;
     annBox.set(a.bbox, 4 * k);
     annArea[k] = a.area;
+    annId[k] = typeof a.id === 'number' ? a.id : NaN;
+    annIgnore[k] = pythonTruthy(a.ignore) ? 1 : 0;
   });
 
   const lists = (field: 'neg_category_ids' | 'not_exhaustive_category_ids'): RecordLists => {
@@ -167,7 +202,16 @@ export function buildGtIndex(gt: EvalGt): GtIndex {
     annCategory,
     annBox,
     annArea,
+    annId,
+    annIgnore,
   });
+}
+
+/** `if value:` in Python, for a JSON value (undefined: the key is absent, which the API takes as 0). */
+export function pythonTruthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v !== null && typeof v === 'object') return Object.keys(v).length > 0;
+  return Boolean(v);
 }
 
 /** Indexes checked columns (see GtColumns). */
@@ -221,8 +265,12 @@ export function indexGtColumns(cols: GtColumns): GtIndex {
   const gtImage = new Int32Array(kept);
   const gtBox = new Float64Array(4 * kept);
   const gtArea = new Float64Array(kept);
+  const gtIgnore = new Uint8Array(kept);
+  const gtIdZero = new Uint8Array(kept);
   for (let i = 0; i < kept; i++) {
     const k = order[i]!;
+    gtIgnore[i] = cols.annIgnore?.[k] ?? 0;
+    gtIdZero[i] = cols.annId?.[k] === 0 ? 1 : 0;
     gtImage[i] = annImage[k]!;
     gtBox.set(cols.annBox.subarray(4 * k, 4 * k + 4), 4 * i);
     gtArea[i] = cols.annArea[k]!;
@@ -249,7 +297,19 @@ export function indexGtColumns(cols: GtColumns): GtIndex {
     evaluated,
     notExhaustive,
     gtDroppedArea,
+    gtRecord: order,
+    gtIgnore,
+    gtIdZero,
+    imageHeight: byRank(cols.imageHeight, images.rankOf, numImages),
+    imageWidth: byRank(cols.imageWidth, images.rankOf, numImages),
   };
+}
+
+/** Per-record values placed at each record's rank (NaN where not given). */
+function byRank(values: ArrayLike<number> | undefined, rankOf: Int32Array, n: number): Float64Array {
+  const out = new Float64Array(n).fill(NaN);
+  if (values) for (let k = 0; k < rankOf.length; k++) out[rankOf[k]!] = values[k]!;
+  return out;
 }
 
 /** The records to use (the first of each id) and id → position among them; bad and repeated ids are problems. */

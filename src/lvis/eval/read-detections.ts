@@ -2,8 +2,9 @@
  * Reading a results file (a JSON list of detections, LVIS/COCO results format, plain or .gz,
  * of any size) straight into DetectionColumns, in one streaming pass over its bytes through
  * the project's byte window (json/byte-window.ts): each detection is read in place by
- * detection-scan.ts (its four fields; every other member, such as `segmentation`, skipped),
- * no object per detection and never the whole file as a string.
+ * detection-scan.ts (its four fields and where its `segmentation` is; every other member
+ * skipped), its mask by detection-masks.ts when one is needed, no object per detection and
+ * never the whole file as a string.
  *
  * Every bad detection is collected (the first MAX_REPORTED listed, the rest counted) and
  * reported together as a DiagnosticError with the file, the byte offset, line:col and the
@@ -15,12 +16,15 @@ import { displayPath } from '../../base/display-path.js';
 import { ByteWindow, isGzipFile } from '../json/byte-window.js';
 import { JsonSyntaxError, NEED_MORE, describeByte, skipWs } from '../json/grammar.js';
 import { diagnosticAt, diagnosticWithPosition, locateOffsets } from '../json/locate.js';
-import { BOX, CATEGORY, IMAGE, SCORE, detection, scanDetection } from './detection-scan.js';
+import { detection, scanDetection } from './detection-scan.js';
+import { DetectionMaskReader, type DetectionMaskOptions } from './detection-masks.js';
 import { DetectionColumns } from './detections.js';
 import type { GtIndex } from './gt-index.js';
 import { MAX_REPORTED } from './problems.js';
 
 export interface ReadDetectionsOptions {
+  /** What to read of the detections' masks (detection-masks.ts); default: only what boxes need. */
+  masks?: DetectionMaskOptions;
   signal?: AbortSignal;
   /** Bytes of the file on disk read so far (compressed bytes for .gz) and its size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
@@ -30,6 +34,8 @@ export interface ReadDetectionsOptions {
 
 export interface ReadDetectionsResult {
   columns: DetectionColumns;
+  /** The masks read, and what was met on the way. */
+  masks: DetectionMaskReader;
   /** Detections in the file (all of them were good, or an error was thrown). */
   count: number;
   /** Size of the (decompressed) JSON text. */
@@ -47,14 +53,16 @@ interface BadDetection {
 /**
  * Reads the detections of `path` into columns indexed against `gt`. Throws DiagnosticError for
  * malformed JSON (at its byte offset and line:col) or any bad detection (all of them listed
- * together): an image or category the GT does not have, a bbox that is not 4 finite numbers,
- * a missing or non-numeric field.
+ * together): an image the GT does not have, a bbox that is not 4 finite numbers, a missing or
+ * non-numeric field, a mask that is not one of the image's size. A category the GT does not
+ * have is not an error: the API drops such detections (select.ts).
  */
 export async function readDetections(path: string, gt: GtIndex, opts: ReadDetectionsOptions = {}): Promise<ReadDetectionsResult> {
   const columns = new DetectionColumns(gt, await capacityGuess(path));
+  const masks = new DetectionMaskReader(gt, opts.masks ?? { store: false, areasOfAll: false });
+  if (opts.masks?.store) columns.masks = masks.store;
   const bad: BadDetection[] = [];
   let badCount = 0;
-  const v = detection.values;
   const w = await ByteWindow.open(path, opts.windowBytes);
   // Where the driver is: before '[', before the first element or ']', before an element
   // (after a comma), after an element, after the closing ']'.
@@ -89,11 +97,10 @@ export async function readDetections(path: string, gt: GtIndex, opts: ReadDetect
             // One detection; on NEED_MORE the window is refilled from its start and it is read again.
             const start = pos;
             pos = scanDetection(b, pos, end);
-            const problem = detection.problem ?? columns.add(v[IMAGE]!, v[CATEGORY]!, v[BOX]!, v[BOX + 1]!, v[BOX + 2]!, v[BOX + 3]!, v[SCORE]!)?.message;
-            if (problem !== undefined) {
-              if (detection.problem !== undefined) columns.reject(problem);
-              if (badCount++ < MAX_REPORTED) bad.push({ index, offset: w.base + start, message: problem, text: preview(b, start, pos) });
-            }
+            let problem = detection.problem;
+            if (problem !== undefined) columns.reject(problem);
+            else problem = masks.add(columns, b);
+            if (problem !== undefined && badCount++ < MAX_REPORTED) bad.push({ index, offset: w.base + start, message: problem, text: preview(b, start, pos) });
             index++;
             state = AFTER_ELEMENT;
           }
@@ -120,7 +127,7 @@ export async function readDetections(path: string, gt: GtIndex, opts: ReadDetect
     await w.close();
   }
   if (badCount > 0) throw await badDetectionsError(path, bad, badCount);
-  return { columns, count: index, textBytes: w.base + w.len };
+  return { columns, masks, count: index, textBytes: w.base + w.len };
 }
 
 /** A detection's text for messages: whitespace collapsed, shortened. */
@@ -129,7 +136,7 @@ function preview(b: Buffer, start: number, stop: number): string {
   return s.length > 160 || stop - start > 400 ? `${s.slice(0, 160)}…` : s;
 }
 
-/** Detections to allocate for at first: a plain file's size at ~80 bytes per detection, at most 2M (~100 MB; the columns grow past it). */
+/** Detections to allocate for at first: a plain file's size at ~80 bytes per detection, at most 2M (~140 MB; the columns grow past it). */
 async function capacityGuess(path: string): Promise<number> {
   try {
     if (await isGzipFile(path)) return 1 << 16;

@@ -6,9 +6,10 @@
  *    detection that is dropped later, e.g. of a category not evaluated on the image, still
  *    takes a place). Python's `sorted(key=score, reverse=True)` is stable, so among equal
  *    scores the one earlier in the results list is kept.
- * 2. LVISEval._prepare: the detections are read through get_ann_ids, which keeps only
- *    0 < w*h < inf, and then only those of a category that the image has GT of or lists in
- *    neg_category_ids (federated evaluation).
+ * 2. LVISEval._prepare: the detections are read through get_ann_ids, which keeps only those of
+ *    the GT's categories with 0 < area < inf (the area of areas.ts: w*h of the bbox, as a rule),
+ *    and then only those of a category that the image has GT of or lists in neg_category_ids
+ *    (federated evaluation).
  * 3. Order: evaluate_img sorts an image's detections of a category by score with a stable
  *    sort (numpy mergesort), so ties keep results-list order; accumulate then concatenates
  *    images in ascending id order and sorts stably again. Grouping by (category, image
@@ -26,14 +27,16 @@ export interface SelectedDetections {
   /** Images that had more than 300 detections, and how many detections that cut. */
   imagesOverLimit: number;
   cutByImageLimit: number;
-  /** Dropped because w*h is not in (0, inf) (the API's get_ann_ids drops them). */
+  /** Dropped because their category is not one of the GT's (get_ann_ids drops them). */
+  droppedUnknownCategory: number;
+  /** Dropped because their area is not in (0, inf) (the API's get_ann_ids drops them). */
   droppedEmptyBox: number;
   /** Dropped because the category is neither in the image's GT nor in its neg_category_ids. */
   droppedNotEvaluated: number;
 }
 
 export function selectDetections(gt: GtIndex, dets: DetectionData): SelectedDetections {
-  const { count: n, image, category, box, score } = dets;
+  const { count: n, image, category, area, score } = dets;
   const byScore = (a: number, b: number) => score[b]! - score[a]! || a - b;
 
   // Rows per image, in results-list order.
@@ -57,14 +60,17 @@ export function selectDetections(gt: GtIndex, dets: DetectionData): SelectedDete
     cutByImageLimit += ranked.length - MAX_DETS_PER_IMAGE;
   }
 
+  let droppedUnknownCategory = 0;
   let droppedEmptyBox = 0;
   let droppedNotEvaluated = 0;
   const nc = gt.numCategories;
   const catStart = new Int32Array(nc + 1);
   for (let i = 0; i < n; i++) {
     if (!keep[i]) continue;
-    const area = box[4 * i + 2]! * box[4 * i + 3]!;
-    if (!(area > 0 && area < Infinity)) {
+    if (category[i]! < 0) {
+      keep[i] = 0;
+      droppedUnknownCategory++;
+    } else if (!(area[i]! > 0 && area[i]! < Infinity)) {
       keep[i] = 0;
       droppedEmptyBox++;
     } else if (!gt.evaluated.has(image[i]! * nc + category[i]!)) {
@@ -90,7 +96,7 @@ export function selectDetections(gt: GtIndex, dets: DetectionData): SelectedDete
     if (e - s > 1) sortRun(order, s, e, score, byScore);
     s = e;
   }
-  return { order, catStart, imagesOverLimit, cutByImageLimit, droppedEmptyBox, droppedNotEvaluated };
+  return { order, catStart, imagesOverLimit, cutByImageLimit, droppedUnknownCategory, droppedEmptyBox, droppedNotEvaluated };
 }
 
 /** Sorts order[s, e) by score descending, ties by row; insertion sort for the usual short runs. */

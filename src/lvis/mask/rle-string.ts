@@ -29,17 +29,31 @@ export function rleToString(counts: ArrayLike<number>): Buffer {
   return out.subarray(0, p);
 }
 
+/** Characters per number at most: 7 × 5 bits hold a sign and 32 bits. */
+const MAX_CHARS = 7;
+const POW32 = Array.from({ length: MAX_CHARS + 1 }, (_, k) => 2 ** (5 * k));
+
 /** Why rleFrString refused a string (set when it returns undefined). */
 export let countsProblem = '';
 
 /**
  * The counts of the compressed string in s[start, end) (rleFrString), or undefined when it is
- * not one that rleToString writes (countsProblem says why): a character outside ASCII 48..111
+ * not one that rleToString writes (countsProblem says why): see rleFrStringInto.
+ */
+export function rleFrString(s: Uint8Array, start: number, end: number): Uint32Array | undefined {
+  const out = new Uint32Array(end - start);
+  const m = rleFrStringInto(s, start, end, out, 0);
+  return m < 0 ? undefined : out.subarray(0, m);
+}
+
+/**
+ * Decodes the compressed string in s[start, end) into out[at ..] (which has room for end - start
+ * counts: one character or more per count); returns the number of counts, or -1 when the string
+ * is not one that rleToString writes (countsProblem says why): a character outside ASCII 48..111
  * (pycocotools would decode garbage), or a last number cut short (pycocotools would read past
  * the string's end). Values wrap to 32 bits as C's `(uint) x` does.
  */
-export function rleFrString(s: Uint8Array, start: number, end: number): Uint32Array | undefined {
-  const cnts = new Uint32Array(end - start);
+export function rleFrStringInto(s: Uint8Array, start: number, end: number, out: Uint32Array, at: number): number {
   let m = 0;
   let p = start;
   while (p < end) {
@@ -47,26 +61,29 @@ export function rleFrString(s: Uint8Array, start: number, end: number): Uint32Ar
     let k = 0;
     let more = true;
     while (more) {
-      if (p >= end) {
-        countsProblem = `the compressed "counts" string ends in the middle of a number (its last character ${JSON.stringify(String.fromCharCode(s[end - 1]!))} says that more follow)`;
-        return undefined;
+      if (p >= end || k === MAX_CHARS) {
+        countsProblem =
+          p < end
+            ? `the compressed "counts" string has a number of more than ${MAX_CHARS} characters at character ${p - start - k} (rleToString writes at most ${MAX_CHARS}, for 32-bit counts)`
+            : `the compressed "counts" string ends in the middle of a number (its last character ${JSON.stringify(String.fromCharCode(s[end - 1]!))} says that more follow)`;
+        return -1;
       }
       const ch = s[p]!;
       if (ch < 48 || ch > 111) {
         countsProblem = `the compressed "counts" string has ${describeChar(ch)} at character ${p - start}; pycocotools writes only the characters '0' to 'o' (ASCII 48 to 111)`;
-        return undefined;
+        return -1;
       }
       const c = ch - 48;
-      x += (c & 0x1f) * 2 ** (5 * k);
+      x += (c & 0x1f) * POW32[k]!;
       more = (c & 0x20) !== 0;
       p++;
       k++;
-      if (!more && c & 0x10) x -= 2 ** (5 * k); // x |= -1 << 5*k: sign-extends the number
+      if (!more && c & 0x10) x -= POW32[k]!; // x |= -1 << 5*k: sign-extends the number
     }
-    if (m > 2) x += cnts[m - 2]!;
-    cnts[m++] = x; // (uint) x: a Uint32Array stores x modulo 2^32
+    if (m > 2) x += out[at + m - 2]!;
+    out[at + m++] = x; // (uint) x: a Uint32Array stores x modulo 2^32
   }
-  return cnts.subarray(0, m);
+  return m;
 }
 
 function describeChar(c: number): string {

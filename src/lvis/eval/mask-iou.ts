@@ -1,0 +1,78 @@
+/**
+ * Mask IoU (iou_type segm) for match.ts: pycocotools' rleIou of each detection mask with each
+ * GT mask of one image and category. The masks are decoded from their compressed strings once
+ * (each detection and each GT belongs to one group), into one reused buffer, and only for
+ * groups that have GT. As in rleIou, a pair whose boxes do not overlap is 0 without walking
+ * the runs.
+ */
+import type { RleStore } from '../mask/rle-store.js';
+import { rleIou } from '../mask/rle-iou.js';
+import { rleToBbox } from '../mask/rle-measure.js';
+import type { DetectionData } from './detections.js';
+import type { GtIndex } from './gt-index.js';
+import type { IouSource } from './match.js';
+
+export class MaskIou implements IouSource {
+  private pool = new Uint32Array(1 << 16);
+  private used = 0;
+  private views: Uint32Array[] = [];
+  private boxes = new Float64Array(64);
+  private readonly detMask: Int32Array;
+  private readonly detStore: RleStore;
+  private readonly gtMask: Int32Array;
+  private readonly gtStore: RleStore;
+
+  constructor(
+    private readonly dets: DetectionData,
+    private readonly gt: GtIndex,
+  ) {
+    if (!dets.mask || !dets.masks) throw new Error('MaskIou: the detections were read without their masks');
+    if (!gt.masks) throw new Error('MaskIou: the GT was read without its masks');
+    this.detMask = dets.mask;
+    this.detStore = dets.masks;
+    this.gtMask = gt.masks.index;
+    this.gtStore = gt.masks.store;
+  }
+
+  fill(iou: Float64Array, order: Int32Array, d0: number, d1: number, g0: number, g1: number): void {
+    const nd = d1 - d0;
+    const ng = g1 - g0;
+    if (ng === 0) return; // nothing to match: no IoU is read
+    const img = this.dets.image[order[d0]!]!;
+    this.start(nd + ng);
+    for (let d = 0; d < nd; d++) this.decode(d, this.detStore, this.detMask[order[d0 + d]!]!, img);
+    for (let j = 0; j < ng; j++) this.decode(nd + j, this.gtStore, this.gtMask[g0 + j]!, img);
+    const bb = this.boxes;
+    for (let d = 0; d < nd; d++) {
+      const a = 4 * d;
+      for (let j = 0; j < ng; j++) {
+        const b = 4 * (nd + j);
+        const overlaps =
+          Math.min(bb[a]! + bb[a + 2]!, bb[b]! + bb[b + 2]!) > Math.max(bb[a]!, bb[b]!) &&
+          Math.min(bb[a + 1]! + bb[a + 3]!, bb[b + 1]! + bb[b + 3]!) > Math.max(bb[a + 1]!, bb[b + 1]!);
+        iou[d * ng + j] = overlaps ? rleIou(this.views[d]!, this.views[nd + j]!) : 0;
+      }
+    }
+  }
+
+  private start(n: number): void {
+    this.used = 0;
+    this.views.length = n;
+    if (this.boxes.length < 4 * n) this.boxes = new Float64Array(Math.max(4 * n, 2 * this.boxes.length));
+  }
+
+  /** Decodes mask i of `store` as the group's mask k, with its box. */
+  private decode(k: number, store: RleStore, i: number, img: number): void {
+    const room = store.maxCounts(i);
+    if (this.used + room > this.pool.length) {
+      // Earlier views keep the old buffer alive; only later masks go to the new one.
+      this.pool = new Uint32Array(Math.max(room, 2 * this.pool.length));
+      this.used = 0;
+    }
+    const m = store.decodeInto(i, this.pool, this.used);
+    const view = this.pool.subarray(this.used, this.used + m);
+    this.used += m;
+    this.views[k] = view;
+    rleToBbox(view, this.gt.imageHeight[img]!, this.gt.imageWidth[img]!, this.boxes, 4 * k);
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * A `segmentation` value read from the bytes of a GT annotation or a detection, in one of the
+ * forms pycocotools takes (COCO's "polygons or RLE"): a list of polygons (rings of x, y numbers),
+ * an RLE object `{"size": [h, w], "counts": …}` with the counts as a compressed string or a list
+ * of numbers, or (rarely) a list of such objects. Only the JSON is read here; what the values
+ * mean (rasterising, checking sizes) is segmentation-rle.ts.
+ *
+ * The JSON grammar is checked (a syntax error throws JsonSyntaxError at its position); a
+ * well-formed value of the wrong shape gives a message instead (`SegmentationJson.problem`).
+ */
+import { JsonSyntaxError, describeByte, skipString, skipValue, skipWs } from '../json/grammar.js';
+import { numberEnd, readNumber, readString } from '../json/read-values.js';
+import { nextBackslash } from '../json/fast-skip.js';
+
+export type SegmentationJson =
+  | { kind: 'polygons'; rings: number[][] }
+  | { kind: 'rle'; rle: RleJson }
+  | { kind: 'rle-list'; rles: RleJson[] }
+  | { kind: 'problem'; problem: string };
+
+/** An RLE object: `size`, and `counts` as a string (its bytes, unescaped) or a list of numbers. */
+export interface RleJson {
+  size: number[] | undefined;
+  /** The compressed string: b[start, end) of `bytes`. */
+  string?: { bytes: Uint8Array; start: number; end: number };
+  list?: number[];
+  problem?: string;
+}
+
+/** End of the value parseSegmentation read. */
+export let segmentationEnd = 0;
+
+/** The segmentation value at p (window b, up to end); segmentationEnd is set after it. */
+export function parseSegmentation(b: Buffer, p: number, end: number): SegmentationJson {
+  const c = b[p];
+  if (c === 0x7b) {
+    const rle = parseRle(b, p, end);
+    return rle.problem !== undefined ? { kind: 'problem', problem: rle.problem } : { kind: 'rle', rle };
+  }
+  if (c !== 0x5b) return problemAfter(b, p, end, `"segmentation" must be a list of polygons or an RLE object {"size", "counts"}, found ${describeValue(b, p)}`);
+  const first = skipWs(b, p + 1, end);
+  if (b[first] === 0x7b) return parseRleList(b, p, end);
+  if (b[first] === 0x5b) return parseRings(b, p, end);
+  const what = b[first] === 0x5d ? 'an empty list' : `a list of ${describeValue(b, first)}s`;
+  return problemAfter(b, p, end, `"segmentation" is ${what}; pycocotools needs a list of polygons [[x1, y1, x2, y2, …], …] or an RLE object`);
+}
+
+function problemAfter(b: Buffer, p: number, end: number, problem: string): SegmentationJson {
+  segmentationEnd = skipValue(b, p, end);
+  return { kind: 'problem', problem };
+}
+
+/** `[[x, y, …], …]`: every ring a list of numbers. */
+function parseRings(b: Buffer, p: number, end: number): SegmentationJson {
+  const rings: number[][] = [];
+  let problem: string | undefined;
+  p = listItems(b, p, end, (q, index) => {
+    if (b[q] !== 0x5b) {
+      problem ??= `polygon #${index} of "segmentation" is ${describeValue(b, q)}, not a list of numbers`;
+      return skipValue(b, q, end);
+    }
+    const ring: number[] = [];
+    const stop = listItems(b, q, end, (r, k) => {
+      const v = numberAt(b, r, end);
+      if (v === undefined) {
+        problem ??= `polygon #${index} of "segmentation" has ${describeValue(b, r)} at position ${k}; a polygon is a list of finite numbers`;
+        return skipValue(b, r, end);
+      }
+      ring.push(v);
+      return numberEnd;
+    });
+    rings.push(ring);
+    return stop;
+  });
+  segmentationEnd = p;
+  return problem !== undefined ? { kind: 'problem', problem } : { kind: 'polygons', rings };
+}
+
+function parseRleList(b: Buffer, p: number, end: number): SegmentationJson {
+  const rles: RleJson[] = [];
+  let problem: string | undefined;
+  p = listItems(b, p, end, (q, index) => {
+    if (b[q] !== 0x7b) {
+      problem ??= `"segmentation" is a list of RLE objects, but item #${index} is ${describeValue(b, q)}`;
+      return skipValue(b, q, end);
+    }
+    const rle = parseRle(b, q, end);
+    if (rle.problem !== undefined) problem ??= `RLE #${index} of "segmentation": ${rle.problem}`;
+    rles.push(rle);
+    return segmentationEnd;
+  });
+  segmentationEnd = p;
+  return problem !== undefined ? { kind: 'problem', problem } : { kind: 'rle-list', rles };
+}
+
+/** `{"size": [h, w], "counts": "…" | [n, …]}`; other members are skipped. */
+function parseRle(b: Buffer, p: number, end: number): RleJson {
+  const rle: RleJson = { size: undefined };
+  p = skipWs(b, p + 1, end);
+  if (b[p] === 0x7d) p++;
+  else {
+    for (;;) {
+      if (b[p] !== 0x22) throw new JsonSyntaxError(p, `unexpected ${describeByte(b[p])} in an RLE object, expected a '"' starting a key`);
+      const key = readString(b, p, end);
+      p = skipWs(b, numberEnd, end);
+      if (b[p] !== 0x3a) throw new JsonSyntaxError(p, `unexpected ${describeByte(b[p])} after a key, expected ':'`);
+      p = skipWs(b, p + 1, end);
+      if (key === 'size') p = readSize(b, p, end, rle);
+      else if (key === 'counts') p = readCounts(b, p, end, rle);
+      else p = skipValue(b, p, end);
+      p = skipWs(b, p, end);
+      if (b[p] === 0x2c) p = skipWs(b, p + 1, end);
+      else if (b[p] === 0x7d) {
+        p++;
+        break;
+      } else throw new JsonSyntaxError(p, `unexpected ${describeByte(b[p])} after a member of an RLE object, expected ',' or '}'`);
+    }
+  }
+  segmentationEnd = p;
+  if (rle.problem === undefined && (rle.size === undefined || (rle.string === undefined && rle.list === undefined))) {
+    rle.problem = `an RLE object needs "size": [height, width] and "counts"`;
+  }
+  return rle;
+}
+
+function readSize(b: Buffer, p: number, end: number, rle: RleJson): number {
+  const size = b[p] === 0x5b ? numberList(b, p, end) : undefined;
+  const stop = size ? segmentationEnd : skipValue(b, p, end);
+  if (!size || size.length !== 2 || !size.every((v) => Number.isInteger(v) && v >= 0)) {
+    rle.problem ??= `"size" must be [height, width] (two whole numbers), found ${describeValue(b, p)}`;
+  } else rle.size = size;
+  return stop;
+}
+
+function readCounts(b: Buffer, p: number, end: number, rle: RleJson): number {
+  if (b[p] === 0x22) {
+    const stop = skipString(b, p, end);
+    const bs = nextBackslash(b, p);
+    if (bs < 0 || bs >= stop) rle.string = { bytes: b, start: p + 1, end: stop - 1 };
+    else {
+      const text = Buffer.from(readString(b, p, end), 'latin1');
+      rle.string = { bytes: text, start: 0, end: text.length };
+    }
+    return stop;
+  }
+  const list = b[p] === 0x5b ? numberList(b, p, end) : undefined;
+  const stop = list ? segmentationEnd : skipValue(b, p, end);
+  if (!list || !list.every((v) => Number.isInteger(v) && v >= 0)) {
+    rle.problem ??= `"counts" must be a compressed string or a list of whole numbers ≥ 0, found ${list ? `[${list.slice(0, 6).join(', ')}${list.length > 6 ? ', …' : ''}]` : describeValue(b, p)}`;
+  } else rle.list = list;
+  return stop;
+}
+
+/** The list of finite numbers at p ('['), with segmentationEnd after it; undefined (and p unread) if an element is anything else. */
+function numberList(b: Buffer, p: number, end: number): number[] | undefined {
+  const out: number[] = [];
+  let ok = true;
+  const stop = listItems(b, p, end, (q) => {
+    const v = ok ? numberAt(b, q, end) : undefined;
+    if (v === undefined) {
+      ok = false;
+      return skipValue(b, q, end);
+    }
+    out.push(v);
+    return numberEnd;
+  });
+  segmentationEnd = stop;
+  return ok ? out : undefined;
+}
+
+/** Calls item(position, index) for each element of the list at p ('['); returns the position after ']'. */
+function listItems(b: Buffer, p: number, end: number, item: (q: number, index: number) => number): number {
+  p = skipWs(b, p + 1, end);
+  if (b[p] === 0x5d) return p + 1;
+  for (let index = 0; ; index++) {
+    p = skipWs(b, item(p, index), end);
+    if (b[p] === 0x2c) p = skipWs(b, p + 1, end);
+    else if (b[p] === 0x5d) return p + 1;
+    else throw new JsonSyntaxError(p, `unexpected ${describeByte(b[p])} after a list element, expected ',' or ']'`);
+  }
+}
+
+/** The finite number at p (numberEnd after it), or undefined for any other value. */
+function numberAt(b: Buffer, p: number, end: number): number | undefined {
+  const c = b[p]!;
+  if (c !== 0x2d && (c < 0x30 || c > 0x39)) return undefined;
+  const v = readNumber(b, p, end);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+/** What kind of JSON value starts at p, for messages. */
+function describeValue(b: Uint8Array, p: number): string {
+  const c = b[p];
+  if (c === 0x22) return 'a string';
+  if (c === 0x5b) return 'a list';
+  if (c === 0x7b) return 'an object';
+  if (c === 0x74 || c === 0x66) return 'a boolean';
+  if (c === 0x6e) return 'null';
+  if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return 'a number';
+  return describeByte(c);
+}
