@@ -29,9 +29,9 @@ import os
 import random
 import sys
 import types
+from importlib.metadata import version
 
 import numpy as np
-import pycocotools
 import pycocotools.mask as mask_utils
 
 REAL_GT = "test/fixtures/real/lvis_val_100.json"
@@ -385,11 +385,11 @@ def main():
         "shapes": (synth_path, synth_dets),
         "shapes-first-without-bbox": (synth_path, first_no_box),
     }
-    goldens = {"lvis_api": "7d7f07d", "pycocotools": pycocotools.__version__ if hasattr(pycocotools, "__version__") else "?", "numpy": np.__version__, "cases": {}}
+    goldens = {"lvis_api": "7d7f07d", "pycocotools": version("pycocotools"), "numpy": np.__version__, "cases": {}}
     for name, (gt_path, dets) in cases.items():
         dets_path = os.path.join(args.out, "cases", f"{name}.dets.json")
         write_json(dets_path, dets, compact=True)
-        entry = {"gt": gt_path, "dets": dets_path, "detections": len(dets)}
+        entry = {"gt": os.path.relpath(gt_path), "dets": os.path.relpath(dets_path), "detections": len(dets)}
         for iou_type in ("bbox", "segm"):
             entry[iou_type] = run_eval(LVIS, LVISEval, gt_path, dets, iou_type)
         goldens["cases"][name] = entry
