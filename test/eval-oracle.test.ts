@@ -17,7 +17,7 @@ import { evaluateFiles } from '../src/lvis/eval/evaluate-files.js';
 import { METRIC_NAMES } from '../src/lvis/eval/params.js';
 import type { SegmentationJson } from '../src/lvis/eval/segmentation-json.js';
 import { newQuirks, segmentationToRle } from '../src/lvis/eval/segmentation-rle.js';
-import { rleIou } from '../src/lvis/mask/rle-iou.js';
+import { rleIntersection, rleIou } from '../src/lvis/mask/rle-iou.js';
 import { rleArea, rleToBbox } from '../src/lvis/mask/rle-measure.js';
 import { rleFrString, rleToString } from '../src/lvis/mask/rle-string.js';
 
@@ -111,6 +111,9 @@ describe("pycocotools' mask functions, exactly", () => {
       const b = rleFrString(Buffer.from(p.b), 0, p.b.length)!;
       assert.equal(rleToString(a).toString('latin1'), p.a);
       assert.equal(rleIou(a, b), p.iou, `${p.h}×${p.w}: ${p.a} vs ${p.b}`);
+      // The evaluator's IoU: the intersection, over the union from the areas.
+      const i = rleIntersection(a, b);
+      assert.equal(i === 0 ? 0 : i / (rleArea(a) + rleArea(b) - i), p.iou);
     }
   });
 });

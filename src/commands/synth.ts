@@ -24,7 +24,7 @@ import { DiagnosticError } from '../base/diagnostic.js';
 import { pathProblem } from '../base/fs-problems.js';
 
 const USAGE = `usage: lvis-pipe synth --out DIR [--images N] [--val-images M] [--seed S]
-                       [--no-preds] [--gzip] [--polygon-detail X] [--quiet | --json]
+                       [--no-preds] [--masks] [--gzip] [--polygon-detail X] [--quiet | --json]
 
 Writes synthetic data in the LVIS v1 format, made from LVIS v1's real category metadata
 (names, frequency tiers, per-category image and instance counts in train):
@@ -42,6 +42,8 @@ options:
                            0 = no val file and no predictions)
       --seed S             random seed, 0 to 4294967295 (default ${SYNTH_DEFAULTS.seed})
       --no-preds           do not write the predictions file
+      --masks              give the detections masks too (RLE with compressed counts, as
+                           detectron2 and mmdetection write them), for mask AP
       --gzip               gzip the files (names end in .json.gz)
       --polygon-detail X   multiply the polygon vertex counts (default 1, LVIS-like;
                            0.3 makes files ~2.5× smaller)
@@ -58,6 +60,7 @@ const FLAGS = {
   'val-images': { type: 'string' },
   seed: { type: 'string' },
   'no-preds': { type: 'boolean' },
+  masks: { type: 'boolean' },
   gzip: { type: 'boolean' },
   'polygon-detail': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
@@ -118,6 +121,7 @@ export const command: CommandModule = {
       preds: !values['no-preds'],
       gzip: values.gzip === true,
       polygonDetail: numberFlag('polygon-detail', values['polygon-detail'], SYNTH_DEFAULTS.polygonDetail),
+      ...(values.masks ? { masks: true } : {}),
     };
     if (options.valImages === 0 && values['no-preds'] === undefined) options.preds = false;
     checkSynthOptions(options);

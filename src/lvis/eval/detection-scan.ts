@@ -15,6 +15,7 @@
  */
 import { JsonSyntaxError, NEED_MORE, describeByte, skipString, skipValue, skipWs } from '../json/grammar.js';
 import { bytesEqual, numberEnd, readNumber, readString } from '../json/read-values.js';
+import { skipElement } from '../json/fast-skip.js';
 
 /** Where a detection's values go: image_id, category_id, x, y, w, h, score. */
 export const IMAGE = 0;
@@ -78,7 +79,8 @@ export function scanDetection(b: Uint8Array, p: number, end: number): number {
         }
         have |= FIELD_BIT[BOX]!;
       } else if (field === SEGMENTATION) {
-        p = skipValue(b, p, end);
+        // Skipped fast (strings to their closing quote): detection-masks.ts parses it strictly when it is read.
+        p = skipElement(b as Buffer, p, end);
         detection.segmentationStart = at;
         detection.segmentationEnd = p;
         have |= FIELD_BIT[SEGMENTATION]!;

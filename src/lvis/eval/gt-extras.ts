@@ -14,9 +14,8 @@ import { ByteWindow } from '../json/byte-window.js';
 import { skipElement } from '../json/fast-skip.js';
 import { JsonSyntaxError, describeByte, skipString, skipValue, skipWs } from '../json/grammar.js';
 import { diagnosticAt, diagnosticWithPosition, locateOffsets } from '../json/locate.js';
-import { readNumber, readString } from '../json/read-values.js';
-import { RleStore } from '../mask/rle-store.js';
-import { rleToString } from '../mask/rle-string.js';
+import { bytesEqual, readNumber, readString } from '../json/read-values.js';
+import { CountsStore } from '../mask/counts-store.js';
 import { MAX_REPORTED } from './problems.js';
 import { parseSegmentation, segmentationEnd, type SegmentationJson } from './segmentation-json.js';
 import { newQuirks, segmentationToRle, type SegmentationMask, type SegmentationQuirks } from './segmentation-rle.js';
@@ -32,7 +31,7 @@ export interface GtExtras {
   /** Per annotation record: 1 when its `ignore` is true in Python's sense. */
   ignore: Uint8Array;
   /** With `masks`: the masks, and each record's index in the store (-1: not read). */
-  masks?: { store: RleStore; ofRecord: Int32Array };
+  masks?: { store: CountsStore; ofRecord: Int32Array };
   quirks: SegmentationQuirks;
 }
 
@@ -46,7 +45,7 @@ interface Problem {
 export async function readGtExtras(ds: Dataset, wanted: Uint8Array, opts: GtExtrasOptions): Promise<GtExtras> {
   const an = ds.annotations;
   const extras: GtExtras = { ignore: new Uint8Array(an.count), quirks: newQuirks() };
-  const masks = opts.masks ? { store: new RleStore(), ofRecord: new Int32Array(an.count).fill(-1) } : undefined;
+  const masks = opts.masks ? { store: new CountsStore(), ofRecord: new Int32Array(an.count).fill(-1) } : undefined;
   if (masks) extras.masks = masks;
   const problems: Problem[] = [];
   let problemCount = 0;
@@ -67,7 +66,7 @@ export async function readGtExtras(ds: Dataset, wanted: Uint8Array, opts: GtExtr
       if (!masks) continue;
       const mask = recordMask(ds, k, record, extras.quirks);
       if (typeof mask === 'string') report({ record: k, offset: w.base + record.segmentationAt, message: mask });
-      else masks.ofRecord[k] = storeMask(masks.store, mask);
+      else masks.ofRecord[k] = masks.store.add(mask.counts);
     }
   } catch (err) {
     if (err instanceof JsonSyntaxError) throw new DiagnosticError([await diagnosticAt(path, w.base + err.pos, `${annotationName(ds, k)}: ${err.message}`)]);
@@ -127,8 +126,8 @@ function readRecord(b: Buffer, p: number, end: number, masks: boolean): RecordEx
 
 /** 'segmentation', 'ignore' or '' for the key b[p, keyEnd) (quotes included). */
 function keyOf(b: Buffer, p: number, keyEnd: number, end: number): string {
-  if (b.compare(KEY_SEGMENTATION, 0, KEY_SEGMENTATION.length, p, keyEnd) === 0) return 'segmentation';
-  if (b.compare(KEY_IGNORE, 0, KEY_IGNORE.length, p, keyEnd) === 0) return 'ignore';
+  if (bytesEqual(b, p, keyEnd, KEY_SEGMENTATION)) return 'segmentation';
+  if (bytesEqual(b, p, keyEnd, KEY_IGNORE)) return 'ignore';
   let escaped = false;
   for (let i = p + 1; i < keyEnd - 1 && !escaped; i++) escaped = b[i] === 0x5c;
   if (!escaped) return '';
@@ -156,12 +155,6 @@ function recordMask(ds: Dataset, k: number, record: RecordExtras, quirks: Segmen
   }
   const mask = segmentationToRle(record.segmentation, h, w, quirks);
   return typeof mask === 'string' ? `"segmentation": ${mask}` : mask;
-}
-
-function storeMask(store: RleStore, mask: SegmentationMask): number {
-  if (mask.string) return store.add(mask.string.bytes, mask.string.start, mask.string.end);
-  const s = rleToString(mask.counts);
-  return store.add(s, 0, s.length);
 }
 
 function annotationName(ds: Dataset, k: number): string {

@@ -7,7 +7,7 @@
  * record, and `indexGtColumns` from columns a loader has already checked (gt-dataset.ts
  * adapts the `load` step's columnar Dataset). Both end in the same indexing code.
  */
-import type { RleStore } from '../mask/rle-store.js';
+import type { CountsStore } from '../mask/counts-store.js';
 import { FREQUENCIES } from './params.js';
 import { ProblemList } from './problems.js';
 
@@ -127,7 +127,7 @@ export interface GtIndex {
   imageHeight: Float64Array;
   imageWidth: Float64Array;
   /** For mask AP (gt-extras.ts): each evaluated annotation's mask in `store`. */
-  masks?: { store: RleStore; index: Int32Array };
+  masks?: { store: CountsStore; index: Int32Array };
 }
 
 /** Validates `gt` and indexes it; throws DiagnosticError listing bad records. */

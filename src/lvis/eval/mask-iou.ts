@@ -1,13 +1,14 @@
 /**
  * Mask IoU (iou_type segm) for match.ts: pycocotools' rleIou of each detection mask with each
- * GT mask of one image and category. The masks are decoded from their compressed strings once
- * (each detection and each GT belongs to one group), into one reused buffer, and only for
- * groups that have GT. As in rleIou, a pair whose boxes do not overlap is 0 without walking
- * the runs.
+ * GT mask of one image and category. Detection masks are decoded from their compressed strings
+ * once (each belongs to one group), into one reused buffer, and only in groups that have GT;
+ * GT masks are kept decoded. As in rleIou, a pair whose boxes do not overlap is 0 without
+ * walking the runs; the others walk only the foreground runs (rleIntersection).
  */
+import type { CountsStore } from '../mask/counts-store.js';
 import type { RleStore } from '../mask/rle-store.js';
-import { rleIou } from '../mask/rle-iou.js';
-import { rleToBbox } from '../mask/rle-measure.js';
+import { rleIntersection } from '../mask/rle-iou.js';
+import { rleArea, rleToBbox } from '../mask/rle-measure.js';
 import type { DetectionData } from './detections.js';
 import type { GtIndex } from './gt-index.js';
 import type { IouSource } from './match.js';
@@ -17,10 +18,11 @@ export class MaskIou implements IouSource {
   private used = 0;
   private views: Uint32Array[] = [];
   private boxes = new Float64Array(64);
+  private areas = new Float64Array(16);
   private readonly detMask: Int32Array;
   private readonly detStore: RleStore;
   private readonly gtMask: Int32Array;
-  private readonly gtStore: RleStore;
+  private readonly gtStore: CountsStore;
 
   constructor(
     private readonly dets: DetectionData,
@@ -40,8 +42,8 @@ export class MaskIou implements IouSource {
     if (ng === 0) return; // nothing to match: no IoU is read
     const img = this.dets.image[order[d0]!]!;
     this.start(nd + ng);
-    for (let d = 0; d < nd; d++) this.decode(d, this.detStore, this.detMask[order[d0 + d]!]!, img);
-    for (let j = 0; j < ng; j++) this.decode(nd + j, this.gtStore, this.gtMask[g0 + j]!, img);
+    for (let d = 0; d < nd; d++) this.decode(d, this.detMask[order[d0 + d]!]!, img);
+    for (let j = 0; j < ng; j++) this.keep(nd + j, this.gtStore.view(this.gtMask[g0 + j]!), img);
     const bb = this.boxes;
     for (let d = 0; d < nd; d++) {
       const a = 4 * d;
@@ -50,7 +52,11 @@ export class MaskIou implements IouSource {
         const overlaps =
           Math.min(bb[a]! + bb[a + 2]!, bb[b]! + bb[b + 2]!) > Math.max(bb[a]!, bb[b]!) &&
           Math.min(bb[a + 1]! + bb[a + 3]!, bb[b + 1]! + bb[b + 3]!) > Math.max(bb[a + 1]!, bb[b + 1]!);
-        iou[d * ng + j] = overlaps ? rleIou(this.views[d]!, this.views[nd + j]!) : 0;
+        if (!overlaps) iou[d * ng + j] = 0;
+        else {
+          const i = rleIntersection(this.views[d]!, this.views[nd + j]!);
+          iou[d * ng + j] = i === 0 ? 0 : i / (this.areas[d]! + this.areas[nd + j]! - i);
+        }
       }
     }
   }
@@ -59,20 +65,27 @@ export class MaskIou implements IouSource {
     this.used = 0;
     this.views.length = n;
     if (this.boxes.length < 4 * n) this.boxes = new Float64Array(Math.max(4 * n, 2 * this.boxes.length));
+    if (this.areas.length < n) this.areas = new Float64Array(Math.max(n, 2 * this.areas.length));
   }
 
-  /** Decodes mask i of `store` as the group's mask k, with its box. */
-  private decode(k: number, store: RleStore, i: number, img: number): void {
-    const room = store.maxCounts(i);
+  /** Decodes detection mask i as the group's mask k. */
+  private decode(k: number, i: number, img: number): void {
+    const room = this.detStore.maxCounts(i);
     if (this.used + room > this.pool.length) {
       // Earlier views keep the old buffer alive; only later masks go to the new one.
       this.pool = new Uint32Array(Math.max(room, 2 * this.pool.length));
       this.used = 0;
     }
-    const m = store.decodeInto(i, this.pool, this.used);
+    const m = this.detStore.decodeInto(i, this.pool, this.used);
     const view = this.pool.subarray(this.used, this.used + m);
     this.used += m;
-    this.views[k] = view;
-    rleToBbox(view, this.gt.imageHeight[img]!, this.gt.imageWidth[img]!, this.boxes, 4 * k);
+    this.keep(k, view, img);
+  }
+
+  /** Mask k of the group, and its box. */
+  private keep(k: number, counts: Uint32Array, img: number): void {
+    this.views[k] = counts;
+    this.areas[k] = rleArea(counts);
+    rleToBbox(counts, this.gt.imageHeight[img]!, this.gt.imageWidth[img]!, this.boxes, 4 * k);
   }
 }

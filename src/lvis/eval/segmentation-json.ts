@@ -9,16 +9,16 @@
  * well-formed value of the wrong shape gives a message instead (`SegmentationJson.problem`).
  */
 import { JsonSyntaxError, describeByte, skipString, skipValue, skipWs } from '../json/grammar.js';
-import { numberEnd, readNumber, readString } from '../json/read-values.js';
+import { bytesEqual, numberEnd, readNumber, readString } from '../json/read-values.js';
 import { nextBackslash } from '../json/fast-skip.js';
 
 export type SegmentationJson =
-  | { kind: 'polygons'; rings: number[][] }
+  | { kind: 'polygons'; rings: ArrayLike<number>[] }
   | { kind: 'rle'; rle: RleJson }
   | { kind: 'rle-list'; rles: RleJson[] }
   | { kind: 'problem'; problem: string };
 
-/** An RLE object: `size`, and `counts` as a string (its bytes, unescaped) or a list of numbers. */
+/** An RLE object: `size`, and `counts` as a string (its bytes, unescaped: valid until the next parse) or a list of numbers. */
 export interface RleJson {
   size: number[] | undefined;
   /** The compressed string: b[start, end) of `bytes`. */
@@ -50,30 +50,53 @@ function problemAfter(b: Buffer, p: number, end: number, problem: string): Segme
   return { kind: 'problem', problem };
 }
 
-/** `[[x, y, …], …]`: every ring a list of numbers. */
+let ringScratch: Float64Array = new Float64Array(4096);
+
+/**
+ * `[[x, y, …], …]`: every ring a list of numbers, read into one reused buffer (the rings are
+ * views of it, valid until the next parse): GT polygons are most of a GT file's bytes.
+ */
 function parseRings(b: Buffer, p: number, end: number): SegmentationJson {
-  const rings: number[][] = [];
+  const rings: Float64Array[] = [];
+  const bounds: number[] = [];
+  let n = 0;
   let problem: string | undefined;
   p = listItems(b, p, end, (q, index) => {
     if (b[q] !== 0x5b) {
       problem ??= `polygon #${index} of "segmentation" is ${describeValue(b, q)}, not a list of numbers`;
       return skipValue(b, q, end);
     }
-    const ring: number[] = [];
-    const stop = listItems(b, q, end, (r, k) => {
-      const v = numberAt(b, r, end);
-      if (v === undefined) {
-        problem ??= `polygon #${index} of "segmentation" has ${describeValue(b, r)} at position ${k}; a polygon is a list of finite numbers`;
-        return skipValue(b, r, end);
+    bounds.push(n);
+    q = skipWs(b, q + 1, end);
+    if (b[q] === 0x5d) return q + 1;
+    for (let k = 0; ; k++) {
+      const c = b[q]!;
+      if (c !== 0x2d && (c < 0x30 || c > 0x39)) {
+        problem ??= `polygon #${index} of "segmentation" has ${describeValue(b, q)} at position ${k}; a polygon is a list of finite numbers`;
+        q = skipValue(b, q, end);
+      } else {
+        const v = readNumber(b, q, end);
+        if (!Number.isFinite(v)) problem ??= `polygon #${index} of "segmentation" has a number too large for a double at position ${k}`;
+        if (n === ringScratch.length) ringScratch = grown(ringScratch);
+        ringScratch[n++] = v;
+        q = numberEnd;
       }
-      ring.push(v);
-      return numberEnd;
-    });
-    rings.push(ring);
-    return stop;
+      q = skipWs(b, q, end);
+      if (b[q] === 0x2c) q = skipWs(b, q + 1, end);
+      else if (b[q] === 0x5d) return q + 1;
+      else throw new JsonSyntaxError(q, `unexpected ${describeByte(b[q])} after a number of a polygon, expected ',' or ']'`);
+    }
   });
   segmentationEnd = p;
+  bounds.push(n);
+  for (let i = 0; i + 1 < bounds.length; i++) rings.push(ringScratch.subarray(bounds[i], bounds[i + 1]));
   return problem !== undefined ? { kind: 'problem', problem } : { kind: 'polygons', rings };
+}
+
+function grown(a: Float64Array): Float64Array {
+  const b = new Float64Array(2 * a.length);
+  b.set(a);
+  return b;
 }
 
 function parseRleList(b: Buffer, p: number, end: number): SegmentationJson {
@@ -101,8 +124,8 @@ function parseRle(b: Buffer, p: number, end: number): RleJson {
   else {
     for (;;) {
       if (b[p] !== 0x22) throw new JsonSyntaxError(p, `unexpected ${describeByte(b[p])} in an RLE object, expected a '"' starting a key`);
-      const key = readString(b, p, end);
-      p = skipWs(b, numberEnd, end);
+      const key = rleKey(b, p, end);
+      p = skipWs(b, keyEnd, end);
       if (b[p] !== 0x3a) throw new JsonSyntaxError(p, `unexpected ${describeByte(b[p])} after a key, expected ':'`);
       p = skipWs(b, p + 1, end);
       if (key === 'size') p = readSize(b, p, end, rle);
@@ -123,6 +146,18 @@ function parseRle(b: Buffer, p: number, end: number): RleJson {
   return rle;
 }
 
+const KEY_SIZE = Buffer.from('"size"');
+const KEY_COUNTS = Buffer.from('"counts"');
+let keyEnd = 0;
+
+/** The key at p ('size', 'counts' or another), compared as bytes when it has no escape; keyEnd after it. */
+function rleKey(b: Buffer, p: number, end: number): string {
+  keyEnd = skipString(b, p, end);
+  if (bytesEqual(b, p, keyEnd, KEY_SIZE)) return 'size';
+  if (bytesEqual(b, p, keyEnd, KEY_COUNTS)) return 'counts';
+  return readString(b, p, end);
+}
+
 function readSize(b: Buffer, p: number, end: number, rle: RleJson): number {
   const size = b[p] === 0x5b ? numberList(b, p, end) : undefined;
   const stop = size ? segmentationEnd : skipValue(b, p, end);
@@ -136,11 +171,7 @@ function readCounts(b: Buffer, p: number, end: number, rle: RleJson): number {
   if (b[p] === 0x22) {
     const stop = skipString(b, p, end);
     const bs = nextBackslash(b, p);
-    if (bs < 0 || bs >= stop) rle.string = { bytes: b, start: p + 1, end: stop - 1 };
-    else {
-      const text = Buffer.from(readString(b, p, end), 'latin1');
-      rle.string = { bytes: text, start: 0, end: text.length };
-    }
+    rle.string = bs < 0 || bs >= stop ? { bytes: b, start: p + 1, end: stop - 1 } : unescaped(b, p, stop, end);
     return stop;
   }
   const list = b[p] === 0x5b ? numberList(b, p, end) : undefined;
@@ -166,6 +197,31 @@ function numberList(b: Buffer, p: number, end: number): number[] | undefined {
   });
   segmentationEnd = stop;
   return ok ? out : undefined;
+}
+
+let unescapeBuffer = Buffer.alloc(1024);
+
+/**
+ * The text of the string b[p, stop) (quotes included) without its escapes, in a buffer reused
+ * by the next call. Compressed counts hold one character that JSON escapes, the backslash
+ * (`\\`), and maybe an escaped slash; anything else goes through the full decoder.
+ */
+function unescaped(b: Buffer, p: number, stop: number, end: number): { bytes: Uint8Array; start: number; end: number } {
+  if (unescapeBuffer.length < stop - p) unescapeBuffer = Buffer.alloc(2 * (stop - p));
+  const out = unescapeBuffer;
+  let n = 0;
+  for (let i = p + 1; i < stop - 1; i++) {
+    let c = b[i]!;
+    if (c === 0x5c) {
+      c = b[++i]!;
+      if (c !== 0x5c && c !== 0x2f) {
+        const text = Buffer.from(readString(b, p, end), 'latin1');
+        return { bytes: text, start: 0, end: text.length };
+      }
+    }
+    out[n++] = c;
+  }
+  return { bytes: out, start: 0, end: n };
 }
 
 /** Calls item(position, index) for each element of the list at p ('['); returns the position after ']'. */

@@ -16,10 +16,14 @@
  */
 import { rleFrBbox, rleFrPoly, polygonProblem } from '../mask/rle-poly.js';
 import { rleMerge } from '../mask/rle-merge.js';
-import { countsProblem, rleFrString } from '../mask/rle-string.js';
+import { countsProblem, rleFrStringInto } from '../mask/rle-string.js';
 import type { RleJson, SegmentationJson } from './segmentation-json.js';
 
+/** Decoded counts of a compressed RLE, reused by the next call (SegmentationMask.counts says so). */
+let scratch = new Uint32Array(1024);
+
 export interface SegmentationMask {
+  /** The run lengths: valid until the next call (copy what you keep). */
   counts: Uint32Array;
   /** The compressed string the segmentation gave, when it was one (stored as it is). */
   string?: { bytes: Uint8Array; start: number; end: number };
@@ -51,7 +55,7 @@ export function segmentationToRle(seg: SegmentationJson, h: number, w: number, q
   }
 }
 
-function polygonsToRle(rings: number[][], h: number, w: number, quirks: SegmentationQuirks): SegmentationMask | string {
+function polygonsToRle(rings: ArrayLike<number>[], h: number, w: number, quirks: SegmentationQuirks): SegmentationMask | string {
   const first = rings[0]!.length;
   if (first < 4) {
     return `the first polygon of "segmentation" has ${first} number${first === 1 ? '' : 's'}: pycocotools cannot read it (a polygon needs 3 points, 6 numbers), and the LVIS API stops on it`;
@@ -82,9 +86,11 @@ function rleOf(rle: RleJson, h: number, w: number): SegmentationMask | string {
   if (rh !== h || rw !== w) return `the RLE's "size" is [${rh}, ${rw}], but the image is [${h}, ${w}] (height, width)`;
   let counts: Uint32Array;
   if (rle.string) {
-    const decoded = rleFrString(rle.string.bytes, rle.string.start, rle.string.end);
-    if (!decoded) return countsProblem;
-    counts = decoded;
+    const { bytes, start, end } = rle.string;
+    if (scratch.length < end - start) scratch = new Uint32Array(2 * (end - start));
+    const m = rleFrStringInto(bytes, start, end, scratch, 0);
+    if (m < 0) return countsProblem;
+    counts = scratch.subarray(0, m);
   } else {
     if (rle.list!.some((v) => v > 0xffffffff)) return `"counts" has a number above 2^32 - 1, which pycocotools cannot hold`;
     counts = Uint32Array.from(rle.list!);

@@ -42,3 +42,40 @@ export function rleIou(dt: Uint32Array, gt: Uint32Array): number {
   if (i === 0) u = 1;
   return i / u;
 }
+
+/**
+ * The pixels two masks of the same size share: their foreground runs, taken as intervals of
+ * the column-major pixel order, intersected with two pointers. Half the steps of rleIou's walk
+ * (background runs are not visited), and mask AP's hottest loop. With the masks' areas, the IoU
+ * is `i / (areaA + areaB - i)`: rleIou's union is that same integer, so the double is the same.
+ */
+export function rleIntersection(a: Uint32Array, b: Uint32Array): number {
+  const na = a.length;
+  const nb = b.length;
+  let i = 0;
+  // Current foreground runs [sa, ea) and [sb, eb): run j (odd) starts after counts 0..j-1.
+  let ja = 1;
+  let jb = 1;
+  let sa = a[0]!;
+  let sb = b[0]!;
+  if (ja >= na || jb >= nb) return 0;
+  let ea = sa + a[1]!;
+  let eb = sb + b[1]!;
+  for (;;) {
+    const lo = sa > sb ? sa : sb;
+    const hi = ea < eb ? ea : eb;
+    if (hi > lo) i += hi - lo;
+    if (ea <= eb) {
+      // Next foreground run of a: past this run and the background after it.
+      if (ja + 2 >= na) return i;
+      sa = ea + a[ja + 1]!;
+      ea = sa + a[ja + 2]!;
+      ja += 2;
+    } else {
+      if (jb + 2 >= nb) return i;
+      sb = eb + b[jb + 1]!;
+      eb = sb + b[jb + 2]!;
+      jb += 2;
+    }
+  }
+}

@@ -5,9 +5,12 @@
  * column's centre becomes a run boundary. Every double is computed with the same operations in
  * the same order as the C code, so that the masks come out bit for bit the same.
  *
- * The C code stores every upsampled point before it keeps the few that cross a column; here
- * each point is looked at as it is made, with only the previous one kept, so that memory grows
- * with the boundary, not the outline.
+ * Two things differ from the C code, neither in the result: it stores every upsampled point and
+ * then keeps the few that cross a column, while here each point is looked at as it is made
+ * (memory grows with the boundary, not the outline); and on an edge that is longer in x than in
+ * y, where the x coordinate steps by one upsampled unit per point, only the points where a
+ * column centre can be crossed (one in five) are computed at all: GT rasterising is a large
+ * part of mask AP's time.
  */
 
 const SCALE = 5;
@@ -23,13 +26,20 @@ function cInt(v: number): number {
   return v > -2147483649 && v < 2147483648 ? Math.trunc(v) : -2147483648;
 }
 
+let xs32 = new Int32Array(64);
+let ys32 = new Int32Array(64);
+
 /**
  * The counts of polygon xy[0 .. 2k) (x0, y0, x1, y1, …) on an h × w image, or undefined when
  * its outline is longer than MAX_OUTLINE_POINTS upsampled points (polygonProblem says so).
  */
 export function rleFrPoly(xy: ArrayLike<number>, k: number, h: number, w: number): Uint32Array | undefined {
-  const x = new Int32Array(k + 1);
-  const y = new Int32Array(k + 1);
+  if (xs32.length < k + 1) {
+    xs32 = new Int32Array(2 * (k + 1));
+    ys32 = new Int32Array(2 * (k + 1));
+  }
+  const x = xs32;
+  const y = ys32;
   for (let j = 0; j < k; j++) x[j] = cInt(SCALE * xy[j * 2]! + 0.5);
   x[k] = x[0]!;
   for (let j = 0; j < k; j++) y[j] = cInt(SCALE * xy[j * 2 + 1]! + 0.5);
@@ -40,13 +50,13 @@ export function rleFrPoly(xy: ArrayLike<number>, k: number, h: number, w: number
     polygonProblem = `its outline is ${points} points long at pycocotools' 5× upsampling (at most ${MAX_OUTLINE_POINTS}): its coordinates reach far outside the ${w} × ${h} image`;
     return undefined;
   }
-  const boundary = new ColumnCrossings(h, w);
-  for (let j = 0; j < k; j++) walkEdge(x[j]!, y[j]!, x[j + 1]!, y[j + 1]!, boundary);
-  return boundary.counts();
+  crossings.reset(h, w);
+  for (let j = 0; j < k; j++) walkEdge(x[j]!, y[j]!, x[j + 1]!, y[j + 1]!);
+  return crossings.counts();
 }
 
 /** One edge's upsampled points, from (xs, ys) to (xe, ye) inclusive, in the C code's order. */
-function walkEdge(xs: number, ys: number, xe: number, ye: number, out: ColumnCrossings): void {
+function walkEdge(xs: number, ys: number, xe: number, ye: number): void {
   const dx = Math.abs(xe - xs);
   const dy = Math.abs(ys - ye);
   const flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
@@ -60,17 +70,55 @@ function walkEdge(xs: number, ys: number, xe: number, ye: number, out: ColumnCro
   }
   // A zero-length edge divides 0 by 0: NaN, and then C's (int) NaN, as in maskApi.c.
   const s = dx >= dy ? (ye - ys) / dx : (xe - xs) / dy;
-  if (dx >= dy) {
-    for (let d = 0; d <= dx; d++) {
-      const t = flip ? dx - d : d;
-      out.point(t + xs, cInt(ys + s * t + 0.5));
-    }
-  } else {
-    for (let d = 0; d <= dy; d++) {
-      const t = flip ? dy - d : d;
-      out.point(cInt(xs + s * t + 0.5), t + ys);
-    }
+  if (dx >= dy) walkAlongX(xs, ys, s, dx, flip);
+  else walkAlongY(xs, ys, s, dy, flip);
+}
+
+/**
+ * An edge longer in x: point d is (t + xs, (int)(ys + s*t + .5)) with t = flip ? dx - d : d, so
+ * x moves by one per point and two neighbours cross a column centre exactly when the smaller x
+ * is 2 modulo 5 (`(x + .5) / 5 - .5` is a whole number): only those pairs are computed.
+ */
+function walkAlongX(xs: number, ys: number, s: number, dx: number, flip: boolean): void {
+  const vAt = (t: number) => cInt(ys + s * t + 0.5);
+  const t0 = flip ? dx : 0;
+  crossings.point(t0 + xs, vAt(t0));
+  if (dx === 0) return;
+  // Pairs (d-1, d) for d = 1..dx; in t: unflipped (t-1, t), flipped (t+1, t).
+  const step = flip ? -1 : 1;
+  for (let d = firstPair(xs, t0, step); d <= dx; d += 5) {
+    const t = flip ? dx - d : d;
+    const pt = t - step;
+    crossings.crossing(t + xs, vAt(t), pt + xs, vAt(pt));
   }
+  const tEnd = flip ? 0 : dx;
+  crossings.moveTo(tEnd + xs, vAt(tEnd));
+}
+
+/** The first d >= 1 whose pair (d-1, d) has its smaller x at 2 modulo 5. */
+function firstPair(xs: number, t0: number, step: number): number {
+  for (let d = 1; d <= 5; d++) {
+    const a = xs + t0 + step * d;
+    const b = a - step;
+    if ((((Math.min(a, b) - 2) % 5) + 5) % 5 === 0) return d;
+  }
+  return 6; // unreachable: one of five consecutive pairs has it
+}
+
+/** An edge longer in y: point d is ((int)(xs + s*t + .5), t + ys); x changes at few of them. */
+function walkAlongY(xs: number, ys: number, s: number, dy: number, flip: boolean): void {
+  let pu = 0;
+  let pv = 0;
+  for (let d = 0; d <= dy; d++) {
+    const t = flip ? dy - d : d;
+    const u = cInt(xs + s * t + 0.5);
+    const v = t + ys;
+    if (d === 0) crossings.point(u, v);
+    else if (u !== pu) crossings.crossing(u, v, pu, pv);
+    pu = u;
+    pv = v;
+  }
+  crossings.moveTo(pu, pv);
 }
 
 /**
@@ -79,29 +127,41 @@ function walkEdge(xs: number, ys: number, xe: number, ye: number, out: ColumnCro
  * boundaries, sorted, become counts.
  */
 class ColumnCrossings {
-  private a = new Uint32Array(64);
+  private a = new Uint32Array(256);
   private n = 0;
   private first = true;
   private pu = 0;
   private pv = 0;
+  private h = 0;
+  private w = 0;
 
-  constructor(
-    private readonly h: number,
-    private readonly w: number,
-  ) {}
+  reset(h: number, w: number): void {
+    this.h = h;
+    this.w = w;
+    this.n = 0;
+    this.first = true;
+  }
 
+  /** A point after the previous one (or the very first). */
   point(u: number, v: number): void {
     if (this.first) this.first = false;
-    else if (u !== this.pu) this.crossing(u, v);
+    else if (u !== this.pu) this.crossing(u, v, this.pu, this.pv);
     this.pu = u;
     this.pv = v;
   }
 
-  private crossing(u: number, v: number): void {
-    let xd = u < this.pu ? u : u - 1;
+  /** The last point an edge walk reached (it checked the crossings before it). */
+  moveTo(u: number, v: number): void {
+    this.pu = u;
+    this.pv = v;
+  }
+
+  /** The boundary between point (pu, pv) and the next point (u, v), if it is one. */
+  crossing(u: number, v: number, pu: number, pv: number): void {
+    let xd = u < pu ? u : u - 1;
     xd = (xd + 0.5) / SCALE - 0.5;
     if (Math.floor(xd) !== xd || xd < 0 || xd > this.w - 1) return;
-    let yd = v < this.pv ? v : this.pv;
+    let yd = v < pv ? v : pv;
     yd = (yd + 0.5) / SCALE - 0.5;
     if (yd < 0) yd = 0;
     else if (yd > this.h) yd = this.h;
@@ -117,29 +177,98 @@ class ColumnCrossings {
   /** Sorted boundaries to run lengths; a zero-length run joins its neighbours (as in C). */
   counts(): Uint32Array {
     const k = this.n + 1;
-    const a = new Uint32Array(k);
-    a.set(this.a.subarray(0, this.n));
+    if (this.a.length < k) {
+      const b = new Uint32Array(2 * k);
+      b.set(this.a.subarray(0, this.n));
+      this.a = b;
+    }
+    const a = this.a.subarray(0, k);
     a[this.n] = this.h * this.w;
-    a.sort();
+    sortRuns(a);
     let p = 0;
     for (let j = 0; j < k; j++) {
       const t = a[j]!;
       a[j] = t - p;
       p = t;
     }
-    const b = new Uint32Array(k);
+    // In place: b[m] never runs ahead of a[j].
     let m = 0;
     let j = 0;
-    b[m++] = a[j++]!;
+    a[m++] = a[j++]!;
     while (j < k) {
-      if (a[j]! > 0) b[m++] = a[j++]!;
+      if (a[j]! > 0) a[m++] = a[j++]!;
       else {
         j++;
-        if (j < k) b[m - 1]! += a[j++]!;
+        if (j < k) a[m - 1]! += a[j++]!;
       }
     }
-    return b.slice(0, m);
+    return a.slice(0, m);
   }
+}
+
+const crossings = new ColumnCrossings();
+
+let mergeBuffer: Uint32Array = new Uint32Array(256);
+let runStarts: Int32Array = new Int32Array(64);
+
+/**
+ * Sorts `a` ascending, as qsort does in maskApi.c (any order of equal values is the same).
+ * The boundaries come along the outline, each stretch where the outline moves the same way in
+ * x a sorted run (rising or falling): the runs are found, the falling ones turned around, and
+ * neighbours merged, a few passes where a general sort would start from scratch.
+ */
+function sortRuns(a: Uint32Array): void {
+  const n = a.length;
+  let runs = 0;
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    if (j < n && a[j]! < a[i]!) {
+      while (j < n && a[j]! <= a[j - 1]!) j++;
+      a.subarray(i, j).reverse();
+    } else {
+      while (j < n && a[j]! >= a[j - 1]!) j++;
+    }
+    if (runs + 2 > runStarts.length) runStarts = grownInt(runStarts);
+    runStarts[runs++] = i;
+    i = j;
+  }
+  runStarts[runs] = n;
+  if (runs > 1) mergeRuns(a, runs);
+}
+
+/** Merges the sorted runs a[runStarts[r] .. runStarts[r+1]) pairwise until one is left. */
+function mergeRuns(a: Uint32Array, runs: number): void {
+  const n = a.length;
+  if (mergeBuffer.length < n) mergeBuffer = new Uint32Array(2 * n);
+  let src: Uint32Array = a;
+  let dst = mergeBuffer.subarray(0, n);
+  while (runs > 1) {
+    let out = 0;
+    for (let r = 0; r < runs; r += 2) {
+      const s = runStarts[r]!;
+      const m = runStarts[Math.min(r + 1, runs)]!;
+      const e = runStarts[Math.min(r + 2, runs)]!;
+      let i = s;
+      let j = m;
+      let o = s;
+      while (i < m && j < e) dst[o++] = src[j]! < src[i]! ? src[j++]! : src[i++]!;
+      while (i < m) dst[o++] = src[i++]!;
+      while (j < e) dst[o++] = src[j++]!;
+      runStarts[out++] = s;
+    }
+    runStarts[out] = n;
+    runs = out;
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src !== a) a.set(src);
+}
+
+function grownInt(x: Int32Array): Int32Array {
+  const y = new Int32Array(2 * x.length);
+  y.set(x);
+  return y;
 }
 
 /** rleFrBbox: the box [x, y, w, h] as the polygon (x, y), (x, y+h), (x+w, y+h), (x+w, y). */

@@ -16,6 +16,7 @@ export class RleStore {
   private start = new Int32Array(1024);
   private length = new Int32Array(1024);
   private n = 0;
+  private readonly room: { buffer: Buffer; at: number } = { buffer: Buffer.alloc(0), at: 0 };
 
   get count(): number {
     return this.n;
@@ -26,17 +27,31 @@ export class RleStore {
     return this.chunks.length === 0 ? 0 : (this.chunks.length - 1) * CHUNK_BYTES + this.used;
   }
 
-  /** Stores the compressed string s[start, end) (already checked by rleFrString) as mask `count`; returns its index. */
+  /** Stores the compressed string s[start, end) (already checked by rleFrString); returns its index. */
   add(s: Uint8Array, start: number, end: number): number {
     const len = end - start;
+    const { buffer, at } = this.reserve(len);
+    // A loop: most strings are a few hundred bytes, where subarray + set cost more than they copy.
+    if (len < 1024) for (let i = 0; i < len; i++) buffer[at + i] = s[start + i]!;
+    else buffer.set(s.subarray(start, end), at);
+    return this.commit(len);
+  }
+
+  /** Room for a string of up to `len` bytes, to write at buffer[at ..] and then commit (or not). */
+  reserve(len: number): { buffer: Buffer; at: number } {
     if (this.used + len > CHUNK_BYTES) {
       this.chunks.push(Buffer.allocUnsafe(Math.max(CHUNK_BYTES, len)));
       this.used = 0;
     }
-    const c = this.chunks.length - 1;
-    this.chunks[c]!.set(s.subarray(start, end), this.used);
+    this.room.buffer = this.chunks[this.chunks.length - 1]!;
+    this.room.at = this.used;
+    return this.room;
+  }
+
+  /** Keeps the `len` bytes written to the reserved room as the next mask; returns its index. */
+  commit(len: number): number {
     if (this.n === this.chunk.length) this.grow();
-    this.chunk[this.n] = c;
+    this.chunk[this.n] = this.chunks.length - 1;
     this.start[this.n] = this.used;
     this.length[this.n] = len;
     this.used += len;

@@ -52,8 +52,34 @@ export function rleFrString(s: Uint8Array, start: number, end: number): Uint32Ar
  * is not one that rleToString writes (countsProblem says why): a character outside ASCII 48..111
  * (pycocotools would decode garbage), or a last number cut short (pycocotools would read past
  * the string's end). Values wrap to 32 bits as C's `(uint) x` does.
+ *
+ * The hot path of mask AP (every detection mask is decoded twice): numbers of up to 6
+ * characters (30 bits: every count of an image below 2^29 pixels) are put together with 32-bit
+ * integer operations, as in C; a longer one sends the whole string to the exact, slower loop.
  */
 export function rleFrStringInto(s: Uint8Array, start: number, end: number, out: Uint32Array, at: number): number {
+  let m = 0;
+  let p = start;
+  while (p < end) {
+    let x = 0;
+    let k = 0;
+    let c = 0;
+    do {
+      if (p >= end || k === 6) return rleFrStringExact(s, start, end, out, at);
+      c = s[p++]! - 48;
+      if (c < 0 || c > 63) return rleFrStringExact(s, start, end, out, at);
+      x |= (c & 0x1f) << (5 * k);
+      k++;
+    } while (c & 0x20);
+    if (c & 0x10) x |= -1 << (5 * k); // sign-extends the number
+    if (m > 2) x += out[at + m - 2]!;
+    out[at + m++] = x; // (uint) x: a Uint32Array stores x modulo 2^32
+  }
+  return m;
+}
+
+/** rleFrStringInto in exact arithmetic, for numbers of 7 characters; and where it finds the problems. */
+function rleFrStringExact(s: Uint8Array, start: number, end: number, out: Uint32Array, at: number): number {
   let m = 0;
   let p = start;
   while (p < end) {
@@ -78,10 +104,10 @@ export function rleFrStringInto(s: Uint8Array, start: number, end: number, out: 
       more = (c & 0x20) !== 0;
       p++;
       k++;
-      if (!more && c & 0x10) x -= POW32[k]!; // x |= -1 << 5*k: sign-extends the number
+      if (!more && c & 0x10) x -= POW32[k]!; // x |= -1 << 5*k
     }
     if (m > 2) x += out[at + m - 2]!;
-    out[at + m++] = x; // (uint) x: a Uint32Array stores x modulo 2^32
+    out[at + m++] = x;
   }
   return m;
 }

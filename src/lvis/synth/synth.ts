@@ -18,6 +18,7 @@ import { writeTextAtomically, type WrittenFile } from './io.js';
 import { SYNTH_GENERATOR_VERSION, buildCategoryModel, type CategoryModel } from './model.js';
 import { drawImageIds, planSplit, type SplitPlan } from './plan.js';
 import { detectionsJson, type GroundTruthBox } from './preds.js';
+import type { ObjectShape } from './masks.js';
 import { Rng } from './random.js';
 
 export interface SynthOptions {
@@ -32,6 +33,8 @@ export interface SynthOptions {
   gzip: boolean;
   /** Multiplies the number of polygon vertices (1 = LVIS-like, about 1 GB at full scale). */
   polygonDetail: number;
+  /** Give the detections masks (RLE, as detectron2 writes them); absent: boxes only. */
+  masks?: boolean;
 }
 
 export interface SynthPaths {
@@ -250,10 +253,11 @@ async function writePredictions(
     for (let i = 0; i < val.imageCount; i++) {
       const gts: GroundTruthBox[] = [];
       forEachAnnotation(model, val, i, options, geometry, (g) =>
-        gts.push({ category: g.category, x: g.bbox[0]!, y: g.bbox[1]!, w: g.bbox[2]!, h: g.bbox[3]! }),
+        gts.push({ category: g.category, x: g.bbox[0]!, y: g.bbox[1]!, w: g.bbox[2]!, h: g.bbox[3]!, ...(options.masks ? { shape: objectShape(g) } : {}) }),
       );
       const rng = new Rng(options.seed, 'preds', val.imageId[i]!);
-      const dets = detectionsJson(rng, model, val.imageId[i]!, val.width[i]!, val.height[i]!, val.topic[i]!, gts);
+      const maskRng = options.masks ? new Rng(options.seed, 'masks', val.imageId[i]!) : undefined;
+      const dets = detectionsJson(rng, model, val.imageId[i]!, val.width[i]!, val.height[i]!, val.topic[i]!, gts, maskRng);
       if (dets.length) {
         buf += (records ? ', ' : '') + dets.join(', ');
         records += dets.length;
@@ -272,4 +276,16 @@ async function writePredictions(
     ...(hooks.signal ? { signal: hooks.signal } : {}),
   });
   return { ...written, images: val.imageCount, records, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** An annotation's polygons and box in pixels (the geometry object is reused: this copies). */
+function objectShape(g: AnnotationGeometry): ObjectShape {
+  const polygons: Float64Array[] = [];
+  let start = 0;
+  for (const end of g.polygonEnds) {
+    polygons.push(Float64Array.from(g.coords.subarray(start, end), (v) => v / 100));
+    start = end;
+  }
+  const [x, y, w, h] = g.bbox;
+  return { polygons, box: { x0: x! / 100, y0: y! / 100, x1: (x! + w!) / 100, y1: (y! + h!) / 100 } };
 }
