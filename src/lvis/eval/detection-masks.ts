@@ -13,7 +13,7 @@ import { rleToString } from '../mask/rle-string.js';
 import { BOX, CATEGORY, FIELD_BIT, IMAGE, SCORE, SEGMENTATION, detection } from './detection-scan.js';
 import { HAS_BOX, HAS_SEGMENTATION, type DetectionColumns } from './detections.js';
 import type { GtIndex } from './gt-index.js';
-import { fastMask, readCompressedRle } from './detection-rle-fast.js';
+import { fastMask, lastCounts, readCompressedRle } from './detection-rle-fast.js';
 import { parseSegmentation } from './segmentation-json.js';
 import { newQuirks, segmentationToRle, type SegmentationMask } from './segmentation-rle.js';
 
@@ -51,13 +51,13 @@ export class DetectionMaskReader {
       // No mask to read (or an unknown image, which cols.add reports).
       return cols.add(v[IMAGE]!, v[CATEGORY]!, v[BOX]!, v[BOX + 1]!, v[BOX + 2]!, v[BOX + 3]!, v[SCORE]!, { flags })?.message;
     }
-    let counts: Uint32Array;
+    let counts: Uint32Array | undefined;
     let maskArea: number;
     let stored = -1;
     const h = this.gt.imageHeight[img]!;
     const w = this.gt.imageWidth[img]!;
     if (readCompressedRle(b, detection.segmentationStart, detection.segmentationEnd, h, w, this.store, this.opts.store)) {
-      ({ counts, area: maskArea, index: stored } = fastMask);
+      ({ area: maskArea, index: stored } = fastMask);
     } else {
       const mask = this.read(b, img);
       if (typeof mask === 'string') return cols.reject(mask).message;
@@ -65,7 +65,7 @@ export class DetectionMaskReader {
       maskArea = rleArea(counts);
       if (this.opts.store) stored = this.keep(mask);
     }
-    if (!hasBox) rleToBbox(counts, h, w, this.box);
+    if (!hasBox) rleToBbox(counts ?? lastCounts(), h, w, this.box);
     const box = hasBox ? this.boxOf(v) : this.box;
     return cols.add(v[IMAGE]!, v[CATEGORY]!, box[0]!, box[1]!, box[2]!, box[3]!, v[SCORE]!, { flags, maskArea, mask: stored })?.message;
   }
