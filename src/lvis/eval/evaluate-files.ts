@@ -11,9 +11,10 @@ import { loadDataset } from '../load/load.js';
 import { boxMasks } from './detection-masks.js';
 import { evaluateDetections, type EvalProgress, type EvalResult, type IouType } from './evaluate.js';
 import { gtIndexFromDataset } from './gt-dataset.js';
-import { readGtExtras } from './gt-extras.js';
+import { gtRecordsOf, type GtExtras, type GtExtrasOptions } from './gt-extras.js';
+import { secondCoreIdle, startGtExtras } from './gt-extras-task.js';
 import type { GtIndex } from './gt-index.js';
-import { readDetections, type ReadDetectionsResult } from './read-detections.js';
+import { firstDetectionHasMask, readDetections, type ReadDetectionsResult } from './read-detections.js';
 import { HAS_BOX, HAS_SEGMENTATION } from './detections.js';
 import { apiFirstDetection } from './areas.js';
 import { evaluationNotes } from './evaluation-notes.js';
@@ -52,21 +53,42 @@ export interface EvaluateFilesResult {
 export async function evaluateFiles(gtPath: string, predsPath: string, opts: EvaluateFilesOptions = {}): Promise<EvaluateFilesResult> {
   const wanted = opts.iouType ?? 'auto';
   const { ds, gt } = await loadGt(gtPath, opts);
-  let read = await readPreds(predsPath, gt, wanted !== 'bbox', false, opts);
+  const records = gtRecordsOf(ds, evaluatedRecords(gt, ds.annotations.count));
+  // The GT's masks are drawn while the detections are read (on a second thread when a core is free).
+  const early = wanted === 'segm' || (wanted === 'auto' && (await firstDetectionHasMask(predsPath)));
+  let extras = startGtExtras(records, gtExtrasOptions(opts, early), early && (await secondCoreIdle()));
+  let read: ReadDetectionsResult;
+  try {
+    read = await readPreds(predsPath, gt, wanted !== 'bbox', false, opts);
+  } catch (err) {
+    await extras.stop();
+    throw err;
+  }
   const types: IouType[] = wanted === 'auto' ? (read.masks.withSegmentation > 0 ? ['bbox', 'segm'] : ['bbox']) : [wanted];
   if (types.includes('bbox') && needsAllMaskAreas(read)) read = await readPreds(predsPath, gt, types.includes('segm'), true, opts);
-  const phase = new BytePhase(opts.progress, types.includes('segm') ? 'reading the GT masks' : 'reading the GT\'s "ignore" flags');
-  const extras = await readGtExtras(ds, evaluatedRecords(gt, ds.annotations.count), { masks: types.includes('segm'), ...(opts.signal ? { signal: opts.signal } : {}), onProgress: phase.onProgress });
+  if (types.includes('segm') && !early) extras = startGtExtras(records, gtExtrasOptions(opts, true), false);
+  const phase = new BytePhase(opts.progress, types.includes('segm') ? 'drawing the GT masks' : 'reading the GT\'s "ignore" flags');
+  phase.onProgress(0, 1);
+  attachExtras(gt, await extras.result);
   phase.end();
-  attachExtras(gt, extras);
   if (types.includes('segm')) boxMasks(read.columns, read.masks.store);
   const evaluations: EvalResult[] = [];
   for (const iouType of types) evaluations.push(await evaluateDetections(gt, read.columns, { ...scoringOptions(opts), iouType }));
+  const result = summary(ds, gt, read, evaluations);
+  result.notes = evaluationNotes(result, wanted, { gt: (await extras.result).quirks, detections: read.masks.quirks });
+  return result;
+}
+
+function gtExtrasOptions(opts: EvaluateFilesOptions, masks: boolean): GtExtrasOptions {
+  return { masks, ...(opts.signal ? { signal: opts.signal } : {}) };
+}
+
+function summary(ds: Dataset, gt: GtIndex, read: ReadDetectionsResult, evaluations: EvalResult[]): EvaluateFilesResult {
   const data = read.columns.data();
   let imagesWithDetections = 0;
   const seen = new Uint8Array(gt.numImages);
   for (let i = 0; i < data.count; i++) if (!seen[data.image[i]!]++) imagesWithDetections++;
-  const result: EvaluateFilesResult = {
+  return {
     evaluations,
     gt: {
       images: ds.images.count,
@@ -81,8 +103,6 @@ export async function evaluateFiles(gtPath: string, predsPath: string, opts: Eva
     imagesWithDetections,
     notes: [],
   };
-  result.notes = evaluationNotes(result, wanted, { gt: extras.quirks, detections: read.masks.quirks });
-  return result;
 }
 
 async function loadGt(gtPath: string, opts: EvaluateFilesOptions): Promise<{ ds: Dataset; gt: GtIndex }> {
@@ -120,7 +140,7 @@ function evaluatedRecords(gt: GtIndex, count: number): Uint8Array {
   return wanted;
 }
 
-function attachExtras(gt: GtIndex, extras: Awaited<ReturnType<typeof readGtExtras>>): void {
+function attachExtras(gt: GtIndex, extras: GtExtras): void {
   for (let i = 0; i < gt.gtCount; i++) gt.gtIgnore[i] = extras.ignore[gt.gtRecord[i]!]!;
   if (extras.masks) {
     const index = new Int32Array(gt.gtCount);

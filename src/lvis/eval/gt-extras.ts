@@ -27,6 +27,20 @@ export interface GtExtrasOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
+/** What the pass needs of the loaded GT: per annotation record, where it is and its image's size. */
+export interface GtRecords {
+  path: string;
+  count: number;
+  /** 1 for the records to read (the evaluated ones). */
+  wanted: Uint8Array;
+  byteStart: Float64Array;
+  byteEnd: Float64Array;
+  id: Float64Array;
+  imageId: Float64Array;
+  imageHeight: Float64Array;
+  imageWidth: Float64Array;
+}
+
 export interface GtExtras {
   /** Per annotation record: 1 when its `ignore` is true in Python's sense. */
   ignore: Uint8Array;
@@ -41,40 +55,50 @@ interface Problem {
   message: string;
 }
 
-/** Reads `ignore` (and the masks) of the records with wanted[k] = 1; throws DiagnosticError listing bad ones. */
-export async function readGtExtras(ds: Dataset, wanted: Uint8Array, opts: GtExtrasOptions): Promise<GtExtras> {
+/** The records of `ds` with wanted[k] = 1, for readGtExtras. */
+export function gtRecordsOf(ds: Dataset, wanted: Uint8Array): GtRecords {
   const an = ds.annotations;
-  const extras: GtExtras = { ignore: new Uint8Array(an.count), quirks: newQuirks() };
-  const masks = opts.masks ? { store: new CountsStore(), ofRecord: new Int32Array(an.count).fill(-1) } : undefined;
+  const n = an.count;
+  const imageHeight = new Float64Array(n);
+  const imageWidth = new Float64Array(n);
+  const imageId = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const img = an.image[k]!;
+    imageHeight[k] = ds.images.height[img]!;
+    imageWidth[k] = ds.images.width[img]!;
+    imageId[k] = ds.images.id[img]!;
+  }
+  return { path: ds.source.path, count: n, wanted, byteStart: an.byteStart.slice(0, n), byteEnd: an.byteEnd.slice(0, n), id: an.id.slice(0, n), imageId, imageHeight, imageWidth };
+}
+
+/** Reads `ignore` (and the masks) of the wanted records; throws DiagnosticError listing bad ones. */
+export async function readGtExtras(r: GtRecords, opts: GtExtrasOptions): Promise<GtExtras> {
+  const extras: GtExtras = { ignore: new Uint8Array(r.count), quirks: newQuirks() };
+  const masks = opts.masks ? { store: new CountsStore(), ofRecord: new Int32Array(r.count).fill(-1) } : undefined;
   if (masks) extras.masks = masks;
   const problems: Problem[] = [];
   let problemCount = 0;
-  const report = (p: Problem) => {
-    if (problemCount++ < MAX_REPORTED) problems.push(p);
-  };
-  const path = ds.source.path;
-  const w = await ByteWindow.open(path);
+  const w = await ByteWindow.open(r.path);
   let k = 0;
   try {
-    for (; k < an.count; k++) {
-      if (!wanted[k]) continue;
-      const start = an.byteStart[k]!;
-      const end = an.byteEnd[k]!;
-      await ensureInWindow(w, start, end, opts);
-      const record = readRecord(w.buf, start - w.base, end - w.base, opts.masks);
+    for (; k < r.count; k++) {
+      if (!r.wanted[k]) continue;
+      const start = r.byteStart[k]!;
+      await ensureInWindow(w, start, r.byteEnd[k]!, opts);
+      const record = readRecord(w.buf, start - w.base, r.byteEnd[k]! - w.base, opts.masks);
       extras.ignore[k] = record.ignore ? 1 : 0;
       if (!masks) continue;
-      const mask = recordMask(ds, k, record, extras.quirks);
-      if (typeof mask === 'string') report({ record: k, offset: w.base + record.segmentationAt, message: mask });
-      else masks.ofRecord[k] = masks.store.add(mask.counts);
+      const mask = recordMask(r, k, record, extras.quirks);
+      if (typeof mask !== 'string') masks.ofRecord[k] = masks.store.add(mask.counts);
+      else if (problemCount++ < MAX_REPORTED) problems.push({ record: k, offset: w.base + record.segmentationAt, message: mask });
     }
   } catch (err) {
-    if (err instanceof JsonSyntaxError) throw new DiagnosticError([await diagnosticAt(path, w.base + err.pos, `${annotationName(ds, k)}: ${err.message}`)]);
+    if (err instanceof JsonSyntaxError) throw new DiagnosticError([await diagnosticAt(r.path, w.base + err.pos, `${annotationName(r, k)}: ${err.message}`)]);
     throw err;
   } finally {
     await w.close();
   }
-  if (problemCount > 0) throw await problemsError(ds, problems, problemCount);
+  if (problemCount > 0) throw await problemsError(r, problems, problemCount);
   return extras;
 }
 
@@ -145,27 +169,25 @@ function truthyAt(b: Buffer, p: number, end: number): boolean {
   return readNumber(b, p, end) !== 0;
 }
 
-function recordMask(ds: Dataset, k: number, record: RecordExtras, quirks: SegmentationQuirks): SegmentationMask | string {
+function recordMask(r: GtRecords, k: number, record: RecordExtras, quirks: SegmentationQuirks): SegmentationMask | string {
   if (!record.segmentation) return `has no "segmentation": mask AP (iou_type segm) needs the mask of every annotation`;
-  const img = ds.annotations.image[k]!;
-  const h = ds.images.height[img]!;
-  const w = ds.images.width[img]!;
+  const h = r.imageHeight[k]!;
+  const w = r.imageWidth[k]!;
   if (!(Number.isInteger(h) && h >= 1 && Number.isInteger(w) && w >= 1)) {
-    return `its image (id ${ds.images.id[img]}) has no usable "height" and "width" (found ${h}, ${w}): a mask is drawn at the image's size`;
+    return `its image (id ${r.imageId[k]}) has no usable "height" and "width" (found ${h}, ${w}): a mask is drawn at the image's size`;
   }
   const mask = segmentationToRle(record.segmentation, h, w, quirks);
   return typeof mask === 'string' ? `"segmentation": ${mask}` : mask;
 }
 
-function annotationName(ds: Dataset, k: number): string {
-  const id = ds.annotations.id[k]!;
+function annotationName(r: GtRecords, k: number): string {
+  const id = r.id[k]!;
   return Number.isNaN(id) ? `annotation #${k}` : `annotation id=${id} (#${k})`;
 }
 
-async function problemsError(ds: Dataset, listed: Problem[], total: number): Promise<DiagnosticError> {
-  const path = ds.source.path;
-  const positions = await locateOffsets(path, listed.map((p) => p.offset));
-  const diagnostics: Diagnostic[] = listed.map((p) => diagnosticWithPosition(path, p.offset, positions.get(p.offset)!, `${annotationName(ds, p.record)}: ${p.message}`));
-  if (total > listed.length) diagnostics.push({ severity: 'error', message: `… and ${total - listed.length} more annotation(s) with a bad "segmentation" (${total} in all)`, location: { file: displayPath(path) } });
+async function problemsError(r: GtRecords, listed: Problem[], total: number): Promise<DiagnosticError> {
+  const positions = await locateOffsets(r.path, listed.map((p) => p.offset));
+  const diagnostics: Diagnostic[] = listed.map((p) => diagnosticWithPosition(r.path, p.offset, positions.get(p.offset)!, `${annotationName(r, p.record)}: ${p.message}`));
+  if (total > listed.length) diagnostics.push({ severity: 'error', message: `… and ${total - listed.length} more annotation(s) with a bad "segmentation" (${total} in all)`, location: { file: displayPath(r.path) } });
   return new DiagnosticError(diagnostics);
 }

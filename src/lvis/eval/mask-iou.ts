@@ -2,13 +2,13 @@
  * Mask IoU (iou_type segm) for match.ts: pycocotools' rleIou of each detection mask with each
  * GT mask of one image and category. Detection masks are decoded from their compressed strings
  * once (each belongs to one group), into one reused buffer, and only in groups that have GT;
- * GT masks are kept decoded. As in rleIou, a pair whose boxes do not overlap is 0 without
- * walking the runs; the others walk only the foreground runs (rleIntersection).
+ * GT masks are kept decoded. As rleIou skips pairs whose boxes do not overlap, pairs whose
+ * columns do not overlap are 0 without walking the runs; the others walk only the foreground
+ * runs (rleIntersection).
  */
 import type { CountsStore } from '../mask/counts-store.js';
 import type { RleStore } from '../mask/rle-store.js';
 import { rleIntersection } from '../mask/rle-iou.js';
-import { rleArea, rleToBbox } from '../mask/rle-measure.js';
 import type { DetectionData } from './detections.js';
 import type { GtIndex } from './gt-index.js';
 import type { IouSource } from './match.js';
@@ -17,7 +17,8 @@ export class MaskIou implements IouSource {
   private pool = new Uint32Array(1 << 16);
   private used = 0;
   private views: Uint32Array[] = [];
-  private boxes = new Float64Array(64);
+  /** Per mask of the group: its first and last column (empty: +inf, -inf), and its area. */
+  private columns = new Float64Array(32);
   private areas = new Float64Array(16);
   private readonly detMask: Int32Array;
   private readonly detStore: RleStore;
@@ -44,15 +45,13 @@ export class MaskIou implements IouSource {
     this.start(nd + ng);
     for (let d = 0; d < nd; d++) this.decode(d, this.detMask[order[d0 + d]!]!, img);
     for (let j = 0; j < ng; j++) this.keep(nd + j, this.gtStore.view(this.gtMask[g0 + j]!), img);
-    const bb = this.boxes;
+    const cols = this.columns;
     for (let d = 0; d < nd; d++) {
-      const a = 4 * d;
       for (let j = 0; j < ng; j++) {
-        const b = 4 * (nd + j);
-        const overlaps =
-          Math.min(bb[a]! + bb[a + 2]!, bb[b]! + bb[b + 2]!) > Math.max(bb[a]!, bb[b]!) &&
-          Math.min(bb[a + 1]! + bb[a + 3]!, bb[b + 1]! + bb[b + 3]!) > Math.max(bb[a + 1]!, bb[b + 1]!);
-        if (!overlaps) iou[d * ng + j] = 0;
+        const a = 2 * d;
+        const b = 2 * (nd + j);
+        // Masks in columns that do not overlap share no pixel (and an empty mask's range is empty).
+        if (cols[a]! > cols[b + 1]! || cols[b]! > cols[a + 1]!) iou[d * ng + j] = 0;
         else {
           const i = rleIntersection(this.views[d]!, this.views[nd + j]!);
           iou[d * ng + j] = i === 0 ? 0 : i / (this.areas[d]! + this.areas[nd + j]! - i);
@@ -64,7 +63,7 @@ export class MaskIou implements IouSource {
   private start(n: number): void {
     this.used = 0;
     this.views.length = n;
-    if (this.boxes.length < 4 * n) this.boxes = new Float64Array(Math.max(4 * n, 2 * this.boxes.length));
+    if (this.columns.length < 2 * n) this.columns = new Float64Array(Math.max(2 * n, 2 * this.columns.length));
     if (this.areas.length < n) this.areas = new Float64Array(Math.max(n, 2 * this.areas.length));
   }
 
@@ -82,10 +81,25 @@ export class MaskIou implements IouSource {
     this.keep(k, view, img);
   }
 
-  /** Mask k of the group, and its box. */
+  /** Mask k of the group, with its area and its columns (counts run down each column of h pixels). */
   private keep(k: number, counts: Uint32Array, img: number): void {
     this.views[k] = counts;
-    this.areas[k] = rleArea(counts);
-    rleToBbox(counts, this.gt.imageHeight[img]!, this.gt.imageWidth[img]!, this.boxes, 4 * k);
+    let pos = 0;
+    let area = 0;
+    let first = -1;
+    let last = -1;
+    for (let j = 0; j < counts.length; j++) {
+      const c = counts[j]!;
+      if (j & 1 && c > 0) {
+        if (first < 0) first = pos;
+        area += c;
+        last = pos + c;
+      }
+      pos += c;
+    }
+    const h = this.gt.imageHeight[img]!;
+    this.areas[k] = area;
+    this.columns[2 * k] = first < 0 ? Infinity : Math.floor(first / h);
+    this.columns[2 * k + 1] = first < 0 ? -Infinity : Math.floor((last - 1) / h);
   }
 }

@@ -16,7 +16,7 @@ import { displayPath } from '../../base/display-path.js';
 import { ByteWindow, isGzipFile } from '../json/byte-window.js';
 import { JsonSyntaxError, NEED_MORE, describeByte, skipWs } from '../json/grammar.js';
 import { diagnosticAt, diagnosticWithPosition, locateOffsets } from '../json/locate.js';
-import { detection, scanDetection } from './detection-scan.js';
+import { FIELD_BIT, SEGMENTATION, detection, scanDetection } from './detection-scan.js';
 import { DetectionMaskReader, type DetectionMaskOptions } from './detection-masks.js';
 import { DetectionColumns } from './detections.js';
 import type { GtIndex } from './gt-index.js';
@@ -158,4 +158,29 @@ async function badDetectionsError(path: string, bad: BadDetection[], total: numb
     diagnostics.push({ severity: 'error', message: `… and ${total - bad.length} more bad detection(s) (${total} in all)`, location: { file: displayPath(path) } });
   }
   return new DiagnosticError(diagnostics);
+}
+
+/**
+ * Whether the first detection of `path` has a `segmentation` (detectron2 and mmdetection give
+ * masks to all of their detections or to none), from its first megabyte; false when it cannot
+ * tell (readDetections then says what is wrong). Lets mask AP start on the GT before the
+ * detections are read.
+ */
+export async function firstDetectionHasMask(path: string): Promise<boolean> {
+  let w: ByteWindow | undefined;
+  try {
+    w = await ByteWindow.open(path, 1 << 20);
+    let p = await w.refill(0);
+    const b = w.buf;
+    if (b[p] === 0xef && b[p + 1] === 0xbb && b[p + 2] === 0xbf) p += 3;
+    p = skipWs(b, p, w.len);
+    if (b[p] !== 0x5b) return false;
+    p = skipWs(b, p + 1, w.len);
+    scanDetection(b, p, w.len);
+    return (detection.has & FIELD_BIT[SEGMENTATION]!) !== 0;
+  } catch {
+    return false;
+  } finally {
+    await w?.close();
+  }
 }

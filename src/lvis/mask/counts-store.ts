@@ -7,14 +7,41 @@
 
 const CHUNK_COUNTS = 4 << 20;
 
+export interface CountsStoreData {
+  chunks: Uint32Array[];
+  chunk: Int32Array;
+  start: Int32Array;
+  length: Int32Array;
+  n: number;
+  used: number;
+}
+
 export class CountsStore {
   private chunks: Uint32Array[] = [];
   private used = CHUNK_COUNTS;
   /** Per mask: its chunk, start and length. */
-  private chunk = new Int32Array(1024);
-  private start = new Int32Array(1024);
-  private length = new Int32Array(1024);
+  private chunk: Int32Array = new Int32Array(1024);
+  private start: Int32Array = new Int32Array(1024);
+  private length: Int32Array = new Int32Array(1024);
   private n = 0;
+
+  /** The store's data, to move it to another thread (postMessage with `transfer`). */
+  toMessage(): { data: CountsStoreData; transfer: ArrayBuffer[] } {
+    const data: CountsStoreData = { chunks: this.chunks, chunk: this.chunk, start: this.start, length: this.length, n: this.n, used: this.used };
+    return { data, transfer: [...this.chunks, this.chunk, this.start, this.length].map((a) => a.buffer as ArrayBuffer) };
+  }
+
+  /** A store from toMessage's data. */
+  static fromMessage(d: CountsStoreData): CountsStore {
+    const s = new CountsStore();
+    s.chunks = d.chunks;
+    s.chunk = d.chunk;
+    s.start = d.start;
+    s.length = d.length;
+    s.n = d.n;
+    s.used = d.used;
+    return s;
+  }
 
   get count(): number {
     return this.n;
