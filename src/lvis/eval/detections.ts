@@ -121,7 +121,7 @@ export class DetectionColumns {
     return this.record(this.next++, message);
   }
 
-  /** Appends one parsed element of a results file ({image_id, category_id, bbox, score}). */
+  /** Appends one parsed element of a results file ({image_id, category_id, bbox, score}; a segmentation is noted, not read). */
   addJson(det: unknown): InputProblem | undefined {
     if (typeof det !== 'object' || det === null || Array.isArray(det)) return this.reject(`expected an object {"image_id", "category_id", "bbox", "score"}, found ${preview(det)}`);
     const d = det as Record<string, unknown>;
@@ -132,7 +132,8 @@ export class DetectionColumns {
     if (!Array.isArray(b) || b.length !== 4 || !b.every((v) => typeof v === 'number')) {
       return this.reject(`"bbox" must be 4 finite numbers [x, y, w, h], found ${preview(b)}`);
     }
-    return this.add(d.image_id as number, d.category_id as number, b[0], b[1], b[2], b[3], d.score as number);
+    const flags = HAS_BOX | ('segmentation' in d ? HAS_SEGMENTATION : 0);
+    return this.add(d.image_id as number, d.category_id as number, b[0], b[1], b[2], b[3], d.score as number, { flags });
   }
 
   /** Throws a DiagnosticError listing the bad detections, if there were any. */

@@ -72,7 +72,7 @@ export async function evaluateDetections(gt: GtIndex, detections: DetectionColum
   const scores = await scoreCategories(gt, dets, sel, ious, iouType, opts);
   const metrics = summarize(scores, gt.categoryTier);
   const perCategory = categoryList(gt, (c) => scores[c]!.ap[0]!);
-  const notes = [...areaNotes(areas), ...notesFor(gt, dets, sel, scores, metrics)];
+  const notes = [...areaNotes(areas), ...notesFor(gt, dets, sel, scores, metrics, areas.fromBox)];
   return { iouType, metrics, perCategory, notes };
 }
 
@@ -151,7 +151,7 @@ function rankByScore(score: Float64Array, order: Int32Array, start: number, n: n
   return rank.sort((p, q) => score[order[start + q]!]! - score[order[start + p]!]! || p - q);
 }
 
-function notesFor(gt: GtIndex, dets: DetectionData, sel: SelectedDetections, scores: CategoryScores[], metrics: Record<MetricName, number>): string[] {
+function notesFor(gt: GtIndex, dets: DetectionData, sel: SelectedDetections, scores: CategoryScores[], metrics: Record<MetricName, number>, fromBox: boolean): string[] {
   const notes: string[] = [];
   if (sel.cutByImageLimit > 0) {
     notes.push(
@@ -166,7 +166,7 @@ function notesFor(gt: GtIndex, dets: DetectionData, sel: SelectedDetections, sco
   if (sel.droppedUnknownCategory > 0) {
     notes.push(`${sel.droppedUnknownCategory} detection(s) of categories that the GT does not have were left out, as the LVIS API does (they still counted toward the ${MAX_DETS_PER_IMAGE} per image).`);
   }
-  if (sel.droppedEmptyBox > 0) notes.push(`${sel.droppedEmptyBox} detection(s) with an area of zero were left out, as the LVIS API does.`);
+  if (sel.droppedEmptyBox > 0) notes.push(`${sel.droppedEmptyBox} detection(s) with ${fromBox ? 'a box' : 'a mask'} of zero area were left out, as the LVIS API does.`);
   const ignored = countOf(gt.gtIgnore);
   if (ignored > 0) notes.push(`${ignored} ground-truth annotation(s) have "ignore" set: as in the LVIS API, a detection matched to one counts neither as a hit nor as a miss, and they are not counted as ground truth.`);
   const idZero = countOf(gt.gtIdZero);
