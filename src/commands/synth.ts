@@ -5,7 +5,6 @@
 import { formatBytes } from '../base/format.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
 import type { CliEnv } from '../cli-env.js';
 import type { CommandModule } from './command.js';
 import { parseCommandArgs, UsageError } from './common.js';
@@ -19,7 +18,7 @@ import {
   type SynthOptions,
 } from '../lvis/synth/synth.js';
 import { LVIS_V1_TRAIN_IMAGES } from '../lvis/dataset/lvis-categories.js';
-import { type ProgressReporter } from '../base/progress.js';
+import { barReporter } from './progress-bar.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { pathProblem } from '../base/fs-problems.js';
 
@@ -73,30 +72,6 @@ function numberFlag(name: string, raw: string | undefined, fallback: number): nu
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name} must be a number, got ${JSON.stringify(raw)} (see lvis-pipe synth --help)`);
   return v;
-}
-
-/** A progress bar on stderr for interactive terminals. */
-function barReporter(stream: NodeJS.WritableStream): ProgressReporter & { stop(): void } {
-  let bar: cliProgress.SingleBar | undefined;
-  const stop = () => {
-    bar?.stop();
-    bar = undefined;
-  };
-  return {
-    start(label, total, unit) {
-      stop();
-      bar = new cliProgress.SingleBar(
-        { stream: stream as NodeJS.WriteStream, format: `  {bar} {percentage}% ${label} {value}/{total} ${unit ?? ''}`, clearOnComplete: true, hideCursor: true, fps: 10 },
-        cliProgress.Presets.shades_classic,
-      );
-      bar.start(Math.max(1, total), 0);
-    },
-    update(done) {
-      bar?.update(done);
-    },
-    done: stop,
-    stop,
-  };
 }
 
 /** The command's flags, declared once (parsed by `run`, and by the docs test). */

@@ -100,19 +100,18 @@ const step: StepModule<Options, { gt?: string; preds?: string }, Outputs> = {
     });
     const out = ctx.outputFile('json');
     await writeFile(out, evaluationJson(r));
-    logResult(ctx, r);
+    logResult(ctx, r, (await import('../lvis/eval/evaluation-notes.js')).allNotes);
     const of = (t: string) => r.evaluations.find((e) => e.iouType === t);
     return { metrics: historyMetrics(r.evaluations), per_category: of('bbox')?.perCategory ?? [], segm_per_category: of('segm')?.perCategory ?? [], json: out };
   },
 };
 
-function logResult(ctx: StepContext<Options>, r: EvaluateFilesResult): void {
+function logResult(ctx: StepContext<Options>, r: EvaluateFilesResult, allNotes: (r: EvaluateFilesResult) => string[]): void {
   for (const e of r.evaluations) ctx.log(headline(e, r));
   if (r.gt.tiersDerived) {
     ctx.log('the GT has no "frequency" in its categories (COCO format): APr, APc and APf use tiers derived from per-category image counts');
   }
-  for (const note of r.notes) ctx.log(note);
-  for (const e of r.evaluations) for (const note of e.notes) ctx.log(r.evaluations.length > 1 ? `${e.iouType}: ${note}` : note);
+  for (const note of allNotes(r)) ctx.log(note);
 }
 
 function headline(e: EvalResult, r: EvaluateFilesResult): string {

@@ -38,3 +38,15 @@ function quirkNotes(what: string, q: SegmentationQuirks): string[] {
   return notes;
 }
 
+
+/**
+ * Every note of a result, for a log: the files' notes, then each evaluation's; a note both
+ * evaluations make is said once, the others say which evaluation they are about.
+ */
+export function allNotes(r: EvaluateFilesResult): string[] {
+  const [first, second] = r.evaluations;
+  const out = [...r.notes];
+  for (const note of first?.notes ?? []) out.push(second && !second.notes.includes(note) ? `${first!.iouType}: ${note}` : note);
+  for (const note of second?.notes ?? []) if (!first!.notes.includes(note)) out.push(`${second.iouType}: ${note}`);
+  return out;
+}
