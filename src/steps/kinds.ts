@@ -55,7 +55,7 @@ export const sampleDetailsKind = jsonKind<SampleDetails>(
   'Per-tier and per-(category, size) shares full vs subset, objective trace and rare quota usage of a sample',
 );
 export const keptCategoriesKind = jsonKind<KeptCategories>('lvis.kept-categories', 'The categories a subset keeps: ids (ascending) and names');
-export const gtImagesKind = jsonKind<GtImages>('lvis.image-ids', 'The image ids of a GT file, in file order');
+export const gtImagesKind = jsonKind<GtImages>('lvis.image-ids', 'The image ids of a GT file, in file order, with their heights and widths');
 export const chartsKind = jsonKind<ChartSet>('lvis.charts', 'The charts of a run: Vega-Lite specs with their data inline');
 export const reportContentKind = jsonKind<ReportContent>('lvis.report-content', 'What a run report shows besides the run itself: its title and charts');
 export const evalMetricsKind = jsonKind<Record<string, number>>(

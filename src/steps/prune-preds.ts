@@ -7,7 +7,7 @@ import { gtImagesKind, keptCategoriesKind } from './kinds.js';
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
 import { keptIdsFromInputOrOption, type KeptCategories } from '../lvis/prune/kept-categories.js';
-import { type GtImages } from '../lvis/prune/prune-gt.js';
+import { imageSizeOf, type GtImages } from '../lvis/prune/prune-gt.js';
 import { prunePreds } from '../lvis/prune/prune-preds.js';
 
 /** The options, declared once (see src/runner/step/options.ts). */
@@ -26,9 +26,9 @@ type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { images: GtImages; kept?: KeptCategories }, { preds: string }> = {
   type: 'prune-preds',
-  version: 1,
+  version: 2,
   description:
-    'Keep the detections of kept categories on images of the pruned GT, streamed, in order, byte for byte',
+    'Keep the detections of kept categories on images of the pruned GT, streamed, in order, byte for byte (masks too), each checked as the evaluator checks it',
   optionsSchema,
 
   fileOptions: ['path'],
@@ -46,7 +46,7 @@ const step: StepModule<Options, { images: GtImages; kept?: KeptCategories }, { p
     const out = ctx.outputFile('preds');
     const s = await prunePreds(
       ctx.options.path,
-      { categoryIds: new Set(keptIds), imageIds: new Set(images.ids) },
+      { categoryIds: new Set(keptIds), imageIds: new Set(images.ids), imageSizes: imageSizeOf(images) },
       out,
       { progress: ctx.progress, signal: ctx.signal, gzip: ctx.options.out.endsWith('.gz') },
     );

@@ -177,12 +177,7 @@ export class DetectionColumns {
 
   private check(imageId: number, x: number, y: number, w: number, h: number, score: number): string | undefined {
     if (!this.gt.imageIndex.has(imageId)) return `"image_id" ${imageId} is not an image of the GT (the LVIS API rejects results for images outside its GT)`;
-    if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(w) && Number.isFinite(h))) {
-      return `"bbox" must be 4 finite numbers [x, y, w, h], found [${x}, ${y}, ${w}, ${h}]`;
-    }
-    if (w < 0 || h < 0) return `"bbox" width and height must be >= 0, found [${x}, ${y}, ${w}, ${h}]`;
-    if (!Number.isFinite(score)) return `"score" must be a finite number, found ${score}`;
-    return undefined;
+    return boxAndScoreProblem(x, y, w, h, score);
   }
 
   private record(index: number, message: string): InputProblem {
@@ -206,6 +201,16 @@ export class DetectionColumns {
     this.maskArea = grown(this.maskArea);
     this.mask = grown(this.mask);
   }
+}
+
+/** What is wrong with a detection's box (x, y, w, h) and score, or undefined. */
+export function boxAndScoreProblem(x: number, y: number, w: number, h: number, score: number): string | undefined {
+  if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(w) && Number.isFinite(h))) {
+    return `"bbox" must be 4 finite numbers [x, y, w, h], found [${x}, ${y}, ${w}, ${h}]`;
+  }
+  if (w < 0 || h < 0) return `"bbox" width and height must be >= 0, found [${x}, ${y}, ${w}, ${h}]`;
+  if (!Number.isFinite(score)) return `"score" must be a finite number, found ${score}`;
+  return undefined;
 }
 
 /** w*h of each box (LVISResults' area of a detection with a bbox). */

@@ -57,6 +57,8 @@ export interface FastScanResult {
 }
 
 export interface FastScanOptions {
+  /** Called for each kept detection: its bytes buf[start, end), its absolute offset and its index in the file. */
+  onKept?: (buf: Buffer, start: number, end: number, offset: number, index: number) => void;
   signal?: AbortSignal;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Bytes read per refill (tests use small values to cross window borders often). */
@@ -151,6 +153,7 @@ export async function scanDetectionsFast(
           keep = false;
         }
         if (keep) {
+          opts.onKept?.(b, start, p, w.base + start, count);
           if (runStart >= 0) runEnd = p; // the run goes on
           else if (lastKept) {
             // The run was cut by a refill: go on from the previous detection's end, so the
