@@ -95,7 +95,7 @@ async function prunePredsFast(
       masks,
       (buf, start, end) => w.copySync(buf, start, end),
       {
-        onKept: (buf, start, end, offset, index) => bad.check(buf, start, end, offset, index, size),
+        onSuspect: (buf, start, end, offset, index) => bad.check(buf, start, end, offset, index, size),
         ...(opts.signal ? { signal: opts.signal } : {}),
         onProgress: (done, total) => {
           if (!started) {
