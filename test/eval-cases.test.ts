@@ -48,7 +48,7 @@ test('no detections: no AP at all (not 0), said in a note', async () => {
   const res = await evaluateRaw(gt, []);
   assert.equal(res.metrics, null);
   assert.deepEqual(res.perCategory.map((c) => c.ap), [null, null]);
-  assert.ok(res.notes.some((n) => /no detections, so there is no AP/.test(n)), res.notes.join('\n'));
+  assert.ok(res.notes.some((n) => /^warning: there are no detections, so there is no AP/.test(n)), res.notes.join('\n'));
 });
 
 test('a duplicate detection is a false positive, which costs AP only when it outranks a true positive', async () => {

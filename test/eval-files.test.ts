@@ -190,6 +190,15 @@ describe('evaluateFiles', () => {
     }
   });
 
+  it('predictions that cover few of the GT’s images: a warning that says so (issue 24)', async () => {
+    const few = samplePreds.filter((d) => d.image_id % 10 === 0);
+    const r = await evaluateFiles(SAMPLE_VAL, file('few.json', JSON.stringify(few)));
+    const images = new Set(few.map((d) => d.image_id)).size;
+    assert.ok(images > 10 && images < 300);
+    assert.match(r.notes.join('\n'), new RegExp(`^warning: the predictions cover only ${images} of the GT's 600 images`, 'm'));
+    assert.doesNotMatch(full.notes.join('\n'), /cover only/);
+  });
+
   it('a file with no detections records no AP (not 0), and says so as a warning', async () => {
     // Issue 24: a run without predictions recorded AP 0.0000, which reads as a score.
     for (const text of ['[]', ' [ \n ] \n']) {
@@ -198,7 +207,7 @@ describe('evaluateFiles', () => {
       const [e] = r.evaluations;
       assert.equal(e!.metrics, null);
       assert.ok(e!.perCategory.every((c) => c.ap === null));
-      assert.match(r.notes[0]!, /^warning: there are no detections: no AP is recorded/);
+      assert.match(e!.notes[0]!, /^warning: there are no detections, so there is no AP: none is recorded/);
       const doc = JSON.parse(evaluationJson(r)) as Record<string, unknown>;
       assert.equal(doc.metrics, null);
     }

@@ -60,5 +60,18 @@ describe('pipelines/mini-lvis.yaml: the evaluate step', () => {
       }
       assert.ok(pruned.per_category.filter((c) => c.ap! > 0).length > 100);
     }
+
+    // Without predictions (issue 24: the sample's stayed in force and AP 0.0000 was recorded):
+    // `--set preds_json=` writes an empty list, and evaluate records no AP, with a warning.
+    const none = await runCli(['run', 'pipelines/mini-lvis.yaml', '--json', '--set', `out_dir=${out}`, '--set', 'total_images=300', '--set', 'preds_json=', '--cache-dir', cache], { cwd: root, registry });
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(readFileSync(path.join(out, 'mini_lvis_val_preds.json'), 'utf8'), '[]');
+    const logs = JSON.stringify(none.events);
+    assert.match(logs, /no predictions \(`path` is empty\)/);
+    assert.match(logs, /warning: there are no detections, so there is no AP/);
+    const latest = readdirSync(path.join(cache, 'history')).sort().at(-1)!;
+    const noAp = JSON.parse(readFileSync(path.join(cache, 'history', latest), 'utf8')) as HistoryRecord;
+    assert.deepEqual(noAp.metrics['evaluate.metrics'], {});
+    assert.equal((JSON.parse(readFileSync(path.join(out, 'mini_lvis_val_eval.json'), 'utf8')) as Doc).metrics, null);
   });
 });

@@ -103,7 +103,7 @@ describe('the evaluate step through the CLI', () => {
     const r = await cli(ws, ['runs', 'p.yaml', '--json', '--metrics', METRIC_NAMES.join(',')]);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout) as { metrics: string[]; runs: RunsRow[] };
-    assert.deepEqual(j.metrics, [...METRIC_NAMES]);
+    assert.deepEqual(j.metrics, [...METRIC_NAMES, ...METRIC_NAMES.map((m) => `segm/${m}`)]);
     const [perfect, cached, first] = j.runs; // newest first
     assert.equal(perfect!.metrics.AP, 1);
     assert.equal(cached!.metrics.AP, box.AP);
@@ -194,7 +194,7 @@ describe('the evaluate step through the CLI', () => {
     ws.write('data/empty.json', '[]\n');
     const r = await cli(ws, ['run', 'p.yaml', '--set', 'preds=data/empty.json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout + r.stderr, /warning: there are no detections: no AP is recorded/);
+    assert.match(r.stdout + r.stderr, /warning: there are no detections, so there is no AP: none is recorded/);
     assert.match(r.stdout + r.stderr, /box AP: none \(no detections\)/);
     assert.deepEqual(ws.lastRun().metrics['eval.metrics'], {});
   });

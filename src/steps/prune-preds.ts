@@ -14,7 +14,10 @@ import { prunePreds } from '../lvis/prune/prune-preds.js';
 const optionsSchema = {
   type: 'object',
   properties: {
-    path: { type: 'string', minLength: 1, description: 'Predictions JSON (a list of detections; plain or .gz)' },
+    path: {
+      type: 'string',
+      description: 'Predictions JSON (a list of detections; plain or .gz); empty (`--set preds_json=`): no predictions, an empty list is written and `evaluate` records no AP',
+    },
     out: { type: 'string', minLength: 1, description: 'Path of the pruned predictions JSON to write; a name ending in .gz is written gzip-compressed' },
     categories: KEPT_IDS_OPTION_SCHEMA,
   },
@@ -44,6 +47,12 @@ const step: StepModule<Options, { images: GtImages; kept?: KeptCategories }, { p
     const { images, kept } = ctx.inputs;
     const keptIds = keptIdsFromInputOrOption(ctx.stepId, kept, ctx.options.categories);
     const out = ctx.outputFile('preds');
+    if (ctx.options.path === '') {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(out, '[]');
+      ctx.log('no predictions (`path` is empty): wrote an empty list; `evaluate` records no AP');
+      return { preds: out };
+    }
     const s = await prunePreds(
       ctx.options.path,
       { categoryIds: new Set(keptIds), imageIds: new Set(images.ids), imageSizes: imageSizeOf(images) },

@@ -95,7 +95,7 @@ function noDetections(gt: GtIndex, iouType: IouType): EvalResult {
     iouType,
     metrics: null,
     perCategory: categoryList(gt, () => null),
-    notes: ['There are no detections, so there is no AP: none is recorded. (The LVIS API itself stops with an error on an empty results list.)'],
+    notes: ['warning: there are no detections, so there is no AP: none is recorded (the LVIS API itself stops with an error on an empty results list).'],
   };
 }
 

@@ -13,8 +13,8 @@ export const LOW_COVERAGE = 0.5;
 export function evaluationNotes(r: EvaluateFilesResult, wanted: IouType | 'auto', quirks: { gt: SegmentationQuirks; detections: SegmentationQuirks }): string[] {
   const notes: string[] = [];
   const segm = r.evaluations.some((e) => e.iouType === 'segm');
-  if (r.detections === 0) notes.push('warning: there are no detections: no AP is recorded (the LVIS API stops with an error on an empty results list).');
-  else if (r.imagesWithDetections < LOW_COVERAGE * r.gt.images) {
+  // (No detections at all: each evaluation says so.)
+  if (r.detections > 0 && r.imagesWithDetections < LOW_COVERAGE * r.gt.images) {
     const pct = ((100 * r.imagesWithDetections) / r.gt.images).toFixed(r.imagesWithDetections < r.gt.images / 100 ? 2 : 0);
     notes.push(
       `warning: the predictions cover only ${r.imagesWithDetections} of the GT's ${r.gt.images} images (${pct}%): every object on the others counts as missed. Are these predictions for this GT file?`,
