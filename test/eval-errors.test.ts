@@ -18,8 +18,8 @@ const GT = {
     { id: 9, width: 100, height: 100, neg_category_ids: [], not_exhaustive_category_ids: [] },
   ],
   annotations: [
-    { id: 1, image_id: 7, category_id: 1, bbox: [0, 0, 10, 10], area: 100 },
-    { id: 2, image_id: 9, category_id: 1, bbox: [5, 5, 20, 20], area: 400 },
+    { id: 1, image_id: 7, category_id: 1, bbox: [0, 0, 10, 10], area: 100, segmentation: [[0, 0, 10, 0, 10, 10, 0, 10]] },
+    { id: 2, image_id: 9, category_id: 1, bbox: [5, 5, 20, 20], area: 400, segmentation: [[5, 5, 25, 5, 25, 25, 5, 25]] },
   ],
   categories: [
     { id: 1, name: 'a', frequency: 'f' },
@@ -66,6 +66,8 @@ describe('evaluate: bad input', () => {
     // Masks (issue 25): the image is 100 × 100.
     ['an RLE of another size than the image', '{"image_id": 7, "category_id": 1, "segmentation": {"size": [50, 100], "counts": "0`:0"}, "score": 0.5}', /"segmentation": the RLE's "size" is \[50, 100\], but the image is \[100, 100\] \(height, width\)/],
     ['RLE counts that do not cover the image', '{"image_id": 7, "category_id": 1, "segmentation": {"size": [100, 100], "counts": [10, 5]}, "score": 0.5}', /"segmentation": the RLE's counts add up to 15 pixels, but a \[100, 100\] mask has 10000/],
+    // Read in place and checked when decoded (its image has GT of its category): still located.
+    ['compressed counts that do not cover the image', '{"image_id": 7, "category_id": 1, "bbox": [0, 0, 10, 10], "segmentation": {"size": [100, 100], "counts": "05"}, "score": 0.5}', /"segmentation": the RLE's counts add up to 5 pixels, but a \[100, 100\] mask has 10000/],
     ['a character pycocotools never writes in compressed counts', '{"image_id": 7, "category_id": 1, "segmentation": {"size": [100, 100], "counts": "0~0"}, "score": 0.5}', /"segmentation": the compressed "counts" string has '~' at character 1; pycocotools writes only the characters '0' to 'o'/],
     ['compressed counts cut short', '{"image_id": 7, "category_id": 1, "segmentation": {"size": [100, 100], "counts": "0c"}, "score": 0.5}', /"segmentation": the compressed "counts" string ends in the middle of a number/],
     ['a polygon with a string', '{"image_id": 7, "category_id": 1, "bbox": [0, 0, 10, 10], "segmentation": [[0, 0, "x", 1, 2, 3]], "score": 0.5}', /"segmentation": polygon #0 of "segmentation" has a string at position 2; a polygon is a list of finite numbers/],

@@ -10,10 +10,10 @@ import { rleFrBbox } from '../mask/rle-poly.js';
 import { rleArea, rleToBbox } from '../mask/rle-measure.js';
 import { RleStore } from '../mask/rle-store.js';
 import { rleToString } from '../mask/rle-string.js';
-import { BOX, CATEGORY, FIELD_BIT, IMAGE, SCORE, SEGMENTATION, detection } from './detection-scan.js';
+import { BOX, CATEGORY, FIELD_BIT, IMAGE, SCORE, SEGMENTATION, detection, type MaskReader } from './detection-scan.js';
 import { HAS_BOX, HAS_SEGMENTATION, type DetectionColumns } from './detections.js';
 import type { GtIndex } from './gt-index.js';
-import { fastMask, lastCounts, readCompressedRle } from './detection-rle-fast.js';
+import { fastCounts, fastMask, readCompressedRle } from './detection-rle-fast.js';
 import { parseSegmentation } from './segmentation-json.js';
 import { newQuirks, segmentationToRle, type SegmentationMask } from './segmentation-rle.js';
 
@@ -29,18 +29,22 @@ export class DetectionMaskReader {
   readonly quirks = newQuirks();
   /** Detections with a `segmentation`. */
   withSegmentation = 0;
+  /** For detection-scan.ts: reads a mask in place, when masks are kept or measured at all. */
+  readonly inPlace: MaskReader | undefined;
   private readonly box = new Float64Array(4);
 
   constructor(
     private readonly gt: GtIndex,
     private readonly opts: DetectionMaskOptions,
-  ) {}
+  ) {
+    this.inPlace = opts.store || opts.areasOfAll ? (b, p, end, imageId) => this.readInPlace(b, p, end, imageId) : undefined;
+  }
 
   /**
-   * Adds the detection detection-scan.ts last read from window b to `cols`; returns what is
-   * wrong with it (already recorded in cols.problems), or undefined.
+   * Adds the detection detection-scan.ts last read from window b (at byte `offset` of the file)
+   * to `cols`; returns what is wrong with it (already recorded in cols.problems), or undefined.
    */
-  add(cols: DetectionColumns, b: Buffer): string | undefined {
+  add(cols: DetectionColumns, b: Buffer, offset: number): string | undefined {
     const v = detection.values;
     const hasBox = (detection.has & FIELD_BIT[BOX]!) !== 0;
     const hasSeg = (detection.has & FIELD_BIT[SEGMENTATION]!) !== 0;
@@ -49,25 +53,32 @@ export class DetectionMaskReader {
     const img = this.gt.imageIndex.get(v[IMAGE]!);
     if (!hasSeg || img === undefined || !(this.opts.store || !hasBox || this.opts.areasOfAll)) {
       // No mask to read (or an unknown image, which cols.add reports).
-      return cols.add(v[IMAGE]!, v[CATEGORY]!, v[BOX]!, v[BOX + 1]!, v[BOX + 2]!, v[BOX + 3]!, v[SCORE]!, { flags })?.message;
+      return cols.add(v[IMAGE]!, v[CATEGORY]!, v[BOX]!, v[BOX + 1]!, v[BOX + 2]!, v[BOX + 3]!, v[SCORE]!, { flags, offset })?.message;
     }
-    let counts: Uint32Array | undefined;
-    let maskArea: number;
-    let stored = -1;
     const h = this.gt.imageHeight[img]!;
     const w = this.gt.imageWidth[img]!;
-    if (readCompressedRle(b, detection.segmentationStart, detection.segmentationEnd, h, w, this.store, this.opts.store)) {
-      ({ area: maskArea, index: stored } = fastMask);
-    } else {
+    // Counts are needed now only for an area or a box; else the mask is checked when decoded.
+    const needCounts = !hasBox || this.opts.areasOfAll;
+    let counts = detection.maskRead && detection.maskImage === v[IMAGE] && needCounts ? fastCounts(h, w) : undefined;
+    const fast = detection.maskRead && detection.maskImage === v[IMAGE] && (!needCounts || counts !== undefined);
+    let stored = -1;
+    if (fast) stored = this.opts.store ? this.store.commit(fastMask.length) : -1;
+    else {
       const mask = this.read(b, img);
       if (typeof mask === 'string') return cols.reject(mask).message;
       counts = mask.counts;
-      maskArea = rleArea(counts);
       if (this.opts.store) stored = this.keep(mask);
     }
-    if (!hasBox) rleToBbox(counts ?? lastCounts(), h, w, this.box);
+    if (!hasBox) rleToBbox(counts!, h, w, this.box);
     const box = hasBox ? this.boxOf(v) : this.box;
-    return cols.add(v[IMAGE]!, v[CATEGORY]!, box[0]!, box[1]!, box[2]!, box[3]!, v[SCORE]!, { flags, maskArea, mask: stored })?.message;
+    const maskArea = counts ? rleArea(counts) : NaN;
+    return cols.add(v[IMAGE]!, v[CATEGORY]!, box[0]!, box[1]!, box[2]!, box[3]!, v[SCORE]!, { flags, maskArea, mask: stored, offset })?.message;
+  }
+
+  private readInPlace(b: Buffer, p: number, end: number, imageId: number): number {
+    const img = this.gt.imageIndex.get(imageId);
+    if (img === undefined) return -1;
+    return readCompressedRle(b, p, end, this.gt.imageHeight[img]!, this.gt.imageWidth[img]!, this.store);
   }
 
   private boxOf(v: Float64Array): Float64Array {

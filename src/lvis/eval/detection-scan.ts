@@ -36,6 +36,9 @@ export const detection = {
   /** Window positions of the `segmentation` value, when `has` says so. */
   segmentationStart: 0,
   segmentationEnd: 0,
+  /** Whether the caller's mask reader read the segmentation in place, and for which image id. */
+  maskRead: false,
+  maskImage: NaN,
   /** What is wrong with the detection last scanned, or undefined. */
   problem: undefined as string | undefined,
 };
@@ -49,10 +52,17 @@ const REQUIRED = [IMAGE, CATEGORY, SCORE];
 const FIELD_NAMES: Record<number, string> = { [IMAGE]: '"image_id"', [CATEGORY]: '"category_id"', [SCORE]: '"score"' };
 const BBOX_EXPECTED = '"bbox" must be 4 finite numbers [x, y, w, h], found';
 
+/**
+ * Reads a `segmentation` value in place (for the image of id `values[IMAGE]`, read before it),
+ * returning the position after it, or -1 to have it skipped (and read later, or never).
+ */
+export type MaskReader = (b: Buffer, p: number, end: number, imageId: number) => number;
+
 /** Position after the value at p (any JSON value) of a detection; NEED_MORE / JsonSyntaxError as the grammar. */
-export function scanDetection(b: Uint8Array, p: number, end: number): number {
+export function scanDetection(b: Uint8Array, p: number, end: number, readMask?: MaskReader): number {
   const values = detection.values;
   detection.problem = undefined;
+  detection.maskRead = false;
   if (b[p] !== 0x7b) {
     const stop = skipValue(b, p, end);
     detection.has = 0;
@@ -79,8 +89,13 @@ export function scanDetection(b: Uint8Array, p: number, end: number): number {
         }
         have |= FIELD_BIT[BOX]!;
       } else if (field === SEGMENTATION) {
-        // Skipped fast (strings to their closing quote): detection-masks.ts parses it strictly when it is read.
-        p = skipElement(b as Buffer, p, end);
+        // Read in place when the image is known (detectron2 and mmdetection write image_id
+        // first); else skipped fast, strings to their closing quote: detection-masks.ts then
+        // parses it strictly when it needs it.
+        const q = readMask && have & FIELD_BIT[IMAGE]! ? readMask(b as Buffer, p, end, values[IMAGE]!) : -1;
+        detection.maskRead = q >= 0;
+        detection.maskImage = values[IMAGE]!;
+        p = q >= 0 ? q : skipElement(b as Buffer, p, end);
         detection.segmentationStart = at;
         detection.segmentationEnd = p;
         have |= FIELD_BIT[SEGMENTATION]!;

@@ -35,6 +35,8 @@ export interface DetectionData {
   /** With masks stored: each detection's mask in `masks` (-1: none). */
   mask?: Int32Array;
   masks?: RleStore;
+  /** Byte offset of each detection in its file (NaN: not from a file). */
+  offset: Float64Array;
 }
 
 /** What one detection has, besides its ids and score. */
@@ -42,6 +44,8 @@ export interface DetectionExtras {
   flags: number;
   maskArea?: number;
   mask?: number;
+  /** Its byte offset in the file, for errors found later (a mask checked when decoded). */
+  offset?: number;
 }
 
 const NO_EXTRAS: DetectionExtras = { flags: HAS_BOX };
@@ -63,6 +67,7 @@ export class DetectionColumns {
   private flags: Uint8Array;
   private maskArea: Float64Array;
   private mask: Int32Array;
+  private offset: Float64Array;
 
   constructor(gt: GtIndex, initialCapacity = 4096) {
     this.gt = gt;
@@ -74,6 +79,7 @@ export class DetectionColumns {
     this.flags = new Uint8Array(cap);
     this.maskArea = new Float64Array(cap);
     this.mask = new Int32Array(cap);
+    this.offset = new Float64Array(cap);
   }
 
   /** Detections stored. */
@@ -110,6 +116,7 @@ export class DetectionColumns {
     this.flags[i] = extras.flags;
     this.maskArea[i] = extras.maskArea ?? NaN;
     this.mask[i] = extras.mask ?? -1;
+    this.offset[i] = extras.offset ?? NaN;
     return undefined;
   }
 
@@ -159,6 +166,7 @@ export class DetectionColumns {
       area: this.area?.subarray(0, n) ?? boxAreas(box, n),
       flags: this.flags.subarray(0, n),
       maskArea: this.maskArea.subarray(0, n),
+      offset: this.offset.subarray(0, n),
       ...(this.masks ? { mask: this.mask.subarray(0, n), masks: this.masks } : {}),
     };
   }
@@ -200,6 +208,7 @@ export class DetectionColumns {
     this.flags = grown(this.flags);
     this.maskArea = grown(this.maskArea);
     this.mask = grown(this.mask);
+    this.offset = grown(this.offset);
   }
 }
 

@@ -18,6 +18,9 @@ import { firstDetectionHasMask, readDetections, type ReadDetectionsResult } from
 import { HAS_BOX, HAS_SEGMENTATION } from './detections.js';
 import { apiFirstDetection } from './areas.js';
 import { evaluationNotes } from './evaluation-notes.js';
+import { BadMaskError } from './mask-iou.js';
+import { DiagnosticError } from '../../base/diagnostic.js';
+import { diagnosticAt } from '../json/locate.js';
 
 export interface EvaluateFilesOptions {
   signal?: AbortSignal;
@@ -65,7 +68,7 @@ export async function evaluateFiles(gtPath: string, predsPath: string, opts: Eva
     throw err;
   }
   const types: IouType[] = wanted === 'auto' ? (read.masks.withSegmentation > 0 ? ['bbox', 'segm'] : ['bbox']) : [wanted];
-  if (types.includes('bbox') && needsAllMaskAreas(read)) read = await readPreds(predsPath, gt, types.includes('segm'), true, opts);
+  if (needsAllMaskAreas(read)) read = await readPreds(predsPath, gt, types.includes('segm'), true, opts);
   if (types.includes('segm') && !early) extras = startGtExtras(records, gtExtrasOptions(opts, true), false);
   const phase = new BytePhase(opts.progress, types.includes('segm') ? 'drawing the GT masks' : 'reading the GT\'s "ignore" flags');
   phase.onProgress(0, 1);
@@ -73,7 +76,12 @@ export async function evaluateFiles(gtPath: string, predsPath: string, opts: Eva
   phase.end();
   if (types.includes('segm')) boxMasks(read.columns, read.masks.store);
   const evaluations: EvalResult[] = [];
-  for (const iouType of types) evaluations.push(await evaluateDetections(gt, read.columns, { ...scoringOptions(opts), iouType }));
+  try {
+    for (const iouType of types) evaluations.push(await evaluateDetections(gt, read.columns, { ...scoringOptions(opts), iouType }));
+  } catch (err) {
+    if (err instanceof BadMaskError) throw await badMaskError(predsPath, read, err);
+    throw err;
+  }
   const result = summary(ds, gt, read, evaluations);
   result.notes = evaluationNotes(result, wanted, { gt: (await extras.result).quirks, detections: read.masks.quirks });
   return result;
@@ -122,8 +130,9 @@ async function readPreds(path: string, gt: GtIndex, store: boolean, areasOfAll: 
 }
 
 /**
- * Whether box AP needs the mask area of detections whose masks were not read: when the API's
- * first result has no bbox, every area is the mask's (areas.ts). Rare: then the file is read again.
+ * Whether the areas need the mask area of detections whose masks were not measured: when the
+ * API's first result has no bbox, every area is the mask's (areas.ts), and masks are measured
+ * when read only where there is no bbox. Rare: then the file is read again, measuring them all.
  */
 function needsAllMaskAreas(read: ReadDetectionsResult): boolean {
   const d = read.columns.data();
@@ -172,4 +181,10 @@ class BytePhase {
   end(): void {
     if (this.started) this.progress?.done();
   }
+}
+
+/** A mask found bad when decoded, located in the detections file (rows are detections in file order: none was refused). */
+async function badMaskError(path: string, read: ReadDetectionsResult, err: BadMaskError): Promise<DiagnosticError> {
+  const offset = read.columns.data().offset[err.row]!;
+  return new DiagnosticError([await diagnosticAt(path, offset, `detection #${err.row}: "segmentation": ${err.message}`)]);
 }

@@ -9,6 +9,7 @@
 import type { CountsStore } from '../mask/counts-store.js';
 import type { RleStore } from '../mask/rle-store.js';
 import { rleIntersection } from '../mask/rle-iou.js';
+import { countsProblem } from '../mask/rle-string.js';
 import type { DetectionData } from './detections.js';
 import type { GtIndex } from './gt-index.js';
 import type { IouSource } from './match.js';
@@ -43,7 +44,7 @@ export class MaskIou implements IouSource {
     if (ng === 0) return; // nothing to match: no IoU is read
     const img = this.dets.image[order[d0]!]!;
     this.start(nd + ng);
-    for (let d = 0; d < nd; d++) this.decode(d, this.detMask[order[d0 + d]!]!, img);
+    for (let d = 0; d < nd; d++) this.decode(d, order[d0 + d]!, img);
     for (let j = 0; j < ng; j++) this.keep(nd + j, this.gtStore.view(this.gtMask[g0 + j]!), img);
     const cols = this.columns;
     for (let d = 0; d < nd; d++) {
@@ -67,8 +68,12 @@ export class MaskIou implements IouSource {
     if (this.areas.length < n) this.areas = new Float64Array(Math.max(n, 2 * this.areas.length));
   }
 
-  /** Decodes detection mask i as the group's mask k. */
-  private decode(k: number, i: number, img: number): void {
+  /**
+   * Decodes the mask of detection `row` as the group's mask k, and checks it (the reader only
+   * checked its characters): counts that do not cover the image throw a BadMaskError.
+   */
+  private decode(k: number, row: number, img: number): void {
+    const i = this.detMask[row]!;
     const room = this.detStore.maxCounts(i);
     if (this.used + room > this.pool.length) {
       // Earlier views keep the old buffer alive; only later masks go to the new one.
@@ -76,13 +81,16 @@ export class MaskIou implements IouSource {
       this.used = 0;
     }
     const m = this.detStore.decodeInto(i, this.pool, this.used);
+    if (m < 0) throw new BadMaskError(row, countsProblem);
     const view = this.pool.subarray(this.used, this.used + m);
     this.used += m;
-    this.keep(k, view, img);
+    const covered = this.keep(k, view, img);
+    const pixels = this.gt.imageHeight[img]! * this.gt.imageWidth[img]!;
+    if (covered !== pixels) throw new BadMaskError(row, `the RLE's counts add up to ${covered} pixels, but a [${this.gt.imageHeight[img]}, ${this.gt.imageWidth[img]}] mask has ${pixels}`);
   }
 
-  /** Mask k of the group, with its area and its columns (counts run down each column of h pixels). */
-  private keep(k: number, counts: Uint32Array, img: number): void {
+  /** Mask k of the group, with its area and its columns (counts run down each column of h pixels); returns the pixels its counts cover. */
+  private keep(k: number, counts: Uint32Array, img: number): number {
     this.views[k] = counts;
     let pos = 0;
     let area = 0;
@@ -101,5 +109,17 @@ export class MaskIou implements IouSource {
     this.areas[k] = area;
     this.columns[2 * k] = first < 0 ? Infinity : Math.floor(first / h);
     this.columns[2 * k + 1] = first < 0 ? -Infinity : Math.floor((last - 1) / h);
+    return pos;
+  }
+}
+
+/** A detection mask that turned out bad when decoded (its row; the message says what is wrong). */
+export class BadMaskError extends Error {
+  constructor(
+    readonly row: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BadMaskError';
   }
 }

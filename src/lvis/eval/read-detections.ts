@@ -96,10 +96,10 @@ export async function readDetections(path: string, gt: GtIndex, opts: ReadDetect
           } else {
             // One detection; on NEED_MORE the window is refilled from its start and it is read again.
             const start = pos;
-            pos = scanDetection(b, pos, end);
+            pos = scanDetection(b, pos, end, masks.inPlace);
             let problem = detection.problem;
             if (problem !== undefined) columns.reject(problem);
-            else problem = masks.add(columns, b);
+            else problem = masks.add(columns, b, w.base + start);
             if (problem !== undefined && badCount++ < MAX_REPORTED) bad.push({ index, offset: w.base + start, message: problem, text: preview(b, start, pos) });
             index++;
             state = AFTER_ELEMENT;

@@ -108,6 +108,15 @@ export async function generateSynthLvis(options: SynthOptions, paths: SynthPaths
 }
 
 /**
+ * Only the predictions file of the val that `options` makes (the same bytes generateSynthLvis
+ * writes), without writing train or val: e.g. predictions with masks for a val made earlier.
+ */
+export async function writeSynthPredictions(options: SynthOptions, path: string, hooks: Hooks = {}): Promise<SynthFileSummary> {
+  const { model, val } = planSynthSplits(options);
+  return writePredictions(model, val, options, path, hooks);
+}
+
+/**
  * The plans of both splits (what each image shows, without geometry): cheap even at full
  * scale. Val's annotation ids continue after train's.
  */
