@@ -12,7 +12,7 @@ import { boxMasks } from './detection-masks.js';
 import { evaluateDetections, type EvalProgress, type EvalResult, type IouType } from './evaluate.js';
 import { gtIndexFromDataset } from './gt-dataset.js';
 import { gtRecordsOf, type GtExtras, type GtExtrasOptions } from './gt-extras.js';
-import { secondCoreIdle, startGtExtras } from './gt-extras-task.js';
+import { startGtExtras } from './gt-extras-task.js';
 import type { GtIndex } from './gt-index.js';
 import { firstDetectionHasMask, readDetections, type ReadDetectionsResult } from './read-detections.js';
 import { HAS_BOX, HAS_SEGMENTATION } from './detections.js';
@@ -57,9 +57,9 @@ export async function evaluateFiles(gtPath: string, predsPath: string, opts: Eva
   const wanted = opts.iouType ?? 'auto';
   const { ds, gt } = await loadGt(gtPath, opts);
   const records = gtRecordsOf(ds, evaluatedRecords(gt, ds.annotations.count));
-  // The GT's masks are drawn while the detections are read (on a second thread when a core is free).
+  // The GT's masks are drawn while the detections are read (on a second thread, with two cores).
   const early = wanted === 'segm' || (wanted === 'auto' && (await firstDetectionHasMask(predsPath)));
-  let extras = startGtExtras(records, gtExtrasOptions(opts, early), early && (await secondCoreIdle()));
+  let extras = startGtExtras(records, gtExtrasOptions(opts, early));
   let read: ReadDetectionsResult;
   try {
     read = await readPreds(predsPath, gt, wanted !== 'bbox', false, opts);
@@ -69,7 +69,7 @@ export async function evaluateFiles(gtPath: string, predsPath: string, opts: Eva
   }
   const types: IouType[] = wanted === 'auto' ? (read.masks.withSegmentation > 0 ? ['bbox', 'segm'] : ['bbox']) : [wanted];
   if (needsAllMaskAreas(read)) read = await readPreds(predsPath, gt, types.includes('segm'), true, opts);
-  if (types.includes('segm') && !early) extras = startGtExtras(records, gtExtrasOptions(opts, true), false);
+  if (types.includes('segm') && !early) extras = startGtExtras(records, gtExtrasOptions(opts, true));
   const phase = new BytePhase(opts.progress, types.includes('segm') ? 'drawing the GT masks' : 'reading the GT\'s "ignore" flags');
   phase.onProgress(0, 1);
   attachExtras(gt, await extras.result);

@@ -21,6 +21,8 @@ export class MaskIou implements IouSource {
   /** Per mask of the group: its first and last column (empty: +inf, -inf), and its area. */
   private columns = new Float64Array(32);
   private areas = new Float64Array(16);
+  /** Per mask of the group: where its last foreground run ends (in column-major pixels). */
+  private ends = new Float64Array(16);
   private readonly detMask: Int32Array;
   private readonly detStore: RleStore;
   private readonly gtMask: Int32Array;
@@ -54,7 +56,7 @@ export class MaskIou implements IouSource {
         // Masks in columns that do not overlap share no pixel (and an empty mask's range is empty).
         if (cols[a]! > cols[b + 1]! || cols[b]! > cols[a + 1]!) iou[d * ng + j] = 0;
         else {
-          const i = rleIntersection(this.views[d]!, this.views[nd + j]!);
+          const i = rleIntersection(this.views[d]!, this.views[nd + j]!, this.ends[d]!, this.ends[nd + j]!);
           iou[d * ng + j] = i === 0 ? 0 : i / (this.areas[d]! + this.areas[nd + j]! - i);
         }
       }
@@ -65,7 +67,10 @@ export class MaskIou implements IouSource {
     this.used = 0;
     this.views.length = n;
     if (this.columns.length < 2 * n) this.columns = new Float64Array(Math.max(2 * n, 2 * this.columns.length));
-    if (this.areas.length < n) this.areas = new Float64Array(Math.max(n, 2 * this.areas.length));
+    if (this.areas.length < n) {
+      this.areas = new Float64Array(Math.max(n, 2 * this.areas.length));
+      this.ends = new Float64Array(this.areas.length);
+    }
   }
 
   /**
@@ -107,6 +112,7 @@ export class MaskIou implements IouSource {
     }
     const h = this.gt.imageHeight[img]!;
     this.areas[k] = area;
+    this.ends[k] = last;
     this.columns[2 * k] = first < 0 ? Infinity : Math.floor(first / h);
     this.columns[2 * k + 1] = first < 0 ? -Infinity : Math.floor((last - 1) / h);
     return pos;

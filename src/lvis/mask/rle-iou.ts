@@ -48,8 +48,10 @@ export function rleIou(dt: Uint32Array, gt: Uint32Array): number {
  * the column-major pixel order, intersected with two pointers. Half the steps of rleIou's walk
  * (background runs are not visited), and mask AP's hottest loop. With the masks' areas, the IoU
  * is `i / (areaA + areaB - i)`: rleIou's union is that same integer, so the double is the same.
+ * With the end of each mask's last foreground run (endA, endB), the walk stops once one list
+ * has passed the other's end.
  */
-export function rleIntersection(a: Uint32Array, b: Uint32Array): number {
+export function rleIntersection(a: Uint32Array, b: Uint32Array, endA = Infinity, endB = Infinity): number {
   const na = a.length;
   const nb = b.length;
   let i = 0;
@@ -71,11 +73,13 @@ export function rleIntersection(a: Uint32Array, b: Uint32Array): number {
       sa = ea + a[ja + 1]!;
       ea = sa + a[ja + 2]!;
       ja += 2;
+      if (sa >= endB) return i; // past b's last foreground pixel
     } else {
       if (jb + 2 >= nb) return i;
       sb = eb + b[jb + 1]!;
       eb = sb + b[jb + 2]!;
       jb += 2;
+      if (sb >= endA) return i;
     }
   }
 }
