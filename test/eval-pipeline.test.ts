@@ -31,6 +31,10 @@ describe('pipelines/mini-lvis.yaml: the evaluate step', () => {
     const r = await runCli(['run', 'pipelines/mini-lvis.yaml', '--json', '--set', `out_dir=${out}`, '--set', 'total_images=300', '--cache-dir', cache], { cwd: root, registry });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(statuses(r.events).evaluate, 'ran');
+    // Its inputs are files of the cache, named by their hash: the progress says what they are (issue 24).
+    const labels = new Set(r.events.flatMap((e) => (e.type === 'step-progress' && e.stepId === 'evaluate' ? [e.label] : [])));
+    assert.ok(labels.has('reading the GT') && labels.has('reading the predictions'), [...labels].join(', '));
+    assert.ok(![...labels].some((l) => /[0-9a-f]{64}/.test(l)), [...labels].join(', '));
 
     type Doc = { iou_type: string; metrics: Record<string, number>; per_category: CategoryAp[] };
     const doc = JSON.parse(readFileSync(path.join(out, 'mini_lvis_val_eval.json'), 'utf8')) as Doc & { segm: Doc };
