@@ -99,9 +99,9 @@ export class DetectionMaskReader {
   }
 
   private keep(mask: SegmentationMask): number {
-    if (mask.string) return this.store.add(mask.string.bytes, mask.string.start, mask.string.end);
+    if (mask.string) return this.store.addUnescaped(mask.string.bytes, mask.string.start, mask.string.end);
     const s = rleToString(mask.counts);
-    return this.store.add(s, 0, s.length);
+    return this.store.addUnescaped(s, 0, s.length);
   }
 }
 
@@ -120,7 +120,7 @@ export function boxMasks(cols: DetectionColumns, store: RleStore): number {
     const counts = rleFrBbox(d.box, 4 * i, cols.gt.imageHeight[img]!, cols.gt.imageWidth[img]!);
     if (!counts) throw new Error(`boxMasks: the box of detection row ${i} is too large to draw`); // a bbox is finite; far out it is a bug to reach here
     const s = rleToString(counts);
-    mask[i] = store.add(s, 0, s.length);
+    mask[i] = store.addUnescaped(s, 0, s.length);
     n++;
   }
   return n;

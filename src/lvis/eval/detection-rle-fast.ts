@@ -1,16 +1,17 @@
 /**
  * The mask of a detection in the form detectron2 and mmdetection write it (pycocotools'
  * encode, then json.dump): `{"size": [h, w], "counts": "…"}` with the counts compressed, read
- * straight from the file's bytes into the mask store, the string unescaped as it is copied and
- * its characters checked, no object, string or array of counts made. Called from the detection
- * scan itself (detection-scan.ts), so that the mask's bytes are walked once. A mask of any other form, or with anything to report, is left to
+ * straight from the file's bytes into the mask store, the string copied as it stands (escapes
+ * and all; the store keeps it so), no object, string or array of counts made. Called from the
+ * detection scan itself (detection-scan.ts), so that the mask's bytes are walked once, by a
+ * native search and a native copy. A mask of any other form, or with anything to report, is left to
  * the general path (segmentation-json.ts, segmentation-rle.ts), which reads every form and says
  * what is wrong: this is only the fast lane of the common case.
  */
 import { skipWs } from '../json/grammar.js';
 import { bytesEqual, numberEnd, readNumber } from '../json/read-values.js';
 import type { RleStore } from '../mask/rle-store.js';
-import { rleFrStringInto } from '../mask/rle-string.js';
+import { rleFrJsonStringInto } from '../mask/rle-string.js';
 
 const KEY_SIZE = Buffer.from('"size"');
 const KEY_COUNTS = Buffer.from('"counts"');
@@ -22,9 +23,9 @@ let scratch: Uint32Array = new Uint32Array(4096);
 
 /**
  * Reads the RLE object at p (the window b ends at `end`) of an h × w image: its counts string
- * goes to the store's free room (fastMask), checked for characters and for a last number that
- * ends, but not decoded: most masks are decoded only when their IoUs are computed, and checked
- * then (mask-iou.ts). The position after the object, or -1 when the general path must read it.
+ * goes to the store's free room (fastMask), not decoded: most masks are decoded only when their
+ * IoUs are computed, and checked then (mask-iou.ts). The position after the object, or -1 when
+ * the general path must read it.
  */
 export function readCompressedRle(b: Buffer, p: number, end: number, h: number, w: number, store: RleStore): number {
   if (b[p] !== 0x7b) return -1;
@@ -55,7 +56,7 @@ export function readCompressedRle(b: Buffer, p: number, end: number, h: number, 
  */
 export function fastCounts(h: number, w: number): Uint32Array | undefined {
   const out = scratchFor(fastMask.length);
-  const m = rleFrStringInto(fastMask.buffer, fastMask.at, fastMask.at + fastMask.length, out, 0);
+  const m = rleFrJsonStringInto(fastMask.buffer, fastMask.at, fastMask.at + fastMask.length, out, 0);
   let sum = 0;
   for (let j = 0; j < m; j++) sum += out[j]!;
   return m > 0 && sum === h * w ? out.subarray(0, m) : undefined;
@@ -79,35 +80,25 @@ function isDigit(c: number | undefined): boolean {
 }
 
 /**
- * The counts string at p, unescaped into the store's free room (fastMask, not yet committed);
- * the position after it, or -1 for anything unusual (the general path then reads it, and says
- * what is wrong). Only `\\` and `\/` may be escaped: the alphabet '0'..'o' holds one character
- * that JSON escapes, the backslash. Each character is checked to be of the alphabet, and the
- * last one to end its number.
+ * The counts string at p, copied as it stands in the JSON (escapes and all: the store keeps it
+ * so) into the store's free room (fastMask, not yet committed); the position after it, or -1
+ * for anything unusual (the general path then reads it, and says what is wrong). Its characters
+ * are checked when it is decoded: a copy made by the native Buffer.copy, not byte by byte in JS.
  */
 function readCounts(b: Buffer, p: number, end: number, store: RleStore): number {
   if (b[p] !== 0x22) return -1;
-  const { buffer, at } = store.reserve(end - p);
-  let n = 0;
-  let more = 0;
-  for (let i = p + 1; i < end; i++) {
-    let ch = b[i]!;
-    if (ch === 0x22) {
-      if (more !== 0 || n === 0) return -1; // cut short, or empty
-      fastMask.buffer = buffer;
-      fastMask.at = at;
-      fastMask.length = n;
-      return i + 1;
-    }
-    if (ch === 0x5c) {
-      ch = b[++i]!;
-      if (ch !== 0x5c && ch !== 0x2f) return -1;
-    }
-    if (ch < 48 || ch > 111) return -1;
-    more = (ch - 48) & 0x20;
-    buffer[at + n++] = ch;
-  }
-  return -1;
+  const q = b.indexOf(0x22, p + 1);
+  if (q < 0 || q >= end || q === p + 1) return -1;
+  // An escaped quote (an odd run of backslashes before it) is no end, and no counts either.
+  let slashes = 0;
+  while (b[q - 1 - slashes] === 0x5c) slashes++;
+  if (slashes % 2 === 1) return -1;
+  const { buffer, at } = store.reserve(q - p - 1);
+  b.copy(buffer, at, p + 1, q);
+  fastMask.buffer = buffer;
+  fastMask.at = at;
+  fastMask.length = q - p - 1;
+  return q + 1;
 }
 
 function scratchFor(n: number): Uint32Array {

@@ -3,8 +3,11 @@
  * a run as a 32-bit integer (about 100 bytes for a detectron2 mask), in fixed chunks so that
  * growing never copies what is stored: 1M detection masks take ~100 MB and never exist as
  * bitmaps. A mask is decoded to its counts only when its IoUs are computed.
+ *
+ * The strings are kept as they stand inside JSON string literals (`\\` for a backslash), so
+ * that a detection's mask is copied from the file as it is; `addUnescaped` escapes the others.
  */
-import { rleFrStringInto } from './rle-string.js';
+import { rleFrJsonStringInto } from './rle-string.js';
 
 const CHUNK_BYTES = 16 << 20;
 
@@ -27,14 +30,16 @@ export class RleStore {
     return this.chunks.length === 0 ? 0 : (this.chunks.length - 1) * CHUNK_BYTES + this.used;
   }
 
-  /** Stores the compressed string s[start, end) (already checked by rleFrString); returns its index. */
-  add(s: Uint8Array, start: number, end: number): number {
-    const len = end - start;
-    const { buffer, at } = this.reserve(len);
-    // A loop: most strings are a few hundred bytes, where subarray + set cost more than they copy.
-    if (len < 1024) for (let i = 0; i < len; i++) buffer[at + i] = s[start + i]!;
-    else buffer.set(s.subarray(start, end), at);
-    return this.commit(len);
+  /** Stores the compressed string s[start, end), plain (not JSON-escaped); returns its index. */
+  addUnescaped(s: Uint8Array, start: number, end: number): number {
+    const { buffer, at } = this.reserve(2 * (end - start));
+    let n = 0;
+    for (let i = start; i < end; i++) {
+      const c = s[i]!;
+      if (c === 0x5c) buffer[at + n++] = 0x5c;
+      buffer[at + n++] = c;
+    }
+    return this.commit(n);
   }
 
   /** Room for a string of up to `len` bytes, to write at buffer[at ..] and then commit (or not). */
@@ -58,7 +63,7 @@ export class RleStore {
     return this.n++;
   }
 
-  /** Bytes of mask i's string (a view, valid while the store lives). */
+  /** Bytes of mask i's string, JSON-escaped (a view, valid while the store lives). */
   string(i: number): Buffer {
     const s = this.start[i]!;
     return this.chunks[this.chunk[i]!]!.subarray(s, s + this.length[i]!);
@@ -69,10 +74,10 @@ export class RleStore {
     return this.length[i]!;
   }
 
-  /** Decodes mask i into out[at ..] (room for maxCounts(i)); returns its number of counts. */
+  /** Decodes mask i into out[at ..] (room for maxCounts(i)); returns its number of counts, or -1 (countsProblem says why). */
   decodeInto(i: number, out: Uint32Array, at: number): number {
     const s = this.start[i]!;
-    return rleFrStringInto(this.chunks[this.chunk[i]!]!, s, s + this.length[i]!, out, at);
+    return rleFrJsonStringInto(this.chunks[this.chunk[i]!]!, s, s + this.length[i]!, out, at);
   }
 
   private grow(): void {

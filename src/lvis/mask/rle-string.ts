@@ -115,3 +115,53 @@ function rleFrStringExact(s: Uint8Array, start: number, end: number, out: Uint32
 function describeChar(c: number): string {
   return c >= 0x20 && c < 0x7f ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
+
+let unescaped: Uint8Array = new Uint8Array(1024);
+
+/**
+ * rleFrStringInto for a compressed string as it stands inside a JSON string literal: `\\` and
+ * `\/` unescaped as they are read (the alphabet's one character that JSON escapes is the
+ * backslash), so that detection masks can be copied from the file byte for byte. Any other
+ * escape, or anything else unusual, goes through an unescaped copy and rleFrStringInto, which
+ * says what is wrong (countsProblem).
+ */
+export function rleFrJsonStringInto(s: Uint8Array, start: number, end: number, out: Uint32Array, at: number): number {
+  let m = 0;
+  let p = start;
+  while (p < end) {
+    let x = 0;
+    let k = 0;
+    let c = 0;
+    do {
+      if (p >= end || k === 6) return viaUnescaped(s, start, end, out, at);
+      let ch = s[p++]!;
+      if (ch === 0x5c) ch = s[p] === 0x5c || s[p] === 0x2f ? s[p++]! : 0;
+      c = ch - 48;
+      if (c < 0 || c > 63) return viaUnescaped(s, start, end, out, at);
+      x |= (c & 0x1f) << (5 * k);
+      k++;
+    } while (c & 0x20);
+    if (c & 0x10) x |= -1 << (5 * k);
+    if (m > 2) x += out[at + m - 2]!;
+    out[at + m++] = x;
+  }
+  return m;
+}
+
+/** The JSON string content s[start, end) unescaped, decoded by rleFrStringInto (exact, with its messages). */
+function viaUnescaped(s: Uint8Array, start: number, end: number, out: Uint32Array, at: number): number {
+  if (unescaped.length < end - start) unescaped = new Uint8Array(2 * (end - start));
+  let n = 0;
+  for (let p = start; p < end; p++) {
+    let ch = s[p]!;
+    if (ch === 0x5c) {
+      ch = s[++p]!;
+      if (ch !== 0x5c && ch !== 0x2f) {
+        countsProblem = `the compressed "counts" string has the escape \\${String.fromCharCode(ch)}; pycocotools writes only the characters '0' to 'o' (ASCII 48 to 111)`;
+        return -1;
+      }
+    }
+    unescaped[n++] = ch;
+  }
+  return rleFrStringInto(unescaped, 0, n, out, at);
+}
