@@ -84,7 +84,7 @@ export async function readGtExtras(r: GtRecords, opts: GtExtrasOptions): Promise
     for (; k < r.count; k++) {
       if (!r.wanted[k]) continue;
       const start = r.byteStart[k]!;
-      await ensureInWindow(w, start, r.byteEnd[k]!, opts);
+      if (w.base + w.len < r.byteEnd[k]!) await ensureInWindow(w, start, r.byteEnd[k]!, opts); // (no await per record)
       const record = readRecord(w.buf, start - w.base, r.byteEnd[k]! - w.base, opts.masks);
       extras.ignore[k] = record.ignore ? 1 : 0;
       if (!masks) continue;
