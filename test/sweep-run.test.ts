@@ -385,6 +385,23 @@ describe('sweep: errors before anything runs', () => {
     nothingRan();
   });
 
+  it('a sweep folder whose sweep.csv or chart would replace an input of a variant', async () => {
+    ws.write('sw/sweep.csv', 'my data');
+    ws.write('csv.yaml', PIPELINE.replace('path: data/in.txt', 'path: sw/sweep.csv'));
+    const r = await runCli(['sweep', 'csv.yaml', '--out', 'sw'], { cwd: ws.dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /the sweep's sweep\.csv sw\/sweep\.csv is the input `path` of step `src`: writing it would replace that file/);
+    assert.equal(ws.read('sw/sweep.csv'), 'my data');
+    nothingRan();
+    // The chart's name is known once the metrics are: it is checked then, and not drawn.
+    ws.write('sw2/chars-by-rounds.svg', '<svg/>');
+    ws.write('svg.yaml', PIPELINE.replace('path: data/in.txt', 'path: sw2/chars-by-rounds.svg'));
+    const c = await runCli(['sweep', 'svg.yaml', '--out', 'sw2', '--cache-dir', 'c-svg'], { cwd: ws.dir });
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stdout + c.stderr, /warning: no chart drawn: the sweep's chars-by-rounds\.svg sw2\/chars-by-rounds\.svg is the input `path` of step `src`/);
+    assert.equal(ws.read('sw2/chars-by-rounds.svg'), '<svg/>');
+  });
+
   it('no sweep at all', async () => {
     ws.write('plain.yaml', PIPELINE.slice(0, PIPELINE.indexOf('sweep:')));
     const r = await runCli(['sweep', 'plain.yaml'], { cwd: ws.dir });

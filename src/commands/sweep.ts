@@ -12,7 +12,7 @@ import { readHistory, shortRunId } from '../runner/cache/history.js';
 import { CacheStore, newRunId } from '../runner/cache/store.js';
 import { type HistoryRecord } from '../runner/cache/records.js';
 import { chartFileBase, chooseSweepChart, renderSweepChart, sweepChartSpec } from './sweep-chart.js';
-import { planSweep, type SweepPlan } from '../runner/sweep/plan.js';
+import { planSweep, sweepFileClash, type SweepPlan } from '../runner/sweep/plan.js';
 import { buildSweepReport, findMetric, flattenMetrics, formatParamCell, metricDisplayNames, sweepCsv, sweepTableText, type SweepReport } from '../runner/sweep/report.js';
 import { runSweep } from '../runner/sweep/run.js';
 import { runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.js';
@@ -145,7 +145,7 @@ export const command: CommandModule = {
       });
 
       await mkdir(plan.outDir, { recursive: true });
-      if (!values['no-chart']) await writeChart(report, { ...plan.spec.chart, ...(chartX !== undefined ? { x: chartX } : {}), ...(values['chart-y'] !== undefined ? { y: values['chart-y'] } : {}) }, notice);
+      if (!values['no-chart']) await writeChart(report, { ...plan.spec.chart, ...(chartX !== undefined ? { x: chartX } : {}), ...(values['chart-y'] !== undefined ? { y: values['chart-y'] } : {}) }, notice, plan);
       await writeVariantReports(plan, report, session.store, env.registry, notice);
       const stale = await foldersOfOtherSweeps(plan);
       if (stale.length) {
@@ -217,7 +217,7 @@ async function dryRun(env: CliEnv, plan: SweepPlan, cacheDir: string, json: bool
   return 0;
 }
 
-async function writeChart(report: SweepReport, want: { x?: string; y?: string; color?: string }, notice: (m: string) => void): Promise<void> {
+async function writeChart(report: SweepReport, want: { x?: string; y?: string; color?: string }, notice: (m: string) => void, plan: SweepPlan): Promise<void> {
   if (report.metrics.length === 0) return; // no variant produced metrics (all failed, or the pipeline has none)
   let y = want.y;
   if (y !== undefined) {
@@ -235,6 +235,9 @@ async function writeChart(report: SweepReport, want: { x?: string; y?: string; c
   try {
     const { svg, png } = await renderSweepChart(sweepChartSpec(report, choice));
     const base = path.join(report.outDir, chartFileBase(choice));
+    const names = [`${chartFileBase(choice)}.svg`, `${chartFileBase(choice)}.png`];
+    const clash = sweepFileClash(report.outDir, names, plan.variants.map((v) => v.pipeline));
+    if (clash) return notice(`warning: no chart drawn: ${clash}`);
     await writeFileAtomic(`${base}.svg`, svg);
     await writeFileAtomic(`${base}.png`, png);
     report.files.push(`${base}.svg`, `${base}.png`);
