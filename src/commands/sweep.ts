@@ -20,6 +20,7 @@ import type { StepRegistry } from '../runner/step/registry.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { outputFolders } from '../runner/exec/output-locks.js';
 import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openExecution } from './session.js';
 
 const usage = `usage: lvis-pipe sweep FILE [--grid NAME=V1,V2,...]... [options]
@@ -121,7 +122,10 @@ export const command: CommandModule = {
     if (values['dry-run']) return dryRun(env, plan, ctx.cacheDir, values.json === true);
 
     const json = values.json === true;
-    const { reporter, notice, session, executor, jobs } = await openExecution(env, ctx.cacheDir, ctx.config, values, `lvis-pipe sweep ${base.displayFile}`);
+    const { reporter, notice, session, executor, jobs } = await openExecution(
+      env, ctx.cacheDir, ctx.config, values, `lvis-pipe sweep ${base.displayFile}`,
+      outputFolders(plan.variants.map((v) => v.pipeline), [plan.outDir]),
+    );
     try {
       const sweepId = newRunId();
       const startedAt = new Date().toISOString();
