@@ -41,7 +41,9 @@ export const command: CommandModule = {
       ...(values['force-all'] ? { force: 'all' as const } : values.force ? { force: new Set(values.force) } : {}),
       ...(values.only ? { only: values.only } : {}),
     });
-    await statCache.save();
+    // The files it hashed need no hashing next time; a cache folder it may not write to (plan
+    // only reads) just does not learn them.
+    await statCache.save().catch(() => {});
     if (values.json) {
       env.stdout.write(JSON.stringify({ pipeline: pipeline.displayFile, params: pipeline.params, steps: entries }, null, 2) + '\n');
       return 0;

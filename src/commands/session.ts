@@ -15,6 +15,7 @@ import { createReporter } from '../runner/reporters/reporter.js';
 import type { Reporter } from '../runner/reporters/describe.js';
 import { parseJobs, UsageError } from './common.js';
 import { CacheLock } from '../runner/cache/lock.js';
+import { cacheWriteError } from '../runner/cache/cache-problems.js';
 import { lockOutputFolders } from '../runner/exec/output-locks.js';
 import { CacheStore } from '../runner/cache/store.js';
 
@@ -70,7 +71,9 @@ export async function openSession(
   };
   try {
     const lockOptions = { timeoutMs: opts.lockTimeoutS * 1000, onMessage: opts.notice, signal: controller.signal, command: opts.command };
-    await lock.acquire(lockOptions);
+    await lock.acquire(lockOptions).catch((err: unknown) => {
+      throw cacheWriteError(err, store.root, 'taking its lock') ?? err;
+    });
     outputLocks = await lockOutputFolders(opts.outputFolders ?? [], lockOptions);
   } catch (err) {
     close();
