@@ -10,6 +10,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../src/lvis/load/load.js';
+import { formatDiagnostic } from '../src/base/diagnostic.js';
+import { describeEvent } from '../src/runner/reporters/describe.js';
 import { diagnosticOf, lineColOf, pythonStyle, smallLvis, tempFile, type Doc } from './load-helpers.js';
 
 const REAL = fileURLToPath(new URL('../../test/fixtures/real/', import.meta.url));
@@ -226,6 +228,22 @@ test('the first max_errors bad records are listed, then a count of the rest', as
   const five = await errorsOf(docText(doc), { maxErrors: 5 });
   assert.equal(five.length, 6);
   assert.equal(five[5]!.message, `… and ${n - 5} more bad records (${n} in all)`);
+});
+
+test('control bytes of the file near an error are shown escaped, never sent to the terminal', async () => {
+  const doc = smallLvis(40);
+  doc.annotations[30]!.image_id = 12345;
+  // Raw ESC and BEL bytes just before the bad record: a screen clear and a window title.
+  const text = docText(doc);
+  const end = text.lastIndexOf('}', text.indexOf('"id": 31,')); // the end of the record before the bad one
+  const raw = text.slice(0, end) + ', "note": "\x1b[2J\x1b]0;pwned\x07"' + text.slice(end);
+  const err = await diagnosticOf(loadDataset(tempFile(raw)));
+  const shown = err.diagnostics.map(formatDiagnostic).join('\n');
+  assert.match(shown, /near: .*\\x1b\[2J\\x1b\]0;pwned\\x07/);
+  assert.doesNotMatch(shown, /[\x00-\x08\x0b-\x1f\x7f]/, 'no control byte but newlines');
+  // Every human line goes through the same escaping: a log line from a data file, a failure.
+  const log = describeEvent({ type: 'step-log', runId: 'r', stepId: 'load', message: 'category \x1b]0;title\x07 \u202eevil' });
+  assert.equal(log, '  load: category \\x1b]0;title\\x07 \\u202eevil');
 });
 
 test('record errors in a one-line file show the text around them instead of the whole line', async () => {

@@ -3,7 +3,7 @@
  * for each event (the plain and TTY reporters print the same lines; only the live display
  * differs).
  */
-import { formatDiagnostic } from '../../base/diagnostic.js';
+import { escapeControls, formatDiagnostic } from '../../base/diagnostic.js';
 import { displayPath } from '../../base/display-path.js';
 import { formatBytes, formatDuration, table } from '../../base/format.js';
 import type { RunEvent } from '../exec/events.js';
@@ -15,8 +15,16 @@ export interface Reporter {
   close(): void;
 }
 
-/** The lines every human reporter prints for an event (undefined: nothing to print). */
+/**
+ * The lines every human reporter prints for an event (undefined: nothing to print), with any
+ * control characters a data file put into a log line or notice shown escaped.
+ */
 export function describeEvent(e: RunEvent): string | undefined {
+  const text = eventText(e);
+  return text === undefined ? undefined : escapeControls(text);
+}
+
+function eventText(e: RunEvent): string | undefined {
   const tag = (id: string) => ('label' in e && e.label ? `[${e.label}] ${id}` : id);
   switch (e.type) {
     case 'run-start':
@@ -63,7 +71,7 @@ export function failureText(e: Extract<RunEvent, { type: 'step-failed' }>): stri
   const head = `✗ ${e.label ? `[${e.label}] ` : ''}${e.stepId} (${e.stepType})`;
   if (e.interrupted) return `${head} interrupted`;
   if (e.diagnostics) return `${head} failed:\n${e.diagnostics.map((d) => indent(formatDiagnostic(d))).join('\n')}`;
-  return `${head} crashed; this is a bug (in step type \`${e.stepType}\` or in lvis-pipe), please report it:\n${indent(e.error?.stack ?? e.error?.message ?? 'unknown error')}`;
+  return `${head} crashed; this is a bug (in step type \`${e.stepType}\` or in lvis-pipe), please report it:\n${indent(escapeControls(e.error?.stack ?? e.error?.message ?? 'unknown error'))}`;
 }
 
 function indent(s: string): string {
