@@ -226,6 +226,14 @@ describe('validation', () => {
     const s = await runCli(['validate', 'syntax.yaml'], { cwd: ws.dir });
     assert.equal(s.code, 2);
     assert.match(s.stderr, /^syntax\.yaml:\d+:\d+: YAML syntax error: /m);
+    // An unclosed { is said at the brace, not at the next entry where the parser noticed it.
+    ws.write('unclosed.yaml', 'steps:\n  a: { type: source, options: { path: in.txt }\n  b: { type: upper, inputs: { text: a } }\n');
+    const u = await runCli(['validate', 'unclosed.yaml'], { cwd: ws.dir });
+    assert.equal(u.code, 2);
+    assert.match(u.stderr, /^unclosed\.yaml:2:6: YAML syntax error: this `\{` is never closed: add `\}` before the next entry \(line 3\)$/m);
+    ws.write('unclosed2.yaml', 'params:\n  ids: [1, "]", 2 # ]\nsteps:\n  a: { type: source, options: { path: in.txt } }\n');
+    const v = await runCli(['validate', 'unclosed2.yaml'], { cwd: ws.dir });
+    assert.match(v.stderr, /^unclosed2\.yaml:2:8: YAML syntax error: this `\[` is never closed/m);
     ws.write('dup.yaml', 'steps:\n  a: { type: source, options: { path: in.txt } }\n  a: { type: source, options: { path: in.txt } }\n');
     const d = await runCli(['validate', 'dup.yaml'], { cwd: ws.dir });
     assert.equal(d.code, 2);

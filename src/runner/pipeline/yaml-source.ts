@@ -24,6 +24,31 @@ function plainParserMessage(message: string): string {
 
 const TOO_DEEP = 'the document nests too deeply to read (hundreds of levels, by indentation or of [ ] or { })';
 
+/**
+ * The offset of the last `opener` before `end` that no bracket closes, outside quoted strings
+ * and comments; undefined when there is none.
+ */
+function unclosedBracket(text: string, end: number, opener: '{' | '['): number | undefined {
+  const stack: number[] = [];
+  let quote = '';
+  for (let i = 0; i < end; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) i = text.indexOf('\n', i) < 0 ? end : text.indexOf('\n', i);
+    else if (c === '{' || c === '[') stack.push(i);
+    else if (c === '}' || c === ']') {
+      // A closer closes its own kind: `{ y: [1, 2 }` leaves the `[` open, not the `{`.
+      const k = stack.findLastIndex((at) => text[at] === (c === '}' ? '{' : '['));
+      if (k >= 0) stack.splice(k, 1);
+    }
+  }
+  for (let k = stack.length - 1; k >= 0; k--) if (text[stack[k]!] === opener) return stack[k];
+  return undefined;
+}
+
 /** The offset of the most indented line's first non-blank character: where a too-deep document goes deepest. */
 function deepestLineOffset(text: string): number {
   let best = 0;
@@ -79,13 +104,27 @@ export class YamlSource {
       const location = { file: displayPath(file), line, col };
       throw new DiagnosticError([{ severity: 'error', message: `YAML syntax error: ${TOO_DEEP}`, location, sourceLine: text.split(/\r?\n/)[line - 1] }], exitCode);
     }
-    const errors = src.doc.errors.map((e) => src.diagnosticAtOffset(e.pos[0], `YAML syntax error: ${plainParserMessage(e.message)}`));
+    const errors = src.doc.errors.map((e) => src.syntaxError(e.pos[0], e.message));
     errors.push(...src.reservedKeys());
     if (errors.length) throw new DiagnosticError(errors, exitCode);
     // Aliases are expanded now, not later: a file whose aliases would blow up (a "billion
     // laughs" bomb) is an invalid pipeline at the alias's line:col, like any other mistake.
     src.toJS(exitCode);
     return src;
+  }
+
+  /**
+   * A parser error as a diagnostic. An unclosed `{` or `[` is found by the parser only at the
+   * next entry; it is said at the bracket itself, which is where the fix goes.
+   */
+  private syntaxError(offset: number, message: string): Diagnostic {
+    const flow = /^Flow (map|sequence) in block collection must be sufficiently indented and end with a ([}\]])/.exec(message);
+    const open = flow ? unclosedBracket(this.text, offset, flow[2] === '}' ? '{' : '[') : undefined;
+    if (flow && open !== undefined) {
+      const next = this.locationAtOffset(offset);
+      return this.diagnosticAtOffset(open, `YAML syntax error: this \`${this.text[open]}\` is never closed: add \`${flow[2]}\` before the next entry (line ${next.line})`);
+    }
+    return this.diagnosticAtOffset(offset, `YAML syntax error: ${plainParserMessage(message)}`);
   }
 
   /**
