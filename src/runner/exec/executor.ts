@@ -196,7 +196,7 @@ export class Executor {
     const forced = ro.force === 'all' || (ro.force?.has(id) ?? false);
     const upstreamRecords = new Map(upstream.map((u) => [u.summary.id, u.record!]));
     const settled = keys.settle(id);
-    if ('provisional' in settled) return this.run(p, step, { ...settled, forced }, keys, upstreamRecords, base, summary, deferredReasons(settled, prev, forced));
+    if ('provisional' in settled) return this.run(p, step, { ...settled, forced }, keys, upstreamRecords, base, summary, deferredReasons(settled, prev, forced, (f) => statCache.knows(f)));
     const { key, material } = settled;
     summary.key = key;
     // The key by input content (steps with inputs): for early cutoff below, and so that a hit
