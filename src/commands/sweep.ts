@@ -5,7 +5,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { closest } from '../base/suggest.js';
-import { table } from '../base/format.js';
+import { streamWidth, table } from '../base/format.js';
 import { planPipeline } from '../runner/graph/plan.js';
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { readHistory, shortRunId } from '../runner/cache/history.js';
@@ -166,7 +166,7 @@ export const command: CommandModule = {
 
       reporter.close();
       if (!json) {
-        env.stdout.write(`\n${sweepTableText(report)}\n\n`);
+        env.stdout.write(`\n${sweepTableText(report, streamWidth(env.stdout))}\n\n`);
         env.stdout.write(`wrote ${report.files.map((f) => displayPath(f)).join(', ')}\n`);
         env.stdout.write(`sweep ${shortRunId(sweepId)}: lvis-pipe runs ${base.displayFile} --sweep ${shortRunId(sweepId)} lists its variants\n`);
       }
@@ -211,6 +211,7 @@ async function dryRun(env: CliEnv, plan: SweepPlan, cacheDir: string, json: bool
     table(
       ['variant', ...plan.varying, 'folder', 'would run', 'shared', 'cached'],
       rows.map((r) => [r.name, ...plan.varying.map((p) => formatParamCell(r.params[p])), displayPath(r.folder), r.run.join(', ') || '–', String(r.shared.length), String(r.cached.length)]),
+      streamWidth(env.stdout),
     ) + '\n',
   );
   const n = plan.variants.length;

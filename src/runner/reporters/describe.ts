@@ -19,12 +19,12 @@ export interface Reporter {
  * The lines every human reporter prints for an event (undefined: nothing to print), with any
  * control characters a data file put into a log line or notice shown escaped.
  */
-export function describeEvent(e: RunEvent): string | undefined {
-  const text = eventText(e);
+export function describeEvent(e: RunEvent, width = Infinity): string | undefined {
+  const text = eventText(e, width);
   return text === undefined ? undefined : escapeControls(text);
 }
 
-function eventText(e: RunEvent): string | undefined {
+function eventText(e: RunEvent, width: number): string | undefined {
   const tag = (id: string) => ('label' in e && e.label ? `[${e.label}] ${id}` : id);
   switch (e.type) {
     case 'run-start':
@@ -50,7 +50,7 @@ function eventText(e: RunEvent): string | undefined {
     case 'run-finish':
       // A sweep variant: one line (the sweep prints its comparison table at the end).
       if (e.label) return `${e.status === 'ok' ? '✓' : '✗'} [${e.label}] ${e.status === 'ok' ? 'ok' : e.status.toUpperCase()} in ${formatDuration(e.durationMs)}: ${stepCountsText(e.steps)}`;
-      return summaryText(e.steps, e.status, e.durationMs);
+      return summaryText(e.steps, e.status, e.durationMs, width);
     case 'sweep-start':
       return `${e.pipeline}: sweep of ${e.variants.length} variant${e.variants.length === 1 ? '' : 's'}, up to ${e.jobs} at once; output files in ${displayPath(e.outDir)}/<variant>/`;
     case 'sweep-finish': {
@@ -111,7 +111,7 @@ export function stepCountsText(steps: StepSummary[]): string {
     .join(', ');
 }
 
-export function summaryText(steps: StepSummary[], status: string, durationMs: number): string {
+export function summaryText(steps: StepSummary[], status: string, durationMs: number, width: number): string {
   // One line per output (a plot step has a dozen), so the table stays as wide as its longest output.
   const rows = steps.flatMap((s) => {
     const outputs = s.outputs.map(describeOutput);
@@ -123,5 +123,5 @@ export function summaryText(steps: StepSummary[], status: string, durationMs: nu
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
-  return `\n${table(['step', 'status', 'time', 'outputs'], rows)}\n\n${status === 'ok' ? 'ok' : status.toUpperCase()}: ${counts} in ${formatDuration(durationMs)}`;
+  return `\n${table(['step', 'status', 'time', 'outputs'], rows, width)}\n\n${status === 'ok' ? 'ok' : status.toUpperCase()}: ${counts} in ${formatDuration(durationMs)}`;
 }

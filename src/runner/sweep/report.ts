@@ -267,7 +267,7 @@ export function stepCountsLabel(c: StepCounts): string {
 }
 
 /** The printed comparison. */
-export function sweepTableText(r: SweepReport): string {
+export function sweepTableText(r: SweepReport, width: number): string {
   const header = ['#', ...r.varying, ...r.shown.map((m) => (m === r.sortBy ? `${m} (${r.order === 'asc' ? 'lowest' : 'highest'} first)` : m)), 'time', 'steps', 'status'];
   const rows = r.variants.map((v) => [
     String(v.rank),
@@ -279,7 +279,7 @@ export function sweepTableText(r: SweepReport): string {
   ]);
   const hidden = r.metrics.length - r.shown.length;
   const note = hidden > 0 ? `\n(${hidden} more metric${hidden === 1 ? '' : 's'} in sweep.csv and sweep.json; choose the columns with --metrics or sweep.metrics)` : '';
-  return table(header, rows) + note;
+  return table(header, rows, width) + note;
 }
 
 function truncate(s: string, n: number): string {
