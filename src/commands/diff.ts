@@ -15,7 +15,8 @@ import { localTime } from './runs.js';
 const usage = `usage: lvis-pipe diff [FILE] [RUN_A RUN_B] [options]
 
 Shows what differs between two runs: their params, their metrics (with the change b − a
-and in percent), their outputs (content digest changed or the same; where files were
+and in percent; numbers within 1e-9 of each other, relative to the larger, count as the
+same: that is float rounding, not a change), their outputs (content digest changed or the same; where files were
 written) and their steps (ran, shared, cached, failed, and whether each step's cache key
 changed). With FILE, runs are looked up among that pipeline's runs (and without runs
 named, its two newest are compared); without FILE, among every run in the cache folder.

@@ -230,6 +230,15 @@ function union<T>(a: Iterable<T>, b: Iterable<T>): T[] {
   return [...new Set([...a, ...b])];
 }
 
+/**
+ * Two metric values that differ by float rounding alone (1e-18 on a JS divergence of 0.002, from
+ * summing in another order) are the same: within 1e-9 of each other, relative to the larger. The
+ * tables print 4 significant digits, so a smaller change could not even be seen.
+ */
+export function sameNumber(x: number, y: number): boolean {
+  return x === y || Math.abs(y - x) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y));
+}
+
 /** What differs between two runs (everything is listed, with its change). */
 export function diffRuns(a: HistoryRecord, b: HistoryRecord): RunDiff {
   const params = union(Object.keys(a.params), Object.keys(b.params)).map((name): ParamDiff => {
@@ -252,7 +261,7 @@ export function diffRuns(a: HistoryRecord, b: HistoryRecord): RunDiff {
       ...(mb.has(f) ? { b: y } : {}),
       ...(numeric ? { delta: y - x } : {}),
       ...(numeric && x !== 0 ? { relative: (y - x) / Math.abs(x) } : {}),
-      change: change(ma.has(f), mb.has(f), x === y),
+      change: change(ma.has(f), mb.has(f), numeric ? sameNumber(x, y) : x === y),
     };
   });
 
