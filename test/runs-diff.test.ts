@@ -186,7 +186,8 @@ describe('runs and diff', () => {
 
 describe('diff: float rounding is not a change', () => {
   it('a metric that differs by 1e-18 is the same; one that differs in its 4th digit is changed', async () => {
-    const { diffRuns, sameNumber } = await import('../src/runner/cache/history.js');
+    const { diffRuns } = await import('../src/runner/cache/history.js');
+    const { sameNumber } = await import('../src/base/format.js');
     const rec = (runId: string, js: number, ap: number): HistoryRecord => ({
       layout: 1, runId, pipeline: 'p.yaml', pipelineId: 'p', params: {}, startedAt: '2026-12-07T10:00:00.000Z', finishedAt: '2026-12-07T10:00:01.000Z',
       durationMs: 1000, status: 'ok', steps: {}, metrics: { 'sample.quality': { js_divergence: js, AP: ap } },

@@ -425,3 +425,38 @@ describe('sweep: errors before anything runs', () => {
     nothingRan();
   });
 });
+
+describe('sweep: what the comparison says beyond the table', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'no whitespace around');
+    // `trim` changes nothing here (the text has no surrounding whitespace); `suffix` changes
+    // the file but neither count.
+    ws.write(
+      'p.yaml',
+      `params:\n  trim: false\n  suffix: "!"\nsteps:\n  src: { type: source, options: { path: data/in.txt, trim: "\${params.trim}" } }\n` +
+        `  up: { type: upper, inputs: { text: src }, options: { suffix: "\${params.suffix}" } }\n  n: { type: count, inputs: { text: up } }\n` +
+        `  out: { type: write, inputs: { text: up }, options: { out: out/result.txt } }\n` +
+        `sweep:\n  grid: { trim: [false, true], suffix: ["!", "?"] }\n  metrics: [words, chars]\n  sort_by: chars\n`,
+    );
+  });
+  after(() => ws.remove());
+
+  it('names the variants whose output files are byte-identical, and says a file-chosen metric that never varies once instead of a column', async () => {
+    const r = await runCli(['sweep', 'p.yaml', '--no-chart'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const header = r.stdout.split('\n').find((l) => l.startsWith('#'))!;
+    assert.ok(header.includes('chars'), 'the sort metric stays a column');
+    assert.ok(!/\bwords\b/.test(header), header);
+    assert.match(r.stdout, /^the same in every variant, so not a column: words 3$/m);
+    assert.match(r.stdout, /^identical output files \(what differs between them changes nothing the pipeline writes\): trim=false,suffix=%21; trim=true,suffix=%21$/m);
+    assert.match(r.stdout, /^identical output files .*: trim=false,suffix=%3F; trim=true,suffix=%3F$/m);
+    assert.equal(r.stdout.match(/^identical output files/gm)?.length, 2, r.stdout);
+    // Asked for on the command line, a constant metric is a column.
+    const cli = await runCli(['sweep', 'p.yaml', '--no-chart', '--metrics', 'words,chars'], { cwd: ws.dir });
+    assert.ok(/\bwords\b/.test(cli.stdout.split('\n').find((l) => l.startsWith('#'))!), cli.stdout);
+    const json = JSON.parse(ws.read('out/sweep/sweep.json')) as SweepReport;
+    assert.equal(json.identical.length, 2);
+  });
+});

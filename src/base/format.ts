@@ -96,3 +96,12 @@ function render(header: string[], rows: string[][], widths: number[]): string {
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
+
+/**
+ * Two metric values that differ by float rounding alone (1e-18 on a JS divergence of 0.002, from
+ * summing in another order) are the same: within 1e-9 of each other, relative to the larger. The
+ * tables print 4 significant digits, so a smaller change could not even be seen.
+ */
+export function sameNumber(x: number, y: number): boolean {
+  return x === y || Math.abs(y - x) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y));
+}

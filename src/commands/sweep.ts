@@ -143,7 +143,7 @@ export const command: CommandModule = {
         outDir: plan.outDir,
         order: values.desc ? 'desc' : values.asc ? 'asc' : plan.spec.order,
         ...((values.sort ?? plan.spec.sortBy) !== undefined ? { sortBy: (values.sort ?? plan.spec.sortBy)! } : {}),
-        ...(values.metrics !== undefined ? { metrics: values.metrics.split(',').map((m) => m.trim()).filter(Boolean) } : plan.spec.metrics ? { metrics: plan.spec.metrics } : {}),
+        ...(values.metrics !== undefined ? { metrics: values.metrics.split(',').map((m) => m.trim()).filter(Boolean), metricsFromCli: true } : plan.spec.metrics ? { metrics: plan.spec.metrics } : {}),
         // Shown even with --quiet: an unknown --sort or --metrics name changes what the table means.
         warn: (m) => (json ? notice(`warning: ${m}`) : env.stderr.write(`warning: ${m}\n`)),
       });

@@ -11,6 +11,7 @@
 import path from 'node:path';
 import { DiagnosticError } from '../../base/diagnostic.js';
 import { canonicalJson } from './hash.js';
+import { sameNumber } from '../../base/format.js';
 import { listHistory } from './gc.js';
 import type { CacheStore } from './store.js';
 import { type HistoryRecord } from './records.js';
@@ -228,15 +229,6 @@ function change(inA: boolean, inB: boolean, same: boolean): Change {
 
 function union<T>(a: Iterable<T>, b: Iterable<T>): T[] {
   return [...new Set([...a, ...b])];
-}
-
-/**
- * Two metric values that differ by float rounding alone (1e-18 on a JS divergence of 0.002, from
- * summing in another order) are the same: within 1e-9 of each other, relative to the larger. The
- * tables print 4 significant digits, so a smaller change could not even be seen.
- */
-export function sameNumber(x: number, y: number): boolean {
-  return x === y || Math.abs(y - x) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y));
 }
 
 /** What differs between two runs (everything is listed, with its change). */
