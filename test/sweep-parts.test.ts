@@ -187,7 +187,7 @@ describe('sweep chart', () => {
     const spec = sweepChartSpec(r, choice) as unknown as { title: { subtitle: string[] }; encoding: Record<string, { scale?: { zero?: boolean }; field?: string }> };
     assert.equal(spec.encoding.y!.scale!.zero, true, 'a 3% spread is not drawn as a cliff');
     assert.ok(spec.title.subtitle.includes('js from 0.0229 to 0.0236: 2.97% apart'), spec.title.subtitle.join(' | '));
-    assert.ok(spec.title.subtitle.includes('the same line, drawn once: 1 = 2'), spec.title.subtitle.join(' | '));
+    assert.ok(spec.title.subtitle.includes('one line hides another: seed=1 and seed=2 give the same values'), spec.title.subtitle.join(' | '));
     for (const channel of ['color', 'strokeDash', 'shape']) assert.equal(spec.encoding[channel]!.field, 'series', channel);
     const mixed = buildSweepReport([outcome('a', 'ok', { x: 1 }, { 'm.q': { d: -0.5 } }), outcome('b', 'ok', { x: 2 }, { 'm.q': { d: 0.5 } })], { ...OPTS, varying: ['x'], sortBy: 'd' });
     const m = sweepChartSpec(mixed, chooseSweepChart(mixed, {})!) as unknown as { encoding: { y: { scale: { zero: boolean } } } };

@@ -55,7 +55,8 @@ export function sweepChartSpec(r: SweepReport, c: SweepChartChoice): TopLevelSpe
   const notes = [`${points.length} of ${r.variants.length} variants of ${r.pipeline}${r.sortBy === c.y ? ` (${r.order === 'asc' ? 'lower' : 'higher'} is better)` : ''}`];
   if (points.length > 1 && hi !== lo) notes.push(`${c.y} from ${fmt(lo)} to ${fmt(hi)}: ${fmt((100 * (hi - lo)) / Math.max(Math.abs(hi), Math.abs(lo)))}% apart`);
   const same = coinciding(points);
-  if (same.length) notes.push(`the same line, drawn once: ${same.map((g) => g.join(' = ')).join('; ')}`);
+  const named = (series: string) => (c.color.length === 1 ? `${c.color[0]}=${series}` : series);
+  if (same.length) notes.push(`one line hides another: ${same.map((g) => g.map(named).join(' and ')).join('; ')} give the same values`);
   const xOrder = [...new Set(points.map((p) => p.x))].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), undefined, { numeric: true })));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -74,8 +75,9 @@ export function sweepChartSpec(r: SweepReport, c: SweepChartChoice): TopLevelSpe
       ...(series.length > 1
         ? {
             color: { field: 'series', type: 'nominal', title: c.color.join(', '), sort: series },
-            strokeDash: { field: 'series', type: 'nominal', sort: series, legend: null },
-            shape: { field: 'series', type: 'nominal', sort: series, legend: null },
+            // Same field, title and order: Vega-Lite merges the three into one legend.
+            strokeDash: { field: 'series', type: 'nominal', title: c.color.join(', '), sort: series },
+            shape: { field: 'series', type: 'nominal', title: c.color.join(', '), sort: series },
           }
         : {}),
       tooltip: [
