@@ -97,6 +97,9 @@ test('bad strings, nesting, records and categories: one error each, at the exact
     { from: '{"id": 101,', to: '{"id": 101.5,', at: 7, message: /^image #1, field "id": is 101\.5, expected an integer id/ },
     { from: '"categories": [{"id": 1,', to: '"categories": [null, {"id": 1,', at: 15, message: /^category #0: expected an object, found null/ },
     { from: '{"id": 2, "name": "banjo"', to: '{"id": "2", "name": "banjo"', at: 0, message: /^category #1, field "id": is "2", expected an integer id/ },
+    // Python's NaN / Infinity: named as such wherever they stand, read or skipped.
+    { from: '"image_count": 20,', to: '"image_count": NaN,', at: 15, message: /^NaN is not a JSON number \(Python's json\.dump writes it for a non-finite float\); expected a finite number/ },
+    { from: '"image_count": 20,', to: '"image_count": -Infinity,', at: 15, message: /^-Infinity is not a JSON number/ },
     // Category problems are located at the category's record.
     { from: '"image_count": 20,', to: '"image_count": -3,', at: 0, marker: '{"id": 2, "name": "banjo"', message: /^category id=2 \(#1\), field "image_count": is -3, expected an integer ≥ 0/ },
   ];
