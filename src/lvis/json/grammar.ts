@@ -59,7 +59,8 @@ export function skipNumber(b: Uint8Array, p: number, end: number): number {
     p++;
     while (p < end && isDigit(b[p]!)) p++;
   } else {
-    throw new JsonSyntaxError(start, notJsonNumber(b, start, end) ?? `unexpected ${describeByte(c)} in a number, expected a digit`);
+    const word = notJsonNumber(b, start, end);
+    throw word ? new JsonSyntaxError(start, word) : new JsonSyntaxError(p, `unexpected ${describeByte(c)} in a number, expected a digit`);
   }
   if (p >= end) throw NEED_MORE;
   c = b[p]!;
