@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { constants, deflateRawSync } from 'node:zlib';
@@ -22,6 +22,10 @@ import { selectImages, writeSubset } from '../src/lvis/write/write-subset.js';
 import { formatDiagnostic } from '../src/base/diagnostic.js';
 import { diagnosticOf, lineColOf, tempFile } from './load-helpers.js';
 import { mulberry32 } from './helpers/seeded.js';
+import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
+import { StepRegistry } from '../src/runner/step/registry.js';
+import loadStep from '../src/steps/load.js';
+import statsStep from '../src/steps/stats.js';
 
 const ZIPS = new URL('../../test/fixtures/zip/', import.meta.url).pathname;
 const zip = (name: string) => join(ZIPS, name);
@@ -40,9 +44,11 @@ for (const name of GOOD) {
     const plain = (await loadDataset(PLAIN)).dataset;
     for (const windowBytes of [undefined, 64]) {
       const ds = (await loadDataset(zip(name), windowBytes ? { windowBytes } : {})).dataset;
-      assert.equal(ds.source.encoding, 'zip');
-      assert.equal(ds.source.textBytes, readFileSync(PLAIN).length);
-      assert.deepEqual({ ...ds, source: { ...ds.source, path: '', encoding: 'plain' } }, { ...plain, source: { ...plain.source, path: '', encoding: 'plain' } });
+      const { path: _p, encoding, member, ...source } = ds.source;
+      assert.deepEqual([encoding, member], ['zip', name === 'macos.json.zip' ? 'lvis/instances.json' : 'instances.json']);
+      assert.equal(source.textBytes, readFileSync(PLAIN).length);
+      const { path: _q, encoding: _e, ...plainSource } = plain.source;
+      assert.deepEqual({ ...ds, source }, { ...plain, source: plainSource });
     }
   });
 }
@@ -178,4 +184,28 @@ test('a member far larger than a read piece: read whole, and damage in its middl
   const d = err.diagnostics[0]!;
   assert.match(d.message, /the member is damaged: its compressed data is damaged \(invalid block type\) after 2500000 bytes of its text/);
   assert.deepEqual([d.location?.member, d.location?.offset], ['preds.json', cut]);
+});
+
+test('through the runner: the zip’s bytes key the cache (a touched zip is a hit, another zip of the same JSON is not)', async () => {
+  const ws = new Workspace();
+  try {
+    ws.write('p.yaml', 'steps:\n  train: { type: load, options: { path: data/train.json.zip } }\n  stats: { type: stats, inputs: { dataset: train } }\n');
+    ws.write('data/.keep', '');
+    const run = () => runCli(['run', 'p.yaml', '--json'], { cwd: ws.dir, registry: new StepRegistry([loadStep, statsStep]) });
+    copyFileSync(zip('deflate.json.zip'), ws.path('data/train.json.zip'));
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(statuses(first.events), { train: 'ran', stats: 'ran' });
+    assert.ok(first.events.some((e) => e.type === 'step-log' && /3 images, 34 annotations, 80 categories \(COCO format, 29\.3 kB of JSON, member "instances\.json" of the zip\)/.test(e.message)));
+    copyFileSync(zip('deflate.json.zip'), ws.path('data/train.json.zip')); // new mtime, same bytes: read to be hashed, then found cached
+    const touched = await run();
+    assert.equal(statuses(touched.events).stats, 'cached');
+    const finish = touched.events.find((e) => e.type === 'run-finish');
+    assert.ok(finish?.type === 'run-finish' && finish.steps.find((st) => st.id === 'train')!.reasons.some((r) => /only touched/.test(r)));
+    assert.deepEqual(statuses((await run()).events), { train: 'cached', stats: 'cached' });
+    copyFileSync(zip('stored.json.zip'), ws.path('data/train.json.zip')); // the same JSON, other bytes
+    assert.equal(statuses((await run()).events).train, 'ran');
+  } finally {
+    ws.remove();
+  }
 });

@@ -78,6 +78,8 @@ export interface DatasetSource {
   path: string;
   /** Plain JSON, gzip, or a zip's JSON member (byte ranges refer to the decompressed text). */
   encoding: TextEncoding;
+  /** A zip's member the text came from. */
+  member?: string;
   /** Size of the decompressed text in bytes. */
   textBytes: number;
   /** 'lvis' when categories carry `frequency`, else 'coco'. */

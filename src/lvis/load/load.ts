@@ -305,6 +305,7 @@ async function assemble(path: string, scan: Scan, rereadStrictly: boolean): Prom
     source: {
       path,
       encoding: scan.encoding,
+      ...(scan.member !== undefined ? { member: scan.member } : {}),
       textBytes: scan.textBytes,
       format: tiersDerived ? 'coco' : 'lvis',
       tiersDerived,

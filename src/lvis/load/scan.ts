@@ -48,6 +48,8 @@ export const RECORD_NOUN: Record<RecordArray, string> = { images: 'image', annot
 /** Everything the scan collects, before ids are resolved. */
 export interface Scan {
   encoding: TextEncoding;
+  /** A zip's member the text came from. */
+  member?: string;
   textBytes: number;
   images: ImageColumns;
   annotations: AnnotationColumns;
@@ -316,6 +318,7 @@ async function scanWindow(w: ByteWindow, strict: boolean, opts: ScanOptions, ran
   }
   return {
     encoding: w.encoding,
+    ...(w.member !== undefined ? { member: w.member } : {}),
     textBytes: w.base + w.len,
     images,
     annotations,
