@@ -1,0 +1,56 @@
+/**
+ * Placing images in the images folder from where they are (images_root, or the download
+ * store): by reflink, else hard link, else copy (base/link-file.ts), under a temp name renamed
+ * into place, a few at a time.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { linkOrCopy, type LinkType } from '../../base/link-file.js';
+import type { ProgressReporter } from '../../base/progress.js';
+
+export interface Placement {
+  src: string;
+  dest: string;
+}
+
+/** One image: `dest` holds `src`'s bytes when this resolves (it is replaced if it was there). */
+export async function placeImage(p: Placement): Promise<LinkType> {
+  const tmp = path.join(path.dirname(p.dest), `.${path.basename(p.dest)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const how = await linkOrCopy(p.src, tmp);
+    await rename(tmp, p.dest);
+    return how;
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Places every one (splits' folders made first); counts how, by link type. */
+export async function placeImages(list: Placement[], progress: ProgressReporter | undefined, signal: AbortSignal): Promise<Map<LinkType, number>> {
+  const how = new Map<LinkType, number>();
+  for (const dir of new Set(list.map((p) => path.dirname(p.dest)))) await mkdir(dir, { recursive: true });
+  const limit = pLimit(16);
+  let done = 0;
+  progress?.start('placing images', list.length, 'images');
+  await Promise.all(
+    list.map((p) =>
+      limit(async () => {
+        signal.throwIfAborted();
+        const t = await placeImage(p);
+        how.set(t, (how.get(t) ?? 0) + 1);
+        progress?.update(++done);
+      }),
+    ),
+  );
+  progress?.done();
+  return how;
+}
+
+/** `1,234 by hard link, 5 by copy` */
+export function describePlacement(how: Map<LinkType, number>): string {
+  const words: Record<LinkType, string> = { reflink: 'reflink', hardlink: 'hard link', copy: 'copy' };
+  return [...how].map(([t, n]) => `${n.toLocaleString('en-US')} by ${words[t]}`).join(', ');
+}
