@@ -105,6 +105,16 @@ describe('sync: a folder kept in line with a step’s outputs', () => {
     assert.match(out, /bad\.yaml:5:\d+: the folder `dir` of step `inside` is data, which holds the input `path` of step `src` \(data\/names\.txt\)/);
   });
 
+  it('a folder option is resolved against the pipeline’s folder and keyed as written relative to it', async () => {
+    ws.write('sub/names.txt', 'a');
+    ws.write('sub/f.yaml', `steps:\n  src: { type: source, options: { path: names.txt } }\n  files: { type: mirror, inputs: { text: src }, options: { dir: out, from: coco } }\n`);
+    const r = await runCli(['run', 'sub/f.yaml', '--json', '--cache-dir', 'cf'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(logsOf(r.events, 'files').includes(`from ${ws.path('sub/coco')}`));
+    const rec = ws.records(ws.path('cf')).find((x) => x.stepId === 'files')!;
+    assert.equal(rec.material.options.from, 'coco');
+  });
+
   it('cache ls counts the data folder and cache clear empties it', async () => {
     const ls = await runCli(['cache', 'ls', '--cache-dir', 'cs'], { cwd: ws.dir });
     assert.match(ls.stdout, /data\/: \d+ B in 4 files that steps fetched/);

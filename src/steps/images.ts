@@ -7,8 +7,8 @@
  * is fetched twice across runs and sweep variants.
  */
 import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { JsonSchema, StepModule } from '../runner/step/step.js';
+
+import type { JsonSchema, OptionProblem, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
 import { baseUrl, manifestText } from '../lvis/images/manifest.js';
 import { imageList, type ImagePlan } from '../lvis/images/plan.js';
@@ -19,10 +19,12 @@ import { imagePlanKind } from './kinds.js';
 const optionsSchema = {
   type: 'object',
   properties: {
+    subset_json: { type: 'string', minLength: 1, description: 'The subset JSON, when not wired as the `subset` input (an existing file: plain, .gz or .zip)' },
+    val_json: { type: 'string', minLength: 1, description: 'The pruned val JSON, when not wired as the `val` input' },
     dir: {
       type: 'string',
       minLength: 1,
-      description: 'The images folder: each image of the subset and the pruned val at <dir>/<split>/<file> (from its coco_url), and nothing else',
+      description: 'The images folder: each image of the subset and the pruned val at `<dir>/<split>/<file>` (from its coco_url), and nothing else',
     },
     train_urls: { type: 'string', minLength: 1, description: 'Path of the manifest of the subset’s image URLs, one per line (`wget -i`, `aria2c -i`)' },
     val_urls: { type: 'string', minLength: 1, description: 'Path of the manifest of the pruned val’s image URLs' },
@@ -31,12 +33,12 @@ const optionsSchema = {
       default: '',
       description: 'A local folder laid out like COCO’s (train2017/, val2017/) to place the images from, by reflink, else hard link, else copy; empty: none',
     },
-    images_url: { type: 'string', minLength: 1, default: 'http://images.cocodataset.org/', description: 'Base URL of the images: <images_url><split>/<file>' },
+    images_url: { type: 'string', minLength: 1, default: 'http://images.cocodataset.org/', description: 'Base URL of the images: `<images_url><split>/<file>`' },
     download: { type: 'boolean', default: false, description: 'Download the images that images_root lacks (all of them without it) into the cache, and place them' },
     concurrency: { type: 'integer', minimum: 1, maximum: 256, default: 16, description: 'Downloads at once' },
     timeout_s: { type: 'number', exclusiveMinimum: 0, default: 30, description: 'Seconds without a byte before a download is retried' },
     retries: { type: 'integer', minimum: 0, maximum: 20, default: 4, description: 'Retries of a download after a reset, a timeout or a 5xx, with exponential backoff' },
-    max_image_bytes: { type: 'integer', minimum: 1, default: 33554432, description: 'Largest body a download may have (COCO’s largest image is under 1 MB)' },
+    max_image_bytes: { type: 'integer', minimum: 1, default: 33554432, description: 'Largest body a download may have (COCO’s images average about 160 kB)' },
   },
   required: ['dir', 'train_urls'],
   additionalProperties: false,
@@ -47,14 +49,24 @@ type Outputs = { train_urls: string; val_urls: string; plan: ImagePlan };
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-const step: StepModule<Options, { subset: string; val?: string }, Outputs> = {
+function urlProblems(imagesUrl: string): OptionProblem[] {
+  try {
+    const u = new URL(imagesUrl);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return [];
+  } catch {
+    // said below
+  }
+  return [{ at: 'options', key: 'images_url', message: `images_url must be an http:// or https:// URL, got ${JSON.stringify(imagesUrl)}` }];
+}
+
+const step: StepModule<Options, { subset?: string; val?: string }, Outputs> = {
   type: 'images',
   version: 1,
-  description: 'List the URLs of the subset’s and the pruned val’s images; on request, place them from a local COCO folder or download them, at <dir>/<split>/<file>',
+  description: 'List the URLs of the subset’s and the pruned val’s images; on request, place them from a local COCO folder or download them, at `<dir>/<split>/<file>`',
   optionsSchema,
   inputs: {
-    subset: { kind: 'file', description: 'The subset JSON (`write`)' },
-    val: { kind: 'file', optional: true, description: 'The pruned val JSON (`prune-gt`)' },
+    subset: { kind: 'file', optional: true, description: 'The subset JSON (`write`), or the `subset_json` option' },
+    val: { kind: 'file', optional: true, description: 'The pruned val JSON (`prune-gt`), or the `val_json` option' },
   },
   outputs: {
     train_urls: { kind: 'file', pathOption: 'train_urls', description: 'The subset’s image URLs, one per line' },
@@ -62,20 +74,23 @@ const step: StepModule<Options, { subset: string; val?: string }, Outputs> = {
     plan: { kind: imagePlanKind.name, description: 'Each image’s split folder, file name and size' },
   },
   kinds: [imagePlanKind],
+  fileOptions: ['subset_json', 'val_json'],
+  folderOptions: ['images_root'],
   syncFolders: ['dir'],
-  check(options) {
-    try {
-      const u = new URL(options.images_url);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
-    } catch {
-      return [{ at: 'options', key: 'images_url', message: `images_url must be an http:// or https:// URL, got ${JSON.stringify(options.images_url)}` }];
+  check(options, wired) {
+    const problems: OptionProblem[] = [];
+    if ((options.subset_json !== undefined) === wired.has('subset')) {
+      problems.push({ message: wired.has('subset') ? 'has both a `subset` input and a `subset_json` option: give one' : 'needs the subset: a `subset` input (e.g. `inputs: { subset: write }`) or a `subset_json` option' });
     }
-    return [];
+    if (options.val_json !== undefined && wired.has('val')) problems.push({ at: 'options', key: 'val_json', message: 'has both a `val` input and a `val_json` option: give one' });
+    return [...problems, ...urlProblems(options.images_url)];
   },
   async run(ctx) {
     const base = baseUrl(ctx.options.images_url);
-    const train = imageList('the subset', await readImageRecords(ctx.inputs.subset, ctx.signal));
-    const val = ctx.inputs.val ? imageList('the pruned val', await readImageRecords(ctx.inputs.val, ctx.signal)) : undefined;
+    const subset = (ctx.options.subset_json ?? ctx.inputs.subset)!; // check() made sure there is one
+    const valFile = ctx.options.val_json ?? ctx.inputs.val;
+    const train = imageList('the subset', await readImageRecords(subset, ctx.signal));
+    const val = valFile ? imageList('the pruned val', await readImageRecords(valFile, ctx.signal)) : undefined;
     await writeFile(ctx.outputFile('train_urls'), manifestText(base, train.images));
     await writeFile(ctx.outputFile('val_urls'), val ? manifestText(base, val.images) : '');
     ctx.log(`image URLs: ${count(train.images.length)} of the subset${val ? `, ${count(val.images.length)} of the pruned val` : ''}`);
@@ -88,7 +103,7 @@ const step: StepModule<Options, { subset: string; val?: string }, Outputs> = {
     // Loaded here: the HTTP client and the placing code are not needed to list the steps.
     const { syncImages, unplacedNote } = await import('../lvis/images/sync-images.js');
     const o = ctx.options;
-    const root = o.images_root ? path.resolve(o.images_root) : undefined;
+    const root = o.images_root || undefined;
     if (!root && !o.download) {
       ctx.log(unplacedNote(ctx.outputs.plan, o.dir) ?? 'images not placed: set images_root (a local COCO folder) or download_images: true; their URLs are in the manifests');
       return;

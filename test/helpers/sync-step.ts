@@ -9,24 +9,26 @@ import path from 'node:path';
 import { DiagnosticError } from '../../src/base/diagnostic.js';
 import type { StepModule } from '../../src/runner/step/step.js';
 
-export const mirror: StepModule<{ dir?: string; fail_sync: boolean }, { text: string }, { names: string }> = {
+export const mirror: StepModule<{ dir?: string; from?: string; fail_sync: boolean }, { text: string }, { names: string }> = {
   type: 'mirror',
   version: 1,
   description: 'keeps a folder of one file per name of its input',
   optionsSchema: {
     type: 'object',
     additionalProperties: false,
-    properties: { dir: { type: 'string', description: 'the folder' }, fail_sync: { type: 'boolean', default: false } },
+    properties: { dir: { type: 'string', description: 'the folder' }, from: { type: 'string', description: 'a folder read (logged)' }, fail_sync: { type: 'boolean', default: false } },
   },
   inputs: { text: { kind: 'text' } },
   outputs: { names: { kind: 'text' } },
   syncFolders: ['dir'],
+  folderOptions: ['from'],
   async run(ctx) {
     return { names: ctx.inputs.text.split(',').map((s) => s.trim()).filter(Boolean).join(',') };
   },
   async sync(ctx) {
     const dir = ctx.options.dir;
     if (!dir) return;
+    if (ctx.options.from) ctx.log(`from ${ctx.options.from}`);
     if (ctx.options.fail_sync) throw new DiagnosticError([{ severity: 'error', message: 'mirror: sync failed on purpose' }]);
     const names = ctx.outputs.names.split(',');
     mkdirSync(dir, { recursive: true });

@@ -24,6 +24,15 @@ export function nameProblem(name: string): string | undefined {
 
 /** The split folder and file of a `coco_url`, or why there are none. */
 export function imagePathOf(cocoUrl: string): ImagePath | { problem: string } {
+  // The raw text's last two segments, as detectron2 and mmdetection take them (not URL-decoded,
+  // and before a URL parser would resolve a `..`).
+  const parts = cocoUrl.split('/');
+  const split = parts.length >= 2 ? parts[parts.length - 2]! : '';
+  const file = parts[parts.length - 1]!;
+  for (const [what, name] of [['file name', file], ['split folder', split]] as const) {
+    const problem = nameProblem(name);
+    if (problem) return { problem: `its ${what} ${JSON.stringify(name)} ${problem}` };
+  }
   let url: URL;
   try {
     url = new URL(cocoUrl);
@@ -31,13 +40,5 @@ export function imagePathOf(cocoUrl: string): ImagePath | { problem: string } {
     return { problem: 'is not an absolute URL' };
   }
   if (url.pathname.split('/').filter(Boolean).length < 2) return { problem: 'has no split folder before the file name (…/train2017/000000391895.jpg)' };
-  // The raw text's last two segments, as detectron2 and mmdetection take them (not URL-decoded).
-  const parts = cocoUrl.split('/');
-  const split = parts[parts.length - 2]!;
-  const file = parts[parts.length - 1]!;
-  for (const [what, name] of [['split folder', split], ['file name', file]] as const) {
-    const problem = nameProblem(name);
-    if (problem) return { problem: `its ${what} ${JSON.stringify(name)} ${problem}` };
-  }
   return { split, file };
 }

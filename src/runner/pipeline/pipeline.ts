@@ -39,6 +39,7 @@ import { FileDep, INVALID_PIPELINE_EXIT, Pipeline, PipelineSource, ResolveOption
 import { findCycles, topoOrder } from './step-order.js';
 import { checkSweep } from './sweep-section.js';
 import { claimWrittenPaths } from './written-paths.js';
+import { resolveFolderOptions } from './read-folders.js';
 
 /** A pipeline's identity in the cache (its state and history records): a hash of its absolute path. */
 export function pipelineIdOf(absFile: string): string {
@@ -190,6 +191,7 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
       });
       options[opt] = Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? path.resolve(dir, x) : x)) : typeof v === 'string' ? path.resolve(dir, v) : v;
     }
+    resolveFolderOptions(mod, options, dir);
     const { outputPaths, afterRunPaths, syncPaths } = claimWrittenPaths(id, mod, options, dir, outputOwners, (option, m) => diags.push(src.diagnosticAt(['steps', id, 'options', option], m)));
     const deps = [...new Set(Object.values(inputs).map((i) => i.step))];
     steps.set(id, {
@@ -242,9 +244,9 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
   };
 }
 
-/** Options that hold paths: file inputs, output path options and sync folders. */
+/** Options that hold paths: file inputs, folders read, output path options and sync folders. */
 function pathLikeOptions(mod: StepModule): string[] {
-  const out = [...(mod.fileOptions ?? []), ...(mod.syncFolders ?? [])];
+  const out = [...(mod.fileOptions ?? []), ...(mod.folderOptions ?? []), ...(mod.syncFolders ?? [])];
   for (const spec of Object.values(mod.outputs)) if (spec.pathOption) out.push(spec.pathOption);
   return out;
 }

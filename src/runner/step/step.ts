@@ -74,7 +74,7 @@ export interface StepContext<Options = Record<string, unknown>, Inputs = Record<
   stepId: string;
   /**
    * Options with defaults applied and `${params.x}` interpolated. Options named in
-   * `fileOptions` hold absolute paths.
+   * `fileOptions` and `folderOptions` hold absolute paths.
    */
   options: Options;
   /**
@@ -132,6 +132,12 @@ export interface StepModule<Options = any, Inputs = any, Outputs = any> {
    * resolved against the pipeline file's folder and their contents hashed into the cache key.
    */
   fileOptions?: string[];
+  /**
+   * Options whose values name folders the step reads (a local copy of a dataset's images):
+   * resolved against the pipeline file's folder like file options, and in the key as written
+   * relative to it, but not hashed (a folder's content is no part of the key).
+   */
+  folderOptions?: string[];
   /**
    * Some of `fileOptions` whose files `run` reads whole, start to end, and can hash (sha256 of
    * the file's bytes on disk) in the same pass. When the runner has no trusted digest for such a
