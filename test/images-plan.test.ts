@@ -54,6 +54,8 @@ test('the images of real LVIS and COCO files, plain, gzip and zip', async () => 
   );
   const gz = await readImageRecords(tempFile(gzipSync(readFileSync(REAL + 'lvis_val_100.json')), '.json.gz'));
   assert.deepEqual(gz, lvis);
+  // A window far smaller than the annotations array: it is walked record by record, not held whole.
+  assert.deepEqual(await readImageRecords(REAL + 'lvis_val_100.json', undefined, 4096), lvis);
   const coco = await readImageRecords(ZIP + 'deflate.json.zip');
   assert.deepEqual(coco.map((r) => r.id), [397133, 37777, 448263]);
   const list = imageList('the val', lvis);

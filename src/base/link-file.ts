@@ -18,6 +18,11 @@ const working = new Map<number, LinkType>();
 /** Errors that say "not this way here" (another filesystem, no reflinks, no links): try the next way. */
 const UNSUPPORTED = new Set(['ENOTSUP', 'EXDEV', 'EPERM', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EINVAL']);
 
+/** The way that worked last for a destination in `dir` (undefined before the first one there). */
+export function knownLinkType(dir: string): LinkType | undefined {
+  return working.get(statSync(dir).dev);
+}
+
 /**
  * Makes `dest` (which must not exist: a temp name the caller renames into place) hold `src`'s
  * bytes, by the first of reflink, hard link, copy that works on `dest`'s device. A copy gets

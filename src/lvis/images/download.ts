@@ -8,6 +8,7 @@
  * one fetch per store file is in flight in the process at a time: sweep variants running at
  * once never fetch an image twice.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import pLimit from 'p-limit';
@@ -55,6 +56,19 @@ function once(dest: string, fetch: () => Promise<number>): Promise<number> {
 /** A log line at most every this often, for logs that show no bar (CI, `--quiet`, a file). */
 const LOG_EVERY_MS = 30_000;
 
+/**
+ * A signal for the requests that follows `outer`: each request and each backoff listens to it,
+ * hundreds at once, past the default listener limit the outer signal has (a spurious warning).
+ */
+function requestSignal(outer: AbortSignal): { signal: AbortSignal; release(): void } {
+  const inner = new AbortController();
+  setMaxListeners(0, inner.signal);
+  const abort = () => inner.abort(outer.reason);
+  if (outer.aborted) abort();
+  else outer.addEventListener('abort', abort, { once: true });
+  return { signal: inner.signal, release: () => outer.removeEventListener('abort', abort) };
+}
+
 export async function downloadImages(jobs: DownloadJob[], o: DownloadOptions): Promise<DownloadOutcome> {
   const agents = { http: new http.Agent({ keepAlive: true, maxSockets: o.concurrency }), https: new https.Agent({ keepAlive: true, maxSockets: o.concurrency }) };
   const meter = new RateMeter(jobs.length);
@@ -63,11 +77,12 @@ export async function downloadImages(jobs: DownloadJob[], o: DownloadOptions): P
   let inARow = 0;
   let lastLog = 0;
   const limit = pLimit(o.concurrency);
+  const requests = requestSignal(o.signal);
   o.progress?.start('downloading images', jobs.length, 'images');
   const one = async (job: DownloadJob) => {
     if (inARow >= giveUpAfter) return void out.notTried++;
     try {
-      const n = await once(job.dest, () => fetchImage(job.url, job.ref, job.dest, { ...o, agents }));
+      const n = await once(job.dest, () => fetchImage(job.url, job.ref, job.dest, { ...o, agents, signal: requests.signal }));
       await job.then?.();
       out.fetched++;
       out.bytes = meter.bytes += n;
@@ -89,6 +104,7 @@ export async function downloadImages(jobs: DownloadJob[], o: DownloadOptions): P
     const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (broken) throw broken.reason;
   } finally {
+    requests.release();
     agents.http.destroy();
     agents.https.destroy();
   }

@@ -39,14 +39,26 @@ async function getFollowing(url: URL, o: FetchImageOptions): Promise<Buffer> {
   throw new FetchError(`more than ${MAX_REDIRECTS} redirects`, false);
 }
 
+/** Store folders made so far (one mkdir per split, not per image). */
+const made = new Set<string>();
+
 async function writeAtomically(dest: string, body: Buffer, tmpDir: string): Promise<void> {
   const tmp = path.join(tmpDir, `${randomBytes(6).toString('hex')}.part`);
   try {
     await writeFile(tmp, body, { flag: 'wx', mode: 0o444 });
-    await mkdir(path.dirname(dest), { recursive: true });
-    await rename(tmp, dest);
-  } finally {
+    const dir = path.dirname(dest);
+    if (!made.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      made.add(dir);
+    }
+    await rename(tmp, dest).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(dir, { recursive: true }); // the store's folder was removed meanwhile
+      await rename(tmp, dest);
+    });
+  } catch (err) {
     await rm(tmp, { force: true });
+    throw err;
   }
 }
 

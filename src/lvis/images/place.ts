@@ -4,10 +4,10 @@
  * into place, a few at a time.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { link, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { linkOrCopy, type LinkType } from '../../base/link-file.js';
+import { knownLinkType, linkOrCopy, type LinkType } from '../../base/link-file.js';
 import type { ProgressReporter } from '../../base/progress.js';
 
 export interface Placement {
@@ -15,8 +15,21 @@ export interface Placement {
   dest: string;
 }
 
-/** One image: `dest` holds `src`'s bytes when this resolves (it is replaced if it was there). */
-export async function placeImage(p: Placement): Promise<LinkType> {
+/**
+ * One image: `dest` holds `src`'s bytes when this resolves (it is replaced if it was there). A
+ * hard link, once known to work in the folder, is made at its final name at once: the name
+ * appears with the whole file (one system call instead of three: 4× faster, BENCHMARKS.md);
+ * a reflink or a copy is made under a temp name and renamed.
+ */
+export async function placeImage(p: Placement, hardlinks = false): Promise<LinkType> {
+  if (hardlinks) {
+    try {
+      await link(p.src, p.dest);
+      return 'hardlink';
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
   const tmp = path.join(path.dirname(p.dest), `.${path.basename(p.dest)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const how = await linkOrCopy(p.src, tmp);
@@ -34,12 +47,16 @@ export async function placeImages(list: Placement[], progress: ProgressReporter 
   for (const dir of new Set(list.map((p) => path.dirname(p.dest)))) await mkdir(dir, { recursive: true });
   const limit = pLimit(16);
   let done = 0;
+  const hardlinks = new Map<string, boolean>(); // per split folder: whether hard links work there
   progress?.start('placing images', list.length, 'images');
   await Promise.all(
     list.map((p) =>
       limit(async () => {
         signal.throwIfAborted();
-        const t = await placeImage(p);
+        const dir = path.dirname(p.dest);
+        if (!hardlinks.has(dir)) hardlinks.set(dir, knownLinkType(dir) === 'hardlink');
+        const t = await placeImage(p, hardlinks.get(dir));
+        if (t === 'hardlink') hardlinks.set(dir, true);
         how.set(t, (how.get(t) ?? 0) + 1);
         progress?.update(++done);
       }),
