@@ -12,15 +12,19 @@ export type LinkType = 'reflink' | 'hardlink' | 'copy';
 
 const ORDER: LinkType[] = ['reflink', 'hardlink', 'copy'];
 
-/** The link type that worked last, per destination folder's device (tried in order once). */
-const working = new Map<number, LinkType>();
+/** The link type that worked last, per (source device, destination device) (tried in order once). */
+const working = new Map<string, LinkType>();
+
+function devices(src: string, destDir: string): string {
+  return `${statSync(src).dev}:${statSync(destDir).dev}`;
+}
 
 /** Errors that say "not this way here" (another filesystem, no reflinks, no links): try the next way. */
 const UNSUPPORTED = new Set(['ENOTSUP', 'EXDEV', 'EPERM', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EINVAL']);
 
-/** The way that worked last for a destination in `dir` (undefined before the first one there). */
-export function knownLinkType(dir: string): LinkType | undefined {
-  return working.get(statSync(dir).dev);
+/** The way that worked last from `src`'s device to `destDir`'s (undefined before the first one). */
+export function knownLinkType(src: string, destDir: string): LinkType | undefined {
+  return working.get(devices(src, destDir));
 }
 
 /**
@@ -29,7 +33,7 @@ export function knownLinkType(dir: string): LinkType | undefined {
  * mode `copyMode` (it is the user's to edit).
  */
 export async function linkOrCopy(src: string, dest: string, copyMode = 0o644): Promise<LinkType> {
-  const dev = statSync(path.dirname(dest)).dev;
+  const dev = devices(src, path.dirname(dest));
   const known = working.get(dev);
   for (const type of known ? [known, ...ORDER.filter((t) => t !== known)] : ORDER) {
     try {

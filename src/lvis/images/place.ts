@@ -27,7 +27,7 @@ export async function placeImage(p: Placement, hardlinks = false): Promise<LinkT
       await link(p.src, p.dest);
       return 'hardlink';
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // (then through a temp name, replacing it)
     }
   }
   const tmp = path.join(path.dirname(p.dest), `.${path.basename(p.dest)}.${randomBytes(4).toString('hex')}.tmp`);
@@ -47,16 +47,16 @@ export async function placeImages(list: Placement[], progress: ProgressReporter 
   for (const dir of new Set(list.map((p) => path.dirname(p.dest)))) await mkdir(dir, { recursive: true });
   const limit = pLimit(16);
   let done = 0;
-  const hardlinks = new Map<string, boolean>(); // per split folder: whether hard links work there
+  const hardlinks = new Map<string, boolean>(); // per (source folder, split folder): whether hard links work between them
   progress?.start('placing images', list.length, 'images');
   await Promise.all(
     list.map((p) =>
       limit(async () => {
         signal.throwIfAborted();
-        const dir = path.dirname(p.dest);
-        if (!hardlinks.has(dir)) hardlinks.set(dir, knownLinkType(dir) === 'hardlink');
-        const t = await placeImage(p, hardlinks.get(dir));
-        if (t === 'hardlink') hardlinks.set(dir, true);
+        const pair = `${path.dirname(p.src)}\0${path.dirname(p.dest)}`;
+        if (!hardlinks.has(pair)) hardlinks.set(pair, knownLinkType(p.src, path.dirname(p.dest)) === 'hardlink');
+        const t = await placeImage(p, hardlinks.get(pair));
+        if (t === 'hardlink') hardlinks.set(pair, true);
         how.set(t, (how.get(t) ?? 0) + 1);
         progress?.update(++done);
       }),
