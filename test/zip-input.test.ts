@@ -22,6 +22,7 @@ import { selectImages, writeSubset } from '../src/lvis/write/write-subset.js';
 import { formatDiagnostic } from '../src/base/diagnostic.js';
 import { diagnosticOf, lineColOf, tempFile } from './load-helpers.js';
 import { mulberry32 } from './helpers/seeded.js';
+import { zipOf } from './helpers/zip-writer.js';
 import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
 import { StepRegistry } from '../src/runner/step/registry.js';
 import loadStep from '../src/steps/load.js';
@@ -137,35 +138,6 @@ test('the table CRC-32 (Node before 20.15) agrees with zlib’s', () => {
   assert.equal(tableCrc32(text.subarray(5000), tableCrc32(text.subarray(0, 5000))), crc32(text));
   assert.equal(tableCrc32(Buffer.alloc(0)), 0);
 });
-
-/** A one-member zip of `text` with the given raw deflate data (for members larger than a read piece). */
-function zipOf(name: string, text: Buffer, deflated: Buffer): Buffer {
-  const n = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(crc32(text), 14);
-  local.writeUInt32LE(deflated.length, 18);
-  local.writeUInt32LE(text.length, 22);
-  local.writeUInt16LE(n.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(crc32(text), 16);
-  central.writeUInt32LE(deflated.length, 20);
-  central.writeUInt32LE(text.length, 24);
-  central.writeUInt16LE(n.length, 28);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(46 + n.length, 12);
-  end.writeUInt32LE(30 + n.length + deflated.length, 16);
-  return Buffer.concat([local, n, deflated, central, n, end]);
-}
 
 test('a member far larger than a read piece: read whole, and damage in its middle located exactly', async () => {
   const r = mulberry32(7);
