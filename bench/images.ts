@@ -83,7 +83,7 @@ async function placing(trainFile: string, valFile: string): Promise<void> {
   process.stdout.write(`| bare \`fs.linkSync\` loop (baseline) | ${f2(bare.s)} s | ${f2(bare.cpu)} s | ${per1k(bare.s, files.length)} | 1× |\n`);
   process.stdout.write(`| **placing, cold** (empty folder) | **${f2(cold.s)} s** | ${f2(cold.cpu)} s | **${per1k(cold.s, files.length)}** | ${(cold.s / bare.s).toFixed(1)}× |\n`);
   process.stdout.write(`| **nothing to do** (a cache hit) | **${f2(warm.s)} s** | ${f2(warm.cpu)} s | ${per1k(warm.s, files.length)} | ${(warm.s / bare.s).toFixed(1)}× |\n`);
-  process.stdout.write(`| a new 10,000-image subset (${moved.toLocaleString('en-US')} images out, as many in) | ${f2(changed.s)} s | ${f2(changed.cpu)} s | ${per1k(changed.s, moved)} (per image changed) | – |\n\n`);
+  process.stdout.write(`| a new 10,000-image subset (${moved.toLocaleString('en-US')} images out, as many in) | ${f2(changed.s)} s | ${f2(changed.cpu)} s | ${per1k(changed.s, moved)} (per 1,000 images changed) | – |\n\n`);
 }
 
 function startServer(n: number): Promise<{ port: number; stop: () => void }> {

@@ -4,7 +4,7 @@
  * split, one file per image; anything else (a file at the top, a link, an earlier subset's
  * images, a temp file a killed run left) is for `sync-images.ts` to remove.
  */
-import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { lstatSync, readdirSync, unlinkSync, type Dirent } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DiagnosticError } from '../../base/diagnostic.js';
@@ -70,7 +70,20 @@ export function listFolder(dir: string): FolderListing {
   return out;
 }
 
-/** Removes `paths` (files, links, folders: never what a link points to). */
+/**
+ * Removes `paths` (files, links, folders: never what a link points to). Files and links are
+ * unlinked in a plain loop (an image a few µs; `rm` per file, which stats first and goes through
+ * the thread pool, took 6× as long for a new subset's 9,000 images); folders go with `rm`.
+ */
 export async function removeAll(paths: readonly string[]): Promise<void> {
-  for (const p of paths) await rm(p, { recursive: true, force: true });
+  for (const p of paths) {
+    try {
+      unlinkSync(p);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      if (code !== 'EISDIR' && code !== 'EPERM') throw err; // (Linux says EISDIR for a folder, macOS EPERM)
+      await rm(p, { recursive: true, force: true });
+    }
+  }
 }
