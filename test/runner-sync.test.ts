@@ -115,7 +115,10 @@ describe('sync: a folder kept in line with a step’s outputs', () => {
     assert.equal(rec.material.options.from, 'coco');
   });
 
-  it('cache ls counts the data folder and cache clear empties it', async () => {
+  it('cache gc keeps the data folder, cache ls counts it and cache clear empties it', async () => {
+    const gc = await runCli(['cache', 'gc', '--cache-dir', 'cs', '--keep', '0'], { cwd: ws.dir });
+    assert.equal(gc.code, 0, gc.stderr);
+    assert.deepEqual(readFileSync(ws.path('cs/data/mirror/fetches.log'), 'utf8').trim().split('\n').sort(), ['A', 'x', 'y']);
     const ls = await runCli(['cache', 'ls', '--cache-dir', 'cs'], { cwd: ws.dir });
     assert.match(ls.stdout, /data\/: \d+ B in 4 files that steps fetched/);
     const clear = await runCli(['cache', 'clear', '--cache-dir', 'cs'], { cwd: ws.dir });

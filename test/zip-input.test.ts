@@ -84,7 +84,8 @@ test('prune-preds and evaluate read zipped detections and a zipped GT as the pla
   const plainSummary = await prunePreds(detections, filter, a);
   const zipSummary = await prunePreds(zip('detections.json.zip'), filter, b);
   assert.ok(plainSummary.kept > 0 && plainSummary.kept < plainSummary.detections);
-  assert.deepEqual({ ...zipSummary, fastPath: true }, { ...plainSummary, fastPath: true });
+  assert.deepEqual(zipSummary, plainSummary);
+  assert.equal(zipSummary.fastPath, true, 'the fast scan reads a zip too');
   assert.ok(readFileSync(a).equals(readFileSync(b)));
   const plainEval = await evaluateFiles(PLAIN, detections);
   const zipEval = await evaluateFiles(zip('stored.json.zip'), zip('detections.json.zip'));
