@@ -73,7 +73,7 @@ describe('images from a local COCO folder (images_root)', () => {
     assert.equal(ws.read('out/train_urls.txt'), TRAIN.map((i) => `http://images.cocodataset.org/${rel(i)}\n`).join(''));
     assert.equal(ws.read('out/val_urls.txt').split('\n').length, VAL.length + 1);
     assert.equal(existsSync(ws.path('out/images')), false);
-    assert.ok(logsOf(r).some((m) => /images not placed: set images_root/.test(m)));
+    assert.ok(logsOf(r).some((m) => /the images are not placed: set images_root/.test(m)));
   });
 
   it('places every image by hard link, where detectron2 and mmdetection look; a rerun places nothing', async () => {
@@ -108,6 +108,16 @@ describe('images from a local COCO folder (images_root)', () => {
     const r = await run();
     assert.equal(statuses(r.events).images, 'ran');
     assert.deepEqual(readdirSync(ws.path('out/images/train2017')).sort(), [...TRAIN.slice(0, 2), img(7), img(8)].map(name).sort());
+    ws.write('data/train.json', lvisJson(TRAIN));
+  });
+
+  it('without images_root or downloads, a folder an earlier run made is left alone, with a word on how far off it is', async () => {
+    ws.write('data/train.json', lvisJson(TRAIN.slice(0, 1))); // the folder holds the last run's 2 + 2 + 2
+    ws.write('n.yaml', pipeline(''));
+    const r = await runCli(['run', 'n.yaml', '--json'], { cwd: ws.dir, registry: registry() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(logsOf(r).some((m) => /out\/images was made by an earlier run and lacks 0 of this run's images and holds 1 other: it is not updated unless images_root or download_images is set$/.test(m)), logsOf(r).join('\n'));
+    assert.equal(readdirSync(ws.path('out/images/train2017')).length, 4, 'nothing removed');
     ws.write('data/train.json', lvisJson(TRAIN));
   });
 

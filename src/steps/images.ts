@@ -97,6 +97,7 @@ const step: StepModule<Options, { subset?: string; val?: string }, Outputs> = {
     for (const l of [train, ...(val ? [val] : [])]) {
       if (l.withoutUrl.count) ctx.log(`${l.label}: ${count(l.withoutUrl.count)} images have no coco_url: not in the manifest, and cannot be placed`);
     }
+    if (!ctx.options.images_root && !ctx.options.download) ctx.log('the images are not placed: set images_root (a local COCO folder) or download_images; their URLs are in the manifests');
     return { train_urls: ctx.outputFile('train_urls'), val_urls: ctx.outputFile('val_urls'), plan: { train, ...(val ? { val } : {}) } };
   },
   async sync(ctx) {
@@ -105,7 +106,9 @@ const step: StepModule<Options, { subset?: string; val?: string }, Outputs> = {
     const o = ctx.options;
     const root = o.images_root || undefined;
     if (!root && !o.download) {
-      ctx.log(unplacedNote(ctx.outputs.plan, o.dir) ?? 'images not placed: set images_root (a local COCO folder) or download_images: true; their URLs are in the manifests');
+      // (run() said so; on a cache hit only a folder an earlier run left is worth a word.)
+      const note = unplacedNote(ctx.outputs.plan, o.dir);
+      if (note) ctx.log(note);
       return;
     }
     await syncImages(ctx.outputs.plan, {

@@ -44,6 +44,7 @@ export async function placeImage(p: Placement, hardlinks = false): Promise<LinkT
 /** Places every one (splits' folders made first); counts how, by link type. */
 export async function placeImages(list: Placement[], progress: ProgressReporter | undefined, signal: AbortSignal): Promise<Map<LinkType, number>> {
   const how = new Map<LinkType, number>();
+  if (list.length === 0) return how;
   for (const dir of new Set(list.map((p) => path.dirname(p.dest)))) await mkdir(dir, { recursive: true });
   const limit = pLimit(16);
   let done = 0;

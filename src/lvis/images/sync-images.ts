@@ -128,5 +128,5 @@ export function unplacedNote(plan: ImagePlan, dir: string): string | undefined {
   const extra = [...listing.files.keys()].filter((k) => !wanted.has(k)).length;
   if (lacking === 0 && extra === 0) return undefined;
   const marked = existsSync(path.join(dir, MARKER));
-  return `${displayPath(dir)} ${marked ? 'was made by an earlier run and ' : ''}lacks ${count(lacking)} of this run's images and holds ${count(extra)} others: it is not updated unless images_root or download_images is set`;
+  return `${displayPath(dir)} ${marked ? 'was made by an earlier run and ' : ''}lacks ${count(lacking)} of this run's images and holds ${count(extra)} other${extra === 1 ? '' : 's'}: it is not updated unless images_root or download_images is set`;
 }
