@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -101,6 +101,18 @@ describe('images from a local COCO folder (images_root)', () => {
     assert.equal(existsSync(ws.path('out/images/train2017/stray.jpg')), false);
     assert.equal(existsSync(ws.path('out/images/test2017')), false);
     assert.ok(logsOf(r).some((m) => /9 were in place, placed 1 by hard link from images_root, removed 2 of earlier runs/.test(m)), logsOf(r).join('\n'));
+  });
+
+  it('a split folder replaced by a link to elsewhere: the link goes, nothing is written through it', async () => {
+    const outside = ws.path('outside');
+    mkdirSync(outside);
+    rmSync(ws.path('out/images/val2017'), { recursive: true });
+    symlinkSync(outside, ws.path('out/images/val2017'));
+    const r = await run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(outside), [], 'nothing written outside the images folder');
+    assert.ok(lstatSync(ws.path('out/images/val2017')).isDirectory());
+    assert.deepEqual(readdirSync(ws.path('out/images/val2017')).sort(), ['000000000101.jpg', '000000000102.jpg']);
   });
 
   it('a smaller subset: the earlier subset’s images are removed', async () => {
