@@ -1,18 +1,19 @@
 /**
  * `lvis-pipe evaluate GT PREDS [--iou-type bbox|segm] [--out FILE]` (issue 25): the numbers of
  * the LVIS API on an oracle case, box and mask side by side in the printed table; the same
- * JSON file as the `evaluate` step writes for the same files; plain and .gz inputs; located
+ * JSON file as the `evaluate` step writes for the same files; plain, .gz and .zip inputs; located
  * errors and a non-zero exit on bad input; usage errors; never writing over an input.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { deflateRawSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { METRIC_NAMES } from '../src/lvis/eval/params.js';
 import { StepRegistry } from '../src/runner/step/registry.js';
 import { STEP_MODULES } from '../src/steps/index.js';
 import { runCli, Workspace } from './helpers/runner-fixture.js';
+import { zipOf } from './helpers/zip-writer.js';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
 const ORACLE = path.join(ROOT, 'test/fixtures/oracle');
@@ -65,6 +66,20 @@ describe('lvis-pipe evaluate', () => {
     const step = await cli(['run', 'p.yaml']);
     assert.equal(step.code, 0, step.stderr);
     assert.equal(ws.read('out/step.json'), ws.read('out/segm.json'));
+  });
+
+  it('reads .zip inputs as the plain files', async () => {
+    const zipped = (name: string, file: string) => {
+      const text = readFileSync(file);
+      writeFileSync(ws.path(name), zipOf(name.replace(/\.zip$/, ''), text, deflateRawSync(text)));
+    };
+    zipped('gt.json.zip', ws.path('gt.json'));
+    zipped('dets.json.zip', path.join(ORACLE, 'cases/shapes.dets.json'));
+    const plain = await cli(['evaluate', 'gt.json', 'dets.json.gz', '--out', 'out/plain.json', '--quiet']);
+    const zip = await cli(['evaluate', 'gt.json.zip', 'dets.json.zip', '--out', 'out/zip.json', '--quiet']);
+    assert.equal(zip.code, 0, zip.stderr);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(ws.read('out/zip.json'), ws.read('out/plain.json'));
   });
 
   it('bad input: the located error the step gives, exit status 1, and no JSON file', async () => {

@@ -245,6 +245,29 @@ test('budgets, final rare quotas and the sample record come out of runSampler', 
   assertRelClose(r.report.metrics.objective!, r.details.trace.greedy.objective.at(-1)!);
 });
 
+test('total_images beyond the images there are takes them all, for every strategy (1e12 once wrapped the Int32 budgets: 151 images)', () => {
+  const ds = randomDataset(18, { images: 400, frequent: 10, common: 10, rare: 10, meanAnnotations: 5 });
+  const { hist, mix, quotas } = pipelineInputs(ds);
+  let annotated = 0;
+  for (let i = 0; i < ds.images.count; i++) if (ds.images.annOffsets[i + 1]! > ds.images.annOffsets[i]!) annotated++;
+  assert.ok(annotated < ds.images.count, 'the dataset has images without annotations');
+  for (const strategy of ['greedy', 'random', 'restarts'] as const) {
+    for (const totalImages of [annotated + 1, 1e12]) {
+      const r = runSampler(ds, hist, mix, quotas, { ...SAMPLER_DEFAULTS, strategy, totalImages, restartsK: 3 });
+      assert.equal(r.sample.imageIndices.length, annotated, `${strategy} ${totalImages}`);
+      assert.equal(new Set(r.sample.imageIndices).size, annotated);
+      assert.equal(r.sample.requestedImages, totalImages);
+      const b = r.details.budgets;
+      assert.equal(b.f + b.c + b.r, annotated);
+      assert.ok(b.f >= 0 && b.c >= 0 && b.r >= 0, JSON.stringify(b));
+      assert.ok(r.notes.some((n) => n.includes(`only ${annotated} images have annotations; the sample takes all of them (total_images = ${totalImages})`)), r.notes.join('\n'));
+      assert.ok(!r.notes.some((n) => /-\d/.test(n)), r.notes.join('\n'));
+    }
+  }
+  const c = runSampler(ds, hist, mix, quotas, { ...SAMPLER_DEFAULTS, strategy: 'coverage', totalImages: 1e12 });
+  assert.equal(c.sample.imageIndices.length, ds.images.count);
+});
+
 test('histograms from another dataset are refused', () => {
   const ds = randomDataset(16, { images: 100, frequent: 5, common: 5, rare: 5, meanAnnotations: 4 });
   const other = randomDataset(17, { images: 120, frequent: 5, common: 5, rare: 5, meanAnnotations: 4 });

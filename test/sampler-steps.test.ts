@@ -90,7 +90,7 @@ test('defaults are the original tool’s except mismatch (chi2), cover (true), l
     restarts_k: 100,
     coverage_negative_every: 10,
   });
-  for (const bad of [{ pool: 'some' }, { pool: 0 }, { strategy: 'best' }, { tier_bonus: { x: 1 } }, { refine_seconds: 0 }, { seed: -1 }, { mismatch: 'mse' }, { cover: 'yes' }, { lambda_share: -1 }, { lambda_density: -1 }]) {
+  for (const bad of [{ total_images: 1e12 }, { total_images: 0 }, { pool: 'some' }, { pool: 0 }, { strategy: 'best' }, { tier_bonus: { x: 1 } }, { refine_seconds: 0 }, { seed: -1 }, { mismatch: 'mse' }, { cover: 'yes' }, { lambda_share: -1 }, { lambda_density: -1 }]) {
     assert.equal(ajv.validate(greedyStep.optionsSchema, bad), false, JSON.stringify(bad));
   }
   const h: Record<string, unknown> = {};

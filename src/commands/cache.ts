@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
-import { formatBytes, table } from '../base/format.js';
+import { formatBytes, streamWidth, table } from '../base/format.js';
 import { cacheUsage, clearCache, collectGarbage } from '../runner/cache/gc.js';
 import { shortHash } from '../runner/cache/hash.js';
 import { CacheStore } from '../runner/cache/store.js';
@@ -129,6 +129,7 @@ async function ls(env: CliEnv, store: CacheStore, json: boolean): Promise<number
     `${displayPath(store.root)}: ${formatBytes(u.objectBytes)} in ${u.objects} object${u.objects === 1 ? '' : 's'}; ` +
       `${u.records} run record${u.records === 1 ? '' : 's'} of ${u.keys} key${u.keys === 1 ? '' : 's'}; ${u.history} pipeline run${u.history === 1 ? '' : 's'} in history\n`,
   );
+  if (u.dataFiles > 0) env.stdout.write(`data/: ${formatBytes(u.dataBytes)} in ${u.dataFiles} file${u.dataFiles === 1 ? '' : 's'} that steps fetched (downloaded images), kept by gc; \`cache clear\` removes them\n`);
   for (const p of u.pipelines) {
     env.stdout.write(`\n${displayPath(p.file)}${p.state.label ? ` [sweep variant ${p.state.label}]` : ''}${p.exists ? '' : ' (file no longer exists)'}: last run ${p.state.runId}\n`);
     const rows = await Promise.all(
@@ -139,7 +140,7 @@ async function ls(env: CliEnv, store: CacheStore, json: boolean): Promise<number
       }),
     );
     env.stdout.write(
-      table(['step', 'type', 'key', 'last status', 'outputs'], rows)
+      table(['step', 'type', 'key', 'last status', 'outputs'], rows, streamWidth(env.stdout) - 2)
         .split('\n')
         .map((l) => '  ' + l)
         .join('\n') + '\n',

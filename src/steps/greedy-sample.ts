@@ -46,8 +46,9 @@ export const optionsSchema = {
     total_images: {
       type: 'integer',
       minimum: 1,
+      maximum: 100000000,
       default: 25000,
-      description: 'Images in the subset (original tool: --total_images)',
+      description: 'Images in the subset (original tool: --total_images); more than the dataset has takes them all, with a note',
     },
     strategy: {
       enum: ['greedy', 'random', 'restarts', 'coverage'],

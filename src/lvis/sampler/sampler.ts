@@ -104,7 +104,18 @@ export function runSampler(
     ]);
   }
   const notes: string[] = [];
-  const budgets = tierBudgets(mix.mix, opts.totalImages);
+  // total_images above the images there are to pick takes them all: the budgets, quotas and
+  // loops work on what can be reached (a budget above the image count meant nothing, and one
+  // above 2^31 wrapped around in the budgets' Int32Array: total_images = 1e12 gave 151 images).
+  const reachable = reachableImages(ds, opts.strategy);
+  const totalImages = Math.min(opts.totalImages, reachable);
+  if (reachable < opts.totalImages) {
+    notes.push(
+      `only ${reachable} images ${opts.strategy === 'coverage' ? 'are in the dataset' : 'have annotations'}; the sample takes all of them ` +
+        `(total_images = ${opts.totalImages})`,
+    );
+  }
+  const budgets = tierBudgets(mix.mix, totalImages);
   // The cover phase gives every rare class an image: its quota is at least that one.
   const coverOn = opts.strategy === 'greedy' && opts.cover;
   const quota = finalRareQuotas(quotas, ds.categories.count, budgets[TIER_INDEX.r]!, coverOn ? 1 : 0);
@@ -118,26 +129,23 @@ export function runSampler(
     lambdaDensity: opts.lambdaDensity,
     target,
   }, opts.tierMembership, opts.mismatch);
-  if (problem.candidates.length < opts.totalImages) {
-    notes.push(
-      `only ${problem.candidates.length} images have annotations; the sample cannot reach ` +
-        `total_images = ${opts.totalImages}`,
-    );
-  }
   const rng = new SeededRandom(opts.seed);
   const trace: SampleDetails['trace'] = { greedy: emptyTrace(), refine: emptyTrace() };
   let guard: GuardEvent[] = [];
   let refineInfo: SampleDetails['refine'];
   let coverInfo: SampleDetails['cover'];
-  let order: number[];
+  let order: number[] = [];
 
-  switch (opts.strategy) {
+  // Every reachable image is asked for: that is the sample, whatever the strategy (greedy's
+  // runaway guard would otherwise stop it short of some).
+  if (reachable <= opts.totalImages) order = reachableOrder(problem, opts.strategy, ds);
+  else switch (opts.strategy) {
     case 'greedy': {
       const state = new ObjectiveState(problem);
       const tracker = opts.cover ? new CoverTracker(state) : undefined;
       let coverOrder: number[] = [];
       if (tracker) {
-        const c = runCover(state, tracker, opts.totalImages, (n) => hooks.progress?.('cover', n, opts.totalImages));
+        const c = runCover(state, tracker, totalImages, (n) => hooks.progress?.('cover', n, totalImages));
         coverOrder = c.order;
         trace.greedy = c.trace;
         coverInfo = {
@@ -156,13 +164,13 @@ export function runSampler(
         }
       }
       const g = runGreedy(state, rng, {
-        totalImages: opts.totalImages,
+        totalImages,
         pool: opts.pool,
         budgets,
         tierBonus: tierArray(opts.tierBonus),
         runawaySlack: opts.runawaySlack,
         signal: hooks.signal,
-        onPick: (n) => hooks.progress?.('greedy', n, opts.totalImages),
+        onPick: (n) => hooks.progress?.('greedy', n, totalImages),
       });
       order = coverOrder.concat(g.order);
       for (const key of TRACE_KEYS) {
@@ -175,7 +183,7 @@ export function runSampler(
             `${e.removed} ${TIERS[e.tier]}-only candidates dropped`,
         );
       }
-      if (g.exhausted && problem.candidates.length >= opts.totalImages) {
+      if (g.exhausted) {
         notes.push(`candidates ran out after ${order.length} images (the runaway guard dropped the rest)`);
       }
       if (opts.refineIters > 0) {
@@ -197,10 +205,10 @@ export function runSampler(
       break;
     }
     case 'random':
-      order = sampleRandom(problem, opts.totalImages, rng);
+      order = sampleRandom(problem, totalImages, rng);
       break;
     case 'restarts': {
-      const r = sampleRestarts(problem, opts.totalImages, opts.restartsK, rng);
+      const r = sampleRestarts(problem, totalImages, opts.restartsK, rng);
       order = r.order;
       trace.restarts = {
         classSize: r.classSizeScores,
@@ -211,7 +219,7 @@ export function runSampler(
       break;
     }
     case 'coverage': {
-      const r = sampleCoverage(ds, opts.totalImages, opts.coverageNegativeEvery, rng);
+      const r = sampleCoverage(ds, totalImages, opts.coverageNegativeEvery, rng);
       order = r.order;
       if (r.exhausted) notes.push(`coverage: no category had images left after ${order.length} images`);
       break;
@@ -235,7 +243,7 @@ export function runSampler(
     mismatch: opts.mismatch,
   });
   if (opts.strategy === 'greedy') {
-    notes.push(...tierMixNotes({ cover: coverInfo, budgets, report, totalImages: opts.totalImages, opts, alpha: mix.alpha }));
+    notes.push(...tierMixNotes({ cover: coverInfo, budgets, report, totalImages, opts, alpha: mix.alpha }));
   }
   const sample = buildSample(ds, opts, order);
   const { metrics: _metrics, ...rest } = report;
@@ -249,6 +257,19 @@ export function runSampler(
     ...(coverInfo ? { cover: coverInfo } : {}),
   };
   return { sample, report, details, notes };
+}
+
+/** Images a strategy can pick: those with annotations (coverage also takes images without). */
+function reachableOrder(problem: SamplerProblem, strategy: SamplerStrategy, ds: Dataset): number[] {
+  return strategy === 'coverage' ? Array.from({ length: ds.images.count }, (_, i) => i) : Array.from(problem.candidates);
+}
+
+function reachableImages(ds: Dataset, strategy: SamplerStrategy): number {
+  if (strategy === 'coverage') return ds.images.count;
+  const { annOffsets } = ds.images;
+  let n = 0;
+  for (let i = 0; i < ds.images.count; i++) if (annOffsets[i + 1]! > annOffsets[i]!) n++;
+  return n;
 }
 
 export function buildSample(ds: Dataset, opts: Pick<SamplerOptions, 'strategy' | 'seed' | 'totalImages'>, order: number[]): Sample {

@@ -20,9 +20,8 @@ import { DiagnosticError } from '../../base/diagnostic.js';
 import type { RunEvent } from './events.js';
 import { outputSummaries, type StepSummary } from './summary.js';
 import { ValueMemo } from './values.js';
-import { StepFailure, stepFailed } from './step-failure.js';
+import { asStepFailure, StepFailure, stepFailed } from './step-failure.js';
 import { contentKeyOf } from '../cache/key.js';
-import { materialize } from '../cache/materialize.js';
 import type { Pipeline, ResolvedStep } from '../pipeline/types.js';
 import { progressReporter, type ProgressEvent } from './progress.js';
 import type { StepContext, StepModule } from '../step/step.js';
@@ -36,7 +35,8 @@ import { displayPath } from '../../base/display-path.js';
 import { selectSteps } from '../graph/select.js';
 import { deferredReasons, recordReported, RunKeys, statsBefore, type Keying } from './deferred-key.js';
 import { ExecutorOptions, PipelineRunOptions, PipelineRunResult } from './run-options.js';
-import { outputPathError } from './output-errors.js';
+import { placeOutputs } from './place-outputs.js';
+import { recordingRun } from './output-errors.js';
 import { WarmWorkers } from './warm-workers.js';
 
 interface NodeOutcome {
@@ -131,8 +131,8 @@ export class Executor {
       };
     }
     for (const id of Object.keys(state.steps)) if (!p.steps.has(id)) delete state.steps[id];
-    await store.writeState(stateId, state);
-    await this.opts.statCache.save();
+    await recordingRun(store.root, () => store.writeState(stateId, state));
+    await recordingRun(store.root, () => this.opts.statCache.save());
 
     const history: HistoryRecord = {
       layout: STORE_LAYOUT_VERSION,
@@ -164,7 +164,7 @@ export class Executor {
       };
       for (const out of s.outputs) if (out.metrics) history.metrics[`${s.id}.${out.name}`] = out.metrics;
     }
-    const historyFile = await store.writeHistory(history);
+    const historyFile = await recordingRun(store.root, () => store.writeHistory(history));
     if (ro.afterRun !== false) await this.afterRun(p, history);
     const steps = outcomes.map((o) => o.summary);
     emit({ type: 'run-finish', ...base, status, durationMs, steps, historyFile });
@@ -196,7 +196,7 @@ export class Executor {
     const forced = ro.force === 'all' || (ro.force?.has(id) ?? false);
     const upstreamRecords = new Map(upstream.map((u) => [u.summary.id, u.record!]));
     const settled = keys.settle(id);
-    if ('provisional' in settled) return this.run(p, step, { ...settled, forced }, keys, upstreamRecords, base, summary, deferredReasons(settled, prev, forced));
+    if ('provisional' in settled) return this.run(p, step, { ...settled, forced }, keys, upstreamRecords, base, summary, deferredReasons(settled, prev, forced, (f) => statCache.knows(f)));
     const { key, material } = settled;
     summary.key = key;
     // The key by input content (steps with inputs): for early cutoff below, and so that a hit
@@ -216,7 +216,7 @@ export class Executor {
       const record = decision.record!;
       let restored: string[];
       try {
-        restored = await this.materializeOutputs(p, step, record);
+        restored = await this.placeOutputs(p, step, record, base);
       } catch (err) {
         return this.failed(summary, base, err, performance.now() - t0);
       }
@@ -240,7 +240,7 @@ export class Executor {
           const record: RunRecord = { ...hit, key, runId: base.runId, stepId: id, pipeline: p.file, material, reusedFrom: hit.reusedFrom ?? hit.key, contentKey };
           await store.writeRecord(record); // the next run finds it by its plain key
           await this.noteCutoff(contentKey, key); // and gc keeps the note while this key is kept
-          const restored = await this.materializeOutputs(p, step, record);
+          const restored = await this.placeOutputs(p, step, record, base);
           summary.status = 'cached';
           summary.reasons = [...decision.reasons, 'but its inputs are byte-identical to an earlier run’s: that result is reused'];
           summary.durationMs = performance.now() - t0;
@@ -288,7 +288,7 @@ export class Executor {
       keys.adopt(id, record);
       summary.key = record.key;
       if (reused) summary.reasons = [...reasons, 'its file’s content is unchanged (it was only touched): the cached result stands'];
-      await this.materializeOutputs(p, step, record);
+      await this.placeOutputs(p, step, record, base);
       summary.status = 'ran';
       summary.durationMs = performance.now() - t0;
       summary.outputs = outputSummaries(step, record);
@@ -306,20 +306,10 @@ export class Executor {
     return { summary };
   }
 
-  private async materializeOutputs(p: Pipeline, step: ResolvedStep, record: RunRecord): Promise<string[]> {
-    const restored: string[] = [];
-    for (const [output, dest] of Object.entries(step.outputPaths)) {
-      const stored = record.outputs[output];
-      if (!stored) continue;
-      let before;
-      try {
-        before = await materialize(this.opts.store, this.opts.statCache, stored, dest);
-      } catch (err) {
-        throw outputPathError(p, step, output, dest, err, this.opts.store.root);
-      }
-      if (before !== 'ok') restored.push(displayPath(dest));
-    }
-    return restored;
+  /** Output files at their paths, and the step's sync (place-outputs.ts). */
+  private placeOutputs(p: Pipeline, step: ResolvedStep, record: RunRecord, base: { runId: string; label?: string }): Promise<string[]> {
+    const { store, statCache, emit, signal } = this.opts;
+    return placeOutputs({ store, statCache, emit, signal, values: this.values }, p, step, record, base);
   }
 
   /**
@@ -473,9 +463,7 @@ export class Executor {
       if (contentKey) await this.noteCutoff(contentKey, key);
       return { record, worker };
     } catch (err) {
-      if (err instanceof StepFailure) throw err;
-      const diagnostics = err instanceof DiagnosticError ? err.diagnostics : undefined;
-      throw new StepFailure(diagnostics, err, signal.aborted);
+      throw asStepFailure(err, store.root, step.id, signal.aborted);
     } finally {
       await rm(tempDir, { recursive: true, force: true });
     }

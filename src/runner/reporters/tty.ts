@@ -5,7 +5,7 @@
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { RunEvent } from '../exec/events.js';
-import { formatBytes } from '../../base/format.js';
+import { formatBytes, streamWidth } from '../../base/format.js';
 import { describeEvent, failureText, type Reporter } from './describe.js';
 
 export class TtyReporter implements Reporter {
@@ -27,7 +27,8 @@ export class TtyReporter implements Reporter {
       this.progress(e);
       return;
     }
-    if (e.type === 'step-finish' || e.type === 'step-failed' || e.type === 'step-skipped') this.removeBar(`${e.runId}/${e.stepId}`);
+    // (A cache hit's sync may have shown a bar too.)
+    if (e.type === 'step-finish' || e.type === 'step-cached' || e.type === 'step-failed' || e.type === 'step-skipped') this.removeBar(`${e.runId}/${e.stepId}`);
     // A sweep variant's end leaves the other variants' bars running.
     if ((e.type === 'run-finish' && !e.label) || e.type === 'sweep-finish') this.stopBars();
     if (e.type === 'step-failed') {
@@ -35,7 +36,7 @@ export class TtyReporter implements Reporter {
       this.print(failureText(e), this.err);
       return;
     }
-    const text = describeEvent(e);
+    const text = describeEvent(e, streamWidth(this.out));
     if (text !== undefined) this.print(text, e.type === 'diagnostics' ? this.err : this.out);
   }
 
@@ -53,7 +54,8 @@ export class TtyReporter implements Reporter {
       },
       cliProgress.Presets.shades_classic,
     );
-    const amount = e.unit === 'bytes' || e.unit === 'B' ? `${formatBytes(e.done)}/${formatBytes(e.total)}` : `${e.done}/${e.total}${e.unit ? ' ' + e.unit : ''}`;
+    const counted = e.unit === 'bytes' || e.unit === 'B' ? `${formatBytes(e.done)}/${formatBytes(e.total)}` : `${e.done}/${e.total}${e.unit ? ' ' + e.unit : ''}`;
+    const amount = e.detail ? `${counted}, ${e.detail}` : counted;
     const payload = { step: e.stepId, label: e.label, amount };
     let bar = this.bars.get(id);
     if (!bar) {
