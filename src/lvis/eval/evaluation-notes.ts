@@ -3,14 +3,23 @@
  * warnings where the numbers would mislead (predictions that miss most images) or where the
  * LVIS API would not have given a number at all.
  */
-import type { IouType } from './evaluate.js';
-import type { EvaluateFilesResult } from './evaluate-files.js';
+import type { EvalResult, IouType } from './evaluate.js';
 import type { SegmentationQuirks } from './segmentation-rle.js';
+
+/** What the notes look at of an evaluation of two files (evaluate-files.ts's result). */
+export interface FilesOutcome {
+  evaluations: readonly Pick<EvalResult, 'iouType' | 'notes'>[];
+  notes: string[];
+  detections: number;
+  detectionsWithMasks: number;
+  imagesWithDetections: number;
+  gt: { images: number };
+}
 
 /** Below this share of the GT's images with a detection, the evaluation warns. */
 export const LOW_COVERAGE = 0.5;
 
-export function evaluationNotes(r: EvaluateFilesResult, wanted: IouType | 'auto', quirks: { gt: SegmentationQuirks; detections: SegmentationQuirks }): string[] {
+export function evaluationNotes(r: FilesOutcome, wanted: IouType | 'auto', quirks: { gt: SegmentationQuirks; detections: SegmentationQuirks }): string[] {
   const notes: string[] = [];
   const segm = r.evaluations.some((e) => e.iouType === 'segm');
   // (No detections at all: each evaluation says so.)
@@ -43,7 +52,7 @@ function quirkNotes(what: string, q: SegmentationQuirks): string[] {
  * Every note of a result, for a log: the files' notes, then each evaluation's; a note both
  * evaluations make is said once, the others say which evaluation they are about.
  */
-export function allNotes(r: EvaluateFilesResult): string[] {
+export function allNotes(r: FilesOutcome): string[] {
   const [first, second] = r.evaluations;
   const out = [...r.notes];
   for (const note of first?.notes ?? []) out.push(second && !second.notes.includes(note) ? `${first!.iouType}: ${note}` : note);
