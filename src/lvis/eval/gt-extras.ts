@@ -80,11 +80,16 @@ export async function readGtExtras(r: GtRecords, opts: GtExtrasOptions): Promise
   let problemCount = 0;
   const w = await ByteWindow.open(r.path);
   let k = 0;
+  // Without masks only `ignore` is wanted, which LVIS files do not have: a window whose bytes
+  // hold no "ignore" (nor a backslash, which could spell one) has none, and its records are not walked.
+  let plainBase = -1;
   try {
     for (; k < r.count; k++) {
       if (!r.wanted[k]) continue;
       const start = r.byteStart[k]!;
       if (w.base + w.len < r.byteEnd[k]!) await ensureInWindow(w, start, r.byteEnd[k]!, opts); // (no await per record)
+      if (!masks && plainBase !== w.base && noIgnoreFrom(w.buf, start - w.base, w.len)) plainBase = w.base;
+      if (!masks && plainBase === w.base) continue;
       const record = readRecord(w.buf, start - w.base, r.byteEnd[k]! - w.base, opts.masks);
       extras.ignore[k] = record.ignore ? 1 : 0;
       if (!masks) continue;
@@ -100,6 +105,15 @@ export async function readGtExtras(r: GtRecords, opts: GtExtrasOptions): Promise
   }
   if (problemCount > 0) throw await problemsError(r, problems, problemCount);
   return extras;
+}
+
+const IGNORE = Buffer.from('ignore');
+
+/** Whether b[from, end) holds neither the word `ignore` nor a backslash. */
+function noIgnoreFrom(b: Buffer, from: number, end: number): boolean {
+  const i = b.indexOf(IGNORE, from);
+  const bs = b.indexOf(0x5c, from);
+  return (i < 0 || i >= end) && (bs < 0 || bs >= end);
 }
 
 /** Refills the window until it holds the bytes [start, end) of the text. */
