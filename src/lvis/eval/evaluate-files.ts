@@ -12,7 +12,7 @@ import { boxMasks } from './detection-masks.js';
 import { evaluateDetections, type EvalProgress, type EvalResult, type IouType } from './evaluate.js';
 import { gtIndexFromDataset } from './gt-dataset.js';
 import { gtRecordsOf, type GtExtras, type GtExtrasOptions } from './gt-extras.js';
-import { startGtExtras } from './gt-extras-task.js';
+import { prepareGtExtrasThread, startGtExtras } from './gt-extras-task.js';
 import type { GtIndex } from './gt-index.js';
 import { firstDetectionHasMask, readDetections, type ReadDetectionsResult } from './read-detections.js';
 import { HAS_BOX, HAS_SEGMENTATION } from './detections.js';
@@ -55,11 +55,20 @@ export interface EvaluateFilesResult {
 
 export async function evaluateFiles(gtPath: string, predsPath: string, opts: EvaluateFilesOptions = {}): Promise<EvaluateFilesResult> {
   const wanted = opts.iouType ?? 'auto';
-  const { ds, gt } = await loadGt(gtPath, opts);
-  const records = gtRecordsOf(ds, evaluatedRecords(gt, ds.annotations.count));
-  // The GT's masks are drawn while the detections are read (on a second thread, with two cores).
+  // The GT's masks are drawn while the detections are read (on a second thread, with two cores,
+  // which boots while the GT loads).
   const early = wanted === 'segm' || (wanted === 'auto' && (await firstDetectionHasMask(predsPath)));
-  let extras = startGtExtras(records, gtExtrasOptions(opts, early));
+  const thread = early ? prepareGtExtrasThread() : undefined;
+  let loaded: { ds: Dataset; gt: GtIndex };
+  try {
+    loaded = await loadGt(gtPath, opts);
+  } catch (err) {
+    await thread?.prepared.dispose();
+    throw err;
+  }
+  const { ds, gt } = loaded;
+  const records = gtRecordsOf(ds, evaluatedRecords(gt, ds.annotations.count));
+  let extras = startGtExtras(records, gtExtrasOptions(opts, early), thread);
   let read: ReadDetectionsResult;
   try {
     read = await readPreds(predsPath, gt, wanted !== 'bbox', false, opts);
