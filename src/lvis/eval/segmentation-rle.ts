@@ -68,17 +68,17 @@ function polygonsToRle(rings: ArrayLike<number>[], h: number, w: number, quirks:
     for (const [i, r] of rings.entries()) {
       const counts = rleFrBbox(r, 0, h, w);
       if (!counts) return `box #${i} of "segmentation": ${polygonProblem}`;
-      parts.push(counts);
+      parts.push(rings.length === 1 ? counts : counts.slice()); // (the rasteriser reuses its buffer)
     }
   } else {
     for (const [i, r] of rings.entries()) {
       if (r.length % 2 === 1) quirks.oddRings++;
       const counts = rleFrPoly(r, Math.floor(r.length / 2), h, w);
       if (!counts) return `polygon #${i} of "segmentation": ${polygonProblem}`;
-      parts.push(counts);
+      parts.push(rings.length === 1 ? counts : counts.slice());
     }
   }
-  return { counts: rleMerge(parts, h, w) };
+  return { counts: parts.length === 1 ? parts[0]! : rleMerge(parts, h, w) };
 }
 
 function rleOf(rle: RleJson, h: number, w: number): SegmentationMask | string {

@@ -31,7 +31,9 @@ let ys32 = new Int32Array(64);
 
 /**
  * The counts of polygon xy[0 .. 2k) (x0, y0, x1, y1, …) on an h × w image, or undefined when
- * its outline is longer than MAX_OUTLINE_POINTS upsampled points (polygonProblem says so).
+ * its outline is longer than MAX_OUTLINE_POINTS upsampled points (polygonProblem says so). The
+ * counts are a view of a buffer the next call reuses: copy them to keep them (a new array per
+ * polygon cost a fifth of the rasteriser's time).
  */
 export function rleFrPoly(xy: ArrayLike<number>, k: number, h: number, w: number): Uint32Array | undefined {
   if (xs32.length < k + 1) {
@@ -202,7 +204,7 @@ class ColumnCrossings {
         if (j < k) a[m - 1]! += a[j++]!;
       }
     }
-    return a.slice(0, m);
+    return a.subarray(0, m);
   }
 }
 
@@ -271,7 +273,7 @@ function grownInt(x: Int32Array): Int32Array {
   return y;
 }
 
-/** rleFrBbox: the box [x, y, w, h] as the polygon (x, y), (x, y+h), (x+w, y+h), (x+w, y). */
+/** rleFrBbox: the box [x, y, w, h] as the polygon (x, y), (x, y+h), (x+w, y+h), (x+w, y); the counts as rleFrPoly returns them (a reused buffer). */
 export function rleFrBbox(bb: ArrayLike<number>, o: number, h: number, w: number): Uint32Array | undefined {
   const xs = bb[o]!;
   const xe = xs + bb[o + 2]!;

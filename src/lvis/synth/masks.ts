@@ -31,7 +31,7 @@ const ELLIPSE_VERTICES = 20;
 /** The segmentation member's JSON for a detection with box `d` (of `shape`'s object, or a false positive). */
 export function maskJson(rng: Rng, d: Corners, shape: ObjectShape | undefined, W: number, H: number): string {
   const rings = shape ? moved(rng, shape, d) : [ellipse(rng, d)];
-  const parts = rings.map((r) => rleFrPoly(r, r.length / 2, H, W)!);
+  const parts = rings.map((r) => rleFrPoly(r, r.length / 2, H, W)!.slice()); // (the rasteriser reuses its buffer)
   // The alphabet ('0' to 'o') holds one character JSON escapes: the backslash.
   const counts = rleToString(rleMerge(parts, H, W)).toString('latin1').replace(/\\/g, '\\\\');
   return `{"size": [${H}, ${W}], "counts": "${counts}"}`;
