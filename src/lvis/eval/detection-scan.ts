@@ -49,6 +49,8 @@ const KEY_BBOX = Buffer.from('bbox');
 const KEY_SCORE = Buffer.from('score');
 const KEY_SEGMENTATION = Buffer.from('segmentation');
 const REQUIRED = [IMAGE, CATEGORY, SCORE];
+const REQUIRED_BITS = REQUIRED.reduce((m, f) => m | FIELD_BIT[f]!, 0);
+const SHAPE_BITS = FIELD_BIT[BOX]! | FIELD_BIT[SEGMENTATION]!;
 const FIELD_NAMES: Record<number, string> = { [IMAGE]: '"image_id"', [CATEGORY]: '"category_id"', [SCORE]: '"score"' };
 const BBOX_EXPECTED = '"bbox" must be 4 finite numbers [x, y, w, h], found';
 
@@ -122,12 +124,15 @@ export function scanDetection(b: Uint8Array, p: number, end: number, readMask?: 
     }
   }
   detection.has = have;
-  const missing = REQUIRED.filter((f) => !(have & FIELD_BIT[f]!)).map((f) => FIELD_NAMES[f]!);
-  if (!(have & (FIELD_BIT[BOX]! | FIELD_BIT[SEGMENTATION]!))) missing.push('"bbox" or "segmentation"');
-  if (missing.length > 0 && detection.problem === undefined) {
-    detection.problem = `missing ${missing.join(', ')} (a detection needs "image_id", "category_id", "score", and a "bbox" [x, y, w, h] or a "segmentation" or both)`;
-  }
+  if ((have & REQUIRED_BITS) !== REQUIRED_BITS || !(have & SHAPE_BITS)) detection.problem ??= missingProblem(have);
   return p;
+}
+
+/** What a detection with members `have` lacks (a message made only for such a detection: no array per detection). */
+function missingProblem(have: number): string {
+  const missing = REQUIRED.filter((f) => !(have & FIELD_BIT[f]!)).map((f) => FIELD_NAMES[f]!);
+  if (!(have & SHAPE_BITS)) missing.push('"bbox" or "segmentation"');
+  return `missing ${missing.join(', ')} (a detection needs "image_id", "category_id", "score", and a "bbox" [x, y, w, h] or a "segmentation" or both)`;
 }
 
 /** Which member a key names (IMAGE, CATEGORY, BOX, SCORE, SEGMENTATION), or -1 for any other key. */
