@@ -7,10 +7,11 @@
  *
  * Two things differ from the C code, neither in the result: it stores every upsampled point and
  * then keeps the few that cross a column, while here each point is looked at as it is made
- * (memory grows with the boundary, not the outline); and on an edge that is longer in x than in
- * y, where the x coordinate steps by one upsampled unit per point, only the points where a
- * column centre can be crossed (one in five) are computed at all: GT rasterising is a large
- * part of mask AP's time.
+ * (memory grows with the boundary, not the outline); and only the points where a column centre
+ * can be crossed are computed at all: on an edge longer in x, one point in five; on an edge
+ * longer in y, the one point where x passes each such centre, found by search. GT rasterising
+ * is a large part of mask AP's time. test/mask-rle-poly.test.ts holds both to a line-by-line
+ * port of the C code.
  */
 
 const SCALE = 5;
@@ -107,20 +108,44 @@ function firstPair(xs: number, t0: number, step: number): number {
   return 6; // unreachable: one of five consecutive pairs has it
 }
 
-/** An edge longer in y: point d is ((int)(xs + s*t + .5), t + ys); x changes at few of them. */
+/**
+ * An edge longer in y: point d is ((int)(xs + s*t + .5), t + ys) with t = flip ? dy - d : d.
+ * Its x (u) is monotone in d (each operation rounds monotonically) and moves by less than one
+ * per point, so it crosses a column centre only where it passes from a to a + 1 (either way)
+ * with a 2 modulo 5: for each such a, the point where it does is found (an estimate, then
+ * checked against its neighbours with the same expression), and only there is u computed.
+ */
 function walkAlongY(xs: number, ys: number, s: number, dy: number, flip: boolean): void {
-  let pu = 0;
-  let pv = 0;
-  for (let d = 0; d <= dy; d++) {
-    const t = flip ? dy - d : d;
-    const u = cInt(xs + s * t + 0.5);
-    const v = t + ys;
-    if (d === 0) crossings.point(u, v);
-    else if (u !== pu) crossings.crossing(u, v, pu, pv);
-    pu = u;
-    pv = v;
+  const c0 = flip ? dy : 0;
+  const step = flip ? -1 : 1;
+  const uAt = (d: number) => cInt(xs + s * (c0 + step * d) + 0.5);
+  const u0 = uAt(0);
+  const u1 = uAt(dy);
+  crossings.point(u0, c0 + ys);
+  if (u0 !== u1) {
+    const up = u1 > u0;
+    const lo = Math.min(u0, u1);
+    const hi = Math.max(u0, u1);
+    for (let a = lo + ((((2 - lo) % 5) + 5) % 5); a < hi; a += 5) {
+      const d = changeAt(uAt, up, a, xs + 0.5 + s * c0, s * step, dy);
+      crossings.crossing(uAt(d), c0 + step * d + ys, uAt(d - 1), c0 + step * (d - 1) + ys);
+    }
   }
-  crossings.moveTo(pu, pv);
+  crossings.moveTo(u1, c0 + step * dy + ys);
+}
+
+/**
+ * The first d in [1, dy] where uAt(d) has passed from a to a + 1 (`up`) or from a + 1 to a:
+ * estimated from the line v0 + slope·d, then moved until uAt(d - 1) has not passed and uAt(d)
+ * has (exact: uAt is monotone, and uAt(dy) has passed).
+ */
+function changeAt(uAt: (d: number) => number, up: boolean, a: number, v0: number, slope: number, dy: number): number {
+  const passed = (d: number) => (up ? uAt(d) > a : uAt(d) <= a);
+  let d = Math.ceil((a + 1 - v0) / slope);
+  d = d >= 1 && d <= dy ? d : d > dy ? dy : 1; // (NaN too: to 1)
+  while (d > 1 && passed(d - 1)) d--;
+  while (!passed(d)) d++;
+  return d;
 }
 
 /**
