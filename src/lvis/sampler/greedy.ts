@@ -72,10 +72,12 @@ export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: Greedy
   const p = state.p;
   const mask = p.hist.imageTierMask;
   const counted = p.countMask;
+  const annotations = p.density.count;
   const remaining = new CandidateSet(p.imageCount, p.candidates.length);
   for (const i of p.candidates) if (!state.selected[i]) remaining.add(i);
 
-  const scorer = opts.pool === 'all' ? new AllCandidatesScorer(state) : null;
+  // `js` has no per-image shortcut (its term is not quadratic): pool all scores every remaining candidate.
+  const scorer = opts.pool === 'all' && !p.js ? new AllCandidatesScorer(state) : null;
   const poolSize = opts.pool === 'all' ? Infinity : opts.pool;
   const useBonus = opts.tierBonus.some((b) => b !== 0);
   const bonus = new Float64Array(8);
@@ -103,9 +105,12 @@ export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: Greedy
     }
     if (useBonus) bonusByMask(state, opts.budgets, opts.tierBonus, bonus);
 
+    // With a density band: each candidate's band excess (by its annotation count) ranks first.
+    state.band?.prepareAdd();
+    const excess = state.band?.excess;
     let best: number;
     if (scorer) {
-      best = scorer.best(remaining, useBonus ? bonus : undefined).image;
+      best = scorer.best(remaining, useBonus ? bonus : undefined, excess).image;
     } else {
       const m = remaining.length <= poolSize ? remaining.length : remaining.drawToFront(rng, poolSize);
       opts.onPool?.(remaining.items, m);
@@ -113,10 +118,13 @@ export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: Greedy
       state.scorePool(remaining.items, m, scores);
       best = -1;
       let bestScore = Infinity;
+      let bestExcess = Infinity;
       for (let q = 0; q < m; q++) {
         const i = remaining.items[q]!;
         const s = scores[q]! - (useBonus ? bonus[counted[i]!]! : 0);
-        if (s < bestScore || (s === bestScore && i < best)) {
+        const e = excess ? excess[annotations[i]!]! : 0;
+        if (e < bestExcess || (e === bestExcess && (s < bestScore || (s === bestScore && i < best)))) {
+          bestExcess = e;
           bestScore = s;
           best = i;
         }

@@ -21,12 +21,21 @@ export class SamplerProblem {
   readonly quad: Float64Array;
   /** True for `mismatch: chi2`. */
   readonly chi2: boolean;
+  /** `mismatch: js` (objective-js.ts): per key its tier's weight, n ln n for n = 0 … max ref, Σ ref, 1 / images with annotations, N. */
+  readonly js: boolean;
+  readonly keyWeight: Float64Array;
+  readonly xlogxTable: Float64Array;
+  readonly refTotal: number;
+  readonly ratePerImage: number;
+  readonly finalSize: number;
   /** chi2: λ_share and 1/Q_t (0 for a tier without keys). */
   readonly lambdaShare: number;
   readonly invShare: Float64Array;
   /** The full set's annotation density (bins, per-image counts) and λ_density (chi2 only; 0: no density term). */
   readonly density: DensityModel;
   readonly lambdaDensity: number;
+  /** chi2 only: the density band's width and the subset's final size (null: none; density-band.ts). */
+  readonly band: { width: number; finalSize: number } | null;
   /** Per image, distinct rare categories that have a quota: CSR, ascending. */
   readonly rareOffsets: Int32Array;
   readonly rareCategories: Int32Array;
@@ -56,6 +65,7 @@ export class SamplerProblem {
     readonly mismatch: Mismatch = 'seed',
   ) {
     this.chi2 = mismatch === 'chi2';
+    this.js = mismatch === 'js';
     this.imageCount = hist.imageCount;
     this.countMask = new Uint8Array(hist.imageTierMask.length); // a plain loop: TypedArray.from with a map function is ~10x slower
     for (let i = 0; i < this.countMask.length; i++) this.countMask[i] = countedTiers(hist.imageTierMask[i]!, membership);
@@ -87,6 +97,7 @@ export class SamplerProblem {
     this.density = buildDensityModel(ds);
     // Like λ_share, a term of the chi2 objective: `mismatch: seed` stays the original tool's J.
     this.lambdaDensity = this.chi2 ? weights.lambdaDensity ?? 0 : 0;
+    this.band = mismatch !== 'seed' && weights.band && this.density.mean > 0 ? weights.band : null;
     this.invShare = new Float64Array(3);
     const refTotal = this.tierRef[0]! + this.tierRef[1]! + this.tierRef[2]!;
     for (let t = 0; t < 3; t++) if (this.tierRef[t]! > 0) this.invShare[t] = refTotal / this.tierRef[t]!;
@@ -112,6 +123,17 @@ export class SamplerProblem {
     this.rareOffsets = rareOffsets;
     this.rareCategories = rareList.slice(0, nRare);
     this.candidates = cands.slice(0, nCands);
+    this.keyWeight = new Float64Array(this.keyCount);
+    let maxRef = 0;
+    for (let k = 0; k < this.keyCount; k++) {
+      this.keyWeight[k] = weights.tierWeights[this.tierOfKey[k]!]!;
+      maxRef = Math.max(maxRef, hist.ref[k]!);
+    }
+    this.xlogxTable = new Float64Array(this.js ? maxRef + 1 : 0);
+    for (let n = 1; n < this.xlogxTable.length; n++) this.xlogxTable[n] = n * Math.log(n);
+    this.refTotal = this.tierRef[0]! + this.tierRef[1]! + this.tierRef[2]!;
+    this.ratePerImage = nCands > 0 ? 1 / nCands : 0;
+    this.finalSize = weights.finalSize ?? nCands;
     this.imageRows = new Int32Array(8 * this.imageCount);
     for (let i = 0; i < this.imageCount; i++) {
       this.imageRows[8 * i] = hist.binOffsets[i]!;
