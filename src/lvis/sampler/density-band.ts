@@ -82,41 +82,7 @@ export class DensityBand {
   /** Fills `excess` for adding one image of each count x. */
   prepareAdd(): void {
     this.fillBelow(-1);
-    if ((globalThis as any).BAND_FINAL) return this.fillFinal();
     this.fillExcess(this.size + 1, this.annotations);
-  }
-
-  /** EXPERIMENT: excess of the final subset's reachability (per-threshold, envelope for the mean). */
-  private fillFinal(): void {
-    const A = this.below.length;
-    const N = this.finalSize;
-    const b = this.width;
-    const r1 = N - this.size - 1;
-    const { cdf, below, prefix, suffix } = this;
-    const up = (a: number, extra: number) => (below[a]! + extra) / N - cdf[a]! - b;
-    const lo = (a: number, extra: number) => cdf[a]! - b - (below[a]! + extra + r1) / N;
-    prefix[0] = 0;
-    for (let a = 0; a < A; a++) prefix[a + 1] = Math.max(prefix[a]!, up(a, 0), lo(a, 0));
-    suffix[A] = 0;
-    for (let a = A - 1; a >= 0; a--) suffix[a] = Math.max(suffix[a + 1]!, up(a, 1), lo(a, 1));
-    // The rest's least and most annotations under the CDF bounds (the candidate's own effect ignored).
-    let minRest = 0, maxRest = 0;
-    {
-      let prev = 0, run = Infinity;
-      const room = new Float64Array(A);
-      for (let a = A - 1; a >= 0; a--) { run = Math.min(run, Math.floor(N * (cdf[a]! + b)) - below[a]!); room[a] = Math.max(0, Math.min(r1, run)); }
-      for (let a = 1; a < A; a++) { const add = Math.max(prev, room[a]!); minRest += a * (add - prev); prev = add; }
-      if (prev < r1) minRest += (A - 1) * (r1 - prev);
-      let need = 0; prev = 0;
-      for (let a = 1; a < A; a++) { need = Math.max(need, Math.min(r1, Math.ceil(N * (cdf[a]! - b)) - below[a]!)); const add = Math.max(prev, need); maxRest += a * (add - prev); prev = add; }
-      maxRest += (A - 1) * (r1 - prev);
-    }
-    const target = N * this.mean;
-    for (let x = 0; x < A; x++) {
-      const s = this.annotations + x;
-      const meanEx = Math.max((s + minRest) / target - 1 - b, 1 - b - (s + maxRest) / target);
-      this.excess[x] = Math.max(0, prefix[x]!, suffix[x]!, meanEx);
-    }
   }
 
   /** Fills `excess` for swapping out a selected image of `out` annotations for one of each count x. */
@@ -164,8 +130,6 @@ export class DensityBand {
 
   /** The widening at size n: 1/n − 1/N (one image's share while small, 0 at the end). */
   private slack(n: number): number {
-    const c = (globalThis as any).SLACK_SQRT;
-    if (c) return Math.max(0, c / Math.sqrt(n) - c / Math.sqrt(this.finalSize));
     return Math.max(0, 1 / n - 1 / this.finalSize);
   }
 }
