@@ -112,7 +112,7 @@ export class ObjectiveState {
   private readonly jsSum = new Float64Array(3);
   /** `js`: the scorer's per-key cache for the next pick and its epoch (objective-js.ts `JsStateView`). */
   readonly jsStamp: Int32Array;
-  readonly jsCache: Float64Array;
+  readonly jsLog: Float64Array;
   jsEpoch = 0;
 
   private readonly nn = new Int32Array(3);
@@ -125,7 +125,7 @@ export class ObjectiveState {
     this.band = p.band ? new DensityBand(p.density.count, p.band.width, p.band.finalSize, p.density.mean) : null;
     // Quotas of 0 are exceeded by nothing yet: presence 0 − 0 = 0.
     this.jsStamp = new Int32Array(p.js ? p.keyCount : 0).fill(-1);
-    this.jsCache = new Float64Array(p.js ? p.keyCount : 0);
+    this.jsLog = new Float64Array(p.js ? p.keyCount : 0);
     if (p.js) this.jsSum.set(jsTierSums(p, this.v));
     for (let t = 0; t < 3; t++) this.refreshTier(t);
   }
