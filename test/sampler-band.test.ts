@@ -11,6 +11,7 @@ import type { Dataset } from '../src/lvis/dataset/dataset.js';
 import { buildHistograms } from '../src/lvis/sampler/histograms.js';
 import { DEFAULT_SIZE_RULE } from '../src/lvis/sampler/size-buckets.js';
 import { DensityBand } from '../src/lvis/sampler/density-band.js';
+import { repairBand } from '../src/lvis/sampler/band-repair.js';
 import { ObjectiveState } from '../src/lvis/sampler/objective.js';
 import { denseJsRankIfAdd, denseObjective } from '../src/lvis/sampler/objective-dense.js';
 import { SamplerProblem } from '../src/lvis/sampler/problem.js';
@@ -101,6 +102,32 @@ test('band excess of every candidate count equals a direct check of the subset w
   fixed.prepareSwap(13);
   for (const x of [1, 3, 30]) assert.ok(Math.abs(fixed.excess[x]! - direct([1, 2, x], 3)) < 1e-12, `swap 13 for ${x}`);
   assert.ok(Math.abs(fixed.current() - direct([1, 2, 13], 3)) < 1e-12);
+});
+
+test('a subset that ends outside the band is swapped back inside it, the same size, with no image twice', () => {
+  const ds = lvisLike(73, 1500);
+  const hist = buildHistograms(ds, DEFAULT_SIZE_RULE);
+  const quota = new Int32Array(ds.categories.count).fill(-1);
+  const problem = new SamplerProblem(ds, hist, quota, {
+    tierWeights: Float64Array.from([1, 1, 0.6]), lambdaTier: 3, lambdaCap: 2, finalSize: 150,
+    band: { width: 0.05, finalSize: 150 }, target: Float64Array.from([0.7, 0.2, 0.1]),
+  }, 'rarest', 'js');
+  const state = new ObjectiveState(problem);
+  // The 150 most crowded images: far outside the band.
+  const count = (i: number) => ds.images.annOffsets[i + 1]! - ds.images.annOffsets[i]!;
+  const order = Array.from(problem.candidates).sort((a, b) => count(b) - count(a) || a - b).slice(0, 150);
+  for (const i of order) state.add(i);
+  const before = state.band!.current();
+  assert.ok(before > 0.2, `excess ${before}`);
+  const r = repairBand(state, order, undefined);
+  assert.equal(r.before, before);
+  assert.equal(r.after, 0);
+  assert.equal(state.band!.current(), 0);
+  assert.equal(order.length, 150);
+  assert.equal(new Set(order).size, 150);
+  assert.ok(order.every((i) => state.selected[i] === 1));
+  assert.ok(r.swaps > 0);
+  assert.ok(Math.abs(state.objective() - denseObjective(state)) <= 1e-9 * denseObjective(state), "J kept exact through the swaps");
 });
 
 test('js: the pick score, J(S) and swaps, kept incrementally, equal a dense computation to 1e-9', () => {

@@ -61,6 +61,11 @@ export class DensityBand {
     this.excess = new Float64Array(A);
   }
 
+  /** Selected images with x annotations. */
+  selectedWith(x: number): number {
+    return this.hist[x]!;
+  }
+
   add(x: number): void {
     this.hist[x]!++;
     this.size++;

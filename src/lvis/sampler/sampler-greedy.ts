@@ -5,11 +5,12 @@
  */
 import { CoverTracker, runCover } from './cover.js';
 import { runGreedy, type GuardEvent } from './greedy.js';
-import { emptyTrace, ObjectiveState, type ObjectiveTrace } from './objective.js';
+import { emptyTrace, ObjectiveState, pushTrace, type ObjectiveTrace } from './objective.js';
 import { TRACE_KEYS } from './objective-trace.js';
 import type { SamplerProblem } from './problem.js';
 import type { SeededRandom } from './random.js';
 import { refine } from './refine.js';
+import { repairBand } from './band-repair.js';
 import { exhaustedNote, guardNote } from './sampler-notes.js';
 import { tierArray, type PerTier } from './tiers.js';
 import type { SamplerHooks, SamplerOptions } from './sampler-options.js';
@@ -51,6 +52,7 @@ export function greedyStrategy(
   const tracker = opts.cover ? new CoverTracker(state) : undefined;
   if (tracker) coverPhase(state, tracker, run.totalImages, opts.totalImages, hooks, out);
   greedyPhase(state, rng, opts, run, hooks, out);
+  if (state.band && state.band.current() > 0) bandRepairPhase(state, tracker, out);
   if (opts.refineIters > 0) refinePhase(state, rng, opts, tracker, hooks, out);
   return out;
 }
@@ -97,6 +99,18 @@ function greedyPhase(
   out.guard = g.guard;
   for (const e of g.guard) out.notes.push(guardNote(e, run.budgets[e.tier]!, opts.runawaySlack));
   if (g.exhausted) out.notes.push(exhaustedNote(out.order.length));
+}
+
+function bandRepairPhase(state: ObjectiveState, tracker: CoverTracker | undefined, out: GreedyOutcome): void {
+  const r = repairBand(state, out.order, tracker);
+  const band = state.band!;
+  out.notes.push(
+    `density band: the greedy picks ended ${r.before.toExponential(1)} outside the ±${100 * band.width}% band; ` +
+      (r.after > 0
+        ? `${r.swaps} swaps brought it to ${r.after.toExponential(1)} outside, and no swap of the images there are does better`
+        : `${r.swaps} swaps brought the subset inside it`),
+  );
+  pushTrace(out.trace.greedy, state);
 }
 
 function refinePhase(
