@@ -167,21 +167,26 @@ function timing(inp: Inputs, log: (l: string) => void): { previous: number; now:
 }
 
 export function chartSpec(rows: Row[]): TopLevelSpec {
-  const labelled = new Set([0.01, 0.05, 'free']);
+  const labelled = new Set([0.01, 'free']);
   const values = rows.map((r) => ({
     series: `${r.mismatch === 'js' ? 'js (default)' : 'chi2, lambda_density 0'} · ${r.set.split(' ')[0]}`,
     size: `${r.images.toLocaleString('en-US')} images`, ratio: r.metrics.ann_per_image_ratio!, js: r.metrics.js_divergence!,
     band: labelled.has(r.band!) ? (r.band === 'free' ? 'free' : `±${Math.round(100 * (r.band as number))}%`) : '',
     order: r.band === 'free' ? 99 : (r.band as number),
   }));
-  const x = { field: 'ratio', type: 'quantitative', title: 'Annotations per image (× the full set’s)', scale: { type: 'log' }, axis: { values: [0.9, 1, 1.25, 1.5, 2, 3, 4, 5] } } as const;
-  const y = { field: 'js', type: 'quantitative', title: 'JS divergence (bits)', scale: { type: 'log' } } as const;
-  const color = { field: 'series', type: 'nominal', title: 'Mismatch · data', scale: { range: ['#1b9e8a', '#7fcdbb', '#d6404e', '#f2a03d'] } } as const;
+  const x = { field: 'ratio', type: 'quantitative', title: 'Annotations per image (× the full set’s)', scale: { type: 'log', nice: false, domain: [0.9, 6] }, axis: { values: [1, 1.5, 2, 3, 4, 5] } } as const;
+  const y = { field: 'js', type: 'quantitative', title: 'JS divergence (bits)', scale: { type: 'log', nice: false } } as const;
+  const color = {
+    field: 'series', type: 'nominal', title: 'Mismatch · data', scale: { range: ['#1b9e8a', '#7fcdbb', '#d6404e', '#f2a03d'] }, legend: { labelLimit: 320 },
+  } as const;
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: {
       text: 'Density band against fidelity',
-      subtitle: 'Each line: density_band ±1%, 2%, 5%, 10%, 20%, 50%, free (labelled ±1%, ±5%, free); lower JS is better',
+      subtitle: [
+        'Each line: density_band ±1%, 2%, 5%, 10%, 20%, 50% and free (the ends labelled); lower JS is better.',
+        'js stays at the full set’s density whatever the band; chi2 wins on JS only with crowded images.',
+      ],
     },
     config: CHART_CONFIG,
     data: { values },
