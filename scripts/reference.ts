@@ -1,11 +1,11 @@
 /**
- * `npm run docs`: regenerates docs/reference/commands.md and docs/reference/steps.md from the
+ * `npm run docs`: regenerates docs/reference/commands.md, steps.md and step-types.md from the
  * code (src/commands/reference.ts). `--check` exits 1 instead of writing when they are stale.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commandsReference, stepsReference } from '../src/commands/reference.js';
+import { commandsReference, stepsReference, stepTypesReference } from '../src/commands/reference.js';
 import { StepRegistry } from '../src/runner/step/registry.js';
 import { STEP_MODULES } from '../src/steps/index.js';
 
@@ -17,6 +17,7 @@ export async function referenceFiles(): Promise<Map<string, string>> {
   return new Map([
     [path.join(DIR, 'commands.md'), await commandsReference()],
     [path.join(DIR, 'steps.md'), stepsReference(registry, path.join(ROOT, 'pipelines/mini-lvis.yaml'), ROOT)],
+    [path.join(DIR, 'step-types.md'), stepTypesReference(registry, path.join(ROOT, 'pipelines/mini-lvis.yaml'))],
   ]);
 }
 

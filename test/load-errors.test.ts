@@ -10,6 +10,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../src/lvis/load/load.js';
+import { formatDiagnostic } from '../src/base/diagnostic.js';
+import { describeEvent } from '../src/runner/reporters/describe.js';
 import { diagnosticOf, lineColOf, pythonStyle, smallLvis, tempFile, type Doc } from './load-helpers.js';
 
 const REAL = fileURLToPath(new URL('../../test/fixtures/real/', import.meta.url));
@@ -95,6 +97,9 @@ test('bad strings, nesting, records and categories: one error each, at the exact
     { from: '{"id": 101,', to: '{"id": 101.5,', at: 7, message: /^image #1, field "id": is 101\.5, expected an integer id/ },
     { from: '"categories": [{"id": 1,', to: '"categories": [null, {"id": 1,', at: 15, message: /^category #0: expected an object, found null/ },
     { from: '{"id": 2, "name": "banjo"', to: '{"id": "2", "name": "banjo"', at: 0, message: /^category #1, field "id": is "2", expected an integer id/ },
+    // Python's NaN / Infinity: named as such wherever they stand, read or skipped.
+    { from: '"image_count": 20,', to: '"image_count": NaN,', at: 15, message: /^NaN is not a JSON number \(Python's json\.dump writes it for a non-finite float\); expected a finite number/ },
+    { from: '"image_count": 20,', to: '"image_count": -Infinity,', at: 15, message: /^-Infinity is not a JSON number/ },
     // Category problems are located at the category's record.
     { from: '"image_count": 20,', to: '"image_count": -3,', at: 0, marker: '{"id": 2, "name": "banjo"', message: /^category id=2 \(#1\), field "image_count": is -3, expected an integer ≥ 0/ },
   ];
@@ -226,6 +231,22 @@ test('the first max_errors bad records are listed, then a count of the rest', as
   const five = await errorsOf(docText(doc), { maxErrors: 5 });
   assert.equal(five.length, 6);
   assert.equal(five[5]!.message, `… and ${n - 5} more bad records (${n} in all)`);
+});
+
+test('control bytes of the file near an error are shown escaped, never sent to the terminal', async () => {
+  const doc = smallLvis(40);
+  doc.annotations[30]!.image_id = 12345;
+  // Raw ESC and BEL bytes just before the bad record: a screen clear and a window title.
+  const text = docText(doc);
+  const end = text.lastIndexOf('}', text.indexOf('"id": 31,')); // the end of the record before the bad one
+  const raw = text.slice(0, end) + ', "note": "\x1b[2J\x1b]0;pwned\x07"' + text.slice(end);
+  const err = await diagnosticOf(loadDataset(tempFile(raw)));
+  const shown = err.diagnostics.map(formatDiagnostic).join('\n');
+  assert.match(shown, /near: .*\\x1b\[2J\\x1b\]0;pwned\\x07/);
+  assert.doesNotMatch(shown, /[\x00-\x08\x0b-\x1f\x7f]/, 'no control byte but newlines');
+  // Every human line goes through the same escaping: a log line from a data file, a failure.
+  const log = describeEvent({ type: 'step-log', runId: 'r', stepId: 'load', message: 'category \x1b]0;title\x07 \u202eevil' });
+  assert.equal(log, '  load: category \\x1b]0;title\\x07 \\u202eevil');
 });
 
 test('record errors in a one-line file show the text around them instead of the whole line', async () => {

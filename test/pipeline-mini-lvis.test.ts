@@ -42,6 +42,10 @@ describe('pipelines/mini-lvis.yaml on the bundled sample', () => {
     const finish = first.find((e) => e.type === 'run-finish')!;
     assert.equal(finish.status, 'ok');
     assert.ok(finish.steps!.every((s) => s.status === 'ran'), JSON.stringify(finish.steps));
+    // The reporter prefixes each log line with its step: a line never names it again (`report: report:`).
+    const logs = first.filter((e) => e.type === 'step-log');
+    assert.ok(logs.length > 10);
+    for (const e of logs) assert.ok(!e.message!.startsWith(`${e.stepId}:`), `${e.stepId}: ${e.message}`);
 
     const subset = (await loadDataset(path.join(out, 'mini_lvis_train.json'))).dataset;
     assert.equal(subset.images.count, 300);

@@ -125,7 +125,8 @@ test('prune-gt leaves no dropped category anywhere and copies untouched records 
 
   const negBefore = source.images.reduce((n, im) => n + im.neg_category_ids!.length, 0);
   const negAfter = out.images.reduce((n, im) => n + im.neg_category_ids!.length, 0);
-  assert.match(ctx.logs[0]!, new RegExp(`kept ${keptIds.length} categories \\(dropped ${source.categories.length - keptIds.length}\\)`));
+  assert.match(ctx.logs[0]!, new RegExp(`kept the annotations of ${keptIds.length} categories \\(those of ${source.categories.length - keptIds.length} others dropped\\)`));
+  assert.doesNotMatch(ctx.logs[0]!, /lists all/, 'list_categories: kept lists only those');
   assert.match(ctx.logs[0]!, new RegExp(`removed ${negBefore - negAfter} neg and \\d+ not-exhaustive category ids from ${source.images.length - untouched} images`));
 });
 
@@ -211,9 +212,15 @@ test('list_categories: `all` and `kept` give the same evaluation inputs for ever
   const keptIds = keptFromEveryThirdImage(source);
   const kept = new Set(keptIds);
   const names = keptIds.map((id) => source.categories.find((c) => c.id === id)!.name);
-  const run = async (mode: 'all' | 'kept') =>
-    parse((await runStep(pruneGtStep, { out: `val_${mode}.json`, list_categories: mode }, { gt: ds, kept: { ids: keptIds, names } })).result.gt);
+  const logs: string[] = [];
+  const run = async (mode: 'all' | 'kept') => {
+    const { result, ctx } = await runStep(pruneGtStep, { out: `val_${mode}.json`, list_categories: mode }, { gt: ds, kept: { ids: keptIds, names } });
+    logs.push(...ctx.logs);
+    return parse(result.gt);
+  };
   const all = await run('all');
+  // The log does not call the categories "kept" and nothing else: the file lists all of them.
+  assert.match(logs[0]!, new RegExp(`kept the annotations of ${keptIds.length} categories .*; the file lists all ${source.categories.length} categories \\(list_categories: all\\)`));
   const onlyKept = await run('kept');
   assert.deepEqual(all.categories, source.categories, '`all` lists every category, in the source order');
   assert.deepEqual(onlyKept.categories.map((c) => c.id), source.categories.filter((c) => kept.has(c.id)).map((c) => c.id));

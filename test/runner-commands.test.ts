@@ -264,21 +264,35 @@ describe('summary table', () => {
 });
 
 describe('text tables', () => {
-  it('fit 120 columns: long cells are shortened, and columns that still do not fit go to another table led by the first column', async () => {
+  it('fit the width they are given: long cells are shortened in the middle, and columns that still do not fit go to another table led by the first column', async () => {
     const { table } = await import('../src/base/format.js');
-    const narrow = table(['a', 'b'], [['1', '2']]);
+    const narrow = table(['a', 'b'], [['1', '2']], 120);
     assert.equal(narrow, 'a  b\n-  -\n1  2');
     const header = ['run', ...Array.from({ length: 12 }, (_, i) => `metric_number_${i}`), 'note'];
     const rows = [['20261202-ab12', ...Array.from({ length: 12 }, (_, i) => `0.000${i}1234`), 'a free-text note that may run on']];
-    const wide = table(header, rows);
+    const wide = table(header, rows, 120);
     const lines = wide.split('\n');
     assert.ok(lines.every((l) => l.length <= 120 || l.endsWith('a free-text note that may run on')), lines.map((l) => l.length).join(','));
     // Every cell is still there, each group led by the run column.
     for (let i = 0; i < 12; i++) assert.match(wide, new RegExp(`0\\.000${i}1234`));
     const leads = lines.filter((l) => l.startsWith('run'));
     assert.ok(leads.length >= 2, wide);
-    const long = table(['id', 'path', 'x'], [['1', 'p'.repeat(200), 'y']]);
+    const long = table(['id', 'path', 'x'], [['1', 'p'.repeat(200), 'y']], 120);
     assert.ok(long.split('\n').every((l) => l.length <= 120));
-    assert.match(long, /p…/);
+    assert.match(long, /p…p/);
+  });
+
+  it('shortened cells keep both ends, so headers that share a start stay told apart; with no width limit nothing is cut', async () => {
+    const { table, streamWidth } = await import('../src/base/format.js');
+    const header = ['run', 'started', 'ann_per_image', 'ann_per_image_ks', 'js_divergence_between_tiers', 'note'];
+    const rows = [['ab12cd', '2026-12-07 14:03:22', '15.18', '0.0213', '0.000931', 'ok']];
+    const cut = table(header, rows, 60).split('\n')[0]!;
+    const cells = cut.split(/ {2,}/);
+    assert.equal(new Set(cells).size, cells.length, `distinct headers: ${cut}`);
+    assert.ok(cells.some((c) => c.endsWith('_ks')), cut);
+    const whole = table(header, rows, streamWidth({ isTTY: false }));
+    for (const cell of [...header, ...rows[0]!]) assert.ok(whole.includes(cell), cell);
+    assert.equal(streamWidth({ isTTY: true, columns: 220 }), 220);
+    assert.equal(streamWidth({}), Infinity, 'a pipe or a file: no limit');
   });
 });

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import path from 'node:path';
 import { StatCache } from '../src/runner/cache/file-digests.js';
@@ -195,5 +195,51 @@ describe('deferred keys with other readers and sweeps', () => {
     assert.equal(statEntry(ws, 'data/in.txt'), sha(file));
     const finishes = events.filter((e) => e.type === 'step-finish' && e.stepId === 'src');
     assert.equal(new Set(finishes.map((e) => (e.type === 'step-finish' ? e.key : ''))).size, 1, 'one key');
+  });
+});
+
+describe('why a step that hashes its file runs, and when the stat cache is saved', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'hello world');
+    ws.write('data/other.txt', 'other words');
+    ws.write('p.yaml', `params:\n  file: { type: path, default: data/in.txt }\n  ms: 0\nsteps:\n  src: { type: read-hash, options: { path: "\${params.file}" } }\n  slow: { type: sleep, inputs: { text: src }, options: { ms: "\${params.ms}", marker: slow.txt } }\n`);
+  });
+  after(() => ws.remove());
+
+  const startReasons = (events: RunEvent[], id: string) => {
+    const e = events.find((x) => x.type === 'step-start' && x.stepId === id);
+    assert.ok(e && e.type === 'step-start', `${id} started`);
+    return e.reasons.join('; ');
+  };
+
+  it('says a file is new to the step, or unknown to this cache, rather than "changed or was touched"', async () => {
+    assert.equal((await run(ws)).code, 0);
+    const other = await run(ws, '--set', 'file=data/other.txt');
+    assert.match(startReasons(other.events, 'src'), /file data\/other\.txt is new to this step \(its last run read data\/in\.txt; hashed as the step reads it\)/);
+    rmSync(path.join(ws.cacheDir, 'statcache.json'));
+    const lost = await run(ws, '--set', 'file=data/other.txt');
+    const why = startReasons(lost.events, 'src');
+    assert.match(why, /file data\/other\.txt has not been hashed in this cache before/);
+    assert.doesNotMatch(why, /changed or was touched/);
+    const later = new Date(Date.now() + 5000);
+    utimesSync(ws.path('data/other.txt'), later, later);
+    const touched = await run(ws, '--set', 'file=data/other.txt');
+    assert.match(startReasons(touched.events, 'src'), /file data\/other\.txt changed or was touched/);
+  });
+
+  it('saves the stat cache as soon as a file is hashed: a run killed later does not hash it again', async () => {
+    const { spawnCli, waitFor } = await import('./helpers/runner-fixture.js');
+    ws.write('data/big.txt', 'a large input');
+    rmSync(ws.path('slow.txt'), { force: true });
+    const a = spawnCli(['run', 'p.yaml', '--json', '--set', 'file=data/big.txt', '--set', 'ms=30000'], ws.dir);
+    await waitFor(() => existsSync(ws.path('slow.txt')), 'the slow step after the hashing one');
+    await waitFor(() => statEntry(ws, 'data/big.txt') === sha(ws.path('data/big.txt')), 'the stat cache to hold the hashed file');
+    a.child.kill('SIGKILL');
+    await a.exit;
+    const again = await run(ws, '--set', 'file=data/big.txt');
+    assert.equal(again.status.src, 'cached');
+    assert.deepEqual(logsOf(again.events, 'src'), [], 'not read again');
   });
 });

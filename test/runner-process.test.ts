@@ -101,6 +101,28 @@ describe('crash safety and locking', () => {
     assert.match(waited.message, new RegExp(`held by pid ${a.child.pid} `));
   });
 
+  it('two runs on different caches writing to one output folder: the second waits, and the folder holds one run’s files', async () => {
+    rmSync(ws.path('started.txt'), { force: true });
+    ws.write(
+      'two.yaml',
+      `params:\n  tag: a\nsteps:\n  src: { type: source, options: { path: in.txt } }\n` +
+        `  slow: { type: sleep, inputs: { text: src }, options: { ms: 1200, marker: started.txt, tag: "\${params.tag}" } }\n` +
+        `  first: { type: write, inputs: { text: src }, options: { out: shared/first.txt, header: "\${params.tag}:" } }\n` +
+        `  second: { type: write, inputs: { text: slow }, options: { out: shared/second.txt } }\n`,
+    );
+    const a = spawnCli(['run', 'two.yaml', '--json', '--set', 'tag=A', '--cache-dir', 'cache-a'], ws.dir);
+    await waitFor(() => existsSync(ws.path('started.txt')), 'the first run to start its slow step');
+    const b = spawnCli(['run', 'two.yaml', '--json', '--set', 'tag=B', '--cache-dir', 'cache-b'], ws.dir);
+    await waitFor(() => /waiting for the lock of the output folder shared held by pid \d+/.test(b.stdout()), 'the second run to wait');
+    assert.ok(!existsSync(ws.path('cache-b/runs')) || readdirSync(ws.path('cache-b/runs')).length === 0, 'the second run ran nothing while waiting');
+    const [ea, eb] = await Promise.all([a.exit, b.exit]);
+    assert.equal(ea.code, 0, a.stderr());
+    assert.equal(eb.code, 0, b.stderr());
+    assert.equal(ws.read('shared/first.txt'), 'B:data');
+    assert.equal(ws.read('shared/second.txt'), 'dataB');
+    assert.deepEqual(readdirSync(ws.path('shared')).sort(), ['first.txt', 'second.txt'], 'no lock file is left');
+  });
+
   it('a lock held by a live process makes a run fail clearly after --lock-timeout', async () => {
     const lock = path.join(ws.cacheDir, 'lock');
     writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2024-01-01T00:00:00.000Z', command: 'test holder' }));

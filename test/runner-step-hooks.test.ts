@@ -75,3 +75,42 @@ describe('step hooks: afterRun and check', () => {
     assert.equal(existsSync(ws.path('view.html')), false);
   });
 });
+
+describe('report --out never writes over a file of the run', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'hello');
+    ws.write('p.yaml', `params:\n  input: data/in.txt\nsteps:\n  src: { type: source, options: { path: "\${params.input}" } }\n  up: { type: upper, inputs: { text: src } }\n  w: { type: write, inputs: { text: up }, options: { out: out/up.txt } }\n  view: { type: digest, inputs: { text: up }, options: { out: view.txt } }\n`);
+  });
+  after(() => ws.remove());
+
+  it('refuses an input (by its path, a hard link or a symlink), an output, and an input of the run that only its record knows; writes elsewhere', async () => {
+    ws.write('data/other.txt', 'other input');
+    const run = await runCli(['run', 'p.yaml', '--set', 'input=data/other.txt'], { cwd: ws.dir });
+    assert.equal(run.code, 0, run.stderr);
+    const { linkSync, symlinkSync } = await import('node:fs');
+    linkSync(ws.path('data/other.txt'), ws.path('hard.txt'));
+    symlinkSync(ws.path('data'), ws.path('data-link'));
+    const cases: [string, RegExp][] = [
+      // The pipeline resolved now reads data/in.txt; the run being reported read data/other.txt.
+      ['data/in.txt', /--out data\/in\.txt is the input `path` of step `src`: writing it would replace that file/],
+      ['data/other.txt', /--out data\/other\.txt is a file step `src` of run [0-9a-f]+ read/],
+      ['hard.txt', /--out hard\.txt is a file step `src` of run [0-9a-f]+ read \(data\/other\.txt, the same file through a link\)/],
+      ['data-link/other.txt', /is a file step `src` of run [0-9a-f]+ read/],
+      ['out/up.txt', /--out out\/up\.txt is the output `file` of step `w`/],
+    ];
+    for (const [out, message] of cases) {
+      const before = ws.read(out);
+      const r = await runCli(['report', 'p.yaml', '--out', out], { cwd: ws.dir });
+      assert.equal(r.code, 2, `${out}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, message, out);
+      assert.equal(ws.read(out), before, `${out} is unchanged`);
+    }
+    const ok = await runCli(['report', 'p.yaml', '--out', 'elsewhere.txt'], { cwd: ws.dir });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ws.read('elsewhere.txt'), /^src ran$/m);
+    const own = await runCli(['report', 'p.yaml', '--out', 'view.txt'], { cwd: ws.dir });
+    assert.equal(own.code, 0, 'the report step’s own file is where the report goes anyway');
+  });
+});

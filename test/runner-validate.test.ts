@@ -226,10 +226,57 @@ describe('validation', () => {
     const s = await runCli(['validate', 'syntax.yaml'], { cwd: ws.dir });
     assert.equal(s.code, 2);
     assert.match(s.stderr, /^syntax\.yaml:\d+:\d+: YAML syntax error: /m);
+    // An unclosed { is said at the brace, not at the next entry where the parser noticed it.
+    ws.write('unclosed.yaml', 'steps:\n  a: { type: source, options: { path: in.txt }\n  b: { type: upper, inputs: { text: a } }\n');
+    const u = await runCli(['validate', 'unclosed.yaml'], { cwd: ws.dir });
+    assert.equal(u.code, 2);
+    assert.match(u.stderr, /^unclosed\.yaml:2:6: YAML syntax error: this `\{` is never closed: add `\}` before the next entry \(line 3\)$/m);
+    ws.write('unclosed2.yaml', 'params:\n  ids: [1, "]", 2 # ]\nsteps:\n  a: { type: source, options: { path: in.txt } }\n');
+    const v = await runCli(['validate', 'unclosed2.yaml'], { cwd: ws.dir });
+    assert.match(v.stderr, /^unclosed2\.yaml:2:8: YAML syntax error: this `\[` is never closed/m);
     ws.write('dup.yaml', 'steps:\n  a: { type: source, options: { path: in.txt } }\n  a: { type: source, options: { path: in.txt } }\n');
     const d = await runCli(['validate', 'dup.yaml'], { cwd: ws.dir });
     assert.equal(d.code, 2);
     assert.match(d.stderr, /^dup\.yaml:3:3: YAML syntax error: Map keys must be unique/m);
+  });
+
+  it('a document nested thousands of levels deep, by indentation or by brackets, is a located error, not a stack', async () => {
+    const byIndent = (n: number) => 'params:\n  p:\n' + Array.from({ length: n }, (_, i) => `${'  '.repeat(i + 2)}k${i}:\n`).join('') + `${'  '.repeat(n + 2)}x: 1\nsteps: {}\n`;
+    const cases: [string, string][] = [
+      ['indent1500.yaml', byIndent(1500)],
+      ['indent2000.yaml', byIndent(2000)],
+      ['indent5000.yaml', byIndent(5000)],
+      ['brackets.yaml', `params:\n  p: ${'['.repeat(5000)}${']'.repeat(5000)}\nsteps: {}\n`],
+    ];
+    for (const [name, text] of cases) {
+      ws.write(name, text);
+      const r = await runCli(['validate', name], { cwd: ws.dir });
+      assert.equal(r.code, 2, name);
+      assert.match(r.stderr, new RegExp(`^${name.replace('.', '\\.')}:\\d+:\\d+: YAML syntax error: the document nests too deeply to read`, 'm'), name);
+      assert.doesNotMatch(r.stderr, /RangeError|\n\s+at /, name);
+    }
+  });
+
+  it('`__proto__` as a param name, a step id or in a --params file is refused where written, not dropped or garbled', async () => {
+    ws.write('proto.yaml', 'params:\n  __proto__: 3\n  n: 1\nsteps:\n  __proto__: { type: source, options: { path: in.txt } }\n  b: { type: upper, inputs: { text: __proto__ } }\n');
+    const r = await runCli(['validate', 'proto.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^proto\.yaml:2:3: `__proto__` cannot be a name here: JavaScript gives it a meaning of its own; choose another name$/m);
+    assert.match(r.stderr, /^proto\.yaml:5:3: `__proto__` cannot be a name here/m);
+    assert.doesNotMatch(r.stderr, /`type`|`options`|`inputs`/, 'no knock-on errors about the fields of the step');
+    ws.write('pp.yaml', '__proto__: 1\n');
+    ws.write('ok.yaml', 'params:\n  n: 1\nsteps:\n  a: { type: source, options: { path: in.txt } }\n');
+    const p = await runCli(['validate', 'ok.yaml', '--params', 'pp.yaml'], { cwd: ws.dir });
+    assert.equal(p.code, 2);
+    assert.match(p.stderr, /^pp\.yaml:1:1: `__proto__` cannot be a name here/m);
+  });
+
+  it('a YAML tag lvis-pipe does not know is a warning at its place, not dropped without a word', async () => {
+    ws.write('tags.yaml', 'params:\n  n: !!js/function "1"\n  m: !custom 2\nsteps:\n  a: { type: source, options: { path: in.txt } }\n');
+    const r = await runCli(['validate', 'tags.yaml'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^tags\.yaml:2:6: warning: YAML tag `!!js\/function` is not supported: it is ignored and the value read as plain YAML; remove the tag$/m);
+    assert.match(r.stderr, /^tags\.yaml:3:6: warning: YAML tag `!custom` is not supported/m);
   });
 
   it('a missing pipeline file, and a file that is not a mapping', async () => {

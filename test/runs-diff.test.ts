@@ -183,3 +183,19 @@ describe('runs and diff', () => {
     assert.match(far.stderr, /`@~9`: there are only 4 runs among the runs of p\.yaml/);
   });
 });
+
+describe('diff: float rounding is not a change', () => {
+  it('a metric that differs by 1e-18 is the same; one that differs in its 4th digit is changed', async () => {
+    const { diffRuns } = await import('../src/runner/cache/history.js');
+    const { sameNumber } = await import('../src/base/format.js');
+    const rec = (runId: string, js: number, ap: number): HistoryRecord => ({
+      layout: 1, runId, pipeline: 'p.yaml', pipelineId: 'p', params: {}, startedAt: '2026-12-07T10:00:00.000Z', finishedAt: '2026-12-07T10:00:01.000Z',
+      durationMs: 1000, status: 'ok', steps: {}, metrics: { 'sample.quality': { js_divergence: js, AP: ap } },
+    });
+    const d = diffRuns(rec('20261207-1-aaaaaa', 0.0023401, 0.25), rec('20261207-2-bbbbbb', 0.0023401 + 1e-18, 0.2501));
+    const by = new Map(d.metrics.map((m) => [m.name, m]));
+    assert.equal(by.get('js_divergence')!.change, 'same');
+    assert.equal(by.get('AP')!.change, 'changed');
+    assert.ok(sameNumber(0, 0) && sameNumber(1, 1 + 1e-12) && !sameNumber(0, 1e-300) && !sameNumber(1, 1.000001));
+  });
+});

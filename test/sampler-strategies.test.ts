@@ -172,5 +172,5 @@ test('every strategy: only annotated images, no duplicates, deterministic by see
   // Asking for more images than have annotations yields them all, with a note.
   const all = runSampler(ds, hist, mix, quotas, { ...SAMPLER_DEFAULTS, strategy: 'random', totalImages: 5000 });
   assert.equal(all.sample.imageIndices.length, stats.totals.imagesWithAnnotations);
-  assert.ok(all.notes.some((n) => /the sample takes all of them/.test(n)));
+  assert.ok(all.notes.some((n) => /have annotations; the sample takes all of them \(total_images = 5000\)/.test(n)));
 });

@@ -171,3 +171,26 @@ describe('the comparison', () => {
     assert.equal(row, `1,"tag=""a,b""",ok,"a,""b""",${1 / 3},0.01,1,0,0,0,0,,"/out/tag=""a,b""",`);
   });
 });
+
+describe('sweep chart', () => {
+  it('starts the y axis at zero for same-signed values, says the spread, and tells coinciding series apart', async () => {
+    const { sweepChartSpec, chooseSweepChart } = await import('../src/commands/sweep-chart.js');
+    // total_images 500/1000 × seed 1/2: seed changes nothing here, the two lines coincide.
+    const variants = [
+      outcome('a', 'ok', { total_images: 500, seed: 1 }, { 'm.q': { js: 0.0236 } }),
+      outcome('b', 'ok', { total_images: 1000, seed: 1 }, { 'm.q': { js: 0.0229 } }),
+      outcome('c', 'ok', { total_images: 500, seed: 2 }, { 'm.q': { js: 0.0236 } }),
+      outcome('d', 'ok', { total_images: 1000, seed: 2 }, { 'm.q': { js: 0.0229 } }),
+    ];
+    const r = buildSweepReport(variants, { ...OPTS, varying: ['total_images', 'seed'], sortBy: 'js' });
+    const choice = chooseSweepChart(r, {})!;
+    const spec = sweepChartSpec(r, choice) as unknown as { title: { subtitle: string[] }; encoding: Record<string, { scale?: { zero?: boolean }; field?: string }> };
+    assert.equal(spec.encoding.y!.scale!.zero, true, 'a 3% spread is not drawn as a cliff');
+    assert.ok(spec.title.subtitle.includes('js from 0.0229 to 0.0236: 2.97% apart'), spec.title.subtitle.join(' | '));
+    assert.ok(spec.title.subtitle.includes('one line hides another: seed=1 and seed=2 give the same values'), spec.title.subtitle.join(' | '));
+    for (const channel of ['color', 'strokeDash', 'shape']) assert.equal(spec.encoding[channel]!.field, 'series', channel);
+    const mixed = buildSweepReport([outcome('a', 'ok', { x: 1 }, { 'm.q': { d: -0.5 } }), outcome('b', 'ok', { x: 2 }, { 'm.q': { d: 0.5 } })], { ...OPTS, varying: ['x'], sortBy: 'd' });
+    const m = sweepChartSpec(mixed, chooseSweepChart(mixed, {})!) as unknown as { encoding: { y: { scale: { zero: boolean } } } };
+    assert.equal(m.encoding.y.scale.zero, false, 'values of both signs: the axis fits them');
+  });
+});

@@ -385,6 +385,23 @@ describe('sweep: errors before anything runs', () => {
     nothingRan();
   });
 
+  it('a sweep folder whose sweep.csv or chart would replace an input of a variant', async () => {
+    ws.write('sw/sweep.csv', 'my data');
+    ws.write('csv.yaml', PIPELINE.replace('path: data/in.txt', 'path: sw/sweep.csv'));
+    const r = await runCli(['sweep', 'csv.yaml', '--out', 'sw'], { cwd: ws.dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /the sweep's sweep\.csv sw\/sweep\.csv is the input `path` of step `src`: writing it would replace that file/);
+    assert.equal(ws.read('sw/sweep.csv'), 'my data');
+    nothingRan();
+    // The chart's name is known once the metrics are: it is checked then, and not drawn.
+    ws.write('sw2/chars-by-rounds.svg', '<svg/>');
+    ws.write('svg.yaml', PIPELINE.replace('path: data/in.txt', 'path: sw2/chars-by-rounds.svg'));
+    const c = await runCli(['sweep', 'svg.yaml', '--out', 'sw2', '--cache-dir', 'c-svg'], { cwd: ws.dir });
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stdout + c.stderr, /warning: no chart drawn: the sweep's chars-by-rounds\.svg sw2\/chars-by-rounds\.svg is the input `path` of step `src`/);
+    assert.equal(ws.read('sw2/chars-by-rounds.svg'), '<svg/>');
+  });
+
   it('no sweep at all', async () => {
     ws.write('plain.yaml', PIPELINE.slice(0, PIPELINE.indexOf('sweep:')));
     const r = await runCli(['sweep', 'plain.yaml'], { cwd: ws.dir });
@@ -406,5 +423,40 @@ describe('sweep: errors before anything runs', () => {
     ]);
     assert.equal(plan.executions, 9);
     nothingRan();
+  });
+});
+
+describe('sweep: what the comparison says beyond the table', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'no whitespace around');
+    // `trim` changes nothing here (the text has no surrounding whitespace); `suffix` changes
+    // the file but neither count.
+    ws.write(
+      'p.yaml',
+      `params:\n  trim: false\n  suffix: "!"\nsteps:\n  src: { type: source, options: { path: data/in.txt, trim: "\${params.trim}" } }\n` +
+        `  up: { type: upper, inputs: { text: src }, options: { suffix: "\${params.suffix}" } }\n  n: { type: count, inputs: { text: up } }\n` +
+        `  out: { type: write, inputs: { text: up }, options: { out: out/result.txt } }\n` +
+        `sweep:\n  grid: { trim: [false, true], suffix: ["!", "?"] }\n  metrics: [words, chars]\n  sort_by: chars\n`,
+    );
+  });
+  after(() => ws.remove());
+
+  it('names the variants whose output files are byte-identical, and says a file-chosen metric that never varies once instead of a column', async () => {
+    const r = await runCli(['sweep', 'p.yaml', '--no-chart'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const header = r.stdout.split('\n').find((l) => l.startsWith('#'))!;
+    assert.ok(header.includes('chars'), 'the sort metric stays a column');
+    assert.ok(!/\bwords\b/.test(header), header);
+    assert.match(r.stdout, /^the same in every variant, so not a column: words 3$/m);
+    assert.match(r.stdout, /^identical output files \(what differs between them changes nothing the pipeline writes\): trim=false,suffix=%21; trim=true,suffix=%21$/m);
+    assert.match(r.stdout, /^identical output files .*: trim=false,suffix=%3F; trim=true,suffix=%3F$/m);
+    assert.equal(r.stdout.match(/^identical output files/gm)?.length, 2, r.stdout);
+    // Asked for on the command line, a constant metric is a column.
+    const cli = await runCli(['sweep', 'p.yaml', '--no-chart', '--metrics', 'words,chars'], { cwd: ws.dir });
+    assert.ok(/\bwords\b/.test(cli.stdout.split('\n').find((l) => l.startsWith('#'))!), cli.stdout);
+    const json = JSON.parse(ws.read('out/sweep/sweep.json')) as SweepReport;
+    assert.equal(json.identical.length, 2);
   });
 });

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { noteWrite } from './fs-problems.js';
 
 export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
@@ -15,6 +16,6 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw noteWrite(err, tmp, typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength);
   }
 }

@@ -49,13 +49,28 @@ export function formatLocation(loc: SourceLocation): string {
 export function formatDiagnostic(d: Diagnostic): string {
   const head = d.location ? `${formatLocation(d.location)}: ` : '';
   const sev = d.severity === 'warning' ? 'warning: ' : '';
-  let out = `${head}${sev}${d.message}`;
+  let out = `${head}${sev}${escapeControls(d.message)}`;
   if (d.sourceLine !== undefined) {
-    const line = d.sourceLine.length > 200 ? d.sourceLine.slice(0, 200) + '…' : d.sourceLine;
+    const shown = escapeControls(d.sourceLine);
+    const line = shown.length > 200 ? shown.slice(0, 200) + '…' : shown;
     out += `\n    ${line}`;
     if (d.location?.col !== undefined && d.location.col <= 200) {
       out += `\n    ${' '.repeat(Math.max(0, d.location.col - 1))}^`;
     }
   }
   return out;
+}
+
+/**
+ * `s` with the characters that drive a terminal shown as escapes (`\x1b`, `\x07`, `\u202e`):
+ * C0 controls but newline and tab, DEL, C1 controls, and the bidirectional overrides. Text that
+ * comes from a data file (a record near an error, a category name in a log line) can hold
+ * them; printed raw, `ESC[2J` clears the user's screen and `ESC]0;…BEL` sets the window title.
+ */
+export function escapeControls(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
 }

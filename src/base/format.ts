@@ -24,18 +24,26 @@ export function formatDuration(ms: number): string {
   return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-/** How wide a table may be: the tool's text fits a 120-column terminal. */
-export const TABLE_WIDTH = 120;
 const MIN_CELL = 12;
 
 /**
- * A left-aligned text table (no borders), columns separated by two spaces, at most `maxWidth`
- * wide. The last column is free text and may run on (a terminal wraps it). When the others do
- * not fit, long cells are shortened with "…" (never below 12 characters); when they still do
- * not fit, the columns are split into several tables, each repeating the first column, one
- * under the other.
+ * How wide a table printed on `stream` may be: the terminal's width when it is one, else no
+ * limit (a pipe or a file gets every cell whole, as `ls` and `git` do).
  */
-export function table(header: string[], rows: string[][], maxWidth = TABLE_WIDTH): string {
+export function streamWidth(stream: unknown): number {
+  const s = stream as { isTTY?: boolean; columns?: number };
+  return s.isTTY ? (s.columns !== undefined && s.columns > 0 ? s.columns : 80) : Infinity;
+}
+
+/**
+ * A left-aligned text table (no borders), columns separated by two spaces, at most `maxWidth`
+ * wide (`streamWidth` of where it goes). The last column is free text and may run on (a terminal
+ * wraps it). When the others do not fit, long cells are shortened in the middle with "…", so that
+ * both ends stay (`ann_p…e_ks`, `2026-…14:03`; never below 12 characters); when they still do not
+ * fit, the columns are split into several tables, each repeating the first column, one under the
+ * other.
+ */
+export function table(header: string[], rows: string[][], maxWidth: number): string {
   const widthsOf = (cols: number[]) => cols.map((i) => Math.max(header[i]!.length, ...rows.map((r) => (r[i] ?? '').length)));
   const all = header.map((_, i) => i);
   const fixed = (w: number[]) => w.slice(0, -1).reduce((a, b) => a + b + 2, 0);
@@ -45,7 +53,7 @@ export function table(header: string[], rows: string[][], maxWidth = TABLE_WIDTH
   if (fixed(widths) + last <= maxWidth) return render(header, rows, widths);
   // Shorten the widest cells first, down to MIN_CELL.
   const cap = capFor(widths.slice(0, -1), maxWidth - (widths.length - 1) * 2 - last);
-  const clip = (c: string) => (c.length > cap ? `${c.slice(0, cap - 1)}…` : c);
+  const clip = (c: string) => (c.length > cap ? shortenMiddle(c, cap) : c);
   const h2 = header.map((h, i) => (i === header.length - 1 ? h : clip(h)));
   const r2 = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : clip(c ?? ''))));
   widths = h2.map((h, i) => Math.max(h.length, ...r2.map((r) => (r[i] ?? '').length)));
@@ -67,6 +75,12 @@ export function table(header: string[], rows: string[][], maxWidth = TABLE_WIDTH
   return groups.map((g) => render(g.map((i) => h2[i]!), r2.map((r) => g.map((i) => r[i] ?? '')), g.map((i) => widths[i]!))).join('\n\n');
 }
 
+/** `s` in `n` characters: its start and its end, with "…" for what is left out. */
+function shortenMiddle(s: string, n: number): string {
+  const tail = Math.floor((n - 1) / 2);
+  return `${s.slice(0, n - 1 - tail)}…${s.slice(s.length - tail)}`;
+}
+
 /** The largest cell width (≥ MIN_CELL) at which the columns fit in `room`. */
 function capFor(widths: number[], room: number): number {
   let cap = Math.max(...widths, MIN_CELL);
@@ -81,4 +95,13 @@ function render(header: string[], rows: string[][], widths: number[]): string {
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/**
+ * Two metric values that differ by float rounding alone (1e-18 on a JS divergence of 0.002, from
+ * summing in another order) are the same: within 1e-9 of each other, relative to the larger. The
+ * tables print 4 significant digits, so a smaller change could not even be seen.
+ */
+export function sameNumber(x: number, y: number): boolean {
+  return x === y || Math.abs(y - x) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y));
 }

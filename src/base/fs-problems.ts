@@ -21,3 +21,22 @@ export function pathProblem(err: unknown): string | undefined {
   const why = code ? PATH_PROBLEMS[code] : undefined;
   return why ? `${why} (${code})` : undefined;
 }
+
+/**
+ * Marks a filesystem error met while writing `file` with that path (a FileHandle's errors carry
+ * none) and the size of what was being written (a full disk then says how much was needed),
+ * unless a deeper writer marked it first. Returns `err`.
+ */
+export function noteWrite(err: unknown, file: string, bytes: number): unknown {
+  const e = err as { sizeNeeded?: number; path?: string } | undefined;
+  if (!e || typeof e !== 'object' || !pathProblem(err)) return err;
+  e.path ??= file;
+  e.sizeNeeded ??= bytes;
+  return err;
+}
+
+/** The size `noteWrite` put on `err`, if any. */
+export function sizeNeeded(err: unknown): number | undefined {
+  const n = (err as { sizeNeeded?: unknown } | undefined)?.sizeNeeded;
+  return typeof n === 'number' ? n : undefined;
+}

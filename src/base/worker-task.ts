@@ -14,7 +14,16 @@ import { DiagnosticError, type Diagnostic } from './diagnostic.js';
 type Message<Out, Note> =
   | { t: 'note'; note: Note }
   | { t: 'done'; result: Out }
-  | { t: 'error'; diagnostics?: Diagnostic[]; exitCode?: number; message: string; stack?: string; name?: string };
+  | { t: 'error'; diagnostics?: Diagnostic[]; exitCode?: number; message: string; stack?: string; name?: string; fs?: FsErrorFields };
+
+/** What a filesystem error says besides its message (a full disk in a worker is still a full disk). */
+interface FsErrorFields {
+  code?: string;
+  path?: string;
+  dest?: string;
+  syscall?: string;
+  sizeNeeded?: number;
+}
 
 export interface WorkerTaskOptions<Note> {
   onNote?: (note: Note) => void;
@@ -120,7 +129,7 @@ function revive(m: Extract<Message<unknown, unknown>, { t: 'error' }>): Error {
   const err = new Error(m.message);
   if (m.name) err.name = m.name;
   if (m.stack) err.stack = `${m.stack}\n    (in worker thread)`;
-  return err;
+  return Object.assign(err, m.fs);
 }
 
 /** A result whose buffers move to the main thread instead of being copied. */
@@ -156,7 +165,7 @@ export function serveWorkerTask<In, Out, Note = never>(
       (out) => (out instanceof Transfer ? post({ t: 'done', result: out.value }, out.list) : post({ t: 'done', result: out })),
       (err: unknown) => {
         if (err instanceof DiagnosticError) post({ t: 'error', diagnostics: err.diagnostics, exitCode: err.exitCode, message: err.message });
-        else if (err instanceof Error) post({ t: 'error', message: err.message, ...(err.stack ? { stack: err.stack } : {}), name: err.name });
+        else if (err instanceof Error) post({ t: 'error', message: err.message, ...(err.stack ? { stack: err.stack } : {}), name: err.name, ...fsFields(err) });
         else post({ t: 'error', message: String(err) });
       },
     );
@@ -168,4 +177,13 @@ export function serveWorkerTask<In, Out, Note = never>(
     else if (m.t === 'start' && prepared) void ready.then(() => begin(m.input as In));
   });
   if (!prepared) void begin(workerData as In);
+}
+
+function fsFields(err: Error): { fs?: FsErrorFields } {
+  const e = err as Error & FsErrorFields;
+  if (typeof e.code !== 'string') return {};
+  const fs: FsErrorFields = {};
+  for (const k of ['code', 'path', 'dest', 'syscall'] as const) if (typeof e[k] === 'string') fs[k] = e[k];
+  if (typeof e.sizeNeeded === 'number') fs.sizeNeeded = e.sizeNeeded;
+  return { fs };
 }

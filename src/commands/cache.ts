@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
-import { formatBytes, table } from '../base/format.js';
+import { formatBytes, streamWidth, table } from '../base/format.js';
 import { cacheUsage, clearCache, collectGarbage } from '../runner/cache/gc.js';
 import { shortHash } from '../runner/cache/hash.js';
 import { CacheStore } from '../runner/cache/store.js';
@@ -139,7 +139,7 @@ async function ls(env: CliEnv, store: CacheStore, json: boolean): Promise<number
       }),
     );
     env.stdout.write(
-      table(['step', 'type', 'key', 'last status', 'outputs'], rows)
+      table(['step', 'type', 'key', 'last status', 'outputs'], rows, streamWidth(env.stdout) - 2)
         .split('\n')
         .map((l) => '  ' + l)
         .join('\n') + '\n',

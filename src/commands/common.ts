@@ -14,6 +14,7 @@ import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../base/diag
 import { loadPipeline } from '../runner/pipeline/pipeline.js';
 import { CacheStore } from '../runner/cache/store.js';
 import { describeProblem } from '../runner/cache/integrity.js';
+import { checkCacheFolderShape } from '../runner/cache/cache-problems.js';
 import { displayPath } from '../base/display-path.js';
 import { type Pipeline, type ResolveOptions } from '../runner/pipeline/types.js';
 
@@ -92,7 +93,9 @@ export interface PipelineContext {
 export async function locateCache(env: CliEnv, file: string | undefined, cacheDirFlag: string | undefined): Promise<{ config: LoadedConfig; cacheDir: string }> {
   const base = file !== undefined ? path.dirname(path.resolve(env.cwd, file)) : env.cwd;
   const config = await loadConfig(base);
-  return { config, cacheDir: resolveCacheDir(cacheDirFlag, config, base, env.cwd) };
+  const cacheDir = resolveCacheDir(cacheDirFlag, config, base, env.cwd);
+  checkCacheFolderShape(cacheDir);
+  return { config, cacheDir };
 }
 
 /**

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
-import { formatBytes, formatDuration, table } from '../base/format.js';
+import { formatBytes, formatDuration, streamWidth, table } from '../base/format.js';
 import { shortHash } from '../runner/cache/hash.js';
 import { diffRuns, readHistory, resolveRunRef, type RunDiff, type RunMeta, type StepDiff } from '../runner/cache/history.js';
 import { pipelineIdOf } from '../runner/pipeline/pipeline.js';
@@ -15,7 +15,8 @@ import { localTime } from './runs.js';
 const usage = `usage: lvis-pipe diff [FILE] [RUN_A RUN_B] [options]
 
 Shows what differs between two runs: their params, their metrics (with the change b − a
-and in percent), their outputs (content digest changed or the same; where files were
+and in percent; numbers within 1e-9 of each other, relative to the larger, count as the
+same: that is float rounding, not a change), their outputs (content digest changed or the same; where files were
 written) and their steps (ran, shared, cached, failed, and whether each step's cache key
 changed). With FILE, runs are looked up among that pipeline's runs (and without runs
 named, its two newest are compared); without FILE, among every run in the cache folder.
@@ -62,7 +63,7 @@ export const command: CommandModule = {
       env.stdout.write(JSON.stringify(d, null, 2) + '\n');
       return 0;
     }
-    env.stdout.write(diffText(d, values.all === true) + '\n');
+    env.stdout.write(diffText(d, values.all === true, streamWidth(env.stdout)) + '\n');
     return 0;
   },
 };
@@ -98,7 +99,7 @@ function stepCell(s: StepDiff['a']): string {
 }
 
 /** The comparison as text: sections for params, metrics, outputs and steps. */
-export function diffText(d: RunDiff, all: boolean): string {
+export function diffText(d: RunDiff, all: boolean, width: number): string {
   const out: string[] = [runLine('a', d.a), runLine('b', d.b)];
   const section = <T extends { change: string }>(title: string, items: T[], header: string[], row: (x: T) => string[]) => {
     const shown = all ? items : items.filter((x) => x.change !== 'same');
@@ -108,7 +109,7 @@ export function diffText(d: RunDiff, all: boolean): string {
       out.push('', `${title}: ${items.length ? 'all the same' : 'none'}${items.length ? ` (${items.length})` : ''}`);
       return;
     }
-    out.push('', `${title}: ${items.filter((x) => x.change !== 'same').length} differ${tail}`, table(header, shown.map(row)));
+    out.push('', `${title}: ${items.filter((x) => x.change !== 'same').length} differ${tail}`, table(header, shown.map(row), width));
   };
   section('params', d.params, ['param', 'a', 'b', ''], (p) => [p.name, 'a' in p ? formatParamCell(p.a, 60) : '–', 'b' in p ? formatParamCell(p.b, 60) : '–', p.change === 'same' ? '' : p.change]);
   section('metrics', d.metrics, ['metric', 'a', 'b', 'b − a', '%'], (m) => [
@@ -129,7 +130,7 @@ export function diffText(d: RunDiff, all: boolean): string {
   out.push(
     '',
     `steps: ${keyChanged} with a different key (what they compute from changed)`,
-    table(['step', 'a', 'b', 'key'], d.steps.map((s) => [s.id, stepCell(s.a), stepCell(s.b), s.key === 'same' ? 'same' : s.key === 'changed' ? `changed (${shortHash(s.a!.key)} → ${shortHash(s.b!.key)})` : s.key])),
+    table(['step', 'a', 'b', 'key'], d.steps.map((s) => [s.id, stepCell(s.a), stepCell(s.b), s.key === 'same' ? 'same' : s.key === 'changed' ? `changed (${shortHash(s.a!.key)} → ${shortHash(s.b!.key)})` : s.key]), width),
   );
   return out.join('\n');
 }

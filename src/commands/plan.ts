@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
-import { table } from '../base/format.js';
+import { streamWidth, table } from '../base/format.js';
 import { shortHash } from '../runner/cache/hash.js';
 import { planPipeline } from '../runner/graph/plan.js';
 import type { CommandModule } from './command.js';
@@ -41,13 +41,15 @@ export const command: CommandModule = {
       ...(values['force-all'] ? { force: 'all' as const } : values.force ? { force: new Set(values.force) } : {}),
       ...(values.only ? { only: values.only } : {}),
     });
-    await statCache.save();
+    // The files it hashed need no hashing next time; a cache folder it may not write to (plan
+    // only reads) just does not learn them.
+    await statCache.save().catch(() => {});
     if (values.json) {
       env.stdout.write(JSON.stringify({ pipeline: pipeline.displayFile, params: pipeline.params, steps: entries }, null, 2) + '\n');
       return 0;
     }
     const label = { cached: 'cached', restore: 'restore', run: 'will run' } as const;
-    env.stdout.write(table(['step', 'type', 'plan', 'key', 'why'], entries.map((e) => [e.id, e.type, label[e.action], shortHash(e.key), e.reasons.join('; ')])) + '\n');
+    env.stdout.write(table(['step', 'type', 'plan', 'key', 'why'], entries.map((e) => [e.id, e.type, label[e.action], shortHash(e.key), e.reasons.join('; ')]), streamWidth(env.stdout)) + '\n');
     const n = (a: string) => entries.filter((e) => e.action === a).length;
     env.stdout.write(`\n${n('run')} to run, ${n('cached') + n('restore')} cached${n('restore') ? ` (${n('restore')} with output files to restore)` : ''}\n`);
     const byInputs = entries.filter((e) => e.action === 'run' && e.reasons.length > 0 && e.reasons.every((r) => /^input `[^`]+` (changed|added)$/.test(r)));

@@ -53,3 +53,36 @@ export function stepsReference(registry: StepRegistry, pipelineFile: string, rep
   for (const d of stepDocs(registry)) out.push(stepDocMarkdown(d), '');
   return out.join('\n').trimEnd() + '\n';
 }
+
+/**
+ * docs/reference/step-types.md: the step types as a data flow, one row each (inputs, outputs,
+ * what it does), from the same declarations as steps.md, so a new step type is listed at once.
+ */
+export function stepTypesReference(registry: StepRegistry, pipelineFile: string): string {
+  // In the order data flows through the shipped pipeline, then the types it does not use.
+  const p = loadPipeline(pipelineFile, registry, { checkFiles: false });
+  const used = [...new Set(p.order.map((id) => p.steps.get(id)!.type))];
+  const docs = stepDocs(registry).sort((a, b) => rank(used, a.type) - rank(used, b.type));
+  const out = [HEADER, '', '# The steps as a data flow', ''];
+  out.push('Data flows one way: file → dataset → stats, histograms and quotas → sample → write, prune,');
+  out.push('evaluate and plot. `pipelines/mini-lvis.yaml` wires them; [steps.md](steps.md) has every');
+  out.push('option, and `npx lvis-pipe steps TYPE` prints one type.', '');
+  out.push('| type | inputs | outputs | what it does |', '|---|---|---|---|');
+  for (const d of docs) {
+    const inputs = d.inputs.map((i) => `\`${i.name}\`${i.optional ? ' (optional)' : ''}`).join(', ') || '—';
+    const outputs = d.outputs.map((o) => `\`${o.name}\`${o.pathOption ? (o.pathOption === o.name ? ' (file)' : ` (file at \`${o.pathOption}\`)`) : o.metrics ? ' (metrics)' : ''}`).join(', ');
+    out.push(`| \`${d.type}\` | ${inputs} | ${outputs} | ${firstSentence(d.description).replace(/\|/g, '\\|')} |`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function rank(order: readonly string[], type: string): number {
+  const i = order.indexOf(type);
+  return i < 0 ? order.length : i;
+}
+
+/** Up to the first full stop that ends a sentence (not one in `0.5` or `e.g.`). */
+function firstSentence(text: string): string {
+  const m = /^(.*?[^.]\.)(?:\s|$)/s.exec(text.replace(/\s+/g, ' ').trim());
+  return (m ? m[1]! : text).trim();
+}

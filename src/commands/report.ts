@@ -3,9 +3,10 @@ import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { afterRunSteps, runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.js';
-import { readHistory, resolveRunRef } from '../runner/cache/history.js';
+import { readHistory, recordedRunFiles, resolveRunRef } from '../runner/cache/history.js';
+import { overwriteMessage, runFileAt } from '../runner/pipeline/file-clashes.js';
 import type { CommandModule } from './command.js';
-import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError, USAGE_EXIT } from './common.js';
 
 const usage = `usage: lvis-pipe report FILE [--run RUN] [--out PATH] [options]
 
@@ -57,6 +58,11 @@ export const command: CommandModule = {
     }
     const history = resolveRunRef(ref, ref.startsWith('@') ? plain : runs, `among the runs of ${pipeline.displayFile}`);
     const out = values.out !== undefined ? path.resolve(env.cwd, values.out) : undefined;
+    if (out !== undefined) {
+      // Never over a file the run read or wrote, as the pipeline resolves now or as the run recorded it.
+      const hit = runFileAt(out, pipeline.steps, await recordedRunFiles(store, history, pipeline.dir), { skipAfterRun: true });
+      if (hit) throw new DiagnosticError([{ severity: 'error', message: overwriteMessage('--out', out, hit) }], USAGE_EXIT);
+    }
     const ran = afterRunSteps(pipeline, history);
     if (ran.length === 0) {
       const status = hooked.map((s) => `${s.id} ${history.steps[s.id]?.status ?? 'not run'}`).join(', ');

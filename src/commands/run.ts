@@ -3,6 +3,7 @@ import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { outputFolders } from '../runner/exec/output-locks.js';
 import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openExecution } from './session.js';
 
 const usage = `usage: lvis-pipe run FILE [options]
@@ -53,7 +54,7 @@ export const command: CommandModule = {
         throw new DiagnosticError([{ severity: 'error', message: `no step \`${id}\` in ${pipeline.displayFile}; its steps: ${pipeline.order.join(', ')}` }], 2);
       }
     }
-    const { reporter, session, executor } = await openExecution(env, ctx.cacheDir, config, values, `lvis-pipe run ${pipeline.displayFile}`);
+    const { reporter, session, executor } = await openExecution(env, ctx.cacheDir, config, values, `lvis-pipe run ${pipeline.displayFile}`, outputFolders([pipeline]));
     try {
       const result = await executor.runPipeline(pipeline, {
         ...(values['force-all'] ? { force: 'all' as const } : values.force ? { force: new Set(values.force) } : {}),

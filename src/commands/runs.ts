@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
-import { formatDuration, table } from '../base/format.js';
+import { formatDuration, streamWidth, table } from '../base/format.js';
 import { readHistory, runsTable, shortRunId, type RunsRow } from '../runner/cache/history.js';
 import { isPlainObject } from '../runner/pipeline/params.js';
 import { pipelineIdOf, readPipeline } from '../runner/pipeline/pipeline.js';
@@ -86,7 +86,7 @@ export const command: CommandModule = {
       ...t.shown.map((m) => formatCell(r.metrics[m])),
       stepCountsLabel(r.steps),
     ]);
-    env.stdout.write(table(header, rows) + '\n');
+    env.stdout.write(table(header, rows, streamWidth(env.stdout)) + '\n');
     const hidden = t.metrics.length - t.shown.length;
     env.stdout.write(
       `\n${runs.length} run${runs.length === 1 ? '' : 's'} of ${displayPath(file)}` +

@@ -15,6 +15,8 @@ import { createReporter } from '../runner/reporters/reporter.js';
 import type { Reporter } from '../runner/reporters/describe.js';
 import { parseJobs, UsageError } from './common.js';
 import { CacheLock } from '../runner/cache/lock.js';
+import { cacheWriteError } from '../runner/cache/cache-problems.js';
+import { lockOutputFolders } from '../runner/exec/output-locks.js';
 import { CacheStore } from '../runner/cache/store.js';
 
 export const DEFAULT_LOCK_TIMEOUT_S = 600;
@@ -31,18 +33,23 @@ export interface Session {
 export async function openSession(
   env: CliEnv,
   cacheDir: string,
-  opts: { lockTimeoutS: number; command: string; notice(message: string): void },
+  opts: { lockTimeoutS: number; command: string; notice(message: string): void; outputFolders?: readonly string[] },
 ): Promise<Session> {
   const store = new CacheStore(cacheDir);
   await store.init();
   const controller = new AbortController();
   const lock = new CacheLock(store.lockFile, opts.command);
+  let outputLocks: CacheLock[] = [];
+  const releaseAll = () => {
+    for (const l of outputLocks) l.release();
+    lock.release();
+  };
   let interruptedBy: NodeJS.Signals | undefined;
-  const onExit = () => lock.release();
+  const onExit = () => releaseAll();
   const onSignal = (sig: NodeJS.Signals) => {
     if (interruptedBy) {
       // Second signal: stop now.
-      lock.release();
+      releaseAll();
       process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
     }
     interruptedBy = sig;
@@ -55,7 +62,7 @@ export async function openSession(
     process.on('exit', onExit);
   }
   const close = () => {
-    lock.release();
+    releaseAll();
     if (env.handleSignals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -63,7 +70,11 @@ export async function openSession(
     }
   };
   try {
-    await lock.acquire({ timeoutMs: opts.lockTimeoutS * 1000, onMessage: opts.notice, signal: controller.signal, command: opts.command });
+    const lockOptions = { timeoutMs: opts.lockTimeoutS * 1000, onMessage: opts.notice, signal: controller.signal, command: opts.command };
+    await lock.acquire(lockOptions).catch((err: unknown) => {
+      throw cacheWriteError(err, store.root, 'taking its lock') ?? err;
+    });
+    outputLocks = await lockOutputFolders(opts.outputFolders ?? [], lockOptions);
   } catch (err) {
     close();
     throw err;
@@ -104,7 +115,8 @@ export interface ExecutionSession {
 
 /**
  * What `run` and `sweep` both set up before executing: the reporter for the output mode, the
- * locked session on the cache folder, and an executor wired to both. Close with
+ * locked session on the cache folder and on the folders the run writes to (`outputFolders`),
+ * and an executor wired to both. Close with
  * `reporter.close()` and `session.close()`.
  */
 export async function openExecution(
@@ -113,6 +125,7 @@ export async function openExecution(
   config: LoadedConfig,
   values: ExecutionFlags,
   command: string,
+  outputFolders: readonly string[],
 ): Promise<ExecutionSession> {
   const jobs = parseJobs(values.jobs, config);
   const lockTimeoutS = values['lock-timeout'] !== undefined ? Number(values['lock-timeout']) : (config.config.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_S);
@@ -123,7 +136,7 @@ export async function openExecution(
     stderr: env.stderr,
   });
   const notice = (message: string) => reporter.event({ type: 'notice', message });
-  const session = await openSession(env, cacheDir, { lockTimeoutS, command, notice });
+  const session = await openSession(env, cacheDir, { lockTimeoutS, command, notice, outputFolders });
   const executor = new Executor({
     store: session.store,
     statCache: session.statCache,

@@ -48,10 +48,19 @@ export function sweepChartSpec(r: SweepReport, c: SweepChartChoice): TopLevelSpe
     const y = seriesValue.get(b);
     return typeof x === 'number' && typeof y === 'number' ? x - y : a.localeCompare(b);
   });
+  const ys = points.map((p) => p.y);
+  const [lo, hi] = [Math.min(...ys), Math.max(...ys)];
+  // From zero when the values share a sign: a 3% spread then looks like 3%, not like a cliff.
+  const fromZero = points.length > 0 && (lo >= 0 || hi <= 0);
+  const notes = [`${points.length} of ${r.variants.length} variants of ${r.pipeline}${r.sortBy === c.y ? ` (${r.order === 'asc' ? 'lower' : 'higher'} is better)` : ''}`];
+  if (points.length > 1 && hi !== lo) notes.push(`${c.y} from ${fmt(lo)} to ${fmt(hi)}: ${fmt((100 * (hi - lo)) / Math.max(Math.abs(hi), Math.abs(lo)))}% apart`);
+  const same = coinciding(points);
+  const named = (series: string) => (c.color.length === 1 ? `${c.color[0]}=${series}` : series);
+  if (same.length) notes.push(`one line hides another: ${same.map((g) => g.map(named).join(' and ')).join('; ')} give the same values`);
   const xOrder = [...new Set(points.map((p) => p.x))].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), undefined, { numeric: true })));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${c.y} by ${c.x}`, subtitle: `${points.length} of ${r.variants.length} variants of ${r.pipeline}${r.sortBy === c.y ? ` (${r.order === 'asc' ? 'lower' : 'higher'} is better)` : ''}` },
+    title: { text: `${c.y} by ${c.x}`, subtitle: notes },
     width: 440,
     height: 280,
     data: { values: points },
@@ -60,8 +69,17 @@ export function sweepChartSpec(r: SweepReport, c: SweepChartChoice): TopLevelSpe
       x: quantitative
         ? { field: 'x', type: 'quantitative', title: c.x, scale: { zero: false, nice: false, padding: 16 }, ...(xOrder.length <= 12 ? { axis: { values: xOrder } } : {}) }
         : { field: 'x', type: 'ordinal', title: c.x, sort: xOrder, axis: { labelAngle: 0 } },
-      y: { field: 'y', type: 'quantitative', title: c.y, scale: { zero: false } },
-      ...(series.length > 1 ? { color: { field: 'series', type: 'nominal', title: c.color.join(', '), sort: series } } : {}),
+      y: { field: 'y', type: 'quantitative', title: c.y, scale: { zero: fromZero } },
+      // Colour, dash and marker shape all tell the series apart: a line that hides another is
+      // still seen by its markers, and the subtitle names the series that coincide.
+      ...(series.length > 1
+        ? {
+            color: { field: 'series', type: 'nominal', title: c.color.join(', '), sort: series },
+            // Same field, title and order: Vega-Lite merges the three into one legend.
+            strokeDash: { field: 'series', type: 'nominal', title: c.color.join(', '), sort: series },
+            shape: { field: 'series', type: 'nominal', title: c.color.join(', '), sort: series },
+          }
+        : {}),
       tooltip: [
         { field: 'variant', type: 'nominal' },
         { field: 'y', type: 'quantitative', title: c.y, format: '.4~g' },
@@ -77,6 +95,22 @@ export function sweepChartSpec(r: SweepReport, c: SweepChartChoice): TopLevelSpe
       view: { stroke: '#d0d0d0' },
     },
   } as TopLevelSpec;
+}
+
+function fmt(v: number): string {
+  return String(Number(v.toPrecision(3)));
+}
+
+/** Groups (two or more) of series whose points are the same: each x, the same y. */
+function coinciding(points: readonly { x: number | string; y: number; series: string }[]): string[][] {
+  const bySeries = new Map<string, string[]>();
+  for (const p of points) bySeries.set(p.series, [...(bySeries.get(p.series) ?? []), `${p.x}:${p.y}`]);
+  const groups = new Map<string, string[]>();
+  for (const [series, pts] of bySeries) {
+    const sig = pts.sort().join('|');
+    groups.set(sig, [...(groups.get(sig) ?? []), series]);
+  }
+  return bySeries.size > 1 ? [...groups.values()].filter((g) => g.length > 1) : [];
 }
 
 /** A file name part for a metric or param name. */

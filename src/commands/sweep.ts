@@ -5,14 +5,14 @@ import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { closest } from '../base/suggest.js';
-import { table } from '../base/format.js';
+import { streamWidth, table } from '../base/format.js';
 import { planPipeline } from '../runner/graph/plan.js';
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { readHistory, shortRunId } from '../runner/cache/history.js';
 import { CacheStore, newRunId } from '../runner/cache/store.js';
 import { type HistoryRecord } from '../runner/cache/records.js';
 import { chartFileBase, chooseSweepChart, renderSweepChart, sweepChartSpec } from './sweep-chart.js';
-import { planSweep, type SweepPlan } from '../runner/sweep/plan.js';
+import { planSweep, sweepFileClash, type SweepPlan } from '../runner/sweep/plan.js';
 import { buildSweepReport, findMetric, flattenMetrics, formatParamCell, metricDisplayNames, sweepCsv, sweepTableText, type SweepReport } from '../runner/sweep/report.js';
 import { runSweep } from '../runner/sweep/run.js';
 import { runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.js';
@@ -20,6 +20,7 @@ import type { StepRegistry } from '../runner/step/registry.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { outputFolders } from '../runner/exec/output-locks.js';
 import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openExecution } from './session.js';
 
 const usage = `usage: lvis-pipe sweep FILE [--grid NAME=V1,V2,...]... [options]
@@ -121,7 +122,10 @@ export const command: CommandModule = {
     if (values['dry-run']) return dryRun(env, plan, ctx.cacheDir, values.json === true);
 
     const json = values.json === true;
-    const { reporter, notice, session, executor, jobs } = await openExecution(env, ctx.cacheDir, ctx.config, values, `lvis-pipe sweep ${base.displayFile}`);
+    const { reporter, notice, session, executor, jobs } = await openExecution(
+      env, ctx.cacheDir, ctx.config, values, `lvis-pipe sweep ${base.displayFile}`,
+      outputFolders(plan.variants.map((v) => v.pipeline), [plan.outDir]),
+    );
     try {
       const sweepId = newRunId();
       const startedAt = new Date().toISOString();
@@ -139,13 +143,13 @@ export const command: CommandModule = {
         outDir: plan.outDir,
         order: values.desc ? 'desc' : values.asc ? 'asc' : plan.spec.order,
         ...((values.sort ?? plan.spec.sortBy) !== undefined ? { sortBy: (values.sort ?? plan.spec.sortBy)! } : {}),
-        ...(values.metrics !== undefined ? { metrics: values.metrics.split(',').map((m) => m.trim()).filter(Boolean) } : plan.spec.metrics ? { metrics: plan.spec.metrics } : {}),
+        ...(values.metrics !== undefined ? { metrics: values.metrics.split(',').map((m) => m.trim()).filter(Boolean), metricsFromCli: true } : plan.spec.metrics ? { metrics: plan.spec.metrics } : {}),
         // Shown even with --quiet: an unknown --sort or --metrics name changes what the table means.
         warn: (m) => (json ? notice(`warning: ${m}`) : env.stderr.write(`warning: ${m}\n`)),
       });
 
       await mkdir(plan.outDir, { recursive: true });
-      if (!values['no-chart']) await writeChart(report, { ...plan.spec.chart, ...(chartX !== undefined ? { x: chartX } : {}), ...(values['chart-y'] !== undefined ? { y: values['chart-y'] } : {}) }, notice);
+      if (!values['no-chart']) await writeChart(report, { ...plan.spec.chart, ...(chartX !== undefined ? { x: chartX } : {}), ...(values['chart-y'] !== undefined ? { y: values['chart-y'] } : {}) }, notice, plan);
       await writeVariantReports(plan, report, session.store, env.registry, notice);
       const stale = await foldersOfOtherSweeps(plan);
       if (stale.length) {
@@ -162,7 +166,7 @@ export const command: CommandModule = {
 
       reporter.close();
       if (!json) {
-        env.stdout.write(`\n${sweepTableText(report)}\n\n`);
+        env.stdout.write(`\n${sweepTableText(report, streamWidth(env.stdout))}\n\n`);
         env.stdout.write(`wrote ${report.files.map((f) => displayPath(f)).join(', ')}\n`);
         env.stdout.write(`sweep ${shortRunId(sweepId)}: lvis-pipe runs ${base.displayFile} --sweep ${shortRunId(sweepId)} lists its variants\n`);
       }
@@ -207,6 +211,7 @@ async function dryRun(env: CliEnv, plan: SweepPlan, cacheDir: string, json: bool
     table(
       ['variant', ...plan.varying, 'folder', 'would run', 'shared', 'cached'],
       rows.map((r) => [r.name, ...plan.varying.map((p) => formatParamCell(r.params[p])), displayPath(r.folder), r.run.join(', ') || '–', String(r.shared.length), String(r.cached.length)]),
+      streamWidth(env.stdout),
     ) + '\n',
   );
   const n = plan.variants.length;
@@ -217,7 +222,7 @@ async function dryRun(env: CliEnv, plan: SweepPlan, cacheDir: string, json: bool
   return 0;
 }
 
-async function writeChart(report: SweepReport, want: { x?: string; y?: string; color?: string }, notice: (m: string) => void): Promise<void> {
+async function writeChart(report: SweepReport, want: { x?: string; y?: string; color?: string }, notice: (m: string) => void, plan: SweepPlan): Promise<void> {
   if (report.metrics.length === 0) return; // no variant produced metrics (all failed, or the pipeline has none)
   let y = want.y;
   if (y !== undefined) {
@@ -235,6 +240,9 @@ async function writeChart(report: SweepReport, want: { x?: string; y?: string; c
   try {
     const { svg, png } = await renderSweepChart(sweepChartSpec(report, choice));
     const base = path.join(report.outDir, chartFileBase(choice));
+    const names = [`${chartFileBase(choice)}.svg`, `${chartFileBase(choice)}.png`];
+    const clash = sweepFileClash(report.outDir, names, plan.variants.map((v) => v.pipeline));
+    if (clash) return notice(`warning: no chart drawn: ${clash}`);
     await writeFileAtomic(`${base}.svg`, svg);
     await writeFileAtomic(`${base}.png`, png);
     report.files.push(`${base}.svg`, `${base}.png`);

@@ -3,6 +3,7 @@
  * and format, made from one list, and the loop that draws the charts into those files.
  */
 import { writeFile } from 'node:fs/promises';
+import { noteWrite } from '../base/fs-problems.js';
 import type { JsonSchema, OutputSpec, StepContext } from '../runner/step/step.js';
 import { drawCharts } from '../lvis/plots/draw.js';
 import type { Chart, ChartId } from '../lvis/plots/types.js';
@@ -64,8 +65,11 @@ export async function writeChartFiles(ctx: StepContext<{ scale: number }>, chart
     async (drawn) => {
       const name = files.find((o) => o.chart === drawn.chart.id)!.name;
       for (const w of drawn.warnings) ctx.log(`${drawn.chart.id}: ${w}`);
-      await writeFile(ctx.outputFile(`${name}_svg`), drawn.svg);
-      await writeFile(ctx.outputFile(`${name}_png`), drawn.png);
+      for (const [file, bytes] of [[ctx.outputFile(`${name}_svg`), drawn.svg], [ctx.outputFile(`${name}_png`), drawn.png]] as const) {
+        await writeFile(file, bytes).catch((err: unknown) => {
+          throw noteWrite(err, file, Buffer.byteLength(bytes));
+        });
+      }
       ctx.log(`${drawn.chart.title}: ${drawn.width}×${drawn.height} SVG, ${drawn.pngWidth}×${drawn.pngHeight} PNG`);
       ctx.progress.update(++done);
     },

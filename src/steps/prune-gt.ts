@@ -59,10 +59,12 @@ const step: StepModule<Options, { gt: Dataset; kept?: KeptCategories }, { gt: st
       { progress: ctx.progress, signal: ctx.signal },
     );
     const s = r.summary;
+    // With list_categories: all, the file lists every category: say which ones keep annotations.
+    const listed = ctx.options.list_categories === 'all' ? `; the file lists all ${s.categories + s.categoriesDropped} categories (list_categories: all)` : '';
     ctx.log(
-      `kept ${s.categories} categories (dropped ${s.categoriesDropped}), ${s.annotations} annotations (dropped ${s.annotationsDropped}), ` +
-        `${s.images} images (dropped ${s.imagesDropped}); removed ${s.negIdsDropped} neg and ${s.notExhaustiveIdsDropped} ` +
-        `not-exhaustive category ids from ${s.imagesEdited} images`,
+      `kept the annotations of ${s.categories} categories (those of ${s.categoriesDropped} others dropped): ${s.annotations} annotations ` +
+        `(dropped ${s.annotationsDropped}), ${s.images} images (dropped ${s.imagesDropped})${listed}; removed ${s.negIdsDropped} neg and ` +
+        `${s.notExhaustiveIdsDropped} not-exhaustive category ids from ${s.imagesEdited} images`,
     );
     return {
       gt: path,

@@ -46,7 +46,7 @@ const step: StepModule<Options, { dataset_charts?: ChartSet; charts?: ChartSet }
   kinds: [reportContentKind],
   async run(ctx) {
     const charts = [...(ctx.inputs.dataset_charts?.charts ?? []), ...(ctx.inputs.charts?.charts ?? [])];
-    ctx.log(`report: ${charts.length} chart${charts.length === 1 ? '' : 's'}; the HTML is written when the run ends`);
+    ctx.log(`${charts.length} chart${charts.length === 1 ? '' : 's'}; the HTML is written when the run ends`);
     return { content: { title: ctx.options.title, charts: charts.map((c) => ({ id: c.id, title: c.title, fileBase: c.fileBase, spec: c.spec })) } };
   },
   // The page shows which steps ran or were cache hits and their times: known only once the

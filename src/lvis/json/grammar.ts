@@ -59,7 +59,8 @@ export function skipNumber(b: Uint8Array, p: number, end: number): number {
     p++;
     while (p < end && isDigit(b[p]!)) p++;
   } else {
-    throw new JsonSyntaxError(p, `unexpected ${describeByte(c)} in a number, expected a digit`);
+    const word = notJsonNumber(b, start, end);
+    throw word ? new JsonSyntaxError(start, word) : new JsonSyntaxError(p, `unexpected ${describeByte(c)} in a number, expected a digit`);
   }
   if (p >= end) throw NEED_MORE;
   c = b[p]!;
@@ -142,7 +143,23 @@ export function skipValue(b: Uint8Array, p: number, end: number, depth = 0): num
   if (c === 0x74) return skipLiteral(b, p, end, 'true');
   if (c === 0x66) return skipLiteral(b, p, end, 'false');
   if (c === 0x6e) return skipLiteral(b, p, end, 'null');
-  throw new JsonSyntaxError(p, `unexpected ${describeByte(c)}, expected a JSON value`);
+  throw new JsonSyntaxError(p, notJsonNumber(b, p, end) ?? `unexpected ${describeByte(c)}, expected a JSON value`);
+}
+
+/**
+ * The message for Python's bare NaN, Infinity or -Infinity at p (json.dump writes them for
+ * non-finite floats; JSON has no such token), else undefined. The loaders that read a field's
+ * number accept the token and then say the field is not finite; a value they skip gets this,
+ * so that every reader names the token the same way.
+ */
+function notJsonNumber(b: Uint8Array, p: number, end: number): string | undefined {
+  for (const word of ['NaN', 'Infinity', '-Infinity']) {
+    if (p + word.length > end) continue;
+    let k = 0;
+    while (k < word.length && b[p + k] === word.charCodeAt(k)) k++;
+    if (k === word.length) return `${word} is not a JSON number (Python's json.dump writes it for a non-finite float); expected a finite number`;
+  }
+  return undefined;
 }
 
 function skipArray(b: Uint8Array, p: number, end: number, depth: number): number {

@@ -56,6 +56,11 @@ export function formatValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** A param as it was given: `seed: 1337`, never `1,337` (a seed or an id is not a count). */
+function formatParam(v: unknown): string {
+  return typeof v === 'number' ? String(v) : formatValue(v);
+}
+
 /** Nested metric records become dotted names: { tierMix: { f: 0.5 } } → tierMix.f. */
 export function flattenRecord(rec: Record<string, unknown>, prefix = ''): [string, unknown][] {
   return Object.entries(rec).flatMap(([k, v]) =>
@@ -65,11 +70,11 @@ export function flattenRecord(rec: Record<string, unknown>, prefix = ''): [strin
   );
 }
 
-function keyValueTable(cls: string, rows: [string, unknown][]): string {
+function keyValueTable(cls: string, rows: [string, unknown][], format = formatValue): string {
   if (rows.length === 0) return '<p class="muted">None.</p>';
   return (
     `<table class="${cls}"><tbody>` +
-    rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(formatValue(v))}</td></tr>`).join('') +
+    rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(format(v))}</td></tr>`).join('') +
     '</tbody></table>'
   );
 }
@@ -101,11 +106,11 @@ function sweepTable(rows: SweepRow[]): string {
   const body = rows
     .map((r) => {
       const m = new Map(flattenRecord(r.metrics));
-      const cell = (v: unknown) => `<td data-value="${escapeHtml(typeof v === 'number' ? String(v) : formatValue(v))}">${escapeHtml(formatValue(v))}</td>`;
+      const cell = (v: unknown, format = formatValue) => `<td data-value="${escapeHtml(typeof v === 'number' ? String(v) : formatValue(v))}">${escapeHtml(format(v))}</td>`;
       return (
         '<tr>' +
         (rows.some((x) => x.label) ? `<td>${escapeHtml(r.label ?? '')}</td>` : '') +
-        paramKeys.map((k) => cell(r.params[k])).join('') +
+        paramKeys.map((k) => cell(r.params[k], formatParam)).join('') +
         metricKeys.map((k) => cell(m.get(k))).join('') +
         `<td data-value="${r.durationMs}" class="num">${escapeHtml(formatDuration(r.durationMs))}</td><td>${statusBadge(r.status)}</td></tr>`
       );
@@ -222,7 +227,7 @@ export function renderReportHtml(model: ReportModel): string {
 <body>
 <header><h1>${escapeHtml(model.title)}</h1><div class="meta">${meta}</div></header>
 <main>
-<section id="parameters"><h2>Parameters</h2>${keyValueTable('kv params', Object.entries(model.params))}</section>
+<section id="parameters"><h2>Parameters</h2>${keyValueTable('kv params', Object.entries(model.params), formatParam)}</section>
 <section id="pipeline"><h2>Pipeline</h2><p class="muted">${escapeHtml(stepSummary)}</p>${
   model.repairs?.length
     ? `<p class="repairs">The cache found damaged files during this run, moved them aside and recomputed what they held:</p><ul>${model.repairs.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>`

@@ -16,6 +16,7 @@ import { createGzip } from 'node:zlib';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { noteWrite } from '../../base/fs-problems.js';
 
 const DEFAULT_CHUNK_BYTES = 4 << 20;
 
@@ -167,9 +168,10 @@ export async function writeFileAtomically<T>(
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
   const gz = `${temp}.gz`;
   let fh: FileHandle | undefined;
+  let writer: ChunkedFileWriter | undefined;
   try {
     fh = await open(temp, 'wx');
-    const writer = new ChunkedFileWriter(fh);
+    writer = new ChunkedFileWriter(fh);
     const result = await fill(writer);
     await writer.flush();
     await fh.close();
@@ -187,6 +189,7 @@ export async function writeFileAtomically<T>(
     if (fh) await fh.close().catch(() => undefined);
     await rm(temp, { force: true });
     await rm(gz, { force: true });
-    throw err;
+    // A full disk: at least what was written so far was needed (the whole file is not known yet).
+    throw noteWrite(err, temp, writer?.bytesWritten ?? 0);
   }
 }

@@ -69,6 +69,21 @@ export class StatCache {
     return e.digest;
   }
 
+  /** Whether `abs` was ever hashed in this cache (whatever its stat now). */
+  knows(abs: string): boolean {
+    return abs in this.entries;
+  }
+
+  /**
+   * Records the digest of an input file just hashed, and saves the cache now rather than at the
+   * end of the run: a run killed after hashing a 1 GB input must not have to hash it again.
+   * Best effort: a failed save is retried by the run's final one, which reports errors.
+   */
+  recordInput(abs: string, st: Stats, digest: string, hashedAt: number): void {
+    this.record(abs, st, digest, hashedAt);
+    this.save().catch(() => {});
+  }
+
   record(abs: string, st: Stats, digest: string, hashedAt = Date.now()): void {
     this.entries[abs] = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, digest, hashedAt };
     this.dirty = true;
@@ -142,7 +157,7 @@ async function hashAndRecord(abs: string, st: Stats, cache: StatCache, signal?: 
   const { digest, size } = await sha256File(abs, signal);
   const after = statSync(abs);
   // Only record if the file did not change while we read it.
-  if (sameStat(st, after)) cache.record(abs, st, digest, startedAt);
+  if (sameStat(st, after)) cache.recordInput(abs, st, digest, startedAt);
   return { digest, size, hashed: true };
 }
 

@@ -8,8 +8,10 @@
  * least 4 characters, as git takes abbreviated hashes), or `@` (the newest run) and `@~N`
  * (N runs before it).
  */
+import path from 'node:path';
 import { DiagnosticError } from '../../base/diagnostic.js';
 import { canonicalJson } from './hash.js';
+import { sameNumber } from '../../base/format.js';
 import { listHistory } from './gc.js';
 import type { CacheStore } from './store.js';
 import { type HistoryRecord } from './records.js';
@@ -20,6 +22,23 @@ import { flattenMetrics, metricDisplayNames, selectMetrics, type StepCounts } fr
 /** Every history record in the cache, newest first. */
 export async function readHistory(store: CacheStore): Promise<HistoryRecord[]> {
   return (await listHistory(store)).sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.runId < b.runId ? 1 : -1));
+}
+
+/**
+ * The files a past run read (from its steps' run records: the files hashed into each key,
+ * relative to the pipeline's folder `dir`) and wrote (its output paths), each with its role,
+ * for commands that must not write over any of them (`report --out`).
+ */
+export async function recordedRunFiles(store: CacheStore, run: HistoryRecord, dir: string): Promise<{ file: string; role: string }[]> {
+  const files: { file: string; role: string }[] = [];
+  for (const [id, step] of Object.entries(run.steps)) {
+    const rec = (await store.records(step.key))[0];
+    for (const rel of Object.keys(rec?.material.files ?? {})) files.push({ file: path.resolve(dir, rel), role: `a file step \`${id}\` of run ${shortRunId(run.runId)} read` });
+    for (const [name, out] of Object.entries(step.outputs)) {
+      if (out.path) files.push({ file: out.path, role: `the output \`${name}\` of step \`${id}\` of run ${shortRunId(run.runId)}` });
+    }
+  }
+  return files;
 }
 
 /** The random part of a run id: what tables show, and the shortest way to name a run. */
@@ -234,7 +253,7 @@ export function diffRuns(a: HistoryRecord, b: HistoryRecord): RunDiff {
       ...(mb.has(f) ? { b: y } : {}),
       ...(numeric ? { delta: y - x } : {}),
       ...(numeric && x !== 0 ? { relative: (y - x) / Math.abs(x) } : {}),
-      change: change(ma.has(f), mb.has(f), x === y),
+      change: change(ma.has(f), mb.has(f), numeric ? sameNumber(x, y) : x === y),
     };
   });
 

@@ -1,6 +1,8 @@
 /**
  * One lock per cache folder: the file `lock`, created exclusively (O_EXCL), holding the
- * owner's pid, host and start time. A second process waits (saying who holds it) up to a
+ * owner's pid, host and start time. The same lock guards each folder a run writes its outputs
+ * to (`.lvis-pipe.lock` in it; see session.ts), so that two runs on different caches cannot
+ * mix their outputs in one folder. A second process waits (saying who holds it) up to a
  * timeout, then fails with a clear message. A lock whose owner is a dead process on this
  * host is taken over. The owner removes it on exit, Ctrl-C and SIGTERM.
  *
@@ -31,6 +33,8 @@ export interface LockOptions {
   signal?: AbortSignal;
   pollMs?: number;
   command?: string;
+  /** What the lock guards, for messages (default "the cache lock"). */
+  noun?: string;
 }
 
 export class CacheLock {
@@ -69,6 +73,7 @@ export class CacheLock {
   async acquire(opts: LockOptions): Promise<void> {
     const deadline = Date.now() + opts.timeoutMs;
     const poll = opts.pollMs ?? 200;
+    const noun = opts.noun ?? 'the cache lock';
     let told = false;
     for (;;) {
       if (this.tryCreate()) return;
@@ -102,7 +107,7 @@ export class CacheLock {
             {
               severity: 'error',
               message:
-                `timed out after ${formatMs(opts.timeoutMs)} waiting for the cache lock ${displayPath(this.file)}, held by pid ${owner.pid} on ${owner.host} ` +
+                `timed out after ${formatMs(opts.timeoutMs)} waiting for ${noun} ${displayPath(this.file)}, held by pid ${owner.pid} on ${owner.host} ` +
                 `(${owner.command}) since ${owner.startedAt}. Wait for it to finish, pass --lock-timeout, or, if that process is gone, delete the lock file.`,
             },
           ],
@@ -111,7 +116,7 @@ export class CacheLock {
       }
       if (!told) {
         told = true;
-        opts.onMessage(`waiting for the cache lock held by pid ${owner.pid} on ${owner.host} (${owner.command}) since ${owner.startedAt}…`);
+        opts.onMessage(`waiting for ${noun} held by pid ${owner.pid} on ${owner.host} (${owner.command}) since ${owner.startedAt}…`);
       }
       await sleep(poll, opts.signal);
     }

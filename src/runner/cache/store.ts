@@ -30,6 +30,8 @@ import { DiagnosticError } from '../../base/diagnostic.js';
 import { fileDigest, sameStat as sameFileStat, StatCache } from './file-digests.js';
 import { openSealedJson, quarantine, sealJson, type CacheProblem, type ProblemSink } from './integrity.js';
 import type { HistoryRecord, PipelineState, RunRecord } from './records.js';
+import { noteWrite } from '../../base/fs-problems.js';
+import { cacheWriteError } from './cache-problems.js';
 
 /** 2: every JSON file is sealed and every object verified (1: neither). Older files are ignored, not reported. */
 export const STORE_LAYOUT_VERSION = 2;
@@ -127,7 +129,11 @@ export class CacheStore {
   }
 
   async init(): Promise<void> {
-    for (const d of [this.objectsDir, this.runsDir, this.stateDir, this.historyDir, this.cutoffDir, this.tmpDir]) await mkdir(d, { recursive: true });
+    try {
+      for (const d of [this.objectsDir, this.runsDir, this.stateDir, this.historyDir, this.cutoffDir, this.tmpDir]) await mkdir(d, { recursive: true });
+    } catch (err) {
+      throw cacheWriteError(err, this.root, 'creating its folders') ?? err;
+    }
   }
 
   objectPath(digest: string): string {
@@ -173,7 +179,12 @@ export class CacheStore {
     const size = bytes.byteLength;
     if (!(await this.verifyObject(digest, size))) {
       const tmp = this.tempPath('obj');
-      await writeFile(tmp, bytes);
+      try {
+        await writeFile(tmp, bytes);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw noteWrite(err, tmp, size);
+      }
       await this.install(tmp, digest);
     }
     return { digest, size };
@@ -204,7 +215,12 @@ export class CacheStore {
     let src = file;
     if (!move) {
       src = this.tempPath('obj');
-      await copyFile(file, src);
+      try {
+        await copyFile(file, src);
+      } catch (err) {
+        await rm(src, { force: true });
+        throw noteWrite(err, src, size);
+      }
     }
     await this.install(src, digest);
     return { digest, size };
@@ -352,12 +368,13 @@ export class CacheStore {
   async writeJsonAtomic(file: string, value: unknown): Promise<void> {
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = this.tempPath('json');
+    const text = sealJson(value as object);
     try {
-      await writeFile(tmp, sealJson(value as object));
+      await writeFile(tmp, text);
       await rename(tmp, file);
     } catch (err) {
       await rm(tmp, { force: true });
-      throw err;
+      throw noteWrite(err, tmp, Buffer.byteLength(text));
     }
   }
 

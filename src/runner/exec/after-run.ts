@@ -4,6 +4,9 @@
  * run, by `lvis-pipe report` for a past run, and by `sweep` for each variant, with the sweep's
  * comparison. The runner knows nothing of what a hook writes, only where (`afterRunFiles`).
  */
+import { DiagnosticError } from '../../base/diagnostic.js';
+import { displayPath } from '../../base/display-path.js';
+import { pathProblem } from '../../base/fs-problems.js';
 import type { Pipeline } from '../pipeline/types.js';
 import type { CacheStore } from '../cache/store.js';
 import { type HistoryRecord } from '../cache/records.js';
@@ -64,7 +67,7 @@ export async function runAfterRunHooks(
       });
       outcomes.push({ stepId: id, written });
     } catch (error) {
-      outcomes.push({ stepId: id, written: [], error });
+      outcomes.push({ stepId: id, written: [], error: pathError(error) });
     }
   }
   return outcomes;
@@ -79,4 +82,12 @@ export function storedOutputReader(store: CacheStore, registry: StepRegistry): (
     const bytes = await store.readObject(out.digest);
     return decodeInput(kind, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   };
+}
+
+/** A hook's file it could not write (a read-only folder, a full disk) is said in plain words, not as a crash. */
+function pathError(err: unknown): unknown {
+  const why = pathProblem(err);
+  const at = (err as NodeJS.ErrnoException).path;
+  if (!why || at === undefined) return err;
+  return new DiagnosticError([{ severity: 'error', message: `cannot write ${displayPath(at)}: ${why}; choose another path (\`lvis-pipe report FILE --out PATH\` writes the report elsewhere)` }]);
 }

@@ -232,7 +232,7 @@ export function recordReported(
     } catch {
       continue;
     }
-    if (sameStat(st, after)) statCache.record(f, st, digest, startedAt);
+    if (sameStat(st, after)) statCache.recordInput(f, st, digest, startedAt);
   }
 }
 
@@ -240,8 +240,17 @@ export function recordReported(
 export type Keying = (StepKey & { contentKey?: string | undefined }) | DeferredKey;
 
 /** Why a step whose key waits for its file runs. */
-export function deferredReasons(d: DeferredKey, prev: StepState | undefined, forced: boolean): string[] {
+export function deferredReasons(d: DeferredKey, prev: StepState | undefined, forced: boolean, known: (file: string) => boolean): string[] {
   const files = d.files.map((f) => displayPath(f)).join(', ');
-  const why = prev ? `file ${files} changed or was touched (hashed as the step reads it)` : `new (file ${files} is hashed as the step reads it)`;
+  // The files this step read last time (relative to the pipeline, as keys hold them) against those it reads now.
+  const unread = Object.entries(d.provisional.material.files).filter(([, v]) => v.startsWith(UNREAD)).map(([rel]) => rel);
+  const firstTime = prev ? unread.filter((rel) => !(rel in prev.material.files)) : [];
+  const why = !prev
+    ? `new (file ${files} is hashed as the step reads it)`
+    : firstTime.length > 0
+      ? `file ${firstTime.join(', ')} is new to this step (its last run read ${Object.keys(prev.material.files).join(', ') || 'no file'}; hashed as the step reads it)`
+      : d.files.every(known)
+        ? `file ${files} changed or was touched (hashed as the step reads it)`
+        : `file ${files} has not been hashed in this cache before (hashed as the step reads it)`;
   return forced ? ['forced', why] : [why];
 }

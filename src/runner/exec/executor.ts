@@ -20,7 +20,7 @@ import { DiagnosticError } from '../../base/diagnostic.js';
 import type { RunEvent } from './events.js';
 import { outputSummaries, type StepSummary } from './summary.js';
 import { ValueMemo } from './values.js';
-import { StepFailure, stepFailed } from './step-failure.js';
+import { asStepFailure, StepFailure, stepFailed } from './step-failure.js';
 import { contentKeyOf } from '../cache/key.js';
 import { materialize } from '../cache/materialize.js';
 import type { Pipeline, ResolvedStep } from '../pipeline/types.js';
@@ -36,7 +36,7 @@ import { displayPath } from '../../base/display-path.js';
 import { selectSteps } from '../graph/select.js';
 import { deferredReasons, recordReported, RunKeys, statsBefore, type Keying } from './deferred-key.js';
 import { ExecutorOptions, PipelineRunOptions, PipelineRunResult } from './run-options.js';
-import { outputPathError } from './output-errors.js';
+import { outputPathError, recordingRun } from './output-errors.js';
 import { WarmWorkers } from './warm-workers.js';
 
 interface NodeOutcome {
@@ -131,8 +131,8 @@ export class Executor {
       };
     }
     for (const id of Object.keys(state.steps)) if (!p.steps.has(id)) delete state.steps[id];
-    await store.writeState(stateId, state);
-    await this.opts.statCache.save();
+    await recordingRun(store.root, () => store.writeState(stateId, state));
+    await recordingRun(store.root, () => this.opts.statCache.save());
 
     const history: HistoryRecord = {
       layout: STORE_LAYOUT_VERSION,
@@ -164,7 +164,7 @@ export class Executor {
       };
       for (const out of s.outputs) if (out.metrics) history.metrics[`${s.id}.${out.name}`] = out.metrics;
     }
-    const historyFile = await store.writeHistory(history);
+    const historyFile = await recordingRun(store.root, () => store.writeHistory(history));
     if (ro.afterRun !== false) await this.afterRun(p, history);
     const steps = outcomes.map((o) => o.summary);
     emit({ type: 'run-finish', ...base, status, durationMs, steps, historyFile });
@@ -196,7 +196,7 @@ export class Executor {
     const forced = ro.force === 'all' || (ro.force?.has(id) ?? false);
     const upstreamRecords = new Map(upstream.map((u) => [u.summary.id, u.record!]));
     const settled = keys.settle(id);
-    if ('provisional' in settled) return this.run(p, step, { ...settled, forced }, keys, upstreamRecords, base, summary, deferredReasons(settled, prev, forced));
+    if ('provisional' in settled) return this.run(p, step, { ...settled, forced }, keys, upstreamRecords, base, summary, deferredReasons(settled, prev, forced, (f) => statCache.knows(f)));
     const { key, material } = settled;
     summary.key = key;
     // The key by input content (steps with inputs): for early cutoff below, and so that a hit
@@ -473,9 +473,7 @@ export class Executor {
       if (contentKey) await this.noteCutoff(contentKey, key);
       return { record, worker };
     } catch (err) {
-      if (err instanceof StepFailure) throw err;
-      const diagnostics = err instanceof DiagnosticError ? err.diagnostics : undefined;
-      throw new StepFailure(diagnostics, err, signal.aborted);
+      throw asStepFailure(err, store.root, step.id, signal.aborted);
     } finally {
       await rm(tempDir, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
-/** Output files a step could not write, said as the user's mistake where it is one. */
+/** Output files a step could not write, and run records the cache could not take, said as the user's mistake where it is one. */
 import { DiagnosticError } from '../../base/diagnostic.js';
-import { pathProblem } from '../../base/fs-problems.js';
+import { pathProblem, sizeNeeded } from '../../base/fs-problems.js';
+import { cacheWriteError } from '../cache/cache-problems.js';
 import type { Pipeline, ResolvedStep } from '../pipeline/types.js';
 import { isInside } from './step-outputs.js';
 import { displayPath } from '../../base/display-path.js';
@@ -18,4 +19,13 @@ export function outputPathError(p: Pipeline, step: ResolvedStep, output: string,
   const message = `step \`${step.id}\`: cannot write output \`${output}\` to ${displayPath(dest)}: ${why}; choose another path${option ? ` for \`${option}\`` : ''}`;
   const d = option ? p.source.src.diagnosticAt(['steps', step.id, 'options', option], message) : { severity: 'error' as const, message };
   return new DiagnosticError([d]);
+}
+
+/** Writes the run's own records into the cache folder `root`; a full or read-only folder is said so. */
+export async function recordingRun<T>(root: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    throw cacheWriteError(err, root, 'recording the run', sizeNeeded(err)) ?? err;
+  }
 }

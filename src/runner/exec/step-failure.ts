@@ -1,5 +1,7 @@
 /** A step's failure: a user mistake (diagnostics), an interruption, or anything else (a bug), and how a run says it. */
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
+import { sizeNeeded } from '../../base/fs-problems.js';
+import { cacheWriteError } from '../cache/cache-problems.js';
 import type { EventSink } from './events.js';
 import type { StepSummary } from './summary.js';
 
@@ -12,6 +14,17 @@ export class StepFailure extends Error {
   ) {
     super(original instanceof Error ? original.message : String(original));
   }
+}
+
+/**
+ * What executing step `stepId` threw, as a StepFailure: a DiagnosticError, or results that did
+ * not fit in the cache folder `storeRoot` (full, read-only), are the user's to fix; anything
+ * else is a bug.
+ */
+export function asStepFailure(err: unknown, storeRoot: string, stepId: string, aborted: boolean): StepFailure {
+  if (err instanceof StepFailure) return err;
+  const user = err instanceof DiagnosticError ? err : cacheWriteError(err, storeRoot, `step \`${stepId}\` was writing its results`, sizeNeeded(err));
+  return new StepFailure(user?.diagnostics, err, aborted);
 }
 
 /** Marks `summary` failed (or interrupted) by `err` and emits the step-failed event. */

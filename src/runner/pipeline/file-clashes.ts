@@ -12,11 +12,14 @@ import { displayPath } from '../../base/display-path.js';
 import type { ResolvedStep } from './types.js';
 import type { YamlSource } from './yaml-source.js';
 
-interface Place {
+/** A file and what it is to a run: "the input `path` of step `train`". */
+export interface NamedFile {
   /** How the user named it. */
   file: string;
-  /** What it is: "the input `path` of step `train`". */
   role: string;
+}
+
+interface Place extends NamedFile {
   step: string;
   option: string;
 }
@@ -43,7 +46,8 @@ function identity(file: string): { real: string; inode?: string } {
   }
 }
 
-function places(steps: ReadonlyMap<string, ResolvedStep>): { inputs: Place[]; outputs: Place[] } {
+/** The run's inputs and outputs; `skipAfterRun`: without the afterRun hooks' files (which `report --out` replaces on purpose). */
+function places(steps: ReadonlyMap<string, ResolvedStep>, skipAfterRun = false): { inputs: Place[]; outputs: Place[] } {
   const inputs: Place[] = [];
   const outputs: Place[] = [];
   for (const step of steps.values()) {
@@ -52,10 +56,28 @@ function places(steps: ReadonlyMap<string, ResolvedStep>): { inputs: Place[]; ou
       const option = step.module.outputs[name]?.pathOption ?? name;
       outputs.push({ file, role: `the output \`${name}\` of step \`${step.id}\``, step: step.id, option });
     }
+    if (skipAfterRun) continue;
     for (const [option, file] of Object.entries(step.afterRunPaths)) outputs.push({ file, role: `the file \`${option}\` of step \`${step.id}\``, step: step.id, option });
   }
   return { inputs, outputs };
 }
+
+/** `same(a, b)`: whether two named files are one file (identities computed once each). */
+function sameFile(): (a: NamedFile, b: NamedFile) => boolean {
+  const ids = new Map<NamedFile, ReturnType<typeof identity>>();
+  const id = (x: NamedFile) => {
+    let v = ids.get(x);
+    if (!v) ids.set(x, (v = identity(x.file)));
+    return v;
+  };
+  return (a, b) => {
+    const ia = id(a);
+    const ib = id(b);
+    return ia.real === ib.real || (ia.inode !== undefined && ia.inode === ib.inode);
+  };
+}
+
+const how = (a: NamedFile, b: NamedFile) => (path.resolve(a.file) === path.resolve(b.file) ? '' : ` (${displayPath(b.file)}, the same file through a link)`);
 
 /**
  * Every output that is the same file as an input of the run, or as another output: one
@@ -63,18 +85,7 @@ function places(steps: ReadonlyMap<string, ResolvedStep>): { inputs: Place[]; ou
  */
 export function fileClashes(steps: ReadonlyMap<string, ResolvedStep>, src: YamlSource): Diagnostic[] {
   const { inputs, outputs } = places(steps);
-  const ids = new Map<Place, ReturnType<typeof identity>>();
-  const id = (x: Place) => {
-    let v = ids.get(x);
-    if (!v) ids.set(x, (v = identity(x.file)));
-    return v;
-  };
-  const same = (a: Place, b: Place) => {
-    const ia = id(a);
-    const ib = id(b);
-    return ia.real === ib.real || (ia.inode !== undefined && ia.inode === ib.inode);
-  };
-  const how = (a: Place, b: Place) => (path.resolve(a.file) === path.resolve(b.file) ? '' : ` (${displayPath(b.file)}, the same file through a link)`);
+  const same = sameFile();
   const diags: Diagnostic[] = [];
   const at = (o: Place, message: string) => diags.push(src.diagnosticAt(['steps', o.step, 'options', o.option], message));
   outputs.forEach((o, i) => {
@@ -88,4 +99,27 @@ export function fileClashes(steps: ReadonlyMap<string, ResolvedStep>, src: YamlS
     if (other) at(o, `${o.role} would be written to ${displayPath(o.file)}, which ${other.role} also writes${how(o, other)}: choose another path for one of them`);
   });
   return diags;
+}
+
+/**
+ * For a file a command writes besides the steps' outputs (`report --out`, a sweep's table and
+ * chart): the first file of the run it would replace, an input or an output, else undefined.
+ * `also` adds files the run is known to have read or written (a past run's record).
+ * `report --out` may replace the report's own file; that is where it goes by default.
+ */
+export function runFileAt(
+  target: string,
+  steps: ReadonlyMap<string, ResolvedStep>,
+  also: readonly NamedFile[] = [],
+  opts: { skipAfterRun?: boolean } = {},
+): NamedFile | undefined {
+  const { inputs, outputs } = places(steps, opts.skipAfterRun);
+  const same = sameFile();
+  const t: NamedFile = { file: target, role: 'the target' };
+  return [...inputs, ...also, ...outputs].find((f) => same(t, f));
+}
+
+/** The message for a command's write that `runFileAt` found on a file of the run. */
+export function overwriteMessage(what: string, target: string, hit: NamedFile): string {
+  return `${what} ${displayPath(target)} is ${hit.role}${how({ file: target, role: '' }, hit)}: writing it would replace that file. Choose another path`;
 }

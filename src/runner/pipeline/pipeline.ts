@@ -46,7 +46,7 @@ export function pipelineIdOf(absFile: string): string {
 
 export function readPipeline(file: string): PipelineSource {
   const src = YamlSource.load(file, INVALID_PIPELINE_EXIT);
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = [...src.warnings()];
   let raw = src.toJS();
   if (!isPlainObject(raw)) {
     diagnostics.push(src.diagnosticAt([], 'a pipeline file must be a mapping with `steps:` (and optionally `params:` and `sweep:`)'));

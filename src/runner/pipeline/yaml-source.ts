@@ -19,7 +19,48 @@ const MAX_ALIAS_COUNT = 10_000;
 /** The YAML parser's message, in words a user can act on where it is a stack overflow. */
 function plainParserMessage(message: string): string {
   const first = firstLine(message);
-  return /Maximum call stack size exceeded/.test(first) ? 'the document nests too deeply to read (hundreds of levels of [ ] or { })' : first;
+  return /Maximum call stack size exceeded/.test(first) ? TOO_DEEP : first;
+}
+
+const TOO_DEEP = 'the document nests too deeply to read (hundreds of levels, by indentation or of [ ] or { })';
+
+/**
+ * The offset of the last `opener` before `end` that no bracket closes, outside quoted strings
+ * and comments; undefined when there is none.
+ */
+function unclosedBracket(text: string, end: number, opener: '{' | '['): number | undefined {
+  const stack: number[] = [];
+  let quote = '';
+  for (let i = 0; i < end; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) i = text.indexOf('\n', i) < 0 ? end : text.indexOf('\n', i);
+    else if (c === '{' || c === '[') stack.push(i);
+    else if (c === '}' || c === ']') {
+      // A closer closes its own kind: `{ y: [1, 2 }` leaves the `[` open, not the `{`.
+      const k = stack.findLastIndex((at) => text[at] === (c === '}' ? '{' : '['));
+      if (k >= 0) stack.splice(k, 1);
+    }
+  }
+  for (let k = stack.length - 1; k >= 0; k--) if (text[stack[k]!] === opener) return stack[k];
+  return undefined;
+}
+
+/** The offset of the most indented line's first non-blank character: where a too-deep document goes deepest. */
+function deepestLineOffset(text: string): number {
+  let best = 0;
+  let bestIndent = -1;
+  const re = /^([ \t-]*)\S/gm;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m[1]!.length > bestIndent) {
+      bestIndent = m[1]!.length;
+      best = m.index + m[1]!.length;
+    }
+  }
+  return best;
 }
 
 export class YamlSource {
@@ -50,13 +91,72 @@ export class YamlSource {
       const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a folder, not a file' : e.message;
       throw new DiagnosticError([{ severity: 'error', message: `cannot read ${displayPath(file)}: ${why}` }], exitCode);
     }
-    const src = new YamlSource(file, text);
-    const errors = src.doc.errors.map((e) => src.diagnosticAtOffset(e.pos[0], `YAML syntax error: ${plainParserMessage(e.message)}`));
+    let src: YamlSource;
+    try {
+      src = new YamlSource(file, text);
+    } catch (err) {
+      // The parser itself ran out of stack (thousands of levels by indentation): no node to
+      // point at, so say it at the deepest line.
+      if (!(err instanceof RangeError)) throw err;
+      const off = deepestLineOffset(text);
+      const line = text.slice(0, off).split('\n').length;
+      const col = off - text.lastIndexOf('\n', off - 1);
+      const location = { file: displayPath(file), line, col };
+      throw new DiagnosticError([{ severity: 'error', message: `YAML syntax error: ${TOO_DEEP}`, location, sourceLine: text.split(/\r?\n/)[line - 1] }], exitCode);
+    }
+    const errors = src.doc.errors.map((e) => src.syntaxError(e.pos[0], e.message));
+    errors.push(...src.reservedKeys());
     if (errors.length) throw new DiagnosticError(errors, exitCode);
     // Aliases are expanded now, not later: a file whose aliases would blow up (a "billion
     // laughs" bomb) is an invalid pipeline at the alias's line:col, like any other mistake.
     src.toJS(exitCode);
     return src;
+  }
+
+  /**
+   * A parser error as a diagnostic. An unclosed `{` or `[` is found by the parser only at the
+   * next entry; it is said at the bracket itself, which is where the fix goes.
+   */
+  private syntaxError(offset: number, message: string): Diagnostic {
+    const flow = /^Flow (map|sequence) in block collection must be sufficiently indented and end with a ([}\]])/.exec(message);
+    const open = flow ? unclosedBracket(this.text, offset, flow[2] === '}' ? '{' : '[') : undefined;
+    if (flow && open !== undefined) {
+      const next = this.locationAtOffset(offset);
+      return this.diagnosticAtOffset(open, `YAML syntax error: this \`${this.text[open]}\` is never closed: add \`${flow[2]}\` before the next entry (line ${next.line})`);
+    }
+    return this.diagnosticAtOffset(offset, `YAML syntax error: ${plainParserMessage(message)}`);
+  }
+
+  /**
+   * Keys named `__proto__`: JavaScript objects give the name a meaning of its own (a param so
+   * named vanished, a step so named turned its fields into steps), so it is refused where written.
+   */
+  private reservedKeys(): Diagnostic[] {
+    const found: Diagnostic[] = [];
+    visit(this.doc, {
+      Pair: (_, pair) => {
+        if (isScalar(pair.key) && pair.key.value === '__proto__') {
+          found.push(this.diagnosticAtOffset(pair.key.range?.[0] ?? 0, '`__proto__` cannot be a name here: JavaScript gives it a meaning of its own; choose another name'));
+        }
+      },
+    });
+    return found;
+  }
+
+  /**
+   * The parser's warnings, as warnings at their line:col: a tag it does not know (`!!js/function`,
+   * `!custom`) is dropped and the value read as plain YAML, which should not go unsaid.
+   */
+  warnings(): Diagnostic[] {
+    return this.doc.warnings.map((w) =>
+      this.diagnosticAtOffset(
+        w.pos[0],
+        w.code === 'TAG_RESOLVE_FAILED'
+          ? `YAML tag \`${this.text.slice(w.pos[0], w.pos[1])}\` is not supported: it is ignored and the value read as plain YAML; remove the tag`
+          : `YAML: ${firstLine(w.message)}`,
+        'warning',
+      ),
+    );
   }
 
   static fromText(file: string, text: string): YamlSource {

@@ -3,7 +3,7 @@
  * for each event (the plain and TTY reporters print the same lines; only the live display
  * differs).
  */
-import { formatDiagnostic } from '../../base/diagnostic.js';
+import { escapeControls, formatDiagnostic } from '../../base/diagnostic.js';
 import { displayPath } from '../../base/display-path.js';
 import { formatBytes, formatDuration, table } from '../../base/format.js';
 import type { RunEvent } from '../exec/events.js';
@@ -15,8 +15,16 @@ export interface Reporter {
   close(): void;
 }
 
-/** The lines every human reporter prints for an event (undefined: nothing to print). */
-export function describeEvent(e: RunEvent): string | undefined {
+/**
+ * The lines every human reporter prints for an event (undefined: nothing to print), with any
+ * control characters a data file put into a log line or notice shown escaped.
+ */
+export function describeEvent(e: RunEvent, width = Infinity): string | undefined {
+  const text = eventText(e, width);
+  return text === undefined ? undefined : escapeControls(text);
+}
+
+function eventText(e: RunEvent, width: number): string | undefined {
   const tag = (id: string) => ('label' in e && e.label ? `[${e.label}] ${id}` : id);
   switch (e.type) {
     case 'run-start':
@@ -42,7 +50,7 @@ export function describeEvent(e: RunEvent): string | undefined {
     case 'run-finish':
       // A sweep variant: one line (the sweep prints its comparison table at the end).
       if (e.label) return `${e.status === 'ok' ? '✓' : '✗'} [${e.label}] ${e.status === 'ok' ? 'ok' : e.status.toUpperCase()} in ${formatDuration(e.durationMs)}: ${stepCountsText(e.steps)}`;
-      return summaryText(e.steps, e.status, e.durationMs);
+      return summaryText(e.steps, e.status, e.durationMs, width);
     case 'sweep-start':
       return `${e.pipeline}: sweep of ${e.variants.length} variant${e.variants.length === 1 ? '' : 's'}, up to ${e.jobs} at once; output files in ${displayPath(e.outDir)}/<variant>/`;
     case 'sweep-finish': {
@@ -63,7 +71,7 @@ export function failureText(e: Extract<RunEvent, { type: 'step-failed' }>): stri
   const head = `✗ ${e.label ? `[${e.label}] ` : ''}${e.stepId} (${e.stepType})`;
   if (e.interrupted) return `${head} interrupted`;
   if (e.diagnostics) return `${head} failed:\n${e.diagnostics.map((d) => indent(formatDiagnostic(d))).join('\n')}`;
-  return `${head} crashed; this is a bug (in step type \`${e.stepType}\` or in lvis-pipe), please report it:\n${indent(e.error?.stack ?? e.error?.message ?? 'unknown error')}`;
+  return `${head} crashed; this is a bug (in step type \`${e.stepType}\` or in lvis-pipe), please report it:\n${indent(escapeControls(e.error?.stack ?? e.error?.message ?? 'unknown error'))}`;
 }
 
 function indent(s: string): string {
@@ -103,7 +111,7 @@ export function stepCountsText(steps: StepSummary[]): string {
     .join(', ');
 }
 
-export function summaryText(steps: StepSummary[], status: string, durationMs: number): string {
+export function summaryText(steps: StepSummary[], status: string, durationMs: number, width: number): string {
   // One line per output (a plot step has a dozen), so the table stays as wide as its longest output.
   const rows = steps.flatMap((s) => {
     const outputs = s.outputs.map(describeOutput);
@@ -115,5 +123,5 @@ export function summaryText(steps: StepSummary[], status: string, durationMs: nu
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
-  return `\n${table(['step', 'status', 'time', 'outputs'], rows)}\n\n${status === 'ok' ? 'ok' : status.toUpperCase()}: ${counts} in ${formatDuration(durationMs)}`;
+  return `\n${table(['step', 'status', 'time', 'outputs'], rows, width)}\n\n${status === 'ok' ? 'ok' : status.toUpperCase()}: ${counts} in ${formatDuration(durationMs)}`;
 }

@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import type { RunEvent } from '../exec/events.js';
 import { describeEvent, failureText, type Reporter } from './describe.js';
 import { JsonReporter } from './json.js';
+import { streamWidth } from '../../base/format.js';
 
 
 
@@ -44,7 +45,7 @@ export class LineReporter implements Reporter {
       else if (e.type === 'diagnostics') this.err.write(describeEvent(e) + '\n');
       return;
     }
-    const text = describeEvent(e);
+    const text = describeEvent(e, streamWidth(this.out));
     if (text === undefined) return;
     (e.type === 'step-failed' || e.type === 'diagnostics' ? this.err : this.out).write(text + '\n');
   }

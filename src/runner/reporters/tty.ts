@@ -5,7 +5,7 @@
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { RunEvent } from '../exec/events.js';
-import { formatBytes } from '../../base/format.js';
+import { formatBytes, streamWidth } from '../../base/format.js';
 import { describeEvent, failureText, type Reporter } from './describe.js';
 
 export class TtyReporter implements Reporter {
@@ -35,7 +35,7 @@ export class TtyReporter implements Reporter {
       this.print(failureText(e), this.err);
       return;
     }
-    const text = describeEvent(e);
+    const text = describeEvent(e, streamWidth(this.out));
     if (text !== undefined) this.print(text, e.type === 'diagnostics' ? this.err : this.out);
   }
 

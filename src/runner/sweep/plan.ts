@@ -8,7 +8,7 @@ import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../../base/d
 import { INVALID_PIPELINE_EXIT, type Pipeline, type ResolveOptions } from '../pipeline/types.js';
 import { relPosix, resolvePipeline, sortDiagnostics } from '../pipeline/pipeline.js';
 import type { StepRegistry } from '../step/registry.js';
-import { fileClashes } from '../pipeline/file-clashes.js';
+import { fileClashes, overwriteMessage, runFileAt } from '../pipeline/file-clashes.js';
 import { defaultSweepDir, outputRoot, withOutputFolder } from './paths.js';
 import type { SweepVariantPlan } from './run.js';
 import { expandVariants, readSweepSpec, sweptParams, variantFolderNames, variantStateId, varyingParams, type SweepSpec } from './grid.js';
@@ -22,6 +22,24 @@ export interface SweepPlan {
   varying: string[];
   /** The sweep folder (absolute). */
   outDir: string;
+}
+
+/** The sweep's own files in its folder (the chart's name depends on the metric: see `sweepFileClash`). */
+export const SWEEP_TABLE_FILES = ['sweep.csv', 'sweep.json'];
+
+/**
+ * Whether one of the sweep's own files (`names` in `outDir`) would replace a file of a
+ * variant's run, an input or an output: the message, else undefined.
+ */
+export function sweepFileClash(outDir: string, names: readonly string[], variants: readonly Pipeline[]): string | undefined {
+  for (const name of names) {
+    const file = path.join(outDir, name);
+    for (const p of variants) {
+      const hit = runFileAt(file, p.steps);
+      if (hit) return overwriteMessage(`the sweep's ${name}`, file, hit);
+    }
+  }
+  return undefined;
 }
 
 export interface SweepPlanOptions {
@@ -90,5 +108,7 @@ export function planSweep(base: Pipeline, o: SweepPlanOptions): SweepPlan {
   // A variant's outputs moved into its folder must not land on an input either.
   const clashes = planned.flatMap((v) => fileClashes(v.pipeline.steps, v.pipeline.source.src).map((d) => ({ ...d, message: `variant ${v.name}: ${d.message}` })));
   if (clashes.length) throw new DiagnosticError(sortDiagnostics(clashes), INVALID_PIPELINE_EXIT);
+  const table = sweepFileClash(outDir, SWEEP_TABLE_FILES, planned.map((v) => v.pipeline));
+  if (table) throw new DiagnosticError([{ severity: 'error', message: table }], INVALID_PIPELINE_EXIT);
   return { spec, duplicates, varying, outDir, variants: planned };
 }

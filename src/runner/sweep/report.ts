@@ -9,7 +9,7 @@
  * `quality.js_divergence`).
  */
 import { type StepSummary } from '../exec/summary.js';
-import { formatDuration, table } from '../../base/format.js';
+import { formatDuration, sameNumber, table } from '../../base/format.js';
 import { formatParamValue } from './grid.js';
 import { didYouMean, listNames } from '../../base/suggest.js';
 
@@ -74,6 +74,13 @@ export interface SweepReport {
   order: 'asc' | 'desc';
   outDir: string;
   variants: SweepReportVariant[];
+  /**
+   * Metrics of the file's `sweep.metrics` left out of the table because every variant has the
+   * same value (display name → that value).
+   */
+  constant: Record<string, unknown>;
+  /** Groups of variants (names) whose output files are byte-identical, two or more each. */
+  identical: string[][];
   /** Files written (absolute): sweep.csv, sweep.json, the chart, reports. */
   files: string[];
 }
@@ -167,6 +174,11 @@ export interface BuildReportOptions {
   metrics?: string[];
   /** At most this many metrics shown when none are chosen. */
   maxShown?: number;
+  /**
+   * `metrics` came from the command line: show them all. From the pipeline file, they are
+   * defaults: one with the same value in every variant is said once, not given a column.
+   */
+  metricsFromCli?: boolean;
   /** Problems with the chosen names (unknown metrics), for the user. */
   warn(message: string): void;
 }
@@ -189,9 +201,11 @@ export function buildSweepReport(outcomes: readonly SweepVariantOutcome[], o: Bu
     if ('name' in r) sortBy = r.name;
     else if (fullNames.length) o.warn(`sort: ${r.error}`);
   }
-  const shown = selectMetrics(flat, fullNames, display, o.metrics, o.maxShown ?? 8, o.warn);
+  let shown = selectMetrics(flat, fullNames, display, o.metrics, o.maxShown ?? 8, o.warn);
   sortBy ??= shown[0] ?? metrics[0];
   if (sortBy !== undefined && !shown.includes(sortBy)) shown.unshift(sortBy);
+  const constant = o.metricsFromCli ? {} : constantMetrics(outcomes, flat, display, shown.filter((m) => m !== sortBy));
+  shown = shown.filter((m) => !(m in constant));
 
   const rows = outcomes.map((v, i) => {
     const m: Record<string, unknown> = {};
@@ -243,8 +257,41 @@ export function buildSweepReport(outcomes: readonly SweepVariantOutcome[], o: Bu
     order: o.order,
     outDir: o.outDir,
     variants: rows.map((r) => r.row),
+    constant,
+    identical: identicalOutputs(outcomes),
     files: [],
   };
+}
+
+/** Of `names`, those with one value in every ok variant (two or more of them): name → value. */
+function constantMetrics(outcomes: readonly SweepVariantOutcome[], flat: readonly ReadonlyMap<string, unknown>[], display: ReadonlyMap<string, string>, names: readonly string[]): Record<string, unknown> {
+  const ok = flat.filter((_, i) => outcomes[i]!.status === 'ok');
+  if (ok.length < 2) return {};
+  const out: Record<string, unknown> = {};
+  for (const [full, name] of display) {
+    if (!names.includes(name)) continue;
+    const values = ok.map((m) => m.get(full));
+    const first = values[0];
+    const same = values.every((v) => (typeof v === 'number' && typeof first === 'number' ? sameNumber(v, first) : v === first));
+    if (same && first !== undefined) out[name] = first;
+  }
+  return out;
+}
+
+/**
+ * Ok variants whose every output file (an output written to a path) has the same content as
+ * another's: their differing params changed nothing the pipeline writes. Groups of names.
+ */
+function identicalOutputs(outcomes: readonly SweepVariantOutcome[]): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const v of outcomes) {
+    if (v.status !== 'ok') continue;
+    const files = v.steps.flatMap((s) => s.outputs.filter((o) => o.path !== undefined).map((o) => `${s.id}.${o.name}:${o.digest}`));
+    if (files.length === 0) continue;
+    const sig = files.sort().join('\n');
+    groups.set(sig, [...(groups.get(sig) ?? []), v.name]);
+  }
+  return [...groups.values()].filter((g) => g.length > 1);
 }
 
 /** A param value for a table cell: as written (a long one cut at `max` characters). */
@@ -267,7 +314,7 @@ export function stepCountsLabel(c: StepCounts): string {
 }
 
 /** The printed comparison. */
-export function sweepTableText(r: SweepReport): string {
+export function sweepTableText(r: SweepReport, width: number): string {
   const header = ['#', ...r.varying, ...r.shown.map((m) => (m === r.sortBy ? `${m} (${r.order === 'asc' ? 'lowest' : 'highest'} first)` : m)), 'time', 'steps', 'status'];
   const rows = r.variants.map((v) => [
     String(v.rank),
@@ -277,9 +324,13 @@ export function sweepTableText(r: SweepReport): string {
     stepCountsLabel(v.steps),
     v.status === 'ok' ? 'ok' : `${v.status}${v.error ? `: ${truncate(v.error.split('\n')[0]!, 70)}` : ''}`,
   ]);
-  const hidden = r.metrics.length - r.shown.length;
-  const note = hidden > 0 ? `\n(${hidden} more metric${hidden === 1 ? '' : 's'} in sweep.csv and sweep.json; choose the columns with --metrics or sweep.metrics)` : '';
-  return table(header, rows) + note;
+  const constant = Object.entries(r.constant);
+  const hidden = r.metrics.length - r.shown.length - constant.length;
+  const notes: string[] = [];
+  if (constant.length) notes.push(`the same in every variant, so not a column: ${constant.map(([m, v]) => `${m} ${formatCell(v)}`).join(', ')}`);
+  for (const g of r.identical) notes.push(`identical output files (what differs between them changes nothing the pipeline writes): ${g.join('; ')}`);
+  if (hidden > 0) notes.push(`(${hidden} more metric${hidden === 1 ? '' : 's'} in sweep.csv and sweep.json; choose the columns with --metrics or sweep.metrics)`);
+  return table(header, rows, width) + notes.map((n) => `\n${n}`).join('');
 }
 
 function truncate(s: string, n: number): string {

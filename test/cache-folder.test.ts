@@ -1,0 +1,136 @@
+/**
+ * A cache folder the user chose badly (issue 24, items 4, 6, 7 and 8): a regular file where the
+ * folder should be, a folder this user may not write to, and a full disk. Each gets one plain
+ * message naming the folder and what to do, with a non-zero exit, never a stack trace, and
+ * `cache verify` never calls a file "all intact".
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CLI_ENTRY, runCli, Workspace } from './helpers/runner-fixture.js';
+
+const PIPELINE = `steps:\n  src: { type: source, options: { path: data/in.txt } }\n  up: { type: upper, inputs: { text: src } }\n  out: { type: write, inputs: { text: up }, options: { out: out/result.txt } }\n`;
+const NO_STACK = /\n\s+at |crashed|this is a bug/;
+
+describe('a cache folder that is a regular file', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'hello');
+    ws.write('p.yaml', PIPELINE);
+    ws.write('cachefile', 'not a folder');
+  });
+  after(() => ws.remove());
+
+  it('every command that uses the cache says so, exit 2, and leaves the file alone', async () => {
+    const commands = [['run', 'p.yaml'], ['plan', 'p.yaml'], ['sweep', 'p.yaml', '--grid', 'x=1'], ['runs', 'p.yaml'], ['diff', 'p.yaml'], ['report', 'p.yaml'], ['cache', 'verify'], ['cache', 'gc'], ['cache', 'ls'], ['cache', 'clear']];
+    for (const args of commands) {
+      const r = await runCli([...args, '--cache-dir', 'cachefile'], { cwd: ws.dir });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /the cache folder cachefile is a file, not a folder; pass --cache-dir DIR/, args.join(' '));
+      assert.doesNotMatch(r.stdout + r.stderr, /all intact|NOTDIR|EEXIST/, args.join(' '));
+      assert.doesNotMatch(r.stderr, NO_STACK, args.join(' '));
+    }
+    const under = await runCli(['run', 'p.yaml', '--cache-dir', 'cachefile/sub'], { cwd: ws.dir });
+    assert.equal(under.code, 2);
+    assert.match(under.stderr, /the cache folder cachefile\/sub cannot be used: a file stands where a folder of the path should be \(ENOTDIR\)/);
+    assert.equal(ws.read('cachefile'), 'not a folder');
+    assert.equal(existsSync(ws.path('out/result.txt')), false, 'nothing ran');
+  });
+});
+
+/** Runs the test CLI as an unprivileged user (when this process is root) or as is. */
+function asUser(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
+  const root = process.getuid?.() === 0;
+  const r = spawnSync(process.execPath, [CLI_ENTRY, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' }, ...(root ? { uid: 65534, gid: 65534 } : {}) });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Why an unprivileged user cannot run the test CLI here (its files unreadable to it), if so. */
+function unprivilegedSkip(cwd: string): string | false {
+  if (process.getuid?.() !== 0) return false;
+  const probe = asUser(['--version'], cwd);
+  return probe.code === 0 ? false : `an unprivileged user cannot run ${CLI_ENTRY} here: ${probe.stderr.split('\n')[0]}`;
+}
+
+describe('a cache folder this user may not write to', () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = new Workspace();
+    chmodSync(ws.dir, 0o755);
+    ws.write('data/in.txt', 'hello');
+    ws.write('p.yaml', PIPELINE);
+    assert.equal((await runCli(['run', 'p.yaml', '--cache-dir', 'ro'], { cwd: ws.dir })).code, 0);
+    mkdirSync(ws.path('out2'), { mode: 0o777 });
+    chmodSync(ws.path('out2'), 0o777);
+    for (const d of ['ro', 'ro/objects', 'ro/runs', 'ro/state', 'ro/history', 'ro/tmp']) chmodSync(ws.path(d), 0o555);
+  });
+  after(() => {
+    chmodSync(ws.path('ro'), 0o755);
+    ws.remove();
+  });
+
+  it('run and cache gc say which folder and why, exit 2; plan, runs and verify still read it', (t) => {
+    const skip = unprivilegedSkip(ws.dir);
+    if (skip) return t.skip(skip);
+    const write = asUser(['run', 'p.yaml', '--cache-dir', 'ro'], ws.dir);
+    for (const r of [write, asUser(['cache', 'gc', '--cache-dir', 'ro'], ws.dir)]) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /the cache folder ro: permission denied \(EACCES\) while taking its lock; pass --cache-dir DIR/);
+      assert.doesNotMatch(r.stderr, NO_STACK);
+    }
+    const fresh = asUser(['run', 'p.yaml', '--cache-dir', 'ro/new'], ws.dir);
+    assert.equal(fresh.code, 2);
+    assert.match(fresh.stderr, /the cache folder ro\/new: permission denied \(EACCES\) while creating its folders/);
+    for (const args of [['plan', 'p.yaml'], ['runs', 'p.yaml'], ['cache', 'verify']]) {
+      const r = asUser([...args, '--cache-dir', 'ro'], ws.dir);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, NO_STACK);
+    }
+  });
+});
+
+/** Mounts a tmpfs of `size` at `dir` (root only); false when this machine does not allow it. */
+function mountTmpfs(dir: string, size: string): boolean {
+  if (process.getuid?.() !== 0) return false;
+  mkdirSync(dir, { recursive: true });
+  return spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status === 0;
+}
+
+describe('a cache folder on a full disk', () => {
+  const repo = fileURLToPath(new URL('../..', import.meta.url));
+  let ws: Workspace;
+  let mounted = false;
+  before(() => {
+    ws = new Workspace();
+    // Room for the loaded datasets (~4.5 MB), not for the subset, the pruned val and the charts.
+    mounted = mountTmpfs(ws.path('small'), '6m');
+  });
+  after(() => {
+    if (mounted) spawnSync('umount', [ws.path('small')]);
+    ws.remove();
+  });
+
+  it('a step whose results do not fit says which folder is full, how much it needed and what is free; no stack', (t) => {
+    if (!mounted) return t.skip('needs root and tmpfs to make a small full disk');
+    const cache = ws.path('small/cache');
+    const out = ws.path('out');
+    const r = spawnSync(process.execPath, [path.join(repo, 'bin/lvis-pipe.js'), 'run', 'pipelines/mini-lvis.yaml', '--set', `out_dir=${out}`, '--set', 'total_images=300', '--cache-dir', cache], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, CI: '1' },
+    });
+    assert.equal(r.status, 1, r.stderr);
+    const failed = [...r.stderr.matchAll(/the cache folder (\S+): no space left on the device \(ENOSPC\) while step `(\w+)` was writing its results \(at least ([\d.]+ [kMG]?B) needed, ([\d.]+ [kMG]?B) free\); free some space on that disk/g)];
+    assert.ok(failed.length > 0, r.stderr);
+    for (const m of failed) assert.ok(m[1]!.endsWith('small/cache'), m[1]);
+    assert.ok(failed.some((m) => ['write', 'prune_val', 'prune_preds', 'plots', 'report'].includes(m[2]!)), r.stderr);
+    assert.doesNotMatch(r.stderr, NO_STACK);
+    // Nothing half-written: an output is whole (its cached object's bytes) or absent.
+    const subset = path.join(out, 'mini_lvis_train.json');
+    if (existsSync(subset)) assert.doesNotThrow(() => JSON.parse(readFileSync(subset, 'utf8')));
+  });
+});
