@@ -94,6 +94,8 @@ test('defaults are the original tool’s except mismatch (js), cover (true), den
   for (const bad of [{ total_images: 1e12 }, { total_images: 0 }, { pool: 'some' }, { pool: 0 }, { strategy: 'best' }, { tier_bonus: { x: 1 } }, { refine_seconds: 0 }, { seed: -1 }, { mismatch: 'mse' }, { cover: 'yes' }, { lambda_share: -1 }, { lambda_density: -1 }, { density_band: 0 }, { density_band: 2 }, { density_band: 'none' }]) {
     assert.equal(ajv.validate(greedyStep.optionsSchema, bad), false, JSON.stringify(bad));
   }
+  // The switch for free density, and a band's width, are both valid values of density_band.
+  for (const ok of [{ density_band: 'free' }, { density_band: 0.2 }]) assert.ok(ajv.validate(greedyStep.optionsSchema, ok), JSON.stringify(ok));
   const h: Record<string, unknown> = {};
   assert.ok(ajv.validate(histogramsStep.optionsSchema, h));
   assert.deepEqual(h, { area_small: 1024, area_medium: 9216, size_from: 'bbox' });

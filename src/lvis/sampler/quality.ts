@@ -396,7 +396,8 @@ export function formatQuality(r: QualityReport): string {
     `images ${m.images} of ${m.images_requested} requested; annotations kept ${m.annotations_kept} ` +
       `(${pct(m.annotations_kept_share!)} of the full set); categories kept ${m.categories_kept}`,
     `JS divergence ${m.js_divergence!.toFixed(5)} bits = between tiers ${m.js_between_tiers!.toFixed(5)} ` +
-      `+ within f ${m.js_within_f!.toFixed(5)}, c ${m.js_within_c!.toFixed(5)}, r ${m.js_within_r!.toFixed(5)}`,
+      `+ within f ${m.js_within_f!.toFixed(5)}, c ${m.js_within_c!.toFixed(5)}, r ${m.js_within_r!.toFixed(5)}; ` +
+      `share MSE ${m.share_mse!.toExponential(3)}`,
     `class×size MSE ${m.mse!.toExponential(3)} ` +
       `(f ${m.mse_f!.toExponential(2)}, c ${m.mse_c!.toExponential(2)}, r ${m.mse_r!.toExponential(2)}); ` +
       `χ² ${m.chi2!.toExponential(3)} (f ${m.chi2_f!.toExponential(2)}, c ${m.chi2_c!.toExponential(2)}, r ${m.chi2_r!.toExponential(2)}); ` +
