@@ -136,8 +136,8 @@ test('gzip input and tiny read windows give the same dataset as the plain file',
     [path, 3000],
   ] as const) {
     const other = (await loadDataset(p, windowBytes === undefined ? {} : { windowBytes })).dataset;
-    assert.equal(other.source.gzip, p === gz);
-    assert.deepEqual({ ...other, source: { ...other.source, path: '', gzip: false } }, { ...plain, source: { ...plain.source, path: '', gzip: false } });
+    assert.equal(other.source.encoding, p === gz ? 'gzip' : 'plain');
+    assert.deepEqual({ ...other, source: { ...other.source, path: '', encoding: 'plain' } }, { ...plain, source: { ...plain.source, path: '', encoding: 'plain' } });
   }
 });
 

@@ -204,7 +204,8 @@ describe('why a step that hashes its file runs, and when the stat cache is saved
     ws = new Workspace();
     ws.write('data/in.txt', 'hello world');
     ws.write('data/other.txt', 'other words');
-    ws.write('p.yaml', `params:\n  file: { type: path, default: data/in.txt }\n  ms: 0\nsteps:\n  src: { type: read-hash, options: { path: "\${params.file}" } }\n  slow: { type: sleep, inputs: { text: src }, options: { ms: "\${params.ms}", marker: slow.txt } }\n`);
+    // The marker is written relative to the process's folder: an absolute path keeps in-process runs out of the repository.
+    ws.write('p.yaml', `params:\n  file: { type: path, default: data/in.txt }\n  ms: 0\nsteps:\n  src: { type: read-hash, options: { path: "\${params.file}" } }\n  slow: { type: sleep, inputs: { text: src }, options: { ms: "\${params.ms}", marker: ${JSON.stringify(ws.path('slow.txt'))} } }\n`);
   });
   after(() => ws.remove());
 

@@ -33,7 +33,7 @@ const text = parts.join('');
 const file = path.join(dir, 'train.json');
 writeFileSync(file, text);
 const bytes = Buffer.from(text);
-const source: DatasetSource = { path: file, gzip: false, textBytes: bytes.length, format: 'lvis', tiersDerived: false };
+const source: DatasetSource = { path: file, encoding: 'plain', textBytes: bytes.length, format: 'lvis', tiersDerived: false };
 
 async function copyAll(picked: [number, number][]): Promise<{ out: Buffer; read: number }> {
   const reader = await SourceRangeReader.open(source);

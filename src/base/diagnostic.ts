@@ -7,6 +7,8 @@
 export interface SourceLocation {
   /** Path of the file, as the user would type it (relative to cwd where possible). */
   file: string;
+  /** A zip archive's member the text is in (line, col and offset are then the member's). */
+  member?: string;
   /** 1-based line, when known. */
   line?: number;
   /** 1-based column, when known. */
@@ -37,7 +39,8 @@ export class DiagnosticError extends Error {
 }
 
 export function formatLocation(loc: SourceLocation): string {
-  let s = loc.file;
+  // A zip's member as a path inside the archive, as zip tools name it (`lvis.json.zip/lvis.json`).
+  let s = loc.member !== undefined ? `${loc.file}/${loc.member}` : loc.file;
   if (loc.line !== undefined) {
     s += `:${loc.line}`;
     if (loc.col !== undefined) s += `:${loc.col}`;

@@ -129,6 +129,7 @@ async function ls(env: CliEnv, store: CacheStore, json: boolean): Promise<number
     `${displayPath(store.root)}: ${formatBytes(u.objectBytes)} in ${u.objects} object${u.objects === 1 ? '' : 's'}; ` +
       `${u.records} run record${u.records === 1 ? '' : 's'} of ${u.keys} key${u.keys === 1 ? '' : 's'}; ${u.history} pipeline run${u.history === 1 ? '' : 's'} in history\n`,
   );
+  if (u.dataFiles > 0) env.stdout.write(`data/: ${formatBytes(u.dataBytes)} in ${u.dataFiles} file${u.dataFiles === 1 ? '' : 's'} that steps fetched (downloaded images), kept by gc; \`cache clear\` removes them\n`);
   for (const p of u.pipelines) {
     env.stdout.write(`\n${displayPath(p.file)}${p.state.label ? ` [sweep variant ${p.state.label}]` : ''}${p.exists ? '' : ' (file no longer exists)'}: last run ${p.state.runId}\n`);
     const rows = await Promise.all(

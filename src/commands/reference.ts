@@ -31,7 +31,7 @@ function shippedValues(registry: StepRegistry, pipelineFile: string): string[] {
   for (const id of p.order) {
     const step = p.steps.get(id)!;
     const defaults = optionDefaults(step.module.optionsSchema);
-    const paths = new Set([...Object.values(step.module.outputs).flatMap((o) => (o.pathOption ? [o.pathOption] : [])), ...(step.module.fileOptions ?? []), ...(step.module.afterRunFiles ?? [])]);
+    const paths = new Set([...Object.values(step.module.outputs).flatMap((o) => (o.pathOption ? [o.pathOption] : [])), ...(step.module.fileOptions ?? []), ...(step.module.folderOptions ?? []), ...(step.module.afterRunFiles ?? []), ...(step.module.syncFolders ?? [])]);
     for (const [name, value] of Object.entries(step.options)) {
       if (paths.has(name) || JSON.stringify(value) === JSON.stringify(defaults[name])) continue;
       const declared = defaults[name] === undefined ? '—' : `\`${JSON.stringify(defaults[name])}\``;

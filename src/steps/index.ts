@@ -14,6 +14,7 @@ import plot from './plot.js';
 import plotTiers from './plot-tiers.js';
 import report from './report.js';
 import evaluate from './evaluate.js';
+import images from './images.js';
 
 /**
  * Every step type lvis-pipe knows, by type name. The runner is generic and receives this
@@ -36,4 +37,5 @@ export const STEP_MODULES: StepModule[] = [
   plot,
   report,
   evaluate,
+  images,
 ];

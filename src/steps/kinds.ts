@@ -11,6 +11,7 @@ import type { MetricName } from '../lvis/eval/params.js';
 import type { ChartSet } from '../lvis/plots/types.js';
 import type { KeptCategories } from '../lvis/prune/kept-categories.js';
 import type { GtImages } from '../lvis/prune/prune-gt.js';
+import type { ImagePlan } from '../lvis/images/plan.js';
 import type { ReportContent } from '../lvis/report/model.js';
 import { decodeHistograms, encodeHistograms, type Histograms } from '../lvis/sampler/histograms.js';
 import type { SampleQuality } from '../lvis/sampler/quality.js';
@@ -63,4 +64,5 @@ export const boxMetricsKind = jsonKind<Record<MetricName, number>>(
   'lvis.box-metrics',
   'LVIS box metrics as the LVIS API names them (AP, AP50, AP75, APs, APm, APl, APr, APc, APf, AR@300, ARs@300, ARm@300, ARl@300; -1: nothing to average): a flat record of numbers',
 );
+export const imagePlanKind = jsonKind<ImagePlan>('lvis.image-plan', 'The images of a run: each one’s id, split folder, file name, width and height, for the subset and the pruned val');
 export const categoryApKind = jsonKind<CategoryAp[]>('lvis.category-ap', 'The box AP of each category of the GT: id, name, frequency, ap (-1: no GT)');

@@ -41,7 +41,7 @@ type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
   type: 'load',
-  version: 1,
+  version: 2,
   description:
     'Read an LVIS or COCO-format JSON file (plain or .gz, any size), given by `path` or by the `file` input, into a compact columnar dataset',
   optionsSchema,
@@ -90,7 +90,7 @@ const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
     const size = formatBytes(ds.source.textBytes);
     ctx.log(
       `${ds.images.count} images, ${ds.annotations.count} annotations, ${ds.categories.count} categories ` +
-        `(${ds.source.format.toUpperCase()} format, ${size} of JSON${ds.source.gzip ? ', gzip' : ''})`,
+        `(${ds.source.format.toUpperCase()} format, ${size} of JSON${encodingNote(ds.source)})`,
     );
     if (result.imagesWithoutAnnotations > 0) {
       ctx.log(`${result.imagesWithoutAnnotations} images have no annotations: kept in the dataset, never sampled`);
@@ -108,5 +108,11 @@ const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
     return { dataset: ds };
   },
 };
+
+/** How the JSON was stored, for the log: nothing for plain JSON, `, gzip`, `, member x.json of the zip`. */
+function encodingNote(source: Dataset['source']): string {
+  if (source.encoding === 'zip') return `, member ${JSON.stringify(source.member)} of the zip`;
+  return source.encoding === 'gzip' ? ', gzip' : '';
+}
 
 export default step;

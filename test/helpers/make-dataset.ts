@@ -83,7 +83,7 @@ export function makeDataset(d: CompactDataset): Dataset {
   const nanArray = (n: number) => new Float64Array(n).fill(NaN);
 
   return {
-    source: { path: d.path ?? '/memory/test.json', gzip: false, textBytes: 0, format: 'lvis', tiersDerived: false },
+    source: { path: d.path ?? '/memory/test.json', encoding: 'plain', textBytes: 0, format: 'lvis', tiersDerived: false },
     extra: [],
     topLevelOrder: ['info', 'images', 'annotations', 'categories'],
     categories: {

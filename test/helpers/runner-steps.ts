@@ -10,6 +10,7 @@ import { isMainThread, threadId } from 'node:worker_threads';
 import { DiagnosticError } from '../../src/base/diagnostic.js';
 import { StepRegistry } from '../../src/runner/step/registry.js';
 import type { ArtifactKind, StepModule } from '../../src/runner/step/step.js';
+import { mirror } from './sync-step.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -397,6 +398,7 @@ function readHashStep(type: string, cpuHeavy: boolean): StepModule<{ path: strin
 export const TEST_STEPS: StepModule[] = [
   source, upper, concat, count, write, split, sleep, fail, heavy, cat, digest, record, inspectStep('inspect', false), inspectStep('inspect-heavy', true),
   lazyStep('lazy', false), lazyStep('lazy-heavy', true), envSource, warmHeavy, readHashStep('read-hash', false), readHashStep('read-hash-heavy', true),
+  mirror,
 ];
 
 export const TEST_REGISTRY_SOURCE = { moduleUrl: new URL('./runner-steps.js', import.meta.url).href, exportName: 'TEST_STEPS' };

@@ -14,6 +14,7 @@
  * - Byte ranges are [start, end) offsets in the decompressed source text; NaN when unknown
  *   (a dataset built from an in-memory object).
  */
+import type { TextEncoding } from '../source/encoding.js';
 
 /** Frequency tiers in a fixed order; a tier is stored as its index into this array. */
 export const TIERS = ['f', 'c', 'r'] as const;
@@ -75,8 +76,10 @@ export interface AnnotationTable {
 export interface DatasetSource {
   /** Absolute path of the source file (as loaded). */
   path: string;
-  /** Whether the source is gzip-compressed (byte ranges refer to the decompressed text). */
-  gzip: boolean;
+  /** Plain JSON, gzip, or a zip's JSON member (byte ranges refer to the decompressed text). */
+  encoding: TextEncoding;
+  /** A zip's member the text came from. */
+  member?: string;
   /** Size of the decompressed text in bytes. */
   textBytes: number;
   /** 'lvis' when categories carry `frequency`, else 'coco'. */

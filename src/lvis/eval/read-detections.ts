@@ -12,7 +12,8 @@
 import { stat } from 'node:fs/promises';
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
 import { displayPath } from '../../base/display-path.js';
-import { ByteWindow, isGzipFile } from '../json/byte-window.js';
+import { ByteWindow } from '../json/byte-window.js';
+import { fileEncoding } from '../source/encoding.js';
 import { JsonSyntaxError, NEED_MORE, describeByte, skipWs } from '../json/grammar.js';
 import { diagnosticAt, diagnosticWithPosition, locateOffsets } from '../json/locate.js';
 import { BOX, CATEGORY, IMAGE, SCORE, detection, scanDetection } from './detection-scan.js';
@@ -132,7 +133,7 @@ function preview(b: Buffer, start: number, stop: number): string {
 /** Detections to allocate for at first: a plain file's size at ~80 bytes per detection, at most 2M (~100 MB; the columns grow past it). */
 async function capacityGuess(path: string): Promise<number> {
   try {
-    if (await isGzipFile(path)) return 1 << 16;
+    if ((await fileEncoding(path)) !== 'plain') return 1 << 16;
     return Math.max(1024, Math.min(1 << 21, Math.ceil((await stat(path)).size / 80)));
   } catch {
     return 1024; // the reader reports why the file cannot be read

@@ -20,34 +20,19 @@
  * driver then refills the window, keeping the bytes from the start of the current record, and
  * restarts that record. Records are small compared with the window, so restarts are rare.
  */
-import { createReadStream, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
-import { createGunzip, type Gunzip } from 'node:zlib';
-import { DiagnosticError } from '../../base/diagnostic.js';
-import { displayPath } from '../../base/display-path.js';
 import { passHash, type PassHash } from '../../base/pass-hash.js';
+import type { CompressedText } from '../source/compressed-text.js';
+import type { TextEncoding } from '../source/encoding.js';
+import { compressedText, openSourceFile } from '../source/source-file.js';
 import { resetScanCache } from './fast-skip.js';
-
-const GZIP_MAGIC = [0x1f, 0x8b];
 
 /** Read buffers a window may use while its bytes are hashed on another thread. */
 const HASH_BUFFERS = 4;
 
-/** Whether the file at `path` is gzip-compressed (by its first two bytes, whatever its name). */
-export async function isGzipFile(path: string): Promise<boolean> {
-  const fh = await fsp.open(path, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
- * A window over the decompressed text of a file: `buf[start .. len)` holds the text from
+ * A window over the text of a file (plain, or decompressed from gzip or a zip's JSON member:
+ * src/lvis/source/): `buf[start .. len)` holds the text from
  * absolute offset `base + start` (`base` is the absolute offset of `buf[0]`), and `buf[len]`
  * is a NUL byte, which no JSON token contains: a scan loop can run without checking `len`.
  * The one window every reader of large JSON uses (load's scan, prune-preds' fast scan).
@@ -64,14 +49,13 @@ export class ByteWindow {
   len = 0;
   base = 0;
   eof = false;
-  /** Bytes of the file on disk read so far, and its size (compressed sizes for gzip). */
+  /** Bytes of the file on disk read so far, and its size (compressed sizes for gzip and zip). */
   diskBytesRead = 0;
-  readonly diskBytes: number;
-  readonly gzip: boolean;
+  diskBytes: number;
+  readonly encoding: TextEncoding;
   private fh: FileHandle | undefined;
-  private gz: AsyncIterator<Buffer> | undefined;
-  private gzStream: Gunzip | undefined;
-  private src: ReturnType<typeof createReadStream> | undefined;
+  /** Compressed files: their text, decompressed as it is read. */
+  private text: CompressedText | undefined;
   private pending: Buffer | undefined;
   /** Plain files: the other buffer, the read in flight into it, and the file position after it. */
   private spare: Buffer | undefined;
@@ -88,61 +72,49 @@ export class ByteWindow {
     readonly path: string,
     fh: FileHandle,
     size: number,
-    gzip: boolean,
+    encoding: TextEncoding,
     windowBytes: number,
     hash: boolean,
   ) {
     this.fh = fh;
     this.diskBytes = size;
-    this.gzip = gzip;
+    this.encoding = encoding;
     this.chunk = Math.max(16, windowBytes);
     this.reserve = Math.max(16, Math.min(1 << 20, this.chunk >> 3));
-    // Gzip: the compressed bytes are hashed here (they are few next to the text); plain files
+    // Compressed files are hashed here (their bytes are few next to the text); plain files
     // of some size on a thread of its own, from the buffers the window reads into.
-    this.hash = hash ? passHash(gzip ? 0 : size) : undefined;
+    this.hash = hash ? passHash(encoding !== 'plain' ? 0 : size) : undefined;
     this.buf = this.alloc(this.reserve + this.chunk + 1);
   }
 
+  /** Whether the text is decompressed as it is read (gzip or zip): it can then only be read from its start. */
+  get compressed(): boolean {
+    return this.encoding !== 'plain';
+  }
+
+  /** The zip member the text is in (zip files only). */
+  member: string | undefined;
+
   /**
-   * Opens `path`; gzip is recognised by its magic bytes, whatever the file is called. A plain
-   * file can be read from `startOffset` on. With `hash`, the window also computes the sha256 of
-   * the file's bytes on disk (the compressed ones for gzip) as it reads them: see `digest()`.
+   * Opens `path`; gzip and zip are recognised by their first bytes, whatever the file is called
+   * (src/lvis/source/source-file.ts). A plain file can be read from `startOffset` on. With
+   * `hash`, the window also computes the sha256 of the file's bytes on disk (all of a zip's) as
+   * it reads them: see `digest()`.
    */
   static async open(path: string, windowBytes = 8 << 20, startOffset = 0, hash = false): Promise<ByteWindow> {
-    let fh: FileHandle;
-    try {
-      fh = await fsp.open(path, 'r');
-    } catch (err) {
-      throw new DiagnosticError([{ severity: 'error', message: `cannot read ${displayPath(path)}: ${(err as Error).message}` }]);
+    const f = await openSourceFile(path);
+    if ((f.encoding !== 'plain' || hash) && startOffset !== 0) {
+      await f.fh.close();
+      throw new Error(`ByteWindow: ${f.encoding !== 'plain' ? 'a compressed file can only be read from its start' : 'a file is hashed only when read from its start'}`); // a bug: callers check
     }
-    let size: number;
-    let gzip: boolean;
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new Error(st.isDirectory() ? 'it is a folder, not a file' : 'it is not a regular file');
-      size = st.size;
-      const head = Buffer.alloc(2);
-      await fh.read(head, 0, 2, 0);
-      gzip = size >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-      if (gzip && startOffset !== 0) throw new Error('ByteWindow: a gzip file can only be read from its start'); // a bug: callers check
-      if (hash && startOffset !== 0) throw new Error('ByteWindow: a file is hashed only when read from its start'); // a bug too
-    } catch (err) {
-      await fh.close();
-      if ((err as Error).message.startsWith('ByteWindow:')) throw err;
-      throw new DiagnosticError([{ severity: 'error', message: `cannot read ${displayPath(path)}: ${(err as Error).message}` }]);
-    }
-    const w = new ByteWindow(path, fh, size, gzip, windowBytes, hash);
+    const w = new ByteWindow(path, f.fh, f.size, f.encoding, windowBytes, hash);
     if (startOffset !== 0) w.base = w.filePos = w.diskBytesRead = startOffset;
-    if (gzip) {
-      await fh.close();
+    if (f.plan) {
       w.fh = undefined;
-      w.src = createReadStream(path, { highWaterMark: 1 << 20 });
       const h = w.hash;
-      if (h) w.src.on('data', (chunk) => h.update(chunk as Buffer, 0, chunk.length));
-      const gunzip = createGunzip({ chunkSize: 1 << 20 });
-      w.gzStream = gunzip;
-      pipeline(w.src, gunzip, () => {});
-      w.gz = gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      w.text = compressedText(f, h ? { onDiskBytes: (b) => h.update(b, 0, b.length) } : {});
+      w.diskBytes = w.text.diskTotal;
+      w.member = w.text.member;
     }
     return w;
   }
@@ -156,9 +128,9 @@ export class ByteWindow {
 
   private async refillBytes(keepFrom: number): Promise<number> {
     resetScanCache();
-    if (this.gzip) {
-      this.keepAtFront(keepFrom, 0);
-      await this.readGzip();
+    if (this.text) {
+      this.keepAtFront(keepFrom);
+      await this.readCompressed();
       return 0;
     }
     const keep = this.len - keepFrom;
@@ -246,13 +218,11 @@ export class ByteWindow {
   async digest(): Promise<string> {
     const hash = this.hash;
     if (!hash) throw new Error('ByteWindow.digest: the window was not opened with `hash`');
-    if (this.gzip) {
-      while (!(await this.gz!.next()).done) {
-        // the rest of the text: only its compressed bytes matter here
+    if (this.text) {
+      while ((await this.text.next()) !== undefined) {
+        // the rest of the text: only the file's bytes matter here
       }
-      const src = this.src!;
-      if (!src.readableEnded && !src.destroyed) await new Promise<void>((resolve) => src.once('end', () => resolve()).once('close', () => resolve()));
-      if (!src.readableEnded) throw new Error(`ByteWindow.digest: ${displayPath(this.path)} was not read to its end`);
+      await this.text.readRest();
     } else {
       while (!this.eof) {
         const n = await (this.ahead ?? this.readAhead(this.spareFor(this.chunk)));
@@ -263,8 +233,8 @@ export class ByteWindow {
     return hash.digest();
   }
 
-  /** Gzip: moves `buf[keepFrom .. len)` to `buf[0 ..]`, growing the buffer if the kept part fills half of it. */
-  private keepAtFront(keepFrom: number, _unused: number): void {
+  /** Compressed files: moves `buf[keepFrom .. len)` to `buf[0 ..]`, growing the buffer if the kept part fills half of it. */
+  private keepAtFront(keepFrom: number): void {
     const keep = this.len - keepFrom;
     if (keep > (this.buf.length - 1) / 2) {
       const bigger = Buffer.allocUnsafe(this.buf.length * 2);
@@ -277,29 +247,18 @@ export class ByteWindow {
     this.len = keep;
   }
 
-  private async readGzip(): Promise<void> {
+  private async readCompressed(): Promise<void> {
+    const text = this.text!;
     while (this.len < this.buf.length - 1) {
       let chunk = this.pending;
       this.pending = undefined;
       if (!chunk) {
-        let r: IteratorResult<Buffer>;
-        try {
-          r = await this.gz!.next();
-        } catch (err) {
-          throw new DiagnosticError([
-            {
-              severity: 'error',
-              message: `not a valid gzip file: ${(err as Error).message} (after ${this.base + this.len} bytes of decompressed text)`,
-              location: { file: displayPath(this.path) },
-            },
-          ]);
-        }
-        this.diskBytesRead = this.src!.bytesRead;
-        if (r.done) {
+        chunk = await text.next();
+        this.diskBytesRead = text.diskRead;
+        if (!chunk) {
           this.eof = true;
           return;
         }
-        chunk = r.value;
       }
       const room = this.buf.length - 1 - this.len;
       if (chunk.length > room) {
@@ -319,7 +278,7 @@ export class ByteWindow {
     await this.hash?.close();
     if (this.fh) await this.fh.close();
     this.fh = undefined;
-    this.gzStream?.destroy();
-    this.src?.destroy();
+    await this.text?.close();
+    this.text = undefined;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { type Diagnostic } from '../../base/diagnostic.js';
 import { displayPath } from '../../base/display-path.js';
+import { printableName } from '../source/source-error.js';
 import { ByteWindow } from './byte-window.js';
 
 export interface TextPosition {
@@ -15,6 +16,8 @@ export interface TextPosition {
   after: string;
   /** The whole line, when it is short enough to show. */
   lineText?: string;
+  /** The zip member the text is in (zip files only). */
+  member?: string;
 }
 
 const CONTEXT_CHARS = 60;
@@ -44,6 +47,7 @@ export async function locateOffsets(path: string, offsets: number[]): Promise<Ma
       after: trimToChars(after.toString('utf8'), CONTEXT_CHARS, false),
     };
     if (o.offset - o.lineStart === o.before.length && o.ended && o.col <= 200) pos.lineText = o.before.toString('utf8') + after.toString('utf8');
+    if (w.member !== undefined) pos.member = w.member;
     found.set(o.offset, pos);
   };
   try {
@@ -117,7 +121,7 @@ export async function locateOffsets(path: string, offsets: number[]): Promise<Ma
   for (const o of open) finish(o);
   // Offsets past the end of the text (a truncated file): the end of the last line.
   for (const t of targets) {
-    if (!found.has(t)) found.set(t, { line, col: colChars + 1, before: trimToChars(tail.toString('utf8'), CONTEXT_CHARS, true), after: '' });
+    if (!found.has(t)) found.set(t, { line, col: colChars + 1, before: trimToChars(tail.toString('utf8'), CONTEXT_CHARS, true), after: '', ...(w.member !== undefined ? { member: w.member } : {}) });
   }
   return found;
 }
@@ -138,7 +142,7 @@ export function diagnosticWithPosition(path: string, offset: number, pos: TextPo
   const d: Diagnostic = {
     severity: 'error',
     message,
-    location: { file: displayPath(path), line: pos.line, col: pos.col, offset },
+    location: { file: displayPath(path), ...(pos.member !== undefined ? { member: printableName(pos.member) } : {}), line: pos.line, col: pos.col, offset },
   };
   if (pos.lineText !== undefined) d.sourceLine = pos.lineText;
   else d.message += `\n    near: ${pos.before}⟨here⟩${pos.after}`;

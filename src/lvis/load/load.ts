@@ -1,5 +1,5 @@
 /**
- * Loading an LVIS or COCO-format detection file (plain or gzip, any size) into the columnar
+ * Loading an LVIS or COCO-format detection file (plain, gzip or a zip's JSON member, any size) into the columnar
  * Dataset, in one streaming pass over its bytes.
  *
  * The top-level object is walked member by member; the records of `images` and `annotations`
@@ -16,7 +16,7 @@ import * as nodePath from 'node:path';
 import { stat } from 'node:fs/promises';
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
 import { TIER_INDEX, type Dataset, type Tier } from '../dataset/dataset.js';
-import { isGzipFile } from '../json/byte-window.js';
+import { fileEncoding } from '../source/encoding.js';
 import { diagnosticWithPosition, locateOffsets } from '../json/locate.js';
 import { displayPath } from '../../base/display-path.js';
 import { imagesPerCategory, tierOfImageCount } from './categories.js';
@@ -27,7 +27,7 @@ import { AbsoluteSyntaxError, ProblemLog, RECORD_ARRAYS, scanFile, type Scan } f
 
 export interface LoadOptions {
   signal?: AbortSignal;
-  /** Bytes of the file on disk read so far (compressed bytes for gzip) and its size. */
+  /** Bytes of the file on disk read so far (compressed bytes for gzip and zip) and its size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** How many bad records to list before "… and K more" (default 20). */
   maxErrors?: number;
@@ -45,7 +45,7 @@ export interface LoadOptions {
    */
   parallel?: boolean;
   /**
-   * Also compute the sha256 of the file on disk (the compressed bytes for gzip) from the bytes
+   * Also compute the sha256 of the file on disk (all of a gzip or zip file's bytes) from the bytes
    * the scan reads, in the same pass (LoadResult.sha256). The scan then runs in one thread, with
    * the hashing on a second one (base/pass-hash.ts): sha256 is sequential, so it cannot follow two
    * scanning threads that each read half of the file without keeping half of it in memory, and a
@@ -66,7 +66,7 @@ export interface LoadResult {
   sha256?: string;
 }
 
-/** Loads `path` (plain or gzip) into a Dataset; throws DiagnosticError on any problem with the data. */
+/** Loads `path` (plain, gzip or zip) into a Dataset; throws DiagnosticError on any problem with the data. */
 export async function loadDataset(path: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const abs = nodePath.resolve(path);
   let scan: Scan;
@@ -95,7 +95,7 @@ async function fastScan(path: string, opts: LoadOptions): Promise<Scan> {
   if (opts.strict) return scanFile(path, true, opts);
   if (opts.parallel !== false && !opts.hash) {
     const size = await stat(path).then((s) => s.size, () => 0);
-    if (size > 0 && (opts.parallel === true || (await parallelWorthIt(size))) && !(await isGzipFile(path))) {
+    if (size > 0 && (opts.parallel === true || (await parallelWorthIt(size))) && (await fileEncoding(path)) === 'plain') {
       const scan = await scanInTwo(path, size, opts);
       if (scan) return scan;
     }
@@ -304,7 +304,8 @@ async function assemble(path: string, scan: Scan, rereadStrictly: boolean): Prom
   const dataset: Dataset = {
     source: {
       path,
-      gzip: scan.gzip,
+      encoding: scan.encoding,
+      ...(scan.member !== undefined ? { member: scan.member } : {}),
       textBytes: scan.textBytes,
       format: tiersDerived ? 'coco' : 'lvis',
       tiersDerived,

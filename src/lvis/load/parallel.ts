@@ -11,7 +11,7 @@
  * start, say) the worker is dropped and this scan simply reads on to the end.
  *
  * It pays only when the second thread runs beside the first (bench/load.ts measures `load` with
- * and without it; BENCHMARKS.md, "load"). With no idle core, or for gzip input (which can only
+ * and without it; BENCHMARKS.md, "load"). With no idle core, or for compressed input (which can only
  * be read from its start), `load` scans in one thread.
  */
 import { availableParallelism, cpus } from 'node:os';
@@ -108,7 +108,7 @@ export async function findRecordBoundary(path: string, near: number): Promise<{ 
 
 /** A Scan as plain data for postMessage. */
 export interface ScanMessage {
-  gzip: boolean;
+  encoding: Scan['encoding'];
   textBytes: number;
   images: Pick<ImageColumns, 'count' | 'id' | 'width' | 'height' | 'byteStart' | 'byteEnd'> & { neg: ListData; notExhaustive: ListData };
   annotations: Pick<AnnotationColumns, 'count' | 'id' | 'imageId' | 'categoryId' | 'bbox' | 'area' | 'iscrowd' | 'byteStart' | 'byteEnd'>;
@@ -138,7 +138,7 @@ export function scanToMessage(scan: Scan): { message: ScanMessage; transfer: Arr
   const im = scan.images;
   const an = scan.annotations;
   const message: ScanMessage = {
-    gzip: scan.gzip,
+    encoding: scan.encoding,
     textBytes: scan.textBytes,
     images: {
       count: im.count,
@@ -244,7 +244,7 @@ export function joinScans(first: Scan, second: ScanMessage, limit: number): Scan
   for (const p of second.problems.kept) problems.add({ ...p, index: p.index + shift[p.kind] });
   problems.total = first.problems.total + second.problems.total;
   return {
-    gzip: false,
+    encoding: 'plain',
     textBytes: second.textBytes,
     images,
     annotations,

@@ -11,6 +11,7 @@
  */
 import type { RawJson } from '../dataset/dataset.js';
 import { ByteWindow } from '../json/byte-window.js';
+import type { TextEncoding } from '../source/encoding.js';
 import { skipElement } from '../json/fast-skip.js';
 import { JsonSyntaxError, NEED_MORE, describeByte, skipValue, skipWs } from '../json/grammar.js';
 import { numberEnd, readString } from '../json/read-values.js';
@@ -20,7 +21,7 @@ import { parseAnnotation, parseImage, recordEnd, type RecordProblem } from './re
 
 export interface ScanOptions {
   signal?: AbortSignal;
-  /** Bytes of the file on disk read so far (compressed bytes for gzip) and its size. */
+  /** Bytes of the file on disk read so far (compressed bytes for gzip and zip) and its size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** How many bad records to keep in full (the rest are counted). */
   maxErrors?: number;
@@ -46,7 +47,9 @@ export const RECORD_NOUN: Record<RecordArray, string> = { images: 'image', annot
 
 /** Everything the scan collects, before ids are resolved. */
 export interface Scan {
-  gzip: boolean;
+  encoding: TextEncoding;
+  /** A zip's member the text came from. */
+  member?: string;
   textBytes: number;
   images: ImageColumns;
   annotations: AnnotationColumns;
@@ -314,7 +317,8 @@ async function scanWindow(w: ByteWindow, strict: boolean, opts: ScanOptions, ran
     }
   }
   return {
-    gzip: w.gzip,
+    encoding: w.encoding,
+    ...(w.member !== undefined ? { member: w.member } : {}),
     textBytes: w.base + w.len,
     images,
     annotations,
@@ -330,11 +334,11 @@ async function scanWindow(w: ByteWindow, strict: boolean, opts: ScanOptions, ran
 
 /**
  * Tells the columns how many records to expect, extrapolating from the bytes this array has
- * taken so far to the rest of the file (plain files only: a gzip file's size says nothing about
+ * taken so far to the rest of the file (plain files only: a compressed file's size says nothing about
  * its text). An overestimate for all but the last array, which the 8x cap in capacityFor bounds.
  */
 function estimateRecords(cols: { expected: number }, index: number, w: ByteWindow, pos: number, arrayStart: number, scanEnd: number): void {
-  if (w.gzip || index < 64) return;
+  if (w.compressed || index < 64) return;
   const at = w.base + pos;
   const used = at - arrayStart;
   if (used <= 0) return;

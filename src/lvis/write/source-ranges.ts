@@ -7,17 +7,17 @@
  * lets one reader serve both kinds of source:
  * - a plain file is read in 8 MiB blocks with positional reads; blocks that hold no
  *   requested range are never read (a 10% subset of a 1 GB file skips most of it);
- * - a gzip file is decompressed once, front to back; a range that starts before the
- *   current position is a bug and throws.
+ * - a gzip file, or a zip's JSON member, is decompressed once, front to back
+ *   (src/lvis/source/); a range that starts before the current position is a bug and throws.
  *
  * Byte offsets are those of the decompressed text, as the Dataset records them.
  */
-import { createReadStream, readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
-import { createGunzip, type Gunzip } from 'node:zlib';
+import { readSync } from 'node:fs';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { DiagnosticError } from '../../base/diagnostic.js';
 import type { DatasetSource } from '../dataset/dataset.js';
+import type { CompressedText } from '../source/compressed-text.js';
+import { compressedText, openSourceFile, type SourceFile } from '../source/source-file.js';
 
 const BLOCK_BYTES = 8 << 20;
 /** The smallest read: a 4 KiB page (records of a sparse subset are ~1 kB, tens of kB apart). */
@@ -31,9 +31,9 @@ export class SourceRangeReader {
   /** Window of decompressed text currently held: bytes [winStart, winStart + win.length). */
   private win: Buffer = Buffer.alloc(0);
   private winStart = 0;
-  private gzChunks: AsyncIterator<Buffer> | undefined;
-  private gzStream: Gunzip | undefined;
-  private gzEnd = 0;
+  /** A compressed source's text, and where the text handed out so far ends. */
+  private text: CompressedText | undefined;
+  private textEnd = 0;
   private readonly blockBuf: Buffer | undefined;
   /**
    * How much a plain file's read takes from the first missing byte on, adapted to what the
@@ -50,14 +50,10 @@ export class SourceRangeReader {
     private readonly fh: FileHandle | undefined,
     private readonly fileBytes: number,
     private readonly signal: AbortSignal | undefined,
+    text: CompressedText | undefined,
   ) {
-    if (!source.gzip) this.blockBuf = Buffer.allocUnsafe(BLOCK_BYTES);
-    else {
-      // pipeline(): closing the gunzip stream also closes the file stream.
-      this.gzStream = createGunzip({ chunkSize: 1 << 20 });
-      pipeline(createReadStream(source.path, { highWaterMark: 1 << 20 }), this.gzStream, () => {});
-      this.gzChunks = this.gzStream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    }
+    this.text = text;
+    if (!text) this.blockBuf = Buffer.allocUnsafe(BLOCK_BYTES);
   }
 
   /**
@@ -65,9 +61,9 @@ export class SourceRangeReader {
    * longer has the size it had when it was loaded.
    */
   static async open(source: DatasetSource, signal?: AbortSignal): Promise<SourceRangeReader> {
-    let fh: FileHandle;
+    let f: SourceFile;
     try {
-      fh = await open(source.path, 'r');
+      await stat(source.path);
     } catch (err) {
       throw new DiagnosticError([
         {
@@ -79,26 +75,31 @@ export class SourceRangeReader {
         },
       ]);
     }
-    const size = (await fh.stat()).size;
-    if (source.gzip) {
-      await fh.close();
-      return new SourceRangeReader(source, undefined, size, signal);
+    try {
+      f = await openSourceFile(source.path);
+    } catch (err) {
+      throw sourceChanged(source, err instanceof DiagnosticError ? err.diagnostics[0]!.message : String(err));
     }
-    if (size !== source.textBytes) {
-      await fh.close();
-      throw sourceChanged(source, `it now has ${size} bytes, it had ${source.textBytes} when it was loaded`);
+    if (f.encoding !== source.encoding) {
+      await f.fh.close();
+      throw sourceChanged(source, `it is now ${f.encoding === 'plain' ? 'plain JSON' : f.encoding}, it was ${source.encoding === 'plain' ? 'plain JSON' : source.encoding} when it was loaded`);
     }
-    return new SourceRangeReader(source, fh, size, signal);
+    if (f.plan) return new SourceRangeReader(source, undefined, f.size, signal, compressedText(f));
+    if (f.size !== source.textBytes) {
+      await f.fh.close();
+      throw sourceChanged(source, `it now has ${f.size} bytes, it had ${source.textBytes} when it was loaded`);
+    }
+    return new SourceRangeReader(source, f.fh, f.size, signal, undefined);
   }
 
-  /** Bytes read from a plain source so far (a gzip source is decompressed front to back). */
+  /** Bytes read from a plain source so far (a compressed source is decompressed front to back). */
   get bytesRead(): number {
     return this.totalRead;
   }
 
   async close(): Promise<void> {
     await this.fh?.close();
-    this.gzStream?.destroy();
+    await this.text?.close();
   }
 
   /** Feeds bytes [start, end) of the source to `sink`, in one or more pieces. */
@@ -164,7 +165,7 @@ export class SourceRangeReader {
 
   private async fill(pos: number): Promise<void> {
     if (this.signal?.aborted) throw this.signal.reason ?? new Error('aborted');
-    if (!this.source.gzip) {
+    if (!this.text) {
       if (pos >= this.fileBytes) throw sourceChanged(this.source, `it ends before byte ${pos}`);
       // Adapt the read size to the last window's use: over half of it used, double it; under
       // an eighth, shrink it to about what was used (a power of two, at least a page).
@@ -182,16 +183,16 @@ export class SourceRangeReader {
       this.winStart = pos;
       return;
     }
-    if (pos < this.winStart) throw new Error(`internal: gzip source ranges must be read in ascending order (${pos} < ${this.winStart})`);
-    while (pos >= this.gzEnd) {
-      const next = await this.gzChunks!.next().catch((err: unknown) => {
-        throw sourceChanged(this.source, `it no longer decompresses (${(err as Error).message})`);
+    if (pos < this.winStart) throw new Error(`internal: compressed source ranges must be read in ascending order (${pos} < ${this.winStart})`);
+    while (pos >= this.textEnd) {
+      const next = await this.text.next().catch((err: unknown) => {
+        throw sourceChanged(this.source, `it no longer decompresses (${err instanceof DiagnosticError ? err.diagnostics[0]!.message : (err as Error).message})`);
       });
       if (this.signal?.aborted) throw this.signal.reason ?? new Error('aborted');
-      if (next.done) throw sourceChanged(this.source, `its decompressed text ends before byte ${pos}`);
-      this.win = next.value;
-      this.winStart = this.gzEnd;
-      this.gzEnd += next.value.length;
+      if (!next) throw sourceChanged(this.source, `its decompressed text ends before byte ${pos}`);
+      this.win = next;
+      this.winStart = this.textEnd;
+      this.textEnd += next.length;
     }
   }
 }

@@ -30,6 +30,21 @@ export interface CacheUsage {
   recordBytes: number;
   history: number;
   pipelines: { id: string; file: string; exists: boolean; state: PipelineState }[];
+  /** Files and bytes in data/ (what steps fetched from elsewhere; gc keeps them). */
+  dataFiles: number;
+  dataBytes: number;
+}
+
+/** Files and bytes below `dir` (0 when it does not exist). */
+async function folderUsage(dir: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (!e.isFile()) continue;
+    files++;
+    bytes += (await stat(path.join(e.parentPath ?? e.path, e.name)).catch(() => ({ size: 0 }))).size;
+  }
+  return { files, bytes };
 }
 
 async function listDir(dir: string): Promise<string[]> {
@@ -84,7 +99,10 @@ export async function cacheUsage(store: CacheStore): Promise<CacheUsage> {
       recordBytes += (await stat(path.join(store.runsDir, key, n)).catch(() => ({ size: 0 }))).size;
     }
   }
+  const data = await folderUsage(store.dataDir);
   return {
+    dataFiles: data.files,
+    dataBytes: data.bytes,
     objects: objects.size,
     objectBytes: [...objects.values()].reduce((a, b) => a + b, 0),
     keys: keys.length,
@@ -182,8 +200,8 @@ export async function collectGarbage(store: CacheStore, statCache: StatCache, op
 /** Removes everything in the cache folder but the lock; returns the bytes freed. */
 export async function clearCache(store: CacheStore): Promise<number> {
   const usage = await cacheUsage(store);
-  for (const d of [store.objectsDir, store.runsDir, store.stateDir, store.historyDir, store.cutoffDir, store.tmpDir]) await rm(d, { recursive: true, force: true });
+  for (const d of [store.objectsDir, store.runsDir, store.stateDir, store.historyDir, store.cutoffDir, store.tmpDir, store.dataDir]) await rm(d, { recursive: true, force: true });
   await rm(store.statCacheFile, { force: true });
   await store.init();
-  return usage.objectBytes + usage.recordBytes;
+  return usage.objectBytes + usage.recordBytes + usage.dataBytes;
 }

@@ -1,8 +1,9 @@
 /**
  * Cache keys. A step's key is sha256 of the canonical JSON of its key material:
  * - the step type and implementation version,
- * - its resolved options (file options as paths relative to the pipeline's folder; output
- *   path options left out, since where a file is copied to does not change its content),
+ * - its resolved options (file and folder options as paths relative to the pipeline's folder; output
+ *   path options and sync folders left out, since where a file is copied to does not change
+ *   its content),
  * - the keys of its inputs (`<upstream key>/<output name>`),
  * - the content digests of the external files it reads,
  * - the hashing-scheme version (bump KEY_SCHEME when this recipe changes).
@@ -29,8 +30,8 @@ export function keyMaterial(
   const mod = step.module;
   // Where a file is written does not change its content: output paths are not key material,
   // but their extensions are, since a step may choose the format by them (`.json.gz`).
-  const pathOptions = new Set([...Object.values(mod.outputs).flatMap((o) => (o.pathOption ? [o.pathOption] : [])), ...(mod.afterRunFiles ?? [])]);
-  const fileOptions = new Set(mod.fileOptions ?? []);
+  const pathOptions = new Set([...Object.values(mod.outputs).flatMap((o) => (o.pathOption ? [o.pathOption] : [])), ...(mod.afterRunFiles ?? []), ...(mod.syncFolders ?? [])]);
+  const fileOptions = new Set([...(mod.fileOptions ?? []), ...(mod.folderOptions ?? [])]);
   const options: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(step.options)) {
     if (pathOptions.has(k)) {

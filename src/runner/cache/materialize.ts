@@ -1,8 +1,7 @@
 /**
  * Output files the user asked for (an output's `pathOption`, e.g. `out: out/mini.json`) are
- * placed from the store's objects, as DVC's link types do: a reflink where the filesystem can
- * (a copy-on-write clone: no extra space, safe to edit), else a hard link (no extra space: a
- * sweep's variants and the cache share one copy of each distinct file), else a copy. They are
+ * placed from the store's objects by reflink, else hard link (a sweep's variants and the cache
+ * share one copy of each distinct file), else copy (base/link-file.ts). They are
  * written atomically (made beside the destination, then renamed over it), on a run and on a
  * cache hit, and replaced, never modified, when missing or changed.
  *
@@ -11,10 +10,11 @@
  * it be written in place anyway (root ignores the mode), the cache is not fooled: the object's
  * ctime moves, the next use hashes it again, finds the damage, quarantines it and recomputes it.
  */
-import { constants, statSync } from 'node:fs';
-import { chmod, copyFile, link, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { linkOrCopy, type LinkType } from '../../base/link-file.js';
 import { fileDigest, type StatCache } from './file-digests.js';
 import type { CacheStore } from './store.js';
 import { type StoredOutput } from './records.js';
@@ -53,7 +53,7 @@ export async function materialize(store: CacheStore, statCache: StatCache, out: 
   const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(4).toString('hex')}.tmp`);
   let linked: LinkType;
   try {
-    linked = await place(store.objectPath(out.digest), tmp);
+    linked = await linkOrCopy(store.objectPath(out.digest), tmp);
     await rename(tmp, dest);
   } catch (err) {
     await rm(tmp, { force: true });
@@ -66,37 +66,6 @@ export async function materialize(store: CacheStore, statCache: StatCache, out: 
   // content was verified just above and linking does not change it.
   if (linked === 'hardlink') statCache.record(store.objectPath(out.digest), st, out.digest);
   return before;
-}
-
-export type LinkType = 'reflink' | 'hardlink' | 'copy';
-
-/** The link type that worked last, per destination folder's device (tried in order once). */
-const working = new Map<number, LinkType>();
-
-/** Makes `tmp` hold the object `src`: the first of reflink, hard link, copy that works here. */
-async function place(src: string, tmp: string): Promise<LinkType> {
-  const dev = statSync(path.dirname(tmp)).dev;
-  const order: LinkType[] = ['reflink', 'hardlink', 'copy'];
-  const known = working.get(dev);
-  for (const type of known ? [known, ...order.filter((t) => t !== known)] : order) {
-    try {
-      if (type === 'reflink') await copyFile(src, tmp, constants.COPYFILE_FICLONE_FORCE);
-      else if (type === 'hardlink') await link(src, tmp);
-      else {
-        await copyFile(src, tmp);
-        await chmod(tmp, 0o644); // a copy is the user's to edit
-      }
-      working.set(dev, type);
-      return type;
-    } catch (err) {
-      await rm(tmp, { force: true });
-      const code = (err as NodeJS.ErrnoException).code;
-      // Not supported here (another filesystem, no reflinks, no links): try the next kind.
-      if (type !== 'copy' && (code === 'ENOTSUP' || code === 'EXDEV' || code === 'EPERM' || code === 'EOPNOTSUPP' || code === 'ENOSYS' || code === 'EMLINK' || code === 'EINVAL')) continue;
-      throw err;
-    }
-  }
-  throw new Error('unreachable: copy either works or throws');
 }
 
 /** Temp copies of `dest` that a killed run left beside it (the lock says no other run is writing). */

@@ -10,6 +10,8 @@
  *                             (what `plan` compares against to explain why a step reruns)
  *   history/<runId>.json      per pipeline run: params, each step's key/status/time, metrics
  *   statcache.json            stat → digest of external files
+ *   data/<step type>/         what a step's sync fetched from elsewhere (downloads), kept
+ *                             across runs so that nothing is fetched twice; its own to manage
  *   tmp/                      temp files and step scratch folders (same filesystem as
  *                             objects/, so storing an output is a rename)
  *   lock                      see lock.ts
@@ -71,6 +73,7 @@ export class CacheStore {
   readonly historyDir: string;
   readonly cutoffDir: string;
   readonly tmpDir: string;
+  readonly dataDir: string;
   readonly statCacheFile: string;
   readonly lockFile: string;
   private statCacheLoaded: StatCache | undefined;
@@ -95,6 +98,7 @@ export class CacheStore {
     this.historyDir = path.join(this.root, 'history');
     this.cutoffDir = path.join(this.root, 'cutoff');
     this.tmpDir = path.join(this.root, 'tmp');
+    this.dataDir = path.join(this.root, 'data');
     this.statCacheFile = path.join(this.root, 'statcache.json');
     this.lockFile = path.join(this.root, 'lock');
   }

@@ -27,7 +27,7 @@ export type RunEvent =
       /** Set when the hit was found by input content (early cutoff): why the plain key missed, and that. */
       reasons?: string[];
     })
-  | (Base & { type: 'step-progress'; stepId: string; label: string; done: number; total: number; unit?: string })
+  | (Base & { type: 'step-progress'; stepId: string; label: string; done: number; total: number; unit?: string; detail?: string })
   | (Base & { type: 'step-log'; stepId: string; message: string })
   | (Base & { type: 'step-finish'; stepId: string; stepType: string; key: string; durationMs: number; outputs: OutputSummary[] })
   | (Base & {

@@ -22,7 +22,6 @@ import { outputSummaries, type StepSummary } from './summary.js';
 import { ValueMemo } from './values.js';
 import { asStepFailure, StepFailure, stepFailed } from './step-failure.js';
 import { contentKeyOf } from '../cache/key.js';
-import { materialize } from '../cache/materialize.js';
 import type { Pipeline, ResolvedStep } from '../pipeline/types.js';
 import { progressReporter, type ProgressEvent } from './progress.js';
 import type { StepContext, StepModule } from '../step/step.js';
@@ -36,7 +35,8 @@ import { displayPath } from '../../base/display-path.js';
 import { selectSteps } from '../graph/select.js';
 import { deferredReasons, recordReported, RunKeys, statsBefore, type Keying } from './deferred-key.js';
 import { ExecutorOptions, PipelineRunOptions, PipelineRunResult } from './run-options.js';
-import { outputPathError, recordingRun } from './output-errors.js';
+import { placeOutputs } from './place-outputs.js';
+import { recordingRun } from './output-errors.js';
 import { WarmWorkers } from './warm-workers.js';
 
 interface NodeOutcome {
@@ -216,7 +216,7 @@ export class Executor {
       const record = decision.record!;
       let restored: string[];
       try {
-        restored = await this.materializeOutputs(p, step, record);
+        restored = await this.placeOutputs(p, step, record, base);
       } catch (err) {
         return this.failed(summary, base, err, performance.now() - t0);
       }
@@ -240,7 +240,7 @@ export class Executor {
           const record: RunRecord = { ...hit, key, runId: base.runId, stepId: id, pipeline: p.file, material, reusedFrom: hit.reusedFrom ?? hit.key, contentKey };
           await store.writeRecord(record); // the next run finds it by its plain key
           await this.noteCutoff(contentKey, key); // and gc keeps the note while this key is kept
-          const restored = await this.materializeOutputs(p, step, record);
+          const restored = await this.placeOutputs(p, step, record, base);
           summary.status = 'cached';
           summary.reasons = [...decision.reasons, 'but its inputs are byte-identical to an earlier run’s: that result is reused'];
           summary.durationMs = performance.now() - t0;
@@ -288,7 +288,7 @@ export class Executor {
       keys.adopt(id, record);
       summary.key = record.key;
       if (reused) summary.reasons = [...reasons, 'its file’s content is unchanged (it was only touched): the cached result stands'];
-      await this.materializeOutputs(p, step, record);
+      await this.placeOutputs(p, step, record, base);
       summary.status = 'ran';
       summary.durationMs = performance.now() - t0;
       summary.outputs = outputSummaries(step, record);
@@ -306,20 +306,10 @@ export class Executor {
     return { summary };
   }
 
-  private async materializeOutputs(p: Pipeline, step: ResolvedStep, record: RunRecord): Promise<string[]> {
-    const restored: string[] = [];
-    for (const [output, dest] of Object.entries(step.outputPaths)) {
-      const stored = record.outputs[output];
-      if (!stored) continue;
-      let before;
-      try {
-        before = await materialize(this.opts.store, this.opts.statCache, stored, dest);
-      } catch (err) {
-        throw outputPathError(p, step, output, dest, err, this.opts.store.root);
-      }
-      if (before !== 'ok') restored.push(displayPath(dest));
-    }
-    return restored;
+  /** Output files at their paths, and the step's sync (place-outputs.ts). */
+  private placeOutputs(p: Pipeline, step: ResolvedStep, record: RunRecord, base: { runId: string; label?: string }): Promise<string[]> {
+    const { store, statCache, emit, signal } = this.opts;
+    return placeOutputs({ store, statCache, emit, signal, values: this.values }, p, step, record, base);
   }
 
   /**

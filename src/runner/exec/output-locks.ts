@@ -16,12 +16,14 @@ import type { Pipeline } from '../pipeline/types.js';
 
 export const OUTPUT_LOCK_NAME = '.lvis-pipe.lock';
 
-/** The folders the pipelines' steps write their output files (and afterRun files) into, plus `extra`. */
+/** The folders the pipelines' steps write their output files (and afterRun files, and sync folders) into, plus `extra`. */
 export function outputFolders(pipelines: readonly Pipeline[], extra: readonly string[] = []): string[] {
   const dirs = new Set<string>(extra.map((d) => path.resolve(d)));
   for (const p of pipelines) {
     for (const step of p.steps.values()) {
       for (const file of [...Object.values(step.outputPaths), ...Object.values(step.afterRunPaths)]) dirs.add(path.dirname(file));
+      // A sync folder is its step's alone (no lock file inside it): the folder holding it is locked.
+      for (const dir of Object.values(step.syncPaths)) dirs.add(path.dirname(dir));
     }
   }
   return [...dirs];

@@ -1,6 +1,7 @@
 /**
- * A run must never write over a file it reads, nor write one file twice. Paths are compared
- * as the files they name: after symlinks are resolved (realpath of the file, or of the nearest
+ * A run must never write over a file it reads, nor write one file twice, nor keep a folder
+ * (a step's sync folder, whose other files the step may remove) that holds a file of the run.
+ * Paths are compared as the files they name: after symlinks are resolved (realpath of the file, or of the nearest
  * folder that exists for a file not written yet), and by device and inode, so that a hardlink
  * or a symlinked folder cannot hide an input behind another name. Checked before any step
  * runs, for a plain run and for every sweep variant (whose outputs move to its own folder).
@@ -46,20 +47,42 @@ function identity(file: string): { real: string; inode?: string } {
   }
 }
 
-/** The run's inputs and outputs; `skipAfterRun`: without the afterRun hooks' files (which `report --out` replaces on purpose). */
-function places(steps: ReadonlyMap<string, ResolvedStep>, skipAfterRun = false): { inputs: Place[]; outputs: Place[] } {
+/**
+ * The run's inputs, outputs and sync folders; `skipAfterRun`: without the afterRun hooks' files
+ * (which `report --out` replaces on purpose).
+ */
+function places(steps: ReadonlyMap<string, ResolvedStep>, skipAfterRun = false): { inputs: Place[]; outputs: Place[]; folders: Place[] } {
   const inputs: Place[] = [];
   const outputs: Place[] = [];
+  const folders: Place[] = [];
   for (const step of steps.values()) {
     for (const f of step.files) inputs.push({ file: f.path, role: `the input \`${f.option}\` of step \`${step.id}\``, step: step.id, option: f.option });
     for (const [name, file] of Object.entries(step.outputPaths)) {
       const option = step.module.outputs[name]?.pathOption ?? name;
       outputs.push({ file, role: `the output \`${name}\` of step \`${step.id}\``, step: step.id, option });
     }
+    for (const [option, dir] of Object.entries(step.syncPaths)) folders.push({ file: dir, role: `the folder \`${option}\` of step \`${step.id}\``, step: step.id, option });
     if (skipAfterRun) continue;
     for (const [option, file] of Object.entries(step.afterRunPaths)) outputs.push({ file, role: `the file \`${option}\` of step \`${step.id}\``, step: step.id, option });
   }
-  return { inputs, outputs };
+  return { inputs, outputs, folders };
+}
+
+function isWithin(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Each file or folder of the run inside a sync folder (or that is one): one diagnostic, at the folder's option. */
+function insideFolders(all: Place[], folders: Place[], at: (o: Place, message: string) => void): void {
+  const real = new Map<Place, string>();
+  const realOf = (x: Place) => real.get(x) ?? real.set(x, identity(x.file).real).get(x)!;
+  for (const f of folders) {
+    const inside = all.find((x) => x !== f && isWithin(realOf(x), realOf(f)));
+    if (inside) {
+      at(f, `${f.role} is ${displayPath(f.file)}, which holds ${inside.role} (${displayPath(inside.file)}): the step keeps that folder to its own files and may remove the others. Give it a folder of its own`);
+    }
+  }
 }
 
 /** `same(a, b)`: whether two named files are one file (identities computed once each). */
@@ -84,7 +107,7 @@ const how = (a: NamedFile, b: NamedFile) => (path.resolve(a.file) === path.resol
  * diagnostic each, at the output's option, naming both places. Empty when there is none.
  */
 export function fileClashes(steps: ReadonlyMap<string, ResolvedStep>, src: YamlSource): Diagnostic[] {
-  const { inputs, outputs } = places(steps);
+  const { inputs, outputs, folders } = places(steps);
   const same = sameFile();
   const diags: Diagnostic[] = [];
   const at = (o: Place, message: string) => diags.push(src.diagnosticAt(['steps', o.step, 'options', o.option], message));
@@ -98,6 +121,7 @@ export function fileClashes(steps: ReadonlyMap<string, ResolvedStep>, src: YamlS
     const other = outputs.slice(0, i).find((prev) => path.resolve(prev.file) !== path.resolve(o.file) && same(o, prev));
     if (other) at(o, `${o.role} would be written to ${displayPath(o.file)}, which ${other.role} also writes${how(o, other)}: choose another path for one of them`);
   });
+  insideFolders([...inputs, ...outputs, ...folders], folders, at);
   return diags;
 }
 

@@ -38,6 +38,8 @@ import { displayPath } from '../../base/display-path.js';
 import { FileDep, INVALID_PIPELINE_EXIT, Pipeline, PipelineSource, ResolveOptions, ResolvedInput, ResolvedStep } from './types.js';
 import { findCycles, topoOrder } from './step-order.js';
 import { checkSweep } from './sweep-section.js';
+import { claimWrittenPaths } from './written-paths.js';
+import { resolveFolderOptions } from './read-folders.js';
 
 /** A pipeline's identity in the cache (its state and history records): a hash of its absolute path. */
 export function pipelineIdOf(absFile: string): string {
@@ -189,27 +191,8 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
       });
       options[opt] = Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? path.resolve(dir, x) : x)) : typeof v === 'string' ? path.resolve(dir, v) : v;
     }
-    // Files the step writes: its outputs at their path options, and what its afterRun hook writes.
-    const claimPath = (option: string, what: string): string | undefined => {
-      const v = options[option];
-      if (typeof v !== 'string' || v === '') return undefined;
-      const abs = path.resolve(dir, v);
-      options[option] = abs;
-      const owner = outputOwners.get(abs);
-      if (owner) diags.push(src.diagnosticAt(['steps', id, 'options', option], `step \`${id}\`: ${what} would be written to ${displayPath(abs)}, which ${owner} already writes`));
-      else outputOwners.set(abs, `step \`${id}\` ${what}`);
-      return abs;
-    };
-    const outputPaths: Record<string, string> = {};
-    for (const [outName, spec] of Object.entries(mod.outputs)) {
-      const abs = spec.pathOption ? claimPath(spec.pathOption, `output \`${outName}\``) : undefined;
-      if (abs) outputPaths[outName] = abs;
-    }
-    const afterRunPaths: Record<string, string> = {};
-    for (const option of mod.afterRunFiles ?? []) {
-      const abs = claimPath(option, `option \`${option}\``);
-      if (abs) afterRunPaths[option] = abs;
-    }
+    resolveFolderOptions(mod, options, dir);
+    const { outputPaths, afterRunPaths, syncPaths } = claimWrittenPaths(id, mod, options, dir, outputOwners, (option, m) => diags.push(src.diagnosticAt(['steps', id, 'options', option], m)));
     const deps = [...new Set(Object.values(inputs).map((i) => i.step))];
     steps.set(id, {
       id,
@@ -222,6 +205,7 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
       files,
       outputPaths,
       afterRunPaths,
+      syncPaths,
     });
   }
 
@@ -260,9 +244,9 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
   };
 }
 
-/** Options that hold paths: file inputs and output path options. */
+/** Options that hold paths: file inputs, folders read, output path options and sync folders. */
 function pathLikeOptions(mod: StepModule): string[] {
-  const out = [...(mod.fileOptions ?? [])];
+  const out = [...(mod.fileOptions ?? []), ...(mod.folderOptions ?? []), ...(mod.syncFolders ?? [])];
   for (const spec of Object.values(mod.outputs)) if (spec.pathOption) out.push(spec.pathOption);
   return out;
 }

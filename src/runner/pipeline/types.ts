@@ -50,6 +50,8 @@ export interface ResolvedStep {
   outputPaths: Record<string, string>;
   /** Option name → absolute path of a file the step's afterRun hook writes (`afterRunFiles`). */
   afterRunPaths: Record<string, string>;
+  /** Option name → absolute path of a folder the step's sync keeps (`syncFolders`). */
+  syncPaths: Record<string, string>;
 }
 
 export interface Pipeline {

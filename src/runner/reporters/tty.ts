@@ -27,7 +27,8 @@ export class TtyReporter implements Reporter {
       this.progress(e);
       return;
     }
-    if (e.type === 'step-finish' || e.type === 'step-failed' || e.type === 'step-skipped') this.removeBar(`${e.runId}/${e.stepId}`);
+    // (A cache hit's sync may have shown a bar too.)
+    if (e.type === 'step-finish' || e.type === 'step-cached' || e.type === 'step-failed' || e.type === 'step-skipped') this.removeBar(`${e.runId}/${e.stepId}`);
     // A sweep variant's end leaves the other variants' bars running.
     if ((e.type === 'run-finish' && !e.label) || e.type === 'sweep-finish') this.stopBars();
     if (e.type === 'step-failed') {
@@ -53,7 +54,8 @@ export class TtyReporter implements Reporter {
       },
       cliProgress.Presets.shades_classic,
     );
-    const amount = e.unit === 'bytes' || e.unit === 'B' ? `${formatBytes(e.done)}/${formatBytes(e.total)}` : `${e.done}/${e.total}${e.unit ? ' ' + e.unit : ''}`;
+    const counted = e.unit === 'bytes' || e.unit === 'B' ? `${formatBytes(e.done)}/${formatBytes(e.total)}` : `${e.done}/${e.total}${e.unit ? ' ' + e.unit : ''}`;
+    const amount = e.detail ? `${counted}, ${e.detail}` : counted;
     const payload = { step: e.stepId, label: e.label, amount };
     let bar = this.bars.get(id);
     if (!bar) {

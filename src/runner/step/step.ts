@@ -74,7 +74,7 @@ export interface StepContext<Options = Record<string, unknown>, Inputs = Record<
   stepId: string;
   /**
    * Options with defaults applied and `${params.x}` interpolated. Options named in
-   * `fileOptions` hold absolute paths.
+   * `fileOptions` and `folderOptions` hold absolute paths.
    */
   options: Options;
   /**
@@ -133,6 +133,12 @@ export interface StepModule<Options = any, Inputs = any, Outputs = any> {
    */
   fileOptions?: string[];
   /**
+   * Options whose values name folders the step reads (a local copy of a dataset's images):
+   * resolved against the pipeline file's folder like file options, and in the key as written
+   * relative to it, but not hashed (a folder's content is no part of the key).
+   */
+  folderOptions?: string[];
+  /**
    * Some of `fileOptions` whose files `run` reads whole, start to end, and can hash (sha256 of
    * the file's bytes on disk) in the same pass. When the runner has no trusted digest for such a
    * file (its stat cache misses: a new or changed file), it does not read the file once to hash
@@ -168,11 +174,43 @@ export interface StepModule<Options = any, Inputs = any, Outputs = any> {
    */
   afterRun?(ctx: AfterRunContext<Options, Outputs>): Promise<string[]>;
   /**
+   * Options whose values are folders the step's `sync` keeps in line with its outputs. Like
+   * output paths they are resolved against the pipeline's folder, are not part of the key, are
+   * checked against every other file of the run (no input or output may lie inside one: `sync`
+   * may remove whatever else is there) and move into a sweep variant's folder.
+   */
+  syncFolders?: string[];
+  /**
+   * Optional, for results the runner does not store (too large, or fetched from elsewhere: a
+   * folder of images): brings the `syncFolders` in line with the step's outputs. Called in every
+   * run in which the step ran or was a cache hit, once its outputs are in place, so a folder the
+   * user changed is set right even when nothing is recomputed: it must be quick when nothing is
+   * to do. A throw fails the step (its stored outputs stay); the next run calls it again.
+   */
+  sync?(ctx: SyncContext<Options, Outputs>): Promise<void>;
+  /**
    * Options that hold the paths of files `afterRun` writes. The runner resolves them against the
    * pipeline's folder like output paths, checks them against every other file of the run, and
    * moves them into a sweep variant's folder with its outputs. Not part of the cache key.
    */
   afterRunFiles?: string[];
+}
+
+export interface SyncContext<Options = Record<string, unknown>, Outputs = Record<string, unknown>> {
+  stepId: string;
+  /** Resolved options, as `run` gets them (sync folders and output paths absolute). */
+  options: Options;
+  /** The step's outputs: decoded values, and stored paths for file outputs. */
+  outputs: Outputs;
+  progress: ProgressReporter;
+  log(message: string): void;
+  signal: AbortSignal;
+  /**
+   * A folder in the cache for this step type's data, kept across runs and sweep variants (and
+   * by `cache gc`; `cache clear` empties it): what `sync` fetches from elsewhere, so that no run
+   * fetches it twice. The cache's lock makes it the run's alone.
+   */
+  dataDir: string;
 }
 
 export interface AfterRunContext<Options = Record<string, unknown>, Outputs = Record<string, unknown>> {

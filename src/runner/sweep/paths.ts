@@ -18,9 +18,10 @@ export function outputPaths(p: Pipeline): string[] {
   return [...p.steps.values()].flatMap((s) => Object.values(s.outputPaths));
 }
 
-/** The deepest folder that holds every output file of the pipeline; its own folder when it has none. */
+/** The deepest folder that holds every output file (and sync folder) of the pipeline; its own folder when it has none. */
 export function outputRoot(p: Pipeline): string {
-  const dirs = outputPaths(p).map((f) => path.dirname(f));
+  const folders = [...p.steps.values()].flatMap((s) => Object.values(s.syncPaths));
+  const dirs = [...outputPaths(p), ...folders].map((f) => path.dirname(f));
   if (dirs.length === 0) return p.dir;
   let root = dirs[0]!;
   for (const d of dirs.slice(1)) {
@@ -44,8 +45,9 @@ function isWithin(child: string, parent: string): boolean {
 }
 
 /**
- * The same pipeline with every output path, and every file an afterRun hook writes, moved from
- * below `outputRoot(p)` to below `folder` (the path options in the steps' options too). Everything else is shared.
+ * The same pipeline with every output path, every file an afterRun hook writes and every sync
+ * folder moved from below `outputRoot(p)` to below `folder` (the path options in the steps'
+ * options too). Everything else is shared.
  */
 export function withOutputFolder(p: Pipeline, folder: string): Pipeline {
   const root = outputRoot(p);
@@ -54,7 +56,8 @@ export function withOutputFolder(p: Pipeline, folder: string): Pipeline {
   for (const [id, step] of p.steps) {
     const outs = Object.entries(step.outputPaths);
     const hooks = Object.entries(step.afterRunPaths);
-    if (outs.length === 0 && hooks.length === 0) {
+    const folders = Object.entries(step.syncPaths);
+    if (outs.length === 0 && hooks.length === 0 && folders.length === 0) {
       steps.set(id, step);
       continue;
     }
@@ -67,7 +70,9 @@ export function withOutputFolder(p: Pipeline, folder: string): Pipeline {
     }
     const afterRunPaths: Record<string, string> = {};
     for (const [opt, file] of hooks) options[opt] = afterRunPaths[opt] = move(file);
-    steps.set(id, { ...step, options, outputPaths, afterRunPaths });
+    const syncPaths: Record<string, string> = {};
+    for (const [opt, dir] of folders) options[opt] = syncPaths[opt] = move(dir);
+    steps.set(id, { ...step, options, outputPaths, afterRunPaths, syncPaths });
   }
   return { ...p, steps };
 }
