@@ -20,6 +20,7 @@ import { ensureFullScaleData } from './make-data.js';
 const BENCHES = [
   { name: 'load', what: 'load step vs python json.load (speed, peak RSS), cache reload' },
   { name: 'sampler', what: 'incremental vs dense scoring, pool all + refinement, every strategy' },
+  { name: 'sampler-density', what: 'issue 27: the default vs the original greedy and random on two generators at 1k–20k images, the density band’s trade-off chart (docs/img/), the sample step’s time at 10k' },
   { name: 'write-prune', what: 'write / prune-gt / prune-preds vs python json.load + json.dump' },
   { name: 'runner-overhead', what: 'no-op rerun (all cache hits) vs node start-up' },
   { name: 'sweep', what: '6-variant sweep vs 6 separate uncached runs' },

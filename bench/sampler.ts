@@ -23,11 +23,13 @@
  *
  * Exported for bench/run.ts (`npm run bench`); also runs alone:
  *   node dist/bench/sampler.js [--images N] [--refine-iters N] [--scoring-only] [--only TEXT]
- *     [--membership-each] [--no-study] [--density-sizes 10000,2000] [--no-density] [--out FILE.md]
+ *     [--membership-each] [--no-study] [--out FILE.md]
  *
- * 5. Issue 16 (bench/sampler-density.ts): annotations per image, KS, JS, MSE, coverage and tier
- *    mix of the new default, the original greedy, random and the previous default, at 10,000
- *    and 2,000 images, and the lambda_density trade-off.
+ * The defaults since issue 27 are `mismatch: js` with the density band; the rows that measure
+ * the incremental scorers of issue 4 (`pool: all`, the study of the JS floor under λ_share) name
+ * `mismatch: chi2` (with `density_band: free`, the previous default) because `js` has no
+ * per-image shortcut for `pool: all`. Issue 27's comparison (two generators, five sizes, the
+ * band's trade-off) is bench/sampler-density.ts.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -38,7 +40,7 @@ import { tierBudgets } from '../src/lvis/sampler/budgets.js';
 import { runGreedy } from '../src/lvis/sampler/greedy.js';
 import { buildHistograms, type Histograms } from '../src/lvis/sampler/histograms.js';
 import { ObjectiveState } from '../src/lvis/sampler/objective.js';
-import { denseScoreIfAdd } from '../src/lvis/sampler/objective-dense.js';
+import { denseJsRankIfAdd, denseScoreIfAdd } from '../src/lvis/sampler/objective-dense.js';
 import { SamplerProblem } from '../src/lvis/sampler/problem.js';
 import { estimateRareQuotas, finalRareQuotas, type RareQuotas } from '../src/lvis/sampler/quotas.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
@@ -49,7 +51,6 @@ import { computeTierStats } from '../src/lvis/sampler/tier-stats.js';
 import { computeTargetTierMix, type TargetMix } from '../src/lvis/sampler/target-mix.js';
 import { tierArray } from '../src/lvis/sampler/tiers.js';
 import { ensureFullScaleData } from './make-data.js';
-import { densityRuns, renderDensity, type DensityCheck, type DensityRow } from './sampler-density.js';
 
 export interface SamplerBenchOptions {
   /** Subset size (default 10,000). */
@@ -64,8 +65,6 @@ export interface SamplerBenchOptions {
   membershipEach?: boolean;
   /** Skip the study of the JS floor (section 4 of the header). */
   noStudy?: boolean;
-  /** Subset sizes of issue 16's table (section 5; default 10,000 and 2,000); [] skips it. */
-  densitySizes?: number[];
   log?: (line: string) => void;
 }
 
@@ -82,7 +81,6 @@ export interface SamplerBench {
   scoring: Scoring[];
   rows: StrategyRow[];
   checks: Check[];
-  density: { rows: DensityRow[]; checks: DensityCheck[] };
   markdown: string;
 }
 
@@ -120,7 +118,7 @@ function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): Scor
     finalRareQuotas(quotas, ds.categories.count, budgets[2]!),
     {
       tierWeights: tierArray(opts.tierWeights), lambdaTier: opts.lambdaTier, lambdaCap: opts.lambdaCap,
-      lambdaShare: opts.lambdaShare, lambdaDensity: opts.lambdaDensity, target: tierArray(mix.mix),
+      lambdaShare: opts.lambdaShare, lambdaDensity: opts.lambdaDensity, target: tierArray(mix.mix), finalSize: images,
     },
     opts.tierMembership,
     opts.mismatch,
@@ -128,12 +126,13 @@ function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): Scor
   const state = new ObjectiveState(problem);
   const scratch = new Float64Array(problem.keyCount);
   const inc = new Float64Array(256);
+  const dense = (i: number) => (opts.mismatch === 'js' ? denseJsRankIfAdd(state, i) : denseScoreIfAdd(state, i, scratch));
   const r = { mismatch: opts.mismatch, pools: 0, candidates: 0, incrementalMs: 0, denseMs: 0, speedup: 0, maxRelDiff: 0 };
   // Warm-up (untimed): let the JIT optimize both scorers before measuring steady-state costs.
   for (let q = 0; q < 20_000; q++) {
     const i = problem.candidates[(q * 7919) % problem.candidates.length]!;
     state.scoreIfAdd(i);
-    if (q % 10 === 0) denseScoreIfAdd(state, i, scratch);
+    if (q % 10 === 0) dense(i);
   }
   let step = 0;
   runGreedy(state, new SeededRandom(opts.seed), {
@@ -149,7 +148,7 @@ function compareScoring(inp: Inputs, images: number, opts: SamplerOptions): Scor
       r.incrementalMs += performance.now() - t;
       t = performance.now();
       for (let q = 0; q < m; q++) {
-        const d = denseScoreIfAdd(state, pool[q]!, scratch);
+        const d = dense(pool[q]!);
         const rel = Math.abs(d - inc[q]!) / Math.max(Math.abs(d), 1e-300);
         if (rel > r.maxRelDiff) r.maxRelDiff = rel;
       }
@@ -187,7 +186,7 @@ export async function benchSampler(o: SamplerBenchOptions = {}): Promise<Sampler
   const base: SamplerOptions = { ...defaultSamplerOptions(), totalImages: images };
 
   const scoring: Scoring[] = [];
-  for (const mismatch of o.scoringOnly || !o.only ? (['chi2', 'seed'] as const) : []) {
+  for (const mismatch of o.scoringOnly || !o.only ? (['js', 'chi2', 'seed'] as const) : []) {
     const sc = compareScoring(inp, images, { ...base, mismatch });
     scoring.push(sc);
     log(`scoring (${mismatch}) the same ${sc.pools} pools (${sc.candidates} candidates): incremental ${sc.incrementalMs.toFixed(0)} ms, ` +
@@ -195,10 +194,14 @@ export async function benchSampler(o: SamplerBenchOptions = {}): Promise<Sampler
   }
 
   const seedMode: Partial<SamplerOptions> = { mismatch: 'seed', cover: false };
+  const chi2: Partial<SamplerOptions> = { mismatch: 'chi2', densityBand: 'free' };
   const runs: [string, Partial<SamplerOptions>][] = [
-    ['greedy, pool 256', { pool: 256 }],
-    ['greedy, pool 2048', { pool: 2048 }],
-    [`greedy, pool all + ${refineIters} refinement swaps`, { pool: 'all', refineIters }],
+    ['greedy (defaults: js, band ±5%), pool 256', { pool: 256 }],
+    ['greedy (defaults: js, band ±5%), pool 2048', { pool: 2048 }],
+    ['greedy (defaults: js, band ±5%), pool 256 + 2000 refinement swaps', { pool: 256, refineIters: 2000 }],
+    ['greedy, pool 256', { ...chi2, pool: 256 }],
+    ['greedy, pool 2048', { ...chi2, pool: 2048 }],
+    [`greedy, pool all + ${refineIters} refinement swaps`, { ...chi2, pool: 'all', refineIters }],
     ['seed mode: greedy, pool 256', { ...seedMode, pool: 256 }],
     ['seed mode: greedy, pool 2048 (the seed)', { ...seedMode, pool: 2048 }],
     [`seed mode: greedy, pool all + ${refineIters} refinement swaps`, { ...seedMode, pool: 'all', refineIters }],
@@ -213,23 +216,22 @@ export async function benchSampler(o: SamplerBenchOptions = {}): Promise<Sampler
   const study: [string, Partial<SamplerOptions>, StrategyRow['study']][] = [];
   if (!o.noStudy) {
     for (const lambdaShare of [1, 10]) {
-      study.push([`study: λ_share ${lambdaShare}, greedy, pool 256`, { lambdaShare, pool: 256 }, { lambdaShare, search: 'pool 256' }]);
+      study.push([`study: λ_share ${lambdaShare}, greedy, pool 256`, { ...chi2, lambdaShare, pool: 256 }, { lambdaShare, search: 'pool 256' }]);
       study.push([
         `study: λ_share ${lambdaShare}, greedy, pool all + ${refineIters} refinement swaps`,
-        { lambdaShare, pool: 'all', refineIters },
+        { ...chi2, lambdaShare, pool: 'all', refineIters },
         { lambdaShare, search: `pool all + ${refineIters} swaps` },
       ]);
     }
     const ls = base.lambdaShare;
     study.push([
       `study: λ_share ${ls}, greedy, pool 256 + 100000 refinement swaps`,
-      { pool: 256, refineIters: 100_000 },
+      { ...chi2, pool: 256, refineIters: 100_000 },
       { lambdaShare: ls, search: 'pool 256 + 100000 swaps' },
     ]);
     // A target mix closer to the full set's annotation shares, instead of a larger λ_share.
-    study.push([`study: λ_share ${ls}, alpha 0.8, greedy, pool 256`, { pool: 256 }, { lambdaShare: ls, search: 'pool 256, alpha 0.8', alpha: 0.8 }]);
+    study.push([`study: λ_share ${ls}, alpha 0.8, greedy, pool 256`, { ...chi2, pool: 256 }, { lambdaShare: ls, search: 'pool 256, alpha 0.8', alpha: 0.8 }]);
   }
-  const density = o.scoringOnly || o.only ? { rows: [], checks: [] } : densityRuns(inp, o.densitySizes ?? [10_000, 2_000], base, log);
   const rows: StrategyRow[] = [];
   for (const [label, over, studyOf] of o.scoringOnly ? [] : [...runs.map(([l, v]) => [l, v, undefined] as const), ...study]) {
     if (o.only && !label.includes(o.only)) continue;
@@ -250,7 +252,7 @@ export async function benchSampler(o: SamplerBenchOptions = {}): Promise<Sampler
   const checks: Check[] = [];
   if (chi2Scoring) {
     checks.push({
-      name: 'incremental scoring ≥ 50× dense (pool 256, default mismatch chi2)',
+      name: 'incremental scoring ≥ 50× dense (pool 256, mismatch chi2)',
       pass: chi2Scoring.speedup >= 50,
       detail: `${chi2Scoring.speedup.toFixed(0)}×`,
     });
@@ -280,15 +282,15 @@ export async function benchSampler(o: SamplerBenchOptions = {}): Promise<Sampler
   }
   for (const c of checks) log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}`);
   const prepSeconds = { load, stats: statsS, histograms: histS, quotas: quotasS };
-  const markdown = renderMarkdown({ prepSeconds, scoring, rows, checks, density }, ds, images, base);
-  return { prepSeconds, scoring, rows, checks, density, markdown };
+  const markdown = renderMarkdown({ prepSeconds, scoring, rows, checks }, ds, images, base);
+  return { prepSeconds, scoring, rows, checks, markdown };
 }
 
 function renderMarkdown(b: Omit<SamplerBench, 'markdown'>, ds: Dataset, images: number, base: SamplerOptions): string {
   const f = (x: number, d = 4) => x.toFixed(d);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const lines = [
-    `Input: ${ds.images.count.toLocaleString('en-US')} images, ${ds.annotations.count.toLocaleString('en-US')} annotations; subset of ${images.toLocaleString('en-US')} images, seed 1337, the step's defaults otherwise (mismatch chi2, cover on, lambda_share ${base.lambdaShare}, lambda_density ${base.lambdaDensity}; "seed mode" = mismatch seed, cover off).`,
+    `Input: ${ds.images.count.toLocaleString('en-US')} images, ${ds.annotations.count.toLocaleString('en-US')} annotations; subset of ${images.toLocaleString('en-US')} images, seed 1337, the step's defaults otherwise (mismatch ${base.mismatch}, cover on, density_band ${base.densityBand}); rows named "greedy" without "defaults" are mismatch chi2 with density_band free (lambda_share ${base.lambdaShare}, lambda_density ${base.lambdaDensity}: the previous default); "seed mode" = mismatch seed, cover off.`,
     '',
     `Preparation: stats ${f(b.prepSeconds.stats, 2)} s, histograms ${f(b.prepSeconds.histograms, 2)} s, quotas ${f(b.prepSeconds.quotas, 2)} s (load ${f(b.prepSeconds.load, 1)} s).`,
     '',
@@ -300,10 +302,6 @@ function renderMarkdown(b: Omit<SamplerBench, 'markdown'>, ds: Dataset, images: 
       `| mismatch ${sc.mismatch} | ${sc.pools} | ${sc.candidates} | ${f(sc.denseMs, 0)} ms (${f((1000 * sc.denseMs) / sc.candidates, 2)} µs each) | ` +
         `${f(sc.incrementalMs, 0)} ms (${f((1000 * sc.incrementalMs) / sc.candidates, 3)} µs each) | **${sc.speedup.toFixed(0)}×** | ${sc.maxRelDiff.toExponential(1)} |`,
     );
-  }
-  if (b.density.rows.length > 0) {
-    lines.push('', 'Issue 16: annotation density, fidelity and coverage at once (bench/sampler-density.ts):', '');
-    lines.push(...renderDensity(b.density.rows, b.density.checks, base.lambdaDensity));
   }
   lines.push(
     '',
@@ -372,7 +370,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     only: arg('--only'),
     membershipEach: args.includes('--membership-each'),
     noStudy: args.includes('--no-study'),
-    densitySizes: args.includes('--no-density') ? [] : arg('--density-sizes')?.split(',').map(Number),
   });
   console.log('\n' + r.markdown);
   const out = arg('--out');

@@ -26,7 +26,7 @@ test('drawing every chart kind measures its text from the table, never parsing t
     ],
     sizeShares: SAMPLE_SIZE_SHARES,
     objective: trace,
-    rareQuotas: Array.from({ length: 12 }, (_, i) => ({ categoryId: 100 + i, categoryName: `rare_${i}`, quota: 2, used: i % 3 })),
+    rareQuotas: Array.from({ length: 12 }, (_, i) => ({ categoryId: 100 + i, categoryName: `rare_${i}`, quota: 2, used: i % 3, images: 2 + i })),
   });
   assert.ok(charts.length >= 5);
   for (const chart of charts) {

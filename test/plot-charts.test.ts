@@ -146,12 +146,12 @@ function trace(greedy: number, refine: number): ObjectivePoint[] {
 }
 
 const quotas: RareQuotaUse[] = [
-  { categoryId: 10, categoryName: 'armoire', quota: 2, used: 2 },
-  { categoryId: 11, categoryName: 'bolo_tie', quota: 2, used: 0 },
-  { categoryId: 12, categoryName: 'gemstone', quota: 1, used: 1 },
-  { categoryId: 13, categoryName: 'kazoo', quota: 1, used: 3 },
-  { categoryId: 14, categoryName: 'ladle', quota: 2, used: 1 },
-  { categoryId: 15, categoryName: 'omelet', quota: 2, used: 2 },
+  { categoryId: 10, categoryName: 'armoire', quota: 2, used: 2, images: 5 },
+  { categoryId: 11, categoryName: 'bolo_tie', quota: 2, used: 0, images: 4 },
+  { categoryId: 12, categoryName: 'gemstone', quota: 1, used: 1, images: 1 },
+  { categoryId: 13, categoryName: 'kazoo', quota: 1, used: 3, images: 8 },
+  { categoryId: 14, categoryName: 'ladle', quota: 2, used: 1, images: 6 },
+  { categoryId: 15, categoryName: 'omelet', quota: 2, used: 2, images: 2 },
 ];
 
 // --- the charts ---------------------------------------------------------------------------
@@ -314,8 +314,31 @@ describe('objective over the iterations', () => {
 describe('rare quota usage', () => {
   test('status of each class against its quota', () => {
     assert.deepEqual(quotas.map(quotaStatus), ['at quota', 'not sampled', 'at quota', 'over quota', 'under quota', 'at quota']);
-    assert.equal(quotaStatus({ categoryId: 1, categoryName: 'x', quota: 0, used: 0 }), 'not sampled');
-    assert.equal(quotaStatus({ categoryId: 1, categoryName: 'x', quota: 0, used: 1 }), 'over quota');
+    assert.equal(quotaStatus({ categoryId: 1, categoryName: 'x', quota: 0, used: 0, images: 3 }), 'not sampled');
+    assert.equal(quotaStatus({ categoryId: 1, categoryName: 'x', quota: 0, used: 1, images: 3 }), 'over quota');
+  });
+
+  // Issue 24: a class under its quota that has no image left to give was drawn as "under quota".
+  test('a class with every one of its images selected is not "under quota": it gave all it has', async () => {
+    const exhausted = { categoryId: 16, categoryName: 'yak', quota: 3, used: 2, images: 2 };
+    assert.equal(quotaStatus(exhausted), 'all its images');
+    assert.equal(quotaStatus({ ...exhausted, images: 5 }), 'under quota');
+    assert.equal(quotaStatus({ ...exhausted, used: 0, images: 0 }), 'not sampled');
+    const { svg } = await renderSvg(rareQuotaUsageChart([...quotas, exhausted]).spec);
+    const seg = items(svg, 'bar').map((b) => [field(b.label, 'Quota'), field(b.label, 'Status')]);
+    assert.ok(seg.some(([q, s]) => q === 'quota 3' && s === 'all its images'), JSON.stringify(seg));
+    assert.deepEqual(texts(svg, 'legend-label'), ['not sampled', 'under quota', 'all its images', 'at quota', 'over quota']);
+  });
+
+  // Issue 24: "quota 3" stood beside rare_cap: 2 with no word that quotas are rescaled.
+  test('the chart says that quotas are rare_cap rescaled to the rare budget, and why one can exceed rare_cap', async () => {
+    const uses = [...quotas, { categoryId: 16, categoryName: 'yak', quota: 3, used: 2, images: 4 }];
+    const { svg } = await renderSvg(rareQuotaUsageChart(uses, { rareCap: 2, target: 229, cappedSum: 150 }).spec);
+    const subtitle = texts(svg, 'title-subtitle').join(' ');
+    assert.match(subtitle, /min\(rare_cap = 2, the class's images\)/);
+    assert.match(subtitle, /rescaled to 229 images/);
+    assert.match(subtitle, /1\.53×/);
+    assert.match(subtitle, /above rare_cap/);
   });
 
   test('one stacked segment per quota and status, counted in the subtitle', async () => {
@@ -330,7 +353,7 @@ describe('rare quota usage', () => {
       ['quota 2', 'not sampled', '1'],
       ['quota 2', 'under quota', '1'],
     ]);
-    assert.deepEqual(texts(svg, 'legend-label'), ['not sampled', 'under quota', 'at quota', 'over quota']);
+    assert.deepEqual(texts(svg, 'legend-label'), ['not sampled', 'under quota', 'all its images', 'at quota', 'over quota']);
     assert.deepEqual(texts(svg, 'axis-title'), ['Image quota of the class', 'Rare classes']);
     assert.equal(
       texts(svg, 'title-subtitle')[0],

@@ -25,7 +25,7 @@ const charts = buildCharts({
   ],
   sizeShares: SAMPLE_SIZE_SHARES,
   objective: trace,
-  rareQuotas: [{ categoryId: 3, categoryName: 'c', quota: 1, used: 1 }],
+  rareQuotas: [{ categoryId: 3, categoryName: 'c', quota: 1, used: 1, images: 2 }],
 });
 
 function inkFraction(png: PNG): number {

@@ -38,8 +38,8 @@ function reportModel(withSweep: boolean): ReportModel {
     sizeShares: SAMPLE_SIZE_SHARES,
     objective: Array.from({ length: 30 }, (_, i) => ({ iteration: i + 1, phase: i < 25 ? 'greedy' : 'refine', values: { objective: 1 / (i + 1) } })),
     rareQuotas: [
-      { categoryId: 3, categoryName: 'armoire', quota: 1, used: 0 },
-      { categoryId: 4, categoryName: 'kazoo', quota: 2, used: 2 },
+      { categoryId: 3, categoryName: 'armoire', quota: 1, used: 0, images: 3 },
+      { categoryId: 4, categoryName: 'kazoo', quota: 2, used: 2, images: 5 },
     ],
   });
   return {

@@ -65,7 +65,7 @@ test('the five steps are registered, each with its artifact kinds', () => {
   assert.equal(greedyStep.outputs.quality!.metrics, true);
 });
 
-test('defaults are the original tool’s except mismatch (chi2), cover (true), lambda_share and lambda_density; partial per-tier options are filled in', () => {
+test('defaults are the original tool’s except mismatch (js), cover (true), density_band, lambda_share and lambda_density; partial per-tier options are filled in', () => {
   const ajv = new Ajv({ useDefaults: true, strict: false, allowUnionTypes: true });
   const o: Record<string, unknown> = { tier_weights: { r: 0.7 } };
   assert.ok(ajv.validate(greedyStep.optionsSchema, o));
@@ -73,7 +73,7 @@ test('defaults are the original tool’s except mismatch (chi2), cover (true), l
     tier_weights: { f: 1, c: 1, r: 0.7 },
     total_images: 25000,
     strategy: 'greedy',
-    mismatch: 'chi2',
+    mismatch: 'js',
     cover: true,
     seed: 1337,
     pool: 256,
@@ -81,6 +81,7 @@ test('defaults are the original tool’s except mismatch (chi2), cover (true), l
     lambda_cap: 2,
     lambda_share: 40,
     lambda_density: 10,
+    density_band: 0.05,
     tier_bonus: { f: 0, c: 0, r: 0 },
     tier_membership: 'rarest',
     runaway_slack: 0.05,
@@ -90,9 +91,11 @@ test('defaults are the original tool’s except mismatch (chi2), cover (true), l
     restarts_k: 100,
     coverage_negative_every: 10,
   });
-  for (const bad of [{ total_images: 1e12 }, { total_images: 0 }, { pool: 'some' }, { pool: 0 }, { strategy: 'best' }, { tier_bonus: { x: 1 } }, { refine_seconds: 0 }, { seed: -1 }, { mismatch: 'mse' }, { cover: 'yes' }, { lambda_share: -1 }, { lambda_density: -1 }]) {
+  for (const bad of [{ total_images: 1e12 }, { total_images: 0 }, { pool: 'some' }, { pool: 0 }, { strategy: 'best' }, { tier_bonus: { x: 1 } }, { refine_seconds: 0 }, { seed: -1 }, { mismatch: 'mse' }, { cover: 'yes' }, { lambda_share: -1 }, { lambda_density: -1 }, { density_band: 0 }, { density_band: 2 }, { density_band: 'none' }]) {
     assert.equal(ajv.validate(greedyStep.optionsSchema, bad), false, JSON.stringify(bad));
   }
+  // The switch for free density, and a band's width, are both valid values of density_band.
+  for (const ok of [{ density_band: 'free' }, { density_band: 0.2 }]) assert.ok(ajv.validate(greedyStep.optionsSchema, ok), JSON.stringify(ok));
   const h: Record<string, unknown> = {};
   assert.ok(ajv.validate(histogramsStep.optionsSchema, h));
   assert.deepEqual(h, { area_small: 1024, area_medium: 9216, size_from: 'bbox' });

@@ -19,11 +19,13 @@ import {
 } from '../lvis/synth/synth.js';
 import { LVIS_V1_TRAIN_IMAGES } from '../lvis/dataset/lvis-categories.js';
 import { barReporter } from './progress-bar.js';
+import type { Cooccurrence } from '../lvis/synth/model.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { pathProblem } from '../base/fs-problems.js';
 
 const USAGE = `usage: lvis-pipe synth --out DIR [--images N] [--val-images M] [--seed S]
-                       [--no-preds] [--masks] [--gzip] [--polygon-detail X] [--quiet | --json]
+                       [--cooccurrence topics|scenes] [--no-preds] [--masks] [--gzip]
+                       [--polygon-detail X] [--quiet | --json]
 
 Writes synthetic data in the LVIS v1 format, made from LVIS v1's real category metadata
 (names, frequency tiers, per-category image and instance counts in train):
@@ -40,6 +42,14 @@ options:
       --val-images M       val images (default N × 19809 / 100170, as LVIS v1 val;
                            0 = no val file and no predictions)
       --seed S             random seed, 0 to 4294967295 (default ${SYNTH_DEFAULTS.seed})
+      --cooccurrence M     how categories come together in an image (default topics):
+                           topics  category first: each category's images are placed mostly
+                                   in its topic's images; 1% of images are empty
+                           scenes  image first: each image draws a scene topic, and its
+                                   categories and their counts come from the topic (sparse
+                                   and crowded scenes; rare categories in crowded ones);
+                                   16% of images are empty
+                           Both show every category in its LVIS image count (scaled).
       --no-preds           do not write the predictions file
       --masks              give the detections masks too (RLE with compressed counts, as
                            detectron2 and mmdetection write them), for mask AP
@@ -58,6 +68,7 @@ const FLAGS = {
   images: { type: 'string', short: 'n' },
   'val-images': { type: 'string' },
   seed: { type: 'string' },
+  cooccurrence: { type: 'string' },
   'no-preds': { type: 'boolean' },
   masks: { type: 'boolean' },
   gzip: { type: 'boolean' },
@@ -97,6 +108,7 @@ export const command: CommandModule = {
       gzip: values.gzip === true,
       polygonDetail: numberFlag('polygon-detail', values['polygon-detail'], SYNTH_DEFAULTS.polygonDetail),
       ...(values.masks ? { masks: true } : {}),
+      ...(values.cooccurrence === undefined ? {} : { cooccurrence: values.cooccurrence as Cooccurrence }),
     };
     if (options.valImages === 0 && values['no-preds'] === undefined) options.preds = false;
     checkSynthOptions(options);

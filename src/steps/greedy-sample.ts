@@ -54,19 +54,19 @@ export const optionsSchema = {
       enum: ['greedy', 'random', 'restarts', 'coverage'],
       default: 'greedy',
       description:
-        '`greedy`: the original tool’s sampler (with `mismatch: seed` and `cover: false` exactly the original tool’s; the defaults add the χ² mismatch and the cover phase); `random`: uniform over images with annotations; `restarts`: COCO-minitrain, best of restarts_k random subsets — scored by the class×size mismatch, because minitrain’s own score (max − min per-key ratio) is always 1 on LVIS, where some key is always missing; `coverage`: MDETR’s LVIS subsampler (repeatedly a random image of the least-covered category)',
+        '`greedy`: the original tool’s sampler (with `mismatch: seed` and `cover: false` exactly the original tool’s; the defaults add the `js` mismatch, the cover phase and the density band); `random`: uniform over images with annotations; `restarts`: COCO-minitrain, best of restarts_k random subsets — scored by the class×size mismatch, because minitrain’s own score (max − min per-key ratio) is always 1 on LVIS, where some key is always missing; `coverage`: MDETR’s LVIS subsampler (repeatedly a random image of the least-covered category)',
     },
     mismatch: {
-      enum: ['chi2', 'seed'],
-      default: 'chi2',
+      enum: ['js', 'chi2', 'seed'],
+      default: 'js',
       description:
-        'Class×size mismatch term of the objective, per tier: `chi2` = Pearson χ² divergence of the subset’s within-tier (category, size) shares from the full set’s (mass-weighted, scale-free); `seed` = the original tool’s score_classsize (variance of the per-key ratios subset/full). The original tool’s behaviour is `mismatch: seed` with `cover: false`. Also how `restarts` scores its draws',
+        'Class×size mismatch term of the objective: `js` = the Jensen–Shannon divergence of the subset’s (category, size) counts from what a uniform sample of as many images holds on average (mass-weighted over all keys, like the JS of the quality report; an image that brings more annotations than its share overshoots its keys); `chi2` = Pearson χ² divergence of the subset’s within-tier (category, size) shares from the full set’s, per tier, plus lambda_share times the tiers’ share χ² (the default before issue 27); `seed` = the original tool’s score_classsize (variance of the per-key ratios subset/full). The original tool’s behaviour is `mismatch: seed` with `cover: false`. Also how `restarts` scores its draws',
     },
     cover: {
       type: 'boolean',
       default: true,
       description:
-        'Greedy: before the greedy picks, add images until every category with an annotated image is in the subset (rarest first; the image covering most uncovered categories, then the lowest objective, then the lowest index — with the density term on, the lowest objective first; rare quotas respected where possible, and each rare class’s quota is at least 1). These images count toward the tier budgets, and refinement never swaps out the last image of a category. When total_images is too small, the rarest are covered first. The original tool: false',
+        'Greedy: before the greedy picks, add images until every category with an annotated image is in the subset (rarest first; among a category’s images, one inside the density band, then the lowest objective, then the one covering most uncovered categories, then the lowest index — with `mismatch: seed`, or `chi2` without lambda_density and band, the most uncovered categories before the objective; rare quotas respected where possible, and each rare class’s quota is at least 1). These images count toward the tier budgets, and refinement never swaps out the last image of a category. When total_images is too small, the rarest are covered first. The original tool: false',
     },
     seed: {
       type: 'integer',
@@ -79,7 +79,7 @@ export const optionsSchema = {
       anyOf: [{ type: 'integer', minimum: 1 }, { const: 'all' }],
       default: 256,
       description:
-        'Greedy: candidates drawn at random and scored per pick (original tool: --pool_size), or `all` to score every remaining candidate exactly (fast: incremental)',
+        'Greedy: candidates drawn at random and scored per pick (original tool: --pool_size), or `all` to score every remaining candidate exactly (fast for `chi2` and `seed`, which keep per-image sums; with `js` every candidate is scored afresh at each pick, minutes at full scale)',
     },
     lambda_tier: {
       type: 'number',
@@ -105,7 +105,13 @@ export const optionsSchema = {
       minimum: 0,
       default: 10,
       description:
-        '`mismatch: chi2` only: weight of the density term, which keeps the subset’s annotations per image like the full set’s: the χ² of the histogram of annotations per image (log-spaced bins) plus 10 × the squared relative error of its mean; the cover phase then also ranks a category’s images by the objective before the number of uncovered categories they add. 0: density is free (the class×size fidelity is bought with crowded images). Higher holds density closer at some cost in fidelity; see docs/explanation/sampler-density.md. Ignored by `mismatch: seed`',
+        '`mismatch: chi2` only: weight of a soft density term (how chi2 held density before density_band; `js` needs none), which keeps the subset’s annotations per image like the full set’s: the χ² of the histogram of annotations per image (log-spaced bins) plus 10 × the squared relative error of its mean; the cover phase then also ranks a category’s images by the objective before the number of uncovered categories they add. 0: density is free (the class×size fidelity is bought with crowded images). Higher holds density closer at some cost in fidelity; see docs/explanation/sampler-density.md. Ignored by `mismatch: seed`',
+    },
+    density_band: {
+      anyOf: [{ type: 'number', minimum: 0.005, maximum: 1 }, { const: 'free' }],
+      default: 0.05,
+      description:
+        'Greedy (`mismatch: js` or `chi2`): hold the subset’s annotations per image inside a band around the full set’s, as a constraint: their mean within ±density_band of the full set’s (relative) and their distribution within density_band of the full set’s at every count (Kolmogorov–Smirnov distance). The cover phase, the greedy picks and refinement rank candidates by how far they would take the subset out of the band before the objective, so the objective spends its freedom on class×size fidelity inside the band. `free`: no band (the switch for free density; with `js` the mean stays near the full set’s, the shape does not; with `chi2` lambda_density weighs density). See docs/explanation/sampler-density.md. Ignored by `mismatch: seed`',
     },
     tier_weights: perTierSchema(
       1,
@@ -182,6 +188,7 @@ export function samplerOptionsFrom(o: Options): SamplerOptions {
     lambdaCap: o.lambda_cap,
     lambdaShare: o.lambda_share,
     lambdaDensity: o.lambda_density,
+    densityBand: o.density_band,
     tierWeights: { ...o.tier_weights },
     tierBonus: { ...o.tier_bonus },
     tierMembership: o.tier_membership,
@@ -201,7 +208,8 @@ export function defaultSamplerOptions(): SamplerOptions {
 
 const step: StepModule<Options, Inputs, { sample: Sample; quality: SampleQuality; details: SampleDetails }> = {
   type: 'greedy-sample',
-  version: 3,
+  // 4: the js mismatch and the density band by default (issue 27).
+  version: 4,
   description:
     'Choose the subset (greedy class×size matching with tier-mix and rare-cap penalties, or a baseline strategy) and measure it against the full set',
   optionsSchema,

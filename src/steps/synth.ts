@@ -7,7 +7,7 @@ import { formatBytes } from '../base/format.js';
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
 import { defaultValImages, generateSynthLvis, MAX_SYNTH_IMAGES, SYNTH_DEFAULTS } from '../lvis/synth/synth.js';
-import { SYNTH_GENERATOR_VERSION } from '../lvis/synth/model.js';
+import { COOCCURRENCE_MODELS, SYNTH_GENERATOR_VERSION } from '../lvis/synth/model.js';
 
 /** The options, declared once (see src/runner/step/options.ts). */
 const optionsSchema = {
@@ -27,6 +27,12 @@ const optionsSchema = {
       description: "Val images (default: images × 19809 / 100170, LVIS v1's val/train ratio)",
     },
     seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: SYNTH_DEFAULTS.seed, description: 'Random seed' },
+    cooccurrence: {
+      enum: [...COOCCURRENCE_MODELS],
+      default: SYNTH_DEFAULTS.cooccurrence,
+      description:
+        'How categories come together in an image: `topics` (category first: each category’s images are placed mostly in its topic’s images; 1% of images empty) or `scenes` (image first: each image draws a scene topic, and its categories and their counts come from the topic; 16% of images empty). Both show every category in its LVIS v1 image count, scaled',
+    },
     polygon_detail: {
       type: 'number',
       minimum: 0.1,
@@ -68,6 +74,7 @@ const step: StepModule<Options, Record<string, never>, { train: string; val: str
       gzip: o.gzip,
       polygonDetail: o.polygon_detail,
       ...(o.masks ? { masks: true } : {}),
+      cooccurrence: o.cooccurrence,
     };
     // The options schema holds every range, so the pipeline's validation has checked them.
     const paths = { train: ctx.outputFile('train'), val: ctx.outputFile('val'), preds: ctx.outputFile('preds') };

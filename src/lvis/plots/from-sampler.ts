@@ -75,7 +75,7 @@ export function objectiveFromDetails(d: SampleDetails): ObjectivePoint[] {
 
 export function rareQuotasFromDetails(d: SampleDetails): RareQuotaUse[] {
   const q = d.rareQuotas;
-  return q.categoryId.map((categoryId, i) => ({ categoryId, categoryName: q.categoryName[i]!, quota: q.quota[i]!, used: q.used[i]! }));
+  return q.categoryId.map((categoryId, i) => ({ categoryId, categoryName: q.categoryName[i]!, quota: q.quota[i]!, used: q.used[i]!, images: q.images[i]! }));
 }
 
 /** Train first, then val when there is one: the tier bars' input. */
@@ -90,6 +90,7 @@ export function chartDataFromSampler(details: SampleDetails): Omit<ChartData, 's
     sizeShares: sizeSharesFromDetails(details),
     objective: objectiveFromDetails(details),
     rareQuotas: rareQuotasFromDetails(details),
+    quotaRescale: details.quotaRescale,
     strategy: details.strategy,
   };
 }

@@ -8,7 +8,7 @@ import { OBJECTIVE_FILE, objectiveChart } from './objective-trace.js';
 import { RARE_QUOTAS_FILE, rareQuotaUsageChart } from './rare-quota-usage.js';
 import { SIZE_SHARES_FILE, sizeSharesChart } from './size-shares.js';
 import { tierBarsChart } from './tier-bars.js';
-import type { Chart, KeyShare, ObjectivePoint, RareQuotaUse, SplitTierStats, TierSizeShare } from './types.js';
+import type { Chart, KeyShare, ObjectivePoint, RareQuotaRescale, RareQuotaUse, SplitTierStats, TierSizeShare } from './types.js';
 
 export * from './types.js';
 export { classSizeFidelityChart, noteChart, objectiveChart, rareQuotaUsageChart, sizeSharesChart, tierBarsChart };
@@ -20,6 +20,8 @@ export interface ChartData {
   sizeShares?: TierSizeShare[];
   objective?: ObjectivePoint[];
   rareQuotas?: RareQuotaUse[];
+  /** How the rare quotas were made (rare_cap, rescaling), for the rare quota chart's subtitle. */
+  quotaRescale?: RareQuotaRescale;
   /** The sampler strategy, to explain an empty objective trace. */
   strategy?: string;
 }
@@ -30,7 +32,7 @@ export function buildCharts(data: ChartData): Chart[] {
   if (data.keyShares?.length) charts.push(classSizeFidelityChart(data.keyShares));
   if (data.sizeShares?.length) charts.push(sizeSharesChart(data.sizeShares));
   if (data.objective?.length) charts.push(objectiveChart(data.objective));
-  if (data.rareQuotas?.length) charts.push(rareQuotaUsageChart(data.rareQuotas));
+  if (data.rareQuotas?.length) charts.push(rareQuotaUsageChart(data.rareQuotas, data.quotaRescale));
   return charts;
 }
 

@@ -59,7 +59,19 @@ export interface RareQuotaUse {
   categoryId: number;
   categoryName: string;
   quota: number;
+  /** Selected images containing the class. */
   used: number;
+  /** Images containing the class in the full set (the most it can give). */
+  images: number;
+}
+
+/** How the rare quotas were made: min(rare_cap, images) per class, rescaled so that they sum to `target`. */
+export interface RareQuotaRescale {
+  rareCap: number;
+  /** The rescaling target (images): the rare tier's budget, or the quotas step's target_rare_images. */
+  target: number;
+  /** Σ min(rare_cap, images) before rescaling. */
+  cappedSum: number;
 }
 
 export type ChartId = 'tier-bars' | 'class-size-fidelity' | 'size-shares' | 'objective' | 'rare-quotas';

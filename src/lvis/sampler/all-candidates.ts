@@ -203,9 +203,9 @@ export class AllCandidatesScorer {
    * at full scale than following the set's shuffled order) and skips non-members.
    * Returns the image (or −1 when the set is empty) and its score J(S ∪ {i}) − bonus.
    */
-  best(set: CandidateSet, bonusByMask?: Float64Array): { image: number; score: number } {
+  best(set: CandidateSet, bonusByMask?: Float64Array, excess?: Float64Array): { image: number; score: number } {
     this.prepare(bonusByMask);
-    if (this.p.chi2) return this.bestChi2(set);
+    if (this.p.chi2) return this.bestChi2(set, excess);
     const coef = this.coef;
     const mask = this.p.countMask;
     const capCount = this.capCount;
@@ -239,7 +239,7 @@ export class AllCandidatesScorer {
    * best() for chi2: per tier the candidate touches, R · (R2 + 2G + E) / (R1 + D)² − 1;
    * untouched tiers keep their current value (written out per tier: the hot loop).
    */
-  private bestChi2(set: CandidateSet): { image: number; score: number } {
+  private bestChi2(set: CandidateSet, excess?: Float64Array): { image: number; score: number } {
     const coef = this.coef;
     const mask = this.p.countMask;
     const capCount = this.capCount;
@@ -271,9 +271,17 @@ export class AllCandidatesScorer {
     const s12 = v1 * v1 * is1 + v2 * v2 * is2;
     let bestImage = -1;
     let bestScore = Infinity;
+    // The density band ranks first (its excess by annotation count; see density-band.ts).
+    let bestExcess = Infinity;
     for (let q = 0, n = cands.length; q < n; q++) {
       const i = cands[q]!;
       if (pos[i]! < 0) continue;
+      const e = excess ? excess[annCount[i]!]! : 0;
+      if (e > bestExcess) continue;
+      if (e < bestExcess) {
+        bestExcess = e;
+        bestScore = Infinity;
+      }
       const o = i * STRIDE;
       const d0 = coef[o]!, d1 = coef[o + 2]!, d2 = coef[o + 4]!;
       let sc = pb[mask[i]!]! + lc * capCount[i]!;

@@ -62,6 +62,16 @@ export class CandidateSet {
     });
   }
 
+  /** Swaps the members at positions a and b (both < length). */
+  swapPositions(a: number, b: number): void {
+    const items = this.items;
+    const x = items[a]!;
+    items[a] = items[b]!;
+    items[b] = x;
+    this.pos[items[a]!] = a;
+    this.pos[items[b]!] = b;
+  }
+
   /** Remove every member for which `pred` holds; returns how many. */
   removeWhere(pred: (i: number) => boolean): number {
     let removed = 0;

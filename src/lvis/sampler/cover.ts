@@ -13,8 +13,11 @@
  *         4. has the lowest image index
  *       and add it.
  *
- * With a density term in the objective (λ_density > 0), 2 and 3 change places: the lowest
- * J(S ∪ {i}) first, then the most uncovered categories. "Most uncovered categories" alone
+ * With the `js` mismatch (the default), a density band or a density term in the objective
+ * (λ_density > 0), 2 and 3 change places: the lowest score first, then the most uncovered
+ * categories. With a density band (density-band.ts), the band's excess ranks between 1 and
+ * the rest: an image that keeps the subset inside the band beats one that does not. (`js`
+ * ranks by its own pick score, objective-js.ts, which compares at the subset's sampling rate.) "Most uncovered categories" alone
  * picks the most crowded of a category's images (a crowded image holds more categories):
  * at full scale the cover's ~470 images held 36 annotations each against the full set's 12.8,
  * and at 2,000 images they are a quarter of the subset, more than the greedy picks after them
@@ -123,7 +126,8 @@ export function runCover(
     }
     return false;
   };
-  const byScore = p.lambdaDensity !== 0;
+  const byScore = p.js || p.lambdaDensity !== 0 || state.band !== null;
+  const annotations = p.density.count;
   for (const c of order) {
     if (tracker.count[c]! > 0) continue;
     if (state.size >= budget) {
@@ -134,6 +138,9 @@ export function runCover(
     let bestOver = true;
     let bestNew = -1;
     let bestScore = Infinity;
+    let bestExcess = Infinity;
+    state.band?.prepareAdd();
+    const excess = state.band?.excess;
     for (let r = tracker.imgOffsets[c]!; r < tracker.imgOffsets[c + 1]!; r++) {
       const i = tracker.imgs[r]!; // never selected: c is uncovered
       const over = pushesOverQuota(i);
@@ -141,8 +148,10 @@ export function runCover(
       let fresh = 0;
       for (let q = tracker.catOffsets[i]!; q < tracker.catOffsets[i + 1]!; q++) if (tracker.count[tracker.cats[q]!] === 0) fresh++;
       const score = state.scoreIfAdd(i);
+      const e = excess ? excess[annotations[i]!]! : 0;
       let better: boolean;
       if (best < 0 || (bestOver && !over)) better = true;
+      else if (e !== bestExcess) better = e < bestExcess;
       else if (byScore) better = score < bestScore || (score === bestScore && fresh > bestNew);
       else better = fresh > bestNew || (fresh === bestNew && score < bestScore);
       // Images are walked in ascending index, so a tie keeps the earlier (lower) index.
@@ -151,6 +160,7 @@ export function runCover(
         bestOver = over;
         bestNew = fresh;
         bestScore = score;
+        bestExcess = e;
       }
     }
     if (bestOver) result.overQuota++;

@@ -68,14 +68,35 @@ export function bonusByMask(state: ObjectiveState, budgets: Int32Array, bonus: F
   }
 }
 
+/**
+ * When no candidate of a pool keeps the subset inside the density band (near the end of a run
+ * the band admits few annotation counts, and a random pool may hold none of them), the
+ * remaining candidates with the least excess, if it is below the pool's, are moved to the front
+ * of the set, up to `size` of them, in the set's order (deterministic), and their number is
+ * returned (0: none better than the pool's). One pass over the remaining candidates.
+ */
+function bandPool(remaining: CandidateSet, excess: Float64Array, annotations: Int32Array, poolExcess: number, size: number): number {
+  let least = poolExcess;
+  for (let q = 0; q < remaining.length; q++) least = Math.min(least, excess[annotations[remaining.items[q]!]!]!);
+  if (!(least < poolExcess)) return 0;
+  let k = 0;
+  for (let q = 0; q < remaining.length && k < size; q++) {
+    if (excess[annotations[remaining.items[q]!]!]! === least) remaining.swapPositions(q, k++);
+  }
+  return k;
+}
+
 export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: GreedyOptions): GreedyResult {
   const p = state.p;
   const mask = p.hist.imageTierMask;
   const counted = p.countMask;
+  const annotations = p.density.count;
+  const rows = p.imageRows;
   const remaining = new CandidateSet(p.imageCount, p.candidates.length);
   for (const i of p.candidates) if (!state.selected[i]) remaining.add(i);
 
-  const scorer = opts.pool === 'all' ? new AllCandidatesScorer(state) : null;
+  // `js` has no per-image shortcut (its term is not quadratic): pool all scores every remaining candidate.
+  const scorer = opts.pool === 'all' && !p.js ? new AllCandidatesScorer(state) : null;
   const poolSize = opts.pool === 'all' ? Infinity : opts.pool;
   const useBonus = opts.tierBonus.some((b) => b !== 0);
   const bonus = new Float64Array(8);
@@ -103,9 +124,12 @@ export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: Greedy
     }
     if (useBonus) bonusByMask(state, opts.budgets, opts.tierBonus, bonus);
 
+    // With a density band: each candidate's band excess (by its annotation count) ranks first.
+    state.band?.prepareAdd();
+    const excess = state.band?.excess;
     let best: number;
     if (scorer) {
-      best = scorer.best(remaining, useBonus ? bonus : undefined).image;
+      best = scorer.best(remaining, useBonus ? bonus : undefined, excess).image;
     } else {
       const m = remaining.length <= poolSize ? remaining.length : remaining.drawToFront(rng, poolSize);
       opts.onPool?.(remaining.items, m);
@@ -113,12 +137,31 @@ export function runGreedy(state: ObjectiveState, rng: SeededRandom, opts: Greedy
       state.scorePool(remaining.items, m, scores);
       best = -1;
       let bestScore = Infinity;
+      let bestExcess = Infinity;
       for (let q = 0; q < m; q++) {
         const i = remaining.items[q]!;
         const s = scores[q]! - (useBonus ? bonus[counted[i]!]! : 0);
-        if (s < bestScore || (s === bestScore && i < best)) {
+        // The annotation count from the image's row, which scoring has just read (a random image's
+        // entry in a separate array would be one more cache miss per candidate).
+        const e = excess ? excess[rows[8 * i + 6]!]! : 0;
+        if (e < bestExcess || (e === bestExcess && (s < bestScore || (s === bestScore && i < best)))) {
+          bestExcess = e;
           bestScore = s;
           best = i;
+        }
+      }
+      // No candidate of the pool keeps the subset in the band: look further (see bandPool).
+      if (excess && bestExcess > 0) {
+        const k = bandPool(remaining, excess, annotations, bestExcess, Math.min(m, scores.length));
+        if (k > 0) {
+          state.scorePool(remaining.items, k, scores);
+          best = -1;
+          bestScore = Infinity;
+          for (let q = 0; q < k; q++) {
+            const i = remaining.items[q]!;
+            const s = scores[q]! - (useBonus ? bonus[counted[i]!]! : 0);
+            if (s < bestScore || (s === bestScore && i < best)) (bestScore = s), (best = i);
+          }
         }
       }
     }

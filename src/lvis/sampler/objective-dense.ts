@@ -20,8 +20,41 @@ export interface DenseStateView {
   readonly annotations: number;
 }
 
+/** `js`'s sampling rate and Σ ref at a subset size (objective-terms.ts jsMismatch). */
+function jsAt(p: SamplerProblem, size: number): { rate: number; refTotal: number } {
+  return { rate: size * p.ratePerImage, refTotal: p.refTotal };
+}
+
 /**
- * J(S ∪ {i}) computed densely: for each tier the candidate touches, the dense vector
+ * `js`: the greedy's rank of i (objective-js.ts `jsScoreIfAdd`) computed densely: the `js` term
+ * over every key at the rate of |S| + 1 with i added, minus the same without i, plus the tier-mix
+ * and rare-cap penalties with i.
+ */
+export function denseJsRankIfAdd(state: DenseStateView, i: number): number {
+  const p = state.p;
+  const h = p.hist;
+  const w = p.weights;
+  const at = jsAt(p, state.size + 1);
+  const withI = Float64Array.from(state.v);
+  for (let q = h.binOffsets[i]!; q < h.binOffsets[i + 1]!; q++) withI[h.binKey[q]!] += h.binCount[q]!;
+  let s = 0;
+  for (let t = 0; t < 3; t++) {
+    const k0 = h.tierKeyStart[t]!;
+    const k1 = h.tierKeyStart[t + 1]!;
+    const ref = h.ref.subarray(k0, k1);
+    s += w.tierWeights[t]! * (mismatchDense('js', withI.subarray(k0, k1), ref, at) - mismatchDense('js', state.v.subarray(k0, k1), ref, at));
+  }
+  const nn = [0, 0, 0];
+  for (let t = 0; t < 3; t++) nn[t] = state.n[t]! + ((p.countMask[i]! >> t) & 1);
+  s += w.lambdaTier * tierMixPenalty(nn, w.target, state.size + 1);
+  for (let q = p.rareOffsets[i]!; q < p.rareOffsets[i + 1]!; q++) state.presence[p.rareCategories[q]!]!++;
+  s += w.lambdaCap * rareCapPenalty(state.presence, p.quota);
+  for (let q = p.rareOffsets[i]!; q < p.rareOffsets[i + 1]!; q++) state.presence[p.rareCategories[q]!]!--;
+  return s;
+}
+
+/**
+ * J(S ∪ {i}) computed densely (`seed`, `chi2`; for `js` see denseJsRankIfAdd): for each tier the candidate touches, the dense vector
  * cur + X[i] (K_t entries) and the mismatch (score_classsize or χ²) over it; the rare-cap
  * penalty over every rare class; the density term over every bin. `scratch` holds at least
  * keyCount numbers.
@@ -43,7 +76,7 @@ export function denseScoreIfAdd(state: DenseStateView, i: number, scratch: Float
         const k = h.binKey[q]!;
         if (k >= k0 && k < k1) scratch[k] += h.binCount[q]!;
       }
-      score = mismatchDense(p.mismatch, scratch.subarray(k0, k1), h.ref.subarray(k0, k1));
+      score = mismatchDense(p.mismatch, scratch.subarray(k0, k1), h.ref.subarray(k0, k1), jsAt(p, p.finalSize));
     }
     s += w.tierWeights[t]! * score;
     if (p.lambdaShare !== 0) {
@@ -81,7 +114,7 @@ export function denseObjective(state: DenseStateView): number {
   for (let t = 0; t < 3; t++) {
     const k0 = h.tierKeyStart[t]!;
     const k1 = h.tierKeyStart[t + 1]!;
-    s += w.tierWeights[t]! * mismatchDense(p.mismatch, state.v.subarray(k0, k1), h.ref.subarray(k0, k1));
+    s += w.tierWeights[t]! * mismatchDense(p.mismatch, state.v.subarray(k0, k1), h.ref.subarray(k0, k1), jsAt(p, p.finalSize));
     for (let k = k0; k < k1; k++) Vt[t] += state.v[k]!;
   }
   if (p.lambdaShare !== 0) s += p.lambdaShare * shareChi2(Vt[0]!, Vt[1]!, Vt[2]!, p.invShare);

@@ -1,12 +1,49 @@
 /**
- * The objective's terms, each computed densely from counts: the class×size mismatch (Pearson χ²
- * or the original tool's score_classsize), the tier-mix penalty and the rare-cap penalty. The
- * incremental scorer (objective.ts) must agree with these to rounding; the tests check it.
+ * The objective's terms, each computed densely from counts: the class×size mismatch (the
+ * Jensen–Shannon divergence at the sampling rate, Pearson χ² or the original tool's
+ * score_classsize), the tier-mix penalty and the rare-cap penalty. The incremental scorer
+ * (objective.ts, objective-js.ts) must agree with these to rounding; the tests check it.
  */
 
 
-/** The class×size mismatch term (see the header): the original tool's score_classsize, or Pearson χ². */
-export type Mismatch = 'chi2' | 'seed';
+/** The class×size mismatch term (see objective.ts): JS at the sampling rate, Pearson χ², or the original tool's score_classsize. */
+export type Mismatch = 'js' | 'chi2' | 'seed';
+
+/**
+ * κ of the `js` mismatch, κ · Σ_k w_k φ(v_k, τ_k) / Σ_k τ_k (objective-js.ts). For small
+ * deviations φ(τ + d, τ) ≈ d²/(4τ), so the term is about 4 × the χ² of the subset's key shares:
+ * class×size fidelity then outweighs the tier-mix target (λ_tier = 3) about as `chi2`'s
+ * λ_share = 40 does. Measured on full-scale data (bench/sampler-density.ts): JS within 3% for
+ * κ from 16 to 64, and 15% worse at 4 (the tier-mix target then pulls harder).
+ */
+export const JS_SCALE = 16;
+
+/** z ln z (0 at 0). */
+export function xlogx(z: number): number {
+  return z > 0 ? z * Math.log(z) : 0;
+}
+
+/**
+ * φ(v, τ) = v ln(2v / (v + τ)) + τ ln(2τ / (v + τ)) (natural log): a key's Jensen–Shannon
+ * summand for counts v (subset) and τ (target), times 2 and before normalisation. 0 when v = τ;
+ * τ ln 2 for v = 0; ≈ v ln 2 for v ≫ τ (JS saturates, where χ² would grow as v²/τ).
+ */
+export function jsPhi(v: number, tau: number): number {
+  return xlogx(v) + xlogx(tau) - xlogx(v + tau) + (v + tau) * Math.LN2;
+}
+
+/**
+ * The `js` mismatch over some keys (dense reference): κ · Σ_k φ(v_k, rate · ref_k) / (rate ·
+ * refTotal), where rate = subset images / images with annotations (τ_k = rate · ref_k is what a
+ * uniform sample of that many images holds on average) and refTotal is Σ ref over every key of
+ * every tier (so that the tiers' terms add up to the whole).
+ */
+export function jsMismatch(v: ArrayLike<number>, ref: ArrayLike<number>, rate: number, refTotal: number): number {
+  if (!(rate > 0) || !(refTotal > 0)) return 0;
+  let s = 0;
+  for (let k = 0; k < v.length; k++) s += jsPhi(v[k]!, rate * ref[k]!);
+  return (JS_SCALE * s) / (rate * refTotal);
+}
 
 /**
  * Pearson χ² divergence of the shares of `v` from the shares of `ref` over the same keys:
@@ -44,8 +81,17 @@ export function shareChi2(v0: number, v1: number, v2: number, invShare: ArrayLik
   return (v0 * v0 * invShare[0]! + v1 * v1 * invShare[1]! + v2 * v2 * invShare[2]!) / (V * V) - 1;
 }
 
-/** The per-tier mismatch of `mode` over two equal-length vectors (dense reference). */
-export function mismatchDense(mode: Mismatch, v: ArrayLike<number>, ref: ArrayLike<number>): number {
+/**
+ * The per-tier mismatch of `mode` over two equal-length vectors (dense reference). `js` also
+ * needs the sampling rate and Σ ref over all tiers' keys (see jsMismatch).
+ */
+export function mismatchDense(
+  mode: Mismatch,
+  v: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  js: { rate: number; refTotal: number } = { rate: 1, refTotal: 1 },
+): number {
+  if (mode === 'js') return jsMismatch(v, ref, js.rate, js.refTotal);
   return mode === 'chi2' ? chi2Divergence(v, ref) : scoreClassSize(v, ref);
 }
 
@@ -119,6 +165,16 @@ export interface ObjectiveWeights {
    * of annotations per image is from the full set's. 0 or absent: none.
    */
   lambdaDensity?: number;
+  /**
+   * The density band (density-band.ts): its width b and the subset's final size N; absent or
+   * null: none. A constraint the searches rank candidates by before J, not a term of J.
+   */
+  band?: { width: number; finalSize: number } | null;
+  /**
+   * `js`: the subset's size when done, N: J's targets are τ_k = ref_k · N / (images with
+   * annotations). Default: the images with annotations (the full set's counts).
+   */
+  finalSize?: number;
   /** Target image share per tier, TIERS order. */
   target: Float64Array;
 }

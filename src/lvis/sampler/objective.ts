@@ -69,11 +69,18 @@
  * `seed` is the variance formula above. Swaps use the same sums of both images and the cross
  * term of their shared keys.
  *
+ * `js` (the default): the Jensen–Shannon divergence of the keys at the sampling rate, kept
+ * per key; its scoring, swaps and why are in objective-js.ts. The state also carries the
+ * density band (density-band.ts), a constraint that the searches rank by before J.
+ *
  * `chi2` only, with λ_density > 0: plus λ_density · D(S), the density term (density.ts: the χ²
  * of the subset's histogram of annotations per image against the full set's, plus the squared
  * relative error of its mean), O(1) per candidate and per swap from Σ_b h_b² / q_b, |S| and
  * the subset's annotations. The dense reference is objective-dense.ts.
  */
+import { DensityBand } from './density-band.js';
+import { swapMismatchDelta } from './objective-swap.js';
+import { jsKeyChange, jsScoreIfAdd, jsSwapMismatchDelta, jsTerm, jsTierSums } from './objective-js.js';
 import { shareChi2, tierMixPenalty } from './objective-terms.js';
 import { SamplerProblem } from './problem.js';
 
@@ -99,6 +106,14 @@ export class ObjectiveState {
   readonly densityH: Int32Array;
   densityS2 = 0;
   annotations = 0;
+  /** The density band's state (null without one): kept in step with the subset by add and remove. */
+  readonly band: DensityBand | null;
+  /** `js`: per tier Σ_k φ(v_k, τ*_k) (objective-js.ts), kept per key as images come and go. */
+  private readonly jsSum = new Float64Array(3);
+  /** `js`: the scorer's per-key cache for the next pick and its epoch (objective-js.ts `JsStateView`). */
+  readonly jsStamp: Int32Array;
+  readonly jsLog: Float64Array;
+  jsEpoch = 0;
 
   private readonly nn = new Int32Array(3);
 
@@ -107,7 +122,11 @@ export class ObjectiveState {
     this.presence = new Int32Array(p.quota.length);
     this.selected = new Uint8Array(p.imageCount);
     this.densityH = new Int32Array(p.density.share.length);
+    this.band = p.band ? new DensityBand(p.density.count, p.band.width, p.band.finalSize, p.density.mean) : null;
     // Quotas of 0 are exceeded by nothing yet: presence 0 − 0 = 0.
+    this.jsStamp = new Int32Array(p.js ? p.keyCount : 0).fill(-1);
+    this.jsLog = new Float64Array(p.js ? p.keyCount : 0);
+    if (p.js) this.jsSum.set(jsTierSums(p, this.v));
     for (let t = 0; t < 3; t++) this.refreshTier(t);
   }
 
@@ -183,6 +202,7 @@ export class ObjectiveState {
    */
   scoreIfAdd(i: number): number {
     const p = this.p;
+    if (p.js) return jsScoreIfAdd(this, i);
     const rows = p.imageRows;
     const pairs = p.binPairs;
     const tierOfKey = p.tierOfKey;
@@ -290,8 +310,12 @@ export class ObjectiveState {
     }
     this.selected[i] = sign === 1 ? 1 : 0;
     this.size += sign;
+    this.jsEpoch++;
     for (let q = h.binOffsets[i]!, end = h.binOffsets[i + 1]!; q < end; q++) {
-      this.v[h.binKey[q]!] += sign * h.binCount[q]!;
+      const k = h.binKey[q]!;
+      const before = this.v[k]!;
+      this.v[k] = before + sign * h.binCount[q]!;
+      if (p.js) this.jsSum[p.tierOfKey[k]!] += jsKeyChange(p, k, before, this.v[k]!);
     }
     const mask = h.imageTierMask[i]!;
     const counted = p.countMask[i]!;
@@ -317,6 +341,8 @@ export class ObjectiveState {
       this.densityS2 = s2;
     }
     this.annotations += sign * p.density.count[i]!;
+    if (sign === 1) this.band?.add(p.density.count[i]!);
+    else this.band?.remove(p.density.count[i]!);
   }
 
   /**
@@ -330,6 +356,10 @@ export class ObjectiveState {
     const k1 = h.tierKeyStart[t + 1]!;
     const K = k1 - k0;
     if (K === 0) return;
+    if (p.js) {
+      this.term[t] = jsTerm(p, this.jsSum[t]!);
+      return;
+    }
     const { lin, quad } = p;
     const v = this.v;
     let sum = 0;
@@ -358,64 +388,8 @@ export class ObjectiveState {
    */
   swapDelta(j: number, i: number): number {
     const p = this.p;
-    const h = p.hist;
-    const { binOffsets, binKey, binCount } = h;
-    const { lin, quad, tierOfKey } = p;
-    const v = this.v;
-    // Per tier: Dj, Ej, Gj, Di, Ei, Gi, cross X = Σ x_j x_i quad.
-    let dj0 = 0, dj1 = 0, dj2 = 0, ej0 = 0, ej1 = 0, ej2 = 0, gj0 = 0, gj1 = 0, gj2 = 0;
-    let di0 = 0, di1 = 0, di2 = 0, ei0 = 0, ei1 = 0, ei2 = 0, gi0 = 0, gi1 = 0, gi2 = 0;
-    let x0 = 0, x1 = 0, x2 = 0;
-    let a = binOffsets[j]!;
-    const aEnd = binOffsets[j + 1]!;
-    let b = binOffsets[i]!;
-    const bEnd = binOffsets[i + 1]!;
-    while (a < aEnd || b < bEnd) {
-      const ka = a < aEnd ? binKey[a]! : 0x7fffffff;
-      const kb = b < bEnd ? binKey[b]! : 0x7fffffff;
-      if (ka <= kb) {
-        const k = ka;
-        const x = binCount[a]!;
-        const xa = x * lin[k]!;
-        const xq = x * quad[k]!;
-        const gg = v[k]! * xq;
-        const t = tierOfKey[k]!;
-        if (t === 0) { dj0 += xa; ej0 += x * xq; gj0 += gg; }
-        else if (t === 1) { dj1 += xa; ej1 += x * xq; gj1 += gg; }
-        else { dj2 += xa; ej2 += x * xq; gj2 += gg; }
-        if (ka === kb) {
-          const cross = xq * binCount[b]!;
-          if (t === 0) x0 += cross;
-          else if (t === 1) x1 += cross;
-          else x2 += cross;
-        }
-        a++;
-      }
-      if (kb <= ka) {
-        const k = kb;
-        const x = binCount[b]!;
-        const xa = x * lin[k]!;
-        const xq = x * quad[k]!;
-        const gg = v[k]! * xq;
-        const t = tierOfKey[k]!;
-        if (t === 0) { di0 += xa; ei0 += x * xq; gi0 += gg; }
-        else if (t === 1) { di1 += xa; ei1 += x * xq; gi1 += gg; }
-        else { di2 += xa; ei2 += x * xq; gi2 += gg; }
-        b++;
-      }
-    }
     const w = p.weights;
-    let delta =
-      w.tierWeights[0]! * this.swapVarianceDelta(0, dj0, ej0, gj0, di0, ei0, gi0, x0) +
-      w.tierWeights[1]! * this.swapVarianceDelta(1, dj1, ej1, gj1, di1, ei1, gi1, x1) +
-      w.tierWeights[2]! * this.swapVarianceDelta(2, dj2, ej2, gj2, di2, ei2, gi2, x2);
-    if (p.lambdaShare !== 0) {
-      const r1 = this.r1;
-      delta +=
-        p.lambdaShare * shareChi2(r1[0]! - dj0 + di0, r1[1]! - dj1 + di1, r1[2]! - dj2 + di2, p.invShare) -
-        this.shareTerm();
-    }
-
+    let delta = p.js ? jsSwapMismatchDelta(this, j, i) : swapMismatchDelta(this, j, i);
     const maskJ = p.countMask[j]!;
     const maskI = p.countMask[i]!;
     if (maskJ !== maskI) {
@@ -457,19 +431,4 @@ export class ObjectiveState {
     return delta;
   }
 
-  /** A tier's mismatch change when j (D, E, G: dj, ej, gj) is swapped for i (di, ei, gi). */
-  private swapVarianceDelta(
-    t: number,
-    dj: number, ej: number, gj: number,
-    di: number, ei: number, gi: number,
-    cross: number,
-  ): number {
-    if (this.p.tierK[t]! === 0) return 0;
-    if (dj === 0 && di === 0) return 0;
-    const dR2 = -2 * gj + ej + 2 * (gi - cross) + ei;
-    const dR1 = di - dj;
-    if (this.p.chi2) return this.tierWith(t, dR1, dR2) - this.term[t]!;
-    const K = this.p.tierK[t]!;
-    return dR2 / K - (dR1 * (2 * this.r1[t]! + dR1)) / (K * K);
-  }
 }

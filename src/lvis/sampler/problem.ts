@@ -21,12 +21,21 @@ export class SamplerProblem {
   readonly quad: Float64Array;
   /** True for `mismatch: chi2`. */
   readonly chi2: boolean;
+  /** `mismatch: js` (objective-js.ts): per key its tier's weight, n ln n for n = 0 … max ref, Σ ref, 1 / images with annotations, N. */
+  readonly js: boolean;
+  readonly keyWeight: Float64Array;
+  readonly xlogxTable: Float64Array;
+  readonly refTotal: number;
+  readonly ratePerImage: number;
+  readonly finalSize: number;
   /** chi2: λ_share and 1/Q_t (0 for a tier without keys). */
   readonly lambdaShare: number;
   readonly invShare: Float64Array;
   /** The full set's annotation density (bins, per-image counts) and λ_density (chi2 only; 0: no density term). */
   readonly density: DensityModel;
   readonly lambdaDensity: number;
+  /** chi2 only: the density band's width and the subset's final size (null: none; density-band.ts). */
+  readonly band: { width: number; finalSize: number } | null;
   /** Per image, distinct rare categories that have a quota: CSR, ascending. */
   readonly rareOffsets: Int32Array;
   readonly rareCategories: Int32Array;
@@ -56,73 +65,108 @@ export class SamplerProblem {
     readonly mismatch: Mismatch = 'seed',
   ) {
     this.chi2 = mismatch === 'chi2';
+    this.js = mismatch === 'js';
     this.imageCount = hist.imageCount;
     this.countMask = new Uint8Array(hist.imageTierMask.length); // a plain loop: TypedArray.from with a map function is ~10x slower
     for (let i = 0; i < this.countMask.length; i++) this.countMask[i] = countedTiers(hist.imageTierMask[i]!, membership);
-    this.binPairs = new Int32Array(2 * hist.binKey.length);
-    for (let q = 0; q < hist.binKey.length; q++) {
-      this.binPairs[2 * q] = hist.binKey[q]!;
-      this.binPairs[2 * q + 1] = hist.binCount[q]!;
-    }
+    this.binPairs = interleavedBins(hist);
     this.keyCount = hist.keyCategory.length;
     this.quota = quota;
-    this.tierOfKey = new Uint8Array(this.keyCount);
-    this.tierK = new Float64Array(3);
-    for (let t = 0; t < 3; t++) {
-      const k0 = hist.tierKeyStart[t]!;
-      const k1 = hist.tierKeyStart[t + 1]!;
-      this.tierOfKey.fill(t, k0, k1);
-      this.tierK[t] = k1 - k0;
-    }
-    this.lin = new Float64Array(this.keyCount);
-    this.quad = new Float64Array(this.keyCount);
-    this.tierRef = new Float64Array(3);
-    for (let k = 0; k < this.keyCount; k++) {
-      const a = 1 / Math.max(hist.ref[k]!, 1e-9);
-      this.lin[k] = this.chi2 ? 1 : a;
-      this.quad[k] = this.chi2 ? a : a * a;
-      this.tierRef[this.tierOfKey[k]!] += hist.ref[k]!;
-    }
+    ({ tierOfKey: this.tierOfKey, tierK: this.tierK } = tierKeys(hist));
+    ({ lin: this.lin, quad: this.quad, tierRef: this.tierRef } = keyCoefficients(hist, this.tierOfKey, this.chi2));
     this.lambdaShare = this.chi2 ? weights.lambdaShare ?? 0 : 0;
     this.density = buildDensityModel(ds);
     // Like λ_share, a term of the chi2 objective: `mismatch: seed` stays the original tool's J.
     this.lambdaDensity = this.chi2 ? weights.lambdaDensity ?? 0 : 0;
+    this.band = mismatch !== 'seed' && weights.band && this.density.mean > 0 ? weights.band : null;
+    this.refTotal = this.tierRef[0]! + this.tierRef[1]! + this.tierRef[2]!;
     this.invShare = new Float64Array(3);
-    const refTotal = this.tierRef[0]! + this.tierRef[1]! + this.tierRef[2]!;
-    for (let t = 0; t < 3; t++) if (this.tierRef[t]! > 0) this.invShare[t] = refTotal / this.tierRef[t]!;
-
-    const { catOffsets, cats } = distinctCategories(ds);
-    this.catOffsets = catOffsets;
-    this.cats = cats;
-    // Rare categories of each image: its distinct categories (ascending) that have a quota.
-    const rareOffsets = new Int32Array(this.imageCount + 1);
-    const rareList = new Int32Array(cats.length);
-    let nRare = 0;
-    const cands = new Int32Array(this.imageCount);
-    let nCands = 0;
-    for (let i = 0; i < this.imageCount; i++) {
-      rareOffsets[i] = nRare;
-      if (ds.images.annOffsets[i + 1]! > ds.images.annOffsets[i]!) cands[nCands++] = i;
-      for (let q = catOffsets[i]!; q < catOffsets[i + 1]!; q++) {
-        const c = cats[q]!;
-        if (!(quota[c]! < 0)) rareList[nRare++] = c;
-      }
-    }
-    rareOffsets[this.imageCount] = nRare;
-    this.rareOffsets = rareOffsets;
-    this.rareCategories = rareList.slice(0, nRare);
-    this.candidates = cands.slice(0, nCands);
-    this.imageRows = new Int32Array(8 * this.imageCount);
-    for (let i = 0; i < this.imageCount; i++) {
-      this.imageRows[8 * i] = hist.binOffsets[i]!;
-      this.imageRows[8 * i + 1] = hist.binOffsets[i + 1]!;
-      this.imageRows[8 * i + 2] = rareOffsets[i]!;
-      this.imageRows[8 * i + 3] = rareOffsets[i + 1]!;
-      this.imageRows[8 * i + 4] = this.countMask[i]!;
-      this.imageRows[8 * i + 5] = this.density.binOf[i]!;
-      this.imageRows[8 * i + 6] = this.density.count[i]!;
-    }
+    for (let t = 0; t < 3; t++) if (this.tierRef[t]! > 0) this.invShare[t] = this.refTotal / this.tierRef[t]!;
+    ({ catOffsets: this.catOffsets, cats: this.cats } = distinctCategories(ds));
+    ({ rareOffsets: this.rareOffsets, rareCategories: this.rareCategories, candidates: this.candidates } = rareLists(ds, this.catOffsets, this.cats, quota));
+    this.keyWeight = Float64Array.from(this.tierOfKey, (t) => weights.tierWeights[t]!);
+    this.xlogxTable = this.js ? xlogxTable(hist.ref) : new Float64Array(0);
+    this.ratePerImage = this.candidates.length > 0 ? 1 / this.candidates.length : 0;
+    this.finalSize = weights.finalSize ?? this.candidates.length;
+    this.imageRows = imageRowTable(this);
   }
+}
+
+/** Per-image bins as interleaved (key, count) pairs (see `imageRows`). */
+function interleavedBins(hist: Histograms): Int32Array {
+  const pairs = new Int32Array(2 * hist.binKey.length);
+  for (let q = 0; q < hist.binKey.length; q++) {
+    pairs[2 * q] = hist.binKey[q]!;
+    pairs[2 * q + 1] = hist.binCount[q]!;
+  }
+  return pairs;
+}
+
+/** Each key's tier, and each tier's number of keys. */
+function tierKeys(hist: Histograms): { tierOfKey: Uint8Array; tierK: Float64Array } {
+  const tierOfKey = new Uint8Array(hist.keyCategory.length);
+  const tierK = new Float64Array(3);
+  for (let t = 0; t < 3; t++) {
+    tierOfKey.fill(t, hist.tierKeyStart[t]!, hist.tierKeyStart[t + 1]!);
+    tierK[t] = hist.tierKeyStart[t + 1]! - hist.tierKeyStart[t]!;
+  }
+  return { tierOfKey, tierK };
+}
+
+/** lin_k, quad_k (seed: 1/ref, 1/ref²; chi2: 1, 1/ref) and Σ ref per tier. */
+function keyCoefficients(hist: Histograms, tierOfKey: Uint8Array, chi2: boolean): { lin: Float64Array; quad: Float64Array; tierRef: Float64Array } {
+  const K = tierOfKey.length;
+  const lin = new Float64Array(K);
+  const quad = new Float64Array(K);
+  const tierRef = new Float64Array(3);
+  for (let k = 0; k < K; k++) {
+    const a = 1 / Math.max(hist.ref[k]!, 1e-9);
+    lin[k] = chi2 ? 1 : a;
+    quad[k] = chi2 ? a : a * a;
+    tierRef[tierOfKey[k]!] += hist.ref[k]!;
+  }
+  return { lin, quad, tierRef };
+}
+
+/** Per image its distinct categories that have a rare quota (CSR, ascending); the images with annotations. */
+function rareLists(ds: Dataset, catOffsets: Int32Array, cats: Int32Array, quota: Int32Array): { rareOffsets: Int32Array; rareCategories: Int32Array; candidates: Int32Array } {
+  const n = ds.images.count;
+  const rareOffsets = new Int32Array(n + 1);
+  const rareList = new Int32Array(cats.length);
+  let nRare = 0;
+  const cands = new Int32Array(n);
+  let nCands = 0;
+  for (let i = 0; i < n; i++) {
+    rareOffsets[i] = nRare;
+    if (ds.images.annOffsets[i + 1]! > ds.images.annOffsets[i]!) cands[nCands++] = i;
+    for (let q = catOffsets[i]!; q < catOffsets[i + 1]!; q++) if (!(quota[cats[q]!]! < 0)) rareList[nRare++] = cats[q]!;
+  }
+  rareOffsets[n] = nRare;
+  return { rareOffsets, rareCategories: rareList.slice(0, nRare), candidates: cands.slice(0, nCands) };
+}
+
+/** n ln n for n = 0 … max ref (`js`: a key's count never exceeds its ref). */
+function xlogxTable(ref: Float64Array): Float64Array {
+  let max = 0;
+  for (let k = 0; k < ref.length; k++) max = Math.max(max, ref[k]!);
+  const table = new Float64Array(max + 1);
+  for (let n = 1; n < table.length; n++) table[n] = n * Math.log(n);
+  return table;
+}
+
+/** The hot path's per-image rows (see `imageRows`). */
+function imageRowTable(p: SamplerProblem): Int32Array {
+  const rows = new Int32Array(8 * p.imageCount);
+  for (let i = 0; i < p.imageCount; i++) {
+    rows[8 * i] = p.hist.binOffsets[i]!;
+    rows[8 * i + 1] = p.hist.binOffsets[i + 1]!;
+    rows[8 * i + 2] = p.rareOffsets[i]!;
+    rows[8 * i + 3] = p.rareOffsets[i + 1]!;
+    rows[8 * i + 4] = p.countMask[i]!;
+    rows[8 * i + 5] = p.density.binOf[i]!;
+    rows[8 * i + 6] = p.density.count[i]!;
+  }
+  return rows;
 }
 
 /**

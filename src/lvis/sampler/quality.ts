@@ -30,7 +30,8 @@
  *   can be compared on it.
  */
 import type { Dataset } from '../dataset/dataset.js';
-import { chi2Divergence, countedTiers, rareCapPenalty, scoreClassSize, tierMixPenalty, type Mismatch, type TierMembership } from './objective-terms.js';
+import { jsDecomposition, jsDivergence } from './js-divergence.js';
+import { chi2Divergence, countedTiers, mismatchDense, rareCapPenalty, scoreClassSize, tierMixPenalty, type Mismatch, type TierMembership } from './objective-terms.js';
 import { binsChi2, buildDensityModel, countHistogram, densityCounts, densityPenalty, histogramMedian, ksDistance } from './density.js';
 import { bucketAnnotations, NO_BUCKET, SIZE_NAMES, type SizeRule } from './size-buckets.js';
 import { TIERS } from './tiers.js';
@@ -68,6 +69,8 @@ export interface RareQuotaUsage {
   categoryName: string[];
   quota: number[];
   used: number[];
+  /** Images containing the class in the full set. */
+  images: number[];
 }
 
 export interface QualityReport {
@@ -99,277 +102,269 @@ export interface QualityInputs {
   lambdaDensity?: number;
 }
 
-/** Jensen–Shannon divergence, base 2, of two non-negative count vectors (each normalised). */
-export function jsDivergence(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let sa = 0;
-  let sb = 0;
-  for (let k = 0; k < a.length; k++) {
-    sa += a[k]!;
-    sb += b[k]!;
-  }
-  if (sa === 0 || sb === 0) return sa === sb ? 0 : 1;
-  let js = 0;
-  for (let k = 0; k < a.length; k++) {
-    const p = a[k]! / sa;
-    const q = b[k]! / sb;
-    const m = (p + q) / 2;
-    if (p > 0) js += 0.5 * p * Math.log2(p / m);
-    if (q > 0) js += 0.5 * q * Math.log2(q / m);
-  }
-  return Math.min(1, Math.max(0, js));
+export { jsDecomposition, jsDivergence, type JsDecomposition } from './js-divergence.js';
+
+/** What the quality report counts once from the dataset and the selection. */
+interface Counts {
+  /** Bucketed annotations per (category, size): category · 3 + size. */
+  full: Float64Array;
+  sub: Float64Array;
+  /** Images containing each category, full set and subset. */
+  catImagesFull: Int32Array;
+  catImagesSub: Int32Array;
+  /** Selected images counted for each tier (by `membership`). */
+  tierImages: number[];
+  annotationsKept: number;
+  /** Images with at least one annotation in the full set (the `js` mismatch's I). */
+  imagesWithAnnotations: number;
 }
 
-/** `jsDivergence(a, b)` split exactly into a between-group and per-group within parts. */
-export interface JsDecomposition {
-  /** JS of the groups' total shares. */
-  between: number;
-  /** Per group: its part of the rest (≥ 0); between + Σ within = the total. */
-  within: number[];
-  total: number;
-}
-
-/**
- * The exact split of the Jensen–Shannon divergence (base 2) of two count vectors over keys
- * that fall into groups (here: tiers). With p, q the normalised vectors, m = (p + q)/2 and
- * P_g, Q_g, M_g their group totals, the chain rule of KL applied to KL(p‖m) and KL(q‖m) gives
- *
- *   JS(p, q) = JS(P, Q) + Σ_g [ ½ P_g KL(p_g ‖ m_g) + ½ Q_g KL(q_g ‖ m_g) ]
- *
- * (p_g, q_g, m_g: the vectors restricted to group g and renormalised). Each group's part is
- * computed as Σ_{k∈g} of the JS summands minus the group-level summand, which is the same
- * quantity without the renormalisations. Unlike `jsDivergence` there is no clamping; the parts
- * are ≥ 0 up to rounding and are clamped at 0. Both vectors empty: all 0; one empty: between 1.
- */
-export function jsDecomposition(a: ArrayLike<number>, b: ArrayLike<number>, group: ArrayLike<number>, groups: number): JsDecomposition {
-  let sa = 0;
-  let sb = 0;
-  for (let k = 0; k < a.length; k++) {
-    sa += a[k]!;
-    sb += b[k]!;
-  }
-  const within = new Array<number>(groups).fill(0);
-  if (sa === 0 || sb === 0) {
-    const between = sa === sb ? 0 : 1;
-    return { between, within, total: between };
-  }
-  const term = (p: number, q: number) => {
-    const m = (p + q) / 2;
-    return (p > 0 ? 0.5 * p * Math.log2(p / m) : 0) + (q > 0 ? 0.5 * q * Math.log2(q / m) : 0);
-  };
-  const ga = new Float64Array(groups);
-  const gb = new Float64Array(groups);
-  const keySum = new Float64Array(groups);
-  let total = 0;
-  for (let k = 0; k < a.length; k++) {
-    const p = a[k]! / sa;
-    const q = b[k]! / sb;
-    const g = group[k]!;
-    ga[g]! += p;
-    gb[g]! += q;
-    const t = term(p, q);
-    keySum[g]! += t;
-    total += t;
-  }
-  let between = 0;
-  for (let g = 0; g < groups; g++) {
-    const t = term(ga[g]!, gb[g]!);
-    between += t;
-    within[g] = Math.max(0, keySum[g]! - t);
-  }
-  return { between: Math.max(0, between), within, total: Math.max(0, total) };
-}
-
-export function computeQuality(x: QualityInputs): QualityReport {
-  const { ds, rule } = x;
+function countFull(ds: Dataset, buckets: Int8Array): Pick<Counts, 'full' | 'catImagesFull' | 'imagesWithAnnotations'> {
   const nCat = ds.categories.count;
-  const tierOfCat = ds.categories.tier;
-  const annCategory = ds.annotations.category;
   const { annOffsets, annIndex } = ds.images;
-  const { buckets } = bucketAnnotations(ds.annotations, rule);
-
   const full = new Float64Array(nCat * 3);
-  const sub = new Float64Array(nCat * 3);
   const catImagesFull = new Int32Array(nCat);
-  const catImagesSub = new Int32Array(nCat);
   const last = new Int32Array(nCat).fill(-1);
+  let imagesWithAnnotations = 0;
   for (let i = 0; i < ds.images.count; i++) {
+    if (annOffsets[i + 1]! > annOffsets[i]!) imagesWithAnnotations++;
     for (let q = annOffsets[i]!; q < annOffsets[i + 1]!; q++) {
       const a = annIndex[q]!;
-      const c = annCategory[a]!;
+      const c = ds.annotations.category[a]!;
       if (last[c] !== i) {
         last[c] = i;
         catImagesFull[c]!++;
       }
-      const b = buckets[a]!;
-      if (b !== NO_BUCKET) full[c * 3 + b]!++;
+      if (buckets[a]! !== NO_BUCKET) full[c * 3 + buckets[a]!]!++;
     }
   }
+  return { full, catImagesFull, imagesWithAnnotations };
+}
 
+function countSubset(x: QualityInputs, buckets: Int8Array): Pick<Counts, 'sub' | 'catImagesSub' | 'tierImages' | 'annotationsKept'> {
+  const { ds } = x;
+  const nCat = ds.categories.count;
+  const { annOffsets, annIndex } = ds.images;
+  const sub = new Float64Array(nCat * 3);
+  const catImagesSub = new Int32Array(nCat);
+  const last = new Int32Array(nCat).fill(-1);
   const tierImages = [0, 0, 0];
   let annotationsKept = 0;
-  last.fill(-1);
   for (let s = 0; s < x.selected.length; s++) {
     const i = x.selected[s]!;
     let mask = 0;
     for (let q = annOffsets[i]!; q < annOffsets[i + 1]!; q++) {
       const a = annIndex[q]!;
-      const c = annCategory[a]!;
+      const c = ds.annotations.category[a]!;
       annotationsKept++;
       if (last[c] !== i) {
         last[c] = i;
         catImagesSub[c]!++;
       }
-      const b = buckets[a]!;
-      if (b === NO_BUCKET) continue;
-      sub[c * 3 + b]!++;
-      mask |= 1 << tierOfCat[c]!;
+      if (buckets[a]! === NO_BUCKET) continue;
+      sub[c * 3 + buckets[a]!]!++;
+      mask |= 1 << ds.categories.tier[c]!;
     }
     const counted = countedTiers(mask, x.membership);
     for (let t = 0; t < 3; t++) if (counted & (1 << t)) tierImages[t]!++;
   }
+  return { sub, catImagesSub, tierImages, annotationsKept };
+}
 
-  const metrics: SampleQuality = {};
-  const size = x.selected.length;
-  metrics.images = size;
-  metrics.images_requested = x.requested;
-  metrics.annotations_kept = annotationsKept;
-  metrics.annotations_kept_share = ds.annotations.count > 0 ? annotationsKept / ds.annotations.count : 0;
-  let kept = 0;
-  for (let c = 0; c < nCat; c++) if (catImagesSub[c]! > 0) kept++;
-  metrics.categories_kept = kept;
+function countAll(x: QualityInputs): Counts {
+  const { buckets } = bucketAnnotations(x.ds.annotations, x.rule);
+  return { ...countFull(x.ds, buckets), ...countSubset(x, buckets) };
+}
 
-  // Keys: cells with a full-set annotation, ordered by (tier, category index, size).
+/** Per tier: its keys' counts (full set, subset), in key order (tier, category index, size). */
+interface KeyTable {
+  keys: KeyDetails;
+  tiers: TierDetail[];
+  /** Per tier: its keys' subset and full counts. */
+  byTier: { v: number[]; ref: number[] }[];
+}
+
+function keyTable(x: QualityInputs, n: Counts): KeyTable {
+  const { ds } = x;
   const keys: KeyDetails = {
     categoryId: [], categoryName: [], tier: [], size: [], fullCount: [], subsetCount: [], fullShare: [], subsetShare: [],
   };
-  let fullTotal = 0;
-  let subTotal = 0;
-  for (let k = 0; k < full.length; k++) {
-    fullTotal += full[k]!;
-    subTotal += sub[k]!;
-  }
-  const mseByTier = [0, 0, 0];
-  const chi2ByTier = [0, 0, 0];
+  const fullTotal = n.full.reduce((a, b) => a + b, 0);
+  const subTotal = n.sub.reduce((a, b) => a + b, 0);
   const tiers: TierDetail[] = [];
+  const byTier: KeyTable['byTier'] = [];
   for (let t = 0; t < 3; t++) {
-    const vt: number[] = [];
-    const rt: number[] = [];
+    const v: number[] = [];
+    const ref: number[] = [];
     const fullSizes = [0, 0, 0];
     const subSizes = [0, 0, 0];
     let covered = 0;
     let coverable = 0;
-    for (let c = 0; c < nCat; c++) {
-      if (tierOfCat[c] !== t) continue;
-      if (catImagesFull[c]! > 0) coverable++;
-      if (catImagesSub[c]! > 0) covered++;
+    for (let c = 0; c < ds.categories.count; c++) {
+      if (ds.categories.tier[c] !== t) continue;
+      if (n.catImagesFull[c]! > 0) coverable++;
+      if (n.catImagesSub[c]! > 0) covered++;
       for (let s = 0; s < 3; s++) {
-        const f = full[c * 3 + s]!;
+        const f = n.full[c * 3 + s]!;
         if (f === 0) continue;
-        const u = sub[c * 3 + s]!;
-        vt.push(u);
-        rt.push(f);
+        const u = n.sub[c * 3 + s]!;
+        v.push(u);
+        ref.push(f);
         fullSizes[s] += f;
         subSizes[s] += u;
-        keys.categoryId.push(ds.categories.id[c]!);
-        keys.categoryName.push(ds.categories.name[c]!);
-        keys.tier.push(TIERS[t]!);
-        keys.size.push(SIZE_NAMES[s]!);
-        keys.fullCount.push(f);
-        keys.subsetCount.push(u);
-        keys.fullShare.push(f / fullTotal);
-        keys.subsetShare.push(subTotal > 0 ? u / subTotal : 0);
+        pushKey(keys, ds, c, t, s, f, u, fullTotal, subTotal);
       }
     }
-    mseByTier[t] = scoreClassSize(vt, rt);
-    chi2ByTier[t] = chi2Divergence(vt, rt);
+    byTier.push({ v, ref });
     const fs = fullSizes[0]! + fullSizes[1]! + fullSizes[2]!;
     const ss = subSizes[0]! + subSizes[1]! + subSizes[2]!;
     tiers.push({
-      tier: TIERS[t]!,
-      target: x.target[t]!,
-      share: size > 0 ? tierImages[t]! / size : 0,
-      images: tierImages[t]!,
-      budget: x.budgets[t]!,
-      covered,
-      coverable,
-      fullSizeShares: fullSizes.map((n) => (fs > 0 ? n / fs : 0)),
-      subsetSizeShares: subSizes.map((n) => (ss > 0 ? n / ss : 0)),
+      tier: TIERS[t]!, target: x.target[t]!, share: x.selected.length > 0 ? n.tierImages[t]! / x.selected.length : 0,
+      images: n.tierImages[t]!, budget: x.budgets[t]!, covered, coverable,
+      fullSizeShares: fullSizes.map((k) => (fs > 0 ? k / fs : 0)),
+      subsetSizeShares: subSizes.map((k) => (ss > 0 ? k / ss : 0)),
     });
   }
+  return { keys, tiers, byTier };
+}
 
-  metrics.js_divergence = jsDivergence(full, sub);
-  const keyTier = new Uint8Array(full.length);
-  for (let c = 0; c < nCat; c++) keyTier.fill(tierOfCat[c]!, c * 3, c * 3 + 3);
-  const split = jsDecomposition(full, sub, keyTier, 3);
-  metrics.js_between_tiers = split.between;
-  for (let t = 0; t < 3; t++) metrics[`js_within_${TIERS[t]}`] = split.within[t]!;
-  let mse = 0;
-  for (let t = 0; t < 3; t++) mse += x.tierWeights[t]! * mseByTier[t]!;
-  metrics.mse = mse;
-  for (let t = 0; t < 3; t++) metrics[`mse_${TIERS[t]}`] = mseByTier[t]!;
-  // Between tiers: χ² of the tiers' annotation shares (subset vs full).
-  const tierSub = [0, 0, 0];
-  const tierFull = [0, 0, 0];
-  for (let c = 0; c < nCat; c++) {
-    for (let s = 0; s < 3; s++) {
-      tierSub[tierOfCat[c]!] += sub[c * 3 + s]!;
-      tierFull[tierOfCat[c]!] += full[c * 3 + s]!;
-    }
-  }
-  const chi2Share = chi2Divergence(tierSub, tierFull);
-  metrics.chi2_share = chi2Share;
-  let chi2 = (x.lambdaShare ?? 0) * chi2Share;
-  for (let t = 0; t < 3; t++) chi2 += x.tierWeights[t]! * chi2ByTier[t]!;
-  metrics.chi2 = chi2;
-  for (let t = 0; t < 3; t++) metrics[`chi2_${TIERS[t]}`] = chi2ByTier[t]!;
+function pushKey(keys: KeyDetails, ds: Dataset, c: number, t: number, s: number, f: number, u: number, fullTotal: number, subTotal: number): void {
+  keys.categoryId.push(ds.categories.id[c]!);
+  keys.categoryName.push(ds.categories.name[c]!);
+  keys.tier.push(TIERS[t]!);
+  keys.size.push(SIZE_NAMES[s]!);
+  keys.fullCount.push(f);
+  keys.subsetCount.push(u);
+  keys.fullShare.push(f / fullTotal);
+  keys.subsetShare.push(subTotal > 0 ? u / subTotal : 0);
+}
 
-  const tierMixError = tierMixPenalty(tierImages, x.target, size);
-  metrics.tier_mix_error = tierMixError;
+function sizeMetrics(x: QualityInputs, n: Counts): SampleQuality {
+  let kept = 0;
+  for (let c = 0; c < x.ds.categories.count; c++) if (n.catImagesSub[c]! > 0) kept++;
+  return {
+    images: x.selected.length,
+    images_requested: x.requested,
+    annotations_kept: n.annotationsKept,
+    annotations_kept_share: x.ds.annotations.count > 0 ? n.annotationsKept / x.ds.annotations.count : 0,
+    categories_kept: kept,
+  };
+}
+
+/**
+ * The share MSE: the mean over the full set's (category, size) keys of (subset share − full
+ * share)², each share a key's annotations over all bucketed annotations (0 for an empty subset).
+ */
+export function shareMse(keys: Pick<KeyDetails, 'fullShare' | 'subsetShare'>): number {
+  const K = keys.fullShare.length;
+  let s = 0;
+  for (let k = 0; k < K; k++) s += (keys.subsetShare[k]! - keys.fullShare[k]!) ** 2;
+  return K > 0 ? s / K : 0;
+}
+
+/** JS (and its split), the share MSE, and the class×size scores per tier (score_classsize, χ²). */
+function fidelityMetrics(x: QualityInputs, n: Counts, table: KeyTable): SampleQuality {
+  const m: SampleQuality = { js_divergence: jsDivergence(n.full, n.sub) };
+  const tierOfCat = x.ds.categories.tier;
+  const keyTier = new Uint8Array(n.full.length);
+  for (let c = 0; c < x.ds.categories.count; c++) keyTier.fill(tierOfCat[c]!, c * 3, c * 3 + 3);
+  const split = jsDecomposition(n.full, n.sub, keyTier, 3);
+  m.js_between_tiers = split.between;
+  for (let t = 0; t < 3; t++) m[`js_within_${TIERS[t]}`] = split.within[t]!;
+  m.share_mse = shareMse(table.keys);
+  const mse = table.byTier.map((b) => scoreClassSize(b.v, b.ref));
+  m.mse = mse.reduce((s, v, t) => s + x.tierWeights[t]! * v, 0);
+  for (let t = 0; t < 3; t++) m[`mse_${TIERS[t]}`] = mse[t]!;
+  const tierSub = table.byTier.map((b) => b.v.reduce((a, c) => a + c, 0));
+  const tierFull = table.byTier.map((b) => b.ref.reduce((a, c) => a + c, 0));
+  m.chi2_share = chi2Divergence(tierSub, tierFull);
+  const chi2 = table.byTier.map((b) => chi2Divergence(b.v, b.ref));
+  m.chi2 = (x.lambdaShare ?? 0) * m.chi2_share + chi2.reduce((s, v, t) => s + x.tierWeights[t]! * v, 0);
+  for (let t = 0; t < 3; t++) m[`chi2_${TIERS[t]}`] = chi2[t]!;
+  return m;
+}
+
+function tierMixMetrics(x: QualityInputs, n: Counts, tiers: TierDetail[]): SampleQuality {
+  const m: SampleQuality = { tier_mix_error: tierMixPenalty(n.tierImages, x.target, x.selected.length) };
   for (const d of tiers) {
-    metrics[`tier_share_${d.tier}`] = d.share;
-    metrics[`tier_target_${d.tier}`] = d.target;
-    metrics[`tier_images_${d.tier}`] = d.images;
-    metrics[`tier_budget_${d.tier}`] = d.budget;
+    m[`tier_share_${d.tier}`] = d.share;
+    m[`tier_target_${d.tier}`] = d.target;
+    m[`tier_images_${d.tier}`] = d.images;
+    m[`tier_budget_${d.tier}`] = d.budget;
   }
+  return m;
+}
 
-  let coveredAll = 0;
-  let coverableAll = 0;
+function coverageMetrics(tiers: TierDetail[]): SampleQuality {
+  const m: SampleQuality = {};
+  let covered = 0;
+  let coverable = 0;
   for (const d of tiers) {
-    coveredAll += d.covered;
-    coverableAll += d.coverable;
-    metrics[`covered_${d.tier}`] = d.covered;
-    metrics[`coverable_${d.tier}`] = d.coverable;
-    metrics[`coverage_${d.tier}`] = d.coverable > 0 ? d.covered / d.coverable : 1;
+    covered += d.covered;
+    coverable += d.coverable;
+    m[`covered_${d.tier}`] = d.covered;
+    m[`coverable_${d.tier}`] = d.coverable;
+    m[`coverage_${d.tier}`] = d.coverable > 0 ? d.covered / d.coverable : 1;
   }
-  metrics.coverage = coverableAll > 0 ? coveredAll / coverableAll : 1;
+  m.coverage = coverable > 0 ? covered / coverable : 1;
+  return m;
+}
 
-  const rareQuotas: RareQuotaUsage = { categoryId: [], categoryName: [], quota: [], used: [] };
+function rareQuotaUsage(x: QualityInputs, n: Counts): { usage: RareQuotaUsage; metrics: SampleQuality } {
+  const usage: RareQuotaUsage = { categoryId: [], categoryName: [], quota: [], used: [], images: [] };
   let violations = 0;
-  for (let c = 0; c < nCat; c++) {
+  for (let c = 0; c < x.ds.categories.count; c++) {
     const q = x.quota[c]!;
     if (q < 0) continue;
-    rareQuotas.categoryId.push(ds.categories.id[c]!);
-    rareQuotas.categoryName.push(ds.categories.name[c]!);
-    rareQuotas.quota.push(q);
-    rareQuotas.used.push(catImagesSub[c]!);
-    if (catImagesSub[c]! > q) violations++;
+    usage.categoryId.push(x.ds.categories.id[c]!);
+    usage.categoryName.push(x.ds.categories.name[c]!);
+    usage.quota.push(q);
+    usage.used.push(n.catImagesSub[c]!);
+    usage.images.push(n.catImagesFull[c]!);
+    if (n.catImagesSub[c]! > q) violations++;
   }
-  const overage = rareCapPenalty(catImagesSub, x.quota);
-  metrics.rare_cap_violations = violations;
-  metrics.rare_cap_overage = overage;
+  return { usage, metrics: { rare_cap_violations: violations, rare_cap_overage: rareCapPenalty(n.catImagesSub, x.quota) } };
+}
 
+function sizeShareMetrics(tiers: TierDetail[]): SampleQuality {
+  const m: SampleQuality = {};
   for (const d of tiers) {
     for (let s = 0; s < 3; s++) {
-      metrics[`size_share_${d.tier}_${SIZE_NAMES[s]}`] = d.subsetSizeShares[s]!;
-      metrics[`full_size_share_${d.tier}_${SIZE_NAMES[s]}`] = d.fullSizeShares[s]!;
+      m[`size_share_${d.tier}_${SIZE_NAMES[s]}`] = d.subsetSizeShares[s]!;
+      m[`full_size_share_${d.tier}_${SIZE_NAMES[s]}`] = d.fullSizeShares[s]!;
     }
   }
-  const density = densityMetrics(ds, x.selected);
-  Object.assign(metrics, density.metrics);
-  metrics.objective =
-    (x.mismatch === 'chi2' ? chi2 + (x.lambdaDensity ?? 0) * density.penalty : mse) +
-    x.lambdaTier * tierMixError + x.lambdaCap * overage;
-  return { metrics, tiers, keys, rareQuotas };
+  return m;
+}
+
+/** J of the sample under the chosen `mismatch` (its `js` targets at the sample's own size). */
+function objectiveOf(x: QualityInputs, m: SampleQuality, n: Counts, table: KeyTable, densityPenalty: number): number {
+  let mismatch: number;
+  if (x.mismatch === 'js') {
+    const refTotal = n.full.reduce((a, b) => a + b, 0);
+    const at = { rate: x.selected.length / Math.max(1, n.imagesWithAnnotations), refTotal };
+    mismatch = table.byTier.reduce((s, b, t) => s + x.tierWeights[t]! * mismatchDense('js', b.v, b.ref, at), 0);
+  } else if (x.mismatch === 'chi2') mismatch = m.chi2! + (x.lambdaDensity ?? 0) * densityPenalty;
+  else mismatch = m.mse!;
+  return mismatch + x.lambdaTier * m.tier_mix_error! + x.lambdaCap * m.rare_cap_overage!;
+}
+
+export function computeQuality(x: QualityInputs): QualityReport {
+  const n = countAll(x);
+  const table = keyTable(x, n);
+  const rare = rareQuotaUsage(x, n);
+  const density = densityMetrics(x.ds, x.selected);
+  const metrics: SampleQuality = {
+    ...sizeMetrics(x, n),
+    ...fidelityMetrics(x, n, table),
+    ...tierMixMetrics(x, n, table.tiers),
+    ...coverageMetrics(table.tiers),
+    ...rare.metrics,
+    ...sizeShareMetrics(table.tiers),
+    ...density.metrics,
+  };
+  metrics.objective = objectiveOf(x, metrics, n, table, density.penalty);
+  return { metrics, tiers: table.tiers, keys: table.keys, rareQuotas: rare.usage };
 }
 
 /** Annotations per image, subset against the full set (see the header), and the density term D. */
@@ -401,7 +396,8 @@ export function formatQuality(r: QualityReport): string {
     `images ${m.images} of ${m.images_requested} requested; annotations kept ${m.annotations_kept} ` +
       `(${pct(m.annotations_kept_share!)} of the full set); categories kept ${m.categories_kept}`,
     `JS divergence ${m.js_divergence!.toFixed(5)} bits = between tiers ${m.js_between_tiers!.toFixed(5)} ` +
-      `+ within f ${m.js_within_f!.toFixed(5)}, c ${m.js_within_c!.toFixed(5)}, r ${m.js_within_r!.toFixed(5)}`,
+      `+ within f ${m.js_within_f!.toFixed(5)}, c ${m.js_within_c!.toFixed(5)}, r ${m.js_within_r!.toFixed(5)}; ` +
+      `share MSE ${m.share_mse!.toExponential(3)}`,
     `class×size MSE ${m.mse!.toExponential(3)} ` +
       `(f ${m.mse_f!.toExponential(2)}, c ${m.mse_c!.toExponential(2)}, r ${m.mse_r!.toExponential(2)}); ` +
       `χ² ${m.chi2!.toExponential(3)} (f ${m.chi2_f!.toExponential(2)}, c ${m.chi2_c!.toExponential(2)}, r ${m.chi2_r!.toExponential(2)}); ` +

@@ -66,6 +66,7 @@ export function refine(
   const now = opts.now ?? (() => performance.now());
   const deadline = opts.seconds === null ? Infinity : now() + opts.seconds * 1000;
   const poolSize = opts.pool === 'all' ? Infinity : opts.pool;
+  const annotations = p.density.count;
 
   for (let it = 0; it < opts.iterations; it++) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
@@ -82,18 +83,27 @@ export function refine(
       continue;
     }
     const m = outside.length <= poolSize ? outside.length : outside.drawToFront(rng, poolSize);
+    // With a density band, its excess ranks first; a swap never takes the subset further out of it.
+    const band = state.band;
+    const before = band ? band.current() : 0;
+    band?.prepareSwap(annotations[j]!);
     let best = -1;
     let bestDelta = Infinity;
+    let bestExcess = Infinity;
     for (let q = 0; q < m; q++) {
       const i = outside.items[q]!;
+      const e = band ? band.excess[annotations[i]!]! : 0;
+      if (e > bestExcess) continue;
       const d = state.swapDelta(j, i);
-      if (d < bestDelta || (d === bestDelta && i < best)) {
+      if (e < bestExcess || d < bestDelta || (d === bestDelta && i < best)) {
+        bestExcess = e;
         bestDelta = d;
         best = i;
       }
     }
     const J = state.objective();
-    if (best >= 0 && bestDelta < -1e-12 * Math.abs(J)) {
+    const accept = bestExcess < before || (bestExcess === before && bestDelta < -1e-12 * Math.abs(J));
+    if (best >= 0 && accept) {
       state.remove(j);
       state.add(best);
       opts.cover?.onRemove(j);

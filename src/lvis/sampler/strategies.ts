@@ -9,7 +9,7 @@
  *   have a single annotation), so every draw would be discarded, or, counting a missing key
  *   as ratio 0, every draw would score max − 0 ≈ 1. Draws are therefore scored by the
  *   class×size mismatch Σ_t w_t · mismatch_t (the objective's first term, with the chosen
- *   `mismatch`: χ² or the original tool's score_classsize); the
+ *   `mismatch`: JS at the draw's sampling rate, χ² or the original tool's score_classsize); the
  *   minitrain score of each draw is still recorded in the details so that the claim can be
  *   checked.
  * - `coverage`: MDETR's LVIS subsampler (ashkamath/mdetr, scripts/fine-tuning/
@@ -56,7 +56,7 @@ export function sampleRestarts(p: SamplerProblem, total: number, draws: number, 
     for (let t = 0; t < 3; t++) {
       const k0 = h.tierKeyStart[t]!;
       const k1 = h.tierKeyStart[t + 1]!;
-      score += w[t]! * mismatchDense(p.mismatch, v.subarray(k0, k1), h.ref.subarray(k0, k1));
+      score += w[t]! * mismatchDense(p.mismatch, v.subarray(k0, k1), h.ref.subarray(k0, k1), { rate: m * p.ratePerImage, refTotal: p.refTotal });
       for (let k = k0; k < k1; k++) tierV[t] += v[k]!;
     }
     // chi2: the between-tier share term too (λ_share is 0 for the original tool's mismatch).

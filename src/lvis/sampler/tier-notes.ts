@@ -60,9 +60,11 @@ export function tierMixNotes(x: TierNoteInputs): string[] {
   }
   if (off.length > 0) {
     const fidelity =
-      x.opts.mismatch === 'chi2'
-        ? `the class×size fidelity terms (lambda_share = ${x.opts.lambdaShare}, tier_weights) pull toward the full set's tier shares`
-        : 'the class×size term (tier_weights) pulls elsewhere';
+      x.opts.mismatch === 'js'
+        ? "the class×size term (`mismatch: js`, which measures every key against the full set's counts) pulls toward the full set's tier shares"
+        : x.opts.mismatch === 'chi2'
+          ? `the class×size fidelity terms (lambda_share = ${x.opts.lambdaShare}, tier_weights) pull toward the full set's tier shares`
+          : 'the class×size term (tier_weights) pulls elsewhere';
     notes.push(
       `tier mix vs fidelity: ${off.join(', ')}. The target (target-mix's alpha = ${x.alpha}) departs from the full set on purpose; ` +
         `${fidelity}, and lambda_tier = ${x.opts.lambdaTier} weighs the target: raise lambda_tier to get closer to it ` +

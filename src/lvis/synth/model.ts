@@ -65,7 +65,17 @@ export interface CategoryModel {
   byImageCount: AliasTable;
   /** Per topic: draws a category as an image of that topic would show it (used for predictions). */
   byTopic: AliasTable[];
+  /** `cooccurrence: scenes`: the scene traits (scenes.ts); null for the default model (`topics`). */
+  scenes: { crowd: Float64Array } | null;
 }
+
+/**
+ * How categories come together in an image: `topics` (the default, category first: each
+ * category's images are placed mostly in its topic's images) or `scenes` (image first: each
+ * image draws a scene topic, and its categories and counts come from the topic; scenes.ts).
+ */
+export type Cooccurrence = 'topics' | 'scenes';
+export const COOCCURRENCE_MODELS: readonly Cooccurrence[] = ['topics', 'scenes'];
 
 export function buildCategoryModel(meta: readonly LvisCategoryMeta[], seed: number): CategoryModel {
   const rng = new Rng(seed, 'categories');
@@ -89,16 +99,23 @@ export function buildCategoryModel(meta: readonly LvisCategoryMeta[], seed: numb
     multiPolygon[c] = 0.03 + 0.3 * u * u;
   }
   const byImageCount = new AliasTable(meta.map((m) => m.image_count));
+  const byTopic = topicTables(meta, topic, loyalty);
+  return { meta, count: n, topic, loyalty, logSize, logAspect, multiPolygon, instancesPerImage, byImageCount, byTopic, scenes: null };
+}
+
+/** Per topic: an alias table that draws a category as an image of that topic would show it. */
+export function topicTables(meta: readonly LvisCategoryMeta[], topic: Int32Array, loyalty: Float64Array): AliasTable[] {
+  const T = MODEL.topics;
   const byTopic: AliasTable[] = [];
   for (let t = 0; t < T; t++) {
-    const w = new Float64Array(n);
-    for (let c = 0; c < n; c++) {
+    const w = new Float64Array(meta.length);
+    for (let c = 0; c < meta.length; c++) {
       const share = topic[c] === t ? loyalty[c]! : (1 - loyalty[c]!) / T;
       w[c] = meta[c]!.image_count * share;
     }
     byTopic.push(new AliasTable(w));
   }
-  return { meta, count: n, topic, loyalty, logSize, logAspect, multiPolygon, instancesPerImage, byImageCount, byTopic };
+  return byTopic;
 }
 
 /** Image sizes seen in COCO/LVIS (width × height, relative frequency); the rest are drawn at random. */

@@ -8,6 +8,8 @@
  */
 import { LVIS_V1_TRAIN_IMAGES } from '../dataset/lvis-categories.js';
 import { MODEL, drawImageSize, type CategoryModel } from './model.js';
+import { dealScenes } from './scenes.js';
+import { matchSlotTotal, type DealtCategories } from './slots.js';
 import { AliasTable, Rng } from './random.js';
 
 export type SplitName = 'train' | 'val';
@@ -65,6 +67,12 @@ export function drawImageIds(seed: number, trainImages: number, valImages: numbe
   return [ids.slice(0, trainImages), ids.slice(trainImages)];
 }
 
+/**
+ * Plans one split. The jobs run in this order on one random stream (the order is part of the
+ * output: the same seed gives the same bytes): image sizes; which categories each image shows
+ * (`dealByTopic`, or `dealScenes` for `cooccurrence: scenes`); instances per (image, category);
+ * the image-level lists.
+ */
 export function planSplit(
   model: CategoryModel,
   seed: number,
@@ -74,19 +82,61 @@ export function planSplit(
 ): SplitPlan {
   const rng = new Rng(seed, split, 'plan');
   const N = imageIds.length;
-  const C = model.count;
-  const T = MODEL.topics;
   const scale = N / LVIS_V1_TRAIN_IMAGES;
+  const { width, height } = drawImageSizes(rng, N);
+  const { topic, chosen, instanceWeight } = model.scenes ? dealScenes(model, model.scenes, rng, N, scale) : dealByTopic(model, rng, N, scale);
+  const pairs = pairTable(chosen, model.count);
+  const counts = drawInstances(model, rng, pairs, instanceWeight);
+  const negatives = drawNegatives(model, rng, pairs, counts.instances);
+  const annotationOrder = Int32Array.from({ length: N }, (_, i) => i).sort((a, b) => imageIds[a]! - imageIds[b]!);
+  let annotationCount = 0;
+  for (let c = 0; c < model.count; c++) annotationCount += counts.categoryInstanceCount[c]!;
+  return {
+    split,
+    imageCount: N,
+    imageId: imageIds,
+    width,
+    height,
+    topic,
+    pairs: { offsets: pairs.offsets, category: pairs.category, instances: counts.instances },
+    ...negatives,
+    annotationOrder,
+    firstAnnotationId,
+    annotationCount,
+    categoryImageCount: counts.categoryImageCount,
+    categoryInstanceCount: counts.categoryInstanceCount,
+  };
+}
 
+function drawImageSizes(rng: Rng, N: number): { width: Int32Array; height: Int32Array } {
   const width = new Int32Array(N);
   const height = new Int32Array(N);
   for (let i = 0; i < N; i++) [width[i], height[i]] = drawImageSize(rng);
+  return { width, height };
+}
 
-  // 1. How many images show each category: image_count × scale, randomized rounding.
-  //    Each such (image, category) slot is a "stub", placed in a topic.
+/**
+ * The default co-occurrence model (`topics`): category first. Each category's images are
+ * "stubs" placed in topics, each image gets a long-tailed number of slots and a topic, and each
+ * topic's stubs are dealt to its images.
+ */
+function dealByTopic(model: CategoryModel, rng: Rng, N: number, scale: number): DealtCategories {
+  const { stubsByTopic, stubTotal } = drawStubs(model, rng, scale);
+  const { order, nonEmpty, slots } = drawSlots(model, rng, N, stubTotal);
+  const { topic, chosen } = dealStubs(rng, stubsByTopic, order, nonEmpty, slots);
+  return { topic, chosen, instanceWeight: null };
+}
+
+/**
+ * How many images show each category: image_count × scale, randomized rounding. Each such
+ * (image, category) slot is a "stub", placed in the category's topic or, with probability
+ * 1 − loyalty, in a random one.
+ */
+function drawStubs(model: CategoryModel, rng: Rng, scale: number): { stubsByTopic: number[][]; stubTotal: number } {
+  const T = MODEL.topics;
   const stubsByTopic: number[][] = Array.from({ length: T }, () => []);
   let stubTotal = 0;
-  for (let c = 0; c < C; c++) {
+  for (let c = 0; c < model.count; c++) {
     const n = rng.round(model.meta[c]!.image_count * scale);
     for (let s = 0; s < n; s++) {
       const t = rng.chance(model.loyalty[c]!) ? model.topic[c]! : rng.int(T);
@@ -94,9 +144,15 @@ export function planSplit(
     }
     stubTotal += n;
   }
+  return { stubsByTopic, stubTotal };
+}
 
-  // 2. Which images are empty, and how many categories each other image shows
-  //    (long-tailed, summing exactly to the number of stubs).
+/**
+ * Which images are empty (`order[nonEmpty ..)`), and how many categories each other image
+ * shows: long-tailed, summing exactly to the number of stubs.
+ */
+function drawSlots(model: CategoryModel, rng: Rng, N: number, stubTotal: number): { order: Int32Array; nonEmpty: number; slots: Int32Array } {
+  const C = model.count;
   const order = Int32Array.from({ length: N }, (_, i) => i);
   rng.shuffle(order);
   let nonEmpty = Math.min(N - Math.round(N * MODEL.emptyImageFraction), stubTotal);
@@ -105,28 +161,31 @@ export function planSplit(
   if (nonEmpty > 0) {
     const extraMean = stubTotal / nonEmpty - 1;
     const shape = MODEL.categoriesPerImageShape;
-    let sum = 0;
     for (let r = 0; r < nonEmpty; r++) {
       const k = 1 + (extraMean > 0 ? rng.poisson((extraMean * rng.gamma(shape)) / shape) : 0);
       slots[order[r]!] = Math.min(k, C);
-      sum += slots[order[r]!]!;
     }
-    while (sum < stubTotal) {
-      const i = order[rng.int(nonEmpty)]!;
-      if (slots[i]! < C) (slots[i]!++, sum++);
-    }
-    while (sum > stubTotal) {
-      const i = order[rng.int(nonEmpty)]!;
-      if (slots[i]! > 1) (slots[i]!--, sum--);
-    }
+    matchSlotTotal(rng, order, nonEmpty, slots, stubTotal, C);
   }
+  return { order, nonEmpty, slots };
+}
 
-  // 3. Each image gets a topic, in proportion to the topics' stub counts; then each topic's
-  //    stubs are dealt to its images. Stubs that do not fit (a duplicate category in an
-  //    image, or more stubs than slots) go to a common pool dealt to the open slots last.
+/**
+ * Each image gets a topic, in proportion to the topics' stub counts; then each topic's stubs
+ * are dealt to its images. Stubs that do not fit (a duplicate category in an image, or more
+ * stubs than slots) go to a common pool dealt to the open slots last.
+ */
+function dealStubs(
+  rng: Rng,
+  stubsByTopic: number[][],
+  order: Int32Array,
+  nonEmpty: number,
+  slots: Int32Array,
+): { topic: Int32Array; chosen: number[][] } {
+  const N = order.length;
+  const T = stubsByTopic.length;
   const topic = new Int32Array(N);
-  const topicWeights = stubsByTopic.map((s) => s.length + 1e-9);
-  const topicTable = new AliasTable(topicWeights);
+  const topicTable = new AliasTable(stubsByTopic.map((s) => s.length + 1e-9));
   const imagesByTopic: number[][] = Array.from({ length: T }, () => []);
   for (let r = 0; r < N; r++) {
     const i = order[r]!;
@@ -153,6 +212,12 @@ export function planSplit(
     }
     for (; p < pool.length; p++) leftover.push(pool[p]!);
   }
+  dealLeftovers(rng, chosen, slots, leftover, open);
+  return { topic, chosen };
+}
+
+/** The left-over stubs into the open slots. (Stubs still left over would duplicate a category in every open image: dropped.) */
+function dealLeftovers(rng: Rng, chosen: number[][], slots: Int32Array, leftover: number[], open: number[]): void {
   rng.shuffle(leftover);
   rng.shuffle(open);
   let p = 0;
@@ -169,34 +234,59 @@ export function planSplit(
       mine.push(c);
     }
   }
-  // (Stubs still left over would duplicate a category in every open image: dropped.)
+}
 
-  // 4. Instances: every pair has one; each category's extra instances,
-  //    round(pairs × (instance_count / image_count − 1)), are shared among its pairs with
-  //    gamma weights (a heavy tail: a few images show dozens of instances).
-  const pairOffsets = new Int32Array(N + 1);
-  for (let i = 0; i < N; i++) pairOffsets[i + 1] = pairOffsets[i]! + chosen[i]!.length;
-  const pairCount = pairOffsets[N]!;
-  const pairCategory = new Int32Array(pairCount);
-  const pairInstances = new Int32Array(pairCount).fill(1);
+interface PairTable {
+  /** Image → its pairs (CSR), categories ascending. */
+  offsets: Int32Array;
+  category: Int32Array;
+  /** Per category: its pair indices, in image order. */
+  pairsOfCategory: number[][];
+  /** Per image: its categories (sorted in place). */
+  chosen: number[][];
+}
+
+function pairTable(chosen: number[][], C: number): PairTable {
+  const N = chosen.length;
+  const offsets = new Int32Array(N + 1);
+  for (let i = 0; i < N; i++) offsets[i + 1] = offsets[i]! + chosen[i]!.length;
+  const category = new Int32Array(offsets[N]!);
   const pairsOfCategory: number[][] = Array.from({ length: C }, () => []);
   for (let i = 0; i < N; i++) {
     const mine = chosen[i]!.sort((a, b) => a - b);
     for (let k = 0; k < mine.length; k++) {
-      const pi = pairOffsets[i]! + k;
-      pairCategory[pi] = mine[k]!;
+      const pi = offsets[i]! + k;
+      category[pi] = mine[k]!;
       pairsOfCategory[mine[k]!]!.push(pi);
     }
   }
+  return { offsets, category, pairsOfCategory, chosen };
+}
+
+/**
+ * Instances: every pair has one; each category's extra instances,
+ * round(pairs × (instance_count / image_count − 1)), are shared among its pairs with gamma
+ * weights (a heavy tail: a few images show dozens of instances), each times its image's
+ * `instanceWeight` when there is one.
+ */
+function drawInstances(
+  model: CategoryModel,
+  rng: Rng,
+  pairs: PairTable,
+  instanceWeight: Float64Array | null,
+): { instances: Int32Array; categoryImageCount: Int32Array; categoryInstanceCount: Int32Array } {
+  const C = model.count;
+  const instances = new Int32Array(pairs.category.length).fill(1);
+  const imageOfPair = instanceWeight ? pairImages(pairs.offsets) : null;
   const categoryImageCount = new Int32Array(C);
   const categoryInstanceCount = new Int32Array(C);
   for (let c = 0; c < C; c++) {
-    const list = pairsOfCategory[c]!;
+    const list = pairs.pairsOfCategory[c]!;
     categoryImageCount[c] = list.length;
     if (list.length === 0) continue;
     const extra = rng.round(list.length * (model.instancesPerImage[c]! - 1));
     if (extra > 0) {
-      const w = list.map(() => rng.gamma(MODEL.instanceShareShape));
+      const w = list.map((pi) => rng.gamma(MODEL.instanceShareShape) * (imageOfPair ? instanceWeight![imageOfPair[pi]!]! : 1));
       const total = w.reduce((a, b) => a + b, 0);
       // Systematic sampling: integer shares that sum exactly to `extra`.
       const u = rng.next();
@@ -205,20 +295,38 @@ export function planSplit(
         const before = Math.floor(cum + u);
         cum += (extra * w[k]!) / total;
         const share = Math.floor(cum + u) - before;
-        pairInstances[list[k]!] = Math.min(MODEL.maxInstancesPerPair, 1 + share);
+        instances[list[k]!] = Math.min(MODEL.maxInstancesPerPair, 1 + share);
       }
     }
-    for (const pi of list) categoryInstanceCount[c] = categoryInstanceCount[c]! + pairInstances[pi]!;
+    for (const pi of list) categoryInstanceCount[c] = categoryInstanceCount[c]! + instances[pi]!;
   }
+  return { instances, categoryImageCount, categoryInstanceCount };
+}
 
-  // 5. Image-level lists: verified negatives (absent categories, ∝ image_count as in LVIS's
-  //    federated design) and, sometimes, present categories that are not exhaustively annotated.
+function pairImages(offsets: Int32Array): Int32Array {
+  const out = new Int32Array(offsets[offsets.length - 1]!);
+  for (let i = 0; i + 1 < offsets.length; i++) out.fill(i, offsets[i]!, offsets[i + 1]!);
+  return out;
+}
+
+/**
+ * Image-level lists: verified negatives (absent categories, ∝ image_count as in LVIS's
+ * federated design) and, sometimes, present categories that are not exhaustively annotated
+ * (those with more instances are likelier to be marked).
+ */
+function drawNegatives(
+  model: CategoryModel,
+  rng: Rng,
+  pairs: PairTable,
+  instances: Int32Array,
+): { negatives: IntLists; notExhaustive: IntLists } {
+  const N = pairs.chosen.length;
   const negOffsets = new Int32Array(N + 1);
   const negValues: number[] = [];
   const neOffsets = new Int32Array(N + 1);
   const neValues: number[] = [];
   for (let i = 0; i < N; i++) {
-    const present = chosen[i]!;
+    const present = pairs.chosen[i]!;
     const want = rng.poisson((MODEL.negativesPerImage * rng.gamma(MODEL.negativesShape)) / MODEL.negativesShape);
     const negs: number[] = [];
     for (let tries = 0; negs.length < want && tries < 4 * want + 8; tries++) {
@@ -231,35 +339,14 @@ export function planSplit(
       const k = Math.min(present.length, rng.chance(0.8) ? 1 : 2);
       const pool = present.slice();
       rng.shuffle(pool);
-      // Categories with more instances are likelier to be marked not exhaustive.
+      const instancesOf = (c: number) => instances[pairs.offsets[i]! + present.indexOf(c)]!;
       pool.sort((a, b) => instancesOf(b) - instancesOf(a));
       neValues.push(...pool.slice(0, k));
     }
     neOffsets[i + 1] = neValues.length;
-
-    function instancesOf(c: number): number {
-      return pairInstances[pairOffsets[i]! + present.indexOf(c)]!;
-    }
   }
-
-  const annotationOrder = Int32Array.from({ length: N }, (_, i) => i).sort((a, b) => imageIds[a]! - imageIds[b]!);
-  let annotationCount = 0;
-  for (let c = 0; c < C; c++) annotationCount += categoryInstanceCount[c]!;
-
   return {
-    split,
-    imageCount: N,
-    imageId: imageIds,
-    width,
-    height,
-    topic,
-    pairs: { offsets: pairOffsets, category: pairCategory, instances: pairInstances },
     negatives: { offsets: negOffsets, values: Int32Array.from(negValues) },
     notExhaustive: { offsets: neOffsets, values: Int32Array.from(neValues) },
-    annotationOrder,
-    firstAnnotationId,
-    annotationCount,
-    categoryImageCount,
-    categoryInstanceCount,
   };
 }

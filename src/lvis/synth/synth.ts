@@ -15,7 +15,8 @@ import { LVIS_V1_TRAIN_IMAGES, LVIS_V1_VAL_IMAGES, lvisV1Categories } from '../d
 import { annotationJson, categoryJson, COCO_LICENSES_JSON, intList, pyString } from './format.js';
 import { AnnotationGeometry, drawAnnotation } from './geometry.js';
 import { writeTextAtomically, type WrittenFile } from './io.js';
-import { SYNTH_GENERATOR_VERSION, buildCategoryModel, type CategoryModel } from './model.js';
+import { COOCCURRENCE_MODELS, SYNTH_GENERATOR_VERSION, buildCategoryModel, type CategoryModel, type Cooccurrence } from './model.js';
+import { withScenes } from './scenes.js';
 import { drawImageIds, planSplit, type SplitPlan } from './plan.js';
 import { detectionsJson, type GroundTruthBox } from './preds.js';
 import type { ObjectShape } from './masks.js';
@@ -35,6 +36,8 @@ export interface SynthOptions {
   polygonDetail: number;
   /** Give the detections masks (RLE, as detectron2 writes them); absent: boxes only. */
   masks?: boolean;
+  /** How categories come together in an image (model.ts `Cooccurrence`); absent: `topics`. */
+  cooccurrence?: Cooccurrence;
 }
 
 export interface SynthPaths {
@@ -56,7 +59,7 @@ export interface SynthSummary {
   preds?: SynthFileSummary;
 }
 
-export const SYNTH_DEFAULTS = { seed: 0, polygonDetail: 1, preds: true, gzip: false } as const;
+export const SYNTH_DEFAULTS = { seed: 0, polygonDetail: 1, preds: true, gzip: false, cooccurrence: 'topics' } as const;
 
 /** Val images that go with `trainImages`, in LVIS v1's val/train proportion. */
 export function defaultValImages(trainImages: number): number {
@@ -88,6 +91,9 @@ export function checkSynthOptions(o: SynthOptions): void {
   intIn('val-images', o.valImages, 0, MAX_SYNTH_IMAGES);
   intIn('seed', o.seed, 0, 2 ** 32 - 1);
   if (!(o.polygonDetail >= 0.1 && o.polygonDetail <= 10)) problems.push(`--polygon-detail must be a number from 0.1 to 10, got ${o.polygonDetail}`);
+  if (o.cooccurrence !== undefined && !COOCCURRENCE_MODELS.includes(o.cooccurrence)) {
+    problems.push(`--cooccurrence must be one of ${COOCCURRENCE_MODELS.join(', ')}, got ${JSON.stringify(o.cooccurrence)}`);
+  }
   if (problems.length) throw new DiagnosticError(problems.map((message) => ({ severity: 'error' as const, message })), 2);
 }
 
@@ -120,12 +126,13 @@ export async function writeSynthPredictions(options: SynthOptions, path: string,
  * The plans of both splits (what each image shows, without geometry): cheap even at full
  * scale. Val's annotation ids continue after train's.
  */
-export function planSynthSplits(options: Pick<SynthOptions, 'seed' | 'trainImages' | 'valImages'>): {
+export function planSynthSplits(options: Pick<SynthOptions, 'seed' | 'trainImages' | 'valImages' | 'cooccurrence'>): {
   model: CategoryModel;
   train: SplitPlan;
   val: SplitPlan;
 } {
-  const model = buildCategoryModel(lvisV1Categories(), options.seed);
+  const base = buildCategoryModel(lvisV1Categories(), options.seed);
+  const model = options.cooccurrence === 'scenes' ? withScenes(base, options.seed) : base;
   const [trainIds, valIds] = drawImageIds(options.seed, options.trainImages, options.valImages);
   const train = planSplit(model, options.seed, 'train', trainIds, 1);
   const val = planSplit(model, options.seed, 'val', valIds, train.firstAnnotationId + train.annotationCount);
@@ -189,7 +196,9 @@ function infoJson(plan: SplitPlan, options: SynthOptions): string {
         '(lvisdataset.org, CC BY 4.0); the images and annotations are random, not real data.',
     )}, "url": "https://www.lvisdataset.org", "version": "1.0", "contributor": "lvis-pipe synth", ` +
     `"generator": {"version": ${SYNTH_GENERATOR_VERSION}, "seed": ${options.seed}, "train_images": ${options.trainImages}, ` +
-    `"val_images": ${options.valImages}, "polygon_detail": ${options.polygonDetail}}}`
+    `"val_images": ${options.valImages}, "polygon_detail": ${options.polygonDetail}` +
+    // Only a non-default model is named, so that the default's files stay byte-identical.
+    `${options.cooccurrence === 'scenes' ? ', "cooccurrence": "scenes"' : ''}}}`
   );
 }
 
