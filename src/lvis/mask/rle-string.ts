@@ -58,6 +58,18 @@ export function rleFrString(s: Uint8Array, start: number, end: number): Uint32Ar
  * integer operations, as in C; a longer one sends the whole string to the exact, slower loop.
  */
 export function rleFrStringInto(s: Uint8Array, start: number, end: number, out: Uint32Array, at: number): number {
+  const m = decodeFast(s, start, end, out, at, false);
+  return m >= 0 ? m : rleFrStringExact(s, start, end, out, at);
+}
+
+/**
+ * The fast loop of rleFrStringInto, and of rleFrJsonStringInto when `json` (`\\` and `\/` read
+ * as the character escaped); -1 for anything it does not take (a 7-character number, a
+ * character outside the alphabet, any other escape, a cut-short end): the caller's exact path
+ * then decodes it or says what is wrong. One loop for both: the `json` test costs nothing
+ * measurable.
+ */
+function decodeFast(s: Uint8Array, start: number, end: number, out: Uint32Array, at: number, json: boolean): number {
   let m = 0;
   let p = start;
   while (p < end) {
@@ -65,9 +77,11 @@ export function rleFrStringInto(s: Uint8Array, start: number, end: number, out: 
     let k = 0;
     let c = 0;
     do {
-      if (p >= end || k === 6) return rleFrStringExact(s, start, end, out, at);
-      c = s[p++]! - 48;
-      if (c < 0 || c > 63) return rleFrStringExact(s, start, end, out, at);
+      if (p >= end || k === 6) return -1;
+      let ch = s[p++]!;
+      if (json && ch === 0x5c) ch = s[p] === 0x5c || s[p] === 0x2f ? s[p++]! : 0;
+      c = ch - 48;
+      if (c < 0 || c > 63) return -1;
       x |= (c & 0x1f) << (5 * k);
       k++;
     } while (c & 0x20);
@@ -126,26 +140,8 @@ let unescaped: Uint8Array = new Uint8Array(1024);
  * says what is wrong (countsProblem).
  */
 export function rleFrJsonStringInto(s: Uint8Array, start: number, end: number, out: Uint32Array, at: number): number {
-  let m = 0;
-  let p = start;
-  while (p < end) {
-    let x = 0;
-    let k = 0;
-    let c = 0;
-    do {
-      if (p >= end || k === 6) return viaUnescaped(s, start, end, out, at);
-      let ch = s[p++]!;
-      if (ch === 0x5c) ch = s[p] === 0x5c || s[p] === 0x2f ? s[p++]! : 0;
-      c = ch - 48;
-      if (c < 0 || c > 63) return viaUnescaped(s, start, end, out, at);
-      x |= (c & 0x1f) << (5 * k);
-      k++;
-    } while (c & 0x20);
-    if (c & 0x10) x |= -1 << (5 * k);
-    if (m > 2) x += out[at + m - 2]!;
-    out[at + m++] = x;
-  }
-  return m;
+  const m = decodeFast(s, start, end, out, at, true);
+  return m >= 0 ? m : viaUnescaped(s, start, end, out, at);
 }
 
 /** The JSON string content s[start, end) unescaped, decoded by rleFrStringInto (exact, with its messages). */
