@@ -91,15 +91,7 @@ export function scanDetection(b: Uint8Array, p: number, end: number, readMask?: 
         }
         have |= FIELD_BIT[BOX]!;
       } else if (field === SEGMENTATION) {
-        // Read in place when the image is known (detectron2 and mmdetection write image_id
-        // first); else skipped fast, strings to their closing quote: detection-masks.ts then
-        // parses it strictly when it needs it.
-        const q = readMask && have & FIELD_BIT[IMAGE]! ? readMask(b as Buffer, p, end, values[IMAGE]!) : -1;
-        detection.maskRead = q >= 0;
-        detection.maskImage = values[IMAGE]!;
-        p = q >= 0 ? q : skipElement(b as Buffer, p, end);
-        detection.segmentationStart = at;
-        detection.segmentationEnd = p;
+        p = scanSegmentation(b as Buffer, p, end, (have & FIELD_BIT[IMAGE]!) !== 0, readMask);
         have |= FIELD_BIT[SEGMENTATION]!;
       } else if (field >= 0) {
         const v = readNumeric(b, p, end);
@@ -133,6 +125,21 @@ function missingProblem(have: number): string {
   const missing = REQUIRED.filter((f) => !(have & FIELD_BIT[f]!)).map((f) => FIELD_NAMES[f]!);
   if (!(have & SHAPE_BITS)) missing.push('"bbox" or "segmentation"');
   return `missing ${missing.join(', ')} (a detection needs "image_id", "category_id", "score", and a "bbox" [x, y, w, h] or a "segmentation" or both)`;
+}
+
+/**
+ * The `segmentation` value at p: read in place when the image is known (`imageKnown`:
+ * detectron2 and mmdetection write image_id first); else skipped fast, strings to their
+ * closing quote: detection-masks.ts then parses it strictly when it needs it.
+ */
+function scanSegmentation(b: Buffer, p: number, end: number, imageKnown: boolean, readMask: MaskReader | undefined): number {
+  const image = detection.values[IMAGE]!;
+  const q = readMask && imageKnown ? readMask(b, p, end, image) : -1;
+  detection.maskRead = q >= 0;
+  detection.maskImage = image;
+  detection.segmentationStart = p;
+  detection.segmentationEnd = q >= 0 ? q : skipElement(b, p, end);
+  return detection.segmentationEnd;
 }
 
 /** Which member a key names (IMAGE, CATEGORY, BOX, SCORE, SEGMENTATION), or -1 for any other key. */

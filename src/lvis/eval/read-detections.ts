@@ -62,14 +62,12 @@ export async function readDetections(path: string, gt: GtIndex, opts: ReadDetect
   const columns = new DetectionColumns(gt, await capacityGuess(path));
   const masks = new DetectionMaskReader(gt, opts.masks ?? { store: false, areasOfAll: false });
   if (opts.masks?.store) columns.masks = masks.store;
-  const bad: BadDetection[] = [];
-  let badCount = 0;
+  const read = new DetectionSink(columns, masks);
   const w = await ByteWindow.open(path, opts.windowBytes);
   // Where the driver is: before '[', before the first element or ']', before an element
   // (after a comma), after an element, after the closing ']'.
   const BEFORE_ARRAY = 0, FIRST = 1, ELEMENT = 2, AFTER_ELEMENT = 3, AFTER_ARRAY = 4;
   let state = BEFORE_ARRAY;
-  let index = 0;
   let pos = 0;
   try {
     pos = await w.refill(0);
@@ -91,18 +89,12 @@ export async function readDetections(path: string, gt: GtIndex, opts: ReadDetect
             pos++;
             state = AFTER_ARRAY;
           } else if (state === AFTER_ELEMENT) {
-            if (c !== 0x2c) throw new JsonSyntaxError(pos, `unexpected ${describeByte(c)} after detection #${index - 1}, expected ',' or ']'`);
+            if (c !== 0x2c) throw new JsonSyntaxError(pos, `unexpected ${describeByte(c)} after detection #${read.index - 1}, expected ',' or ']'`);
             pos++;
             state = ELEMENT;
           } else {
             // One detection; on NEED_MORE the window is refilled from its start and it is read again.
-            const start = pos;
-            pos = scanDetection(b, pos, end, masks.inPlace);
-            let problem = detection.problem;
-            if (problem !== undefined) columns.reject(problem);
-            else problem = masks.add(columns, b, w.base + start);
-            if (problem !== undefined && badCount++ < MAX_REPORTED) bad.push({ index, offset: w.base + start, message: problem, text: preview(b, start, pos) });
-            index++;
+            pos = read.detection(b, pos, end, w.base);
             state = AFTER_ELEMENT;
           }
         }
@@ -110,7 +102,7 @@ export async function readDetections(path: string, gt: GtIndex, opts: ReadDetect
         if (err !== NEED_MORE) throw err;
         if (w.eof) {
           if (state === AFTER_ARRAY) break;
-          const what = state === BEFORE_ARRAY ? 'expected a JSON array of detections at the top level, found an empty file' : `the file ends inside the list of detections (after ${index} detections): it is truncated`;
+          const what = state === BEFORE_ARRAY ? 'expected a JSON array of detections at the top level, found an empty file' : `the file ends inside the list of detections (after ${read.index} detections): it is truncated`;
           throw new JsonSyntaxError(w.len, what);
         }
         opts.signal?.throwIfAborted();
@@ -120,15 +112,39 @@ export async function readDetections(path: string, gt: GtIndex, opts: ReadDetect
     }
   } catch (err) {
     if (err instanceof JsonSyntaxError) {
-      const at = state === ELEMENT || state === FIRST ? `detection #${index}: ` : '';
+      const at = state === ELEMENT || state === FIRST ? `detection #${read.index}: ` : '';
       throw new DiagnosticError([await diagnosticAt(path, w.base + err.pos, `${at}${err.message}`)]);
     }
     throw err;
   } finally {
     await w.close();
   }
-  if (badCount > 0) throw await badDetectionsError(path, bad, badCount);
-  return { columns, masks, count: index, textBytes: w.base + w.len };
+  if (read.badCount > 0) throw await badDetectionsError(path, read.bad, read.badCount);
+  return { columns, masks, count: read.index, textBytes: w.base + w.len };
+}
+
+/** Where readDetections puts each detection: the columns (and masks), or the list of bad ones. */
+class DetectionSink {
+  /** The next detection's index in the file. */
+  index = 0;
+  readonly bad: BadDetection[] = [];
+  badCount = 0;
+
+  constructor(
+    private readonly columns: DetectionColumns,
+    private readonly masks: DetectionMaskReader,
+  ) {}
+
+  /** Reads the detection at b[start ..) (the window starts at byte `base` of the file); the position after it, or NEED_MORE thrown. */
+  detection(b: Buffer, start: number, end: number, base: number): number {
+    const pos = scanDetection(b, start, end, this.masks.inPlace);
+    let problem = detection.problem;
+    if (problem !== undefined) this.columns.reject(problem);
+    else problem = this.masks.add(this.columns, b, base + start);
+    if (problem !== undefined && this.badCount++ < MAX_REPORTED) this.bad.push({ index: this.index, offset: base + start, message: problem, text: preview(b, start, pos) });
+    this.index++;
+    return pos;
+  }
 }
 
 /** A detection's text for messages: whitespace collapsed, shortened. */

@@ -36,21 +36,36 @@ export interface SelectedDetections {
 }
 
 export function selectDetections(gt: GtIndex, dets: DetectionData): SelectedDetections {
-  const { count: n, image, category, area, score } = dets;
-  const byScore = (a: number, b: number) => score[b]! - score[a]! || a - b;
+  const { byImage, imgStart } = rowsByImage(gt.numImages, dets);
+  const cut = limitPerImage(gt.numImages, dets, byImage, imgStart);
+  const kept = keepScored(gt, dets, cut.keep);
+  const order = orderByCategoryImageScore(dets, byImage, kept.keep, kept.catStart);
+  const { imagesOverLimit, cutByImageLimit } = cut;
+  const { catStart, droppedUnknownCategory, droppedEmptyBox, droppedNotEvaluated } = kept;
+  return { order, catStart, imagesOverLimit, cutByImageLimit, droppedUnknownCategory, droppedEmptyBox, droppedNotEvaluated };
+}
 
-  // Rows per image, in results-list order.
-  const imgStart = new Int32Array(gt.numImages + 1);
+const byScoreOf = (score: Float64Array) => (a: number, b: number) => score[b]! - score[a]! || a - b;
+
+/** Rows per image, in results-list order: image k's are byImage[imgStart[k] .. imgStart[k+1]). */
+function rowsByImage(numImages: number, dets: DetectionData): { byImage: Int32Array; imgStart: Int32Array } {
+  const { count: n, image } = dets;
+  const imgStart = new Int32Array(numImages + 1);
   for (let i = 0; i < n; i++) imgStart[image[i]! + 1]!++;
-  for (let k = 0; k < gt.numImages; k++) imgStart[k + 1]! += imgStart[k]!;
+  for (let k = 0; k < numImages; k++) imgStart[k + 1]! += imgStart[k]!;
   const byImage = new Int32Array(n);
-  const fill = imgStart.slice(0, gt.numImages);
+  const fill = imgStart.slice(0, numImages);
   for (let i = 0; i < n; i++) byImage[fill[image[i]!]!++] = i;
+  return { byImage, imgStart };
+}
 
-  const keep = new Uint8Array(n).fill(1);
+/** Step 1: 1 for each row within its image's 300 best (limit_dets_per_image). */
+function limitPerImage(numImages: number, dets: DetectionData, byImage: Int32Array, imgStart: Int32Array) {
+  const keep = new Uint8Array(dets.count).fill(1);
+  const byScore = byScoreOf(dets.score);
   let imagesOverLimit = 0;
   let cutByImageLimit = 0;
-  for (let k = 0; k < gt.numImages; k++) {
+  for (let k = 0; k < numImages; k++) {
     const s = imgStart[k]!;
     const e = imgStart[k + 1]!;
     if (e - s <= MAX_DETS_PER_IMAGE) continue;
@@ -59,7 +74,12 @@ export function selectDetections(gt: GtIndex, dets: DetectionData): SelectedDete
     for (let j = MAX_DETS_PER_IMAGE; j < ranked.length; j++) keep[ranked[j]!] = 0;
     cutByImageLimit += ranked.length - MAX_DETS_PER_IMAGE;
   }
+  return { keep, imagesOverLimit, cutByImageLimit };
+}
 
+/** Step 2: `keep` cleared for the rows get_ann_ids and federation drop (counted); rows per category. */
+function keepScored(gt: GtIndex, dets: DetectionData, keep: Uint8Array) {
+  const { count: n, image, category, area } = dets;
   let droppedUnknownCategory = 0;
   let droppedEmptyBox = 0;
   let droppedNotEvaluated = 0;
@@ -79,7 +99,13 @@ export function selectDetections(gt: GtIndex, dets: DetectionData): SelectedDete
     } else catStart[category[i]! + 1]!++;
   }
   for (let c = 0; c < nc; c++) catStart[c + 1]! += catStart[c]!;
+  return { keep, catStart, droppedUnknownCategory, droppedEmptyBox, droppedNotEvaluated };
+}
 
+/** Step 3: the kept rows by (category, image, score descending, results-list order). */
+function orderByCategoryImageScore(dets: DetectionData, byImage: Int32Array, keep: Uint8Array, catStart: Int32Array): Int32Array {
+  const { count: n, image, category, score } = dets;
+  const nc = catStart.length - 1;
   // Stable placement from image order: (category, image, results-list order).
   const order = new Int32Array(catStart[nc]!);
   const put = catStart.slice(0, nc);
@@ -88,6 +114,7 @@ export function selectDetections(gt: GtIndex, dets: DetectionData): SelectedDete
     if (keep[i]) order[put[category[i]!]!++] = i;
   }
   // Then score-descending within each (category, image) run.
+  const byScore = byScoreOf(score);
   for (let s = 0; s < order.length; ) {
     const c = category[order[s]!]!;
     const im = image[order[s]!]!;
@@ -96,7 +123,7 @@ export function selectDetections(gt: GtIndex, dets: DetectionData): SelectedDete
     if (e - s > 1) sortRun(order, s, e, score, byScore);
     s = e;
   }
-  return { order, catStart, imagesOverLimit, cutByImageLimit, droppedUnknownCategory, droppedEmptyBox, droppedNotEvaluated };
+  return order;
 }
 
 /** Sorts order[s, e) by score descending, ties by row; insertion sort for the usual short runs. */
