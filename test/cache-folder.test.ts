@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -132,5 +132,46 @@ describe('a cache folder on a full disk', () => {
     // Nothing half-written: an output is whole (its cached object's bytes) or absent.
     const subset = path.join(out, 'mini_lvis_train.json');
     if (existsSync(subset)) assert.doesNotThrow(() => JSON.parse(readFileSync(subset, 'utf8')));
+  });
+});
+
+describe('a folder that is not a cache', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'hello');
+    ws.write('p.yaml', PIPELINE);
+    // A user's data folder named by mistake: `cache clear` once emptied it, exit 0.
+    ws.write('mine/data/lvis/lvis_v1_train.json', 'precious');
+    ws.write('mine/notes.txt', 'mine too');
+  });
+  after(() => ws.remove());
+
+  it('is refused by every command, and nothing in it is touched or added', async () => {
+    const commands = [['cache', 'clear'], ['cache', 'gc'], ['cache', 'ls'], ['cache', 'verify'], ['cache', 'verify', '--repair'], ['run', 'p.yaml'], ['plan', 'p.yaml'], ['runs', 'p.yaml']];
+    for (const args of commands) {
+      const r = await runCli([...args, '--cache-dir', 'mine'], { cwd: ws.dir });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /mine is not an lvis-pipe cache folder: it holds `data`, `notes\.txt`, and no CACHEDIR\.TAG/, args.join(' '));
+      assert.doesNotMatch(r.stdout, /cleared|all intact|freed/, args.join(' '));
+    }
+    assert.equal(ws.read('mine/data/lvis/lvis_v1_train.json'), 'precious');
+    assert.deepEqual(readdirSync(ws.path('mine')).sort(), ['data', 'notes.txt']);
+  });
+
+  it('a cache is tagged when first written; one made before the tag (no data/) is still a cache and gets tagged', async () => {
+    assert.equal((await runCli(['run', 'p.yaml', '--cache-dir', 'c'], { cwd: ws.dir })).code, 0);
+    assert.match(ws.read('c/CACHEDIR.TAG'), /^Signature: 8a477f597d28d172789f06886806bc55\n/);
+    // With its tag, a cache holding a data/ folder is still one.
+    mkdirSync(ws.path('c/data/images'), { recursive: true });
+    assert.equal((await runCli(['cache', 'clear', '--cache-dir', 'c'], { cwd: ws.dir })).code, 0);
+    // An older cache: the same folders, no tag.
+    assert.equal((await runCli(['run', 'p.yaml', '--cache-dir', 'old'], { cwd: ws.dir })).code, 0);
+    rmSync(ws.path('old/CACHEDIR.TAG'));
+    rmSync(ws.path('old/data'), { recursive: true, force: true });
+    const v = await runCli(['cache', 'verify', '--cache-dir', 'old'], { cwd: ws.dir });
+    assert.equal(v.code, 0, v.stderr);
+    assert.equal((await runCli(['run', 'p.yaml', '--cache-dir', 'old'], { cwd: ws.dir })).code, 0);
+    assert.ok(existsSync(ws.path('old/CACHEDIR.TAG')), 'tagged by the next writer');
   });
 });

@@ -400,6 +400,12 @@ describe('sweep: errors before anything runs', () => {
     assert.equal(c.code, 0, c.stderr);
     assert.match(c.stdout + c.stderr, /warning: no chart drawn: the sweep's chars-by-rounds\.svg sw2\/chars-by-rounds\.svg is the input `path` of step `src`/);
     assert.equal(ws.read('sw2/chars-by-rounds.svg'), '<svg/>');
+    // Nor over the pipeline file itself.
+    ws.write('sw3/sweep.json', PIPELINE.replace('path: data/in.txt', 'path: ../data/in.txt'));
+    const own = await runCli(['sweep', 'sw3/sweep.json', '--out', 'sw3', '--cache-dir', 'c-own'], { cwd: ws.dir });
+    assert.equal(own.code, 2, own.stderr);
+    assert.match(own.stderr, /the sweep's sweep\.json sw3\/sweep\.json is the pipeline file/);
+    assert.match(ws.read('sw3/sweep.json'), /^params:/);
   });
 
   it('no sweep at all', async () => {
