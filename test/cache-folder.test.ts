@@ -91,6 +91,28 @@ describe('a cache folder this user may not write to', () => {
       assert.doesNotMatch(r.stderr, NO_STACK);
     }
   });
+
+  it('a cache of the user’s own whose tmp/ is read-only: the step says so, not "a bug"', (t) => {
+    const skip = unprivilegedSkip(ws.dir);
+    if (skip) return t.skip(skip);
+    mkdirSync(ws.path('own'), { mode: 0o777 });
+    chmodSync(ws.path('own'), 0o777);
+    const pipeline = (suffix: string) => `steps:\n  src: { type: source, options: { path: data/in.txt } }\n  up: { type: upper, inputs: { text: src }, options: { suffix: "${suffix}" } }\n`;
+    ws.write('own/p.yaml', pipeline('!'));
+    mkdirSync(ws.path('own/data'));
+    ws.write('own/data/in.txt', 'hello');
+    assert.equal(asUser(['run', 'p.yaml', '--cache-dir', 'c'], ws.path('own')).code, 0);
+    chmodSync(ws.path('own/c/tmp'), 0o555);
+    ws.write('own/p.yaml', pipeline('?'));
+    const r = asUser(['run', 'p.yaml', '--cache-dir', 'c'], ws.path('own'));
+    chmodSync(ws.path('own/c/tmp'), 0o755);
+    assert.ok(r.code === 1 || r.code === 2, r.stderr);
+    assert.match(r.stderr, /the cache folder c: permission denied \(EACCES\) while step `up` was writing its results; pass --cache-dir DIR/);
+    // The run's own records go through tmp/ too: that is said the same way.
+    assert.match(r.stderr, /the cache folder c: permission denied \(EACCES\) while recording the run/);
+    assert.doesNotMatch(r.stderr, /needed|free\)/, 'no disk-space figures for a permission problem');
+    assert.doesNotMatch(r.stderr, NO_STACK);
+  });
 });
 
 /** Mounts a tmpfs of `size` at `dir` (root only); false when this machine does not allow it. */
