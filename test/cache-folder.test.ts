@@ -91,6 +91,28 @@ describe('a cache folder this user may not write to', () => {
       assert.doesNotMatch(r.stderr, NO_STACK);
     }
   });
+
+  it('a cache of the user’s own whose tmp/ is read-only: the step says so, not "a bug"', (t) => {
+    const skip = unprivilegedSkip(ws.dir);
+    if (skip) return t.skip(skip);
+    mkdirSync(ws.path('own'), { mode: 0o777 });
+    chmodSync(ws.path('own'), 0o777);
+    const pipeline = (suffix: string) => `steps:\n  src: { type: source, options: { path: data/in.txt } }\n  up: { type: upper, inputs: { text: src }, options: { suffix: "${suffix}" } }\n`;
+    ws.write('own/p.yaml', pipeline('!'));
+    mkdirSync(ws.path('own/data'));
+    ws.write('own/data/in.txt', 'hello');
+    assert.equal(asUser(['run', 'p.yaml', '--cache-dir', 'c'], ws.path('own')).code, 0);
+    chmodSync(ws.path('own/c/tmp'), 0o555);
+    ws.write('own/p.yaml', pipeline('?'));
+    const r = asUser(['run', 'p.yaml', '--cache-dir', 'c'], ws.path('own'));
+    chmodSync(ws.path('own/c/tmp'), 0o755);
+    assert.ok(r.code === 1 || r.code === 2, r.stderr);
+    assert.match(r.stderr, /the cache folder c: permission denied \(EACCES\) while step `up` was writing its results; pass --cache-dir DIR/);
+    // The run's own records go through tmp/ too: that is said the same way.
+    assert.match(r.stderr, /the cache folder c: permission denied \(EACCES\) while recording the run/);
+    assert.doesNotMatch(r.stderr, /needed|free\)/, 'no disk-space figures for a permission problem');
+    assert.doesNotMatch(r.stderr, NO_STACK);
+  });
 });
 
 /** Mounts a tmpfs of `size` at `dir` (root only); false when this machine does not allow it. */
@@ -129,9 +151,52 @@ describe('a cache folder on a full disk', () => {
     for (const m of failed) assert.ok(m[1]!.endsWith('small/cache'), m[1]);
     assert.ok(failed.some((m) => ['write', 'prune_val', 'prune_preds', 'plots', 'report'].includes(m[2]!)), r.stderr);
     assert.doesNotMatch(r.stderr, NO_STACK);
+    // Worker threads too: a load that does not fit (1 MB) says so, and does not crash.
+    const tiny = ws.path('tiny');
+    if (mountTmpfs(tiny, '1m')) {
+      try {
+        const w = spawnSync(process.execPath, [path.join(repo, 'bin/lvis-pipe.js'), 'run', 'pipelines/mini-lvis.yaml', '--only', 'train', '--jobs', '2', '--set', `out_dir=${out}`, '--cache-dir', path.join(tiny, 'c')], { cwd: repo, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+        assert.equal(w.status, 1, w.stderr);
+        assert.match(w.stderr, /the cache folder \S+tiny\/c: no space left on the device \(ENOSPC\) while step `train` was writing its results/);
+        assert.doesNotMatch(w.stderr, NO_STACK);
+      } finally {
+        spawnSync('umount', [tiny]);
+      }
+    }
     // Nothing half-written: an output is whole (its cached object's bytes) or absent.
     const subset = path.join(out, 'mini_lvis_train.json');
     if (existsSync(subset)) assert.doesNotThrow(() => JSON.parse(readFileSync(subset, 'utf8')));
+  });
+});
+
+describe('a cache on a disk with no byte left', () => {
+  const repo = fileURLToPath(new URL('../..', import.meta.url));
+  let ws: Workspace;
+  let mounted = false;
+  before(() => {
+    ws = new Workspace();
+    mounted = mountTmpfs(ws.path('disk'), '8m');
+  });
+  after(() => {
+    if (mounted) spawnSync('umount', [ws.path('disk')]);
+    ws.remove();
+  });
+
+  it('cache clear (and gc), which the messages recommend, still take the lock and free space; a run says the disk is full', (t) => {
+    if (!mounted) return t.skip('needs root and tmpfs to make a full disk');
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repo, 'bin/lvis-pipe.js'), ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+    const cache = ws.path('disk/c');
+    const first = cli('run', 'pipelines/mini-lvis.yaml', '--only', 'train', '--set', `out_dir=${ws.path('out')}`, '--cache-dir', cache);
+    assert.equal(first.status, 0, first.stderr);
+    spawnSync('dd', ['if=/dev/zero', `of=${ws.path('disk/fill')}`, 'bs=4k']);
+    const run = cli('run', 'pipelines/mini-lvis.yaml', '--only', 'val', '--set', `out_dir=${ws.path('out')}`, '--cache-dir', cache);
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /no space left on the device \(ENOSPC\)/);
+    assert.doesNotMatch(run.stderr, NO_STACK);
+    const gc = cli('cache', 'clear', '--cache-dir', cache);
+    assert.equal(gc.status, 0, gc.stderr);
+    assert.match(gc.stdout, /cleared .*: freed [1-9]/);
+    assert.equal(existsSync(path.join(cache, 'lock')), false, 'the lock is released');
   });
 });
 

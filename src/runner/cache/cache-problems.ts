@@ -86,7 +86,7 @@ export function cacheWriteError(err: unknown, root: string, doing: string, neede
   if (!why || !(within(root, e.path) || within(root, e.dest))) return undefined;
   const full = e.code === 'ENOSPC' || e.code === 'EDQUOT';
   const free = full ? freeBytes(root) : undefined;
-  const sizes = [needed !== undefined ? `at least ${formatBytes(needed)} needed` : undefined, free !== undefined ? `${formatBytes(free)} free` : undefined].filter(Boolean);
+  const sizes = full ? [needed !== undefined ? `at least ${formatBytes(needed)} needed` : undefined, free !== undefined ? `${formatBytes(free)} free` : undefined].filter(Boolean) : [];
   const hint = full ? `free some space on that disk (\`lvis-pipe cache gc\` removes what no pipeline uses), or ${HOW_TO_MOVE} on another disk` : HOW_TO_MOVE;
   return cacheFolderError(`the cache folder ${displayPath(root)}: ${why} while ${doing}${sizes.length ? ` (${sizes.join(', ')})` : ''}; ${hint}`);
 }
