@@ -27,7 +27,8 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { evaluateFiles, evaluationJson } from '../src/lvis/eval/evaluate-files.js';
+import { evaluateFiles } from '../src/lvis/eval/evaluate-files.js';
+import { evaluationJson } from '../src/lvis/eval/evaluation-json.js';
 import { streamTopLevelArray } from '../src/lvis/json/top-level-array.js';
 import { SeededRandom } from '../src/lvis/sampler/random.js';
 import { ensureFullScaleData } from './make-data.js';
@@ -72,6 +73,7 @@ async function child(gt: string, preds: string, outFile: string): Promise<EvalCh
   const c0 = process.cpuUsage();
   const marks: number[] = [];
   const r = await evaluateFiles(gt, preds, {
+    iouType: 'bbox',
     progress: {
       start: () => marks.push(performance.now()),
       update: () => {},
@@ -92,7 +94,7 @@ async function child(gt: string, preds: string, outFile: string): Promise<EvalCh
     detections: r.detections,
     gtBoxes: r.gt.evaluatedAnnotations,
     images: r.gt.images,
-    ap: r.metrics.AP,
+    ap: r.evaluations[0]!.metrics?.AP ?? NaN,
   };
 }
 

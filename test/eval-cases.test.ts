@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { boxIou } from '../src/lvis/eval/match.js';
 import { IOU_THRESHOLDS, METRIC_NAMES, RECALL_THRESHOLDS } from '../src/lvis/eval/params.js';
-import { evaluate, flatAp, makeGt, type Det, type Gt } from './eval-helpers.js';
+import { evaluate, evaluateRaw, flatAp, makeGt, type Det, type Gt } from './eval-helpers.js';
 
 // Not exact: the API's precision is tp / (tp + fp + eps), so a perfect 1 can come out as 1 - 1e-16.
 const close = (actual: number, expected: number, what = '') => assert.ok(Math.abs(actual - expected) < 1e-12, `${what} ${actual} != ${expected}`);
@@ -43,15 +43,12 @@ test('a perfect detector scores 1 everywhere there is GT, and -1 where a mean ha
   assert.ok(res.notes.some((n) => /APf/.test(n) && /-1/.test(n)), res.notes.join('\n'));
 });
 
-test('no detections: AP and AR 0 for categories with GT, said in a note', async () => {
+test('no detections: no AP at all (not 0), said in a note', async () => {
   const gt = makeGt([{ id: 1 }], [{ image: 1, cat: 1, bbox: [0, 0, 10, 10] }], [{ id: 1 }, { id: 2 }]);
-  const res = await evaluate(gt, []);
-  assert.equal(res.metrics.AP, 0);
-  assert.equal(res.metrics['AR@300'], 0);
-  assert.equal(res.metrics.APs, 0);
-  assert.equal(res.metrics.APm, -1); // no medium GT at all
-  assert.deepEqual(res.perCategory.map((c) => c.ap), [0, -1]);
-  assert.ok(res.notes.some((n) => /no detections/.test(n)), res.notes.join('\n'));
+  const res = await evaluateRaw(gt, []);
+  assert.equal(res.metrics, null);
+  assert.deepEqual(res.perCategory.map((c) => c.ap), [null, null]);
+  assert.ok(res.notes.some((n) => /^warning: there are no detections, so there is no AP/.test(n)), res.notes.join('\n'));
 });
 
 test('a duplicate detection is a false positive, which costs AP only when it outranks a true positive', async () => {

@@ -1,7 +1,7 @@
 /**
- * Bad input to the evaluator, as files: every bad detection is a DiagnosticError naming the
- * file, the line:col and byte offset of the detection, its index and its text, and saying
- * what was expected; bad JSON is located too; a GT annotation without `area` is refused.
+ * Bad input to the evaluator, as files: every bad detection (its mask too) is a DiagnosticError
+ * naming the file, the line:col and byte offset of the detection, its index and its text, and
+ * saying what was expected; bad JSON is located too; a GT annotation without `area` is refused.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,8 +18,8 @@ const GT = {
     { id: 9, width: 100, height: 100, neg_category_ids: [], not_exhaustive_category_ids: [] },
   ],
   annotations: [
-    { id: 1, image_id: 7, category_id: 1, bbox: [0, 0, 10, 10], area: 100 },
-    { id: 2, image_id: 9, category_id: 1, bbox: [5, 5, 20, 20], area: 400 },
+    { id: 1, image_id: 7, category_id: 1, bbox: [0, 0, 10, 10], area: 100, segmentation: [[0, 0, 10, 0, 10, 10, 0, 10]] },
+    { id: 2, image_id: 9, category_id: 1, bbox: [5, 5, 20, 20], area: 400, segmentation: [[5, 5, 25, 5, 25, 25, 5, 25]] },
   ],
   categories: [
     { id: 1, name: 'a', frequency: 'f' },
@@ -53,7 +53,6 @@ describe('evaluate: bad input', () => {
 
   const cases: [string, string, RegExp][] = [
     ['an image the GT does not have', '{"image_id": 99, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.5}', /"image_id" 99 is not an image of the GT \(the LVIS API rejects results for images outside its GT\)/],
-    ['an unknown category', '{"image_id": 7, "category_id": 5, "bbox": [0, 0, 10, 10], "score": 0.5}', /"category_id" 5 is not a category of the GT/],
     ['a bbox of 3 numbers', '{"image_id": 7, "category_id": 1, "bbox": [0, 0, 10], "score": 0.5}', /"bbox" must be 4 finite numbers \[x, y, w, h\], found \[0, 0, 10\]/],
     ['a bbox of 5 numbers', '{"image_id": 7, "category_id": 1, "bbox": [0, 0, 10, 10, 1], "score": 0.5}', /"bbox" must be 4 finite numbers \[x, y, w, h\], found \[0, 0, 10, 10, 1\]/],
     ['a bbox with a string', '{"image_id": 7, "category_id": 1, "bbox": [0, "0", 10, 10], "score": 0.5}', /"bbox" must be 4 finite numbers \[x, y, w, h\], found \[0, "0", 10, 10\]/],
@@ -63,7 +62,17 @@ describe('evaluate: bad input', () => {
     ['a score of NaN (Python writes it)', '{"image_id": 7, "category_id": 1, "bbox": [0, 0, 10, 10], "score": NaN}', /"score" must be a finite number, found NaN/],
     ['a bbox that is not an array', '{"image_id": 7, "category_id": 1, "bbox": {"x": 0}, "score": 0.5}', /"bbox" must be 4 finite numbers \[x, y, w, h\], found \{"x": 0\}/],
     ['a negative width', '{"image_id": 7, "category_id": 1, "bbox": [0, 0, -10, 10], "score": 0.5}', /"bbox" width and height must be >= 0/],
-    ['no bbox', '{"image_id": 7, "category_id": 1, "segmentation": [[0, 0, 1, 1]], "score": 0.5}', /missing "bbox" \(a detection needs "image_id", "category_id", "bbox" \[x, y, w, h\] and "score"\)/],
+    ['neither bbox nor segmentation', '{"image_id": 7, "category_id": 1, "score": 0.5}', /missing "bbox" or "segmentation" \(a detection needs "image_id", "category_id", "score", and a "bbox" \[x, y, w, h\] or a "segmentation" or both\)/],
+    // Masks (issue 25): the image is 100 × 100.
+    ['an RLE of another size than the image', '{"image_id": 7, "category_id": 1, "segmentation": {"size": [50, 100], "counts": "0`:0"}, "score": 0.5}', /"segmentation": the RLE's "size" is \[50, 100\], but the image is \[100, 100\] \(height, width\)/],
+    ['RLE counts that do not cover the image', '{"image_id": 7, "category_id": 1, "segmentation": {"size": [100, 100], "counts": [10, 5]}, "score": 0.5}', /"segmentation": the RLE's counts add up to 15 pixels, but a \[100, 100\] mask has 10000/],
+    // Read in place and checked when decoded (its image has GT of its category): still located.
+    ['compressed counts that do not cover the image', '{"image_id": 7, "category_id": 1, "bbox": [0, 0, 10, 10], "segmentation": {"size": [100, 100], "counts": "05"}, "score": 0.5}', /"segmentation": the RLE's counts add up to 5 pixels, but a \[100, 100\] mask has 10000/],
+    ['a character pycocotools never writes in compressed counts', '{"image_id": 7, "category_id": 1, "segmentation": {"size": [100, 100], "counts": "0~0"}, "score": 0.5}', /"segmentation": the compressed "counts" string has '~' at character 1; pycocotools writes only the characters '0' to 'o'/],
+    ['compressed counts cut short', '{"image_id": 7, "category_id": 1, "segmentation": {"size": [100, 100], "counts": "0c"}, "score": 0.5}', /"segmentation": the compressed "counts" string ends in the middle of a number/],
+    ['a polygon with a string', '{"image_id": 7, "category_id": 1, "bbox": [0, 0, 10, 10], "segmentation": [[0, 0, "x", 1, 2, 3]], "score": 0.5}', /"segmentation": polygon #0 of "segmentation" has a string at position 2; a polygon is a list of finite numbers/],
+    ['a first polygon of 2 numbers', '{"image_id": 7, "category_id": 1, "segmentation": [[1, 2], [0, 0, 5, 0, 5, 5]], "score": 0.5}', /"segmentation": the first polygon of "segmentation" has 2 numbers: pycocotools cannot read it/],
+    ['an RLE without size', '{"image_id": 7, "category_id": 1, "segmentation": {"counts": "0`:0"}, "score": 0.5}', /"segmentation": an RLE object needs "size": \[height, width\] and "counts"/],
     ['no score and no image_id', '{"category_id": 1, "bbox": [0, 0, 10, 10]}', /missing "image_id", "score"/],
     ['a score that is a string', '{"image_id": 7, "category_id": 1, "bbox": [0, 0, 10, 10], "score": "0.5"}', /"score" must be a number, found "0\.5"/],
     ['an id that is null', '{"image_id": null, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.5}', /"image_id" must be a number, found null/],

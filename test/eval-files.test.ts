@@ -14,7 +14,9 @@ import { gzipSync, gunzipSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import { DetectionColumns } from '../src/lvis/eval/detections.js';
 import { evaluateBoxes } from '../src/lvis/eval/evaluate.js';
-import { evaluateFiles, evaluationJson, type EvaluateFilesResult } from '../src/lvis/eval/evaluate-files.js';
+import { evaluateFiles, type EvaluateFilesResult } from '../src/lvis/eval/evaluate-files.js';
+import { evaluationJson } from '../src/lvis/eval/evaluation-json.js';
+import type { Scored } from './eval-helpers.js';
 import { buildGtIndex, type EvalGt } from '../src/lvis/eval/gt-index.js';
 import { METRIC_NAMES } from '../src/lvis/eval/params.js';
 import { readDetections } from '../src/lvis/eval/read-detections.js';
@@ -62,13 +64,14 @@ describe('evaluateFiles', () => {
     full = await evaluateFiles(SAMPLE_VAL, SAMPLE_PREDS);
     const index = buildGtIndex(sampleGt);
     const expected = await evaluateBoxes(index, DetectionColumns.fromJson(index, samplePreds));
-    assert.deepEqual(full.metrics, expected.metrics);
-    assert.deepEqual(full.perCategory, expected.perCategory);
-    assert.deepEqual(full.notes, expected.notes);
+    assert.deepEqual(box(full).metrics, expected.metrics);
+    assert.deepEqual(box(full).perCategory, expected.perCategory);
+    assert.deepEqual(box(full).notes, expected.notes);
+    assert.deepEqual(full.notes, [], 'nothing to say about the files: every image has detections, boxes only were asked for');
     assert.deepEqual(full.gt, { images: 600, annotations: 7695, evaluatedAnnotations: 7695, categories: 1203, format: 'lvis', tiersDerived: false });
     assert.equal(full.detections, samplePreds.length);
     // Real numbers, not degenerate ones: a synthetic detector between chance and perfect.
-    for (const m of METRIC_NAMES) assert.ok(full.metrics[m] > 0.1 && full.metrics[m] < 0.9, `${m} ${full.metrics[m]}`);
+    for (const m of METRIC_NAMES) assert.ok(box(full).metrics[m] > 0.1 && box(full).metrics[m] < 0.9, `${m} ${box(full).metrics[m]}`);
   });
 
   it('on a slice of the sample written as indented JSON: the slow port of the LVIS API, to 1e-12', async () => {
@@ -80,19 +83,19 @@ describe('evaluateFiles', () => {
     const predsFile = file('slice-preds.json', `[\n${dets.map((d) => JSON.stringify(d, null, 1)).join(',\n')}\n]\n`);
     const ours = await evaluateFiles(gtFile, predsFile);
     const ref = referenceEvaluate(gt as unknown as GenGt, dets as GenDet[]);
-    for (const m of METRIC_NAMES) close(ours.metrics[m], ref.metrics[m]!, m);
-    for (const c of ours.perCategory) close(c.ap, ref.perCategory.get(c.id) ?? -1, `category ${c.id}`);
-    assert.ok(ours.perCategory.filter((c) => c.ap > 0).length > 50);
+    for (const m of METRIC_NAMES) close(box(ours).metrics[m], ref.metrics[m]!, m);
+    for (const c of box(ours).perCategory) close(c.ap, ref.perCategory.get(c.id) ?? -1, `category ${c.id}`);
+    assert.ok(box(ours).perCategory.filter((c) => c.ap > 0).length > 50);
   });
 
   it('the JSON file holds every metric under the API’s names, each category’s AP and the notes', () => {
     const doc = JSON.parse(evaluationJson(full)) as Record<string, unknown>;
     assert.equal(doc.iou_type, 'bbox');
     assert.deepEqual(Object.keys(doc.metrics as object), [...METRIC_NAMES]);
-    assert.deepEqual(doc.metrics, full.metrics);
-    assert.deepEqual(doc.per_category, full.perCategory);
+    assert.deepEqual(doc.metrics, box(full).metrics);
+    assert.deepEqual(doc.per_category, box(full).perCategory);
     assert.equal((doc.per_category as unknown[]).length, 1203);
-    assert.deepEqual(doc.notes, full.notes);
+    assert.deepEqual(doc.notes, [...full.notes, ...box(full).notes]);
     assert.deepEqual(doc.gt, { images: 600, annotations: 7695, evaluated_annotations: 7695, categories: 1203, format: 'lvis', tiers_derived: false });
   });
 
@@ -116,19 +119,19 @@ describe('evaluateFiles', () => {
       assert.ok(s.kept > 5000 && s.kept < samplePreds.length, `kept ${s.kept}`);
       const result = await evaluateFiles(gtOut, predsOut);
       const kept = new Set(keep);
-      const part = { ...result, perCategory: result.perCategory.filter((c) => kept.has(c.id)) };
+      const part = box(result).perCategory.filter((c) => kept.has(c.id));
       if (listAllCategories) {
-        assert.equal(result.perCategory.length, full.perCategory.length);
-        assert.ok(result.perCategory.every((c) => kept.has(c.id) || c.ap === -1));
-      } else assert.equal(result.perCategory.length, kept.size);
-      const fullKept = full.perCategory.filter((c) => kept.has(c.id));
-      assert.deepEqual(part.perCategory.map((c) => c.id), fullKept.map((c) => c.id));
-      for (const [i, c] of part.perCategory.entries()) close(c.ap, fullKept[i]!.ap, `seed ${seed} category ${c.id}`);
-      close(result.metrics.AP, meanOf(fullKept.map((c) => c.ap)), `seed ${seed} AP`);
+        assert.equal(box(result).perCategory.length, box(full).perCategory.length);
+        assert.ok(box(result).perCategory.every((c) => kept.has(c.id) || c.ap === -1));
+      } else assert.equal(box(result).perCategory.length, kept.size);
+      const fullKept = box(full).perCategory.filter((c) => kept.has(c.id));
+      assert.deepEqual(part.map((c) => c.id), fullKept.map((c) => c.id));
+      for (const [i, c] of part.entries()) close(c.ap, fullKept[i]!.ap, `seed ${seed} category ${c.id}`);
+      close(box(result).metrics.AP, meanOf(fullKept.map((c) => c.ap)), `seed ${seed} AP`);
       for (const [m, f] of [['APr', 'r'], ['APc', 'c'], ['APf', 'f']] as const) {
-        close(result.metrics[m], meanOf(fullKept.filter((c) => c.frequency === f).map((c) => c.ap)), `seed ${seed} ${m}`);
+        close(box(result).metrics[m], meanOf(fullKept.filter((c) => c.frequency === f).map((c) => c.ap)), `seed ${seed} ${m}`);
       }
-      assert.notEqual(result.metrics.AP, full.metrics.AP, 'a different mean: the check is not vacuous');
+      assert.notEqual(box(result).metrics.AP, box(full).metrics.AP, 'a different mean: the check is not vacuous');
     }
   });
 
@@ -148,8 +151,8 @@ describe('evaluateFiles', () => {
     for (let i = 0; i < val.images.count; i++) {
       if (!kept.has(i)) for (let k = offsets[i]!; k < offsets[i + 1]!; k++) negOfDropped.add(val.categories.id[values[k]!]!);
     }
-    const fullAp = new Map(full.perCategory.map((c) => [c.id, c.ap]));
-    const differing = part.perCategory.filter((c) => Math.abs(c.ap - fullAp.get(c.id)!) > 1e-12);
+    const fullAp = new Map(box(full).perCategory.map((c) => [c.id, c.ap]));
+    const differing = box(part).perCategory.filter((c) => Math.abs(c.ap - fullAp.get(c.id)!) > 1e-12);
     assert.ok(pruned.images.length < val.images.count && differing.length > 0);
     for (const c of differing) {
       assert.ok(negOfDropped.has(c.id), `category ${c.id}`);
@@ -176,24 +179,47 @@ describe('evaluateFiles', () => {
       }
     });
     const text = `[${texts.join(',')}]`;
-    const expected = DetectionColumns.fromJson(index, JSON.parse(text)).data();
+    const { offset: _none, ...expected } = DetectionColumns.fromJson(index, JSON.parse(text)).data();
     const plain = file('odd.json', text);
     const gz = file('odd.json.gz', gzipSync(text));
     for (const [f, windowBytes] of [[plain, undefined], [plain, 97], [gz, 64]] as const) {
       const got = await readDetections(f, index, windowBytes ? { windowBytes } : {});
       assert.equal(got.count, dets.length);
       assert.equal(got.textBytes, Buffer.byteLength(text));
-      assert.deepEqual(got.columns.data(), expected, `${path.basename(f)} window ${windowBytes}`);
+      const { offset, ...data } = got.columns.data();
+      assert.deepEqual(data, expected, `${path.basename(f)} window ${windowBytes}`);
+      // Where each detection starts in the file, for errors found later.
+      assert.deepEqual(Array.from(offset), texts.map((_, i) => Buffer.byteLength(`[${texts.slice(0, i).join(',')}${i ? ',' : ''}`) + (texts[i]!.length - texts[i]!.trimStart().length)));
     }
   });
 
-  it('a file with no detections gives AP 0 for every category with GT, and says why in plain words', async () => {
+  it('predictions that cover few of the GT’s images: a warning that says so (issue 24)', async () => {
+    const few = samplePreds.filter((d) => d.image_id % 10 === 0);
+    const r = await evaluateFiles(SAMPLE_VAL, file('few.json', JSON.stringify(few)));
+    const images = new Set(few.map((d) => d.image_id)).size;
+    assert.ok(images > 10 && images < 300);
+    assert.match(r.notes.join('\n'), new RegExp(`^warning: the predictions cover only ${images} of the GT's 600 images`, 'm'));
+    assert.doesNotMatch(full.notes.join('\n'), /cover only/);
+  });
+
+  it('a file with no detections records no AP (not 0), and says so as a warning', async () => {
+    // Issue 24: a run without predictions recorded AP 0.0000, which reads as a score.
     for (const text of ['[]', ' [ \n ] \n']) {
       const r = await evaluateFiles(SAMPLE_VAL, file('empty.json', text));
       assert.equal(r.detections, 0);
-      for (const m of METRIC_NAMES) assert.equal(r.metrics[m], 0, m);
-      assert.ok(r.perCategory.every((c) => c.ap === 0 || c.ap === -1));
-      assert.match(r.notes[0]!, /There are no detections, so every category with ground truth scores AP 0 and AR 0/);
+      const [e] = r.evaluations;
+      assert.equal(e!.metrics, null);
+      assert.ok(e!.perCategory.every((c) => c.ap === null));
+      assert.match(e!.notes[0]!, /^warning: there are no detections, so there is no AP: none is recorded/);
+      const doc = JSON.parse(evaluationJson(r)) as Record<string, unknown>;
+      assert.equal(doc.metrics, null);
     }
   });
 });
+
+/** The box evaluation of a result, with numbers. */
+function box(r: EvaluateFilesResult): Scored {
+  const e = r.evaluations.find((x) => x.iouType === 'bbox');
+  assert.ok(e?.metrics, 'a box evaluation with numbers');
+  return e as Scored;
+}

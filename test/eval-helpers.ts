@@ -1,6 +1,7 @@
 /** Small builders for the evaluator's hand-computed tests. */
 import { DetectionColumns } from '../src/lvis/eval/detections.js';
-import { evaluateBoxes, type EvalResult } from '../src/lvis/eval/evaluate.js';
+import { evaluateBoxes, type CategoryAp, type EvalResult } from '../src/lvis/eval/evaluate.js';
+import type { MetricName } from '../src/lvis/eval/params.js';
 import { buildGtIndex, type EvalGt } from '../src/lvis/eval/gt-index.js';
 
 export interface Img {
@@ -30,7 +31,17 @@ export function makeGt(images: Img[], anns: Gt[], cats: Array<{ id: number; freq
   };
 }
 
-export async function evaluate(gt: EvalGt, dets: Det[]): Promise<EvalResult> {
+/** A result with numbers (there were detections). */
+export type Scored = Omit<EvalResult, 'metrics' | 'perCategory'> & { metrics: Record<MetricName, number>; perCategory: (Omit<CategoryAp, 'ap'> & { ap: number })[] };
+
+/** Box AP of `dets`, which must not be empty (see evaluateRaw). */
+export async function evaluate(gt: EvalGt, dets: Det[]): Promise<Scored> {
+  const res = await evaluateRaw(gt, dets);
+  if (!res.metrics) throw new Error('evaluate: no AP (no detections); use evaluateRaw');
+  return res as Scored;
+}
+
+export async function evaluateRaw(gt: EvalGt, dets: Det[]): Promise<EvalResult> {
   const index = buildGtIndex(gt);
   const cols = new DetectionColumns(index, 2); // tiny capacity: growth is exercised too
   for (const d of dets) cols.add(d.image, d.cat, d.bbox[0]!, d.bbox[1]!, d.bbox[2]!, d.bbox[3]!, d.score);
@@ -38,7 +49,7 @@ export async function evaluate(gt: EvalGt, dets: Det[]): Promise<EvalResult> {
 }
 
 /** AP of one category from a result. */
-export function apOf(res: EvalResult, catId: number): number {
+export function apOf(res: Scored, catId: number): number {
   const c = res.perCategory.find((p) => p.id === catId);
   if (!c) throw new Error(`no category ${catId}`);
   return c.ap;

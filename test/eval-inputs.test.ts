@@ -26,8 +26,21 @@ test('a detection for an image not in the GT is an error naming its index', () =
   rejects([good, { ...good, image_id: 99 }], /detection #1: "image_id" 99 is not an image of the GT/);
 });
 
-test('a detection of an unknown category is an error', () => {
-  rejects([good, good, { ...good, category_id: 5 }], /detection #2: "category_id" 5 is not a category of the GT/);
+test('a detection of a category the GT does not have is left out with a note, as the LVIS API leaves it out (issue 25)', async () => {
+  const index = gt();
+  const cols = DetectionColumns.fromJson(index, [good, { ...good, category_id: 5 }]);
+  assert.equal(cols.length, 2);
+  assert.equal(cols.unknownCategories, 1);
+  const res = await evaluateBoxes(index, cols);
+  assert.ok(Math.abs(res.metrics!.AP - 1) < 1e-12);
+  assert.ok(res.notes.some((n) => /^1 detection\(s\) of categories that the GT does not have were left out/.test(n)), res.notes.join('\n'));
+});
+
+test('such a detection still takes its place among an image\'s 300 (LVISResults cuts before the API drops it)', async () => {
+  const index = gt();
+  const unknown = Array.from({ length: 300 }, () => ({ ...good, category_id: 5, score: 0.9 }));
+  const res = await evaluateBoxes(index, DetectionColumns.fromJson(index, [...unknown, { ...good, score: 0.5 }]));
+  assert.equal(res.metrics!.AP, 0, 'the one good detection was cut');
 });
 
 test('a bbox that is not 4 finite numbers is an error saying what is expected', () => {

@@ -7,15 +7,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DetectionColumns } from '../src/lvis/eval/detections.js';
-import { evaluateBoxes, type EvalResult } from '../src/lvis/eval/evaluate.js';
+import { evaluateBoxes } from '../src/lvis/eval/evaluate.js';
+import type { Scored } from './eval-helpers.js';
 import { buildGtIndex } from '../src/lvis/eval/gt-index.js';
 import { METRIC_NAMES } from '../src/lvis/eval/params.js';
 import { generate, rng, type GenDet, type GenGt } from './eval-gen.js';
 import { referenceEvaluate } from './eval-reference.js';
 
-async function fast(gt: GenGt, dets: GenDet[]): Promise<EvalResult> {
+async function fast(gt: GenGt, dets: GenDet[]): Promise<Scored> {
   const index = buildGtIndex(gt);
-  return evaluateBoxes(index, DetectionColumns.fromJson(index, dets));
+  const r = await evaluateBoxes(index, DetectionColumns.fromJson(index, dets));
+  assert.ok(r.metrics, 'there are detections');
+  return r as Scored;
 }
 
 function assertClose(actual: number, expected: number, what: string): void {

@@ -3,9 +3,9 @@
  * with two detection files: the sample's synthetic detections and a perfect detector (each GT
  * box, score 1: every metric is exactly 1). Its metrics reach the run history under the LVIS
  * API's names, and from there `runs`, `diff`, `sweep` (sorted by AP) and the run report; its
- * JSON file holds the same numbers as the evaluator itself. Also: check() wants each file
- * exactly once, a bad detection fails the run with its location, and an empty file scores 0
- * with a note in the run's output.
+ * JSON file holds the same numbers as the evaluator itself; the sample's detections carry masks,
+ * so mask AP comes too, as segm/AP etc. Also: check() wants each file exactly once, a bad
+ * detection fails the run with its location, and an empty file records no AP, with a warning.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { StepRegistry } from '../src/runner/step/registry.js';
 import type { RunEvent } from '../src/runner/exec/events.js';
 import { STEP_MODULES } from '../src/steps/index.js';
 import { evaluateFiles, type EvaluateFilesResult } from '../src/lvis/eval/evaluate-files.js';
+import { historyMetrics } from '../src/lvis/eval/history-metrics.js';
 import { METRIC_NAMES } from '../src/lvis/eval/params.js';
 import { formatValue } from '../src/lvis/report/html.js';
 import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
@@ -48,6 +49,9 @@ const events = (stdout: string) =>
 describe('the evaluate step through the CLI', () => {
   let ws: Workspace;
   let synth: EvaluateFilesResult;
+  /** The sample's box metrics, and what the run history holds (box and, the detections having masks, mask AP). */
+  let box: Record<string, number>;
+  let recordedSynth: Record<string, number>;
   before(async () => {
     ws = new Workspace();
     mkdirSync(ws.path('data'));
@@ -57,6 +61,8 @@ describe('the evaluate step through the CLI', () => {
     ws.write('data/perfect.json', JSON.stringify(gt.annotations.map((a) => ({ image_id: a.image_id, category_id: a.category_id, bbox: a.bbox, score: 1 }))));
     ws.write('p.yaml', PIPELINE);
     synth = await evaluateFiles(SAMPLE_VAL, SAMPLE_PREDS);
+    box = synth.evaluations[0]!.metrics!;
+    recordedSynth = historyMetrics(synth.evaluations);
   });
   after(() => ws.remove());
 
@@ -65,19 +71,23 @@ describe('the evaluate step through the CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(statuses(r.events).eval, 'ran');
     const recorded = ws.lastRun().metrics['eval.metrics'] as Record<string, number>;
-    assert.deepEqual(Object.keys(recorded), [...METRIC_NAMES]);
-    assert.deepEqual(recorded, synth.metrics);
-    const file = JSON.parse(ws.read('out/eval.json')) as { metrics: unknown; per_category: { id: number; ap: number }[] };
-    assert.deepEqual(file.metrics, synth.metrics);
-    assert.deepEqual(file.per_category, synth.perCategory);
+    // Box AP under the API's names, mask AP (the sample's detections have masks) under segm/.
+    assert.deepEqual(Object.keys(recorded), [...METRIC_NAMES, ...METRIC_NAMES.map((m) => `segm/${m}`)]);
+    assert.deepEqual(recorded, recordedSynth);
+    type Doc = { iou_type: string; metrics: unknown; per_category: { id: number; ap: number }[] };
+    const file = JSON.parse(ws.read('out/eval.json')) as Doc & { segm: Doc };
+    assert.deepEqual(file.metrics, box);
+    assert.deepEqual(file.per_category, synth.evaluations[0]!.perCategory);
+    assert.equal(file.segm.iou_type, 'segm');
+    assert.deepEqual(file.segm.metrics, synth.evaluations[1]!.metrics);
     // The run report shows every metric, as the report formats numbers.
     const html = ws.read('out/report.html');
     assert.match(html, /<h3 class="muted">eval\.metrics<\/h3>/);
-    for (const m of METRIC_NAMES) assert.ok(html.includes(`<th scope="row">${m}</th><td>${formatValue(synth.metrics[m])}</td>`), m);
+    for (const m of Object.keys(recordedSynth)) assert.ok(html.includes(`<th scope="row">${m}</th><td>${formatValue(recordedSynth[m])}</td>`), m);
     // A second run is a cache hit with the same metrics in its history record.
     const again = await cli(ws, ['run', 'p.yaml', '--json']);
     assert.equal(statuses(again.events).eval, 'cached');
-    assert.deepEqual(ws.lastRun().metrics['eval.metrics'], synth.metrics);
+    assert.deepEqual(ws.lastRun().metrics['eval.metrics'], recordedSynth);
   });
 
   it('a perfect detector scores exactly 1 on every metric', async () => {
@@ -85,17 +95,19 @@ describe('the evaluate step through the CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     const recorded = ws.lastRun().metrics['eval.metrics'] as Record<string, number>;
     for (const m of METRIC_NAMES) assert.equal(recorded[m], 1, m);
+    // Its detections have no masks: box AP only.
+    assert.deepEqual(Object.keys(recorded), [...METRIC_NAMES]);
   });
 
   it('runs: each run with its AP, AR@300 and the rest, by the API’s names', async () => {
     const r = await cli(ws, ['runs', 'p.yaml', '--json', '--metrics', METRIC_NAMES.join(',')]);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout) as { metrics: string[]; runs: RunsRow[] };
-    assert.deepEqual(j.metrics, [...METRIC_NAMES]);
+    assert.deepEqual(j.metrics, [...METRIC_NAMES, ...METRIC_NAMES.map((m) => `segm/${m}`)]);
     const [perfect, cached, first] = j.runs; // newest first
     assert.equal(perfect!.metrics.AP, 1);
-    assert.equal(cached!.metrics.AP, synth.metrics.AP);
-    assert.equal(first!.metrics['AR@300'], synth.metrics['AR@300']);
+    assert.equal(cached!.metrics.AP, box.AP);
+    assert.equal(first!.metrics['AR@300'], box['AR@300']);
     const text = await cli(ws, ['runs', 'p.yaml', '--metrics', 'AP,APr,AR@300']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /AP\b.*APr.*AR@300/);
@@ -108,9 +120,9 @@ describe('the evaluate step through the CLI', () => {
     const byName = new Map(d.metrics.map((m) => [m.name, m]));
     for (const m of METRIC_NAMES) {
       const row = byName.get(m)!;
-      assert.equal(row.a, synth.metrics[m], m);
+      assert.equal(row.a, box[m], m);
       assert.equal(row.b, 1, m);
-      assert.equal(row.delta, 1 - synth.metrics[m], m);
+      assert.equal(row.delta, 1 - box[m], m);
       assert.equal(row.change, 'changed');
     }
   });
@@ -125,14 +137,14 @@ describe('the evaluate step through the CLI', () => {
     assert.equal(res.order, 'desc');
     assert.deepEqual(res.variants.map((v) => [String(v.params.preds).split('/').pop(), v.metrics.AP]), [
       ['perfect.json', 1],
-      ['synth.json.gz', synth.metrics.AP],
+      ['synth.json.gz', box.AP],
     ]);
-    for (const m of METRIC_NAMES) assert.equal(res.variants[1]!.metrics[m], synth.metrics[m], m);
+    for (const m of METRIC_NAMES) assert.equal(res.variants[1]!.metrics[m], box[m], m);
     // Sorted the other way by another metric on request.
     const asc = await cli(ws, ['sweep', 'p.yaml', '--json', '--jobs', '2', '--sort', 'ARs@300', '--asc']);
     const fin2 = events(asc.stdout).find((e) => e.type === 'sweep-finish');
     assert.ok(fin2?.type === 'sweep-finish');
-    assert.deepEqual(fin2.result.variants.map((v) => v.metrics['ARs@300']), [synth.metrics['ARs@300'], 1]);
+    assert.deepEqual(fin2.result.variants.map((v) => v.metrics['ARs@300']), [box['ARs@300'], 1]);
   });
 
   it('check(): each file exactly once, as an option or an input', async () => {
@@ -177,12 +189,13 @@ describe('the evaluate step through the CLI', () => {
     assert.ok(r.stderr.includes(`data/bad.json:3:1 (byte ${offset}): detection #1: "image_id" 424242 is not an image of the GT`), r.stderr);
   });
 
-  it('an empty detections file scores 0, with a note in plain words in the run output', async () => {
+  it('an empty detections file records no AP (not 0), and says so as a warning', async () => {
+    // Issue 24: a run without predictions recorded AP 0.0000 in runs, diff and the report.
     ws.write('data/empty.json', '[]\n');
     const r = await cli(ws, ['run', 'p.yaml', '--set', 'preds=data/empty.json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout + r.stderr, /There are no detections, so every category with ground truth scores AP 0 and AR 0/);
-    const recorded = ws.lastRun().metrics['eval.metrics'] as Record<string, number>;
-    for (const m of METRIC_NAMES) assert.equal(recorded[m], 0, m);
+    assert.match(r.stdout + r.stderr, /warning: there are no detections, so there is no AP: none is recorded/);
+    assert.match(r.stdout + r.stderr, /box AP: none \(no detections\)/);
+    assert.deepEqual(ws.lastRun().metrics['eval.metrics'], {});
   });
 });

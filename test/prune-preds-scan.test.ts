@@ -52,11 +52,11 @@ const DETECTIONS = [
   '{"image_id": 1, "category_id": 1, "bbox": [10.5, 2e-3, -0.0, 4E+2], "score": 0.25}',
   '{"category_id": 3, "score": 1, "image_id": 2, "bbox": [0, 0, 1, 1]}',
   '{"image_id": 2, "category_id": 2, "bbox": [1, 2, 3, 4], "score": 0.5}',
-  // RLE segmentation: COCO's compressed counts use backslashes, escaped in JSON.
-  '{"image_id": 4, "category_id": 5, "segmentation": {"size": [480, 640], "counts": "a\\\\b]\\"c{}"}, "score": 0.9}',
+  // RLE segmentation: COCO's compressed counts use backslashes (and brackets), escaped in JSON.
+  '{"image_id": 4, "category_id": 5, "segmentation": {"size": [480, 640], "counts": "`0T3\\\\l[9"}, "score": 0.9}',
   '{"image_id": 3, "category_id": 7, "score": 0.1, "bbox": [1, 1, 1, 1]}',
-  '{"image_id": 5, "category_id": 9, "note": "caf\u00e9 \\u00e9 [}]", "extra": [true, false, null, {"a": []}], "score": 0.3}',
-  '{"image_id": 6, "category_id": 11, "score": 0.3}',
+  '{"image_id": 5, "category_id": 9, "note": "caf\u00e9 \\u00e9 [}]", "extra": [true, false, null, {"a": []}], "score": 0.3, "bbox": [0, 0, 2, 2]}',
+  '{"image_id": 6, "category_id": 11, "score": 0.3, "bbox": [1, 1, 5, 5]}',
 ];
 
 function write(dir: string, name: string, text: string): string {
@@ -104,7 +104,7 @@ test('prunePreds takes the fast path on ordinary files and the exact path otherw
   assert.equal(readFileSync(join(dir, 'huge.json'), 'utf8'), readFileSync(join(dir, 'a.json'), 'utf8'));
 
   // Valid, but outside what the fast scan reads: an escaped key, and an id written 6.0.
-  const unusual = [...DETECTIONS, '{"image\\u005fid": 6, "category_id": 11.0, "score": 0.2}'];
+  const unusual = [...DETECTIONS, '{"image\\u005fid": 6, "category_id": 11.0, "score": 0.2, "bbox": [0, 0, 1, 1]}'];
   const b = await prunePreds(write(dir, 'unusual.json', `[${unusual.join(', ')}]`), filter, join(dir, 'b.json'));
   assert.equal(b.fastPath, false);
   assert.equal(b.kept, 6);

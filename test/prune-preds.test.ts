@@ -156,7 +156,7 @@ test('prune-preds rejects malformed JSON with its byte offset', async () => {
 });
 
 test('prune-preds names the index and byte offset of a detection without numeric ids', async () => {
-  const good = '{"image_id": 1, "category_id": 1, "score": 0.9}';
+  const good = '{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 0.9}';
   const text = `[${good}, {"category_id": 1, "score": 0.5},\n${good}, {"image_id": 2, "category_id": "3", "score": 0.1}, {"image_id": 2.5, "category_id": 1}, 7]`;
   const err = await failure(text);
   const d = err.diagnostics;

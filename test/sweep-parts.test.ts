@@ -164,6 +164,16 @@ describe('the comparison', () => {
     assert.deepEqual(warnings, ['sort: no metric `bogus`; the metrics: `err`']);
   });
 
+  it('a chosen metric ending in ? is shown when a variant has it, and left out without a warning when none does', () => {
+    const warnings: string[] = [];
+    const runs = [outcome('a', 'ok', {}, { 'm.q': { err: 0.3, 'segm/AP': 0.2 } }), outcome('b', 'ok', {}, { 'm.q': { err: 0.5 } })];
+    const with_ = buildSweepReport(runs, { ...OPTS, metrics: ['err', 'segm/AP?'], warn: (m) => warnings.push(m) });
+    assert.deepEqual(with_.shown, ['err', 'segm/AP']);
+    const without = buildSweepReport([runs[1]!], { ...OPTS, metrics: ['err', 'segm/AP?', 'typo'], warn: (m) => warnings.push(m) });
+    assert.deepEqual(without.shown, ['err']);
+    assert.deepEqual(warnings, ['metrics: no metric `typo`; the metrics: `err`']);
+  });
+
   it('CSV: every metric at full precision, fields with commas or quotes quoted', () => {
     const r = buildSweepReport([outcome('tag="a,b"', 'ok', { tag: 'a,"b"' }, { 'm.q': { err: 1 / 3 } })], { ...OPTS, varying: ['tag'] });
     const [header, row] = sweepCsv(r).split('\r\n');

@@ -21,6 +21,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'steps', summary: 'list the step types, or one with its inputs, outputs and options', load: () => import('./steps.js') },
   { name: 'cache', summary: 'inspect (ls), clean up (gc) or empty (clear) the cache', load: () => import('./cache.js') },
   { name: 'schema', summary: 'print the pipeline JSON Schema (for editors)', load: () => import('./schema.js') },
+  { name: 'evaluate', summary: 'score detections against a GT file: LVIS box and mask AP, as the LVIS API computes them', load: () => import('./evaluate.js') },
   { name: 'synth', summary: 'generate synthetic LVIS v1-format train/val files and val predictions (any scale, by seed)', load: () => import('./synth.js') },
   { name: 'report', summary: 'write the HTML report of a finished run', load: () => import('./report.js') },
   { name: 'sweep', summary: 'run a parameter sweep through one cache and compare the variants', load: () => import('./sweep.js') },

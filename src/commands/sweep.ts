@@ -118,7 +118,7 @@ export const command: CommandModule = {
     await checkMetricNamesAgainstHistory(
       readOnlyStore(env, ctx.cacheDir),
       base.id,
-      [values.sort ?? plan.spec.sortBy, ...(values.metrics?.split(',').map((m) => m.trim()) ?? plan.spec.metrics ?? [])].filter((m): m is string => !!m),
+      [values.sort ?? plan.spec.sortBy, ...(values.metrics?.split(',').map((m) => m.trim()) ?? plan.spec.metrics ?? [])].filter((m): m is string => !!m && !m.endsWith('?')),
       values.sort !== undefined || values.metrics !== undefined ? '--sort/--metrics' : `the sweep section of ${base.displayFile}`,
     );
     if (values['dry-run']) return dryRun(env, plan, ctx.cacheDir, values.json === true);

@@ -5,7 +5,6 @@
 import { formatBytes } from '../base/format.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
 import type { CliEnv } from '../cli-env.js';
 import type { CommandModule } from './command.js';
 import { parseCommandArgs, UsageError } from './common.js';
@@ -19,13 +18,13 @@ import {
   type SynthOptions,
 } from '../lvis/synth/synth.js';
 import { LVIS_V1_TRAIN_IMAGES } from '../lvis/dataset/lvis-categories.js';
+import { barReporter } from './progress-bar.js';
 import type { Cooccurrence } from '../lvis/synth/model.js';
-import { type ProgressReporter } from '../base/progress.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { pathProblem } from '../base/fs-problems.js';
 
 const USAGE = `usage: lvis-pipe synth --out DIR [--images N] [--val-images M] [--seed S]
-                       [--cooccurrence topics|scenes] [--no-preds] [--gzip]
+                       [--cooccurrence topics|scenes] [--no-preds] [--masks] [--gzip]
                        [--polygon-detail X] [--quiet | --json]
 
 Writes synthetic data in the LVIS v1 format, made from LVIS v1's real category metadata
@@ -52,6 +51,8 @@ options:
                                    16% of images are empty
                            Both show every category in its LVIS image count (scaled).
       --no-preds           do not write the predictions file
+      --masks              give the detections masks too (RLE with compressed counts, as
+                           detectron2 and mmdetection write them), for mask AP
       --gzip               gzip the files (names end in .json.gz)
       --polygon-detail X   multiply the polygon vertex counts (default 1, LVIS-like;
                            0.3 makes files ~2.5× smaller)
@@ -69,6 +70,7 @@ const FLAGS = {
   seed: { type: 'string' },
   cooccurrence: { type: 'string' },
   'no-preds': { type: 'boolean' },
+  masks: { type: 'boolean' },
   gzip: { type: 'boolean' },
   'polygon-detail': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
@@ -81,30 +83,6 @@ function numberFlag(name: string, raw: string | undefined, fallback: number): nu
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name} must be a number, got ${JSON.stringify(raw)} (see lvis-pipe synth --help)`);
   return v;
-}
-
-/** A progress bar on stderr for interactive terminals. */
-function barReporter(stream: NodeJS.WritableStream): ProgressReporter & { stop(): void } {
-  let bar: cliProgress.SingleBar | undefined;
-  const stop = () => {
-    bar?.stop();
-    bar = undefined;
-  };
-  return {
-    start(label, total, unit) {
-      stop();
-      bar = new cliProgress.SingleBar(
-        { stream: stream as NodeJS.WriteStream, format: `  {bar} {percentage}% ${label} {value}/{total} ${unit ?? ''}`, clearOnComplete: true, hideCursor: true, fps: 10 },
-        cliProgress.Presets.shades_classic,
-      );
-      bar.start(Math.max(1, total), 0);
-    },
-    update(done) {
-      bar?.update(done);
-    },
-    done: stop,
-    stop,
-  };
 }
 
 /** The command's flags, declared once (parsed by `run`, and by the docs test). */
@@ -129,6 +107,7 @@ export const command: CommandModule = {
       preds: !values['no-preds'],
       gzip: values.gzip === true,
       polygonDetail: numberFlag('polygon-detail', values['polygon-detail'], SYNTH_DEFAULTS.polygonDetail),
+      ...(values.masks ? { masks: true } : {}),
       ...(values.cooccurrence === undefined ? {} : { cooccurrence: values.cooccurrence as Cooccurrence }),
     };
     if (options.valImages === 0 && values['no-preds'] === undefined) options.preds = false;

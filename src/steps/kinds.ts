@@ -7,7 +7,6 @@ import type { ArtifactKind } from '../runner/step/step.js';
 import { decodeDataset, encodeDataset } from '../lvis/dataset/codec.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
 import type { CategoryAp } from '../lvis/eval/evaluate.js';
-import type { MetricName } from '../lvis/eval/params.js';
 import type { ChartSet } from '../lvis/plots/types.js';
 import type { KeptCategories } from '../lvis/prune/kept-categories.js';
 import type { GtImages } from '../lvis/prune/prune-gt.js';
@@ -57,12 +56,12 @@ export const sampleDetailsKind = jsonKind<SampleDetails>(
   'Per-tier and per-(category, size) shares full vs subset, objective trace and rare quota usage of a sample',
 );
 export const keptCategoriesKind = jsonKind<KeptCategories>('lvis.kept-categories', 'The categories a subset keeps: ids (ascending) and names');
-export const gtImagesKind = jsonKind<GtImages>('lvis.image-ids', 'The image ids of a GT file, in file order');
+export const gtImagesKind = jsonKind<GtImages>('lvis.image-ids', 'The image ids of a GT file, in file order, with their heights and widths');
 export const chartsKind = jsonKind<ChartSet>('lvis.charts', 'The charts of a run: Vega-Lite specs with their data inline');
 export const reportContentKind = jsonKind<ReportContent>('lvis.report-content', 'What a run report shows besides the run itself: its title and charts');
-export const boxMetricsKind = jsonKind<Record<MetricName, number>>(
-  'lvis.box-metrics',
-  'LVIS box metrics as the LVIS API names them (AP, AP50, AP75, APs, APm, APl, APr, APc, APf, AR@300, ARs@300, ARm@300, ARl@300; -1: nothing to average): a flat record of numbers',
+export const evalMetricsKind = jsonKind<Record<string, number>>(
+  'lvis.eval-metrics',
+  'LVIS metrics as the LVIS API names them (AP, AP50, AP75, APs, APm, APl, APr, APc, APf, AR@300, ARs@300, ARm@300, ARl@300; -1: nothing to average) for box AP, and with the prefix segm/ for mask AP: a flat record of numbers',
 );
 export const imagePlanKind = jsonKind<ImagePlan>('lvis.image-plan', 'The images of a run: each one’s id, split folder, file name, width and height, for the subset and the pruned val');
-export const categoryApKind = jsonKind<CategoryAp[]>('lvis.category-ap', 'The box AP of each category of the GT: id, name, frequency, ap (-1: no GT)');
+export const categoryApKind = jsonKind<CategoryAp[]>('lvis.category-ap', 'The AP of each category of the GT: id, name, frequency, ap (-1: no GT)');

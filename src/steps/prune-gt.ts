@@ -31,7 +31,7 @@ type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { gt: Dataset; kept?: KeptCategories }, { gt: string; images: GtImages; kept: KeptCategories }> = {
   type: 'prune-gt',
-  version: 2,
+  version: 3,
   description:
     'Reduce a val/test GT file to the kept categories: annotations, neg / not-exhaustive lists and the categories list',
   optionsSchema,
@@ -42,7 +42,7 @@ const step: StepModule<Options, { gt: Dataset; kept?: KeptCategories }, { gt: st
   },
   outputs: {
     gt: { kind: 'file', pathOption: 'out', description: 'The pruned GT, an LVIS-format JSON file' },
-    images: { kind: gtImagesKind.name, description: 'Image ids of the pruned GT (for prune-preds)' },
+    images: { kind: gtImagesKind.name, description: 'Image ids of the pruned GT, with their sizes (for prune-preds)' },
     kept: { kind: keptCategoriesKind.name, description: 'Categories of the pruned GT (for prune-preds)' },
   },
   kinds: [keptCategoriesKind, gtImagesKind],
@@ -68,7 +68,11 @@ const step: StepModule<Options, { gt: Dataset; kept?: KeptCategories }, { gt: st
     );
     return {
       gt: path,
-      images: { ids: Array.from(r.images, (i) => gt.images.id[i]!) },
+      images: {
+        ids: Array.from(r.images, (i) => gt.images.id[i]!),
+        heights: Array.from(r.images, (i) => gt.images.height[i]!),
+        widths: Array.from(r.images, (i) => gt.images.width[i]!),
+      },
       kept: keptCategoriesOf(gt, r.categories),
     };
   },

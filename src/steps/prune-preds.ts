@@ -7,14 +7,17 @@ import { gtImagesKind, keptCategoriesKind } from './kinds.js';
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
 import { keptIdsFromInputOrOption, type KeptCategories } from '../lvis/prune/kept-categories.js';
-import { type GtImages } from '../lvis/prune/prune-gt.js';
+import { imageSizeOf, type GtImages } from '../lvis/prune/prune-gt.js';
 import { prunePreds } from '../lvis/prune/prune-preds.js';
 
 /** The options, declared once (see src/runner/step/options.ts). */
 const optionsSchema = {
   type: 'object',
   properties: {
-    path: { type: 'string', minLength: 1, description: 'Predictions JSON (a list of detections; plain or .gz)' },
+    path: {
+      type: 'string',
+      description: 'Predictions JSON (a list of detections; plain or .gz); empty (`--set preds_json=`): no predictions, an empty list is written and `evaluate` records no AP',
+    },
     out: { type: 'string', minLength: 1, description: 'Path of the pruned predictions JSON to write; a name ending in .gz is written gzip-compressed' },
     categories: KEPT_IDS_OPTION_SCHEMA,
   },
@@ -26,9 +29,9 @@ type Options = OptionsOf<typeof optionsSchema>;
 
 const step: StepModule<Options, { images: GtImages; kept?: KeptCategories }, { preds: string }> = {
   type: 'prune-preds',
-  version: 1,
+  version: 2,
   description:
-    'Keep the detections of kept categories on images of the pruned GT, streamed, in order, byte for byte',
+    'Keep the detections of kept categories on images of the pruned GT, streamed, in order, byte for byte (masks too), each checked as the evaluator checks it',
   optionsSchema,
 
   fileOptions: ['path'],
@@ -44,9 +47,15 @@ const step: StepModule<Options, { images: GtImages; kept?: KeptCategories }, { p
     const { images, kept } = ctx.inputs;
     const keptIds = keptIdsFromInputOrOption(ctx.stepId, kept, ctx.options.categories);
     const out = ctx.outputFile('preds');
+    if (ctx.options.path === '') {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(out, '[]');
+      ctx.log('no predictions (`path` is empty): wrote an empty list; `evaluate` records no AP');
+      return { preds: out };
+    }
     const s = await prunePreds(
       ctx.options.path,
-      { categoryIds: new Set(keptIds), imageIds: new Set(images.ids) },
+      { categoryIds: new Set(keptIds), imageIds: new Set(images.ids), imageSizes: imageSizeOf(images) },
       out,
       { progress: ctx.progress, signal: ctx.signal, gzip: ctx.options.out.endsWith('.gz') },
     );

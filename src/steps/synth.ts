@@ -41,6 +41,7 @@ const optionsSchema = {
       description: 'Multiplies the polygon vertex count (1 = LVIS-like, ~1 GB at full scale)',
     },
     gzip: { type: 'boolean', default: SYNTH_DEFAULTS.gzip, description: 'gzip the three files' },
+    masks: { type: 'boolean', default: false, description: 'Give the detections masks (RLE with compressed counts, as detectron2 writes them), for mask AP' },
     train_out: { type: 'string', minLength: 1, description: 'Also put the train file at this path' },
     val_out: { type: 'string', minLength: 1, description: 'Also put the val file at this path' },
     preds_out: { type: 'string', minLength: 1, description: 'Also put the predictions file at this path' },
@@ -72,6 +73,7 @@ const step: StepModule<Options, Record<string, never>, { train: string; val: str
       preds: true,
       gzip: o.gzip,
       polygonDetail: o.polygon_detail,
+      ...(o.masks ? { masks: true } : {}),
       cooccurrence: o.cooccurrence,
     };
     // The options schema holds every range, so the pipeline's validation has checked them.

@@ -1,8 +1,9 @@
 /**
  * One detection object read from the bytes of a results file, in place: `image_id`,
- * `category_id`, `bbox` and `score` into a shared Float64Array, every other member skipped
- * with the strict grammar (json/grammar.ts), no string or object built. Used by
- * read-detections.ts, which drives it over a ByteWindow.
+ * `category_id`, `bbox` and `score` into a shared Float64Array, and where its `segmentation`
+ * is (read by detection-masks.ts when needed); every other member skipped with the strict
+ * grammar (json/grammar.ts), no string or object built. Used by read-detections.ts, which
+ * drives it over a ByteWindow.
  *
  * The grammar is checked exactly (a syntax error throws JsonSyntaxError at its position); a
  * well-formed detection with a wrong value (a bbox of 3 numbers, a score that is a string, a
@@ -14,6 +15,7 @@
  */
 import { JsonSyntaxError, NEED_MORE, describeByte, skipString, skipValue, skipWs } from '../json/grammar.js';
 import { bytesEqual, numberEnd, readNumber, readString } from '../json/read-values.js';
+import { skipElement } from '../json/fast-skip.js';
 
 /** Where a detection's values go: image_id, category_id, x, y, w, h, score. */
 export const IMAGE = 0;
@@ -21,8 +23,22 @@ export const CATEGORY = 1;
 export const BOX = 2;
 export const SCORE = 6;
 
+/** The `segmentation` member (not a value slot: its position is kept instead). */
+export const SEGMENTATION = 7;
+
+/** Bits of `detection.has`: which members the detection had. */
+export const FIELD_BIT = { [IMAGE]: 1, [CATEGORY]: 2, [BOX]: 4, [SCORE]: 8, [SEGMENTATION]: 16 } as Record<number, number>;
+
 export const detection = {
   values: new Float64Array(7),
+  /** FIELD_BIT of each member present (a bbox counts when it is 4 numbers). */
+  has: 0,
+  /** Window positions of the `segmentation` value, when `has` says so. */
+  segmentationStart: 0,
+  segmentationEnd: 0,
+  /** Whether the caller's mask reader read the segmentation in place, and for which image id. */
+  maskRead: false,
+  maskImage: NaN,
   /** What is wrong with the detection last scanned, or undefined. */
   problem: undefined as string | undefined,
 };
@@ -31,17 +47,27 @@ const KEY_IMAGE = Buffer.from('image_id');
 const KEY_CATEGORY = Buffer.from('category_id');
 const KEY_BBOX = Buffer.from('bbox');
 const KEY_SCORE = Buffer.from('score');
-const FIELD_BIT = { [IMAGE]: 1, [CATEGORY]: 2, [BOX]: 4, [SCORE]: 8 } as Record<number, number>;
-const ALL_FIELDS = 15;
+const KEY_SEGMENTATION = Buffer.from('segmentation');
+const REQUIRED = [IMAGE, CATEGORY, SCORE];
+const REQUIRED_BITS = REQUIRED.reduce((m, f) => m | FIELD_BIT[f]!, 0);
+const SHAPE_BITS = FIELD_BIT[BOX]! | FIELD_BIT[SEGMENTATION]!;
 const FIELD_NAMES: Record<number, string> = { [IMAGE]: '"image_id"', [CATEGORY]: '"category_id"', [SCORE]: '"score"' };
 const BBOX_EXPECTED = '"bbox" must be 4 finite numbers [x, y, w, h], found';
 
+/**
+ * Reads a `segmentation` value in place (for the image of id `values[IMAGE]`, read before it),
+ * returning the position after it, or -1 to have it skipped (and read later, or never).
+ */
+export type MaskReader = (b: Buffer, p: number, end: number, imageId: number) => number;
+
 /** Position after the value at p (any JSON value) of a detection; NEED_MORE / JsonSyntaxError as the grammar. */
-export function scanDetection(b: Uint8Array, p: number, end: number): number {
+export function scanDetection(b: Uint8Array, p: number, end: number, readMask?: MaskReader): number {
   const values = detection.values;
   detection.problem = undefined;
+  detection.maskRead = false;
   if (b[p] !== 0x7b) {
     const stop = skipValue(b, p, end);
+    detection.has = 0;
     detection.problem = `expected an object {"image_id", "category_id", "bbox", "score"}, found ${text(b, p, stop)}`;
     return stop;
   }
@@ -64,6 +90,9 @@ export function scanDetection(b: Uint8Array, p: number, end: number): number {
           detection.problem ??= `${BBOX_EXPECTED} ${text(b, at, p)}`;
         }
         have |= FIELD_BIT[BOX]!;
+      } else if (field === SEGMENTATION) {
+        p = scanSegmentation(b as Buffer, p, end, (have & FIELD_BIT[IMAGE]!) !== 0, readMask);
+        have |= FIELD_BIT[SEGMENTATION]!;
       } else if (field >= 0) {
         const v = readNumeric(b, p, end);
         if (v === undefined) {
@@ -86,14 +115,34 @@ export function scanDetection(b: Uint8Array, p: number, end: number): number {
       } else throw new JsonSyntaxError(p, `unexpected ${describeByte(d)} after a member of a detection, expected ',' or '}'`);
     }
   }
-  if (have !== ALL_FIELDS && detection.problem === undefined) {
-    const missing = [IMAGE, CATEGORY, BOX, SCORE].filter((f) => !(have & FIELD_BIT[f]!)).map((f) => FIELD_NAMES[f] ?? '"bbox"');
-    detection.problem = `missing ${missing.join(', ')} (a detection needs "image_id", "category_id", "bbox" [x, y, w, h] and "score")`;
-  }
+  detection.has = have;
+  if ((have & REQUIRED_BITS) !== REQUIRED_BITS || !(have & SHAPE_BITS)) detection.problem ??= missingProblem(have);
   return p;
 }
 
-/** Which value a key names (IMAGE, CATEGORY, BOX, SCORE), or -1 for any other key. */
+/** What a detection with members `have` lacks (a message made only for such a detection: no array per detection). */
+function missingProblem(have: number): string {
+  const missing = REQUIRED.filter((f) => !(have & FIELD_BIT[f]!)).map((f) => FIELD_NAMES[f]!);
+  if (!(have & SHAPE_BITS)) missing.push('"bbox" or "segmentation"');
+  return `missing ${missing.join(', ')} (a detection needs "image_id", "category_id", "score", and a "bbox" [x, y, w, h] or a "segmentation" or both)`;
+}
+
+/**
+ * The `segmentation` value at p: read in place when the image is known (`imageKnown`:
+ * detectron2 and mmdetection write image_id first); else skipped fast, strings to their
+ * closing quote: detection-masks.ts then parses it strictly when it needs it.
+ */
+function scanSegmentation(b: Buffer, p: number, end: number, imageKnown: boolean, readMask: MaskReader | undefined): number {
+  const image = detection.values[IMAGE]!;
+  const q = readMask && imageKnown ? readMask(b, p, end, image) : -1;
+  detection.maskRead = q >= 0;
+  detection.maskImage = image;
+  detection.segmentationStart = p;
+  detection.segmentationEnd = q >= 0 ? q : skipElement(b, p, end);
+  return detection.segmentationEnd;
+}
+
+/** Which member a key names (IMAGE, CATEGORY, BOX, SCORE, SEGMENTATION), or -1 for any other key. */
 function fieldOf(b: Uint8Array, p: number, keyEnd: number, end: number): number {
   const s = p + 1;
   const e = keyEnd - 1;
@@ -102,11 +151,12 @@ function fieldOf(b: Uint8Array, p: number, keyEnd: number, end: number): number 
   if (n === 11 && bytesEqual(b, s, e, KEY_CATEGORY)) return CATEGORY;
   if (n === 4 && bytesEqual(b, s, e, KEY_BBOX)) return BOX;
   if (n === 5 && bytesEqual(b, s, e, KEY_SCORE)) return SCORE;
+  if (n === 12 && bytesEqual(b, s, e, KEY_SEGMENTATION)) return SEGMENTATION;
   for (let i = s; i < e; i++) {
     if (b[i] === 0x5c) {
       // An escaped key ("\u0062box"): rare, decoded to compare.
       const key = readString(b, p, end);
-      return key === 'image_id' ? IMAGE : key === 'category_id' ? CATEGORY : key === 'bbox' ? BOX : key === 'score' ? SCORE : -1;
+      return key === 'image_id' ? IMAGE : key === 'category_id' ? CATEGORY : key === 'bbox' ? BOX : key === 'score' ? SCORE : key === 'segmentation' ? SEGMENTATION : -1;
     }
   }
   return -1;

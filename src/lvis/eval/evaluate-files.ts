@@ -1,22 +1,40 @@
 /**
- * LVIS box evaluation of a results file against a GT file, both as files (plain or .gz, any
- * size): the GT goes through the `load` machinery (the columnar Dataset, with every record
- * checked and located), the detections are streamed into typed columns (read-detections.ts),
- * then evaluate.ts scores them. What the `evaluate` step runs; plain data in and out.
+ * LVIS evaluation of a results file against a GT file, both as files (plain or .gz, any size):
+ * the GT goes through the `load` machinery (the columnar Dataset, with every record checked and
+ * located), the detections are streamed into typed columns (read-detections.ts), what masks
+ * need of the GT is read in one more pass (gt-extras.ts), then evaluate.ts scores them, for
+ * boxes, masks or both. What the `evaluate` step and command run; plain data in and out.
  */
 import { basename } from 'node:path';
+import type { Dataset } from '../dataset/dataset.js';
 import { loadDataset } from '../load/load.js';
-import { evaluateBoxes, type EvalProgress, type EvalResult } from './evaluate.js';
+import { boxMasks } from './detection-masks.js';
+import { evaluateDetections, type EvalProgress, type EvalResult, type IouType } from './evaluate.js';
 import { gtIndexFromDataset } from './gt-dataset.js';
-import { AREA_RANGES, IOU_THRESHOLDS, MAX_DETS_PER_IMAGE, METRIC_NAMES, NUM_RECALL } from './params.js';
-import { readDetections } from './read-detections.js';
+import { gtRecordsOf, type GtExtras, type GtExtrasOptions } from './gt-extras.js';
+import { prepareGtExtrasThread, startGtExtras } from './gt-extras-task.js';
+import type { GtIndex } from './gt-index.js';
+import { firstDetectionHasMask, readDetections, type ReadDetectionsResult } from './read-detections.js';
+import { HAS_BOX, HAS_SEGMENTATION } from './detections.js';
+import { apiFirstDetection } from './areas.js';
+import { evaluationNotes } from './evaluation-notes.js';
+import { BadMaskError } from './mask-iou.js';
+import { DiagnosticError } from '../../base/diagnostic.js';
+import { diagnosticAt } from '../json/locate.js';
 
 export interface EvaluateFilesOptions {
   signal?: AbortSignal;
   progress?: EvalProgress;
+  /** bbox, segm, or auto (the default): bbox, and segm too when a detection has a `segmentation`. */
+  iouType?: IouType | 'auto';
+  /** Names of the two files in progress labels (default: their base names). */
+  gtLabel?: string;
+  predsLabel?: string;
 }
 
-export interface EvaluateFilesResult extends EvalResult {
+export interface EvaluateFilesResult {
+  /** One per IoU type evaluated: bbox first. */
+  evaluations: EvalResult[];
   gt: {
     images: number;
     /** Annotations in the file, and those evaluated (area in (0, inf)). */
@@ -28,81 +46,154 @@ export interface EvaluateFilesResult extends EvalResult {
     tiersDerived: boolean;
   };
   detections: number;
+  /** Detections with a `segmentation`, and GT images with at least one detection. */
+  detectionsWithMasks: number;
+  imagesWithDetections: number;
+  /** Remarks on the two files, for every evaluation (warnings start with "warning:"). */
+  notes: string[];
 }
 
 export async function evaluateFiles(gtPath: string, predsPath: string, opts: EvaluateFilesOptions = {}): Promise<EvaluateFilesResult> {
-  const { signal, progress } = opts;
-  const bytes = (label: string) => {
-    let started = false;
-    return {
-      onProgress(read: number, total: number) {
-        if (!started) {
-          progress?.start(label, total, 'bytes');
-          started = true;
-        }
-        progress?.update(read);
-      },
-      end() {
-        if (started) progress?.done();
-      },
-    };
-  };
-  const gtProgress = bytes(`reading ${basename(gtPath)}`);
-  const { dataset } = await loadDataset(gtPath, { ...(signal ? { signal } : {}), onProgress: gtProgress.onProgress });
-  gtProgress.end();
-  const gt = await gtIndexFromDataset(dataset);
-  signal?.throwIfAborted();
+  const wanted = opts.iouType ?? 'auto';
+  // The GT's masks are drawn while the detections are read (on a second thread, with two cores,
+  // which boots while the GT loads).
+  const early = wanted === 'segm' || (wanted === 'auto' && (await firstDetectionHasMask(predsPath)));
+  const thread = early ? prepareGtExtrasThread() : undefined;
+  let loaded: { ds: Dataset; gt: GtIndex };
+  try {
+    loaded = await loadGt(gtPath, opts);
+  } catch (err) {
+    await thread?.prepared.dispose();
+    throw err;
+  }
+  const { ds, gt } = loaded;
+  const records = gtRecordsOf(ds, evaluatedRecords(gt, ds.annotations.count));
+  let extras = startGtExtras(records, gtExtrasOptions(opts, early), thread);
+  let read: ReadDetectionsResult;
+  try {
+    read = await readPreds(predsPath, gt, wanted !== 'bbox', false, opts);
+  } catch (err) {
+    await extras.stop();
+    throw err;
+  }
+  const types: IouType[] = wanted === 'auto' ? (read.masks.withSegmentation > 0 ? ['bbox', 'segm'] : ['bbox']) : [wanted];
+  if (needsAllMaskAreas(read)) read = await readPreds(predsPath, gt, types.includes('segm'), true, opts);
+  if (types.includes('segm') && !early) extras = startGtExtras(records, gtExtrasOptions(opts, true));
+  const phase = new BytePhase(opts.progress, types.includes('segm') ? 'drawing the GT masks' : 'reading the GT\'s "ignore" flags');
+  phase.onProgress(0, 1);
+  attachExtras(gt, await extras.result);
+  phase.end();
+  if (types.includes('segm')) boxMasks(read.columns, read.masks.store);
+  const evaluations: EvalResult[] = [];
+  try {
+    for (const iouType of types) evaluations.push(await evaluateDetections(gt, read.columns, { ...scoringOptions(opts), iouType }));
+  } catch (err) {
+    if (err instanceof BadMaskError) throw await badMaskError(predsPath, read, err);
+    throw err;
+  }
+  const result = summary(ds, gt, read, evaluations);
+  result.notes = evaluationNotes(result, wanted, { gt: (await extras.result).quirks, detections: read.masks.quirks });
+  return result;
+}
 
-  const predsProgress = bytes(`reading ${basename(predsPath)}`);
-  const { columns, count } = await readDetections(predsPath, gt, { ...(signal ? { signal } : {}), onProgress: predsProgress.onProgress });
-  predsProgress.end();
+function gtExtrasOptions(opts: EvaluateFilesOptions, masks: boolean): GtExtrasOptions {
+  return { masks, ...(opts.signal ? { signal: opts.signal } : {}) };
+}
 
-  const result = await evaluateBoxes(gt, columns, { ...(signal ? { signal } : {}), ...(progress ? { progress } : {}) });
+function summary(ds: Dataset, gt: GtIndex, read: ReadDetectionsResult, evaluations: EvalResult[]): EvaluateFilesResult {
+  const data = read.columns.data();
+  let imagesWithDetections = 0;
+  const seen = new Uint8Array(gt.numImages);
+  for (let i = 0; i < data.count; i++) if (!seen[data.image[i]!]++) imagesWithDetections++;
   return {
-    ...result,
+    evaluations,
     gt: {
-      images: dataset.images.count,
-      annotations: dataset.annotations.count,
+      images: ds.images.count,
+      annotations: ds.annotations.count,
       evaluatedAnnotations: gt.gtCount,
-      categories: dataset.categories.count,
-      format: dataset.source.format,
-      tiersDerived: dataset.source.tiersDerived,
+      categories: ds.categories.count,
+      format: ds.source.format,
+      tiersDerived: ds.source.tiersDerived,
     },
-    detections: count,
+    detections: read.count,
+    detectionsWithMasks: read.masks.withSegmentation,
+    imagesWithDetections,
+    notes: [],
   };
 }
 
-/** The evaluation as a JSON document (the `evaluate` step's `out` file). */
-export function evaluationJson(r: EvaluateFilesResult): string {
-  const doc = {
-    iou_type: 'bbox',
-    parameters: {
-      max_dets_per_image: MAX_DETS_PER_IMAGE,
-      iou_thresholds: Array.from(IOU_THRESHOLDS, (t) => Math.round(t * 100) / 100),
-      recall_points: NUM_RECALL,
-      area_ranges: Object.fromEntries(AREA_RANGES.map((a) => [a.label, [a.lo, a.hi]])),
-    },
-    metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, r.metrics[m]])),
-    gt: {
-      images: r.gt.images,
-      annotations: r.gt.annotations,
-      evaluated_annotations: r.gt.evaluatedAnnotations,
-      categories: r.gt.categories,
-      format: r.gt.format,
-      tiers_derived: r.gt.tiersDerived,
-    },
-    detections: r.detections,
-    notes: r.notes,
-    per_category: r.perCategory,
+async function loadGt(gtPath: string, opts: EvaluateFilesOptions): Promise<{ ds: Dataset; gt: GtIndex }> {
+  const phase = new BytePhase(opts.progress, `reading ${opts.gtLabel ?? basename(gtPath)}`);
+  const { dataset } = await loadDataset(gtPath, { ...(opts.signal ? { signal: opts.signal } : {}), allowNegativeArea: true, onProgress: phase.onProgress });
+  phase.end();
+  const gt = await gtIndexFromDataset(dataset);
+  opts.signal?.throwIfAborted();
+  return { ds: dataset, gt };
+}
+
+async function readPreds(path: string, gt: GtIndex, store: boolean, areasOfAll: boolean, opts: EvaluateFilesOptions): Promise<ReadDetectionsResult> {
+  const phase = new BytePhase(opts.progress, `reading ${opts.predsLabel ?? basename(path)}`);
+  const r = await readDetections(path, gt, { masks: { store, areasOfAll }, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: phase.onProgress });
+  phase.end();
+  return r;
+}
+
+/**
+ * Whether the areas need the mask area of detections whose masks were not measured: when the
+ * API's first result has no bbox, every area is the mask's (areas.ts), and masks are measured
+ * when read only where there is no bbox. Rare: then the file is read again, measuring them all.
+ */
+function needsAllMaskAreas(read: ReadDetectionsResult): boolean {
+  const d = read.columns.data();
+  const first = apiFirstDetection(d);
+  if (first < 0 || d.flags[first]! & HAS_BOX) return false;
+  for (let i = 0; i < d.count; i++) if (d.flags[i]! & HAS_SEGMENTATION && Number.isNaN(d.maskArea[i]!)) return true;
+  return false;
+}
+
+/** 1 for each annotation record the evaluation keeps. */
+function evaluatedRecords(gt: GtIndex, count: number): Uint8Array {
+  const wanted = new Uint8Array(count);
+  for (const k of gt.gtRecord) wanted[k] = 1;
+  return wanted;
+}
+
+function attachExtras(gt: GtIndex, extras: GtExtras): void {
+  for (let i = 0; i < gt.gtCount; i++) gt.gtIgnore[i] = extras.ignore[gt.gtRecord[i]!]!;
+  if (extras.masks) {
+    const index = new Int32Array(gt.gtCount);
+    for (let i = 0; i < gt.gtCount; i++) index[i] = extras.masks.ofRecord[gt.gtRecord[i]!]!;
+    gt.masks = { store: extras.masks.store, index };
+  }
+}
+
+function scoringOptions(opts: EvaluateFilesOptions): { signal?: AbortSignal; progress?: EvalProgress } {
+  return { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.progress ? { progress: opts.progress } : {}) };
+}
+
+/** One byte-counted progress phase, started on its first report. */
+class BytePhase {
+  private started = false;
+  constructor(
+    private readonly progress: EvalProgress | undefined,
+    private readonly label: string,
+  ) {}
+
+  readonly onProgress = (read: number, total: number): void => {
+    if (!this.started) {
+      this.progress?.start(this.label, total, 'bytes');
+      this.started = true;
+    }
+    this.progress?.update(read);
   };
-  // Short values on one line, metrics one per line, a category per line: readable, and
-  // diffable between runs.
-  const members = Object.entries(doc).map(([key, value]) => {
-    let text: string;
-    if (key === 'metrics') text = JSON.stringify(value, null, 2).replace(/\n/g, '\n  ');
-    else if (Array.isArray(value) && value.length > 0) text = `[\n${value.map((v) => `    ${JSON.stringify(v)}`).join(',\n')}\n  ]`;
-    else text = JSON.stringify(value);
-    return `  ${JSON.stringify(key)}: ${text}`;
-  });
-  return `{\n${members.join(',\n')}\n}\n`;
+
+  end(): void {
+    if (this.started) this.progress?.done();
+  }
+}
+
+/** A mask found bad when decoded, located in the detections file (rows are detections in file order: none was refused). */
+async function badMaskError(path: string, read: ReadDetectionsResult, err: BadMaskError): Promise<DiagnosticError> {
+  const offset = read.columns.data().offset[err.row]!;
+  return new DiagnosticError([await diagnosticAt(path, offset, `detection #${err.row}: "segmentation": ${err.message}`)]);
 }

@@ -38,6 +38,9 @@ export async function gtIndexFromDataset(ds: Dataset): Promise<GtIndex> {
     annCategory: an.category,
     annBox: an.bbox,
     annArea: an.area,
+    annId: an.id,
+    imageHeight: ds.images.height,
+    imageWidth: ds.images.width,
   });
 }
 

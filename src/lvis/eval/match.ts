@@ -2,6 +2,7 @@
  * Per-image matching of one category (LVISEval.compute_iou + evaluate_img), for all area
  * ranges and IoU thresholds at once. The outcome of each detection is one status byte per
  * (area range, threshold): that is all accumulate needs of the API's dt_matches/dt_ignore.
+ * What IoU means (boxes or masks) is an IouSource; everything else is the same for both.
  */
 import type { DetectionData } from './detections.js';
 import type { GtIndex } from './gt-index.js';
@@ -14,6 +15,14 @@ export const FP = 0;
 export const TP = 1;
 /** In neither count: matched to an ignored GT, or unmatched and outside the area range or of a not-exhaustive category. */
 export const IGNORED = 2;
+
+/**
+ * The IoUs of one image's detections of one category (rows order[d0 .. d1), in score order)
+ * with its GT (gt indices g0 .. g1, in GT-file order), into iou[d * (g1 - g0) + j].
+ */
+export interface IouSource {
+  fill(iou: Float64Array, order: Int32Array, d0: number, d1: number, g0: number, g1: number): void;
+}
 
 /**
  * pycocotools' bbIou for a non-crowd pair (maskApi.c), operation for operation so that the
@@ -31,12 +40,29 @@ export function boxIou(d: Float64Array, di: number, g: Float64Array, gi: number)
   return i / (da + ga - i);
 }
 
+/** Box IoU (iou_type bbox). */
+export class BoxIou implements IouSource {
+  constructor(
+    private readonly dets: DetectionData,
+    private readonly gt: GtIndex,
+  ) {}
+
+  fill(iou: Float64Array, order: Int32Array, d0: number, d1: number, g0: number, g1: number): void {
+    const ng = g1 - g0;
+    for (let d = 0; d < d1 - d0; d++) {
+      const row = order[d0 + d]!;
+      for (let j = 0; j < ng; j++) iou[d * ng + j] = boxIou(this.dets.box, 4 * row, this.gt.gtBox, 4 * (g0 + j));
+    }
+  }
+}
+
 /** Reused buffers, grown on demand, so that no (image, category) pair allocates. */
 export class MatchScratch {
   iou = new Float64Array(256);
   gtOrder = new Int32Array(16);
   gtIgnored = new Uint8Array(16);
   gtTaken = new Uint8Array(16);
+  group: ImageGroup = { d0: 0, d1: 0, g0: 0, g1: 0, notExhaustive: false, pos0: 0, n: 0 };
 
   ensure(nd: number, ng: number): void {
     if (this.iou.length < nd * ng) this.iou = new Float64Array(Math.max(nd * ng, 2 * this.iou.length));
@@ -49,15 +75,26 @@ export class MatchScratch {
   }
 }
 
+/** One image's detections and GT of one category, and where their statuses go. */
+export interface ImageGroup {
+  d0: number;
+  d1: number;
+  g0: number;
+  g1: number;
+  notExhaustive: boolean;
+  /** Position of the first detection in the category's run, and the run's length. */
+  pos0: number;
+  n: number;
+}
+
 /**
  * Writes the status of every detection of category `c`: for the detection at position p of
  * the category's run in `sel.order`, area range a and threshold t, at
  * `status[(a * NUM_IOU + t) * n + p]` with n the category's detection count.
  */
-export function matchCategory(gt: GtIndex, dets: DetectionData, sel: SelectedDetections, c: number, status: Uint8Array, scratch: MatchScratch): void {
+export function matchCategory(gt: GtIndex, dets: DetectionData, sel: SelectedDetections, c: number, status: Uint8Array, scratch: MatchScratch, ious: IouSource): void {
   const d0 = sel.catStart[c]!;
   const dEnd = sel.catStart[c + 1]!;
-  const n = dEnd - d0;
   const gEnd = gt.catGtStart[c + 1]!;
   let g = gt.catGtStart[c]!;
   for (let d = d0; d < dEnd; ) {
@@ -69,83 +106,67 @@ export function matchCategory(gt: GtIndex, dets: DetectionData, sel: SelectedDet
     let ge = g;
     while (ge < gEnd && gt.gtImage[ge]! === img) ge++;
     const notExhaustive = gt.notExhaustive.has(img * gt.numCategories + c);
-    matchImage(gt, dets, sel.order, d, de, g, ge, notExhaustive, status, d - d0, n, scratch);
+    const group = scratch.group;
+    group.d0 = d;
+    group.d1 = de;
+    group.g0 = g;
+    group.g1 = ge;
+    group.notExhaustive = notExhaustive;
+    group.pos0 = d - d0;
+    group.n = dEnd - d0;
+    scratch.ensure(de - d, ge - g);
+    ious.fill(scratch.iou, sel.order, d, de, g, ge);
+    for (let a = 0; a < NUM_AREAS; a++) matchArea(gt, dets, sel.order, group, a, status, scratch);
     d = de;
     g = ge;
   }
 }
 
-function matchImage(
-  gt: GtIndex,
-  dets: DetectionData,
-  order: Int32Array,
-  d0: number,
-  d1: number,
-  g0: number,
-  g1: number,
-  notExhaustive: boolean,
-  status: Uint8Array,
-  pos0: number,
-  n: number,
-  s: MatchScratch,
-): void {
-  const nd = d1 - d0;
-  const ng = g1 - g0;
-  s.ensure(nd, ng);
+/** evaluate_img for one area range: GT outside it (or flagged `ignore`) ignored, greedy matching per threshold. */
+function matchArea(gt: GtIndex, dets: DetectionData, order: Int32Array, grp: ImageGroup, a: number, status: Uint8Array, s: MatchScratch): void {
+  const { lo, hi } = AREA_RANGES[a]!;
   const { iou, gtOrder, gtIgnored, gtTaken } = s;
-  // IoU of each detection (score order) with each GT (GT-file order), as compute_iou.
-  for (let d = 0; d < nd; d++) {
-    const row = order[d0 + d]!;
-    for (let j = 0; j < ng; j++) iou[d * ng + j] = boxIou(dets.box, 4 * row, gt.gtBox, 4 * (g0 + j));
+  const nd = grp.d1 - grp.d0;
+  const ng = grp.g1 - grp.g0;
+  // Ignored GT moved last (stable: numpy mergesort on the flag).
+  let k = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    for (let j = 0; j < ng; j++) {
+      const area = gt.gtArea[grp.g0 + j]!;
+      const ignored = gt.gtIgnore[grp.g0 + j] === 1 || area < lo || area > hi ? 1 : 0;
+      if (ignored !== pass) continue;
+      gtOrder[k] = j;
+      gtIgnored[k++] = ignored;
+    }
   }
-  for (let a = 0; a < NUM_AREAS; a++) {
-    const { lo, hi } = AREA_RANGES[a]!;
-    // GT outside the range is ignored and moved last (stable: numpy mergesort on the flag).
-    let k = 0;
-    for (let j = 0; j < ng; j++) {
-      const area = gt.gtArea[g0 + j]!;
-      if (!(area < lo || area > hi)) {
-        gtOrder[k] = j;
-        gtIgnored[k++] = 0;
+  for (let t = 0; t < NUM_IOU; t++) {
+    const base = (a * NUM_IOU + t) * grp.n + grp.pos0;
+    gtTaken.fill(0, 0, ng);
+    for (let d = 0; d < nd; d++) {
+      // Greedy: the best still-free GT with IoU >= the threshold; a later GT with an equal
+      // IoU wins (the API moves on only when iou < best); once a regular GT is in hand,
+      // ignored GTs (all after it) are not considered.
+      let best = Math.min(IOU_THRESHOLDS[t]!, IOU_CAP);
+      let m = -1;
+      for (let q = 0; q < ng; q++) {
+        if (gtTaken[q]) continue;
+        if (m > -1 && gtIgnored[m] === 0 && gtIgnored[q] === 1) break;
+        const v = iou[d * ng + gtOrder[q]!]!;
+        if (v < best) continue;
+        best = v;
+        m = q;
       }
-    }
-    for (let j = 0; j < ng; j++) {
-      const area = gt.gtArea[g0 + j]!;
-      if (area < lo || area > hi) {
-        gtOrder[k] = j;
-        gtIgnored[k++] = 1;
-      }
-    }
-    for (let t = 0; t < NUM_IOU; t++) {
-      const base = (a * NUM_IOU + t) * n + pos0;
-      gtTaken.fill(0, 0, ng);
-      for (let d = 0; d < nd; d++) {
-        // Greedy: the best still-free GT with IoU >= the threshold; a later GT with an equal
-        // IoU wins (the API moves on only when iou < best); once a regular GT is in hand,
-        // ignored GTs (all after it) are not considered.
-        let best = Math.min(IOU_THRESHOLDS[t]!, IOU_CAP);
-        let m = -1;
-        for (let q = 0; q < ng; q++) {
-          if (gtTaken[q]) continue;
-          if (m > -1 && gtIgnored[m] === 0 && gtIgnored[q] === 1) break;
-          const v = iou[d * ng + gtOrder[q]!]!;
-          if (v < best) continue;
-          best = v;
-          m = q;
-        }
-        if (m >= 0) {
-          gtTaken[m] = 1;
-          status[base + d] = gtIgnored[m] ? IGNORED : TP;
-        } else {
-          status[base + d] = notExhaustive || outside(dets, order[d0 + d]!, lo, hi) ? IGNORED : FP;
-        }
-      }
+      if (m >= 0) gtTaken[m] = 1;
+      if (m >= 0 && gtIgnored[m]) status[base + d] = IGNORED;
+      // The API records a match as the GT's id, and takes an id of 0 for "no match".
+      else if (m >= 0 && !gt.gtIdZero[grp.g0 + gtOrder[m]!]) status[base + d] = TP;
+      else status[base + d] = grp.notExhaustive || outside(dets, order[grp.d0 + d]!, lo, hi) ? IGNORED : FP;
     }
   }
 }
 
-/** An unmatched detection outside the area range is ignored; its area is w*h (LVISResults sets it so). */
+/** An unmatched detection outside the area range is ignored; its area is LVISResults' (areas.ts). */
 function outside(dets: DetectionData, row: number, lo: number, hi: number): boolean {
-  const area = dets.box[4 * row + 2]! * dets.box[4 * row + 3]!;
+  const area = dets.area[row]!;
   return area < lo || area > hi;
 }

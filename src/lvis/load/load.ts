@@ -52,6 +52,11 @@ export interface LoadOptions {
    * scan plus a hash beside it beats two scans and a separate hash (BENCHMARKS.md, "load").
    */
   hash?: boolean;
+  /**
+   * A finite negative `area` is not an error: the annotation is kept with its area, for the
+   * evaluator, which leaves it out as the LVIS API does (its get_ann_ids keeps 0 < area < inf).
+   */
+  allowNegativeArea?: boolean;
 }
 
 export interface LoadResult {
@@ -87,6 +92,7 @@ export async function loadDataset(path: string, opts: LoadOptions = {}): Promise
       throw await toDiagnostic(abs, strictErr);
     }
   }
+  if (!opts.allowNegativeArea) scan.problems.includeNegativeAreas();
   return { ...(await assemble(abs, scan, rereadStrictly)), threads, ...(scan.sha256 ? { sha256: scan.sha256 } : {}) };
 }
 

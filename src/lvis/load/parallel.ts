@@ -117,7 +117,7 @@ export interface ScanMessage {
   categoryRecords: number;
   extra: Scan['extra'];
   topLevelOrder: string[];
-  problems: { kept: RecordProblem[]; total: number };
+  problems: Pick<ProblemLog, 'kept' | 'total' | 'negativeArea' | 'negativeAreaTotal'>;
 }
 type ListData = Pick<IdLists, 'offsets' | 'values'>;
 
@@ -166,7 +166,7 @@ export function scanToMessage(scan: Scan): { message: ScanMessage; transfer: Arr
     categoryRecords: scan.categoryRecords,
     extra: scan.extra,
     topLevelOrder: scan.topLevelOrder,
-    problems: { kept: scan.problems.kept, total: scan.problems.total },
+    problems: { kept: scan.problems.kept, total: scan.problems.total, negativeArea: scan.problems.negativeArea, negativeAreaTotal: scan.problems.negativeAreaTotal },
   };
   const arrays = [im.id, im.width, im.height, im.byteStart, im.byteEnd, im.neg.offsets, im.neg.values, im.notExhaustive.offsets, im.notExhaustive.values, an.id, an.imageId, an.categoryId, an.bbox, an.area, an.iscrowd, an.byteStart, an.byteEnd];
   const transfer = [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
@@ -239,10 +239,12 @@ export function joinScans(first: Scan, second: ScanMessage, limit: number): Scan
   annotations.byteEnd = join(a, ma, b, mb, 'byteEnd') as Float64Array<ArrayBuffer>;
   const problems = new ProblemLog(limit);
   problems.addAll(first.problems.kept);
+  problems.addAll(first.problems.negativeArea);
   // The second half numbered its records from 0 within the array it started in.
   const shift = { image: na, annotation: ma, category: 0 };
-  for (const p of second.problems.kept) problems.add({ ...p, index: p.index + shift[p.kind] });
+  for (const p of [...second.problems.kept, ...second.problems.negativeArea]) problems.add({ ...p, index: p.index + shift[p.kind] });
   problems.total = first.problems.total + second.problems.total;
+  problems.negativeAreaTotal = first.problems.negativeAreaTotal + second.problems.negativeAreaTotal;
   return {
     encoding: 'plain',
     textBytes: second.textBytes,

@@ -29,6 +29,8 @@ export interface RecordProblem {
   message: string;
   /** Byte offset (decompressed text) of the offending value or record. */
   offset: number;
+  /** A finite negative `area`: an error for `load`, not for the evaluator (see ProblemLog). */
+  negativeArea?: true;
 }
 
 /** Names a record in messages: `annotation id=42 (#7)` or `image #3` when its id is unknown. */
@@ -290,6 +292,7 @@ export function parseAnnotation(b: Buffer, p: number, end: number, base: number,
       report(problems, 'annotation', i, ANN_NAMES[f], `expected ${f === A_AREA ? 'a number' : f === A_CROWD ? '0 or 1' : 'an integer id'}, found ${describeValueAt(b, at)}`, base + at);
     } else if (f === A_AREA) {
       if (!(v >= 0) || v === Infinity) report(problems, 'annotation', i, 'area', `is ${showNumber(v)}, expected a finite number ≥ 0`, base + at);
+      if (v < 0 && v > -Infinity) problems[problems.length - 1]!.negativeArea = true;
       area = v;
     } else if (f === A_CROWD) {
       if (v !== 0 && v !== 1) report(problems, 'annotation', i, 'iscrowd', `is ${showNumber(v)}, expected 0 or 1`, base + at);

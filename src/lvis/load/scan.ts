@@ -72,14 +72,32 @@ export interface Scan {
 /** The arrays a large file may be split in. */
 export type SplitArray = 'images' | 'annotations';
 
-/** Bad records: the first `limit` in full, and a count. */
+/**
+ * Bad records: the first `limit` in full, and a count. Negative areas are held apart: a problem
+ * for `load`, but the evaluator leaves those annotations out as the LVIS API does, so a caller
+ * decides (`includeNegativeAreas`).
+ */
 export class ProblemLog {
-  readonly kept: RecordProblem[] = [];
+  kept: RecordProblem[] = [];
   total = 0;
+  negativeArea: RecordProblem[] = [];
+  negativeAreaTotal = 0;
   constructor(readonly limit: number) {}
   add(p: RecordProblem): void {
+    if (p.negativeArea) {
+      this.negativeAreaTotal++;
+      if (this.negativeArea.length < this.limit) this.negativeArea.push(p);
+      return;
+    }
     this.total++;
     if (this.kept.length < this.limit) this.kept.push(p);
+  }
+  /** Counts the negative areas as problems, in file order with the others. */
+  includeNegativeAreas(): void {
+    this.kept = [...this.kept, ...this.negativeArea].sort((a, b) => a.offset - b.offset).slice(0, this.limit);
+    this.total += this.negativeAreaTotal;
+    this.negativeArea = [];
+    this.negativeAreaTotal = 0;
   }
   addAll(ps: RecordProblem[]): void {
     for (const p of ps) this.add(p);

@@ -57,6 +57,11 @@ export interface FastScanResult {
 }
 
 export interface FastScanOptions {
+  /**
+   * Called for each kept detection that is not plainly valid (see `found.suspect`): its bytes
+   * buf[start, end), its absolute offset and its index in the file.
+   */
+  onSuspect?: (buf: Buffer, start: number, end: number, offset: number, index: number) => void;
   signal?: AbortSignal;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Bytes read per refill (tests use small values to cross window borders often). */
@@ -151,6 +156,7 @@ export async function scanDetectionsFast(
           keep = false;
         }
         if (keep) {
+          if (found.suspect) opts.onSuspect?.(b, start, p, w.base + start, count);
           if (runStart >= 0) runEnd = p; // the run goes on
           else if (lastKept) {
             // The run was cut by a refill: go on from the previous detection's end, so the
@@ -201,8 +207,17 @@ export async function scanDetectionsFast(
   }
 }
 
-/** The ids of the detection scanDetection just read. */
-const found = { imageId: 0, categoryId: 0 };
+/**
+ * The ids of the detection scanDetection just read, and whether it needs the evaluator's full
+ * check (`suspect`): anything but a plain `bbox` of 4 numbers with non-negative w, h and a plain
+ * numeric `score` (a mask, an exponent, a repeated or escaped key, a missing member, …). Plain
+ * detections, nearly all of a box file, are then known good at no extra cost.
+ */
+const found = { imageId: 0, categoryId: 0, suspect: false };
+
+const BBOX = 4;
+const SCORE = 8;
+const SEGMENTATION = 16;
 
 /**
  * Reads one detection object at p; returns the position after it. Ids go to `found`.
@@ -217,6 +232,8 @@ function scanDetection(b: Buffer, p: number, len: number): number {
   while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
   if (c === 0x7d) stop(p); // {}: no ids
   let have = 0;
+  let seen = 0;
+  let suspect = false;
   for (;;) {
     // The key.
     if (c !== 0x22) stop(p);
@@ -225,6 +242,7 @@ function scanDetection(b: Buffer, p: number, len: number): number {
     while (c !== 0x22) {
       if (c === 0x5c || c === 0) {
         p = skipEscapedString(b, p) - 1;
+        suspect = true;
         break;
       }
       c = b[++p]!;
@@ -236,6 +254,9 @@ function scanDetection(b: Buffer, p: number, len: number): number {
     c = b[++p]!;
     while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
     const which = keyLen === 8 && isImageId(b, keyStart) ? 1 : keyLen === 11 && isCategoryId(b, keyStart) ? 2 : 0;
+    const kind = which !== 0 ? 0 : keyLen === 4 && isKey(b, keyStart, KEY_BBOX) ? BBOX : keyLen === 5 && isKey(b, keyStart, KEY_SCORE) ? SCORE : keyLen === 12 && isKey(b, keyStart, KEY_SEGMENTATION) ? SEGMENTATION : 0;
+    if (seen & kind || kind === SEGMENTATION) suspect = true;
+    seen |= kind;
     // The value.
     if (which !== 0) {
       // A plain non-negative integer of at most 15 digits (exact as a double).
@@ -253,15 +274,24 @@ function scanDetection(b: Buffer, p: number, len: number): number {
       else found.categoryId = v;
       have |= which;
     } else if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
+      const s = p;
       p = skipNumber(b, p);
       c = b[p]!;
+      if (kind === BBOX || (kind === SCORE && hasExponent(b, s, p))) suspect = true;
     } else if (c === 0x5b) {
       // An array; numbers inline (bbox), anything else through skipValue.
       c = b[++p]!;
       while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
+      let n = 0;
+      if (kind === SCORE) suspect = true;
       if (c !== 0x5d) {
-        for (;;) {
-          p = (c >= 0x30 && c <= 0x39) || c === 0x2d ? skipNumber(b, p) : skipValue(b, p, len, 1);
+        for (;; n++) {
+          const number = (c >= 0x30 && c <= 0x39) || c === 0x2d;
+          // A bbox is 4 plain numbers, its width and height not negative.
+          if (kind === BBOX && (!number || (n >= 2 && c === 0x2d))) suspect = true;
+          const s = p;
+          p = number ? skipNumber(b, p) : skipValue(b, p, len, 1);
+          if (kind === BBOX && hasExponent(b, s, p)) suspect = true;
           c = b[p]!;
           while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
           if (c === 0x5d) break;
@@ -269,9 +299,12 @@ function scanDetection(b: Buffer, p: number, len: number): number {
           c = b[++p]!;
           while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
         }
+        n++;
       }
+      if (kind === BBOX && n !== 4) suspect = true;
       c = b[++p]!;
     } else {
+      if (kind !== 0) suspect = true;
       p = skipValue(b, p, len, 0);
       c = b[p]!;
     }
@@ -282,9 +315,25 @@ function scanDetection(b: Buffer, p: number, len: number): number {
       while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p]!;
     } else if (c === 0x7d) {
       if (have !== 3) stop(p);
+      found.suspect = suspect || !(seen & SCORE) || !(seen & (BBOX | SEGMENTATION));
       return p + 1;
     } else stop(p);
   }
+}
+
+const KEY_BBOX = Buffer.from('bbox');
+const KEY_SCORE = Buffer.from('score');
+const KEY_SEGMENTATION = Buffer.from('segmentation');
+
+function isKey(b: Buffer, at: number, key: Buffer): boolean {
+  for (let k = 0; k < key.length; k++) if (b[at + k] !== key[k]) return false;
+  return true;
+}
+
+/** Whether the number b[s, e) has an exponent (it may then overflow to Infinity). */
+function hasExponent(b: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (b[i] === 0x65 || b[i] === 0x45) return true;
+  return false;
 }
 
 function isImageId(b: Buffer, at: number): boolean {

@@ -21,6 +21,20 @@ import { infoWithProvenance, planInSourceOrder, writeLvisJson, type MemberValue,
 export interface GtImages {
   /** Image ids, in file order. */
   ids: number[];
+  /** Their heights and widths (NaN where the file has none), for the masks of detections on them. */
+  heights?: number[];
+  widths?: number[];
+}
+
+/** An image's height and width by id, from GtImages (undefined when not known). */
+export function imageSizeOf(images: GtImages): (id: number) => { h: number; w: number } | undefined {
+  const at = new Map(images.ids.map((id, i) => [id, i]));
+  return (id) => {
+    const i = at.get(id);
+    const h = i === undefined ? undefined : images.heights?.[i];
+    const w = i === undefined ? undefined : images.widths?.[i];
+    return h === undefined || w === undefined || Number.isNaN(h) || Number.isNaN(w) ? undefined : { h, w };
+  };
 }
 
 

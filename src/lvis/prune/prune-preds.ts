@@ -6,7 +6,10 @@
  * both filters are needed for the pruned files to evaluate together.
  *
  * Each detection is an object with numeric `image_id` and `category_id`; the other fields
- * (bbox, score, segmentation) are copied as they are, never parsed.
+ * (bbox, score, segmentation) are copied as they are. The kept ones are checked as the
+ * evaluator checks them (eval/detection-check.ts): a bad one is reported at this file and its
+ * index here, and no pruned file is written, rather than failing `evaluate` later at a pruned
+ * copy in the cache.
  */
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
 import { type ProgressReporter } from '../../base/progress.js';
@@ -16,12 +19,15 @@ import { streamTopLevelArray } from '../json/top-level-array.js';
 import { displayPath } from '../../base/display-path.js';
 import { FastScanGaveUp, scanDetectionsFast } from './preds-fast-scan.js';
 import { writeFileAtomically } from '../write/output-file.js';
+import { detectionProblem, type ImageSize } from '../eval/detection-check.js';
 
 export interface PrunePredsFilter {
   /** Category ids to keep. */
   categoryIds: ReadonlySet<number>;
   /** Image ids of the pruned GT. */
   imageIds: ReadonlySet<number>;
+  /** Their height and width, for the kept detections' masks (unknown: a mask is checked against its own size). */
+  imageSizes?: ImageSize;
 }
 
 export interface PrunePredsSummary {
@@ -79,6 +85,8 @@ async function prunePredsFast(
   const images = idTable(filter.imageIds);
   if (!categories || !images) throw new FastScanGaveUp(0); // ids too large for tables: the exact path
   const masks = { categories, images };
+  const bad = new BadDetections();
+  const size = filter.imageSizes ?? (() => undefined);
   let started = false;
   await writeFileAtomically(outPath, async (w) => {
     w.writeTextSync('[');
@@ -87,6 +95,7 @@ async function prunePredsFast(
       masks,
       (buf, start, end) => w.copySync(buf, start, end),
       {
+        onSuspect: (buf, start, end, offset, index) => bad.check(buf, start, end, offset, index, size),
         ...(opts.signal ? { signal: opts.signal } : {}),
         onProgress: (done, total) => {
           if (!started) {
@@ -101,6 +110,7 @@ async function prunePredsFast(
     summary.kept = counts.kept;
     summary.droppedCategory = counts.droppedCategory;
     summary.droppedImage = counts.droppedImage;
+    if (bad.count > 0) throw await badDetectionsError(inPath, bad.listed, bad.count);
     w.writeTextSync(']');
     summary.bytes = w.bytesWritten;
   }, { gzip: opts.gzip === true });
@@ -137,6 +147,7 @@ async function prunePredsExact(
   const summary: PrunePredsSummary = { detections: 0, kept: 0, droppedCategory: 0, droppedImage: 0, bytes: 0, fastPath: false };
   const bad: BadDetection[] = [];
   let badCount = 0;
+  const checked = new BadDetections();
   let started = false;
 
   await writeFileAtomically(outPath, async (w) => {
@@ -152,7 +163,7 @@ async function prunePredsExact(
         }
         if (!filter.categoryIds.has(ids.categoryId)) summary.droppedCategory++;
         else if (!filter.imageIds.has(ids.imageId)) summary.droppedImage++;
-        else {
+        else if (checked.check(bytes, 0, bytes.length, start, index, filter.imageSizes ?? (() => undefined))) {
           if (first) first = false;
           else w.writeSync(SEPARATOR);
           w.writeSync(bytes);
@@ -171,13 +182,30 @@ async function prunePredsExact(
         },
       },
     );
-    if (badCount > 0) throw await badDetectionsError(inPath, bad, badCount);
+    if (badCount > 0 || checked.count > 0) {
+      const all = [...bad, ...checked.listed].sort((a, b) => a.offset - b.offset).slice(0, MAX_REPORTED);
+      throw await badDetectionsError(inPath, all, badCount + checked.count);
+    }
     w.writeTextSync(']');
     summary.detections = count;
     summary.bytes = w.bytesWritten;
   }, { gzip: opts.gzip === true });
   if (started) opts.progress?.done();
   return summary;
+}
+
+/** Kept detections that the evaluator would refuse: the first MAX_REPORTED, and a count. */
+class BadDetections {
+  readonly listed: BadDetection[] = [];
+  count = 0;
+
+  /** Checks the detection buf[start, end) (at `offset` of the file, its #index); true when it is good. */
+  check(buf: Buffer, start: number, end: number, offset: number, index: number, size: ImageSize): boolean {
+    const problem = detectionProblem(buf, start, end, size);
+    if (problem === undefined) return true;
+    if (this.count++ < MAX_REPORTED) this.listed.push({ index, offset, message: problem });
+    return false;
+  }
 }
 
 const SEPARATOR = Buffer.from(', ');

@@ -1,7 +1,8 @@
 /**
  * Synthetic detector output for a val split, in the LVIS results format: a JSON list of
- * `{"image_id", "category_id", "bbox", "score"}`, at most 300 per image (LVIS's limit),
- * each image's detections sorted by score.
+ * `{"image_id", "category_id", "bbox", "score"}`, with masks also `"segmentation"` (an RLE,
+ * as detectron2 writes it: masks.ts), at most 300 per image (LVIS's limit), each image's
+ * detections sorted by score.
  *
  * Per image: most ground-truth objects are found (small ones less often) with a jittered
  * box and a high score; some are also reported under a confusable category of the image's
@@ -11,6 +12,7 @@
 import { MODEL, type CategoryModel } from './model.js';
 import type { Rng } from './random.js';
 import { hundredths, score4 } from './format.js';
+import { maskJson, type Corners, type ObjectShape } from './masks.js';
 
 /** LVIS evaluates at most this many detections per image. */
 export const MAX_DETECTIONS_PER_IMAGE = 300;
@@ -22,16 +24,15 @@ export interface GroundTruthBox {
   y: number;
   w: number;
   h: number;
+  /** With masks: its polygons and their box, in pixels. */
+  shape?: ObjectShape;
 }
 
-interface Detection {
+interface Detection extends Corners {
   category: number;
-  /** Corners in pixels, inside the image. */
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
   score: number;
+  /** The ground-truth object it was made from (-1: a false positive). */
+  source: number;
 }
 
 const PRED_MODEL = {
@@ -54,15 +55,19 @@ export function detectionsJson(
   H: number,
   topic: number,
   gts: readonly GroundTruthBox[],
+  /** With masks: their own random stream (see masks.ts). */
+  maskRng?: Rng,
 ): string[] {
   const dets: Detection[] = [];
+  let source = -1;
   const clampBox = (x: number, y: number, w: number, h: number, category: number, score: number) => {
     const x0 = Math.max(0, Math.min(W - 1, x));
     const y0 = Math.max(0, Math.min(H - 1, y));
-    dets.push({ category, x0, y0, x1: Math.max(x0 + 0.5, Math.min(W, x + w)), y1: Math.max(y0 + 0.5, Math.min(H, y + h)), score });
+    dets.push({ category, x0, y0, x1: Math.max(x0 + 0.5, Math.min(W, x + w)), y1: Math.max(y0 + 0.5, Math.min(H, y + h)), score, source });
   };
 
-  for (const g of gts) {
+  for (const [gi, g] of gts.entries()) {
+    source = gi;
     const w = g.w / 100,
       h = g.h / 100,
       x = g.x / 100,
@@ -82,6 +87,7 @@ export function detectionsJson(
     }
   }
 
+  source = -1;
   const present = gts.length ? [...new Set(gts.map((g) => g.category))] : [];
   const fp = rng.poisson((PRED_MODEL.falsePositives * rng.gamma(2)) / 2);
   for (let k = 0; k < fp; k++) {
@@ -104,7 +110,8 @@ export function detectionsJson(
       h = Math.round(d.y1 * 100) - y0;
     return (
       `{"image_id": ${imageId}, "category_id": ${model.meta[d.category]!.id}, "bbox": [` +
-      `${hundredths(x0)}, ${hundredths(y0)}, ${hundredths(w)}, ${hundredths(h)}], "score": ${score4(Math.max(1e-4, d.score))}}`
+      `${hundredths(x0)}, ${hundredths(y0)}, ${hundredths(w)}, ${hundredths(h)}], "score": ${score4(Math.max(1e-4, d.score))}` +
+      (maskRng ? `, "segmentation": ${maskJson(maskRng, d, gts[d.source]?.shape, W, H)}}` : '}')
     );
   });
 }

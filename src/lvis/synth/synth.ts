@@ -19,6 +19,7 @@ import { COOCCURRENCE_MODELS, SYNTH_GENERATOR_VERSION, buildCategoryModel, type 
 import { withScenes } from './scenes.js';
 import { drawImageIds, planSplit, type SplitPlan } from './plan.js';
 import { detectionsJson, type GroundTruthBox } from './preds.js';
+import type { ObjectShape } from './masks.js';
 import { Rng } from './random.js';
 
 export interface SynthOptions {
@@ -33,6 +34,8 @@ export interface SynthOptions {
   gzip: boolean;
   /** Multiplies the number of polygon vertices (1 = LVIS-like, about 1 GB at full scale). */
   polygonDetail: number;
+  /** Give the detections masks (RLE, as detectron2 writes them); absent: boxes only. */
+  masks?: boolean;
   /** How categories come together in an image (model.ts `Cooccurrence`); absent: `topics`. */
   cooccurrence?: Cooccurrence;
 }
@@ -108,6 +111,15 @@ export async function generateSynthLvis(options: SynthOptions, paths: SynthPaths
     if (options.preds && paths.preds) summary.preds = await writePredictions(model, val, options, paths.preds, hooks);
   }
   return summary;
+}
+
+/**
+ * Only the predictions file of the val that `options` makes (the same bytes generateSynthLvis
+ * writes), without writing train or val: e.g. predictions with masks for a val made earlier.
+ */
+export async function writeSynthPredictions(options: SynthOptions, path: string, hooks: Hooks = {}): Promise<SynthFileSummary> {
+  const { model, val } = planSynthSplits(options);
+  return writePredictions(model, val, options, path, hooks);
 }
 
 /**
@@ -259,10 +271,11 @@ async function writePredictions(
     for (let i = 0; i < val.imageCount; i++) {
       const gts: GroundTruthBox[] = [];
       forEachAnnotation(model, val, i, options, geometry, (g) =>
-        gts.push({ category: g.category, x: g.bbox[0]!, y: g.bbox[1]!, w: g.bbox[2]!, h: g.bbox[3]! }),
+        gts.push({ category: g.category, x: g.bbox[0]!, y: g.bbox[1]!, w: g.bbox[2]!, h: g.bbox[3]!, ...(options.masks ? { shape: objectShape(g) } : {}) }),
       );
       const rng = new Rng(options.seed, 'preds', val.imageId[i]!);
-      const dets = detectionsJson(rng, model, val.imageId[i]!, val.width[i]!, val.height[i]!, val.topic[i]!, gts);
+      const maskRng = options.masks ? new Rng(options.seed, 'masks', val.imageId[i]!) : undefined;
+      const dets = detectionsJson(rng, model, val.imageId[i]!, val.width[i]!, val.height[i]!, val.topic[i]!, gts, maskRng);
       if (dets.length) {
         buf += (records ? ', ' : '') + dets.join(', ');
         records += dets.length;
@@ -281,4 +294,16 @@ async function writePredictions(
     ...(hooks.signal ? { signal: hooks.signal } : {}),
   });
   return { ...written, images: val.imageCount, records, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** An annotation's polygons and box in pixels (the geometry object is reused: this copies). */
+function objectShape(g: AnnotationGeometry): ObjectShape {
+  const polygons: Float64Array[] = [];
+  let start = 0;
+  for (const end of g.polygonEnds) {
+    polygons.push(Float64Array.from(g.coords.subarray(start, end), (v) => v / 100));
+    start = end;
+  }
+  const [x, y, w, h] = g.bbox;
+  return { polygons, box: { x0: x! / 100, y0: y! / 100, x1: (x! + w!) / 100, y1: (y! + h!) / 100 } };
 }

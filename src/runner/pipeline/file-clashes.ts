@@ -28,7 +28,7 @@ interface Place extends NamedFile {
 }
 
 /** The file's identity: its resolved path, and device:inode when it exists. */
-function identity(file: string): { real: string; inode?: string } {
+export function identity(file: string): { real: string; inode?: string } {
   let dir = path.resolve(file);
   const rest: string[] = [];
   for (;;) {

@@ -99,7 +99,8 @@ export function buildPipelineSchema(registry: StepRegistry, opts: SchemaOptions 
           sort_by: { type: 'string', description: 'The metric (`step.output.metric` or `metric`) to sort the comparison by (default: the first metric shown).' },
           order: { enum: ['asc', 'desc'], default: 'asc', description: 'Sort order: `asc` when lower is better (the default), `desc` when higher is.' },
           metrics: {
-            description: 'The metrics to show in the printed comparison (and in `lvis-pipe runs`), in this order; the CSV and JSON always hold all of them.',
+            description:
+              'The metrics to show in the printed comparison (and in `lvis-pipe runs`), in this order; the CSV and JSON always hold all of them. A name ending in `?` is shown when a run has it, without a warning when none does (a metric only some runs make, e.g. `segm/AP`, mask AP).',
             type: 'array',
             minItems: 1,
             items: { type: 'string' },

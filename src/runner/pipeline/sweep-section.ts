@@ -26,7 +26,7 @@ export function checkSweep(
   const metricsOutputs = [...steps.values()].flatMap((st) => Object.entries(st.module.outputs).filter(([, o]) => o.metrics).map(([name]) => `${st.id}.${name}`));
   const checkMetric = (name: unknown, at: DocPath) => {
     if (typeof name !== 'string') return;
-    const parts = name.split('.');
+    const parts = name.replace(/\?$/, '').split('.');
     if (parts.length < 3) return;
     const prefix = `${parts[0]}.${parts[1]}`;
     if (metricsOutputs.includes(prefix)) return;

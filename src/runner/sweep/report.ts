@@ -153,10 +153,12 @@ export function selectMetrics(
   if (want?.length) {
     const out: string[] = [];
     for (const m of want) {
-      const r = findMetric(m, display);
+      // `name?`: shown when a run has it, quietly left out when none does.
+      const optional = m.endsWith('?');
+      const r = findMetric(optional ? m.slice(0, -1) : m, display);
       if ('name' in r) {
         if (!out.includes(r.name)) out.push(r.name);
-      } else if (fullNames.length) warn(`metrics: ${r.error}`);
+      } else if (fullNames.length && !optional) warn(`metrics: ${r.error}`);
     }
     return out;
   }

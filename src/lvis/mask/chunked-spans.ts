@@ -1,0 +1,99 @@
+/**
+ * Variable-length items (one mask each) written one after another into fixed-size chunks, so
+ * that growing never copies what is stored, with a column index of where each item is. The
+ * storage under the two mask stores: counts-store.ts (32-bit counts) and rle-store.ts
+ * (compressed strings).
+ */
+
+type Chunk = Uint8Array | Uint32Array;
+
+/** A ChunkedSpans' state, as plain data (to move it to another thread). */
+export interface ChunkedSpansData<T extends Chunk> {
+  chunks: T[];
+  chunk: Int32Array;
+  start: Int32Array;
+  length: Int32Array;
+  n: number;
+  used: number;
+}
+
+export class ChunkedSpans<T extends Chunk> {
+  private d: ChunkedSpansData<T>;
+  /** room()'s answer, one object reused (it is asked for once per detection). */
+  private readonly free: { chunk: T; at: number };
+
+  constructor(
+    /** Elements per chunk (an item longer than that gets a chunk of its own). */
+    private readonly chunkSize: number,
+    private readonly newChunk: (size: number) => T,
+    data?: ChunkedSpansData<T>,
+  ) {
+    this.d = data ?? { chunks: [], chunk: new Int32Array(1024), start: new Int32Array(1024), length: new Int32Array(1024), n: 0, used: chunkSize };
+    this.free = { chunk: newChunk(0), at: 0 };
+  }
+
+  /** The state (its arrays, not copies), and the buffers to transfer with it. */
+  data(): { data: ChunkedSpansData<T>; transfer: ArrayBuffer[] } {
+    const { chunks, chunk, start, length } = this.d;
+    return { data: this.d, transfer: [...chunks, chunk, start, length].map((a) => a.buffer as ArrayBuffer) };
+  }
+
+  get count(): number {
+    return this.d.n;
+  }
+
+  /** Elements written to the chunks. */
+  get size(): number {
+    return this.d.chunks.length === 0 ? 0 : (this.d.chunks.length - 1) * this.chunkSize + this.d.used;
+  }
+
+  /** The chunk, and where in it, to write the next item of up to `len` elements before commit() (the object is reused). */
+  room(len: number): { chunk: T; at: number } {
+    if (this.d.used + len > this.chunkSize) {
+      this.d.chunks.push(this.newChunk(Math.max(this.chunkSize, len)));
+      this.d.used = 0;
+    }
+    this.free.chunk = this.d.chunks[this.d.chunks.length - 1]!;
+    this.free.at = this.d.used;
+    return this.free;
+  }
+
+  /** Keeps the `len` elements written at room() as the next item; returns its index. */
+  commit(len: number): number {
+    const d = this.d;
+    if (d.n === d.chunk.length) this.grow();
+    d.chunk[d.n] = d.chunks.length - 1;
+    d.start[d.n] = d.used;
+    d.length[d.n] = len;
+    d.used += len;
+    return d.n++;
+  }
+
+  /** Item i (a view, valid while the store lives). */
+  view(i: number): T {
+    const s = this.d.start[i]!;
+    return this.chunkOf(i).subarray(s, s + this.d.length[i]!) as T;
+  }
+
+  /** Item i's chunk (read it from startOf(i) for lengthOf(i) elements). */
+  chunkOf(i: number): T {
+    return this.d.chunks[this.d.chunk[i]!]!;
+  }
+
+  startOf(i: number): number {
+    return this.d.start[i]!;
+  }
+
+  lengthOf(i: number): number {
+    return this.d.length[i]!;
+  }
+
+  private grow(): void {
+    const cap = this.d.chunk.length * 2;
+    for (const key of ['chunk', 'start', 'length'] as const) {
+      const a = new Int32Array(cap);
+      a.set(this.d[key]);
+      this.d[key] = a;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Many masks kept as pycocotools' compressed counts strings, 1–2 bytes per run instead of 4 for
+ * a run as a 32-bit integer (about 100 bytes for a detectron2 mask), in fixed chunks so that
+ * growing never copies what is stored: 1M detection masks take ~100 MB and never exist as
+ * bitmaps (chunked-spans.ts). A mask is decoded to its counts only when its IoUs are computed.
+ *
+ * The strings are kept as they stand inside JSON string literals (`\\` for a backslash), so
+ * that a detection's mask is copied from the file as it is; `addUnescaped` escapes the others.
+ */
+import { ChunkedSpans } from './chunked-spans.js';
+import { rleFrJsonStringInto } from './rle-string.js';
+
+const CHUNK_BYTES = 16 << 20;
+
+export class RleStore {
+  private readonly spans = new ChunkedSpans<Buffer>(CHUNK_BYTES, (n) => Buffer.allocUnsafe(n));
+  private readonly room: { buffer: Buffer; at: number } = { buffer: Buffer.alloc(0), at: 0 };
+
+  get count(): number {
+    return this.spans.count;
+  }
+
+  /** Total bytes of the stored strings. */
+  get bytes(): number {
+    return this.spans.size;
+  }
+
+  /** Stores the compressed string s[start, end), plain (not JSON-escaped); returns its index. */
+  addUnescaped(s: Uint8Array, start: number, end: number): number {
+    const { buffer, at } = this.reserve(2 * (end - start));
+    let n = 0;
+    for (let i = start; i < end; i++) {
+      const c = s[i]!;
+      if (c === 0x5c) buffer[at + n++] = 0x5c;
+      buffer[at + n++] = c;
+    }
+    return this.commit(n);
+  }
+
+  /** Room for a string of up to `len` bytes, to write at buffer[at ..] and then commit (or not); the object is reused. */
+  reserve(len: number): { buffer: Buffer; at: number } {
+    const { chunk, at } = this.spans.room(len);
+    this.room.buffer = chunk;
+    this.room.at = at;
+    return this.room;
+  }
+
+  /** Keeps the `len` bytes written to the reserved room as the next mask; returns its index. */
+  commit(len: number): number {
+    return this.spans.commit(len);
+  }
+
+  /** Bytes of mask i's string, JSON-escaped (a view, valid while the store lives). */
+  string(i: number): Buffer {
+    return this.spans.view(i);
+  }
+
+  /** An upper bound of mask i's number of counts (its string's length). */
+  maxCounts(i: number): number {
+    return this.spans.lengthOf(i);
+  }
+
+  /** Decodes mask i into out[at ..] (room for maxCounts(i)); returns its number of counts, or -1 (countsProblem says why). */
+  decodeInto(i: number, out: Uint32Array, at: number): number {
+    const s = this.spans.startOf(i);
+    return rleFrJsonStringInto(this.spans.chunkOf(i), s, s + this.spans.lengthOf(i), out, at);
+  }
+}
