@@ -10,6 +10,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, vi
 import type { Document, Node as YamlNode } from 'yaml';
 import { DiagnosticError, type Diagnostic, type SourceLocation } from '../../base/diagnostic.js';
 import { displayPath } from '../../base/display-path.js';
+import { notJsonData, notJsonMessage } from './json-data.js';
 
 export type DocPath = readonly (string | number)[];
 
@@ -109,7 +110,10 @@ export class YamlSource {
     if (errors.length) throw new DiagnosticError(errors, exitCode);
     // Aliases are expanded now, not later: a file whose aliases would blow up (a "billion
     // laughs" bomb) is an invalid pipeline at the alias's line:col, like any other mistake.
-    src.toJS(exitCode);
+    const value = src.toJS(exitCode);
+    // Values that are not JSON data (`!!binary`, `!!timestamp`, `.inf`, ...), at each one.
+    const notJson = notJsonData(value).map((p) => src.diagnosticAtOffset(src.tagOffset(p.path), notJsonMessage(p)));
+    if (notJson.length) throw new DiagnosticError(notJson, exitCode);
     return src;
   }
 
@@ -220,6 +224,17 @@ export class YamlSource {
     }
     if (part === 'key' && keyNode) return keyNode as YamlNode;
     return node as YamlNode;
+  }
+
+  /**
+   * Where the value at `docPath` starts, its tag included (`!!binary aGVs`: at the `!`, which is
+   * what to remove), or where the value starts when it has no tag.
+   */
+  tagOffset(docPath: DocPath): number {
+    const node = this.nodeAt(docPath);
+    const start = node?.range?.[0] ?? 0;
+    const tag = node && 'tag' in node && node.tag ? /!\S*[ \t]+$/.exec(this.text.slice(Math.max(0, start - 200), start)) : null;
+    return tag ? start - tag[0].length : start;
   }
 
   /** Location of the node at `docPath` (falls back to the start of the file). */
