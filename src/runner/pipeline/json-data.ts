@@ -6,11 +6,9 @@
  * history record that then fails its own seal, two dates with the same cache key). It is refused
  * where it is written, before anything runs.
  */
-import type { DocPath } from './yaml-source.js';
-
 export interface NotJsonData {
-  /** Where in the value (keys and indices). */
-  path: DocPath;
+  /** Where in the value (keys and indices: a YamlSource's DocPath). */
+  path: readonly (string | number)[];
   /** What it is, in words: "bytes (`!!binary`)", "infinity (`.inf`)", … */
   what: string;
   /** What to write instead. */
