@@ -234,6 +234,17 @@ describe('validation', () => {
     ws.write('unclosed2.yaml', 'params:\n  ids: [1, "]", 2 # ]\nsteps:\n  a: { type: source, options: { path: in.txt } }\n');
     const v = await runCli(['validate', 'unclosed2.yaml'], { cwd: ws.dir });
     assert.match(v.stderr, /^unclosed2\.yaml:2:8: YAML syntax error: this `\[` is never closed/m);
+    // Nested unclosed brackets: one error that says every closer to add, not one per bracket.
+    ws.write('nested.yaml', 'params:\n  x: [[[1\nsteps:\n  a: { type: source, options: { path: in.txt } }\n');
+    const n = await runCli(['validate', 'nested.yaml'], { cwd: ws.dir });
+    assert.equal(n.code, 2);
+    assert.deepEqual(located(n.stderr).map((g) => `${g.where} ${g.message}`), ['nested.yaml:2:8 YAML syntax error: this `[` is never closed, nor the 2 before it: add `]]]` before the next entry (line 3)']);
+    ws.write('mixed.yaml', 'params:\n  x: {a: [1\nsteps:\n  a: { type: source, options: { path: in.txt } }\n');
+    const m = await runCli(['validate', 'mixed.yaml'], { cwd: ws.dir });
+    assert.deepEqual(located(m.stderr).map((g) => `${g.where} ${g.message}`), ['mixed.yaml:2:10 YAML syntax error: this `[` is never closed, nor the 1 before it: add `]}` before the next entry (line 3)']);
+    ws.write('deep-open.yaml', `params:\n  x: ${'['.repeat(300)}1\nsteps:\n  a: { type: source, options: { path: in.txt } }\n`);
+    const d3 = await runCli(['validate', 'deep-open.yaml'], { cwd: ws.dir });
+    assert.deepEqual(located(d3.stderr).map((g) => `${g.where} ${g.message}`), ['deep-open.yaml:2:305 YAML syntax error: this `[` is never closed, nor the 299 before it: add 300 closing brackets (`]]]]]]]]…`) before the next entry (line 3)']);
     ws.write('dup.yaml', 'steps:\n  a: { type: source, options: { path: in.txt } }\n  a: { type: source, options: { path: in.txt } }\n');
     const d = await runCli(['validate', 'dup.yaml'], { cwd: ws.dir });
     assert.equal(d.code, 2);
