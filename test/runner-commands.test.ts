@@ -247,6 +247,16 @@ describe('event lines', () => {
   it('a multi-line step log is indented as one block', () => {
     assert.equal(describeEvent({ type: 'step-log', runId: 'r', stepId: 'stats', message: 'f 405\nc 461\nr 337' }), '  stats: f 405\n         c 461\n         r 337');
   });
+
+  it("a failed variant's label and a progress bar's file name show control characters escaped", async () => {
+    const { failureText } = await import('../src/runner/reporters/describe.js');
+    const { barText } = await import('../src/runner/reporters/tty.js');
+    const label = 'url=http://x/\x1b]0;PWNED\x07';
+    const failed = failureText({ type: 'step-failed', runId: 'r', label, stepId: 'load', stepType: 'load', key: 'k', durationMs: 1, interrupted: false, diagnostics: [{ severity: 'error', message: 'bad' }] });
+    assert.ok(failed.startsWith('✗ [url=http://x/\\x1b]0;PWNED\\x07] load (load) failed:'), failed);
+    const bar = barText({ type: 'step-progress', runId: 'r', stepId: 'train', label: 'reading lvis\x1b[2J.json', done: 1000, total: 4000, unit: 'bytes', detail: 'at \x07' });
+    assert.deepEqual(bar, { step: 'train', label: 'reading lvis\\x1b[2J.json', amount: '1.0 kB/4.0 kB, at \\x07' });
+  });
 });
 
 describe('summary table', () => {
