@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,28 @@ describe('a cache folder this user may not write to', () => {
       assert.doesNotMatch(r.stderr, NO_STACK);
     }
   });
+
+  it('a cache of the user’s own whose tmp/ is read-only: the step says so, not "a bug"', (t) => {
+    const skip = unprivilegedSkip(ws.dir);
+    if (skip) return t.skip(skip);
+    mkdirSync(ws.path('own'), { mode: 0o777 });
+    chmodSync(ws.path('own'), 0o777);
+    const pipeline = (suffix: string) => `steps:\n  src: { type: source, options: { path: data/in.txt } }\n  up: { type: upper, inputs: { text: src }, options: { suffix: "${suffix}" } }\n`;
+    ws.write('own/p.yaml', pipeline('!'));
+    mkdirSync(ws.path('own/data'));
+    ws.write('own/data/in.txt', 'hello');
+    assert.equal(asUser(['run', 'p.yaml', '--cache-dir', 'c'], ws.path('own')).code, 0);
+    chmodSync(ws.path('own/c/tmp'), 0o555);
+    ws.write('own/p.yaml', pipeline('?'));
+    const r = asUser(['run', 'p.yaml', '--cache-dir', 'c'], ws.path('own'));
+    chmodSync(ws.path('own/c/tmp'), 0o755);
+    assert.ok(r.code === 1 || r.code === 2, r.stderr);
+    assert.match(r.stderr, /the cache folder c: permission denied \(EACCES\) while step `up` was writing its results; pass --cache-dir DIR/);
+    // The run's own records go through tmp/ too: that is said the same way.
+    assert.match(r.stderr, /the cache folder c: permission denied \(EACCES\) while recording the run/);
+    assert.doesNotMatch(r.stderr, /needed|free\)/, 'no disk-space figures for a permission problem');
+    assert.doesNotMatch(r.stderr, NO_STACK);
+  });
 });
 
 /** Mounts a tmpfs of `size` at `dir` (root only); false when this machine does not allow it. */
@@ -129,8 +151,92 @@ describe('a cache folder on a full disk', () => {
     for (const m of failed) assert.ok(m[1]!.endsWith('small/cache'), m[1]);
     assert.ok(failed.some((m) => ['write', 'prune_val', 'prune_preds', 'plots', 'report'].includes(m[2]!)), r.stderr);
     assert.doesNotMatch(r.stderr, NO_STACK);
+    // Worker threads too: a load that does not fit (1 MB) says so, and does not crash.
+    const tiny = ws.path('tiny');
+    if (mountTmpfs(tiny, '1m')) {
+      try {
+        const w = spawnSync(process.execPath, [path.join(repo, 'bin/lvis-pipe.js'), 'run', 'pipelines/mini-lvis.yaml', '--only', 'train', '--jobs', '2', '--set', `out_dir=${out}`, '--cache-dir', path.join(tiny, 'c')], { cwd: repo, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+        assert.equal(w.status, 1, w.stderr);
+        assert.match(w.stderr, /the cache folder \S+tiny\/c: no space left on the device \(ENOSPC\) while step `train` was writing its results/);
+        assert.doesNotMatch(w.stderr, NO_STACK);
+      } finally {
+        spawnSync('umount', [tiny]);
+      }
+    }
     // Nothing half-written: an output is whole (its cached object's bytes) or absent.
     const subset = path.join(out, 'mini_lvis_train.json');
     if (existsSync(subset)) assert.doesNotThrow(() => JSON.parse(readFileSync(subset, 'utf8')));
+  });
+});
+
+describe('a cache on a disk with no byte left', () => {
+  const repo = fileURLToPath(new URL('../..', import.meta.url));
+  let ws: Workspace;
+  let mounted = false;
+  before(() => {
+    ws = new Workspace();
+    mounted = mountTmpfs(ws.path('disk'), '8m');
+  });
+  after(() => {
+    if (mounted) spawnSync('umount', [ws.path('disk')]);
+    ws.remove();
+  });
+
+  it('cache clear (and gc), which the messages recommend, still take the lock and free space; a run says the disk is full', (t) => {
+    if (!mounted) return t.skip('needs root and tmpfs to make a full disk');
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repo, 'bin/lvis-pipe.js'), ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+    const cache = ws.path('disk/c');
+    const first = cli('run', 'pipelines/mini-lvis.yaml', '--only', 'train', '--set', `out_dir=${ws.path('out')}`, '--cache-dir', cache);
+    assert.equal(first.status, 0, first.stderr);
+    spawnSync('dd', ['if=/dev/zero', `of=${ws.path('disk/fill')}`, 'bs=4k']);
+    const run = cli('run', 'pipelines/mini-lvis.yaml', '--only', 'val', '--set', `out_dir=${ws.path('out')}`, '--cache-dir', cache);
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /no space left on the device \(ENOSPC\)/);
+    assert.doesNotMatch(run.stderr, NO_STACK);
+    const gc = cli('cache', 'clear', '--cache-dir', cache);
+    assert.equal(gc.status, 0, gc.stderr);
+    assert.match(gc.stdout, /cleared .*: freed [1-9]/);
+    assert.equal(existsSync(path.join(cache, 'lock')), false, 'the lock is released');
+  });
+});
+
+describe('a folder that is not a cache', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'hello');
+    ws.write('p.yaml', PIPELINE);
+    // A user's data folder named by mistake: `cache clear` once emptied it, exit 0.
+    ws.write('mine/data/lvis/lvis_v1_train.json', 'precious');
+    ws.write('mine/notes.txt', 'mine too');
+  });
+  after(() => ws.remove());
+
+  it('is refused by every command, and nothing in it is touched or added', async () => {
+    const commands = [['cache', 'clear'], ['cache', 'gc'], ['cache', 'ls'], ['cache', 'verify'], ['cache', 'verify', '--repair'], ['run', 'p.yaml'], ['plan', 'p.yaml'], ['runs', 'p.yaml']];
+    for (const args of commands) {
+      const r = await runCli([...args, '--cache-dir', 'mine'], { cwd: ws.dir });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /mine is not an lvis-pipe cache folder: it holds `data`, `notes\.txt`, and no CACHEDIR\.TAG/, args.join(' '));
+      assert.doesNotMatch(r.stdout, /cleared|all intact|freed/, args.join(' '));
+    }
+    assert.equal(ws.read('mine/data/lvis/lvis_v1_train.json'), 'precious');
+    assert.deepEqual(readdirSync(ws.path('mine')).sort(), ['data', 'notes.txt']);
+  });
+
+  it('a cache is tagged when first written; one made before the tag (no data/) is still a cache and gets tagged', async () => {
+    assert.equal((await runCli(['run', 'p.yaml', '--cache-dir', 'c'], { cwd: ws.dir })).code, 0);
+    assert.match(ws.read('c/CACHEDIR.TAG'), /^Signature: 8a477f597d28d172789f06886806bc55\n/);
+    // With its tag, a cache holding a data/ folder is still one.
+    mkdirSync(ws.path('c/data/images'), { recursive: true });
+    assert.equal((await runCli(['cache', 'clear', '--cache-dir', 'c'], { cwd: ws.dir })).code, 0);
+    // An older cache: the same folders, no tag.
+    assert.equal((await runCli(['run', 'p.yaml', '--cache-dir', 'old'], { cwd: ws.dir })).code, 0);
+    rmSync(ws.path('old/CACHEDIR.TAG'));
+    rmSync(ws.path('old/data'), { recursive: true, force: true });
+    const v = await runCli(['cache', 'verify', '--cache-dir', 'old'], { cwd: ws.dir });
+    assert.equal(v.code, 0, v.stderr);
+    assert.equal((await runCli(['run', 'p.yaml', '--cache-dir', 'old'], { cwd: ws.dir })).code, 0);
+    assert.ok(existsSync(ws.path('old/CACHEDIR.TAG')), 'tagged by the next writer');
   });
 });

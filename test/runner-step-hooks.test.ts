@@ -6,7 +6,7 @@
  * - `check`: rules a JSON Schema cannot state, reported at validation time with the others.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { runCli, statuses, Workspace } from './helpers/runner-fixture.js';
 
@@ -112,5 +112,28 @@ describe('report --out never writes over a file of the run', () => {
     assert.match(ws.read('elsewhere.txt'), /^src ran$/m);
     const own = await runCli(['report', 'p.yaml', '--out', 'view.txt'], { cwd: ws.dir });
     assert.equal(own.code, 0, 'the report step’s own file is where the report goes anyway');
+  });
+
+  it('refuses the pipeline file, the --params file, the config file and anything in the cache', async () => {
+    ws.write('params.yaml', 'input: data/in.txt\n');
+    ws.write('.lvis-piperc.yaml', 'jobs: 1\n');
+    const { readdirSync } = await import('node:fs');
+    const history = readdirSync(ws.path('.lvis-pipe/history'))[0]!;
+    const cases: [string[], RegExp][] = [
+      [['--out', 'p.yaml'], /--out p\.yaml is the pipeline file: writing it would replace that file/],
+      [['--params', 'params.yaml', '--out', 'params.yaml'], /--out params\.yaml is the --params file/],
+      [['--out', '.lvis-piperc.yaml'], /--out \.lvis-piperc\.yaml is the config file/],
+      [['--out', `.lvis-pipe/history/${history}`], /is inside the cache folder \.lvis-pipe: writing there would damage the cache/],
+      [['--out', '.lvis-pipe/statcache.json'], /is inside the cache folder/],
+    ];
+    for (const [args, message] of cases) {
+      const target = args[args.length - 1]!;
+      const before = ws.read(target);
+      const r = await runCli(['report', 'p.yaml', ...args], { cwd: ws.dir });
+      assert.equal(r.code, 2, `${target}: ${r.stderr}`);
+      assert.match(r.stderr, message, target);
+      assert.equal(ws.read(target), before, `${target} is unchanged`);
+    }
+    rmSync(ws.path('.lvis-piperc.yaml'));
   });
 });

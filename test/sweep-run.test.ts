@@ -400,6 +400,12 @@ describe('sweep: errors before anything runs', () => {
     assert.equal(c.code, 0, c.stderr);
     assert.match(c.stdout + c.stderr, /warning: no chart drawn: the sweep's chars-by-rounds\.svg sw2\/chars-by-rounds\.svg is the input `path` of step `src`/);
     assert.equal(ws.read('sw2/chars-by-rounds.svg'), '<svg/>');
+    // Nor over the pipeline file itself.
+    ws.write('sw3/sweep.json', PIPELINE.replace('path: data/in.txt', 'path: ../data/in.txt'));
+    const own = await runCli(['sweep', 'sw3/sweep.json', '--out', 'sw3', '--cache-dir', 'c-own'], { cwd: ws.dir });
+    assert.equal(own.code, 2, own.stderr);
+    assert.match(own.stderr, /the sweep's sweep\.json sw3\/sweep\.json is the pipeline file/);
+    assert.match(ws.read('sw3/sweep.json'), /^params:/);
   });
 
   it('no sweep at all', async () => {
@@ -458,5 +464,36 @@ describe('sweep: what the comparison says beyond the table', () => {
     assert.ok(/\bwords\b/.test(cli.stdout.split('\n').find((l) => l.startsWith('#'))!), cli.stdout);
     const json = JSON.parse(ws.read('out/sweep/sweep.json')) as SweepReport;
     assert.equal(json.identical.length, 2);
+  });
+});
+
+describe('sweep: output files some variants share', () => {
+  let ws: Workspace;
+  before(() => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'no whitespace around');
+    // `trim` changes nothing; `suffix` changes one file (`shout`) but not the other (`plain`).
+    ws.write(
+      'p.yaml',
+      `params:\n  trim: false\n  suffix: "!"\nsteps:\n  src: { type: source, options: { path: data/in.txt, trim: "\${params.trim}" } }\n` +
+        `  up: { type: upper, inputs: { text: src }, options: { suffix: "\${params.suffix}" } }\n` +
+        `  plain: { type: write, inputs: { text: src }, options: { out: out/plain.txt } }\n  shout: { type: write, inputs: { text: up }, options: { out: out/shout.txt } }\n` +
+        `sweep:\n  grid: { suffix: ["!", "?"], trim: [false, true] }\n`,
+    );
+  });
+  after(() => ws.remove());
+
+  it('names a file the same in every variant, and the variants that share another file, without all of their files being the same', async () => {
+    const r = await runCli(['sweep', 'p.yaml', '--no-chart'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    // Every file of suffix=!,trim=false equals those of suffix=!,trim=true: said as identical variants.
+    assert.match(r.stdout, /^identical output files .*: suffix=%21,trim=false; suffix=%21,trim=true$/m);
+    assert.match(r.stdout, /^the same in every variant: plain\.txt$/m);
+    const json = JSON.parse(ws.read('out/sweep/sweep.json')) as SweepReport;
+    const plain = json.sameFiles.find((f) => f.output === 'plain.file')!;
+    assert.equal(plain.groups.length, 1);
+    assert.equal(plain.groups[0]!.length, 4);
+    const shout = json.sameFiles.find((f) => f.output === 'shout.file')!;
+    assert.equal(shout.groups.length, 2, 'two distinct shouts, each written by two variants');
   });
 });

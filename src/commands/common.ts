@@ -14,6 +14,7 @@ import { DiagnosticError, escapeControls, formatDiagnostic, type Diagnostic } fr
 import { loadPipeline } from '../runner/pipeline/pipeline.js';
 import { CacheStore } from '../runner/cache/store.js';
 import { describeProblem } from '../runner/cache/integrity.js';
+import { overwriteMessage, runFileAt, type NamedFile } from '../runner/pipeline/file-clashes.js';
 import { checkCacheFolderShape } from '../runner/cache/cache-problems.js';
 import { displayPath } from '../base/display-path.js';
 import { type Pipeline, type ResolveOptions } from '../runner/pipeline/types.js';
@@ -152,6 +153,34 @@ export async function loadPipelineContext(
   const pipeline = loadPipeline(abs, env.registry, resolveOptions);
   if (pipeline.warnings.length > 0 && !values.json) printDiagnostics(env, pipeline.warnings, false, 0);
   return { pipeline, config, cacheDir, resolveOptions };
+}
+
+/**
+ * What a command must never write a file of its own over (`report --out`, a sweep's table and
+ * chart), besides the run's inputs and outputs: the pipeline file, the `--params` file, the
+ * config file, and anything inside the cache folder.
+ */
+export function commandProtectedFiles(ctx: PipelineContext): NamedFile[] {
+  const files: NamedFile[] = [{ file: ctx.pipeline.file, role: 'the pipeline file' }];
+  if (ctx.resolveOptions.paramsFile) files.push({ file: ctx.resolveOptions.paramsFile, role: 'the --params file' });
+  if (ctx.config.file) files.push({ file: ctx.config.file, role: 'the config file' });
+  return files;
+}
+
+/** Why `target`, which a command would write, must not be: a file of the run or of the command (`commandProtectedFiles`), or inside the cache folder. Undefined when it may. */
+export function commandWriteProblem(what: string, target: string, ctx: PipelineContext, also: readonly NamedFile[] = [], opts: { skipAfterRun?: boolean } = {}): string | undefined {
+  const rel = path.relative(ctx.cacheDir, target);
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+    return `${what} ${displayPath(target)} is inside the cache folder ${displayPath(ctx.cacheDir)}: writing there would damage the cache. Choose another path`;
+  }
+  const hit = runFileAt(target, ctx.pipeline.steps, [...commandProtectedFiles(ctx), ...also], opts);
+  return hit ? overwriteMessage(what, target, hit) : undefined;
+}
+
+/** Throws (exit 2) when `commandWriteProblem` finds one. */
+export function refuseCommandWrite(what: string, target: string, ctx: PipelineContext, also: readonly NamedFile[] = [], opts: { skipAfterRun?: boolean } = {}): void {
+  const problem = commandWriteProblem(what, target, ctx, also, opts);
+  if (problem) throw new DiagnosticError([{ severity: 'error', message: problem }], USAGE_EXIT);
 }
 
 export function parseJobs(flag: string | undefined, config: LoadedConfig): number {

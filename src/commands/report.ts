@@ -4,9 +4,8 @@ import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import { afterRunSteps, runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.js';
 import { readHistory, recordedRunFiles, resolveRunRef } from '../runner/cache/history.js';
-import { overwriteMessage, runFileAt } from '../runner/pipeline/file-clashes.js';
 import type { CommandModule } from './command.js';
-import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError, USAGE_EXIT } from './common.js';
+import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, refuseCommandWrite, UsageError } from './common.js';
 
 const usage = `usage: lvis-pipe report FILE [--run RUN] [--out PATH] [options]
 
@@ -35,7 +34,8 @@ export const command: CommandModule = {
   async run(argv: string[], env: CliEnv): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, flags, usage);
     if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE, got ${positionals.length}\n\n${usage}`);
-    const { pipeline, cacheDir } = await loadPipelineContext(env, positionals[0], values, usage, false);
+    const ctx = await loadPipelineContext(env, positionals[0], values, usage, false);
+    const { pipeline, cacheDir } = ctx;
     const fail = (message: string) => new DiagnosticError([{ severity: 'error', message }], 1);
     const hooked = [...pipeline.steps.values()].filter((s) => s.module.afterRun !== undefined);
     if (hooked.length === 0) {
@@ -58,11 +58,9 @@ export const command: CommandModule = {
     }
     const history = resolveRunRef(ref, ref.startsWith('@') ? plain : runs, `among the runs of ${pipeline.displayFile}`);
     const out = values.out !== undefined ? path.resolve(env.cwd, values.out) : undefined;
-    if (out !== undefined) {
-      // Never over a file the run read or wrote, as the pipeline resolves now or as the run recorded it.
-      const hit = runFileAt(out, pipeline.steps, await recordedRunFiles(store, history, pipeline.dir), { skipAfterRun: true });
-      if (hit) throw new DiagnosticError([{ severity: 'error', message: overwriteMessage('--out', out, hit) }], USAGE_EXIT);
-    }
+    // Never over a file the run read or wrote (as the pipeline resolves now or as the run
+    // recorded it), the pipeline, params or config file, nor into the cache.
+    if (out !== undefined) refuseCommandWrite('--out', out, ctx, await recordedRunFiles(store, history, pipeline.dir), { skipAfterRun: true });
     const ran = afterRunSteps(pipeline, history);
     if (ran.length === 0) {
       const status = hooked.map((s) => `${s.id} ${history.steps[s.id]?.status ?? 'not run'}`).join(', ');

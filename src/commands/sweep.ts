@@ -12,14 +12,14 @@ import { readHistory, shortRunId } from '../runner/cache/history.js';
 import { CacheStore, newRunId } from '../runner/cache/store.js';
 import { type HistoryRecord } from '../runner/cache/records.js';
 import { chartFileBase, chooseSweepChart, renderSweepChart, sweepChartSpec } from './sweep-chart.js';
-import { planSweep, sweepFileClash, type SweepPlan } from '../runner/sweep/plan.js';
+import { planSweep, SWEEP_TABLE_FILES, sweepFileClash, type SweepPlan } from '../runner/sweep/plan.js';
 import { buildSweepReport, findMetric, flattenMetrics, formatParamCell, metricDisplayNames, sweepCsv, sweepTableText, type SweepReport } from '../runner/sweep/report.js';
 import { runSweep } from '../runner/sweep/run.js';
 import { runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.js';
 import type { StepRegistry } from '../runner/step/registry.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
-import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { commandWriteProblem, loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, refuseCommandWrite, UsageError, type PipelineContext } from './common.js';
 import { outputFolders } from '../runner/exec/output-locks.js';
 import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openExecution } from './session.js';
 
@@ -110,6 +110,8 @@ export const command: CommandModule = {
       ...(values.out !== undefined ? { out: path.resolve(env.cwd, values.out) } : {}),
       cwd: env.cwd,
     });
+    // Its own files never over the pipeline, params or config file, nor into the cache.
+    for (const name of SWEEP_TABLE_FILES) refuseCommandWrite(`the sweep's ${name}`, path.join(plan.outDir, name), ctx);
     const chartX = values['chart-x'] ?? plan.spec.chart.x;
     if (chartX !== undefined && !base.source.decls.has(chartX)) throw new UsageError(`--chart-x: no param \`${chartX}\` in ${base.displayFile}`);
     // Checked before a dry run too: a misspelt --sort is a mistake whether or not anything runs.
@@ -149,7 +151,7 @@ export const command: CommandModule = {
       });
 
       await mkdir(plan.outDir, { recursive: true });
-      if (!values['no-chart']) await writeChart(report, { ...plan.spec.chart, ...(chartX !== undefined ? { x: chartX } : {}), ...(values['chart-y'] !== undefined ? { y: values['chart-y'] } : {}) }, notice, plan);
+      if (!values['no-chart']) await writeChart(report, { ...plan.spec.chart, ...(chartX !== undefined ? { x: chartX } : {}), ...(values['chart-y'] !== undefined ? { y: values['chart-y'] } : {}) }, notice, plan, ctx);
       await writeVariantReports(plan, report, session.store, env.registry, notice);
       const stale = await foldersOfOtherSweeps(plan);
       if (stale.length) {
@@ -222,7 +224,7 @@ async function dryRun(env: CliEnv, plan: SweepPlan, cacheDir: string, json: bool
   return 0;
 }
 
-async function writeChart(report: SweepReport, want: { x?: string; y?: string; color?: string }, notice: (m: string) => void, plan: SweepPlan): Promise<void> {
+async function writeChart(report: SweepReport, want: { x?: string; y?: string; color?: string }, notice: (m: string) => void, plan: SweepPlan, ctx: PipelineContext): Promise<void> {
   if (report.metrics.length === 0) return; // no variant produced metrics (all failed, or the pipeline has none)
   let y = want.y;
   if (y !== undefined) {
@@ -241,7 +243,7 @@ async function writeChart(report: SweepReport, want: { x?: string; y?: string; c
     const { svg, png } = await renderSweepChart(sweepChartSpec(report, choice));
     const base = path.join(report.outDir, chartFileBase(choice));
     const names = [`${chartFileBase(choice)}.svg`, `${chartFileBase(choice)}.png`];
-    const clash = sweepFileClash(report.outDir, names, plan.variants.map((v) => v.pipeline));
+    const clash = sweepFileClash(report.outDir, names, plan.variants.map((v) => v.pipeline)) ?? names.map((n) => commandWriteProblem(`the sweep's ${n}`, path.join(report.outDir, n), ctx)).find(Boolean);
     if (clash) return notice(`warning: no chart drawn: ${clash}`);
     await writeFileAtomic(`${base}.svg`, svg);
     await writeFileAtomic(`${base}.png`, png);

@@ -3,7 +3,7 @@
  * should be, a folder the user may not write to, a full disk. Each is said in plain words,
  * naming the folder and what to do, instead of an ENOTDIR, EACCES or ENOSPC stack.
  */
-import { statfsSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DiagnosticError } from '../../base/diagnostic.js';
 import { displayPath } from '../../base/display-path.js';
@@ -16,8 +16,22 @@ const CACHE_FOLDER_EXIT = 2;
 const HOW_TO_MOVE = 'pass --cache-dir DIR (or set cacheDir in the config file) to use another folder';
 
 /**
- * Throws when `dir` exists but is not a folder, or a file stands where one of its parents should
- * be. A folder that does not exist yet is fine: writers create it.
+ * A cache folder carries a CACHEDIR.TAG (https://bford.info/cachedir/): it marks the folder as
+ * lvis-pipe's to write and to empty (`cache clear`), and backup tools skip it.
+ */
+export const CACHE_TAG = 'CACHEDIR.TAG';
+const CACHE_TAG_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55';
+export const CACHE_TAG_TEXT = `${CACHE_TAG_SIGNATURE}\n# This folder is an lvis-pipe cache: every step's results, kept by content.\n# \`lvis-pipe cache clear\` empties it; nothing outside it depends on it but the output files it links.\n`;
+
+/** What caches made before the tag held (`data/` came with the tag, so an untagged one never has it). */
+const UNTAGGED_CACHE_ENTRIES = new Set(['objects', 'runs', 'state', 'history', 'cutoff', 'tmp', 'validators', 'quarantine', 'statcache.json', 'lock']);
+const STAT_CACHE_TEMP = /^statcache\.json\.\d+\.[0-9a-f]+\.tmp$/;
+
+/**
+ * Throws when `dir` cannot be a cache folder: it exists but is not a folder, a file stands where
+ * one of its parents should be, or it is a folder of something else (it holds names no cache
+ * has, and no CACHEDIR.TAG): lvis-pipe would write into it, and `cache clear` would empty it.
+ * A folder that does not exist yet, or is empty, is fine: writers create and tag it.
  */
 export function checkCacheFolderShape(dir: string): void {
   let st;
@@ -31,6 +45,25 @@ export function checkCacheFolderShape(dir: string): void {
   }
   if (!st.isDirectory()) {
     throw cacheFolderError(`the cache folder ${displayPath(dir)} is a file, not a folder; ${HOW_TO_MOVE}, or move the file away`);
+  }
+  const names = readdirSync(dir);
+  if (names.includes(CACHE_TAG) && readTag(path.join(dir, CACHE_TAG))) return;
+  const foreign = names.filter((n) => !UNTAGGED_CACHE_ENTRIES.has(n) && !STAT_CACHE_TEMP.test(n)).sort();
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 4).map((n) => `\`${n}\``).join(', ') + (foreign.length > 4 ? `, … (${foreign.length} in all)` : '');
+    throw cacheFolderError(
+      `${displayPath(dir)} is not an lvis-pipe cache folder: it holds ${shown}, and no ${CACHE_TAG} (the mark lvis-pipe puts in its cache folders). ` +
+        `lvis-pipe would write into it, and \`cache clear\` would empty it: nothing was touched. Pass --cache-dir with a new or empty folder, or with the cache itself`,
+    );
+  }
+}
+
+/** Whether `file` is a cache directory tag (its first line is the standard signature). */
+function readTag(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').startsWith(CACHE_TAG_SIGNATURE);
+  } catch {
+    return false;
   }
 }
 
@@ -53,7 +86,7 @@ export function cacheWriteError(err: unknown, root: string, doing: string, neede
   if (!why || !(within(root, e.path) || within(root, e.dest))) return undefined;
   const full = e.code === 'ENOSPC' || e.code === 'EDQUOT';
   const free = full ? freeBytes(root) : undefined;
-  const sizes = [needed !== undefined ? `at least ${formatBytes(needed)} needed` : undefined, free !== undefined ? `${formatBytes(free)} free` : undefined].filter(Boolean);
+  const sizes = full ? [needed !== undefined ? `at least ${formatBytes(needed)} needed` : undefined, free !== undefined ? `${formatBytes(free)} free` : undefined].filter(Boolean) : [];
   const hint = full ? `free some space on that disk (\`lvis-pipe cache gc\` removes what no pipeline uses), or ${HOW_TO_MOVE} on another disk` : HOW_TO_MOVE;
   return cacheFolderError(`the cache folder ${displayPath(root)}: ${why} while ${doing}${sizes.length ? ` (${sizes.join(', ')})` : ''}; ${hint}`);
 }

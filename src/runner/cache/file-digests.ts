@@ -10,6 +10,7 @@
  * have that problem.
  */
 import { randomBytes } from 'node:crypto';
+import { noteWrite } from '../../base/fs-problems.js';
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -116,7 +117,8 @@ export class StatCache {
     try {
       await mkdir(path.dirname(this.file), { recursive: true });
       const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(tmp, sealJson({ version: 2, entries: this.entries }));
+      const text = sealJson({ version: 2, entries: this.entries });
+      await writeFile(tmp, text).catch((err: unknown) => Promise.reject(noteWrite(err, tmp, text.length)));
       await rename(tmp, this.file);
     } catch (err) {
       this.dirty = true;

@@ -11,7 +11,9 @@
  * window between that read and the unlink is microseconds).
  */
 import { hostname } from 'node:os';
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { noteWrite } from '../../base/fs-problems.js';
 import { DiagnosticError } from '../../base/diagnostic.js';
 import { displayPath } from '../../base/display-path.js';
 
@@ -48,6 +50,11 @@ export class CacheLock {
   /** Reads the current owner, if any (undefined when there is no lock or it is unreadable). */
   static readOwner(file: string): LockOwner | undefined {
     try {
+      return ownerOfLink(readlinkSync(file));
+    } catch {
+      // not a link: the usual lock file
+    }
+    try {
       return JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
     } catch {
       return undefined;
@@ -55,19 +62,43 @@ export class CacheLock {
   }
 
   private tryCreate(): boolean {
+    let fd: number;
     try {
-      const fd = openSync(this.file, 'wx', 0o644);
-      try {
-        writeSync(fd, JSON.stringify(this.me));
-      } finally {
-        closeSync(fd);
-      }
-      this.held = true;
-      return true;
+      fd = openSync(this.file, 'wx', 0o644);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
     }
+    const json = JSON.stringify(this.me);
+    try {
+      writeSync(fd, json);
+      closeSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      unlinkSync(this.file);
+      const full = (err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT';
+      if (!full) throw noteWrite(err, this.file, json.length);
+      return this.tryCreateLink();
+    }
+    this.held = true;
+    return true;
+  }
+
+  /**
+   * On a full disk, where the lock file's content cannot be written (and `cache gc`, which
+   * would free space, must still get its lock): the lock as a symbolic link whose short target
+   * names the owner. Made in one step, and kept in the inode itself (ext4, xfs, tmpfs store
+   * targets of under 60 bytes there), it needs no free block.
+   */
+  private tryCreateLink(): boolean {
+    try {
+      symlinkSync(linkTarget(this.me), this.file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw noteWrite(err, this.file, 0);
+    }
+    this.held = true;
+    return true;
   }
 
   async acquire(opts: LockOptions): Promise<void> {
@@ -78,7 +109,7 @@ export class CacheLock {
     for (;;) {
       if (this.tryCreate()) return;
       const owner = CacheLock.readOwner(this.file);
-      if (owner && owner.host === this.me.host && !pidAlive(owner.pid)) {
+      if (owner && (owner.host === this.me.host || owner.host === shortHost(this.me.host)) && !pidAlive(owner.pid)) {
         const again = CacheLock.readOwner(this.file);
         if (again && again.pid === owner.pid && again.startedAt === owner.startedAt) {
           try {
@@ -139,6 +170,24 @@ export class CacheLock {
   get isHeld(): boolean {
     return this.held;
   }
+}
+
+const LINK_PREFIX = 'lvis-pipe-lock:';
+
+/** The host as a link target holds it: whole when short, else a hash (the target must stay under 60 bytes). */
+function shortHost(host: string): string {
+  return host.length <= 24 ? host : `#${createHash('sha1').update(host).digest('hex').slice(0, 12)}`;
+}
+
+/** `lvis-pipe-lock:<pid>:<start, ms in base 36>:<host>`: at most 59 bytes. */
+function linkTarget(o: LockOwner): string {
+  return `${LINK_PREFIX}${o.pid}:${Date.parse(o.startedAt).toString(36)}:${shortHost(o.host)}`;
+}
+
+function ownerOfLink(target: string): LockOwner | undefined {
+  const m = /^lvis-pipe-lock:(\d+):([0-9a-z]+):(.+)$/.exec(target);
+  if (!m) return undefined;
+  return { pid: Number(m[1]), startedAt: new Date(parseInt(m[2]!, 36)).toISOString(), host: m[3]!, command: 'a command that took the lock on a full disk' };
 }
 
 export function pidAlive(pid: number): boolean {

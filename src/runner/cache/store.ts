@@ -33,7 +33,7 @@ import { fileDigest, sameStat as sameFileStat, StatCache } from './file-digests.
 import { openSealedJson, quarantine, sealJson, type CacheProblem, type ProblemSink } from './integrity.js';
 import type { HistoryRecord, PipelineState, RunRecord } from './records.js';
 import { noteWrite } from '../../base/fs-problems.js';
-import { cacheWriteError } from './cache-problems.js';
+import { CACHE_TAG, CACHE_TAG_TEXT, cacheWriteError } from './cache-problems.js';
 
 /** 2: every JSON file is sealed and every object verified (1: neither). Older files are ignored, not reported. */
 export const STORE_LAYOUT_VERSION = 2;
@@ -135,6 +135,8 @@ export class CacheStore {
   async init(): Promise<void> {
     try {
       for (const d of [this.objectsDir, this.runsDir, this.stateDir, this.historyDir, this.cutoffDir, this.tmpDir]) await mkdir(d, { recursive: true });
+      const tag = path.join(this.root, CACHE_TAG);
+      if (!existsSync(tag)) await writeFile(tag, CACHE_TAG_TEXT).catch((err: unknown) => Promise.reject(noteWrite(err, tag, CACHE_TAG_TEXT.length)));
     } catch (err) {
       throw cacheWriteError(err, this.root, 'creating its folders') ?? err;
     }

@@ -361,7 +361,7 @@ export class Executor {
     const startedAt = new Date();
     const t0 = performance.now();
     const logs: string[] = [];
-    const tempDir = await store.makeTempDir(step.id);
+    const tempDir = await store.makeTempDir(step.id).catch((err: unknown) => Promise.reject(asStepFailure(err, store.root, step.id, signal.aborted)));
     const mod = step.module;
     const outputFile = outputFileFor(mod, registry, tempDir);
     const progress = progressReporter((ev) => emit({ type: 'step-progress', ...base, stepId: step.id, ...ev }));

@@ -1,5 +1,6 @@
 /** Worker-thread entry: see worker-client.ts. */
 import { readFileSync } from 'node:fs';
+import { noteWrite } from '../../base/fs-problems.js';
 import { writeFile } from 'node:fs/promises';
 import { serveWorkerTask } from '../../base/worker-task.js';
 import { sha256 } from '../cache/hash.js';
@@ -54,7 +55,7 @@ serveWorkerTask<WorkerInput, WorkerResult, WorkerNote>(async (input, { note, sig
       if (v === undefined) throw new Error(`step type ${mod.type} returned no value for output \`${name}\``);
       const file = `${input.tempDir}/val-${name}`;
       const bytes = await kind.encode(v);
-      const writing = writeFile(file, bytes);
+      const writing = writeFile(file, bytes).catch((err: unknown) => Promise.reject(noteWrite(err, file, bytes.byteLength)));
       const digest = sha256(bytes); // on this thread, while the file is written on libuv's
       await writing;
       out.outputs[name] = { path: file, owned: true, written: { digest, size: bytes.byteLength } };

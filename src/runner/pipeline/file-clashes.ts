@@ -18,6 +18,8 @@ export interface NamedFile {
   /** How the user named it. */
   file: string;
   role: string;
+  /** A step's sync folder that the file would lie in (runFileAt). */
+  folder?: boolean;
 }
 
 interface Place extends NamedFile {
@@ -137,13 +139,19 @@ export function runFileAt(
   also: readonly NamedFile[] = [],
   opts: { skipAfterRun?: boolean } = {},
 ): NamedFile | undefined {
-  const { inputs, outputs } = places(steps, opts.skipAfterRun);
+  const { inputs, outputs, folders } = places(steps, opts.skipAfterRun);
   const same = sameFile();
   const t: NamedFile = { file: target, role: 'the target' };
-  return [...inputs, ...also, ...outputs].find((f) => same(t, f));
+  const hit = [...inputs, ...also, ...outputs].find((f) => same(t, f));
+  if (hit) return hit;
+  // A step's sync folder keeps only its own files: one written there would be removed.
+  const real = identity(target).real;
+  const folder = folders.find((f) => isWithin(real, identity(f.file).real));
+  return folder ? { file: folder.file, role: `inside ${folder.role}`, folder: true } : undefined;
 }
 
 /** The message for a command's write that `runFileAt` found on a file of the run. */
 export function overwriteMessage(what: string, target: string, hit: NamedFile): string {
+  if (hit.folder) return `${what} ${displayPath(target)} is ${hit.role} (${displayPath(hit.file)}), which keeps only that step's files: the file would be removed by the next run. Choose another path`;
   return `${what} ${displayPath(target)} is ${hit.role}${how({ file: target, role: '' }, hit)}: writing it would replace that file. Choose another path`;
 }

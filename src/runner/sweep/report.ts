@@ -81,6 +81,11 @@ export interface SweepReport {
   constant: Record<string, unknown>;
   /** Groups of variants (names) whose output files are byte-identical, two or more each. */
   identical: string[][];
+  /**
+   * Per output file (`step.output`, and its file name), the groups of two or more variants that
+   * wrote it byte-identical: a subset two variants share although their charts differ.
+   */
+  sameFiles: { output: string; file: string; groups: string[][] }[];
   /** Files written (absolute): sweep.csv, sweep.json, the chart, reports. */
   files: string[];
 }
@@ -259,6 +264,7 @@ export function buildSweepReport(outcomes: readonly SweepVariantOutcome[], o: Bu
     variants: rows.map((r) => r.row),
     constant,
     identical: identicalOutputs(outcomes),
+    sameFiles: sameOutputFiles(outcomes),
     files: [],
   };
 }
@@ -276,6 +282,27 @@ function constantMetrics(outcomes: readonly SweepVariantOutcome[], flat: readonl
     if (same && first !== undefined) out[name] = first;
   }
   return out;
+}
+
+/** Per output file, the groups (two or more) of ok variants that wrote it byte-identical. */
+function sameOutputFiles(outcomes: readonly SweepVariantOutcome[]): SweepReport['sameFiles'] {
+  const byOutput = new Map<string, { file: string; groups: Map<string, string[]> }>();
+  for (const v of outcomes) {
+    if (v.status !== 'ok') continue;
+    for (const s of v.steps) {
+      for (const o of s.outputs) {
+        if (o.path === undefined) continue;
+        const key = `${s.id}.${o.name}`;
+        const entry = byOutput.get(key) ?? { file: o.path.split(/[\\/]/).pop()!, groups: new Map<string, string[]>() };
+        entry.groups.set(o.digest, [...(entry.groups.get(o.digest) ?? []), v.name]);
+        byOutput.set(key, entry);
+      }
+    }
+  }
+  return [...byOutput].flatMap(([output, e]) => {
+    const groups = [...e.groups.values()].filter((g) => g.length > 1);
+    return groups.length ? [{ output, file: e.file, groups }] : [];
+  });
 }
 
 /**
@@ -329,8 +356,30 @@ export function sweepTableText(r: SweepReport, width: number): string {
   const notes: string[] = [];
   if (constant.length) notes.push(`the same in every variant, so not a column: ${constant.map(([m, v]) => `${m} ${formatCell(v)}`).join(', ')}`);
   for (const g of r.identical) notes.push(`identical output files (what differs between them changes nothing the pipeline writes): ${g.join('; ')}`);
+  notes.push(...sameFileNotes(r));
   if (hidden > 0) notes.push(`(${hidden} more metric${hidden === 1 ? '' : 's'} in sweep.csv and sweep.json; choose the columns with --metrics or sweep.metrics)`);
   return table(header, rows, width) + notes.map((n) => `\n${n}`).join('');
+}
+
+/**
+ * Output files that some variants share without all of their files being identical (those are
+ * said above): one line for the files every variant wrote the same, one per other shared file.
+ */
+function sameFileNotes(r: SweepReport): string[] {
+  const ok = r.variants.filter((v) => v.status === 'ok').length;
+  const covered = (g: string[]) => r.identical.some((i) => g.every((n) => i.includes(n)));
+  const everywhere = r.sameFiles.filter((f) => f.groups.length === 1 && f.groups[0]!.length === ok).map((f) => f.file);
+  const notes: string[] = [];
+  if (everywhere.length && ok > 1 && r.identical.length !== 1) notes.push(`the same in every variant: ${everywhere.join(', ')}`);
+  // Files shared by the same groups of variants go on one line (a chart's PNG and SVG).
+  const lines = new Map<string, string[]>();
+  for (const f of r.sameFiles) {
+    if (f.groups.length === 1 && f.groups[0]!.length === ok) continue;
+    const groups = f.groups.filter((g) => !covered(g)).map((g) => g.join(' = ')).join('; ');
+    if (groups) lines.set(groups, [...(lines.get(groups) ?? []), f.file]);
+  }
+  for (const [groups, files] of lines) notes.push(`identical ${files.join(', ')}: ${groups}`);
+  return notes;
 }
 
 function truncate(s: string, n: number): string {
