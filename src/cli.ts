@@ -8,7 +8,7 @@ import type { CommandModule } from './commands/command.js';
 import { COMMANDS } from './commands/index.js';
 import { printDiagnostics, UsageError, USAGE_EXIT } from './commands/common.js';
 import type { CliEnv } from './cli-env.js';
-import { DiagnosticError } from './base/diagnostic.js';
+import { DiagnosticError, escapeControls } from './base/diagnostic.js';
 import { StepRegistry } from './runner/step/registry.js';
 import { setDisplayBase } from './base/display-path.js';
 
@@ -64,7 +64,7 @@ export async function main(argv: string[], partial: Partial<CliEnv> = {}): Promi
     return 0;
   }
   if (!command) {
-    (partial.stderr ?? process.stderr).write(`lvis-pipe: unknown command \`${name}\`\n\n${await helpText()}\n`);
+    (partial.stderr ?? process.stderr).write(`lvis-pipe: unknown command \`${escapeControls(name)}\`\n\n${await helpText()}\n`);
     return USAGE_EXIT;
   }
   const env: CliEnv = {
@@ -92,7 +92,8 @@ export async function main(argv: string[], partial: Partial<CliEnv> = {}): Promi
       return err.exitCode;
     }
     if (err instanceof UsageError) {
-      env.stderr.write(`lvis-pipe ${name}: ${err.message}\n`);
+      // A usage error quotes what was typed (a step name, a file name): control characters escaped.
+      env.stderr.write(`lvis-pipe ${name}: ${escapeControls(err.message)}\n`);
       return USAGE_EXIT;
     }
     throw err;

@@ -103,3 +103,29 @@ test('a PNG scale outside (0, 8] is refused', () => {
   assert.throws(() => svgToPng(svg, 9), RangeError);
   assert.throws(() => svgToPng(svg, Number.NaN), RangeError);
 });
+
+test('text from data that XML cannot hold (control characters, a lone surrogate, U+FFFF) is drawn escaped, never breaks the SVG or the PNG', async () => {
+  // Valid JSON category names: "\u0007", "\u001b[2J", a lone "\ud800", "\uffff".
+  const names = ['bell\u0007', 'clear\u001b[2J', 'half\ud800', 'non\uffff'];
+  const hostile = buildCharts({
+    splits: SAMPLE_SPLITS.map((s, i) => ({ ...s, name: `${s.name}\u0000${i}` })),
+    keyShares: names.map((n, i) => ({ categoryId: i + 1, categoryName: n, tier: 'r' as const, size: 'S' as const, fullShare: 0.25, subsetShare: 0.2 + i * 0.01 })),
+    sizeShares: SAMPLE_SIZE_SHARES,
+    objective: trace,
+    rareQuotas: names.map((n, i) => ({ categoryId: i + 1, categoryName: n, quota: 1 + (i % 2), used: i % 3, images: 3 })),
+  });
+  // XML 1.0's Char production: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000 and up.
+  // eslint-disable-next-line no-control-regex
+  const notXml = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  for (const chart of hostile) {
+    const { svg, width, height } = await renderSvg(chart.spec);
+    assert.doesNotMatch(svg, notXml, chart.id);
+    const png = PNG.sync.read(svgToPng(svg, 1).png);
+    assert.equal(png.width, Math.round(width), chart.id);
+    assert.equal(png.height, Math.round(height), chart.id);
+  }
+  const rare = await renderSvg(hostile.find((c) => c.id === 'rare-quotas')!.spec);
+  assert.ok(rare.svg.includes('bell\\x07') && rare.svg.includes('clear\\x1b[2J') && rare.svg.includes('half\\ud800') && rare.svg.includes('non\\uffff'), 'the names are drawn with their escapes');
+  const tiers = await renderSvg(hostile.find((c) => c.id === 'tier-bars')!.spec);
+  assert.ok(tiers.svg.includes(`${SAMPLE_SPLITS[0]!.name}\\x000`), 'a split name too');
+});

@@ -126,6 +126,30 @@ describe('report HTML', () => {
   });
 });
 
+describe('report HTML with control characters in its text', () => {
+  test('params, errors, file names and the charts embedded show them escaped, as the terminal does', () => {
+    const base = reportModel(false);
+    const charts = buildCharts({ splits: SAMPLE_SPLITS, rareQuotas: [{ categoryId: 3, categoryName: 'bell\u0007', quota: 1, used: 1, images: 2 }] });
+    const html = renderReportHtml({
+      ...base,
+      params: { ...base.params, images_url: 'http://x/\u001b]0;PWNED\u0007\u001b[2J/' },
+      steps: base.steps.map((s) => (s.id === 'write' ? { ...s, error: 'near: "name": "bell\u0007"' } : s)),
+      charts: charts.map((c) => ({ id: c.id, title: c.title, spec: c.spec, files: [`out/plots/\u001b[2J${c.fileBase}.png`] })),
+    });
+    // The markup, without the inlined scripts (the libraries' own text is not ours to check).
+    const markup = html.replace(/(<script\b[^>]*>).*?(<\/script>)/gs, '$1$2');
+    // eslint-disable-next-line no-control-regex
+    const raw = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.exec(markup);
+    assert.equal(raw, null, `a raw control character: …${raw ? JSON.stringify(markup.slice(raw.index - 60, raw.index + 20)) : ''}…`);
+    assert.ok(markup.includes('http://x/\\x1b]0;PWNED\\x07\\x1b[2J/'), 'the param');
+    assert.ok(markup.includes('near: &quot;name&quot;: &quot;bell\\x07&quot;'), 'the step error');
+    assert.ok(markup.includes('out/plots/\\x1b[2Jlvis_rare_quota_usage.png'), 'the file under the chart');
+    const json = /<script type="application\/json" id="lvis-report-data">(.*?)<\/script>/s.exec(html)![1]!;
+    const data = JSON.parse(json) as { charts: { id: string; spec: unknown }[] };
+    assert.ok(JSON.stringify(data.charts.find((c) => c.id === 'rare-quotas')!.spec).includes('bell\\\\x07'), 'the chart drawn in the browser shows what the PNG shows');
+  });
+});
+
 describe('report helpers', () => {
   test('DAG layout: every step right of its inputs, boxes in a column do not overlap', () => {
     const layout = layoutDag(STEPS);

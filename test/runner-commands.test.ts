@@ -247,6 +247,16 @@ describe('event lines', () => {
   it('a multi-line step log is indented as one block', () => {
     assert.equal(describeEvent({ type: 'step-log', runId: 'r', stepId: 'stats', message: 'f 405\nc 461\nr 337' }), '  stats: f 405\n         c 461\n         r 337');
   });
+
+  it("a failed variant's label and a progress bar's file name show control characters escaped", async () => {
+    const { failureText } = await import('../src/runner/reporters/describe.js');
+    const { barText } = await import('../src/runner/reporters/tty.js');
+    const label = 'url=http://x/\x1b]0;PWNED\x07';
+    const failed = failureText({ type: 'step-failed', runId: 'r', label, stepId: 'load', stepType: 'load', key: 'k', durationMs: 1, interrupted: false, diagnostics: [{ severity: 'error', message: 'bad' }] });
+    assert.ok(failed.startsWith('✗ [url=http://x/\\x1b]0;PWNED\\x07] load (load) failed:'), failed);
+    const bar = barText({ type: 'step-progress', runId: 'r', stepId: 'train', label: 'reading lvis\x1b[2J.json', done: 1000, total: 4000, unit: 'bytes', detail: 'at \x07' });
+    assert.deepEqual(bar, { step: 'train', label: 'reading lvis\\x1b[2J.json', amount: '1.0 kB/4.0 kB, at \\x07' });
+  });
 });
 
 describe('summary table', () => {
@@ -294,5 +304,71 @@ describe('text tables', () => {
     for (const cell of [...header, ...rows[0]!]) assert.ok(whole.includes(cell), cell);
     assert.equal(streamWidth({ isTTY: true, columns: 220 }), 220);
     assert.equal(streamWidth({}), Infinity, 'a pipe or a file: no limit');
+  });
+
+  it('split into panels at an ordinary width, each panel cuts only what it has no room for', async () => {
+    const { table } = await import('../src/base/format.js');
+    // A runs table: eleven columns of real cells, too many for one 80-column table even cut to 12.
+    const header = ['run', 'started', 'status', 'time', 'sweep', 'variant', 'alpha', 'total_images', 'js_divergence', 'ann_per_image_ks', 'share_mse', 'steps'];
+    const rows = [
+      ['3fa9c01b', '2026-12-07 16:06:08', 'ok', '1.52 s', '77ab01cd', 'alpha=0.4,tier=1', '0.4', '1000', '0.002131', '0.04121', '1.2e-05', '3 ran, 14 cached'],
+      ['c01b3fa9', '2026-12-07 16:07:41', 'ok', '1.49 s', '77ab01cd', 'alpha=0.6,tier=1', '0.6', '1000', '0.002012', '0.03977', '1.1e-05', '3 ran, 14 cached'],
+    ];
+    for (const width of [80, 100]) {
+      const text = table(header, rows, width);
+      assert.ok(text.includes('\n\n'), `split into panels at ${width}: ${text}`);
+      assert.doesNotMatch(text, /…/, `no cell cut at ${width}:\n${text}`);
+      for (const cell of [...header, ...rows.flat()]) assert.ok(text.includes(cell), `${cell} whole at ${width}`);
+      for (const line of text.split('\n')) assert.ok(line.length <= width || line.endsWith('14 cached'), `${line.length} > ${width}: ${line}`);
+      // Every panel is led by the run column.
+      for (const panel of text.split('\n\n')) assert.match(panel, /^run /);
+    }
+    // A cell too long for any panel (a sweep's dry-run folder) is still cut, keeping both ends,
+    // but to the room of its panel, not to 12 characters.
+    const folder = `/tmp/${'sweep-mini-lvis/'.repeat(6)}alpha=0.4,rare_cap=2,tier=1`;
+    const dry = table(
+      ['variant', 'alpha', 'rare_cap', 'total_images', 'density_band', 'lambda_tier', 'folder', 'would run', 'shared', 'cached'],
+      [['alpha=0.4,rare_cap=2,tier=1', '0.4', '2', '1000', '0.05', '3', folder, 'sample, write, prune_val, prune_preds, evaluate, plots', '0', '11']],
+      80,
+    );
+    for (const line of dry.split('\n')) assert.ok(line.length <= 80, `${line.length} > 80: ${line}`);
+    const folderLine = dry.split('\n').find((l) => l.includes('/tmp/'))!;
+    const cell = folderLine.split(/ {2,}/).find((c) => c.startsWith('/tmp/'))!;
+    assert.match(cell, /^\/tmp\/sweep-mini-lvis\/.*….*,rare_cap=2,tier=1$/, dry);
+    const room = 80 - 'alpha=0.4,rare_cap=2,tier=1'.length - 2;
+    assert.equal(cell.length, room, `the folder gets its panel's room, not 12 characters: ${cell}`);
+    assert.ok(dry.includes('  density_band'), `the short columns are whole:\n${dry}`);
+  });
+
+  it('the free-text last column runs on, but its separator line stays within the width', async () => {
+    const { table } = await import('../src/base/format.js');
+    const why = 'option path data/sample/lvis_v1_val_synth.json.gz → /tmp/p24/val_copy2.json; file /tmp/p24/val_copy2.json added';
+    const text = table(['step', 'type', 'plan', 'key', 'why'], [['val', 'load', 'will run', 'ee9ab5e160b7', why], ['train', 'load', 'cached', 'b95d265502ff', '']], 80);
+    const [head, sep, first] = text.split('\n');
+    assert.ok(sep!.length <= 80, `separator of ${sep!.length} characters wraps on 80 columns: ${sep}`);
+    assert.ok(head!.endsWith('why'));
+    assert.ok(first!.endsWith(why), 'the free text is whole');
+    assert.ok(table(['step', 'why'], [['val', why]], Infinity).split('\n')[1]!.endsWith('-'.repeat(why.length)), 'with no limit the separator is as long as the text');
+  });
+
+  it('the terminal width: its own size, else COLUMNS (as ls), else 80; a pipe or a file never cuts', async () => {
+    const { streamWidth } = await import('../src/base/format.js');
+    assert.equal(streamWidth({ isTTY: true, columns: 100 }, { COLUMNS: '220' }), 100, 'the size the terminal reports wins');
+    assert.equal(streamWidth({ isTTY: true, columns: 0 }, { COLUMNS: '220' }), 220);
+    assert.equal(streamWidth({ isTTY: true }, { COLUMNS: '132' }), 132);
+    assert.equal(streamWidth({ isTTY: true }, { COLUMNS: 'wide' }), 80, 'a COLUMNS that is not a width is ignored');
+    assert.equal(streamWidth({ isTTY: true }, { COLUMNS: '0' }), 80);
+    assert.equal(streamWidth({ isTTY: true }, {}), 80);
+    assert.equal(streamWidth({ isTTY: false }, { COLUMNS: '100' }), Infinity);
+  });
+
+  it('control characters in cells are shown escaped, and the columns line up on the escaped text', async () => {
+    const { table } = await import('../src/base/format.js');
+    const text = table(['param', 'a', 'b'], [['images_url', 'http://x/\x1b]0;PWNED\x07\x1b[2J/', 'http://x/'], ['seed', '1', '2']], Infinity);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f]/);
+    assert.ok(text.includes('http://x/\\x1b]0;PWNED\\x07\\x1b[2J/'), text);
+    const lines = text.split('\n');
+    assert.equal(lines[2]!.indexOf('http://x/', 20), lines[3]!.indexOf('2'), text);
   });
 });

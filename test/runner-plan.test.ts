@@ -113,6 +113,27 @@ describe('plan', () => {
   });
 });
 
+describe('reasons name a folder option as they name a file option', () => {
+  it('a folder read outside the working directory is shown absolute on both sides, never as ../../…', async () => {
+    const ws = new Workspace();
+    const outside = new Workspace(); // another temporary folder: outside ws, so displayPath gives it absolute
+    try {
+      ws.write('pipes/data/in.txt', 'a,b');
+      const pipeline = (from: string) => `params:\n  from: { type: path, default: "" }\nsteps:\n  src: { type: source, options: { path: data/in.txt } }\n  files: { type: mirror, inputs: { text: src }, options: { from: "${from}" } }\n`;
+      ws.write('pipes/p.yaml', pipeline(outside.path('one')));
+      const r = await runCli(['run', 'pipes/p.yaml', '-q'], { cwd: ws.dir });
+      assert.equal(r.code, 0, r.stderr);
+      ws.write('pipes/p.yaml', pipeline(outside.path('two')));
+      const p = await runCli(['plan', 'pipes/p.yaml', '--json'], { cwd: ws.dir });
+      const files = (JSON.parse(p.stdout) as { steps: PlanEntry[] }).steps.find((e) => e.id === 'files')!;
+      assert.deepEqual(files.reasons, [`option from ${outside.path('one')} → ${outside.path('two')}`]);
+    } finally {
+      ws.remove();
+      outside.remove();
+    }
+  });
+});
+
 describe('reasons for long values', () => {
   const material = (options: Record<string, unknown>): KeyMaterial => ({ scheme: KEY_SCHEME, type: 'load', version: 1, options, inputs: {}, files: {} });
 

@@ -234,6 +234,17 @@ describe('validation', () => {
     ws.write('unclosed2.yaml', 'params:\n  ids: [1, "]", 2 # ]\nsteps:\n  a: { type: source, options: { path: in.txt } }\n');
     const v = await runCli(['validate', 'unclosed2.yaml'], { cwd: ws.dir });
     assert.match(v.stderr, /^unclosed2\.yaml:2:8: YAML syntax error: this `\[` is never closed/m);
+    // Nested unclosed brackets: one error that says every closer to add, not one per bracket.
+    ws.write('nested.yaml', 'params:\n  x: [[[1\nsteps:\n  a: { type: source, options: { path: in.txt } }\n');
+    const n = await runCli(['validate', 'nested.yaml'], { cwd: ws.dir });
+    assert.equal(n.code, 2);
+    assert.deepEqual(located(n.stderr).map((g) => `${g.where} ${g.message}`), ['nested.yaml:2:8 YAML syntax error: this `[` is never closed, nor the 2 before it: add `]]]` before the next entry (line 3)']);
+    ws.write('mixed.yaml', 'params:\n  x: {a: [1\nsteps:\n  a: { type: source, options: { path: in.txt } }\n');
+    const m = await runCli(['validate', 'mixed.yaml'], { cwd: ws.dir });
+    assert.deepEqual(located(m.stderr).map((g) => `${g.where} ${g.message}`), ['mixed.yaml:2:10 YAML syntax error: this `[` is never closed, nor the 1 before it: add `]}` before the next entry (line 3)']);
+    ws.write('deep-open.yaml', `params:\n  x: ${'['.repeat(300)}1\nsteps:\n  a: { type: source, options: { path: in.txt } }\n`);
+    const d3 = await runCli(['validate', 'deep-open.yaml'], { cwd: ws.dir });
+    assert.deepEqual(located(d3.stderr).map((g) => `${g.where} ${g.message}`), ['deep-open.yaml:2:305 YAML syntax error: this `[` is never closed, nor the 299 before it: add 300 closing brackets (`]]]]]]]]…`) before the next entry (line 3)']);
     ws.write('dup.yaml', 'steps:\n  a: { type: source, options: { path: in.txt } }\n  a: { type: source, options: { path: in.txt } }\n');
     const d = await runCli(['validate', 'dup.yaml'], { cwd: ws.dir });
     assert.equal(d.code, 2);
@@ -277,6 +288,60 @@ describe('validation', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^tags\.yaml:2:6: warning: YAML tag `!!js\/function` is not supported: it is ignored and the value read as plain YAML; remove the tag$/m);
     assert.match(r.stderr, /^tags\.yaml:3:6: warning: YAML tag `!custom` is not supported/m);
+  });
+
+  it('YAML values that are not JSON data (bytes, timestamps, sets, .inf) are located errors, and nothing runs or is recorded', async () => {
+    ws.write(
+      'nonjson.yaml',
+      'params:\n  a: !!binary aGVsbG8=\n  b: { type: any, default: !!timestamp 2001-12-14 }\n  c: !!set { x, y }\n  d: !!omap [ { x: 1 } ]\n  e: .inf\n  f: [1, .nan]\n' +
+        'steps:\n  a: { type: source, options: { path: in.txt } }\n',
+    );
+    const r = await runCli(['run', 'nonjson.yaml', '--cache-dir', 'c-nonjson'], { cwd: ws.dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.deepEqual(
+      located(r.stderr).map((g) => `${g.where} ${g.message.replace(/ is not JSON data.*/, '')}`),
+      [
+        'nonjson.yaml:2:6 bytes (`!!binary`)',
+        'nonjson.yaml:3:28 a timestamp (`!!timestamp`)',
+        'nonjson.yaml:4:6 a set (`!!set`)',
+        'nonjson.yaml:5:6 an ordered map (`!!omap`)',
+        'nonjson.yaml:6:6 infinity (`.inf`, or a number too large for a double)',
+        'nonjson.yaml:7:10 not a number (`.nan`)',
+      ],
+    );
+    assert.match(r.stderr, /^nonjson\.yaml:2:6: bytes \(`!!binary`\) is not JSON data, and a pipeline's values must be \(they are hashed and recorded as JSON\): write it as plain text, a number, true\/false, null, a list or a mapping \(without the tag\)$/m);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack');
+    assert.equal(existsSync(ws.path('c-nonjson', 'history')), false, 'no history record was written');
+  });
+
+  it('a value that is not JSON data from --params, --set or the config is refused where it was given', async () => {
+    ws.write('anyp.yaml', 'params:\n  a: { type: any, default: 1 }\n  s: x\nsteps:\n  a: { type: source, options: { path: in.txt } }\n');
+    ws.write('bin-params.yaml', 'a: !!binary aGVsbG8=\n');
+    const p = await runCli(['run', 'anyp.yaml', '--params', 'bin-params.yaml', '--cache-dir', 'c-nonjson2'], { cwd: ws.dir });
+    assert.equal(p.code, 2, p.stderr);
+    assert.match(p.stderr, /^bin-params\.yaml:1:4: bytes \(`!!binary`\) is not JSON data/m);
+    for (const [arg, what] of [['a=!!binary aGVsbG8=', 'bytes'], ['a=!!timestamp 2001-12-14', 'a timestamp'], ['a=[1, .inf]', 'at `a[1]`, infinity'], ['a={ x: !!set { y } }', 'at `a.x`, a set']]) {
+      const r = await runCli(['run', 'anyp.yaml', '--set', arg!, '--cache-dir', 'c-nonjson2'], { cwd: ws.dir });
+      assert.equal(r.code, 2, `${arg}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^error: param \`a\` from --set ${arg!.replace(/[[\]{}.!]/g, '\\$&')}: ${what!.replace(/[[\]{}.!]/g, '\\$&')}`, 'm'), arg);
+    }
+    // A string param takes the text as typed: not an error.
+    const text = await runCli(['validate', 'anyp.yaml', '--set', 's=!!binary aGVsbG8='], { cwd: ws.dir });
+    assert.equal(text.code, 0, text.stderr);
+    const cfg = new Workspace();
+    try {
+      cfg.write('package.json', '{"name": "project"}');
+      cfg.write('.lvis-piperc.yaml', 'params:\n  a: !!timestamp 2001-12-14\n');
+      cfg.write('in.txt', 'x');
+      cfg.write('p.yaml', 'params:\n  a: { type: any, default: 1 }\nsteps:\n  a: { type: source, options: { path: in.txt } }\n');
+      const c = await runCli(['run', 'p.yaml'], { cwd: cfg.dir });
+      assert.equal(c.code, 2, c.stderr);
+      assert.match(c.stderr, /param `a` from config \S*\.lvis-piperc\.yaml: a timestamp \(`!!timestamp`\) is not JSON data/);
+      assert.equal(existsSync(cfg.path('.lvis-pipe', 'history')), false);
+    } finally {
+      cfg.remove();
+    }
+    assert.equal(existsSync(ws.path('c-nonjson2', 'history')), false, 'no history record was written');
   });
 
   it('a missing pipeline file, and a file that is not a mapping', async () => {

@@ -199,3 +199,54 @@ describe('diff: float rounding is not a change', () => {
     assert.ok(sameNumber(0, 0) && sameNumber(1, 1 + 1e-12) && !sameNumber(0, 1e-300) && !sameNumber(1, 1.000001));
   });
 });
+
+describe('control characters from params and file names are shown escaped', () => {
+  // What a hostile --params file or file name holds: set the window title, ring, clear the screen.
+  const HOSTILE = 'http://x/\x1b]0;PWNED\x07\x1b[2J/';
+  const SHOWN = 'http://x/\\x1b]0;PWNED\\x07\\x1b[2J/';
+  const NAME = 'bad\x1b[2J.yaml';
+  // eslint-disable-next-line no-control-regex
+  const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+  let ws: Workspace;
+  before(async () => {
+    ws = new Workspace();
+    ws.write('data/in.txt', 'hello');
+    ws.write(NAME, PIPELINE);
+    ws.write('hostile.yaml', `suffix: ${JSON.stringify(HOSTILE)}\n`);
+    for (const args of [['run', NAME, '-q'], ['run', NAME, '-q', '--params', 'hostile.yaml']]) {
+      const r = await runCli(args, { cwd: ws.dir });
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+  after(() => ws.remove());
+
+  it('runs, diff, plan and validate print no raw control character, and show it as \\x1b', async () => {
+    for (const args of [['runs', NAME], ['runs', NAME, '--all-params'], ['diff', NAME], ['diff', NAME, '--all'], ['plan', NAME], ['validate', NAME]]) {
+      const r = await runCli(args, { cwd: ws.dir });
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.doesNotMatch(r.stdout + r.stderr, RAW, `${args.join(' ')}:\n${r.stdout}${r.stderr}`);
+      // plan names the hostile value (the last run's suffix) in its reasons, quoted as JSON; the others, the file.
+      const shown = args[0] === 'plan' ? '"http://x/\\u001b]0;PWNED\\u0007' : 'bad\\x1b[2J.yaml';
+      assert.ok((r.stdout + r.stderr).includes(shown), `${args.join(' ')} shows ${shown}:\n${r.stdout}`);
+    }
+    const diff = await runCli(['diff', NAME], { cwd: ws.dir });
+    assert.match(diff.stdout, new RegExp(`^suffix\\s+!\\s+${SHOWN.replace(/[\\[\]]/g, '\\$&')}\\s+changed$`, 'm'));
+    const runs = await runCli(['runs', NAME], { cwd: ws.dir });
+    assert.ok(runs.stdout.includes(SHOWN), runs.stdout);
+    // --json is for programs: the value itself, which JSON writes as \u001b.
+    const json = await runCli(['diff', NAME, '--json'], { cwd: ws.dir });
+    assert.equal((JSON.parse(json.stdout) as RunDiff).params.find((p) => p.name === 'suffix')!.b, HOSTILE);
+  });
+
+  it('a diagnostic names the file escaped; so does a usage error', async () => {
+    ws.write(NAME.replace('.yaml', '-broken.yaml'), 'steps:\n  a: { type: nope }\n');
+    const r = await runCli(['validate', NAME.replace('.yaml', '-broken.yaml')], { cwd: ws.dir });
+    assert.equal(r.code, 2);
+    assert.doesNotMatch(r.stderr, RAW, r.stderr);
+    assert.match(r.stderr, /^bad\\x1b\[2J-broken\.yaml:2:14: step `a`: unknown step type `nope`/m);
+    const u = await runCli(['plan', NAME, '--only', 'no\x1b[2Jstep'], { cwd: ws.dir });
+    assert.equal(u.code, 2);
+    assert.doesNotMatch(u.stderr, RAW, u.stderr);
+    assert.match(u.stderr, /no step `no\\x1b\[2Jstep` in bad\\x1b\[2J\.yaml/);
+  });
+});

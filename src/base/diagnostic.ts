@@ -40,7 +40,8 @@ export class DiagnosticError extends Error {
 
 export function formatLocation(loc: SourceLocation): string {
   // A zip's member as a path inside the archive, as zip tools name it (`lvis.json.zip/lvis.json`).
-  let s = loc.member !== undefined ? `${loc.file}/${loc.member}` : loc.file;
+  // A file or member name can hold control characters (`bad\x1b[2J.yaml`): shown escaped.
+  let s = escapeControls(loc.member !== undefined ? `${loc.file}/${loc.member}` : loc.file);
   if (loc.line !== undefined) {
     s += `:${loc.line}`;
     if (loc.col !== undefined) s += `:${loc.col}`;

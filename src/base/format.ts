@@ -1,4 +1,5 @@
 /** Small text helpers shared by reporters, commands and steps' logs. */
+import { escapeControls } from './diagnostic.js';
 
 /**
  * A size in decimal units (1 MB = 1,000,000 bytes, as `ls --si` and file managers show it): the
@@ -27,52 +28,78 @@ export function formatDuration(ms: number): string {
 const MIN_CELL = 12;
 
 /**
- * How wide a table printed on `stream` may be: the terminal's width when it is one, else no
- * limit (a pipe or a file gets every cell whole, as `ls` and `git` do).
+ * How wide a table printed on `stream` may be: the terminal's width when it is one (its own
+ * size, else `COLUMNS` when it reports none, as `ls` does, else 80), else no limit (a pipe or a
+ * file gets every cell whole, as `ls` and `git` do).
  */
-export function streamWidth(stream: unknown): number {
+export function streamWidth(stream: unknown, env: Record<string, string | undefined> = process.env): number {
   const s = stream as { isTTY?: boolean; columns?: number };
-  return s.isTTY ? (s.columns !== undefined && s.columns > 0 ? s.columns : 80) : Infinity;
+  if (!s.isTTY) return Infinity;
+  if (s.columns !== undefined && s.columns > 0) return s.columns;
+  const fromEnv = /^\s*\d+\s*$/.test(env.COLUMNS ?? '') ? Number(env.COLUMNS) : 0;
+  return fromEnv > 0 ? fromEnv : 80;
 }
 
 /**
  * A left-aligned text table (no borders), columns separated by two spaces, at most `maxWidth`
- * wide (`streamWidth` of where it goes). The last column is free text and may run on (a terminal
- * wraps it). When the others do not fit, long cells are shortened in the middle with "…", so that
- * both ends stay (`ann_p…e_ks`, `2026-…14:03`; never below 12 characters); when they still do not
- * fit, the columns are split into several tables, each repeating the first column, one under the
- * other.
+ * wide (`streamWidth` of where it goes). Cells are shown with their control characters escaped
+ * (`\x1b`): a param value or a file name can hold them. The last column is free text and may
+ * run on (a terminal wraps it). When the others do not fit, long cells are shortened in the
+ * middle with "…", so that both ends stay (`ann_p…e_ks`, `2026-…14:03`; never below 12
+ * characters); when they still do not fit, the columns are split into panels, one under the
+ * other, each led by the first column, and a panel shortens only the cells it has no room for.
  */
 export function table(header: string[], rows: string[][], maxWidth: number): string {
-  const widthsOf = (cols: number[]) => cols.map((i) => Math.max(header[i]!.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const t: Cells = { header: header.map(escapeControls), rows: rows.map((r) => header.map((_, i) => escapeControls(r[i] ?? ''))) };
   const all = header.map((_, i) => i);
-  const fixed = (w: number[]) => w.slice(0, -1).reduce((a, b) => a + b + 2, 0);
-  let widths = widthsOf(all);
-  // Room the last column gets before it may run on.
-  const last = Math.min(widths.at(-1)!, MIN_CELL);
-  if (fixed(widths) + last <= maxWidth) return render(header, rows, widths);
-  // Shorten the widest cells first, down to MIN_CELL.
-  const cap = capFor(widths.slice(0, -1), maxWidth - (widths.length - 1) * 2 - last);
-  const clip = (c: string) => (c.length > cap ? shortenMiddle(c, cap) : c);
-  const h2 = header.map((h, i) => (i === header.length - 1 ? h : clip(h)));
-  const r2 = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : clip(c ?? ''))));
-  widths = h2.map((h, i) => Math.max(h.length, ...r2.map((r) => (r[i] ?? '').length)));
-  if (fixed(widths) + last <= maxWidth) return render(h2, r2, widths);
-  // Still too wide: one table per group of columns that fits, each led by the first column.
+  const one = panel(t, all, maxWidth, true);
+  if (one.fits) return one.text;
+  // Too wide even with cells cut to MIN_CELL: panels of the columns that fit whole, packed in
+  // order (a column too wide for any panel gets one of its own, and is cut to its room there).
+  const natural = widthsOf(t, all);
   const groups: number[][] = [];
   let group = [0];
-  let used = widths[0]!;
-  for (let i = 1; i < widths.length; i++) {
-    if (group.length > 1 && used + 2 + widths[i]! > maxWidth) {
+  let used = natural[0]!;
+  for (let i = 1; i < natural.length; i++) {
+    const need = i === natural.length - 1 ? Math.min(natural[i]!, MIN_CELL) : natural[i]!;
+    if (group.length > 1 && used + 2 + need > maxWidth) {
       groups.push(group);
       group = [0];
-      used = widths[0]!;
+      used = natural[0]!;
     }
     group.push(i);
-    used += 2 + widths[i]!;
+    used += 2 + need;
   }
   groups.push(group);
-  return groups.map((g) => render(g.map((i) => h2[i]!), r2.map((r) => g.map((i) => r[i] ?? '')), g.map((i) => widths[i]!))).join('\n\n');
+  return groups.map((g) => panel(t, g, maxWidth, g.at(-1) === natural.length - 1).text).join('\n\n');
+}
+
+interface Cells {
+  header: string[];
+  rows: string[][];
+}
+
+function widthsOf(t: Cells, cols: readonly number[]): number[] {
+  return cols.map((i) => Math.max(t.header[i]!.length, ...t.rows.map((r) => r[i]!.length)));
+}
+
+/**
+ * The columns `cols` of `t` as one table within `maxWidth`, their widest cells shortened first
+ * (not below MIN_CELL) when they must be; `freeText`: the last column is the table's free text,
+ * which needs only MIN_CELL of room and may run on. `fits` says whether it came within the width.
+ */
+function panel(t: Cells, cols: readonly number[], maxWidth: number, freeText: boolean): { text: string; fits: boolean } {
+  const widths = widthsOf(t, cols);
+  const lastRoom = freeText ? Math.min(widths.at(-1)!, MIN_CELL) : widths.at(-1)!;
+  const fixed = freeText ? widths.slice(0, -1) : widths;
+  const room = maxWidth - (cols.length - 1) * 2 - (freeText ? lastRoom : 0);
+  const cap = capFor(fixed, room);
+  const clip = (c: string, k: number) => (k < fixed.length && c.length > cap ? shortenMiddle(c, cap) : c);
+  const header = cols.map((i, k) => clip(t.header[i]!, k));
+  const rows = t.rows.map((r) => cols.map((i, k) => clip(r[i]!, k)));
+  const shown = widths.map((w, k) => (k < fixed.length ? Math.min(w, cap) : w));
+  const used = shown.slice(0, -1).reduce((a, w) => a + w + 2, 0);
+  return { text: render(header, rows, shown, maxWidth - used), fits: used + (freeText ? lastRoom : shown.at(-1)!) <= maxWidth };
 }
 
 /** `s` in `n` characters: its start and its end, with "…" for what is left out. */
@@ -88,13 +115,15 @@ function capFor(widths: number[], room: number): number {
   return cap;
 }
 
-function render(header: string[], rows: string[][], widths: number[]): string {
+/** The table's lines; the last column's separator is no longer than `lastRoom` (nor its header). */
+function render(header: string[], rows: string[][], widths: number[], lastRoom: number): string {
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  const rule = widths.map((w, i) => '-'.repeat(i === widths.length - 1 ? Math.max(header[i]!.length, Math.min(w, lastRoom)) : w));
+  return [line(header), line(rule), ...rows.map(line)].join('\n');
 }
 
 /**

@@ -10,7 +10,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { CliEnv } from '../cli-env.js';
 import { loadConfig, resolveCacheDir, type LoadedConfig } from '../config.js';
-import { DiagnosticError, formatDiagnostic, type Diagnostic } from '../base/diagnostic.js';
+import { DiagnosticError, escapeControls, formatDiagnostic, type Diagnostic } from '../base/diagnostic.js';
 import { loadPipeline } from '../runner/pipeline/pipeline.js';
 import { CacheStore } from '../runner/cache/store.js';
 import { describeProblem } from '../runner/cache/integrity.js';
@@ -105,7 +105,7 @@ export async function locateCache(env: CliEnv, file: string | undefined, cacheDi
  */
 export function readOnlyStore(env: CliEnv, cacheDir: string): CacheStore {
   const store = new CacheStore(cacheDir, { readOnly: true });
-  store.onProblem((p) => env.stderr.write(`warning: ${describeProblem(p, store.root)} (\`lvis-pipe cache verify --repair\` moves it aside)\n`));
+  store.onProblem((p) => env.stderr.write(`warning: ${escapeControls(describeProblem(p, store.root))} (\`lvis-pipe cache verify --repair\` moves it aside)\n`));
   return store;
 }
 
@@ -148,7 +148,7 @@ export async function loadPipelineContext(
     ...(config.config.params && config.file ? { configParams: { values: config.config.params, file: config.file } } : {}),
     cwd: env.cwd,
     checkFiles,
-    onCacheProblem: (p) => env.stderr.write(`${describeProblem(p, cacheDir)}; compiled again\n`),
+    onCacheProblem: (p) => env.stderr.write(`${escapeControls(describeProblem(p, cacheDir))}; compiled again\n`),
   };
   const pipeline = loadPipeline(abs, env.registry, resolveOptions);
   if (pipeline.warnings.length > 0 && !values.json) printDiagnostics(env, pipeline.warnings, false, 0);

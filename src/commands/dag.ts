@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
+import { escapeControls } from '../base/diagnostic.js';
 import { DAG_FORMATS, renderDag, type DagFormat } from '../runner/graph/dag.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
@@ -30,7 +31,8 @@ export const command: CommandModule = {
     if (!DAG_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${DAG_FORMATS.join(', ')}, got ${values.format}`);
     if (positionals.length > 1) throw new UsageError(`expected one pipeline FILE\n\n${usage}`);
     const { pipeline } = await loadPipelineContext(env, positionals[0], values, usage, false);
-    env.stdout.write(renderDag(pipeline, format));
+    // Step descriptions and file names may hold control characters: shown escaped in every format.
+    env.stdout.write(escapeControls(renderDag(pipeline, format)));
     return 0;
   },
 };

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
+import { escapeControls } from '../base/diagnostic.js';
 import { formatBytes, formatDuration, streamWidth, table } from '../base/format.js';
 import { shortHash } from '../runner/cache/hash.js';
 import { diffRuns, readHistory, resolveRunRef, type RunDiff, type RunMeta, type StepDiff } from '../runner/cache/history.js';
@@ -76,8 +77,9 @@ function isFile(p: string): boolean {
   }
 }
 
+/** A run's line; its file name and sweep label (param values) may hold control characters: shown escaped. */
 function runLine(tag: string, m: RunMeta): string {
-  return `${tag}: ${m.shortId}  ${localTime(m.startedAt)}  ${m.status}  ${formatDuration(m.durationMs)}  ${displayPath(m.pipeline)}${m.label ? `  [${m.label}]` : ''}  (${m.runId})`;
+  return escapeControls(`${tag}: ${m.shortId}  ${localTime(m.startedAt)}  ${m.status}  ${formatDuration(m.durationMs)}  ${displayPath(m.pipeline)}${m.label ? `  [${m.label}]` : ''}  (${m.runId})`);
 }
 
 function signed(n: number): string {

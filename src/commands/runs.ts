@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
-import { DiagnosticError } from '../base/diagnostic.js';
+import { DiagnosticError, escapeControls } from '../base/diagnostic.js';
 import { formatDuration, streamWidth, table } from '../base/format.js';
 import { readHistory, runsTable, shortRunId, type RunsRow } from '../runner/cache/history.js';
 import { isPlainObject } from '../runner/pipeline/params.js';
@@ -66,7 +66,7 @@ export const command: CommandModule = {
       const why = !existsSync(file) ? `no such file, and no runs of it` : values.sweep !== undefined ? `no runs of sweep ${values.sweep}` : `not run yet (no runs in ${displayPath(cacheDir)})`;
       throw new DiagnosticError([{ severity: 'error', message: `${displayPath(file)}: ${why}` }], 1);
     }
-    const warn = (m: string) => env.stderr.write(`warning: ${m}\n`);
+    const warn = (m: string) => env.stderr.write(`warning: ${escapeControls(m)}\n`);
     const want = values.metrics === 'all' ? undefined : values.metrics !== undefined ? values.metrics.split(',').map((s) => s.trim()).filter(Boolean) : sweepMetrics;
     if (values.json) {
       const t = runsTable(runs, { allParams: true, warn });
@@ -89,9 +89,11 @@ export const command: CommandModule = {
     env.stdout.write(table(header, rows, streamWidth(env.stdout)) + '\n');
     const hidden = t.metrics.length - t.shown.length;
     env.stdout.write(
-      `\n${runs.length} run${runs.length === 1 ? '' : 's'} of ${displayPath(file)}` +
-        (hidden > 0 ? `; ${hidden} more metric${hidden === 1 ? '' : 's'} (--metrics all, or --json)` : '') +
-        `; compare two with: lvis-pipe diff ${displayPath(file)} RUN RUN\n`,
+      escapeControls(
+        `\n${runs.length} run${runs.length === 1 ? '' : 's'} of ${displayPath(file)}` +
+          (hidden > 0 ? `; ${hidden} more metric${hidden === 1 ? '' : 's'} (--metrics all, or --json)` : '') +
+          `; compare two with: lvis-pipe diff ${displayPath(file)} RUN RUN\n`,
+      ),
     );
     return 0;
   },

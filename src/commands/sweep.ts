@@ -3,7 +3,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
-import { DiagnosticError } from '../base/diagnostic.js';
+import { DiagnosticError, escapeControls } from '../base/diagnostic.js';
 import { closest } from '../base/suggest.js';
 import { streamWidth, table } from '../base/format.js';
 import { planPipeline } from '../runner/graph/plan.js';
@@ -147,7 +147,7 @@ export const command: CommandModule = {
         ...((values.sort ?? plan.spec.sortBy) !== undefined ? { sortBy: (values.sort ?? plan.spec.sortBy)! } : {}),
         ...(values.metrics !== undefined ? { metrics: values.metrics.split(',').map((m) => m.trim()).filter(Boolean), metricsFromCli: true } : plan.spec.metrics ? { metrics: plan.spec.metrics } : {}),
         // Shown even with --quiet: an unknown --sort or --metrics name changes what the table means.
-        warn: (m) => (json ? notice(`warning: ${m}`) : env.stderr.write(`warning: ${m}\n`)),
+        warn: (m) => (json ? notice(`warning: ${m}`) : env.stderr.write(`warning: ${escapeControls(m)}\n`)),
       });
 
       await mkdir(plan.outDir, { recursive: true });
@@ -169,8 +169,8 @@ export const command: CommandModule = {
       reporter.close();
       if (!json) {
         env.stdout.write(`\n${sweepTableText(report, streamWidth(env.stdout))}\n\n`);
-        env.stdout.write(`wrote ${report.files.map((f) => displayPath(f)).join(', ')}\n`);
-        env.stdout.write(`sweep ${shortRunId(sweepId)}: lvis-pipe runs ${base.displayFile} --sweep ${shortRunId(sweepId)} lists its variants\n`);
+        env.stdout.write(escapeControls(`wrote ${report.files.map((f) => displayPath(f)).join(', ')}\n`));
+        env.stdout.write(escapeControls(`sweep ${shortRunId(sweepId)}: lvis-pipe runs ${base.displayFile} --sweep ${shortRunId(sweepId)} lists its variants\n`));
       }
       reporter.event({ type: 'sweep-finish', sweepId, status: report.status, durationMs: performance.now() - t0, result: report });
       if (report.status === 'interrupted') return interruptExitCode(session.interruptedBy());

@@ -20,7 +20,8 @@ import {
 import { LVIS_V1_TRAIN_IMAGES } from '../lvis/dataset/lvis-categories.js';
 import { barReporter } from './progress-bar.js';
 import type { Cooccurrence } from '../lvis/synth/model.js';
-import { DiagnosticError } from '../base/diagnostic.js';
+import { DiagnosticError, escapeControls } from '../base/diagnostic.js';
+import { displayPath } from '../base/display-path.js';
 import { pathProblem } from '../base/fs-problems.js';
 
 const USAGE = `usage: lvis-pipe synth --out DIR [--images N] [--val-images M] [--seed S]
@@ -143,7 +144,7 @@ export const command: CommandModule = {
         env.stdout.write(JSON.stringify({ type: 'synth', options, seconds, ...summary }) + '\n');
       } else if (!quiet) {
         const line = (f: SynthFileSummary, records: string) =>
-          `wrote ${path.relative(env.cwd, f.path) || f.path}: ${f.images.toLocaleString('en-US')} images, ` +
+          `wrote ${escapeControls(displayPath(f.path, env.cwd))}: ${f.images.toLocaleString('en-US')} images, ` +
           `${f.records.toLocaleString('en-US')} ${records}, ${formatBytes(f.fileBytes)}` +
           (options.gzip ? ` (${formatBytes(f.textBytes)} of JSON)` : '') +
           ` in ${f.seconds.toFixed(1)} s\n`;

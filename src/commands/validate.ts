@@ -1,4 +1,5 @@
 import type { CliEnv } from '../cli-env.js';
+import { escapeControls } from '../base/diagnostic.js';
 import type { CommandModule } from './command.js';
 import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
 
@@ -31,7 +32,7 @@ export const command: CommandModule = {
     if (values.json) env.stdout.write(JSON.stringify({ valid: true, pipeline: pipeline.displayFile, steps: pipeline.order, params: pipeline.params }) + '\n');
     else {
       const n = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
-      env.stdout.write(`${pipeline.displayFile}: ok (${n(pipeline.order.length, 'step')}, ${n(Object.keys(pipeline.params).length, 'param')})\n`);
+      env.stdout.write(`${escapeControls(pipeline.displayFile)}: ok (${n(pipeline.order.length, 'step')}, ${n(Object.keys(pipeline.params).length, 'param')})\n`);
     }
     return 0;
   },

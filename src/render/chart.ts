@@ -10,6 +10,7 @@ import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { chartFontFiles, CHART_FONT_FAMILY } from './fonts.js';
 import { installChartTextMetrics } from './text-metrics.js';
+import { xmlSafeValue } from './xml-text.js';
 
 export interface RenderedSvg {
   svg: string;
@@ -51,7 +52,11 @@ function collectingLogger(warnings: string[]) {
   return logger;
 }
 
-/** Compile and run a Vega-Lite spec headless; returns the SVG text at scale 1. */
+/**
+ * Compile and run a Vega-Lite spec headless; returns the SVG text at scale 1. Every string of the
+ * spec (its data's included) is made safe for XML first (`xmlSafeValue`): text from data never
+ * breaks the SVG or the PNG.
+ */
 export async function renderSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
   installChartTextMetrics();
   // Vega numbers clip paths and gradients from process-wide counters; restart them so that
@@ -59,7 +64,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
   (vega as unknown as { resetSVGDefIds(): void }).resetSVGDefIds();
   const warnings: string[] = [];
   const logger = collectingLogger(warnings);
-  const compiled = vl.compile(spec, { logger }).spec;
+  const compiled = vl.compile(xmlSafeValue(spec), { logger }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logger } as vega.ViewOptions);
   try {
     const svg = await view.toSVG();

@@ -10,6 +10,7 @@
  */
 import { approxTextWidth as measureTextWidth } from '../../render/font-table.js';
 import type { ReportStep, ReportStepStatus } from './model.js';
+import { xmlSafeText } from '../../render/xml-text.js';
 
 export const STATUS_COLORS: Record<ReportStepStatus, { fill: string; stroke: string; text: string }> = {
   ran: { fill: '#d9f2ec', stroke: '#1b9e8a', text: '#0d5247' },
@@ -26,7 +27,7 @@ const ROW_GAP = 16;
 const PAD = 12;
 
 function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return xmlSafeText(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export function formatDuration(ms: number): string {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatDuration, renderDagSvg, STATUS_COLORS } from './dag-svg.js';
 import type { ReportModel, ReportStepStatus, SweepRow } from './model.js';
+import { xmlSafeText, xmlSafeValue } from '../../render/xml-text.js';
 
 export type { ReportModel } from './model.js';
 
@@ -30,8 +31,9 @@ export function reportLibraries(): string[] {
   return libraryCache;
 }
 
+/** Text as HTML; control characters shown as the terminal shows them (`\x07`: `xmlSafeText`). */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return xmlSafeText(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** Script text safe inside <script>: `</script` and `<!--` cannot end or confuse the element. */
@@ -211,7 +213,8 @@ export function renderReportHtml(model: ReportModel): string {
         )
         .join('\n')
     : '<p class="muted">No charts in this run.</p>';
-  const data = { charts: model.charts.map((c) => ({ id: c.id, spec: c.spec })) };
+  // The charts the browser draws show their text as the PNGs do (`renderSvg` makes the same change).
+  const data = { charts: model.charts.map((c) => ({ id: c.id, spec: xmlSafeValue(c.spec) })) };
   const libs = reportLibraries()
     .map((js) => `<script>${inlineScript(js)}</script>`)
     .join('\n');

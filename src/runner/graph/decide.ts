@@ -40,7 +40,9 @@ export async function decide(
   /** The key by input content, when the upstream steps are done (run); undefined in `plan`. */
   contentKey?: string,
 ): Promise<StepDecision> {
-  const paths = { dir: pipelineDir, options: new Set(step.module.fileOptions ?? []) };
+  // The options whose paths the key holds relative to the pipeline's folder (cache/key.ts: file and
+  // folder options), shown as the user would type them, like every other path in a reason.
+  const paths = { dir: pipelineDir, options: new Set([...(step.module.fileOptions ?? []), ...(step.module.folderOptions ?? [])]) };
   const changes = prev && prev.key !== key ? explainChange(prev.material, material, paths) : [];
   if (forced) return { run: true, reasons: ['forced', ...changes], restores: [] };
   const damagedBefore = store.problems.length;

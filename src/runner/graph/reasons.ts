@@ -9,8 +9,9 @@ import { type KeyMaterial } from '../cache/records.js';
 import { isPlainObject, shortJson } from '../pipeline/params.js';
 
 /**
- * Where file options' paths are relative to (the pipeline's folder), and which options they
- * are: such paths are shown as the user would type them, whole, never cut short.
+ * Where file and folder options' paths are relative to (the pipeline's folder), and which options
+ * they are: such paths are shown as the user would type them (`displayPath`), whole, never cut
+ * short, as every other path in a reason is.
  */
 export interface PathContext {
   dir: string;
@@ -45,7 +46,7 @@ export function explainChange(prev: KeyMaterial, cur: KeyMaterial, paths?: PathC
 
 function diffValues(a: unknown, b: unknown, at: string[], out: string[], paths?: PathContext): void {
   if (paths && at.length === 1 && paths.options.has(at[0]!) && canonicalJson(a ?? null) !== canonicalJson(b ?? null)) {
-    const show = (v: unknown): string => (typeof v === 'string' ? displayPath(path.resolve(paths.dir, v)) : Array.isArray(v) ? v.map(show).join(', ') : shortJson(v, 40));
+    const show = (v: unknown): string => (typeof v === 'string' && v !== '' ? displayPath(path.resolve(paths.dir, v)) : Array.isArray(v) ? v.map(show).join(', ') : shortJson(v, 40));
     out.push(`option ${at[0]} ${show(a)} → ${show(b)}`);
     return;
   }

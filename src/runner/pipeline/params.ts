@@ -19,6 +19,7 @@ import type { Diagnostic } from '../../base/diagnostic.js';
 import { PARAM_TYPES } from './schema.js';
 import { closest, didYouMean, listNames } from '../../base/suggest.js';
 import type { DocPath, YamlSource } from './yaml-source.js';
+import { notJsonData, notJsonMessage } from './json-data.js';
 
 export type ParamType = (typeof PARAM_TYPES)[number];
 
@@ -241,9 +242,13 @@ export function applyOverrides(
       continue;
     }
     const value = overrideValue(decl, o);
-    const problem = checkParamValue(decl.type, value);
+    // A YAML file's values were checked when it was read; --set's and a config's are checked here.
+    const notJson = notJsonData(value, 1)[0];
+    const problem = notJson
+      ? `: ${notJson.path.length ? `at \`${o.name}${notJson.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}\`, ` : ''}${notJsonMessage(notJson)}`
+      : checkParamValue(decl.type, value)?.replace(/^/, ' ');
     if (problem) {
-      const msg = `param \`${o.name}\` from ${originLabel(o.origin)} ${problem}`;
+      const msg = `param \`${o.name}\` from ${originLabel(o.origin)}${problem}`;
       diags.push(o.diagnosticAt ? o.diagnosticAt(msg) : { severity: 'error', message: msg });
       continue;
     }

@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
-import { DiagnosticError, type Diagnostic, type SourceLocation } from '../../base/diagnostic.js';
+import { DiagnosticError, formatDiagnostic, type Diagnostic, type SourceLocation } from '../../base/diagnostic.js';
 import { displayPath } from '../../base/display-path.js';
+import { notJsonData, notJsonMessage } from './json-data.js';
 
 export type DocPath = readonly (string | number)[];
 
@@ -25,10 +26,10 @@ function plainParserMessage(message: string): string {
 const TOO_DEEP = 'the document nests too deeply to read (hundreds of levels, by indentation or of [ ] or { })';
 
 /**
- * The offset of the last `opener` before `end` that no bracket closes, outside quoted strings
- * and comments; undefined when there is none.
+ * The offsets of the `{` and `[` before `end` that no bracket closes, outermost first, outside
+ * quoted strings and comments.
  */
-function unclosedBracket(text: string, end: number, opener: '{' | '['): number | undefined {
+function unclosedBrackets(text: string, end: number): number[] {
   const stack: number[] = [];
   let quote = '';
   for (let i = 0; i < end; i++) {
@@ -45,8 +46,7 @@ function unclosedBracket(text: string, end: number, opener: '{' | '['): number |
       if (k >= 0) stack.splice(k, 1);
     }
   }
-  for (let k = stack.length - 1; k >= 0; k--) if (text[stack[k]!] === opener) return stack[k];
-  return undefined;
+  return stack;
 }
 
 /** The offset of the most indented line's first non-blank character: where a too-deep document goes deepest. */
@@ -104,25 +104,36 @@ export class YamlSource {
       const location = { file: displayPath(file), line, col };
       throw new DiagnosticError([{ severity: 'error', message: `YAML syntax error: ${TOO_DEEP}`, location, sourceLine: text.split(/\r?\n/)[line - 1] }], exitCode);
     }
-    const errors = src.doc.errors.map((e) => src.syntaxError(e.pos[0], e.message));
+    // The parser says an unclosed bracket once per nesting level, all at one place (`[[[1`: three
+    // times): said once.
+    const seen = new Set<string>();
+    const errors = src.doc.errors.map((e) => src.syntaxError(e.pos[0], e.message)).filter((d) => !seen.has(formatDiagnostic(d)) && seen.add(formatDiagnostic(d)));
     errors.push(...src.reservedKeys());
     if (errors.length) throw new DiagnosticError(errors, exitCode);
     // Aliases are expanded now, not later: a file whose aliases would blow up (a "billion
     // laughs" bomb) is an invalid pipeline at the alias's line:col, like any other mistake.
-    src.toJS(exitCode);
+    const value = src.toJS(exitCode);
+    // Values that are not JSON data (`!!binary`, `!!timestamp`, `.inf`, ...), at each one.
+    const notJson = notJsonData(value).map((p) => src.diagnosticAtOffset(src.tagOffset(p.path), notJsonMessage(p)));
+    if (notJson.length) throw new DiagnosticError(notJson, exitCode);
     return src;
   }
 
   /**
    * A parser error as a diagnostic. An unclosed `{` or `[` is found by the parser only at the
-   * next entry; it is said at the bracket itself, which is where the fix goes.
+   * next entry; it is said at the innermost unclosed bracket, which is where the fix goes, with
+   * every closer that is missing (`[[[1`: add `]]]`).
    */
   private syntaxError(offset: number, message: string): Diagnostic {
-    const flow = /^Flow (map|sequence) in block collection must be sufficiently indented and end with a ([}\]])/.exec(message);
-    const open = flow ? unclosedBracket(this.text, offset, flow[2] === '}' ? '{' : '[') : undefined;
-    if (flow && open !== undefined) {
+    const flow = /^Flow (map|sequence) in block collection must be sufficiently indented and end with a ([}\]])/.test(message);
+    const open = flow ? unclosedBrackets(this.text, offset) : [];
+    if (open.length) {
       const next = this.locationAtOffset(offset);
-      return this.diagnosticAtOffset(open, `YAML syntax error: this \`${this.text[open]}\` is never closed: add \`${flow[2]}\` before the next entry (line ${next.line})`);
+      const closers = open.map((at) => (this.text[at] === '{' ? '}' : ']')).reverse().join('');
+      const add = closers.length <= 8 ? `\`${closers}\`` : `${closers.length} closing brackets (\`${closers.slice(0, 8)}…\`)`;
+      const inner = open.at(-1)!;
+      const others = open.length > 1 ? `, nor the ${open.length - 1} before it` : '';
+      return this.diagnosticAtOffset(inner, `YAML syntax error: this \`${this.text[inner]}\` is never closed${others}: add ${add} before the next entry (line ${next.line})`);
     }
     return this.diagnosticAtOffset(offset, `YAML syntax error: ${plainParserMessage(message)}`);
   }
@@ -220,6 +231,17 @@ export class YamlSource {
     }
     if (part === 'key' && keyNode) return keyNode as YamlNode;
     return node as YamlNode;
+  }
+
+  /**
+   * Where the value at `docPath` starts, its tag included (`!!binary aGVs`: at the `!`, which is
+   * what to remove), or where the value starts when it has no tag.
+   */
+  tagOffset(docPath: DocPath): number {
+    const node = this.nodeAt(docPath);
+    const start = node?.range?.[0] ?? 0;
+    const tag = node && 'tag' in node && node.tag ? /!\S*[ \t]+$/.exec(this.text.slice(Math.max(0, start - 200), start)) : null;
+    return tag ? start - tag[0].length : start;
   }
 
   /** Location of the node at `docPath` (falls back to the start of the file). */

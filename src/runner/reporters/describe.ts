@@ -67,11 +67,12 @@ function eventText(e: RunEvent, width: number): string | undefined {
   }
 }
 
+/** A failed step's lines; a sweep variant's label (its param values) shown escaped, as all the rest. */
 export function failureText(e: Extract<RunEvent, { type: 'step-failed' }>): string {
   const head = `✗ ${e.label ? `[${e.label}] ` : ''}${e.stepId} (${e.stepType})`;
-  if (e.interrupted) return `${head} interrupted`;
-  if (e.diagnostics) return `${head} failed:\n${e.diagnostics.map((d) => indent(formatDiagnostic(d))).join('\n')}`;
-  return `${head} crashed; this is a bug (in step type \`${e.stepType}\` or in lvis-pipe), please report it:\n${indent(escapeControls(e.error?.stack ?? e.error?.message ?? 'unknown error'))}`;
+  if (e.interrupted) return escapeControls(`${head} interrupted`);
+  if (e.diagnostics) return escapeControls(`${head} failed:\n${e.diagnostics.map((d) => indent(formatDiagnostic(d))).join('\n')}`);
+  return escapeControls(`${head} crashed; this is a bug (in step type \`${e.stepType}\` or in lvis-pipe), please report it:\n${indent(e.error?.stack ?? e.error?.message ?? 'unknown error')}`);
 }
 
 function indent(s: string): string {

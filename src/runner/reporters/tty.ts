@@ -5,6 +5,7 @@
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { RunEvent } from '../exec/events.js';
+import { escapeControls } from '../../base/diagnostic.js';
 import { formatBytes, streamWidth } from '../../base/format.js';
 import { describeEvent, failureText, type Reporter } from './describe.js';
 
@@ -54,9 +55,7 @@ export class TtyReporter implements Reporter {
       },
       cliProgress.Presets.shades_classic,
     );
-    const counted = e.unit === 'bytes' || e.unit === 'B' ? `${formatBytes(e.done)}/${formatBytes(e.total)}` : `${e.done}/${e.total}${e.unit ? ' ' + e.unit : ''}`;
-    const amount = e.detail ? `${counted}, ${e.detail}` : counted;
-    const payload = { step: e.stepId, label: e.label, amount };
+    const payload = barText(e);
     let bar = this.bars.get(id);
     if (!bar) {
       bar = this.multibar.create(Math.max(1, e.total), e.done, payload);
@@ -89,4 +88,14 @@ export class TtyReporter implements Reporter {
   close(): void {
     this.stopBars();
   }
+}
+
+/**
+ * The text of a step's progress bar. Its label may name a file (`reading lvis\x1b[2J.json`):
+ * shown escaped, as every line is.
+ */
+export function barText(e: Extract<RunEvent, { type: 'step-progress' }>): { step: string; label: string; amount: string } {
+  const counted = e.unit === 'bytes' || e.unit === 'B' ? `${formatBytes(e.done)}/${formatBytes(e.total)}` : `${e.done}/${e.total}${e.unit ? ' ' + e.unit : ''}`;
+  const amount = e.detail ? `${counted}, ${e.detail}` : counted;
+  return { step: e.stepId, label: escapeControls(e.label), amount: escapeControls(amount) };
 }
