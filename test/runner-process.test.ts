@@ -135,6 +135,17 @@ describe('crash safety and locking', () => {
     } finally {
       rmSync(lock, { force: true });
     }
+    // An output folder's lock names the folder once, not the folder and then its lock file.
+    const outLock = ws.path('out/.lvis-pipe.lock');
+    writeFileSync(outLock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2024-01-01T00:00:00.000Z', command: 'test holder' }));
+    try {
+      const c = spawnCli(['run', 'p.yaml', '--lock-timeout', '0.3'], ws.dir);
+      assert.equal((await c.exit).code, 75);
+      assert.match(c.stderr(), /timed out after 300 ms waiting for the lock of the output folder out, held by pid \d+/);
+      assert.doesNotMatch(c.stderr(), /\.lvis-pipe\.lock/);
+    } finally {
+      rmSync(outLock, { force: true });
+    }
   });
 
   it('a lock left by a dead process is taken over with a message', async () => {

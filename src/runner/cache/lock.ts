@@ -35,7 +35,7 @@ export interface LockOptions {
   signal?: AbortSignal;
   pollMs?: number;
   command?: string;
-  /** What the lock guards, for messages (default "the cache lock"). */
+  /** What the lock guards, for messages, naming it (default "the cache lock", then its file's path). */
   noun?: string;
 }
 
@@ -138,7 +138,7 @@ export class CacheLock {
             {
               severity: 'error',
               message:
-                `timed out after ${formatMs(opts.timeoutMs)} waiting for ${noun} ${displayPath(this.file)}, held by pid ${owner.pid} on ${owner.host} ` +
+                `timed out after ${formatMs(opts.timeoutMs)} waiting for ${noun}${opts.noun ? '' : ` ${displayPath(this.file)}`}, held by pid ${owner.pid} on ${owner.host} ` +
                 `(${owner.command}) since ${owner.startedAt}. Wait for it to finish, pass --lock-timeout, or, if that process is gone, delete the lock file.`,
             },
           ],
