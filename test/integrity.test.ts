@@ -250,3 +250,13 @@ describe('a value damaged after the run checked it', () => {
     }
   });
 });
+
+it('a sealed record opens whatever its values were: a Buffer, a Date and Infinity are sealed as they are written', async () => {
+  const { sealJson, openSealedJson } = await import('../src/runner/cache/integrity.js');
+  const text = sealJson({ a: Buffer.from('hi'), d: new Date(0), inf: Infinity, nested: { u: undefined, n: 1 } });
+  const opened = openSealedJson<Record<string, unknown>>(text);
+  assert.ok('value' in opened, JSON.stringify(opened));
+  assert.deepEqual(opened.value.inf, null);
+  assert.deepEqual(opened.value.d, '1970-01-01T00:00:00.000Z');
+  assert.deepEqual(opened.value.nested, { n: 1 });
+});

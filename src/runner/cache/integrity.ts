@@ -31,9 +31,13 @@ export type ProblemSink = (p: CacheProblem) => void;
 
 const SEAL = 'sealed_sha256';
 
-/** JSON text of `value` with its seal: the sha256 of its canonical JSON. */
+/**
+ * JSON text of `value` with its seal: the sha256 of its canonical JSON. The seal is computed on
+ * the value as JSON gives it back (a Buffer, a Date or Infinity would otherwise be sealed in one
+ * form and written in another), so no record can fail its own check.
+ */
 export function sealJson(value: object): string {
-  const body = { ...value } as Record<string, unknown>;
+  const body = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
   delete body[SEAL];
   return JSON.stringify({ ...body, [SEAL]: sha256(canonicalJson(body)) }, null, 1);
 }
