@@ -120,3 +120,21 @@ describe('pipelines/mini-lvis.yaml: mistyped option values', () => {
     assert.equal(neg.stderr.split('\n').filter((l) => l.startsWith('pipelines/mini-lvis.yaml:')).length, 1, 'one message, not one per branch');
   });
 });
+
+describe('pipelines/mini-lvis.yaml: keys', () => {
+  it('are the same whichever folder the command is typed in (an empty folder option included)', () => {
+    const cache = mkdtempSync(path.join(tmpdir(), 'lvis-pipe-keys-'));
+    try {
+      const keys = (cwd: string, file: string) => {
+        const r = spawnSync(process.execPath, [bin, 'plan', file, '--json', '--cache-dir', cache], { cwd, encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        return Object.fromEntries((JSON.parse(r.stdout) as { steps: { id: string; key: string }[] }).steps.map((s) => [s.id, s.key]));
+      };
+      const fromRoot = keys(root, 'pipelines/mini-lvis.yaml');
+      assert.ok('images' in fromRoot);
+      assert.deepEqual(keys(path.join(root, 'pipelines'), 'mini-lvis.yaml'), fromRoot);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});

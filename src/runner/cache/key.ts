@@ -39,7 +39,10 @@ export function keyMaterial(
       continue;
     }
     if (fileOptions.has(k)) {
-      options[k] = Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? relPosix(pipelineDir, x) : x)) : typeof v === 'string' ? relPosix(pipelineDir, v) : v;
+      // Relative to the pipeline's folder; '' (no file or folder) stays '': relative to it, ''
+      // would name the folder the command was typed in, and the key would depend on it.
+      const rel = (x: unknown) => (typeof x === 'string' && x !== '' ? relPosix(pipelineDir, x) : x);
+      options[k] = Array.isArray(v) ? v.map(rel) : rel(v);
     } else options[k] = v;
   }
   const inputs: Record<string, string> = {};
