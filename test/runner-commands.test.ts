@@ -372,3 +372,11 @@ describe('text tables', () => {
     assert.equal(lines[2]!.indexOf('http://x/', 20), lines[3]!.indexOf('2'), text);
   });
 });
+
+describe('paths in messages', () => {
+  it('show a control character of a file name escaped (cache, report and every other message name files through displayPath)', async () => {
+    const { displayPath } = await import('../src/base/display-path.js');
+    assert.equal(displayPath('/tmp/bad\x1b[2J\x07.yaml', '/work'), '/tmp/bad\\x1b[2J\\x07.yaml');
+    assert.equal(displayPath('/work/out/a.json', '/work'), 'out/a.json');
+  });
+});

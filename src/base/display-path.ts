@@ -1,8 +1,10 @@
 /**
  * How paths are shown to the user: as they would type them, relative to the CLI's working
- * directory when the file is below it, else absolute.
+ * directory when the file is below it, else absolute, with any control character escaped (a
+ * file named `bad\x1b[2J.yaml` must not clear the screen when a message names it).
  */
 import path from 'node:path';
+import { escapeControls } from './diagnostic.js';
 
 let displayBase: string | undefined;
 
@@ -15,5 +17,5 @@ export function setDisplayBase(dir: string | undefined): void {
 export function displayPath(file: string, cwd = displayBase ?? process.cwd()): string {
   const abs = path.resolve(cwd, file);
   const rel = path.relative(cwd, abs);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+  return escapeControls(rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs);
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
+import { displayPath } from '../base/display-path.js';
 import { afterRunSteps, runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.js';
 import { readHistory, recordedRunFiles, resolveRunRef } from '../runner/cache/history.js';
 import type { CommandModule } from './command.js';
@@ -71,7 +72,7 @@ export const command: CommandModule = {
     if (failure) throw failure.error;
     const written = outcomes.flatMap((o) => o.written);
     if (values.json) env.stdout.write(JSON.stringify({ type: 'report', runId: history.runId, files: written }) + '\n');
-    else for (const f of written) env.stdout.write(`report of run ${history.runId}: ${path.relative(env.cwd, f) || f}\n`);
+    else for (const f of written) env.stdout.write(`report of run ${history.runId}: ${displayPath(f)}\n`);
     return 0;
   },
 };
