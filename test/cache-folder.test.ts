@@ -222,6 +222,21 @@ describe('a folder that is not a cache', () => {
     }
     assert.equal(ws.read('mine/data/lvis/lvis_v1_train.json'), 'precious');
     assert.deepEqual(readdirSync(ws.path('mine')).sort(), ['data', 'notes.txt']);
+    // Only names a cache also uses (TensorBoard's runs/): still not a cache.
+    ws.write('tb/runs/exp1/model.pt', 'weights');
+    for (const args of [['cache', 'clear'], ['run', 'p.yaml']]) {
+      const r = await runCli([...args, '--cache-dir', 'tb'], { cwd: ws.dir });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /tb is not an lvis-pipe cache folder: it holds `runs` but no CACHEDIR\.TAG and no objects\//);
+    }
+    assert.equal(ws.read('tb/runs/exp1/model.pt'), 'weights');
+  });
+
+  it('a new folder that plan wrote into first is still taken by the first run', async () => {
+    assert.equal((await runCli(['plan', 'p.yaml', '--cache-dir', 'fresh'], { cwd: ws.dir })).code, 0);
+    const r = await runCli(['run', 'p.yaml', '--cache-dir', 'fresh'], { cwd: ws.dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(ws.path('fresh/CACHEDIR.TAG')));
   });
 
   it('a cache is tagged when first written; one made before the tag (no data/) is still a cache and gets tagged', async () => {

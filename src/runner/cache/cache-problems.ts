@@ -47,14 +47,37 @@ export function checkCacheFolderShape(dir: string): void {
     throw cacheFolderError(`the cache folder ${displayPath(dir)} is a file, not a folder; ${HOW_TO_MOVE}, or move the file away`);
   }
   const names = readdirSync(dir);
-  if (names.includes(CACHE_TAG) && readTag(path.join(dir, CACHE_TAG))) return;
+  if (names.length === 0 || (names.includes(CACHE_TAG) && readTag(path.join(dir, CACHE_TAG)))) return;
   const foreign = names.filter((n) => !UNTAGGED_CACHE_ENTRIES.has(n) && !STAT_CACHE_TEMP.test(n)).sort();
+  if (foreign.length === 0 && looksLikeUntaggedCache(dir, names)) return;
+  if (foreign.length === 0) {
+    throw cacheFolderError(
+      `${displayPath(dir)} is not an lvis-pipe cache folder: it holds ${names.sort().map((n) => `\`${n}\``).join(', ')} but no ${CACHE_TAG} and no objects/ of stored ` +
+        `results (a \`runs/\` of another tool, say). lvis-pipe would write into it, and \`cache clear\` would empty it: nothing was touched. Pass --cache-dir with a new or empty folder, or with the cache itself`,
+    );
+  }
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 4).map((n) => `\`${n}\``).join(', ') + (foreign.length > 4 ? `, … (${foreign.length} in all)` : '');
     throw cacheFolderError(
       `${displayPath(dir)} is not an lvis-pipe cache folder: it holds ${shown}, and no ${CACHE_TAG} (the mark lvis-pipe puts in its cache folders). ` +
         `lvis-pipe would write into it, and \`cache clear\` would empty it: nothing was touched. Pass --cache-dir with a new or empty folder, or with the cache itself`,
     );
+  }
+}
+
+/**
+ * A cache made before the tag: its names are all a cache's, and it has the store's `objects/`,
+ * whose entries are two-hex-digit folders (or it holds only what `plan` writes first). Names alone are not enough: `runs/` is TensorBoard's
+ * default folder, `state/` and `tmp/` are everyone's.
+ */
+function looksLikeUntaggedCache(dir: string, names: readonly string[]): boolean {
+  // What a read-only command (plan, validate) leaves in a new cache folder before any run tags it.
+  if (names.every((n) => n === 'validators' || n === 'statcache.json' || STAT_CACHE_TEMP.test(n))) return true;
+  if (!names.includes('objects')) return false;
+  try {
+    return readdirSync(path.join(dir, 'objects')).every((n) => /^[0-9a-f]{2}$/.test(n));
+  } catch {
+    return false;
   }
 }
 
