@@ -136,4 +136,18 @@ describe('report --out never writes over a file of the run', () => {
     }
     rmSync(ws.path('.lvis-piperc.yaml'));
   });
+
+  it('refuses a path in a folder the run reads (a local images folder) and in a step’s sync folder', async () => {
+    ws.write('coco/train2017/0001.jpg', 'jpeg bytes');
+    ws.write('names.txt', 'a,b');
+    ws.write('m.yaml', `steps:\n  src: { type: source, options: { path: names.txt } }\n  files: { type: mirror, inputs: { text: src }, options: { dir: placed, from: coco } }\n  view: { type: digest, inputs: { text: src }, options: { out: m-view.txt } }\n`);
+    assert.equal((await runCli(['run', 'm.yaml', '--cache-dir', 'cm'], { cwd: ws.dir })).code, 0);
+    const read = await runCli(['report', 'm.yaml', '--cache-dir', 'cm', '--out', 'coco/train2017/0001.jpg'], { cwd: ws.dir });
+    assert.equal(read.code, 2, read.stderr);
+    assert.match(read.stderr, /--out coco\/train2017\/0001\.jpg is inside the folder `from` of step `files` \(coco\), which the run reads/);
+    assert.equal(ws.read('coco/train2017/0001.jpg'), 'jpeg bytes');
+    const kept = await runCli(['report', 'm.yaml', '--cache-dir', 'cm', '--out', 'placed/r.html'], { cwd: ws.dir });
+    assert.equal(kept.code, 2, kept.stderr);
+    assert.match(kept.stderr, /is inside the folder `dir` of step `files` \(placed\), which keeps only that step's files/);
+  });
 });

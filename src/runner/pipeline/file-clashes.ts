@@ -20,6 +20,8 @@ export interface NamedFile {
   role: string;
   /** A step's sync folder that the file would lie in (runFileAt). */
   folder?: boolean;
+  /** A folder the run reads that the file would lie in (runFileAt). */
+  readFolder?: boolean;
 }
 
 interface Place extends NamedFile {
@@ -147,11 +149,25 @@ export function runFileAt(
   // A step's sync folder keeps only its own files: one written there would be removed.
   const real = identity(target).real;
   const folder = folders.find((f) => isWithin(real, identity(f.file).real));
-  return folder ? { file: folder.file, role: `inside ${folder.role}`, folder: true } : undefined;
+  if (folder) return { file: folder.file, role: `inside ${folder.role}`, folder: true };
+  // A folder the run reads (a local copy of the images): a file written there replaces an input.
+  const read = readFolders(steps).find((f) => isWithin(real, identity(f.file).real));
+  return read ? { file: read.file, role: `inside ${read.role}`, readFolder: true } : undefined;
+}
+
+/** The folders the steps read (their `folderOptions`, set: absolute after resolution). */
+function readFolders(steps: ReadonlyMap<string, ResolvedStep>): NamedFile[] {
+  return [...steps.values()].flatMap((step) =>
+    (step.module.folderOptions ?? []).flatMap((option) => {
+      const dir = step.options[option];
+      return typeof dir === 'string' && dir !== '' ? [{ file: dir, role: `the folder \`${option}\` of step \`${step.id}\`` }] : [];
+    }),
+  );
 }
 
 /** The message for a command's write that `runFileAt` found on a file of the run. */
 export function overwriteMessage(what: string, target: string, hit: NamedFile): string {
+  if (hit.readFolder) return `${what} ${displayPath(target)} is ${hit.role} (${displayPath(hit.file)}), which the run reads: a file written there could replace an input. Choose another path`;
   if (hit.folder) return `${what} ${displayPath(target)} is ${hit.role} (${displayPath(hit.file)}), which keeps only that step's files: the file would be removed by the next run. Choose another path`;
   return `${what} ${displayPath(target)} is ${hit.role}${how({ file: target, role: '' }, hit)}: writing it would replace that file. Choose another path`;
 }
