@@ -10,7 +10,8 @@ import { printDiagnostics, UsageError, USAGE_EXIT } from './commands/common.js';
 import type { CliEnv } from './cli-env.js';
 import { DiagnosticError, escapeControls } from './base/diagnostic.js';
 import { StepRegistry } from './runner/step/registry.js';
-import { setDisplayBase } from './base/display-path.js';
+import { displayPath, setDisplayBase } from './base/display-path.js';
+import { pathProblem } from './base/fs-problems.js';
 
 export type { CliEnv };
 
@@ -95,6 +96,14 @@ export async function main(argv: string[], partial: Partial<CliEnv> = {}): Promi
       // A usage error quotes what was typed (a step name, a file name): control characters escaped.
       env.stderr.write(`lvis-pipe ${name}: ${escapeControls(err.message)}\n`);
       return USAGE_EXIT;
+    }
+    // The last net for the filesystem's answers to the user's paths (a full disk, no permission)
+    // that no closer place put in words: said plainly, not as a crash.
+    const why = pathProblem(err);
+    const at = (err as NodeJS.ErrnoException).path;
+    if (why && at !== undefined) {
+      env.stderr.write(`error: cannot write ${displayPath(at)}: ${why}; free some space or choose another place, then run the command again\n`);
+      return 1;
     }
     throw err;
   }

@@ -93,8 +93,9 @@ export const command: CommandModule = {
     try {
       if (sub === 'verify') return await verify(env, session.store, true, values.json === true);
       if (sub === 'clear') {
-        const freed = await clearCache(session.store);
-        env.stdout.write(`cleared ${displayPath(cacheDir)}: freed ${formatBytes(freed)}\n`);
+        const { removed, stillLinked } = await clearCache(session.store);
+        const linked = stillLinked > 0 ? `; ${formatBytes(stillLinked)} of it stays on the disk as long as the output files linked to it do` : '';
+        env.stdout.write(`cleared ${displayPath(cacheDir)}: removed ${formatBytes(removed)}, freed ${formatBytes(removed - stillLinked)}${linked}\n`);
         return 0;
       }
       const r = await collectGarbage(session.store, session.statCache, {

@@ -79,9 +79,12 @@ export async function openSession(
     close();
     throw err;
   }
-  // We hold the lock: anything in tmp/ is a leftover of a killed run.
+  // We hold the lock: anything in tmp/, and a stat cache's temp file, is a leftover of a killed run.
   for (const name of await readdir(store.tmpDir).catch(() => [] as string[])) {
     await rm(path.join(store.tmpDir, name), { recursive: true, force: true });
+  }
+  for (const name of await readdir(store.root).catch(() => [] as string[])) {
+    if (/^statcache\.json\..*\.tmp$/.test(name)) await rm(path.join(store.root, name), { force: true });
   }
   return {
     store,

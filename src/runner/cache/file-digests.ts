@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { noteWrite } from '../../base/fs-problems.js';
 import { readFileSync, statSync, type Stats } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256File } from './hash.js';
 import { openSealedJson, quarantineSync, sealJson, type ProblemSink } from './integrity.js';
@@ -118,7 +118,10 @@ export class StatCache {
       await mkdir(path.dirname(this.file), { recursive: true });
       const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
       const text = sealJson({ version: 2, entries: this.entries });
-      await writeFile(tmp, text).catch((err: unknown) => Promise.reject(noteWrite(err, tmp, text.length)));
+      await writeFile(tmp, text).catch(async (err: unknown) => {
+        await rm(tmp, { force: true }); // a full disk leaves an empty one behind
+        throw noteWrite(err, tmp, text.length);
+      });
       await rename(tmp, this.file);
     } catch (err) {
       this.dirty = true;

@@ -198,10 +198,16 @@ export async function collectGarbage(store: CacheStore, statCache: StatCache, op
 }
 
 /** Removes everything in the cache folder but the lock; returns the bytes freed. */
-export async function clearCache(store: CacheStore): Promise<number> {
+export async function clearCache(store: CacheStore): Promise<{ removed: number; stillLinked: number }> {
   const usage = await cacheUsage(store);
+  // An object that an output file links to keeps its space until that file goes too.
+  let stillLinked = 0;
+  for (const [digest, size] of await listObjects(store)) {
+    const st = await stat(store.objectPath(digest)).catch(() => undefined);
+    if (st && st.nlink > 1) stillLinked += size;
+  }
   for (const d of [store.objectsDir, store.runsDir, store.stateDir, store.historyDir, store.cutoffDir, store.tmpDir, store.dataDir]) await rm(d, { recursive: true, force: true });
   await rm(store.statCacheFile, { force: true });
   await store.init();
-  return usage.objectBytes + usage.recordBytes + usage.dataBytes;
+  return { removed: usage.objectBytes + usage.recordBytes + usage.dataBytes, stillLinked };
 }
