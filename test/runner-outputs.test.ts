@@ -63,3 +63,30 @@ describe('output files', () => {
   });
 });
 
+
+describe('output files of a step that failed or was skipped', () => {
+  it('are removed, with a notice, so that the folder never mixes an earlier run’s files with this one’s', async () => {
+    const { runCli, statuses, Workspace: W } = await import('./helpers/runner-fixture.js');
+    const { existsSync } = await import('node:fs');
+    const ws = new W();
+    try {
+      ws.write('data/in.txt', 'hello');
+      ws.write('ok.yaml', 'steps:\n  src: { type: source, options: { path: data/in.txt } }\n  keep: { type: write, inputs: { text: src }, options: { out: out/keep.txt } }\n  res: { type: write, inputs: { text: src }, options: { out: out/res.txt } }\n');
+      assert.equal((await runCli(['run', 'ok.yaml'], { cwd: ws.dir })).code, 0);
+      // Two outputs of the same content are links to one object: a rerun must not take them for one file.
+      const again = await runCli(['run', 'ok.yaml', '--json'], { cwd: ws.dir });
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.deepEqual(statuses(again.events), { src: 'cached', keep: 'cached', res: 'cached' });
+      // The same outputs, but `res` now hangs below a step that fails.
+      ws.write('bad.yaml', 'steps:\n  src: { type: source, options: { path: data/in.txt } }\n  broken: { type: fail }\n  keep: { type: write, inputs: { text: src }, options: { out: out/keep.txt } }\n  res: { type: write, inputs: { text: broken }, options: { out: out/res.txt } }\n');
+      const r = await runCli(['run', 'bad.yaml', '--json'], { cwd: ws.dir });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.equal(statuses(r.events).res, 'skipped');
+      assert.equal(existsSync(ws.path('out/res.txt')), false, 'the earlier run’s file is gone');
+      assert.equal(ws.read('out/keep.txt'), 'hello', 'this run’s files stay');
+      assert.ok(r.events.some((e) => e.type === 'notice' && /^res: removed out\/res\.txt, an earlier run's \(this run's step skipped\)$/.test(e.message)));
+    } finally {
+      ws.remove();
+    }
+  });
+});

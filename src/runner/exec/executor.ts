@@ -35,7 +35,7 @@ import { displayPath } from '../../base/display-path.js';
 import { selectSteps } from '../graph/select.js';
 import { deferredReasons, recordReported, RunKeys, statsBefore, type Keying } from './deferred-key.js';
 import { ExecutorOptions, PipelineRunOptions, PipelineRunResult } from './run-options.js';
-import { placeOutputs } from './place-outputs.js';
+import { placeOutputs, removeEarlierOutputs } from './place-outputs.js';
 import { recordingRun } from './output-errors.js';
 import { WarmWorkers } from './warm-workers.js';
 
@@ -103,6 +103,12 @@ export class Executor {
     };
     const outcomes = await Promise.all(selected.map(task));
     await this.warm.releaseRun(runId);
+    // A step that failed or was skipped wrote nothing: its files from an earlier run must not
+    // sit beside this run's (a pruned file and an eval that no longer match the subset).
+    for (const o of outcomes) {
+      if (o.summary.status !== 'failed' && o.summary.status !== 'skipped') continue;
+      for (const f of await removeEarlierOutputs(p.steps.get(o.summary.id)!)) emit({ type: 'notice', ...base, message: `${o.summary.id}: removed ${displayPath(f)}, an earlier run's (this run's step ${o.summary.status})` });
+    }
     const durationMs = performance.now() - t0;
     const statuses = outcomes.map((o) => o.summary.status);
     const status: PipelineRunResult['status'] = signal.aborted || statuses.includes('interrupted') ? 'interrupted' : statuses.every((s) => s === 'cached' || s === 'ran') ? 'ok' : 'failed';

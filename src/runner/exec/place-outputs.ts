@@ -3,7 +3,7 @@
  * paths (cache/materialize.ts), then its `sync`, which keeps the folders the runner does not
  * store (a folder of images) in line with its outputs.
  */
-import { mkdir } from 'node:fs/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { displayPath } from '../../base/display-path.js';
 import { materialize } from '../cache/materialize.js';
@@ -64,4 +64,20 @@ async function runSync(deps: PlaceDeps, step: ResolvedStep, record: RunRecord, b
     signal,
     dataDir,
   });
+}
+
+/**
+ * The output files of a step that failed or was skipped in this run: files an earlier run put
+ * at its output paths. Removed (the cache keeps their content), so that the folder holds one
+ * run's files. Returns the paths removed.
+ */
+export async function removeEarlierOutputs(step: ResolvedStep): Promise<string[]> {
+  const removed: string[] = [];
+  for (const dest of Object.values(step.outputPaths)) {
+    const st = await lstat(dest).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    await rm(dest, { force: true });
+    removed.push(dest);
+  }
+  return removed;
 }

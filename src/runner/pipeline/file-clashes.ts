@@ -122,7 +122,9 @@ export function fileClashes(steps: ReadonlyMap<string, ResolvedStep>, src: YamlS
       return;
     }
     // Two outputs at the very same path are reported where the paths are resolved (pipeline.ts).
-    const other = outputs.slice(0, i).find((prev) => path.resolve(prev.file) !== path.resolve(o.file) && same(o, prev));
+    // Between outputs, one file means one resolved path, not one inode: outputs with the same
+    // content are hard links to one cached object, and must not look like one file next run.
+    const other = outputs.slice(0, i).find((prev) => path.resolve(prev.file) !== path.resolve(o.file) && identity(prev.file).real === identity(o.file).real);
     if (other) at(o, `${o.role} would be written to ${displayPath(o.file)}, which ${other.role} also writes${how(o, other)}: choose another path for one of them`);
   });
   insideFolders([...inputs, ...outputs, ...folders], folders, at);
