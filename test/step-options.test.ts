@@ -130,3 +130,15 @@ describe('rules across options', () => {
     }
   });
 });
+
+describe('JSON outputs named .zip', () => {
+  it('are refused where `out` is set, by every step that writes JSON: lvis-pipe reads zips but writes plain or gzip', async () => {
+    for (const type of ['write', 'prune-gt', 'prune-preds', 'evaluate']) {
+      const mod = STEP_MODULES.find((m) => m.type === type)!;
+      const wired = new Set(type === 'evaluate' ? ['gt', 'preds'] : []);
+      const zip = mod.check!({ out: 'out/x.json.zip' }, wired);
+      assert.deepEqual(zip.map((p) => [p.key, p.message]), [['out', '`out` ends in .zip, which lvis-pipe reads but does not write: name it .json, or .json.gz for a compressed file']], type);
+      assert.deepEqual(mod.check!({ out: 'out/x.json.gz' }, wired), [], type);
+    }
+  });
+});

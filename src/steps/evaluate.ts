@@ -9,6 +9,7 @@
  * `segm/AP`, `segm/APr`, … (detectron2's task prefix).
  */
 import { categoryApKind, evalMetricsKind } from './kinds.js';
+import { zipOutputProblems } from './shared-options.js';
 import type { JsonSchema, OptionProblem, StepContext, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
 import type { CategoryAp, EvalResult } from '../lvis/eval/evaluate.js';
@@ -21,12 +22,12 @@ const optionsSchema = {
     gt_path: {
       type: 'string',
       minLength: 1,
-      description: 'The GT JSON (an LVIS val file, pruned or not; plain or .gz); or wire the `gt` input instead',
+      description: 'The GT JSON (an LVIS val file, pruned or not; plain, .gz or .zip); or wire the `gt` input instead',
     },
     preds_path: {
       type: 'string',
       minLength: 1,
-      description: 'The detections: a JSON list of {image_id, category_id, bbox, score} and/or `segmentation` (plain or .gz); or wire the `preds` input instead',
+      description: 'The detections: a JSON list of {image_id, category_id, bbox, score} and/or `segmentation` (plain, .gz or .zip); or wire the `preds` input instead',
     },
     iou_type: {
       enum: ['auto', 'bbox', 'segm'],
@@ -79,7 +80,7 @@ const step: StepModule<Options, { gt?: string; preds?: string }, Outputs> = {
   kinds: [evalMetricsKind, categoryApKind],
   cpuHeavy: true,
   check(options, wired) {
-    return [...oneOf(options, wired, 'gt_path', 'gt', 'prune_val.gt'), ...oneOf(options, wired, 'preds_path', 'preds', 'prune_preds.preds')];
+    return [...oneOf(options, wired, 'gt_path', 'gt', 'prune_val.gt'), ...oneOf(options, wired, 'preds_path', 'preds', 'prune_preds.preds'), ...zipOutputProblems(options.out)];
   },
   async run(ctx) {
     const { writeFile } = await import('node:fs/promises');

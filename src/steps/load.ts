@@ -1,5 +1,5 @@
 /**
- * Step `load`: an LVIS or COCO-format JSON file (plain or .gz, any size) → the columnar
+ * Step `load`: an LVIS or COCO-format JSON file (plain, .gz or .zip, any size) → the columnar
  * `lvis.dataset` artifact (src/lvis/load.ts). The file's sha256 is in the cache key, so a changed
  * file is loaded again and an unchanged one is reloaded from the cache. When the runner does not
  * know the digest yet (a new or changed file), the load computes it from the bytes it reads, in
@@ -43,7 +43,7 @@ const step: StepModule<Options, { file?: string }, { dataset: Dataset }> = {
   type: 'load',
   version: 2,
   description:
-    'Read an LVIS or COCO-format JSON file (plain or .gz, any size), given by `path` or by the `file` input, into a compact columnar dataset',
+    'Read an LVIS or COCO-format JSON file (plain, .gz or .zip, any size), given by `path` or by the `file` input, into a compact columnar dataset',
   optionsSchema,
 
   fileOptions: ['path'],

@@ -1,7 +1,7 @@
 /**
  * Step `prune-gt`: a val/test GT file reduced to the kept categories (see src/lvis/prune-gt.ts).
  */
-import { KEPT_IDS_OPTION_SCHEMA, LIST_CATEGORIES_OPTION_SCHEMA, PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
+import { KEPT_IDS_OPTION_SCHEMA, LIST_CATEGORIES_OPTION_SCHEMA, PROVENANCE_OPTION_SCHEMA, zipOutputProblems } from './shared-options.js';
 import { gtImagesKind, keptCategoriesKind } from './kinds.js';
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
@@ -46,6 +46,9 @@ const step: StepModule<Options, { gt: Dataset; kept?: KeptCategories }, { gt: st
     kept: { kind: keptCategoriesKind.name, description: 'Categories of the pruned GT (for prune-preds)' },
   },
   kinds: [keptCategoriesKind, gtImagesKind],
+  check(options) {
+    return zipOutputProblems(options.out);
+  },
   async run(ctx) {
     const { gt, kept } = ctx.inputs;
     const keptIds = keptIdsFromInputOrOption(ctx.stepId, kept, ctx.options.categories);

@@ -2,7 +2,7 @@
  * Step `prune-preds`: a predictions file reduced to the kept categories and the images of the
  * pruned GT (see src/lvis/prune-preds.ts).
  */
-import { KEPT_IDS_OPTION_SCHEMA } from './shared-options.js';
+import { KEPT_IDS_OPTION_SCHEMA, zipOutputProblems } from './shared-options.js';
 import { gtImagesKind, keptCategoriesKind } from './kinds.js';
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
@@ -16,7 +16,7 @@ const optionsSchema = {
   properties: {
     path: {
       type: 'string',
-      description: 'Predictions JSON (a list of detections; plain or .gz); empty (`--set preds_json=`): no predictions, an empty list is written and `evaluate` records no AP',
+      description: 'Predictions JSON (a list of detections; plain, .gz or .zip); empty (`--set preds_json=`): no predictions, an empty list is written and `evaluate` records no AP',
     },
     out: { type: 'string', minLength: 1, description: 'Path of the pruned predictions JSON to write; a name ending in .gz is written gzip-compressed' },
     categories: KEPT_IDS_OPTION_SCHEMA,
@@ -43,6 +43,9 @@ const step: StepModule<Options, { images: GtImages; kept?: KeptCategories }, { p
     preds: { kind: 'file', pathOption: 'out', description: 'The pruned predictions, a JSON list' },
   },
   kinds: [keptCategoriesKind, gtImagesKind],
+  check(options) {
+    return zipOutputProblems(options.out);
+  },
   async run(ctx) {
     const { images, kept } = ctx.inputs;
     const keptIds = keptIdsFromInputOrOption(ctx.stepId, kept, ctx.options.categories);

@@ -29,3 +29,13 @@ export const LIST_CATEGORIES_OPTION_SCHEMA = {
   description:
     '`all`: the categories list stays whole (annotations and neg / not-exhaustive lists are still pruned); `kept`: only the kept categories are listed. Set it the same on `write` and `prune-gt`',
 } as const;
+
+/**
+ * An output named `.zip`: the JSON writers write plain JSON, or gzip for `.gz`; a zip would be
+ * plain JSON under a zip's name, which no unzip opens. Said where `out` is set (a step's check()).
+ */
+export function zipOutputProblems(out: unknown): { at: 'options'; key: string; message: string }[] {
+  return typeof out === 'string' && /\.zip$/i.test(out)
+    ? [{ at: 'options', key: 'out', message: '`out` ends in .zip, which lvis-pipe reads but does not write: name it .json, or .json.gz for a compressed file' }]
+    : [];
+}

@@ -2,7 +2,7 @@
  * Step `write`: the sampled subset as an LVIS-format JSON file (see src/lvis/write-subset.ts).
  */
 import { formatBytes } from '../base/format.js';
-import { LIST_CATEGORIES_OPTION_SCHEMA, PROVENANCE_OPTION_SCHEMA } from './shared-options.js';
+import { LIST_CATEGORIES_OPTION_SCHEMA, PROVENANCE_OPTION_SCHEMA, zipOutputProblems } from './shared-options.js';
 import type { JsonSchema, StepModule } from '../runner/step/step.js';
 import type { OptionsOf } from '../runner/step/options.js';
 import type { Dataset } from '../lvis/dataset/dataset.js';
@@ -42,6 +42,9 @@ const step: StepModule<Options, { dataset: Dataset; sample: Sample }, { subset: 
   },
   outputs: {
     subset: { kind: 'file', pathOption: 'out', description: 'The subset, an LVIS-format JSON file' },
+  },
+  check(options) {
+    return zipOutputProblems(options.out);
   },
   async run(ctx) {
     const { dataset, sample } = ctx.inputs;
