@@ -381,3 +381,17 @@ describe('paths in messages', () => {
     assert.equal(displayPath('/work/out/a.json', '/work'), 'out/a.json');
   });
 });
+
+describe('step warnings', () => {
+  it('are taken from the run record (a cache hit has them too) and repeated under the run summary', async () => {
+    const { fillFromRecord } = await import('../src/runner/exec/summary.js');
+    const { summaryText } = await import('../src/runner/reporters/describe.js');
+    const summary = { id: 'evaluate', type: 'evaluate', key: 'k', status: 'cached' as const, durationMs: 3, outputs: [], reasons: [] };
+    const step = { outputPaths: {} } as unknown as Parameters<typeof fillFromRecord>[1];
+    const record = { outputs: {}, logs: ['box AP 0.3', 'warning: the predictions cover only 5 of the GT\'s 600 images (0.83%)'] } as unknown as Parameters<typeof fillFromRecord>[2];
+    fillFromRecord(summary, step, record);
+    assert.deepEqual((summary as { warnings?: string[] }).warnings, ["warning: the predictions cover only 5 of the GT's 600 images (0.83%)"]);
+    const text = summaryText([summary], 'ok', 10, Infinity);
+    assert.match(text, /\na warning:\n {2}evaluate: warning: the predictions cover only 5/);
+  });
+});

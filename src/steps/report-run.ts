@@ -67,10 +67,17 @@ export function runReportModel(
     charts: content.charts.map((c) => ({ id: c.id, title: c.title, spec: c.spec, files: files.get(c.fileBase) ?? [] })),
     ...(extra.sweep ? { sweep: extra.sweep } : {}),
     ...(history.repairs?.length ? { repairs: history.repairs } : {}),
+    ...warningsOf(history),
     ...(extra.generator ? { generator: extra.generator } : {}),
   };
 }
 
+
+/** The steps' warnings of the run, each prefixed with its step. */
+function warningsOf(history: HistoryRecord): { warnings?: string[] } {
+  const warnings = Object.entries(history.steps).flatMap(([id, s]) => (s.warnings ?? []).map((w) => `${id}: ${w}`));
+  return warnings.length ? { warnings } : {};
+}
 
 /** Writes the HTML report of this run at `file` (absolute). */
 export async function writeStepReport(

@@ -235,7 +235,7 @@ export function renderReportHtml(model: ReportModel): string {
   model.repairs?.length
     ? `<p class="repairs">The cache found damaged files during this run, moved them aside and recomputed what they held:</p><ul>${model.repairs.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>`
     : ''
-}
+}${model.warnings?.length ? `<p class="repairs">Warnings:</p><ul class="warnings">${model.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : ''}
 <div class="dag-wrap">${renderDagSvg(model.steps)}</div>
 ${stepsTable(model)}</section>
 <section id="quality"><h2>Quality</h2>${metricGroups}</section>

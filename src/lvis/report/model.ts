@@ -62,6 +62,8 @@ export interface ReportModel {
   sweep?: SweepRow[];
   /** What the cache found damaged during the run and recomputed, one sentence each. */
   repairs?: string[];
+  /** The steps' warnings (`step: warning: …`), a cache hit's included. */
+  warnings?: string[];
   /** Shown in the footer, e.g. `lvis-pipe 0.1.0`. */
   generator?: string;
 }

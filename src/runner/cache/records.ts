@@ -74,6 +74,8 @@ export interface HistoryStep {
   error?: string;
   /** It ran once for several sweep variants, in another variant's run (this one waited for it). */
   shared?: boolean;
+  /** Warnings its run logged (the step's `warning:` lines), for a cache hit too. */
+  warnings?: string[];
 }
 
 /** What a sweep variant's history record says about its sweep. */

@@ -18,7 +18,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { decide, type StepDecision } from '../graph/decide.js';
 import { DiagnosticError } from '../../base/diagnostic.js';
 import type { RunEvent } from './events.js';
-import { outputSummaries, type StepSummary } from './summary.js';
+import { fillFromRecord, type StepSummary } from './summary.js';
 import { ValueMemo } from './values.js';
 import { asStepFailure, StepFailure, stepFailed } from './step-failure.js';
 import { contentKeyOf } from '../cache/key.js';
@@ -167,6 +167,7 @@ export class Executor {
         outputs: Object.fromEntries(s.outputs.map((x) => [x.name, { kind: x.kind, storage: x.storage, digest: x.digest, size: x.size, ...(x.path ? { path: x.path } : {}) }])),
         ...(s.error ? { error: s.error } : {}),
         ...(s.shared ? { shared: true } : {}),
+        ...(s.warnings ? { warnings: s.warnings } : {}),
       };
       for (const out of s.outputs) if (out.metrics) history.metrics[`${s.id}.${out.name}`] = out.metrics;
     }
@@ -228,7 +229,7 @@ export class Executor {
       }
       summary.status = 'cached';
       summary.durationMs = performance.now() - t0;
-      summary.outputs = outputSummaries(step, record);
+      fillFromRecord(summary, step, record);
       emit({ type: 'step-cached', ...base, stepId: id, stepType: step.type, key, restored, outputs: summary.outputs });
       return { summary, record };
     }
@@ -250,7 +251,7 @@ export class Executor {
           summary.status = 'cached';
           summary.reasons = [...decision.reasons, 'but its inputs are byte-identical to an earlier run’s: that result is reused'];
           summary.durationMs = performance.now() - t0;
-          summary.outputs = outputSummaries(step, record);
+          fillFromRecord(summary, step, record);
           emit({ type: 'step-cached', ...base, stepId: id, stepType: step.type, key, restored, outputs: summary.outputs, reasons: summary.reasons });
           return { summary, record };
         }
@@ -297,7 +298,7 @@ export class Executor {
       await this.placeOutputs(p, step, record, base);
       summary.status = 'ran';
       summary.durationMs = performance.now() - t0;
-      summary.outputs = outputSummaries(step, record);
+      fillFromRecord(summary, step, record);
       summary.worker = worker;
       if (existing) summary.shared = true;
       emit({ type: 'step-finish', ...base, stepId: id, stepType: step.type, key: record.key, durationMs: summary.durationMs, outputs: summary.outputs });

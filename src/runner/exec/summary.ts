@@ -27,6 +27,15 @@ export interface StepSummary {
   worker?: boolean;
   /** Ran once for several pipelines (sweep variants) in this process, in another one's run. */
   shared?: boolean;
+  /** Its log lines that start with `warning:` (from its run record: a cache hit has them too). */
+  warnings?: string[];
+}
+
+/** A step's results from its run record: its outputs, and the warnings its run logged. */
+export function fillFromRecord(summary: StepSummary, step: ResolvedStep, record: RunRecord): void {
+  summary.outputs = outputSummaries(step, record);
+  const warnings = record.logs.filter((l) => /^warning:/i.test(l));
+  if (warnings.length) summary.warnings = warnings;
 }
 
 /** What a run says of a step's outputs: each stored output, where it was written, its metrics. */

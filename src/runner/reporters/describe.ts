@@ -124,5 +124,8 @@ export function summaryText(steps: StepSummary[], status: string, durationMs: nu
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
-  return `\n${table(['step', 'status', 'time', 'outputs'], rows, width)}\n\n${status === 'ok' ? 'ok' : status.toUpperCase()}: ${counts} in ${formatDuration(durationMs)}`;
+  // Warnings last, where they are seen: a cache hit repeats those of the run that made its result.
+  const warnings = steps.flatMap((s) => (s.warnings ?? []).map((w) => `  ${s.id}: ${w}`));
+  const warned = warnings.length ? `\n\n${warnings.length === 1 ? 'a warning' : `${warnings.length} warnings`}:\n${warnings.join('\n')}` : '';
+  return `\n${table(['step', 'status', 'time', 'outputs'], rows, width)}${warned}\n\n${status === 'ok' ? 'ok' : status.toUpperCase()}: ${counts} in ${formatDuration(durationMs)}`;
 }
