@@ -1,5 +1,5 @@
 /**
- * prune-preds checks the detections it keeps, as the evaluator would (issue 24, item 11): a
+ * prune-preds checks every detection, kept or dropped, as the evaluator would (issue 24, item 11): a
  * negative width, a score that is not a number, a mask that is not one of the image's size
  * (issue 25) stop it with the user's file, the line:col and byte offset, and the detection's
  * index in that file, and no pruned file is written. On both of its paths (the fast scan and
@@ -38,7 +38,7 @@ const bad: [string, string, RegExp][] = [
 ];
 const filter = { categoryIds: new Set([1]), imageIds: new Set(gt.images.map((i) => i.id)), imageSizes: (id: number) => size.get(id) };
 
-describe('prune-preds checks the detections it keeps', () => {
+describe('prune-preds checks every detection', () => {
   for (const [what, text, message] of bad) {
     // An id written as 3.0 sends prune-preds down its exact path.
     for (const [pathName, first] of [['fast', good(image.id)], ['exact', `{"image_id": ${image.id}.0, "category_id": 1, "bbox": [1, 1, 5, 5], "score": 0.5}`]] as const) {
@@ -61,13 +61,27 @@ describe('prune-preds checks the detections it keeps', () => {
     }
   }
 
-  it('a bad detection that is not kept is not its business (it is not copied)', async () => {
-    const dir = tempDir();
-    const file = path.join(dir, 'preds.json');
-    writeFileSync(file, `[${good(image.id)}, {"image_id": 999999, "category_id": 1, "bbox": [1, 1, -5, 5], "score": "high"}]`);
-    const s = await prunePreds(file, filter, path.join(dir, 'pruned.json'));
-    assert.equal(s.kept, 1);
-  });
+  // Probe 2: a bad detection of a dropped image or category passed unseen, so a file the LVIS API
+  // refuses whole came out of prune-preds as if it were sound.
+  for (const [why, dropped] of [
+    ['of an image the pruned GT lacks', `{"image_id": 999999, "category_id": 1, "bbox": [1, 1, -5, 5], "score": 0.5}`],
+    ['of a category not kept', `{"image_id": ${image.id}, "category_id": 77, "bbox": [1, 1, 5, 5], "score": "high"}`],
+  ] as const) {
+    for (const [pathName, first] of [['fast', good(image.id)], ['exact', `{"image_id": ${image.id}.0, "category_id": 1, "bbox": [1, 1, 5, 5], "score": 0.5}`]] as const) {
+      it(`a bad detection ${why} is reported too, though it would be dropped (${pathName} path)`, async () => {
+        const dir = tempDir();
+        const file = path.join(dir, 'preds.json');
+        writeFileSync(file, `[${first}, ${dropped}]`);
+        const out = path.join(dir, 'pruned.json');
+        const err = await prunePreds(file, filter, out).catch((e: unknown) => e);
+        assert.ok(err instanceof DiagnosticError, String(err));
+        assert.equal(err.diagnostics.length, 1, err.message);
+        assert.match(err.diagnostics[0]!.message, /^detection #1: "(bbox" width and height must be >= 0|score" must be a number)/);
+        assert.equal(err.diagnostics[0]!.location?.offset, `[${first}, `.length);
+        assert.equal(existsSync(out), false);
+      });
+    }
+  }
 
   it('keeps every mask byte for byte: compressed counts with escapes, uncompressed counts, polygons', async () => {
     const dir = tempDir();

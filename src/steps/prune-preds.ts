@@ -31,7 +31,7 @@ const step: StepModule<Options, { images: GtImages; kept?: KeptCategories }, { p
   type: 'prune-preds',
   version: 2,
   description:
-    'Keep the detections of kept categories on images of the pruned GT, streamed, in order, byte for byte (masks too), each checked as the evaluator checks it',
+    'Keep the detections of kept categories on images of the pruned GT, streamed, in order, byte for byte (masks too); every detection, kept or dropped, is checked as the evaluator checks it',
   optionsSchema,
 
   fileOptions: ['path'],

@@ -58,8 +58,8 @@ export interface FastScanResult {
 
 export interface FastScanOptions {
   /**
-   * Called for each kept detection that is not plainly valid (see `found.suspect`): its bytes
-   * buf[start, end), its absolute offset and its index in the file.
+   * Called for each detection that is not plainly valid (see `found.suspect`), kept or dropped:
+   * its bytes buf[start, end), its absolute offset and its index in the file.
    */
   onSuspect?: (buf: Buffer, start: number, end: number, offset: number, index: number) => void;
   signal?: AbortSignal;
@@ -147,6 +147,7 @@ export async function scanDetectionsFast(
           separator = Buffer.from(b.subarray(prevEnd, start));
           separatorSeen = true;
         }
+        if (found.suspect) opts.onSuspect?.(b, start, p, w.base + start, count);
         let keep = true;
         if (categories[found.categoryId] !== 1) {
           droppedCategory++;
@@ -156,7 +157,6 @@ export async function scanDetectionsFast(
           keep = false;
         }
         if (keep) {
-          if (found.suspect) opts.onSuspect?.(b, start, p, w.base + start, count);
           if (runStart >= 0) runEnd = p; // the run goes on
           else if (lastKept) {
             // The run was cut by a refill: go on from the previous detection's end, so the

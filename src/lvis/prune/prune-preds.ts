@@ -6,10 +6,12 @@
  * both filters are needed for the pruned files to evaluate together.
  *
  * Each detection is an object with numeric `image_id` and `category_id`; the other fields
- * (bbox, score, segmentation) are copied as they are. The kept ones are checked as the
- * evaluator checks them (eval/detection-check.ts): a bad one is reported at this file and its
- * index here, and no pruned file is written, rather than failing `evaluate` later at a pruned
- * copy in the cache.
+ * (bbox, score, segmentation) are copied as they are. Every detection, kept or dropped, is
+ * checked as the evaluator checks them (eval/detection-check.ts): a bad one is reported at this
+ * file and its index here, and no pruned file is written, rather than failing `evaluate` later
+ * at a pruned copy in the cache, or passing a file the LVIS API would refuse whole as if it
+ * were sound (a dropped detection's image size is not known here: its mask is checked against
+ * its own size).
  */
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
 import { type ProgressReporter } from '../../base/progress.js';
@@ -161,9 +163,10 @@ async function prunePredsExact(
           if (badCount++ < MAX_REPORTED) bad.push({ index, offset: start, message: ids });
           return;
         }
+        const good = checked.check(bytes, 0, bytes.length, start, index, filter.imageSizes ?? (() => undefined));
         if (!filter.categoryIds.has(ids.categoryId)) summary.droppedCategory++;
         else if (!filter.imageIds.has(ids.imageId)) summary.droppedImage++;
-        else if (checked.check(bytes, 0, bytes.length, start, index, filter.imageSizes ?? (() => undefined))) {
+        else if (good) {
           if (first) first = false;
           else w.writeSync(SEPARATOR);
           w.writeSync(bytes);
@@ -194,7 +197,7 @@ async function prunePredsExact(
   return summary;
 }
 
-/** Kept detections that the evaluator would refuse: the first MAX_REPORTED, and a count. */
+/** Detections that the evaluator would refuse: the first MAX_REPORTED, and a count. */
 class BadDetections {
   readonly listed: BadDetection[] = [];
   count = 0;
