@@ -125,7 +125,7 @@ describe('downloads from a real local server, with faults', () => {
       if (expect.placed) await run;
       else {
         const message = await failureOf(run);
-        assert.match(message, /^1 of the 5 images to download are missing\. The other images are in place; a rerun fetches only what is missing:/);
+        assert.match(message, /^1 of the 5 images to download are missing\. The other 4 images are in place; a rerun fetches only what is missing:/);
         assert.ok(message.includes(`${server.base}${file(bad)}: `), message);
         assert.match(message, expect.message!);
       }
@@ -157,6 +157,35 @@ describe('downloads from a real local server, with faults', () => {
     const h = harness(server);
     const message = await failureOf(syncImages(plan, h.options({ maxBytes: 1000 })));
     assert.match(message, /it is 3\.\d kB, over the 1\.0 kB cap \(max_image_bytes\)/);
+  });
+
+  // Probe 2: a wrong images_url or no network made every image wait out its retries before the
+  // run gave up, and the message said "the other images are in place" when none was.
+  it('a host that refuses every connection and never answered: one retry, then nothing more is tried', async () => {
+    const gone = await new ImageServer().start();
+    await gone.stop(); // its port now refuses connections
+    const plan = planOf(gone, 40);
+    const h = harness(gone);
+    const message = await failureOf(syncImages(plan, h.options({ concurrency: 4, retries: 4, backoffMs: 5 })));
+    const m = /^40 of the 40 images to download are missing; 127\.0\.0\.1:\d+ could not be reached, and it never answered, so the other (\d+) were not tried \(is images_url right, and is the network up\?\)\. A rerun fetches only what is missing:\n/.exec(message);
+    assert.ok(m, message);
+    assert.ok(Number(m[1]) >= 36, `at most one round of ${4} requests failed: ${message}`);
+    assert.match(message, /: ECONNREFUSED: .*\(2 tries\)/, 'one retry, not four');
+    assert.equal(existsSync(path.join(h.dir, file(plan.train.images[0]!))), false);
+  });
+
+  it('a host that has answered keeps the full retries when it then refuses connections', async () => {
+    const flaky = await new ImageServer().start();
+    const plan = planOf(flaky, 2);
+    const h = harness(flaky);
+    const o = h.options({ concurrency: 1, retries: 2, backoffMs: 5 });
+    let stopped: Promise<void> | undefined;
+    // The first image comes whole; then the server goes away.
+    o.progress = { start() {}, update: () => void (stopped ??= flaky.stop()), done() {} };
+    const message = await failureOf(syncImages(plan, o));
+    await stopped;
+    assert.match(message, /^1 of the 2 images to download are missing\. The other 1 image is in place; a rerun fetches only what is missing:\n.*ECONNREFUSED: .*\(3 tries\)/s);
+    assert.ok(existsSync(path.join(h.dir, file(plan.train.images[0]!))));
   });
 
   it('after many failures in a row, the rest are not tried', async () => {

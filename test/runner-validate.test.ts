@@ -293,7 +293,7 @@ describe('validation', () => {
   it('YAML values that are not JSON data (bytes, timestamps, sets, .inf) are located errors, and nothing runs or is recorded', async () => {
     ws.write(
       'nonjson.yaml',
-      'params:\n  a: !!binary aGVsbG8=\n  b: { type: any, default: !!timestamp 2001-12-14 }\n  c: !!set { x, y }\n  d: !!omap [ { x: 1 } ]\n  e: .inf\n  f: [1, .nan]\n' +
+      'params:\n  a: !!binary aGVsbG8=\n  b: { type: any, default: !!timestamp 2001-12-14 }\n  c: !!set { x, y }\n  d: !!omap [ { x: 1 } ]\n  e: .inf\n  f: [1, .nan]\n  g: -.inf\n' +
         'steps:\n  a: { type: source, options: { path: in.txt } }\n',
     );
     const r = await runCli(['run', 'nonjson.yaml', '--cache-dir', 'c-nonjson'], { cwd: ws.dir });
@@ -307,6 +307,7 @@ describe('validation', () => {
         'nonjson.yaml:5:6 an ordered map (`!!omap`)',
         'nonjson.yaml:6:6 infinity (`.inf`, or a number too large for a double)',
         'nonjson.yaml:7:10 not a number (`.nan`)',
+        'nonjson.yaml:8:6 minus infinity (`-.inf`, or a number too large for a double)',
       ],
     );
     assert.match(r.stderr, /^nonjson\.yaml:2:6: bytes \(`!!binary`\) is not JSON data, and a pipeline's values must be \(they are hashed and recorded as JSON\): write it as plain text, a number, true\/false, null, a list or a mapping \(without the tag\)$/m);

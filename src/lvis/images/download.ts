@@ -2,7 +2,9 @@
  * Fetching many images at once (p-limit bounds the requests in flight), with progress (files,
  * bytes, rate, time left), a summary, and the failures collected rather than thrown: each image
  * that fails is listed, the others are kept. After many failures in a row and no success (a
- * wrong images_url, a server down) the rest are not tried.
+ * wrong images_url, a server down) the rest are not tried; nor once the host could not be
+ * reached at all before it ever answered (refused, no such host, no route, a connect timeout).
+ * Those stop at once: no image waits out its retries.
  *
  * Images are fetched into a download store shared by every run (the cache's data folder), and
  * one fetch per store file is in flight in the process at a time: sweep variants running at
@@ -13,7 +15,7 @@ import http from 'node:http';
 import https from 'node:https';
 import pLimit from 'p-limit';
 import type { ProgressReporter } from '../../base/progress.js';
-import { fetchImage, type FetchImageOptions } from './fetch-image.js';
+import { fetchImage, type FetchImageOptions, type HostState } from './fetch-image.js';
 import { FetchError } from './http-get.js';
 import type { ImageRef } from './plan.js';
 import { RateMeter } from './rate.js';
@@ -27,7 +29,7 @@ export interface DownloadJob {
   then?: () => Promise<void>;
 }
 
-export interface DownloadOptions extends Omit<FetchImageOptions, 'agents'> {
+export interface DownloadOptions extends Omit<FetchImageOptions, 'agents' | 'host'> {
   concurrency: number;
   progress?: ProgressReporter;
   log?: (message: string) => void;
@@ -37,8 +39,10 @@ export interface DownloadOutcome {
   fetched: number;
   bytes: number;
   failed: { url: string; message: string }[];
-  /** Not tried, after too many failures in a row. */
+  /** Not tried, after too many failures in a row or once the host was found down. */
   notTried: number;
+  /** Why the host was taken to be down (it could not be reached and never answered), if it was. */
+  hostDown?: string;
   meter: RateMeter;
 }
 
@@ -76,13 +80,14 @@ export async function downloadImages(jobs: DownloadJob[], o: DownloadOptions): P
   const giveUpAfter = Math.max(10, 2 * o.concurrency);
   let inARow = 0;
   let lastLog = 0;
+  const host: HostState = { answered: false };
   const limit = pLimit(o.concurrency);
   const requests = requestSignal(o.signal);
   o.progress?.start('downloading images', jobs.length, 'images');
   const one = async (job: DownloadJob) => {
-    if (inARow >= giveUpAfter) return void out.notTried++;
+    if (inARow >= giveUpAfter || host.down !== undefined) return void out.notTried++;
     try {
-      const n = await once(job.dest, () => fetchImage(job.url, job.ref, job.dest, { ...o, agents, signal: requests.signal }));
+      const n = await once(job.dest, () => fetchImage(job.url, job.ref, job.dest, { ...o, agents, host, signal: requests.signal }));
       await job.then?.();
       out.fetched++;
       out.bytes = meter.bytes += n;
@@ -109,5 +114,6 @@ export async function downloadImages(jobs: DownloadJob[], o: DownloadOptions): P
     agents.https.destroy();
   }
   o.progress?.done();
+  if (host.down !== undefined) out.hostDown = host.down;
   return out;
 }

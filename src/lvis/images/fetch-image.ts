@@ -21,6 +21,18 @@ export interface FetchImageOptions extends GetOptions {
   backoffMs: number;
   /** Where temp files go (the store's, on its filesystem). */
   tmpDir: string;
+  /** What the downloads of one run have learnt of the host (shared by them). */
+  host?: HostState;
+}
+
+/**
+ * Whether the host has answered at all (any HTTP response), and, once an image has failed for
+ * good because the host could not be reached before it ever answered, why: the host is taken to
+ * be down (a wrong images_url, no network), and no download tries again.
+ */
+export interface HostState {
+  answered: boolean;
+  down?: string;
 }
 
 const MAX_REDIRECTS = 5;
@@ -69,17 +81,24 @@ function backoff(attempt: number, o: FetchImageOptions, retryAfterMs: number | u
 
 /** Fetches the image `ref` from `url` into `dest`; its size. A FetchError once it has failed for good. */
 export async function fetchImage(url: URL, ref: ImageRef, dest: string, o: FetchImageOptions): Promise<number> {
+  const host = o.host ?? { answered: false };
   for (let attempt = 0; ; attempt++) {
     try {
       const body = await getFollowing(url, o);
+      host.answered = true;
       const problem = jpegProblem(body, ref.width, ref.height);
       if (problem) throw new FetchError(problem.message, problem.retry);
       await writeAtomically(dest, body, o.tmpDir);
       return body.length;
     } catch (err) {
-      if (!(err instanceof FetchError) || !err.retry || attempt >= o.retries) {
-        if (err instanceof FetchError && err.retry) throw new FetchError(`${err.message} (${attempt + 1} tries)`, true);
-        throw err;
+      if (!(err instanceof FetchError)) throw err;
+      if (!err.unreached) host.answered = true;
+      // A host that has never answered gets one retry, not `retries`: with a wrong images_url or
+      // no network, every image would otherwise wait out the whole backoff (minutes with timeouts).
+      const retries = err.unreached && !host.answered ? Math.min(o.retries, 1) : o.retries;
+      if (!err.retry || attempt >= retries || host.down !== undefined) {
+        if (err.unreached && !host.answered) host.down ??= err.message;
+        throw err.retry ? new FetchError(`${err.message} (${attempt + 1} ${attempt === 0 ? 'try' : 'tries'})`, true, undefined, err.unreached) : err;
       }
       await sleep(backoff(attempt, o, err.retryAfterMs), undefined, { signal: o.signal });
     }

@@ -15,6 +15,8 @@ export class FetchError extends Error {
     readonly retry: boolean,
     /** Wait at least this long first (Retry-After). */
     readonly retryAfterMs?: number,
+    /** The server was never reached: no connection (refused, no such host, unreachable, a connect timeout). */
+    readonly unreached = false,
   ) {
     super(message);
   }
@@ -31,6 +33,8 @@ export interface GetOptions {
 
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+/** Errors that mean no connection was made at all. */
+const UNREACHED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
 /** Retry-After (seconds) in milliseconds, at most a minute. */
 function retryAfter(h: string | undefined): number | undefined {
@@ -40,7 +44,8 @@ function retryAfter(h: string | undefined): number | undefined {
 
 function networkError(err: NodeJS.ErrnoException): FetchError {
   const code = err.code ?? '';
-  return new FetchError(code ? `${code}: ${err.message}` : err.message, NETWORK_CODES.has(code) || err.message === 'socket hang up' || err.message === 'aborted');
+  const retry = NETWORK_CODES.has(code) || err.message === 'socket hang up' || err.message === 'aborted';
+  return new FetchError(code ? `${code}: ${err.message}` : err.message, retry, undefined, UNREACHED_CODES.has(code));
 }
 
 /** Reads the body of a 200 response, within the cap, and checks it against its Content-Length. */
@@ -93,7 +98,8 @@ export function httpGet(url: URL, o: GetOptions): Promise<GetResult> {
     });
     // The first error said wins: the timeout's, not that of the connection it closes.
     req.setTimeout(o.timeoutMs, () => {
-      done(new FetchError(`no data for ${o.timeoutMs / 1000} s (timeout)`, true));
+      const connecting = req.socket === null || req.socket === undefined || req.socket.connecting;
+      done(new FetchError(connecting ? `no connection in ${o.timeoutMs / 1000} s (timeout)` : `no data for ${o.timeoutMs / 1000} s (timeout)`, true, undefined, connecting));
       req.destroy();
     });
     req.on('error', (err) => done(err instanceof FetchError ? err : networkError(err)));

@@ -74,14 +74,21 @@ async function download(absent: ImageRef[], o: SyncImagesOptions, d: DownloadSet
   return downloadImages(jobs, { ...d, tmpDir, signal: o.signal, ...(o.progress ? { progress: o.progress } : {}), log: o.log });
 }
 
-function downloadFailures(out: DownloadOutcome, total: number): DiagnosticError {
+function downloadFailures(out: DownloadOutcome, toDownload: number, inPlace: number, host: string): DiagnosticError {
   const lines = out.failed.slice(0, 5).map((f) => `  ${f.url}: ${f.message}`);
   if (out.failed.length > 5) lines.push(`  … and ${count(out.failed.length - 5)} more`);
-  const skipped = out.notTried ? `; after ${count(out.failed.length)} failures in a row the other ${count(out.notTried)} were not tried (is images_url right, and the server up?)` : '';
+  const others = out.notTried ? ` the other ${count(out.notTried)} were not tried` : '';
+  const why =
+    out.hostDown !== undefined
+      ? `; ${host} could not be reached, and it never answered${others ? `, so${others}` : ''} (is images_url right, and is the network up?)`
+      : others
+        ? `; after ${count(out.failed.length)} failures in a row${others} (is images_url right, and the server up?)`
+        : '';
+  const rerun = inPlace > 0 ? `The other ${count(inPlace)} image${inPlace === 1 ? ' is' : 's are'} in place; a rerun` : 'A rerun';
   return new DiagnosticError([
     {
       severity: 'error',
-      message: `${count(out.failed.length + out.notTried)} of the ${count(total)} images to download are missing${skipped}. The other images are in place; a rerun fetches only what is missing:\n${lines.join('\n')}`,
+      message: `${count(out.failed.length + out.notTried)} of the ${count(toDownload)} images to download are missing${why}. ${rerun} fetches only what is missing:\n${lines.join('\n')}`,
     },
   ]);
 }
@@ -108,7 +115,7 @@ export async function syncImages(plan: ImagePlan, o: SyncImagesOptions): Promise
   if (sources.absent.length === 0) return;
   const out = await download(sources.absent, o, o.download!);
   o.log(`downloaded ${count(out.fetched)} images, ${out.meter.summary()}${out.failed.length + out.notTried ? `; ${count(out.failed.length + out.notTried)} failed` : ''}`);
-  if (out.failed.length + out.notTried > 0) throw downloadFailures(out, sources.absent.length);
+  if (out.failed.length + out.notTried > 0) throw downloadFailures(out, sources.absent.length, refs.length - sources.absent.length + out.fetched, o.download!.base.host);
 }
 
 function describeLists(plan: ImagePlan): string {

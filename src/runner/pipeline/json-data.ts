@@ -42,7 +42,8 @@ function describeNonJson(v: unknown): { what: string; fix: string } | undefined 
       return undefined;
     case 'number':
       if (Number.isFinite(v)) return undefined;
-      return { what: Number.isNaN(v) ? 'not a number (`.nan`)' : `${v < 0 ? 'minus ' : ''}infinity (\`.inf\`, or a number too large for a double)`, fix: 'write a finite number' };
+      if (Number.isNaN(v)) return { what: 'not a number (`.nan`)', fix: 'write a finite number' };
+      return { what: v < 0 ? 'minus infinity (`-.inf`, or a number too large for a double)' : 'infinity (`.inf`, or a number too large for a double)', fix: 'write a finite number' };
     case 'bigint':
       return { what: 'an integer too large for JSON', fix: 'write it as text or a smaller number' };
     case 'object': {
