@@ -307,6 +307,24 @@ describe('text tables', () => {
     assert.equal(streamWidth({}), Infinity, 'a pipe or a file: no limit');
   });
 
+  // Probe 2: a sweep's dry run showed two variants' lists, which differ in the middle, as the
+  // same cut value.
+  it('a shortened column keeps its different cells different', async () => {
+    const { table } = await import('../src/base/format.js');
+    // They differ 20 characters from the end: a cut to the room (31) would keep 15 of the end.
+    const cell = (x: string) => `${'x'.repeat(40)}${x}${'y'.repeat(19)}`;
+    const rows = [['a', cell('A'), 'ok'], ['b', cell('B'), 'ok'], ['c', cell('A'), 'ok']];
+    const text = table(['variant', 'ids', 'status'], rows, 44);
+    const cells = text.split('\n').slice(2, 5).map((l) => l.split(/ {2,}/)[1]!);
+    assert.ok(cells.every((c) => c.includes('…') && c.length < 60), text);
+    assert.notEqual(cells[0], cells[1], text);
+    assert.equal(cells[0], cells[2], 'equal cells stay equal');
+    // Cells that differ only in their middle cannot be cut apart: they are shown whole.
+    const middle = (x: string) => `${'x'.repeat(30)}${x}${'y'.repeat(30)}`;
+    const whole = table(['variant', 'ids', 'status'], [['a', middle('1'), 'ok'], ['b', middle('2'), 'ok']], 44);
+    assert.ok(whole.includes(middle('1')) && whole.includes(middle('2')), whole);
+  });
+
   it('split into panels at an ordinary width, each panel cuts only what it has no room for', async () => {
     const { table } = await import('../src/base/format.js');
     // A runs table: eleven columns of real cells, too many for one 80-column table even cut to 12.

@@ -11,7 +11,7 @@ import { type StepSummary } from '../src/runner/exec/summary.js';
 import type { ParamDecl } from '../src/runner/pipeline/params.js';
 import { loadPipeline } from '../src/runner/pipeline/pipeline.js';
 import { outputRoot, withOutputFolder } from '../src/runner/sweep/paths.js';
-import { buildSweepReport, findMetric, metricDisplayNames, sweepCsv, type BuildReportOptions } from '../src/runner/sweep/report.js';
+import { buildSweepReport, findMetric, metricDisplayNames, sweepCsv, sweepTableText, type BuildReportOptions } from '../src/runner/sweep/report.js';
 import { type SweepVariantOutcome } from '../src/runner/sweep/report.js';
 import { encodeNamePart, expandVariants, parseGridArg, variantFolderNames, type SweepSpec } from '../src/runner/sweep/grid.js';
 import { Workspace } from './helpers/runner-fixture.js';
@@ -172,6 +172,23 @@ describe('the comparison', () => {
     const without = buildSweepReport([runs[1]!], { ...OPTS, metrics: ['err', 'segm/AP?', 'typo'], warn: (m) => warnings.push(m) });
     assert.deepEqual(without.shown, ['err']);
     assert.deepEqual(warnings, ['metrics: no metric `typo`; the metrics: `err`']);
+  });
+
+  // Probe 2: piped, a long param value was cut at 40 characters and an error at 70, though a
+  // pipe or a file has no width.
+  it('the table: piped, long param values and errors are whole; on a terminal they are cut to fit', () => {
+    const ids = Array.from({ length: 30 }, (_, i) => 1000 + i);
+    const error = `s: ${'the step broke because of a long reason, '.repeat(3)}end`;
+    const failed = { ...outcome('ids=b', 'failed', { ids: [...ids, 1] }, {}), error: `${error}\nsecond line` };
+    const r = buildSweepReport([outcome('ids=a', 'ok', { ids }, { 'm.q': { err: 0.3 } }), failed], { ...OPTS, varying: ['ids'] });
+    const piped = sweepTableText(r, Infinity);
+    assert.ok(piped.includes(`[${ids.join(',')}]`), piped);
+    assert.ok(piped.includes(`[${ids.join(',')},1]`), piped);
+    assert.ok(piped.includes(`failed: ${error}`), piped);
+    assert.doesNotMatch(piped, /…|second line/);
+    const tty = sweepTableText(r, 100);
+    assert.ok(tty.includes(`failed: ${error.slice(0, 69)}…`), tty);
+    assert.match(tty, /\[1000,.*…/);
   });
 
   it('CSV: every metric at full precision, fields with commas or quotes quoted', () => {

@@ -46,8 +46,9 @@ export function streamWidth(stream: unknown, env: Record<string, string | undefi
  * (`\x1b`): a param value or a file name can hold them. The last column is free text and may
  * run on (a terminal wraps it). When the others do not fit, long cells are shortened in the
  * middle with "…", so that both ends stay (`ann_p…e_ks`, `2026-…14:03`; never below 12
- * characters); when they still do not fit, the columns are split into panels, one under the
- * other, each led by the first column, and a panel shortens only the cells it has no room for.
+ * characters), but never so far that two different cells of a column look the same; when they
+ * still do not fit, the columns are split into panels, one under the other, each led by the
+ * first column, and a panel shortens only the cells it has no room for.
  */
 export function table(header: string[], rows: string[][], maxWidth: number): string {
   const t: Cells = { header: header.map(escapeControls), rows: rows.map((r) => header.map((_, i) => escapeControls(r[i] ?? ''))) };
@@ -94,12 +95,24 @@ function panel(t: Cells, cols: readonly number[], maxWidth: number, freeText: bo
   const fixed = freeText ? widths.slice(0, -1) : widths;
   const room = maxWidth - (cols.length - 1) * 2 - (freeText ? lastRoom : 0);
   const cap = capFor(fixed, room);
-  const clip = (c: string, k: number) => (k < fixed.length && c.length > cap ? shortenMiddle(c, cap) : c);
+  // A column's cut is widened where the cut would make two different cells look the same
+  // (variants whose lists differ in the middle only): such a table would lie.
+  const caps = fixed.map((w, k) => (w > cap ? distinctCap(t.rows.map((r) => r[cols[k]!]!), cap, w) : w));
+  const clip = (c: string, k: number) => (k < fixed.length && c.length > caps[k]! ? shortenMiddle(c, caps[k]!) : c);
   const header = cols.map((i, k) => clip(t.header[i]!, k));
   const rows = t.rows.map((r) => cols.map((i, k) => clip(r[i]!, k)));
-  const shown = widths.map((w, k) => (k < fixed.length ? Math.min(w, cap) : w));
+  const shown = widths.map((w, k) => (k < fixed.length ? Math.min(w, caps[k]!) : w));
   const used = shown.slice(0, -1).reduce((a, w) => a + w + 2, 0);
   return { text: render(header, rows, shown, maxWidth - used), fits: used + (freeText ? lastRoom : shown.at(-1)!) <= maxWidth };
+}
+
+/** The smallest width from `cap` on (up to the column's `natural` width) at which its different cells stay different when shortened. */
+function distinctCap(cells: readonly string[], cap: number, natural: number): number {
+  const distinct = [...new Set(cells)];
+  for (let w = cap; w < natural; w++) {
+    if (new Set(distinct.map((c) => (c.length > w ? shortenMiddle(c, w) : c))).size === distinct.length) return w;
+  }
+  return natural;
 }
 
 /** `s` in `n` characters: its start and its end, with "…" for what is left out. */

@@ -113,7 +113,7 @@ export function diffText(d: RunDiff, all: boolean, width: number): string {
     }
     out.push('', `${title}: ${items.filter((x) => x.change !== 'same').length} differ${tail}`, table(header, shown.map(row), width));
   };
-  section('params', d.params, ['param', 'a', 'b', ''], (p) => [p.name, 'a' in p ? formatParamCell(p.a, 60) : '–', 'b' in p ? formatParamCell(p.b, 60) : '–', p.change === 'same' ? '' : p.change]);
+  section('params', d.params, ['param', 'a', 'b', ''], (p) => [p.name, 'a' in p ? formatParamCell(p.a) : '–', 'b' in p ? formatParamCell(p.b) : '–', p.change === 'same' ? '' : p.change]);
   section('metrics', d.metrics, ['metric', 'a', 'b', 'b − a', '%'], (m) => [
     m.name,
     'a' in m ? formatCell(m.a) : '–',

@@ -323,11 +323,9 @@ function identicalOutputs(outcomes: readonly SweepVariantOutcome[]): string[][] 
   return [...groups.values()].filter((g) => g.length > 1);
 }
 
-/** A param value for a table cell: as written (a long one cut at `max` characters). */
-export function formatParamCell(v: unknown, max = 40): string {
-  if (v === undefined) return '';
-  const s = formatParamValue(v);
-  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+/** A param value for a table cell: as written, whole (`table` shortens what a terminal has no room for). */
+export function formatParamCell(v: unknown): string {
+  return v === undefined ? '' : formatParamValue(v);
 }
 
 /** A metric value for a table cell: numbers to 4 significant digits. */
@@ -351,7 +349,7 @@ export function sweepTableText(r: SweepReport, width: number): string {
     ...r.shown.map((m) => formatCell(v.metrics[m])),
     formatDuration(v.durationMs),
     stepCountsLabel(v.steps),
-    v.status === 'ok' ? 'ok' : `${v.status}${v.error ? `: ${truncate(v.error.split('\n')[0]!, 70)}` : ''}`,
+    v.status === 'ok' ? 'ok' : `${v.status}${v.error ? `: ${statusLine(v.error, width)}` : ''}`,
   ]);
   const constant = Object.entries(r.constant);
   const hidden = r.metrics.length - r.shown.length - constant.length;
@@ -384,8 +382,14 @@ function sameFileNotes(r: SweepReport): string[] {
   return notes;
 }
 
-function truncate(s: string, n: number): string {
-  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+/**
+ * A failed variant's error in its status cell: its first line, cut at 70 characters on a
+ * terminal (the cell is the table's free last column, which would wrap), whole in a pipe or a
+ * file (sweep.json and the variant's own output have every line).
+ */
+function statusLine(error: string, width: number): string {
+  const s = error.split('\n')[0]!;
+  return Number.isFinite(width) && s.length > 70 ? s.slice(0, 69) + '…' : s;
 }
 
 function csvField(v: unknown): string {
