@@ -9,17 +9,14 @@
  */
 import { schemaDiagnostics } from './schema-errors.js';
 import { fileClashes } from './file-clashes.js';
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
 import { sha256 } from '../cache/hash.js';
 import {
   applyOverrides,
-  describeValue,
   interpolate,
   isPlainObject,
   leadingParamRef,
-  originLabel,
   paramsFileOverrides,
   parseParamDecls,
   parseSetArgs,
@@ -32,14 +29,13 @@ import { buildPipelineSchema } from './schema.js';
 import { compileSchema, type Validator, type ValidatorDirs } from './validator-cache.js';
 import type { ProblemSink } from '../cache/integrity.js';
 import type { StepModule } from '../step/step.js';
-import { didYouMean, listNames } from '../../base/suggest.js';
 import { YamlSource, type DocPath } from './yaml-source.js';
-import { displayPath } from '../../base/display-path.js';
-import { FileDep, INVALID_PIPELINE_EXIT, Pipeline, PipelineSource, ResolveOptions, ResolvedInput, ResolvedStep } from './types.js';
+import { INVALID_PIPELINE_EXIT, Pipeline, PipelineSource, ResolveOptions, ResolvedStep } from './types.js';
 import { findCycles, topoOrder } from './step-order.js';
 import { checkSweep } from './sweep-section.js';
-import { claimWrittenPaths } from './written-paths.js';
-import { resolveFolderOptions } from './read-folders.js';
+import { pointer, resolveStep, type StepContext } from './resolve-step.js';
+
+export { relPosix } from './resolve-step.js';
 
 /** A pipeline's identity in the cache (its state and history records): a hash of its absolute path. */
 export function pipelineIdOf(absFile: string): string {
@@ -75,153 +71,42 @@ function validatorFor(registry: StepRegistry, dirs: ValidatorDirs, onProblem: Pr
 
 export function resolvePipeline(source: PipelineSource, registry: StepRegistry, opts: ResolveOptions = {}): Pipeline {
   const { src, raw, decls, dir } = source;
-  const cwd = opts.cwd ?? process.cwd();
   const diags: Diagnostic[] = [...source.diagnostics];
   const rawSteps = isPlainObject(raw.steps) ? raw.steps : {};
 
-  // 1. Params: defaults < config < --params file < --set < extra overrides.
-  const overrides: ParamOverride[] = [];
-  if (opts.configParams) {
-    for (const [name, value] of Object.entries(opts.configParams.values)) {
-      overrides.push({ name, value, origin: { kind: 'config', file: opts.configParams.file }, baseDir: path.dirname(path.resolve(opts.configParams.file)) });
-    }
-  }
-  if (opts.paramsFile) {
-    try {
-      overrides.push(...paramsFileOverrides(YamlSource.load(opts.paramsFile), diags));
-    } catch (err) {
-      if (err instanceof DiagnosticError) diags.push(...err.diagnostics);
-      else throw err;
-    }
-  }
-  if (opts.set) overrides.push(...parseSetArgs(opts.set, cwd, diags));
-  if (opts.overrides) overrides.push(...opts.overrides);
-  const paramValues = applyOverrides(decls, dir, overrides, diags);
-
-  // 2. Path params: declared `type: path`, or used at the start of a file/path option.
-  const pathParams = new Set([...decls.values()].filter((d) => d.type === 'path').map((d) => d.name));
-  for (const step of Object.values(rawSteps)) {
-    const mod = isPlainObject(step) && typeof step.type === 'string' ? registry.get(step.type) : undefined;
-    if (!mod || !isPlainObject(step) || !isPlainObject(step.options)) continue;
-    for (const opt of pathLikeOptions(mod)) {
-      const v = step.options[opt];
-      for (const item of Array.isArray(v) ? v : [v]) {
-        const p = leadingParamRef(item);
-        if (p) pathParams.add(p);
-      }
-    }
-  }
+  // 1. Params: defaults < config < --params file < --set < extra overrides; path params resolved.
+  const paramValues = applyOverrides(decls, dir, gatherOverrides(opts, diags), diags);
+  const pathParams = pathParamNames(source, rawSteps, registry);
   const effectiveValues = new Map<string, ParamValue>();
   for (const [name, pv] of paramValues) {
     effectiveValues.set(name, pathParams.has(name) ? { ...pv, value: resolvePathValue(pv.value, pv.baseDir) } : pv);
   }
 
-  // 3. Interpolate options, remembering which values came from which param.
+  // 2. Interpolate options, remembering which values came from which param.
   const fromParam = new Map<string, string>(); // JSON pointer → param name
-  const resolvedDoc: Record<string, unknown> = { ...raw, steps: {} };
-  for (const [id, step] of Object.entries(rawSteps)) {
-    if (!isPlainObject(step)) {
-      (resolvedDoc.steps as Record<string, unknown>)[id] = step;
-      continue;
-    }
-    const options =
-      step.options === undefined || step.options === null
-        ? {}
-        : interpolate(step.options, ['steps', id, 'options'], {
-            values: effectiveValues,
-            onUse: (p, name) => fromParam.set(pointer(p), name),
-            error: (p, message) => diags.push(src.diagnosticAt(p, message)),
-          });
-    (resolvedDoc.steps as Record<string, unknown>)[id] = { ...step, inputs: step.inputs ?? {}, options };
-  }
+  const resolvedDoc = interpolateSteps(source, rawSteps, effectiveValues, fromParam, diags);
 
-  // 4. Schema validation (also fills in option defaults).
+  // 3. Schema validation (also fills in option defaults).
   const validate = validatorFor(registry, { cache: opts.validatorCacheDir, prebuilt: opts.prebuiltValidatorDir }, opts.onCacheProblem);
   if (!validate(resolvedDoc)) {
     diags.push(...schemaDiagnostics(validate.errors ?? [], src, registry, resolvedDoc, fromParam, effectiveValues));
   }
 
-  // 5. Steps: references, kinds, files, output paths.
+  // 4. Steps: references, kinds, files, output paths.
   const stepsDoc = (isPlainObject(resolvedDoc.steps) ? resolvedDoc.steps : {}) as Record<string, Record<string, unknown>>;
   const ids = Object.keys(stepsDoc);
+  const ctx: StepContext = { src, dir, registry, stepsDoc, diags, outputOwners: new Map(), checkFiles: opts.checkFiles !== false, paramOf: paramFor(fromParam, paramValues) };
   const steps = new Map<string, ResolvedStep>();
-  const outputOwners = new Map<string, string>();
   for (const id of ids) {
-    const step = stepsDoc[id];
-    if (!isPlainObject(step) || typeof step.type !== 'string') continue;
-    const mod = registry.get(step.type);
-    if (!mod) continue; // reported by the schema pass
-    const options = (isPlainObject(step.options) ? step.options : {}) as Record<string, unknown>;
-    const inputs: Record<string, ResolvedInput> = {};
-    const rawInputs = isPlainObject(step.inputs) ? step.inputs : {};
-    for (const [name, ref] of Object.entries(rawInputs)) {
-      const spec = mod.inputs[name];
-      if (!spec || typeof ref !== 'string') continue; // reported by the schema pass
-      const at = ['steps', id, 'inputs', name];
-      const resolved = resolveReference(ref, name, spec.kind, id, stepsDoc, registry, (m) => diags.push(src.diagnosticAt(at, m)));
-      if (resolved) inputs[name] = resolved;
-    }
-    for (const problem of mod.check?.(options, new Set(Object.keys(rawInputs))) ?? []) {
-      const section = problem.at ?? 'type';
-      const at = section === 'type' ? ['steps', id, 'type'] : ['steps', id, section, ...(problem.key && isPlainObject(step[section]) && problem.key in (step[section] as object) ? [problem.key] : [])];
-      diags.push(src.diagnosticAt(at, `step \`${id}\` (type \`${step.type}\`): ${problem.message}`, 'value', problem.severity ?? 'error'));
-    }
-    const files: FileDep[] = [];
-    for (const opt of mod.fileOptions ?? []) {
-      const v = options[opt];
-      if (v === undefined || v === null || v === '') continue;
-      const list = Array.isArray(v) ? v : [v];
-      list.forEach((item, i) => {
-        const at = ['steps', id, 'options', opt, ...(Array.isArray(v) ? [i] : [])];
-        if (typeof item !== 'string') {
-          diags.push(src.diagnosticAt(at, `step \`${id}\`: option \`${opt}\` must be a path (or a list of paths), got ${describeValue(item)}`));
-          return;
-        }
-        const abs = path.resolve(dir, item);
-        files.push({ option: opt, path: abs, rel: relPosix(dir, abs) });
-        if (opts.checkFiles !== false) {
-          const problem = fileProblem(abs);
-          if (problem) {
-            const param = fromParam.get(pointer(at)) ?? (Array.isArray(v) ? fromParam.get(pointer(at.slice(0, -1))) : undefined);
-            const pv = param ? paramValues.get(param) : undefined;
-            const whence = pv && pv.origin.kind !== 'default' ? ` (from ${originLabel(pv.origin)})` : '';
-            diags.push(src.diagnosticAt(at, `step \`${id}\`: option \`${opt}\`: ${problem}: ${displayPath(abs)}${whence}`));
-          }
-        }
-      });
-      options[opt] = Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? path.resolve(dir, x) : x)) : typeof v === 'string' ? path.resolve(dir, v) : v;
-    }
-    resolveFolderOptions(mod, options, dir);
-    const { outputPaths, afterRunPaths, syncPaths } = claimWrittenPaths(id, mod, options, dir, outputOwners, (option, m) => diags.push(src.diagnosticAt(['steps', id, 'options', option], m)));
-    const deps = [...new Set(Object.values(inputs).map((i) => i.step))];
-    steps.set(id, {
-      id,
-      type: mod.type,
-      module: mod,
-      description: typeof step.description === 'string' ? step.description : undefined,
-      options,
-      inputs,
-      deps,
-      files,
-      outputPaths,
-      afterRunPaths,
-      syncPaths,
-    });
+    const step = resolveStep(id, ctx);
+    if (step) steps.set(id, step);
   }
 
-  // 6. Cycles.
-  for (const cycle of findCycles(ids, steps)) {
-    const [first, second] = [cycle[0]!, cycle[1] ?? cycle[0]!];
-    // `second` reads from `first`: point at that input.
-    const inputName = Object.values(steps.get(second)!.inputs).find((i) => i.step === first)?.name;
-    const names = [...cycle, cycle[0]!].map((s) => `\`${s}\``).join(' → ');
-    diags.push(src.diagnosticAt(['steps', second, 'inputs', ...(inputName ? [inputName] : [])], `cycle: ${names} (each step reads from the one before it); a pipeline must be acyclic`));
-  }
-
-  // 7. No output over an input, nor two outputs in one file (through links too).
+  // 5. Cycles; no output over an input, nor two outputs in one file (through links too).
+  reportCycles(ids, steps, src, diags);
   if (!diags.some((d) => d.severity === 'error')) diags.push(...fileClashes(steps, src));
 
-  // 8. Sweep: shape is in the schema; names and values must fit the params.
+  // 6. Sweep: shape is in the schema; names and values must fit the params.
   const sweep = isPlainObject(raw.sweep) ? raw.sweep : undefined;
   if (sweep) checkSweep(sweep, src, decls, steps, diags);
 
@@ -244,74 +129,94 @@ export function resolvePipeline(source: PipelineSource, registry: StepRegistry, 
   };
 }
 
+/** The params' overrides, in order of precedence: the config, the --params file, --set, extra ones. */
+function gatherOverrides(opts: ResolveOptions, diags: Diagnostic[]): ParamOverride[] {
+  const overrides: ParamOverride[] = [];
+  if (opts.configParams) {
+    for (const [name, value] of Object.entries(opts.configParams.values)) {
+      overrides.push({ name, value, origin: { kind: 'config', file: opts.configParams.file }, baseDir: path.dirname(path.resolve(opts.configParams.file)) });
+    }
+  }
+  if (opts.paramsFile) {
+    try {
+      overrides.push(...paramsFileOverrides(YamlSource.load(opts.paramsFile), diags));
+    } catch (err) {
+      if (err instanceof DiagnosticError) diags.push(...err.diagnostics);
+      else throw err;
+    }
+  }
+  if (opts.set) overrides.push(...parseSetArgs(opts.set, opts.cwd ?? process.cwd(), diags));
+  if (opts.overrides) overrides.push(...opts.overrides);
+  return overrides;
+}
+
+/** Path params: declared `type: path`, or used at the start of a file/path option. */
+function pathParamNames(source: PipelineSource, rawSteps: Record<string, unknown>, registry: StepRegistry): Set<string> {
+  const pathParams = new Set([...source.decls.values()].filter((d) => d.type === 'path').map((d) => d.name));
+  for (const step of Object.values(rawSteps)) {
+    const mod = isPlainObject(step) && typeof step.type === 'string' ? registry.get(step.type) : undefined;
+    if (!mod || !isPlainObject(step) || !isPlainObject(step.options)) continue;
+    for (const opt of pathLikeOptions(mod)) {
+      const v = step.options[opt];
+      for (const item of Array.isArray(v) ? v : [v]) {
+        const p = leadingParamRef(item);
+        if (p) pathParams.add(p);
+      }
+    }
+  }
+  return pathParams;
+}
+
+/** The document with every step's options interpolated (`${params.x}`); `fromParam` records which values came from a param. */
+function interpolateSteps(
+  source: PipelineSource,
+  rawSteps: Record<string, unknown>,
+  values: Map<string, ParamValue>,
+  fromParam: Map<string, string>,
+  diags: Diagnostic[],
+): Record<string, unknown> {
+  const steps: Record<string, unknown> = {};
+  for (const [id, step] of Object.entries(rawSteps)) {
+    if (!isPlainObject(step)) {
+      steps[id] = step;
+      continue;
+    }
+    const options =
+      step.options === undefined || step.options === null
+        ? {}
+        : interpolate(step.options, ['steps', id, 'options'], {
+            values,
+            onUse: (p, name) => fromParam.set(pointer(p), name),
+            error: (p, message) => diags.push(source.src.diagnosticAt(p, message)),
+          });
+    steps[id] = { ...step, inputs: step.inputs ?? {}, options };
+  }
+  return { ...source.raw, steps };
+}
+
+/** The param an option's value (at a document path) came from, when one was given other than by its default. */
+function paramFor(fromParam: Map<string, string>, paramValues: Map<string, ParamValue>): (at: DocPath, isListItem: boolean) => ParamValue | undefined {
+  return (at, isListItem) => {
+    const param = fromParam.get(pointer(at)) ?? (isListItem ? fromParam.get(pointer(at.slice(0, -1))) : undefined);
+    return param ? paramValues.get(param) : undefined;
+  };
+}
+
+function reportCycles(ids: string[], steps: Map<string, ResolvedStep>, src: YamlSource, diags: Diagnostic[]): void {
+  for (const cycle of findCycles(ids, steps)) {
+    const [first, second] = [cycle[0]!, cycle[1] ?? cycle[0]!];
+    // `second` reads from `first`: point at that input.
+    const inputName = Object.values(steps.get(second)!.inputs).find((i) => i.step === first)?.name;
+    const names = [...cycle, cycle[0]!].map((s) => `\`${s}\``).join(' → ');
+    diags.push(src.diagnosticAt(['steps', second, 'inputs', ...(inputName ? [inputName] : [])], `cycle: ${names} (each step reads from the one before it); a pipeline must be acyclic`));
+  }
+}
+
 /** Options that hold paths: file inputs, folders read, output path options and sync folders. */
 function pathLikeOptions(mod: StepModule): string[] {
   const out = [...(mod.fileOptions ?? []), ...(mod.folderOptions ?? []), ...(mod.syncFolders ?? [])];
   for (const spec of Object.values(mod.outputs)) if (spec.pathOption) out.push(spec.pathOption);
   return out;
-}
-
-function pointer(p: DocPath): string {
-  return p.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
-}
-
-export function relPosix(from: string, to: string): string {
-  return path.relative(from, to).split(path.sep).join('/') || '.';
-}
-
-function fileProblem(abs: string): string | undefined {
-  try {
-    const st = statSync(abs);
-    if (st.isDirectory()) return 'is a folder, expected a file';
-    return undefined;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? 'file not found' : `cannot read file (${code})`;
-  }
-}
-
-function resolveReference(
-  ref: string,
-  inputName: string,
-  kind: string,
-  id: string,
-  stepsDoc: Record<string, Record<string, unknown>>,
-  registry: StepRegistry,
-  report: (message: string) => void,
-): ResolvedInput | undefined {
-  const dot = ref.indexOf('.');
-  const target = dot < 0 ? ref : ref.slice(0, dot);
-  const outName = dot < 0 ? undefined : ref.slice(dot + 1);
-  const where = `input \`${inputName}\` of step \`${id}\``;
-  const targetDoc = stepsDoc[target];
-  if (!targetDoc) {
-    report(`${where}: no step \`${target}\`${didYouMean(target, Object.keys(stepsDoc))}; steps: ${listNames(Object.keys(stepsDoc))}`);
-    return undefined;
-  }
-  const targetMod = typeof targetDoc.type === 'string' ? registry.get(targetDoc.type) : undefined;
-  if (!targetMod) return undefined; // its unknown type is reported on its own
-  const outs = Object.entries(targetMod.outputs);
-  const describeOuts = outs.map(([n, s]) => `\`${n}\` (${s.kind})`).join(', ') || '(none)';
-  if (outName !== undefined) {
-    const spec = targetMod.outputs[outName];
-    if (!spec) {
-      report(`${where}: step \`${target}\` (type \`${targetMod.type}\`) has no output \`${outName}\`${didYouMean(outName, outs.map(([n]) => n))}; its outputs: ${describeOuts}`);
-      return undefined;
-    }
-    if (spec.kind !== kind) {
-      report(`${where} expects a \`${kind}\`, but \`${target}.${outName}\` is a \`${spec.kind}\``);
-      return undefined;
-    }
-    return { name: inputName, step: target, output: outName, kind };
-  }
-  const matching = outs.filter(([, s]) => s.kind === kind);
-  if (matching.length === 1) return { name: inputName, step: target, output: matching[0]![0], kind };
-  if (matching.length === 0) {
-    report(`${where} expects a \`${kind}\`, but step \`${target}\` (type \`${targetMod.type}\`) has no output of that kind; its outputs: ${describeOuts}`);
-  } else {
-    report(`${where}: step \`${target}\` has ${matching.length} outputs of kind \`${kind}\` (${matching.map(([n]) => `\`${target}.${n}\``).join(', ')}); name one`);
-  }
-  return undefined;
 }
 
 function dedupe(diags: Diagnostic[]): Diagnostic[] {
