@@ -204,7 +204,19 @@ function duplicateAnnotationIds(ids: Float64Array, count: number): number[] {
 }
 
 async function assemble(path: string, scan: Scan, rereadStrictly: boolean): Promise<Omit<LoadResult, 'threads'>> {
-  const { problems, images: im, annotations: an, categories: cats } = scan;
+  requireRecordArrays(path, scan);
+  const { problems } = scan;
+  const categories = checkCategories(scan);
+  const images = resolveImages(scan, categories.index);
+  const annotations = resolveAnnotations(scan, categories.index, images);
+  if (problems.total > 0) throw await problemsToDiagnostic(path, problems);
+  const byImage = groupByImage(scan.images.count, annotations.image);
+  const tier = tiersOf(scan.categories, categories.tiersDerived, annotations.category, byImage);
+  const dataset = datasetOf(path, scan, { tier, tiersDerived: categories.tiersDerived, images, annotations, byImage });
+  return { dataset, imagesWithoutAnnotations: byImage.empty, rereadStrictly };
+}
+
+function requireRecordArrays(path: string, scan: Scan): void {
   for (const name of RECORD_ARRAYS) {
     if (!scan.topLevelOrder.includes(name)) {
       throw new DiagnosticError([
@@ -216,14 +228,16 @@ async function assemble(path: string, scan: Scan, rereadStrictly: boolean): Prom
       ]);
     }
   }
+}
 
-  // Categories
-  const catIndex = new IdIndex(cats.map((c) => c.id), cats.length);
-  for (const k of catIndex.duplicates) {
-    problems.add({ kind: 'category', index: k, id: cats[k]!.id, field: 'id', message: `duplicate id (also category #${catIndex.get(cats[k]!.id)})`, offset: scan.categoryOffsets[k]! });
+/** The categories' id index; duplicate ids and a frequency that only some have are problems. */
+function checkCategories(scan: Scan): { index: IdIndex; tiersDerived: boolean } {
+  const { problems, categories: cats } = scan;
+  const index = new IdIndex(cats.map((c) => c.id), cats.length);
+  for (const k of index.duplicates) {
+    problems.add({ kind: 'category', index: k, id: cats[k]!.id, field: 'id', message: `duplicate id (also category #${index.get(cats[k]!.id)})`, offset: scan.categoryOffsets[k]! });
   }
   const withFrequency = cats.filter((c) => c.hasFrequency).length;
-  const tiersDerived = withFrequency === 0 && cats.length > 0;
   if (withFrequency > 0 && withFrequency < cats.length) {
     cats.forEach((c, k) => {
       if (!c.hasFrequency) {
@@ -231,27 +245,42 @@ async function assemble(path: string, scan: Scan, rereadStrictly: boolean): Prom
       }
     });
   }
+  return { index, tiersDerived: withFrequency === 0 && cats.length > 0 };
+}
 
-  // A record whose id could not be read leaves its references dangling: reporting each of them
-  // would only repeat the first problem, so references are checked only when all ids are known.
-  const categoryIdsKnown = cats.length === scan.categoryRecords;
+/**
+ * Whether every category's id was read. A record whose id could not be read leaves its references
+ * dangling: reporting each of them would only repeat the first problem, so references to
+ * categories are checked only when all ids are known.
+ */
+function categoryIdsKnown(scan: Scan): boolean {
+  return scan.categories.length === scan.categoryRecords;
+}
 
-  // Images
+interface IdLists {
+  offsets: Int32Array;
+  values: Int32Array;
+}
+
+/** The images' id index (duplicates are problems) and their category lists as category indices. */
+function resolveImages(scan: Scan, catIndex: IdIndex): { index: IdIndex; idsKnown: boolean; negCategories: IdLists; notExhaustiveCategories: IdLists } {
+  const { problems, images: im } = scan;
   const nImg = im.count;
-  let imageIdsKnown = true;
-  for (let i = 0; i < nImg; i++) if (!Number.isInteger(im.id[i]!)) imageIdsKnown = false;
-  const imgIndex = new IdIndex(im.id, nImg);
-  for (const i of imgIndex.duplicates) {
-    problems.add({ kind: 'image', index: i, id: im.id[i]!, field: 'id', message: `duplicate id (also image #${imgIndex.get(im.id[i]!)})`, offset: im.byteStart[i]! });
+  const categoriesKnown = categoryIdsKnown(scan);
+  let idsKnown = true;
+  for (let i = 0; i < nImg; i++) if (!Number.isInteger(im.id[i]!)) idsKnown = false;
+  const index = new IdIndex(im.id, nImg);
+  for (const i of index.duplicates) {
+    problems.add({ kind: 'image', index: i, id: im.id[i]!, field: 'id', message: `duplicate id (also image #${index.get(im.id[i]!)})`, offset: im.byteStart[i]! });
   }
-  const resolveLists = (lists: ImageColumns['neg'], field: string): { offsets: Int32Array; values: Int32Array } => {
+  const resolveLists = (lists: ImageColumns['neg'], field: string): IdLists => {
     const offsets = lists.offsets.slice(0, nImg + 1);
     const values = new Int32Array(offsets[nImg]!);
     for (let i = 0; i < nImg; i++) {
       for (let k = offsets[i]!; k < offsets[i + 1]!; k++) {
         const id = lists.values[k]!;
         const c = catIndex.get(id);
-        if (c < 0 && categoryIdsKnown) {
+        if (c < 0 && categoriesKnown) {
           problems.add({ kind: 'image', index: i, id: Number.isNaN(im.id[i]!) ? undefined : im.id[i]!, field, message: `lists category id ${id}, which is not in "categories"`, offset: im.byteStart[i]! });
         }
         values[k] = c;
@@ -259,70 +288,94 @@ async function assemble(path: string, scan: Scan, rereadStrictly: boolean): Prom
     }
     return { offsets, values };
   };
-  const negCategories = resolveLists(im.neg, 'neg_category_ids');
-  const notExhaustiveCategories = resolveLists(im.notExhaustive, 'not_exhaustive_category_ids');
+  return { index, idsKnown, negCategories: resolveLists(im.neg, 'neg_category_ids'), notExhaustiveCategories: resolveLists(im.notExhaustive, 'not_exhaustive_category_ids') };
+}
 
-  // Annotations
+/** Each annotation's image and category as indices; unknown ids and duplicate annotation ids are problems. */
+function resolveAnnotations(scan: Scan, catIndex: IdIndex, images: { index: IdIndex; idsKnown: boolean }): { image: Int32Array; category: Int32Array } {
+  const { problems, annotations: an } = scan;
+  const categoriesKnown = categoryIdsKnown(scan);
   const nAnn = an.count;
-  const annImage = new Int32Array(nAnn);
-  const annCategory = new Int32Array(nAnn);
+  const image = new Int32Array(nAnn);
+  const category = new Int32Array(nAnn);
   for (let k = 0; k < nAnn; k++) {
     const imageId = an.imageId[k]!;
     const categoryId = an.categoryId[k]!;
-    const i = imgIndex.get(imageId);
+    const i = images.index.get(imageId);
     const c = catIndex.get(categoryId);
-    annImage[k] = i;
-    annCategory[k] = c;
-    if ((i < 0 && imageIdsKnown && !Number.isNaN(imageId)) || (c < 0 && categoryIdsKnown && !Number.isNaN(categoryId))) {
+    image[k] = i;
+    category[k] = c;
+    const badImage = i < 0 && images.idsKnown && !Number.isNaN(imageId);
+    const badCategory = c < 0 && categoriesKnown && !Number.isNaN(categoryId);
+    if (badImage || badCategory) {
       const id = Number.isNaN(an.id[k]!) ? undefined : an.id[k]!;
-      if (i < 0 && imageIdsKnown && !Number.isNaN(imageId)) problems.add({ kind: 'annotation', index: k, id, field: 'image_id', message: `is ${imageId}, which is not in "images"`, offset: an.byteStart[k]! });
-      if (c < 0 && categoryIdsKnown && !Number.isNaN(categoryId)) problems.add({ kind: 'annotation', index: k, id, field: 'category_id', message: `is ${categoryId}, which is not in "categories"`, offset: an.byteStart[k]! });
+      if (badImage) problems.add({ kind: 'annotation', index: k, id, field: 'image_id', message: `is ${imageId}, which is not in "images"`, offset: an.byteStart[k]! });
+      if (badCategory) problems.add({ kind: 'annotation', index: k, id, field: 'category_id', message: `is ${categoryId}, which is not in "categories"`, offset: an.byteStart[k]! });
     }
   }
   for (const k of duplicateAnnotationIds(an.id, nAnn)) {
     problems.add({ kind: 'annotation', index: k, id: an.id[k]!, field: 'id', message: 'duplicate id (another annotation has it)', offset: an.byteStart[k]! });
   }
+  return { image, category };
+}
 
-  if (problems.total > 0) throw await problemsToDiagnostic(path, problems);
-
-  // Annotations grouped by image, in file order (counting sort).
-  const annOffsets = new Int32Array(nImg + 1);
-  for (let k = 0; k < nAnn; k++) annOffsets[annImage[k]! + 1]!++;
-  let imagesWithoutAnnotations = 0;
+/** Annotations grouped by image, in file order (a counting sort), and how many images have none. */
+function groupByImage(nImg: number, annImage: Int32Array): { offsets: Int32Array; index: Int32Array; empty: number } {
+  const nAnn = annImage.length;
+  const offsets = new Int32Array(nImg + 1);
+  for (let k = 0; k < nAnn; k++) offsets[annImage[k]! + 1]!++;
+  let empty = 0;
   for (let i = 0; i < nImg; i++) {
-    if (annOffsets[i + 1] === 0) imagesWithoutAnnotations++;
-    annOffsets[i + 1]! += annOffsets[i]!;
+    if (offsets[i + 1] === 0) empty++;
+    offsets[i + 1]! += offsets[i]!;
   }
-  const fill = annOffsets.slice(0, nImg);
-  const annIndex = new Int32Array(nAnn);
-  for (let k = 0; k < nAnn; k++) annIndex[fill[annImage[k]!]!++] = k;
+  const fill = offsets.slice(0, nImg);
+  const index = new Int32Array(nAnn);
+  for (let k = 0; k < nAnn; k++) index[fill[annImage[k]!]!++] = k;
+  return { offsets, index, empty };
+}
 
-  // Tiers
+/** Each category's tier: its `frequency`, or (COCO data) derived from its image count as LVIS does. */
+function tiersOf(cats: Scan['categories'], derived: boolean, annCategory: Int32Array, byImage: { offsets: Int32Array; index: Int32Array }): Uint8Array {
   const nCat = cats.length;
   const tier = new Uint8Array(nCat);
-  if (tiersDerived) {
-    const counts = imagesPerCategory(nCat, annCategory, annOffsets, annIndex);
+  if (derived) {
+    const counts = imagesPerCategory(nCat, annCategory, byImage.offsets, byImage.index);
     for (let c = 0; c < nCat; c++) tier[c] = TIER_INDEX[tierOfImageCount(counts[c]!)];
   } else {
     for (let c = 0; c < nCat; c++) tier[c] = TIER_INDEX[cats[c]!.frequency as Tier];
   }
+  return tier;
+}
 
-  const dataset: Dataset = {
+interface Resolved {
+  tier: Uint8Array;
+  tiersDerived: boolean;
+  images: { negCategories: IdLists; notExhaustiveCategories: IdLists };
+  annotations: { image: Int32Array; category: Int32Array };
+  byImage: { offsets: Int32Array; index: Int32Array };
+}
+
+function datasetOf(path: string, scan: Scan, r: Resolved): Dataset {
+  const { images: im, annotations: an, categories: cats } = scan;
+  const nImg = im.count;
+  const nAnn = an.count;
+  return {
     source: {
       path,
       encoding: scan.encoding,
       ...(scan.member !== undefined ? { member: scan.member } : {}),
       textBytes: scan.textBytes,
-      format: tiersDerived ? 'coco' : 'lvis',
-      tiersDerived,
+      format: r.tiersDerived ? 'coco' : 'lvis',
+      tiersDerived: r.tiersDerived,
     },
     extra: scan.extra,
     topLevelOrder: scan.topLevelOrder,
     categories: {
-      count: nCat,
+      count: cats.length,
       id: Float64Array.from(cats, (c) => c.id),
       name: cats.map((c) => c.name),
-      tier,
+      tier: r.tier,
       imageCount: Float64Array.from(cats, (c) => c.imageCount),
       instanceCount: Float64Array.from(cats, (c) => c.instanceCount),
       raw: cats.map((c) => c.raw),
@@ -332,18 +385,18 @@ async function assemble(path: string, scan: Scan, rereadStrictly: boolean): Prom
       id: im.id.subarray(0, nImg),
       width: im.width.subarray(0, nImg),
       height: im.height.subarray(0, nImg),
-      negCategories,
-      notExhaustiveCategories,
+      negCategories: r.images.negCategories,
+      notExhaustiveCategories: r.images.notExhaustiveCategories,
       byteStart: im.byteStart.subarray(0, nImg),
       byteEnd: im.byteEnd.subarray(0, nImg),
-      annOffsets,
-      annIndex,
+      annOffsets: r.byImage.offsets,
+      annIndex: r.byImage.index,
     },
     annotations: {
       count: nAnn,
       id: an.id.subarray(0, nAnn),
-      image: annImage,
-      category: annCategory,
+      image: r.annotations.image,
+      category: r.annotations.category,
       bbox: an.bbox.subarray(0, 4 * nAnn),
       area: an.area.subarray(0, nAnn),
       iscrowd: an.iscrowd.subarray(0, nAnn),
@@ -351,7 +404,6 @@ async function assemble(path: string, scan: Scan, rereadStrictly: boolean): Prom
       byteEnd: an.byteEnd.subarray(0, nAnn),
     },
   };
-  return { dataset, imagesWithoutAnnotations, rereadStrictly };
 }
 
 async function problemsToDiagnostic(path: string, problems: ProblemLog): Promise<DiagnosticError> {

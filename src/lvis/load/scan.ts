@@ -135,6 +135,13 @@ export async function scanFile(path: string, strict: boolean, opts: ScanOptions,
 // States of the scan; each step reads one token or one whole record from `pos`.
 const BEFORE_OBJECT = 0, FIRST_KEY = 1, KEY = 2, VALUE = 3, FIRST_RECORD = 4, RECORD = 5, AFTER_RECORD = 6, AFTER_MEMBER = 7, AFTER_OBJECT = 8;
 
+/**
+ * The scan's state machine over the window's bytes. It stays one long function on purpose: it is
+ * the load's hot loop (1.27M records, a gigabyte of text), its states share the window, the
+ * position and the columns being filled, and a run of records is read with no dispatch between
+ * them. The work inside a record is in functions of its own (parseAnnotation, parseImage,
+ * parseCategory); what is here is which token may come next, and the refills.
+ */
 async function scanWindow(w: ByteWindow, strict: boolean, opts: ScanOptions, range: ScanRange): Promise<Scan> {
   const problems = new ProblemLog(opts.maxErrors ?? 20);
   const images = new ImageColumns();
