@@ -17,33 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { StepRegistry } from '../src/runner/step/registry.js';
 import imagesStep from '../src/steps/images.js';
 import { ImageServer } from './helpers/image-server.js';
+import { img, lvisJson, name, pipeline, rel, TRAIN, VAL, type Img } from './helpers/images-fixture.js';
 import { makeJpeg } from './helpers/jpeg.js';
 import { runCli, statuses, waitFor, Workspace } from './helpers/runner-fixture.js';
 
 const CLI = fileURLToPath(new URL('../../bin/lvis-pipe.js', import.meta.url));
 const registry = () => new StepRegistry([imagesStep]);
-
-interface Img {
-  id: number;
-  split: string;
-  width: number;
-  height: number;
-}
-const name = (i: Img) => `${String(i.id).padStart(12, '0')}.jpg`;
-const rel = (i: Img) => `${i.split}/${name(i)}`;
-const img = (id: number, split = 'train2017'): Img => ({ id, split, width: 320 + id, height: 240 + (id % 7) });
-
-function lvisJson(images: Img[], url = (i: Img) => `http://images.cocodataset.org/${rel(i)}`): string {
-  const records = images.map((i) => ({ id: i.id, coco_url: url(i), width: i.width, height: i.height, neg_category_ids: [], not_exhaustive_category_ids: [] }));
-  return JSON.stringify({ info: {}, images: records, annotations: [], categories: [] }, null, 1);
-}
-
-const TRAIN = [1, 2, 3, 4, 5, 6].map((id) => img(id));
-const VAL = [img(101, 'val2017'), img(102, 'val2017'), img(7), img(8)];
-
-function pipeline(opts: string): string {
-  return `steps:\n  images:\n    type: images\n    options: { subset_json: data/train.json, val_json: data/val.json, dir: out/images, train_urls: out/train_urls.txt, val_urls: out/val_urls.txt${opts} }\n`;
-}
 
 function cocoFolder(root: string, images: Img[]): void {
   for (const i of images) {

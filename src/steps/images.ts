@@ -14,6 +14,8 @@ import { baseUrl, manifestText } from '../lvis/images/manifest.js';
 import { imageList, type ImagePlan } from '../lvis/images/plan.js';
 import { readImageRecords } from '../lvis/images/read-images.js';
 import { imagePlanKind } from './kinds.js';
+import { DiagnosticError } from '../base/diagnostic.js';
+import type { Proxy } from '../lvis/images/proxy.js';
 
 /** The options, declared once (see src/runner/step/options.ts). */
 const optionsSchema = {
@@ -34,7 +36,7 @@ const optionsSchema = {
       description: 'A local folder laid out like COCO’s (train2017/, val2017/) to place the images from, by reflink, else hard link, else copy; empty: none',
     },
     images_url: { type: 'string', minLength: 1, default: 'http://images.cocodataset.org/', description: 'Base URL of the images: `<images_url><split>/<file>`' },
-    download: { type: 'boolean', default: false, description: 'Download the images that images_root lacks (all of them without it) into the cache, and place them' },
+    download: { type: 'boolean', default: false, description: 'Download the images that images_root lacks (all of them without it) into the cache, and place them (through the proxy of http_proxy / https_proxy, unless no_proxy names the host)' },
     concurrency: { type: 'integer', minimum: 1, maximum: 256, default: 16, description: 'Downloads at once' },
     timeout_s: { type: 'number', exclusiveMinimum: 0, default: 30, description: 'Seconds without a byte before a download is retried' },
     retries: { type: 'integer', minimum: 0, maximum: 20, default: 4, description: 'Retries of a download after a reset, a timeout or a 5xx, with exponential backoff' },
@@ -111,11 +113,13 @@ const step: StepModule<Options, { subset?: string; val?: string }, Outputs> = {
       if (note) ctx.log(note);
       return;
     }
+    const base = baseUrl(o.images_url);
+    const proxy = o.download ? await proxyOf(base) : undefined;
     await syncImages(ctx.outputs.plan, {
       dir: o.dir,
       ...(root ? { imagesRoot: root } : {}),
       ...(o.download
-        ? { download: { base: baseUrl(o.images_url), concurrency: o.concurrency, timeoutMs: o.timeout_s * 1000, retries: o.retries, maxBytes: o.max_image_bytes, backoffMs: 500, dataDir: ctx.dataDir } }
+        ? { download: { base, concurrency: o.concurrency, timeoutMs: o.timeout_s * 1000, retries: o.retries, maxBytes: o.max_image_bytes, backoffMs: 500, dataDir: ctx.dataDir, ...(proxy ? { proxy } : {}) } }
         : {}),
       progress: ctx.progress,
       log: ctx.log,
@@ -123,5 +127,15 @@ const step: StepModule<Options, { subset?: string; val?: string }, Outputs> = {
     });
   },
 };
+
+/** The proxy the environment asks for (http_proxy, https_proxy, no_proxy); a proxy URL it cannot use is the user's error. */
+async function proxyOf(base: URL): Promise<Proxy | undefined> {
+  const { proxyFor } = await import('../lvis/images/proxy.js');
+  try {
+    return proxyFor(base);
+  } catch (err) {
+    throw new DiagnosticError([{ severity: 'error', message: `${(err as Error).message}; or unset it to download directly` }]);
+  }
+}
 
 export default step;

@@ -1,9 +1,10 @@
 /**
- * A real HTTP server on 127.0.0.1 (port 0) that serves generated JPEGs at /<split>/<file> and
+ * A real HTTP (or HTTPS) server on 127.0.0.1 (port 0) that serves generated JPEGs at /<split>/<file> and
  * injects faults per path: what the images step's downloads are tested against. No test sends
  * traffic anywhere but the loopback.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { makeJpeg } from './jpeg.js';
 
@@ -34,8 +35,11 @@ export class ImageServer {
   private server!: http.Server;
   port = 0;
 
+  /** With `tls` (a key and certificate for 127.0.0.1), the server speaks https. */
+  constructor(private readonly tls?: { key: Buffer; cert: Buffer }) {}
+
   get base(): string {
-    return `http://127.0.0.1:${this.port}/`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}/`;
   }
 
   body(path: string): Buffer {
@@ -44,7 +48,8 @@ export class ImageServer {
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    const handle = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
+    this.server = this.tls ? https.createServer(this.tls, handle) : http.createServer(handle);
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

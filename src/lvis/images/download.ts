@@ -19,6 +19,7 @@ import { fetchImage, type FetchImageOptions, type HostState } from './fetch-imag
 import { FetchError } from './http-get.js';
 import type { ImageRef } from './plan.js';
 import { RateMeter } from './rate.js';
+import { tunnelAgent } from './proxy.js';
 
 export interface DownloadJob {
   ref: ImageRef;
@@ -29,7 +30,9 @@ export interface DownloadJob {
   then?: () => Promise<void>;
 }
 
-export interface DownloadOptions extends Omit<FetchImageOptions, 'agents' | 'host'> {
+export interface DownloadOptions extends Omit<FetchImageOptions, 'agents' | 'host' | 'proxy'> {
+  /** The HTTP proxy to go through (proxy.ts), if any. */
+  proxy?: URL;
   concurrency: number;
   progress?: ProgressReporter;
   log?: (message: string) => void;
@@ -74,7 +77,8 @@ function requestSignal(outer: AbortSignal): { signal: AbortSignal; release(): vo
 }
 
 export async function downloadImages(jobs: DownloadJob[], o: DownloadOptions): Promise<DownloadOutcome> {
-  const agents = { http: new http.Agent({ keepAlive: true, maxSockets: o.concurrency }), https: new https.Agent({ keepAlive: true, maxSockets: o.concurrency }) };
+  const pool = { keepAlive: true, maxSockets: o.concurrency };
+  const agents = { http: new http.Agent(pool), https: o.proxy ? tunnelAgent(o.proxy, pool) : new https.Agent(pool) };
   const meter = new RateMeter(jobs.length);
   const out: DownloadOutcome = { fetched: 0, bytes: 0, failed: [], notTried: 0, meter };
   const giveUpAfter = Math.max(10, 2 * o.concurrency);

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { formatBytes } from '../../base/format.js';
+import { proxyHeaders } from './proxy.js';
 
 export class FetchError extends Error {
   constructor(
@@ -27,7 +28,10 @@ export type GetResult = { redirect: string } | { body: Buffer };
 export interface GetOptions {
   timeoutMs: number;
   maxBytes: number;
+  /** The agents (the https one tunnels through `proxy` when there is one: proxy.ts). */
   agents: { http: http.Agent; https: https.Agent };
+  /** An HTTP proxy: http:// URLs are asked of it in absolute form. */
+  proxy?: URL;
   signal: AbortSignal;
 }
 
@@ -42,8 +46,9 @@ function retryAfter(h: string | undefined): number | undefined {
   return Number.isFinite(s) && s >= 0 ? Math.min(60, s) * 1000 : undefined;
 }
 
-function networkError(err: NodeJS.ErrnoException): FetchError {
+function networkError(err: NodeJS.ErrnoException & { status?: number }): FetchError {
   const code = err.code ?? '';
+  if (code === 'EPROXYTUNNEL') return new FetchError(err.message, RETRY_STATUS.has(err.status ?? 0));
   const retry = NETWORK_CODES.has(code) || err.message === 'socket hang up' || err.message === 'aborted';
   return new FetchError(code ? `${code}: ${err.message}` : err.message, retry, undefined, UNREACHED_CODES.has(code));
 }
@@ -82,9 +87,8 @@ export function httpGet(url: URL, o: GetOptions): Promise<GetResult> {
       if (err) reject(o.signal.aborted ? o.signal.reason : err);
       else resolve(value!);
     };
-    const lib = url.protocol === 'https:' ? https : http;
-    const agent = url.protocol === 'https:' ? o.agents.https : o.agents.http;
-    const req = lib.get(url, { agent, signal: o.signal, headers: { 'user-agent': 'lvis-pipe', accept: 'image/jpeg, image/*;q=0.8' } }, (res) => {
+    const headers = { 'user-agent': 'lvis-pipe', accept: 'image/jpeg, image/*;q=0.8' };
+    const onResponse = (res: http.IncomingMessage) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
         res.resume();
@@ -95,7 +99,13 @@ export function httpGet(url: URL, o: GetOptions): Promise<GetResult> {
         return done(new FetchError(`HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`, RETRY_STATUS.has(status), retryAfter(res.headers['retry-after'])));
       }
       readBody(res, req, o.maxBytes, (err, body) => done(err, body ? { body } : undefined));
-    });
+    };
+    const req =
+      url.protocol === 'https:'
+        ? https.get(url, { agent: o.agents.https, signal: o.signal, headers }, onResponse)
+        : o.proxy
+          ? http.get({ host: o.proxy.hostname, port: o.proxy.port || 80, path: url.href, agent: o.agents.http, signal: o.signal, headers: { ...headers, host: url.host, ...proxyHeaders(o.proxy) } }, onResponse)
+          : http.get(url, { agent: o.agents.http, signal: o.signal, headers }, onResponse);
     // The first error said wins: the timeout's, not that of the connection it closes.
     req.setTimeout(o.timeoutMs, () => {
       const connecting = req.socket === null || req.socket === undefined || req.socket.connecting;

@@ -16,6 +16,7 @@ import { imageUrl } from './manifest.js';
 import { describePlacement, placeImage, placeImages } from './place.js';
 import { distinctImages, type ImagePlan, type ImageRef } from './plan.js';
 import { checkRoot, findSources, missingFromRoot, storeFolder, storePath } from './sources.js';
+import { shownProxy, type Proxy } from './proxy.js';
 
 export interface DownloadSettings {
   base: URL;
@@ -26,6 +27,8 @@ export interface DownloadSettings {
   backoffMs: number;
   /** The cache's data folder for downloads (kept across runs). */
   dataDir: string;
+  /** The HTTP proxy to go through (proxy.ts `proxyFor`), if any. */
+  proxy?: Proxy;
 }
 
 export interface SyncImagesOptions {
@@ -71,7 +74,9 @@ async function download(absent: ImageRef[], o: SyncImagesOptions, d: DownloadSet
   });
   const splits = new Set(absent.map((r) => path.join(o.dir, r.split)));
   for (const s of splits) await mkdir(s, { recursive: true });
-  return downloadImages(jobs, { ...d, tmpDir, signal: o.signal, ...(o.progress ? { progress: o.progress } : {}), log: o.log });
+  if (d.proxy) o.log(`downloading through the proxy ${shownProxy(d.proxy.url)} (${d.proxy.from})`);
+  const { proxy, ...settings } = d;
+  return downloadImages(jobs, { ...settings, ...(proxy ? { proxy: proxy.url } : {}), tmpDir, signal: o.signal, ...(o.progress ? { progress: o.progress } : {}), log: o.log });
 }
 
 function downloadFailures(out: DownloadOutcome, toDownload: number, inPlace: number, host: string): DiagnosticError {
@@ -115,7 +120,9 @@ export async function syncImages(plan: ImagePlan, o: SyncImagesOptions): Promise
   if (sources.absent.length === 0) return;
   const out = await download(sources.absent, o, o.download!);
   o.log(`downloaded ${count(out.fetched)} images, ${out.meter.summary()}${out.failed.length + out.notTried ? `; ${count(out.failed.length + out.notTried)} failed` : ''}`);
-  if (out.failed.length + out.notTried > 0) throw downloadFailures(out, sources.absent.length, refs.length - sources.absent.length + out.fetched, o.download!.base.host);
+  const d = o.download!;
+  const host = d.proxy ? `the proxy ${d.proxy.url.host} (${d.proxy.from})` : d.base.host;
+  if (out.failed.length + out.notTried > 0) throw downloadFailures(out, sources.absent.length, refs.length - sources.absent.length + out.fetched, host);
 }
 
 function describeLists(plan: ImagePlan): string {
