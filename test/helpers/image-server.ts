@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, type Listening } from './loopback.js';
 import { makeJpeg } from './jpeg.js';
 
 export type Fault =
@@ -31,8 +31,7 @@ export class ImageServer {
   readonly requests = new Map<string, number>();
   readonly faults = new Map<string, Fault>();
   readonly images = new Map<string, ServedImage>();
-  private readonly sockets = new Set<import('node:net').Socket>();
-  private server!: http.Server;
+  private listening!: Listening;
   port = 0;
 
   /** With `tls` (a key and certificate for 127.0.0.1), the server speaks https. */
@@ -49,19 +48,13 @@ export class ImageServer {
 
   async start(): Promise<this> {
     const handle = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
-    this.server = this.tls ? https.createServer(this.tls, handle) : http.createServer(handle);
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    this.listening = await listenOnLoopback(this.tls ? https.createServer(this.tls, handle) : http.createServer(handle));
+    this.port = this.listening.port;
     return this;
   }
 
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.listening.stop();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

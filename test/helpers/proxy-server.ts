@@ -4,7 +4,8 @@
  * demand Basic credentials (407 without them). Only loopback targets are served.
  */
 import http from 'node:http';
-import net, { type AddressInfo, type Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
+import { listenOnLoopback, type Listening } from './loopback.js';
 
 export class ProxyServer {
   /** The absolute-form targets of the GETs it forwarded. */
@@ -13,8 +14,7 @@ export class ProxyServer {
   readonly tunnels: string[] = [];
   /** Requests refused for want of credentials. */
   refused = 0;
-  private readonly sockets = new Set<Socket>();
-  private server!: http.Server;
+  private listening!: Listening;
   port = 0;
 
   /** `credentials`: "user:password" it demands, if any. */
@@ -25,20 +25,15 @@ export class ProxyServer {
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => this.forward(req, res));
-    this.server.on('connect', (req: http.IncomingMessage, socket: Socket, head: Buffer) => this.tunnel(req, socket, head));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    const server = http.createServer((req, res) => this.forward(req, res));
+    server.on('connect', (req: http.IncomingMessage, socket: Socket, head: Buffer) => this.tunnel(req, socket, head));
+    this.listening = await listenOnLoopback(server);
+    this.port = this.listening.port;
     return this;
   }
 
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.listening.stop();
   }
 
   private allowed(req: http.IncomingMessage): boolean {
@@ -76,8 +71,7 @@ export class ProxyServer {
       upstream.pipe(socket);
       socket.pipe(upstream);
     });
-    this.sockets.add(upstream);
-    upstream.on('close', () => this.sockets.delete(upstream));
+    this.listening.track(upstream);
     upstream.on('error', () => socket.destroy());
     socket.on('error', () => upstream.destroy());
   }
