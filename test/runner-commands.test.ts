@@ -325,6 +325,22 @@ describe('text tables', () => {
     assert.ok(whole.includes(middle('1')) && whole.includes(middle('2')), whole);
   });
 
+  // Probe 2: on a wide terminal, fourteen columns all fit once cut to 12 characters, so every
+  // cell was cut, where panels show them whole.
+  it('on a wide terminal, panels that show cells whole win over one table that cuts them all short', async () => {
+    const { table } = await import('../src/base/format.js');
+    const header = ['variant', ...Array.from({ length: 13 }, (_, i) => `metric_with_long_name_${i}`)];
+    const rows = [['alpha=0.4,tier=1', ...Array.from({ length: 13 }, (_, i) => `0.00${i}123456789`)]];
+    const text = table(header, rows, 220);
+    assert.doesNotMatch(text, /…/, text);
+    assert.ok(text.includes('\n\n'), text);
+    for (const line of text.split('\n')) assert.ok(line.length <= 220, line);
+    // Cut a little (24 characters or more) in one table: kept as one table.
+    const mild = table(['variant', 'a', 'b', 'status'], [['v', 'x'.repeat(40), 'y'.repeat(40), 'ok']], 70);
+    assert.doesNotMatch(mild, /\n\n/, mild);
+    assert.match(mild, /…/);
+  });
+
   it('split into panels at an ordinary width, each panel cuts only what it has no room for', async () => {
     const { table } = await import('../src/base/format.js');
     // A runs table: eleven columns of real cells, too many for one 80-column table even cut to 12.

@@ -47,17 +47,31 @@ export function streamWidth(stream: unknown, env: Record<string, string | undefi
  * run on (a terminal wraps it). When the others do not fit, long cells are shortened in the
  * middle with "…", so that both ends stay (`ann_p…e_ks`, `2026-…14:03`; never below 12
  * characters), but never so far that two different cells of a column look the same; when they
- * still do not fit, the columns are split into panels, one under the other, each led by the
- * first column, and a panel shortens only the cells it has no room for.
+ * still do not fit, or only cut to fewer than 24 characters where panels would cut less, the
+ * columns are split into panels, one under the other, each led by the first column, and a
+ * panel shortens only the cells it has no room for.
  */
 export function table(header: string[], rows: string[][], maxWidth: number): string {
   const t: Cells = { header: header.map(escapeControls), rows: rows.map((r) => header.map((_, i) => escapeControls(r[i] ?? ''))) };
   const all = header.map((_, i) => i);
   const one = panel(t, all, maxWidth, true);
-  if (one.fits) return one.text;
-  // Too wide even with cells cut to MIN_CELL: panels of the columns that fit whole, packed in
-  // order (a column too wide for any panel gets one of its own, and is cut to its room there).
-  const natural = widthsOf(t, all);
+  if (one.fits && one.shortest >= READABLE_CUT) return one.text;
+  const groups = panelGroups(widthsOf(t, all), maxWidth);
+  if (groups.length === 1) return one.text;
+  const panels = groups.map((g) => panel(t, g, maxWidth, g.at(-1) === all.length - 1));
+  // On a wide terminal every column may fit cut to a dozen characters: panels that cut less win.
+  if (one.fits && Math.min(...panels.map((p) => p.shortest)) <= one.shortest) return one.text;
+  return panels.map((p) => p.text).join('\n\n');
+}
+
+/** A one-panel table that cuts no cell below this many characters is kept as one panel. */
+const READABLE_CUT = 24;
+
+/**
+ * The columns in panels, each led by column 0 and packed in order with the columns that fit
+ * whole (a column too wide for any panel gets one of its own, and is cut to its room there).
+ */
+function panelGroups(natural: readonly number[], maxWidth: number): number[][] {
   const groups: number[][] = [];
   let group = [0];
   let used = natural[0]!;
@@ -72,7 +86,7 @@ export function table(header: string[], rows: string[][], maxWidth: number): str
     used += 2 + need;
   }
   groups.push(group);
-  return groups.map((g) => panel(t, g, maxWidth, g.at(-1) === natural.length - 1).text).join('\n\n');
+  return groups;
 }
 
 interface Cells {
@@ -87,9 +101,10 @@ function widthsOf(t: Cells, cols: readonly number[]): number[] {
 /**
  * The columns `cols` of `t` as one table within `maxWidth`, their widest cells shortened first
  * (not below MIN_CELL) when they must be; `freeText`: the last column is the table's free text,
- * which needs only MIN_CELL of room and may run on. `fits` says whether it came within the width.
+ * which needs only MIN_CELL of room and may run on. `fits` says whether it came within the width,
+ * `shortest` the width of its most cut column (Infinity: nothing cut).
  */
-function panel(t: Cells, cols: readonly number[], maxWidth: number, freeText: boolean): { text: string; fits: boolean } {
+function panel(t: Cells, cols: readonly number[], maxWidth: number, freeText: boolean): { text: string; fits: boolean; shortest: number } {
   const widths = widthsOf(t, cols);
   const lastRoom = freeText ? Math.min(widths.at(-1)!, MIN_CELL) : widths.at(-1)!;
   const fixed = freeText ? widths.slice(0, -1) : widths;
@@ -103,7 +118,8 @@ function panel(t: Cells, cols: readonly number[], maxWidth: number, freeText: bo
   const rows = t.rows.map((r) => cols.map((i, k) => clip(r[i]!, k)));
   const shown = widths.map((w, k) => (k < fixed.length ? Math.min(w, caps[k]!) : w));
   const used = shown.slice(0, -1).reduce((a, w) => a + w + 2, 0);
-  return { text: render(header, rows, shown, maxWidth - used), fits: used + (freeText ? lastRoom : shown.at(-1)!) <= maxWidth };
+  const shortest = Math.min(...fixed.map((w, k) => (w > caps[k]! ? caps[k]! : Infinity)));
+  return { text: render(header, rows, shown, maxWidth - used), fits: used + (freeText ? lastRoom : shown.at(-1)!) <= maxWidth, shortest };
 }
 
 /** The smallest width from `cap` on (up to the column's `natural` width) at which its different cells stay different when shortened. */
