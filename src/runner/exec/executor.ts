@@ -12,7 +12,6 @@
  *   steps' signal; nothing is recorded for a step that did not finish.
  * - CPU-heavy steps run in a worker thread when the registry can be re-imported there.
  */
-import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { decide, type StepDecision } from '../graph/decide.js';
@@ -20,48 +19,39 @@ import { DiagnosticError } from '../../base/diagnostic.js';
 import type { RunEvent } from './events.js';
 import { fillFromRecord, type StepSummary } from './summary.js';
 import { ValueMemo } from './values.js';
-import { asStepFailure, StepFailure, stepFailed } from './step-failure.js';
+import { stepFailed } from './step-failure.js';
 import { contentKeyOf } from '../cache/key.js';
 import type { Pipeline, ResolvedStep } from '../pipeline/types.js';
-import { progressReporter, type ProgressEvent } from './progress.js';
-import type { StepContext, StepModule } from '../step/step.js';
-import { isInside, missingOutputError, outputFileFor } from './step-outputs.js';
 import { newRunId, STORE_LAYOUT_VERSION } from '../cache/store.js';
 import type { HistoryRecord, PipelineState, RunRecord, StepState, StepStatus, StoredOutput } from '../cache/records.js';
-import { runInWorker, type WorkerInput } from './worker-client.js';
 import { runAfterRunHooks } from './after-run.js';
 import { describeProblem } from '../cache/integrity.js';
 import { displayPath } from '../../base/display-path.js';
 import { selectSteps } from '../graph/select.js';
-import { deferredReasons, recordReported, RunKeys, statsBefore, type Keying } from './deferred-key.js';
+import { deferredReasons, RunKeys, type Keying } from './deferred-key.js';
 import { ExecutorOptions, PipelineRunOptions, PipelineRunResult } from './run-options.js';
 import { placeOutputs, removeEarlierOutputs } from './place-outputs.js';
 import { recordingRun } from './output-errors.js';
 import { WarmWorkers } from './warm-workers.js';
+import { executeStep, inputDigests, noteCutoff, type ExecuteEnv, type Execution } from './execute-step.js';
 
 interface NodeOutcome {
   summary: StepSummary;
   record?: RunRecord;
 }
 
-interface Execution {
-  record: RunRecord;
-  worker: boolean;
-  /** A deferred key turned out to have a valid record already (a touched file): that record. */
-  reused?: boolean;
-}
 
-export class Executor {
+export class Executor implements ExecuteEnv {
   /** Bounds the steps executing at once: `jobs` on worker threads, and `jobs` light ones on the main thread. */
   private readonly limit: LimitFunction;
   private readonly mainLimit: LimitFunction;
   private readonly inflight = new Map<string, Promise<Execution>>();
   /** Decoded value artifacts by digest: one read-only copy per process (values.ts). */
-  private readonly values: ValueMemo;
-  private readonly useWorkers: boolean;
-  private readonly warm: WarmWorkers;
+  readonly values: ValueMemo;
+  readonly useWorkers: boolean;
+  readonly warm: WarmWorkers;
 
-  constructor(private readonly opts: ExecutorOptions) {
+  constructor(readonly opts: ExecutorOptions) {
     // Damage found in the cache is said once, in plain words, as it is found.
     opts.store.onProblem((p) => opts.emit({ type: 'notice', message: describeProblem(p, opts.store.root) }));
     this.limit = pLimit(Math.max(1, opts.jobs));
@@ -246,7 +236,7 @@ export class Executor {
           this.warm.release(base.runId, id);
           const record: RunRecord = { ...hit, key, runId: base.runId, stepId: id, pipeline: p.file, material, reusedFrom: hit.reusedFrom ?? hit.key, contentKey };
           await store.writeRecord(record); // the next run finds it by its plain key
-          await this.noteCutoff(contentKey, key); // and gc keeps the note while this key is kept
+          await noteCutoff(this.opts.store, contentKey, key); // and gc keeps the note while this key is kept
           const restored = await this.placeOutputs(p, step, record, base);
           summary.status = 'cached';
           summary.reasons = [...decision.reasons, 'but its inputs are byte-identical to an earlier run’s: that result is reused'];
@@ -286,7 +276,7 @@ export class Executor {
     let exec: Promise<Execution>;
     if (existing) exec = existing;
     else {
-      exec = (willUseWorker ? this.limit : this.mainLimit)(() => this.execute(p, step, keying, keys, upstreamRecords, base));
+      exec = (willUseWorker ? this.limit : this.mainLimit)(() => executeStep(this, p, step, keying, keys, upstreamRecords, base));
       this.inflight.set(key, exec);
       // A forced key runs once per process; failures are not retried by later variants either.
     }
@@ -333,158 +323,6 @@ export class Executor {
       }
     }
   }
-
-  /**
-   * Notes which key holds the result for `contentKey`. Only an optimization for later runs: a
-   * failure to write it (a full disk, say) must not fail a step whose result is stored.
-   */
-  private async noteCutoff(contentKey: string, key: string): Promise<void> {
-    try {
-      await this.opts.store.writeCutoff(contentKey, key);
-    } catch {
-      // the next run just will not find this result by content
-    }
-  }
-
-  /** Moves (owned) or copies a step's output file into the store. */
-  private async putOutputFile(mod: StepModule, name: string, file: string, owned: boolean, known?: { digest: string; size: number }): Promise<{ digest: string; size: number }> {
-    try {
-      return await this.opts.store.putFile(file, owned, known);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missingOutputError(mod, name);
-      throw err;
-    }
-  }
-
-  private async execute(p: Pipeline, step: ResolvedStep, keying: Keying, keys: RunKeys, upstream: Map<string, RunRecord>, base: { runId: string; label?: string }): Promise<Execution> {
-    const { store, emit, signal, registry } = this.opts;
-    const deferred = 'provisional' in keying ? keying : undefined;
-    const direct = 'provisional' in keying ? undefined : keying;
-    // Deferred: the files' stats before the step reads them (recorded with their digests after).
-    const before = deferred ? statsBefore(deferred.files) : undefined;
-    const hashWhileReading = deferred?.files ?? [];
-    const reported: Record<string, string> = {};
-    if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
-    const startedAt = new Date();
-    const t0 = performance.now();
-    const logs: string[] = [];
-    const tempDir = await store.makeTempDir(step.id).catch((err: unknown) => Promise.reject(asStepFailure(err, store.root, step.id, signal.aborted)));
-    const mod = step.module;
-    const outputFile = outputFileFor(mod, registry, tempDir);
-    const progress = progressReporter((ev) => emit({ type: 'step-progress', ...base, stepId: step.id, ...ev }));
-    const log = (message: string) => {
-      logs.push(message);
-      emit({ type: 'step-log', ...base, stepId: step.id, message });
-    };
-    try {
-      // Inputs: where each one lives in the store.
-      const inputRefs: Record<string, StoredOutput> = {};
-      for (const [name, inp] of Object.entries(step.inputs)) {
-        const rec = upstream.get(inp.step)!;
-        const stored = rec.outputs[inp.output];
-        if (!stored) throw new Error(`run record of ${inp.step} has no output ${inp.output}`);
-        inputRefs[name] = stored;
-      }
-      // The content digest of every file the step reads (the key material has them).
-      const fileDigests: Record<string, string> = {};
-      const known = deferred ? deferred.provisional.material : direct!.material;
-      for (const f of step.files) if (known.files[f.rel] && !hashWhileReading.includes(f.path)) fileDigests[f.path] = known.files[f.rel]!;
-      for (const s of Object.values(inputRefs)) if (s.storage === 'file') fileDigests[store.objectPath(s.digest)] = s.digest;
-      const stored: Record<string, StoredOutput> = {};
-      const metrics: Record<string, unknown> = {};
-      let worker = false;
-      if (this.useWorkers && mod.cpuHeavy) {
-        worker = true;
-        const wi: WorkerInput = {
-          registry: registry.source!,
-          stepType: mod.type,
-          stepId: step.id,
-          options: step.options,
-          inputs: Object.fromEntries(Object.entries(inputRefs).map(([n, s]) => [n, { kind: s.kind, storage: s.storage, path: store.objectPath(s.digest) }])),
-          tempDir,
-          fileDigests,
-          hashWhileReading,
-        };
-        const hooks = { progress: (ev: ProgressEvent) => emit({ type: 'step-progress', ...base, stepId: step.id, ...ev }), log };
-        const res = await runInWorker(wi, signal, hooks, this.warm.take(base.runId, step.id));
-        Object.assign(reported, res.digests);
-        for (const [name, spec] of Object.entries(mod.outputs)) {
-          const o = res.outputs[name];
-          if (!o) throw new Error(`step type ${mod.type} did not produce output \`${name}\``);
-          const put = await this.putOutputFile(mod, name, o.path, o.owned, o.written);
-          stored[name] = { kind: spec.kind, storage: registry.kind(spec.kind).storage, ...put };
-          if (spec.metrics) metrics[name] = res.metrics[name];
-        }
-      } else {
-        const inputs: Record<string, unknown> = {};
-        for (const [name, s] of Object.entries(inputRefs)) inputs[name] = s.storage === 'file' ? store.objectPath(s.digest) : await this.values.get(s);
-        const reportDigest = (path: string, sha256: string) => void (reported[path] = sha256);
-        const ctx: StepContext = { stepId: step.id, options: step.options, inputs, progress, log, signal, outputFile, tempDir, fileDigests, hashWhileReading, reportDigest };
-        const result = (await mod.run(ctx)) as Record<string, unknown> | undefined;
-        if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
-        for (const [name, spec] of Object.entries(mod.outputs)) {
-          const kind = registry.kind(spec.kind);
-          const v = result?.[name];
-          if (kind.storage === 'value') {
-            if (v === undefined) throw new Error(`step type ${mod.type} returned no value for output \`${name}\``);
-            const bytes = await kind.encode(v);
-            const put = await store.putBytes(bytes);
-            stored[name] = { kind: spec.kind, storage: 'value', ...put };
-            // Consumers get the value decoded from these bytes (input-value.ts), not `v` itself.
-            this.values.produced(put.digest, bytes);
-            if (spec.metrics) metrics[name] = v;
-          } else {
-            const file = typeof v === 'string' ? v : outputFile(name);
-            const put = await this.putOutputFile(mod, name, file, isInside(tempDir, file));
-            stored[name] = { kind: spec.kind, storage: 'file', ...put };
-          }
-        }
-      }
-      if (signal.aborted) throw new StepFailure(undefined, new Error('interrupted'), true);
-      // A deferred key is known now, from the digests the step reported.
-      if (deferred) recordReported(step, deferred.files, before!, startedAt.getTime(), reported, this.opts.statCache);
-      const { key, material } = deferred ? keys.afterRun(step.id, reported) : direct!;
-      const contentKey = deferred ? (Object.keys(step.inputs).length > 0 ? contentKeyOf(material, inputDigests(step, upstream)) : undefined) : direct!.contentKey;
-      if (deferred && !deferred.forced) {
-        const had = await store.validRecord(key, contentKey);
-        if (had) return { record: had, worker, reused: true };
-      }
-      const record: RunRecord = {
-        layout: STORE_LAYOUT_VERSION,
-        key,
-        runId: base.runId,
-        stepId: step.id,
-        pipeline: p.file,
-        material,
-        outputs: stored,
-        ...(Object.keys(metrics).length ? { metrics } : {}),
-        ...(contentKey ? { contentKey } : {}),
-        startedAt: startedAt.toISOString(),
-        finishedAt: new Date().toISOString(),
-        durationMs: performance.now() - t0,
-        logs,
-      };
-      // The record is the commit point: written only now that every output is stored.
-      await store.writeRecord(record);
-      // Also findable by input content (early cutoff for later runs).
-      if (contentKey) await this.noteCutoff(contentKey, key);
-      return { record, worker };
-    } catch (err) {
-      throw asStepFailure(err, store.root, step.id, signal.aborted);
-    } finally {
-      await rm(tempDir, { recursive: true, force: true });
-    }
-  }
-}
-
-/** Input name → digest of the upstream output it reads (for the content key). */
-function inputDigests(step: ResolvedStep, upstream: Map<string, RunRecord>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, inp] of Object.entries(step.inputs)) {
-    const stored = upstream.get(inp.step)?.outputs[inp.output];
-    out[name] = stored ? stored.digest : `missing:${inp.step}/${inp.output}`;
-  }
-  return out;
 }
 
 
