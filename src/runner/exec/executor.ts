@@ -22,8 +22,8 @@ import { ValueMemo } from './values.js';
 import { stepFailed } from './step-failure.js';
 import { contentKeyOf } from '../cache/key.js';
 import type { Pipeline, ResolvedStep } from '../pipeline/types.js';
-import { newRunId, STORE_LAYOUT_VERSION } from '../cache/store.js';
-import type { HistoryRecord, PipelineState, RunRecord, StepState, StepStatus, StoredOutput } from '../cache/records.js';
+import { newRunId } from '../cache/store.js';
+import type { HistoryRecord, RunRecord, StepState, StepStatus, StoredOutput } from '../cache/records.js';
 import { runAfterRunHooks } from './after-run.js';
 import { describeProblem } from '../cache/integrity.js';
 import { displayPath } from '../../base/display-path.js';
@@ -33,6 +33,7 @@ import { ExecutorOptions, PipelineRunOptions, PipelineRunResult } from './run-op
 import { placeOutputs, removeEarlierOutputs } from './place-outputs.js';
 import { recordingRun } from './output-errors.js';
 import { WarmWorkers } from './warm-workers.js';
+import { historyRecord, pipelineState } from './run-records.js';
 import { executeStep, inputDigests, noteCutoff, type ExecuteEnv, type Execution } from './execute-step.js';
 
 interface NodeOutcome {
@@ -103,64 +104,12 @@ export class Executor implements ExecuteEnv {
     const statuses = outcomes.map((o) => o.summary.status);
     const status: PipelineRunResult['status'] = signal.aborted || statuses.includes('interrupted') ? 'interrupted' : statuses.every((s) => s === 'cached' || s === 'ran') ? 'ok' : 'failed';
 
-    // State: the resolved material of every step (kept for steps outside --only).
-    const state: PipelineState = {
-      layout: STORE_LAYOUT_VERSION,
-      pipeline: p.file,
-      ...(label !== undefined ? { label } : {}),
-      updatedAt: new Date().toISOString(),
-      runId,
-      steps: { ...(prevState?.steps ?? {}) },
-    };
-    for (const o of outcomes) {
-      const s = o.summary;
-      const known = keys.get(s.id);
-      // A step whose key stayed unknown (it failed before reporting a file's digest, say) keeps
-      // the key material of its last state, so that the next run compares with what was known.
-      const kept = known ? undefined : prevState?.steps[s.id];
-      state.steps[s.id] = {
-        type: s.type,
-        key: known?.key ?? kept?.key ?? s.key,
-        material: known?.material ?? kept?.material ?? keys.bestKnown(s.id).material,
-        status: s.status,
-        materialized: Object.fromEntries(s.outputs.filter((x) => x.path).map((x) => [x.name, x.path!])),
-      };
-    }
-    for (const id of Object.keys(state.steps)) if (!p.steps.has(id)) delete state.steps[id];
+    const state = pipelineState(p, outcomes.map((o) => o.summary), keys, prevState, { runId, label });
     await recordingRun(store.root, () => store.writeState(stateId, state));
     await recordingRun(store.root, () => this.opts.statCache.save());
 
-    const history: HistoryRecord = {
-      layout: STORE_LAYOUT_VERSION,
-      runId,
-      pipeline: p.file,
-      pipelineId: p.id,
-      ...(label !== undefined ? { label } : {}),
-      ...(ro.sweep ? { sweep: ro.sweep } : {}),
-      params: p.params,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      durationMs,
-      status,
-      steps: {},
-      metrics: {},
-    };
-    const repaired = store.problems.slice(damagedBefore).map((pr) => describeProblem(pr, store.root));
-    if (repaired.length) history.repairs = repaired;
-    for (const o of outcomes) {
-      const s = o.summary;
-      history.steps[s.id] = {
-        type: s.type,
-        key: s.key,
-        status: s.status,
-        durationMs: s.durationMs,
-        outputs: Object.fromEntries(s.outputs.map((x) => [x.name, { kind: x.kind, storage: x.storage, digest: x.digest, size: x.size, ...(x.path ? { path: x.path } : {}) }])),
-        ...(s.error ? { error: s.error } : {}),
-        ...(s.shared ? { shared: true } : {}),
-        ...(s.warnings ? { warnings: s.warnings } : {}),
-      };
-      for (const out of s.outputs) if (out.metrics) history.metrics[`${s.id}.${out.name}`] = out.metrics;
-    }
+    const repairs = store.problems.slice(damagedBefore).map((pr) => describeProblem(pr, store.root));
+    const history = historyRecord(p, outcomes.map((o) => o.summary), { runId, label, sweep: ro.sweep, startedAt, durationMs, status, repairs });
     const historyFile = await recordingRun(store.root, () => store.writeHistory(history));
     if (ro.afterRun !== false) await this.afterRun(p, history);
     const steps = outcomes.map((o) => o.summary);
