@@ -58,7 +58,8 @@ describe('which proxy the environment asks for', () => {
 
   it('a proxy URL it cannot use is said, naming the variable', () => {
     assert.throws(() => proxyFor(http, { http_proxy: 'http://[::1' }), /^Error: http_proxy is not a URL: "http:\/\/\[::1" \(expected http:\/\/host:port\/\)$/);
-    assert.throws(() => proxyFor(https, { https_proxy: 'https://p:443' }), /https_proxy is https:\/\/ proxy, which is not supported: give an http:\/\/ proxy/);
+    assert.throws(() => proxyFor(https, { https_proxy: 'https://p:443' }), /^Error: https_proxy is https:\/\/p\/: a proxy URL must start with http:\/\/ \(https:\/\/ proxies are not supported/);
+    assert.throws(() => proxyFor(http, { http_proxy: 'socks5://ann:pw@p:1080' }), /^Error: http_proxy is socks5:\/\/p:1080: a proxy URL must start with http:\/\/ \(socks5:\/\/ proxies/, 'credentials are not shown');
   });
 });
 

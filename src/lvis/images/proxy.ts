@@ -36,7 +36,9 @@ export function proxyFor(target: URL, env: Record<string, string | undefined> = 
   } catch {
     throw new Error(`${from} is not a URL: ${JSON.stringify(text)} (expected http://host:port/)`);
   }
-  if (url.protocol !== 'http:') throw new Error(`${from} is ${url.protocol}// proxy, which is not supported: give an http:// proxy (the tunnel to https hosts is still encrypted end to end)`);
+  if (url.protocol !== 'http:') {
+    throw new Error(`${from} is ${shownProxy(url)}: a proxy URL must start with http:// (${url.protocol}// proxies are not supported; the tunnel to https hosts is still encrypted end to end)`);
+  }
   return { url, from };
 }
 
