@@ -152,6 +152,32 @@ describe('images from a local COCO folder (images_root)', () => {
       rmSync(shm, { recursive: true, force: true });
     }
   });
+
+  // CI's filesystems have no reflinks: set LVIS_PIPE_REFLINK_DIR to a folder on XFS (mkfs.xfs -m
+  // reflink=1) or btrfs to run this one (2026-12-07: run on an XFS loop mount, it passed).
+  const reflinkDir = process.env.LVIS_PIPE_REFLINK_DIR;
+  it('reflinks where the filesystem can: no hard link, so editing a placed image leaves the source alone', { skip: !reflinkDir && 'set LVIS_PIPE_REFLINK_DIR to a folder on a filesystem with reflinks (XFS, btrfs)' }, async () => {
+    const dir = mkdtempSync(path.join(reflinkDir!, 'lvis-pipe-reflink-'));
+    try {
+      cocoFolder(path.join(dir, 'coco'), [...TRAIN, ...VAL]);
+      mkdirSync(path.join(dir, 'data'));
+      writeFileSync(path.join(dir, 'data/train.json'), lvisJson(TRAIN));
+      writeFileSync(path.join(dir, 'data/val.json'), lvisJson(VAL));
+      writeFileSync(path.join(dir, 'r.yaml'), pipeline(', images_root: coco'));
+      const r = await runCli(['run', 'r.yaml', '--json'], { cwd: dir, registry: registry() });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(logsOf(r).some((m) => /placed 10 by reflink from images_root/.test(m)), logsOf(r).join('\n'));
+      const placed = path.join(dir, 'out/images', rel(TRAIN[0]!));
+      const source = path.join(dir, 'coco', rel(TRAIN[0]!));
+      assert.equal(statSync(placed).nlink, 1, 'not a hard link');
+      const original = readFileSync(source);
+      assert.ok(readFileSync(placed).equals(original));
+      writeFileSync(placed, 'edited');
+      assert.ok(readFileSync(source).equals(original), 'the source is untouched');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('hostile coco_url names', () => {
