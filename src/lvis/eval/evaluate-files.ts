@@ -27,6 +27,11 @@ export interface EvaluateFilesOptions {
   progress?: EvalProgress;
   /** bbox, segm, or auto (the default): bbox, and segm too when a detection has a `segmentation`. */
   iouType?: IouType | 'auto';
+  /**
+   * For mask AP: 'auto' (the default) draws the GT masks and scores in two threads when the GT
+   * is large enough to gain from it; 'always' does on any GT (tests run both paths with it).
+   */
+  gtThread?: 'auto' | 'always';
   /** Names of the two files in progress labels (default: their base names). */
   gtLabel?: string;
   predsLabel?: string;
@@ -86,18 +91,20 @@ export async function evaluateFiles(gtPath: string, predsPath: string, opts: Eva
   if (types.includes('segm')) boxMasks(read.columns, read.masks.store);
   const evaluations: EvalResult[] = [];
   try {
-    for (const iouType of types) evaluations.push(await evaluateDetections(gt, read.columns, { ...scoringOptions(opts), iouType }));
+    for (const iouType of types) evaluations.push(await evaluateDetections(gt, read.columns, { ...scoringOptions(opts), iouType, ...(extras.partner ? { partner: extras.partner } : {}) }));
   } catch (err) {
     if (err instanceof BadMaskError) throw await badMaskError(predsPath, read, err);
     throw err;
+  } finally {
+    await extras.stop(); // (the thread has ended when it scored its share)
   }
   const result = summary(ds, gt, read, evaluations);
   result.notes = evaluationNotes(result, wanted, { gt: (await extras.result).quirks, detections: read.masks.quirks });
   return result;
 }
 
-function gtExtrasOptions(opts: EvaluateFilesOptions, masks: boolean): GtExtrasOptions {
-  return { masks, ...(opts.signal ? { signal: opts.signal } : {}) };
+function gtExtrasOptions(opts: EvaluateFilesOptions, masks: boolean): GtExtrasOptions & { anySize: boolean } {
+  return { masks, anySize: opts.gtThread === 'always', ...(opts.signal ? { signal: opts.signal } : {}) };
 }
 
 function summary(ds: Dataset, gt: GtIndex, read: ReadDetectionsResult, evaluations: EvalResult[]): EvaluateFilesResult {

@@ -4,18 +4,27 @@
  * polygons and reading the detections run side by side (they share nothing: measured, this
  * takes the GT pass, ~30% of mask AP's time on 3,000 images, off the critical path); else in
  * this thread. The worker is started before the GT is loaded, so that it boots (~0.2 s of
- * module loading) meanwhile.
+ * module loading) meanwhile. Once the masks are drawn (they are in shared memory), the worker
+ * stays to score a share of the categories with this thread (score-share.ts), or is let go.
  */
 import { availableParallelism } from 'node:os';
 import { prepareWorkerTask, type PreparedWorker } from '../../base/worker-task.js';
 import { CountsStore, type CountsStoreData } from '../mask/counts-store.js';
+import type { ScoringPartner } from './evaluate.js';
 import { readGtExtras, type GtExtras, type GtExtrasOptions, type GtRecords } from './gt-extras.js';
+import type { ScoringJob, ScoringShareResult } from './score-share.js';
 import type { SegmentationQuirks } from './segmentation-rle.js';
 
 /** Below this many annotations a thread costs more than it saves. */
 const THREAD_MIN_ANNOTATIONS = 5000;
 
-/** What the worker sends back. */
+/** The worker's task. */
+export interface GtExtrasInput {
+  records: GtRecords;
+  masks: boolean;
+}
+
+/** What the worker sends back (as a note), before it waits for its share of the scoring (a ScoringJob, or null). */
 export interface GtExtrasMessage {
   ignore: Uint8Array;
   quirks: SegmentationQuirks;
@@ -24,7 +33,9 @@ export interface GtExtrasMessage {
 
 export interface GtExtrasTask {
   result: Promise<GtExtras>;
-  /** Stops a pass in a thread (the caller failed before it needed the result). */
+  /** With a thread: the thread, to score a share of mask AP's categories once `result` is in. */
+  partner?: ScoringPartner;
+  /** Ends the thread (when it has not finished: the caller failed, or needs no scoring from it). */
   stop(): Promise<void>;
 }
 
@@ -41,22 +52,31 @@ export function prepareGtExtrasThread(): GtExtrasThread | undefined {
 }
 
 /**
- * Starts the pass: in `thread` (a worker prepared ahead) when there are masks enough to draw,
- * else in this thread. A prepared worker that is not used is disposed of.
+ * Starts the pass: in `thread` (a worker prepared ahead) when there are masks enough to draw
+ * (or on any GT with `anySize`), else in this thread. A prepared worker that is not used is disposed of.
  */
-export function startGtExtras(records: GtRecords, opts: GtExtrasOptions, thread?: GtExtrasThread): GtExtrasTask {
-  if (!thread || !opts.masks || records.count < THREAD_MIN_ANNOTATIONS) {
+export function startGtExtras(records: GtRecords, opts: GtExtrasOptions & { anySize?: boolean }, thread?: GtExtrasThread): GtExtrasTask {
+  if (!thread || !opts.masks || (records.count < THREAD_MIN_ANNOTATIONS && !opts.anySize)) {
     void thread?.prepared.dispose();
     const result = readGtExtras(records, opts);
     result.catch(() => {}); // awaited by the caller, or dropped after its own failure
     return { result, stop: async () => {} };
   }
-  const task = thread.prepared.start<GtExtrasMessage>({ records, masks: opts.masks }, opts.signal ? { signal: opts.signal } : {});
-  const result = task.result.then((m) => ({
+  let extras!: (m: GtExtrasMessage) => void;
+  const noted = new Promise<GtExtrasMessage>((resolve) => (extras = resolve));
+  const input: GtExtrasInput = { records, masks: opts.masks };
+  const task = thread.prepared.start<ScoringShareResult | null, GtExtrasMessage>(input, { onNote: extras, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const result = Promise.race([noted, task.result.then(() => Promise.reject(new Error('the GT thread ended without its masks')))]).then((m) => ({
     ignore: m.ignore,
     quirks: m.quirks,
     ...(m.masks ? { masks: { store: CountsStore.fromMessage(m.masks.store), ofRecord: m.masks.ofRecord } } : {}),
   }));
   result.catch(() => {});
-  return { result, stop: () => task.terminate() };
+  const partner: ScoringPartner = {
+    score(job: ScoringJob) {
+      task.send(job);
+      return task.result.then((r) => r ?? {});
+    },
+  };
+  return { result, partner, stop: () => task.terminate() };
 }

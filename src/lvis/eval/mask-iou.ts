@@ -10,9 +10,7 @@ import type { CountsStore } from '../mask/counts-store.js';
 import type { RleStore } from '../mask/rle-store.js';
 import { rleIntersection } from '../mask/rle-iou.js';
 import { countsProblem } from '../mask/rle-string.js';
-import type { DetectionData } from './detections.js';
-import type { GtIndex } from './gt-index.js';
-import type { IouSource } from './match.js';
+import type { IouSource, ScoringDets, ScoringGt } from './match.js';
 
 export class MaskIou implements IouSource {
   private pool = new Uint32Array(1 << 16);
@@ -29,8 +27,8 @@ export class MaskIou implements IouSource {
   private readonly gtStore: CountsStore;
 
   constructor(
-    private readonly dets: DetectionData,
-    private readonly gt: GtIndex,
+    private readonly dets: ScoringDets,
+    private readonly gt: ScoringGt,
   ) {
     if (!dets.mask || !dets.masks) throw new Error('MaskIou: the detections were read without their masks');
     if (!gt.masks) throw new Error('MaskIou: the GT was read without its masks');

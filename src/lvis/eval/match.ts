@@ -9,6 +9,12 @@ import type { GtIndex } from './gt-index.js';
 import { AREA_RANGES, IOU_CAP, IOU_THRESHOLDS, NUM_AREAS, NUM_IOU } from './params.js';
 import type { SelectedDetections } from './select.js';
 
+/** What scoring reads of the GT (a GtIndex; mask AP's GT thread gets a copy of these columns). */
+export type ScoringGt = Pick<GtIndex, 'numCategories' | 'catGtStart' | 'gtImage' | 'gtArea' | 'gtIgnore' | 'gtIdZero' | 'notExhaustive' | 'imageHeight' | 'imageWidth' | 'masks'>;
+/** What scoring reads of the detections. */
+export type ScoringDets = Pick<DetectionData, 'count' | 'image' | 'score' | 'area' | 'mask' | 'masks'>;
+export type ScoringSelection = Pick<SelectedDetections, 'order' | 'catStart'>;
+
 /** Counted as a false positive. */
 export const FP = 0;
 /** Matched to a GT that is not ignored. */
@@ -92,7 +98,7 @@ export interface ImageGroup {
  * the category's run in `sel.order`, area range a and threshold t, at
  * `status[(a * NUM_IOU + t) * n + p]` with n the category's detection count.
  */
-export function matchCategory(gt: GtIndex, dets: DetectionData, sel: SelectedDetections, c: number, status: Uint8Array, scratch: MatchScratch, ious: IouSource): void {
+export function matchCategory(gt: ScoringGt, dets: ScoringDets, sel: ScoringSelection, c: number, status: Uint8Array, scratch: MatchScratch, ious: IouSource): void {
   const d0 = sel.catStart[c]!;
   const dEnd = sel.catStart[c + 1]!;
   const gEnd = gt.catGtStart[c + 1]!;
@@ -123,7 +129,7 @@ export function matchCategory(gt: GtIndex, dets: DetectionData, sel: SelectedDet
 }
 
 /** evaluate_img for one area range: GT outside it (or flagged `ignore`) ignored, greedy matching per threshold. */
-function matchArea(gt: GtIndex, dets: DetectionData, order: Int32Array, grp: ImageGroup, a: number, status: Uint8Array, s: MatchScratch): void {
+function matchArea(gt: ScoringGt, dets: ScoringDets, order: Int32Array, grp: ImageGroup, a: number, status: Uint8Array, s: MatchScratch): void {
   const { lo, hi } = AREA_RANGES[a]!;
   const { iou, gtOrder, gtIgnored, gtTaken } = s;
   const nd = grp.d1 - grp.d0;
@@ -166,7 +172,7 @@ function matchArea(gt: GtIndex, dets: DetectionData, order: Int32Array, grp: Ima
 }
 
 /** An unmatched detection outside the area range is ignored; its area is LVISResults' (areas.ts). */
-function outside(dets: DetectionData, row: number, lo: number, hi: number): boolean {
+function outside(dets: ScoringDets, row: number, lo: number, hi: number): boolean {
   const area = dets.area[row]!;
   return area < lo || area > hi;
 }

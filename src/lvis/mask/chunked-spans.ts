@@ -32,10 +32,10 @@ export class ChunkedSpans<T extends Chunk> {
     this.free = { chunk: newChunk(0), at: 0 };
   }
 
-  /** The state (its arrays, not copies), and the buffers to transfer with it. */
-  data(): { data: ChunkedSpansData<T>; transfer: ArrayBuffer[] } {
-    const { chunks, chunk, start, length } = this.d;
-    return { data: this.d, transfer: [...chunks, chunk, start, length].map((a) => a.buffer as ArrayBuffer) };
+  /** The state, for postMessage: chunks in shared memory are shared; the index is copied (its used part). */
+  data(): ChunkedSpansData<T> {
+    const { chunks, chunk, start, length, n, used } = this.d;
+    return { chunks, chunk: chunk.slice(0, n), start: start.slice(0, n), length: length.slice(0, n), n, used };
   }
 
   get count(): number {

@@ -15,11 +15,12 @@ export class CountsStore {
   private readonly spans: ChunkedSpans<Uint32Array>;
 
   constructor(data?: CountsStoreData) {
-    this.spans = new ChunkedSpans(CHUNK_COUNTS, (n) => new Uint32Array(n), data);
+    // Shared memory: mask AP's second thread reads the masks the first one draws, and back (gt-extras-task.ts).
+    this.spans = new ChunkedSpans(CHUNK_COUNTS, (n) => new Uint32Array(new SharedArrayBuffer(4 * n)), data);
   }
 
-  /** The store's data, to move it to another thread (postMessage with `transfer`). */
-  toMessage(): { data: CountsStoreData; transfer: ArrayBuffer[] } {
+  /** The store's data, to give it to another thread (postMessage; the masks are shared, not copied). */
+  toMessage(): CountsStoreData {
     return this.spans.data();
   }
 
