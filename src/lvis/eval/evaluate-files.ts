@@ -75,31 +75,27 @@ export async function evaluateFiles(gtPath: string, predsPath: string, opts: Eva
   const records = gtRecordsOf(ds, evaluatedRecords(gt, ds.annotations.count));
   let extras = startGtExtras(records, gtExtrasOptions(opts, early), thread);
   let read: ReadDetectionsResult;
-  try {
-    read = await readPreds(predsPath, gt, wanted !== 'bbox', false, opts);
-  } catch (err) {
-    await extras.stop();
-    throw err;
-  }
-  const types: IouType[] = wanted === 'auto' ? (read.masks.withSegmentation > 0 ? ['bbox', 'segm'] : ['bbox']) : [wanted];
-  if (needsAllMaskAreas(read)) read = await readPreds(predsPath, gt, types.includes('segm'), true, opts);
-  if (types.includes('segm') && !early) extras = startGtExtras(records, gtExtrasOptions(opts, true));
-  const phase = new BytePhase(opts.progress, types.includes('segm') ? 'drawing the GT masks' : 'reading the GT\'s "ignore" flags');
-  phase.onProgress(0, 1);
-  attachExtras(gt, await extras.result);
-  phase.end();
-  if (types.includes('segm')) boxMasks(read.columns, read.masks.store);
   const evaluations: EvalResult[] = [];
   try {
+    read = await readPreds(predsPath, gt, wanted !== 'bbox', false, opts);
+    const types: IouType[] = wanted === 'auto' ? (read.masks.withSegmentation > 0 ? ['bbox', 'segm'] : ['bbox']) : [wanted];
+    if (needsAllMaskAreas(read)) read = await readPreds(predsPath, gt, types.includes('segm'), true, opts);
+    if (types.includes('segm') && !early) extras = startGtExtras(records, gtExtrasOptions(opts, true));
+    const phase = new BytePhase(opts.progress, types.includes('segm') ? 'drawing the GT masks' : 'reading the GT\'s "ignore" flags');
+    phase.onProgress(0, 1);
+    await extras.help(); // this thread draws what the GT thread has not taken yet
+    attachExtras(gt, await extras.result());
+    phase.end();
+    if (types.includes('segm')) boxMasks(read.columns, read.masks.store);
     for (const iouType of types) evaluations.push(await evaluateDetections(gt, read.columns, { ...scoringOptions(opts), iouType, ...(extras.partner ? { partner: extras.partner } : {}) }));
   } catch (err) {
-    if (err instanceof BadMaskError) throw await badMaskError(predsPath, read, err);
+    if (err instanceof BadMaskError) throw await badMaskError(predsPath, read!, err);
     throw err;
   } finally {
-    await extras.stop(); // (the thread has ended when it scored its share)
+    await extras.stop(); // (a thread that scored its share has ended already)
   }
   const result = summary(ds, gt, read, evaluations);
-  result.notes = evaluationNotes(result, wanted, { gt: (await extras.result).quirks, detections: read.masks.quirks });
+  result.notes = evaluationNotes(result, wanted, { gt: (await extras.result()).quirks, detections: read.masks.quirks });
   return result;
 }
 

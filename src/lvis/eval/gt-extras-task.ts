@@ -11,7 +11,8 @@ import { availableParallelism } from 'node:os';
 import { prepareWorkerTask, type PreparedWorker } from '../../base/worker-task.js';
 import { CountsStore, type CountsStoreData } from '../mask/counts-store.js';
 import type { ScoringPartner } from './evaluate.js';
-import { readGtExtras, type GtExtras, type GtExtrasOptions, type GtRecords } from './gt-extras.js';
+import { DiagnosticError } from '../../base/diagnostic.js';
+import { joinGtExtras, newGtExtrasShare, readGtExtras, type GtExtras, type GtExtrasOptions, type GtExtrasShare, type GtRecords } from './gt-extras.js';
 import type { ScoringJob, ScoringShareResult } from './score-share.js';
 import type { SegmentationQuirks } from './segmentation-rle.js';
 
@@ -22,6 +23,7 @@ const THREAD_MIN_ANNOTATIONS = 5000;
 export interface GtExtrasInput {
   records: GtRecords;
   masks: boolean;
+  share: GtExtrasShare;
 }
 
 /** What the worker sends back (as a note), before it waits for its share of the scoring (a ScoringJob, or null). */
@@ -32,7 +34,10 @@ export interface GtExtrasMessage {
 }
 
 export interface GtExtrasTask {
-  result: Promise<GtExtras>;
+  /** With a thread: draws in this thread too the masks it has not taken yet (else nothing to do). */
+  help(): Promise<void>;
+  /** The pass's result (call it after help(), or the thread draws alone what is left). */
+  result(): Promise<GtExtras>;
   /** With a thread: the thread, to score a share of mask AP's categories once `result` is in. */
   partner?: ScoringPartner;
   /** Ends the thread (when it has not finished: the caller failed, or needs no scoring from it). */
@@ -60,23 +65,41 @@ export function startGtExtras(records: GtRecords, opts: GtExtrasOptions & { anyS
     void thread?.prepared.dispose();
     const result = readGtExtras(records, opts);
     result.catch(() => {}); // awaited by the caller, or dropped after its own failure
-    return { result, stop: async () => {} };
+    return { help: async () => {}, result: () => result, stop: async () => {} };
   }
+  const share = newGtExtrasShare(records.count);
   let extras!: (m: GtExtrasMessage) => void;
   const noted = new Promise<GtExtrasMessage>((resolve) => (extras = resolve));
-  const input: GtExtrasInput = { records, masks: opts.masks };
+  const input: GtExtrasInput = { records, masks: opts.masks, share: { ...share, second: false } };
   const task = thread.prepared.start<ScoringShareResult | null, GtExtrasMessage>(input, { onNote: extras, ...(opts.signal ? { signal: opts.signal } : {}) });
-  const result = Promise.race([noted, task.result.then(() => Promise.reject(new Error('the GT thread ended without its masks')))]).then((m) => ({
-    ignore: m.ignore,
-    quirks: m.quirks,
-    ...(m.masks ? { masks: { store: CountsStore.fromMessage(m.masks.store), ofRecord: m.masks.ofRecord } } : {}),
-  }));
-  result.catch(() => {});
+  const fromThread = Promise.race([noted, task.result.then(() => Promise.reject(new Error('the GT thread ended without its masks')))]).then(
+    (m): GtExtras => ({ ignore: m.ignore, quirks: m.quirks, ...(m.masks ? { masks: { store: CountsStore.fromMessage(m.masks.store), ofRecord: m.masks.ofRecord } } : {}) }),
+  );
+  fromThread.catch(() => {});
+  let mine: Promise<GtExtras> | undefined;
+  const joined = async (): Promise<GtExtras> => {
+    try {
+      const [a, b] = await Promise.all([fromThread, mine]);
+      return b ? joinGtExtras(a, b) : a;
+    } catch (err) {
+      // A bad record: read again in one thread, for the same report (the first ones, in file order) as without a thread.
+      if (err instanceof DiagnosticError) await readGtExtras(records, { masks: opts.masks, ...(opts.signal ? { signal: opts.signal } : {}) });
+      throw err;
+    }
+  };
   const partner: ScoringPartner = {
     score(job: ScoringJob) {
       task.send(job);
       return task.result.then((r) => r ?? {});
     },
   };
-  return { result, partner, stop: () => task.terminate() };
+  return {
+    async help() {
+      mine = readGtExtras(records, { ...opts, share: { ...share, second: true } });
+      await mine.catch(() => {});
+    },
+    result: joined,
+    partner,
+    stop: () => task.terminate(),
+  };
 }

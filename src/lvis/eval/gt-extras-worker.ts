@@ -9,8 +9,8 @@ import type { GtExtrasInput, GtExtrasMessage } from './gt-extras-task.js';
 import { scoreShare, type ScoringJob, type ScoringShareResult } from './score-share.js';
 
 // Started ahead of its task (gt-extras-task.ts: prepareWorkerTask): the modules load while the GT does.
-serveWorkerTask<GtExtrasInput, ScoringShareResult | null, GtExtrasMessage>(async ({ records, masks }, { signal, note, receive }) => {
-  const extras = await readGtExtras(records, { masks, signal });
+serveWorkerTask<GtExtrasInput, ScoringShareResult | null, GtExtrasMessage>(async ({ records, masks, share }, { signal, note, receive }) => {
+  const extras = await readGtExtras(records, { masks, share, signal });
   const message: GtExtrasMessage = {
     ignore: extras.ignore,
     quirks: extras.quirks,

@@ -4,6 +4,7 @@
  * in shared memory (rle-store.ts, counts-store.ts) and the results go to a shared ScoreBoard;
  * the few columns scoring reads are copied (a few MB).
  */
+import { sharedCopy } from '../../base/shared-copy.js';
 import { CountsStore, type CountsStoreData } from '../mask/counts-store.js';
 import { RleStore, type RleStoreData } from '../mask/rle-store.js';
 import { BadMaskError, MaskIou } from './mask-iou.js';
@@ -25,23 +26,23 @@ export interface ScoringShareResult {
 
 export function scoringJob(gt: ScoringGt, dets: ScoringDets, sel: ScoringSelection, board: ScoreBoard): ScoringJob {
   if (!gt.masks || !dets.mask || !dets.masks) throw new Error('scoringJob: mask AP needs the masks of both sides');
-  // Copies of what is used: postMessage would copy a view's whole buffer (the columns' spare capacity too).
+  // Copies in shared memory of what is used (postMessage would serialize plain arrays, slowly, and a view's whole buffer).
   const n = dets.count;
   return {
     gt: {
       numCategories: gt.numCategories,
-      catGtStart: gt.catGtStart.slice(),
-      gtImage: gt.gtImage.slice(),
-      gtArea: gt.gtArea.slice(),
-      gtIgnore: gt.gtIgnore.slice(),
-      gtIdZero: gt.gtIdZero.slice(),
-      imageHeight: gt.imageHeight.slice(),
-      imageWidth: gt.imageWidth.slice(),
-      notExhaustive: Float64Array.from(gt.notExhaustive),
-      masks: { store: gt.masks.store.toMessage(), index: gt.masks.index.slice() },
+      catGtStart: sharedCopy(gt.catGtStart),
+      gtImage: sharedCopy(gt.gtImage),
+      gtArea: sharedCopy(gt.gtArea),
+      gtIgnore: sharedCopy(gt.gtIgnore),
+      gtIdZero: sharedCopy(gt.gtIdZero),
+      imageHeight: sharedCopy(gt.imageHeight),
+      imageWidth: sharedCopy(gt.imageWidth),
+      notExhaustive: sharedCopy(Float64Array.from(gt.notExhaustive)),
+      masks: { store: gt.masks.store.toMessage(), index: sharedCopy(gt.masks.index) },
     },
-    dets: { count: n, image: dets.image.slice(0, n), score: dets.score.slice(0, n), area: dets.area.slice(0, n), mask: dets.mask.slice(0, n), masks: dets.masks.toMessage() },
-    sel: { order: sel.order.slice(), catStart: sel.catStart.slice() },
+    dets: { count: n, image: sharedCopy(dets.image, n), score: sharedCopy(dets.score, n), area: sharedCopy(dets.area, n), mask: sharedCopy(dets.mask, n), masks: dets.masks.toMessage() },
+    sel: { order: sharedCopy(sel.order), catStart: sharedCopy(sel.catStart) },
     board,
   };
 }

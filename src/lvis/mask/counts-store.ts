@@ -24,6 +24,11 @@ export class CountsStore {
     return this.spans.data();
   }
 
+  /** One store of a's masks and then b's (indices of b's moved by a.count), sharing their memory. */
+  static join(a: CountsStore, b: CountsStore): CountsStore {
+    return new CountsStore(ChunkedSpans.join(a.spans.data(), b.spans.data()));
+  }
+
   /** A store from toMessage's data. */
   static fromMessage(d: CountsStoreData): CountsStore {
     return new CountsStore(d);
