@@ -77,6 +77,7 @@ export class MaskIou implements IouSource {
    */
   private decode(k: number, row: number, img: number): void {
     const i = this.detMask[row]!;
+    if (i < 0) throw new Error(`MaskIou: detection row ${row} has no mask kept, yet GT of its category is on its image`); // a bug
     const room = this.detStore.maxCounts(i);
     if (this.used + room > this.pool.length) {
       // Earlier views keep the old buffer alive; only later masks go to the new one.
