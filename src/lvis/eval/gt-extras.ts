@@ -86,6 +86,9 @@ export interface GtExtrasShare {
   second: boolean;
 }
 
+/** The read window: small, as fresh memory costs more to touch than the file to read (evaluate-files.ts: EVAL_WINDOW_BYTES). */
+const WINDOW_BYTES = 1 << 20;
+
 /** Records taken at a time from GtExtrasShare.next (~10 ms of drawing). */
 const CLAIM_RECORDS = 256;
 
@@ -112,7 +115,7 @@ export async function readGtExtras(r: GtRecords, opts: GtExtrasOptions): Promise
   if (masks) extras.masks = masks;
   const problems: Problem[] = [];
   let problemCount = 0;
-  const w = await ByteWindow.open(r.path);
+  const w = await ByteWindow.open(r.path, WINDOW_BYTES);
   let k = 0;
   // Without masks only `ignore` is wanted, which LVIS files do not have: a window whose bytes
   // hold no "ignore" (nor a backslash, which could spell one) has none, and its records are not walked.
