@@ -8,6 +8,7 @@
  * skipped. Annotations the evaluation leaves out (area not positive) are not read.
  */
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
+import { sharedCopy } from '../../base/shared-copy.js';
 import { displayPath } from '../../base/display-path.js';
 import type { Dataset } from '../dataset/dataset.js';
 import { ByteWindow } from '../json/byte-window.js';
@@ -61,16 +62,18 @@ interface Problem {
 export function gtRecordsOf(ds: Dataset, wanted: Uint8Array): GtRecords {
   const an = ds.annotations;
   const n = an.count;
-  const imageHeight = new Float64Array(n);
-  const imageWidth = new Float64Array(n);
-  const imageId = new Float64Array(n);
+  // In shared memory: they go to the GT thread (gt-extras-task.ts), and postMessage serializes plain arrays slowly.
+  const column = () => new Float64Array(new SharedArrayBuffer(8 * Math.max(1, n)));
+  const imageHeight = column();
+  const imageWidth = column();
+  const imageId = column();
   for (let k = 0; k < n; k++) {
     const img = an.image[k]!;
     imageHeight[k] = ds.images.height[img]!;
     imageWidth[k] = ds.images.width[img]!;
     imageId[k] = ds.images.id[img]!;
   }
-  return { path: ds.source.path, count: n, wanted, byteStart: an.byteStart.slice(0, n), byteEnd: an.byteEnd.slice(0, n), id: an.id.slice(0, n), imageId, imageHeight, imageWidth };
+  return { path: ds.source.path, count: n, wanted: sharedCopy(wanted), byteStart: sharedCopy(an.byteStart, n), byteEnd: sharedCopy(an.byteEnd, n), id: sharedCopy(an.id, n), imageId, imageHeight, imageWidth };
 }
 
 /**
