@@ -73,6 +73,15 @@ export class RleStore {
     return this.spans.lengthOf(i);
   }
 
+  /** Mask i's string is chunk(i)[startOf(i), startOf(i) + maxCounts(i)), JSON-escaped (for decoders of their own: mask-iou.ts). */
+  chunk(i: number): Uint8Array {
+    return this.spans.chunkOf(i);
+  }
+
+  startOf(i: number): number {
+    return this.spans.startOf(i);
+  }
+
   /** Decodes mask i into out[at ..] (room for maxCounts(i)); returns its number of counts, or -1 (countsProblem says why). */
   decodeInto(i: number, out: Uint32Array, at: number): number {
     const s = this.spans.startOf(i);
