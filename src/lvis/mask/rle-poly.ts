@@ -83,19 +83,19 @@ function walkEdge(xs: number, ys: number, xe: number, ye: number): void {
  * is 2 modulo 5 (`(x + .5) / 5 - .5` is a whole number): only those pairs are computed.
  */
 function walkAlongX(xs: number, ys: number, s: number, dx: number, flip: boolean): void {
-  const vAt = (t: number) => cInt(ys + s * t + 0.5);
+  // v at t is cInt(ys + s * t + 0.5), written out at each use: a closure per edge cost an allocation per polygon point.
   const t0 = flip ? dx : 0;
-  crossings.point(t0 + xs, vAt(t0));
+  crossings.point(t0 + xs, cInt(ys + s * t0 + 0.5));
   if (dx === 0) return;
   // Pairs (d-1, d) for d = 1..dx; in t: unflipped (t-1, t), flipped (t+1, t).
   const step = flip ? -1 : 1;
   for (let d = firstPair(xs, t0, step); d <= dx; d += 5) {
     const t = flip ? dx - d : d;
     const pt = t - step;
-    crossings.crossing(t + xs, vAt(t), pt + xs, vAt(pt));
+    crossings.crossing(t + xs, cInt(ys + s * t + 0.5), pt + xs, cInt(ys + s * pt + 0.5));
   }
   const tEnd = flip ? 0 : dx;
-  crossings.moveTo(tEnd + xs, vAt(tEnd));
+  crossings.moveTo(tEnd + xs, cInt(ys + s * tEnd + 0.5));
 }
 
 /** The first d >= 1 whose pair (d-1, d) has its smaller x at 2 modulo 5. */
@@ -108,6 +108,11 @@ function firstPair(xs: number, t0: number, step: number): number {
   return 6; // unreachable: one of five consecutive pairs has it
 }
 
+/** Point d's x on an edge longer in y (walkAlongY): cInt(xs + s * (c0 + step * d) + 0.5). */
+function uAt(xs: number, s: number, c0: number, step: number, d: number): number {
+  return cInt(xs + s * (c0 + step * d) + 0.5);
+}
+
 /**
  * An edge longer in y: point d is ((int)(xs + s*t + .5), t + ys) with t = flip ? dy - d : d.
  * Its x (u) is monotone in d (each operation rounds monotonically) and moves by less than one
@@ -118,33 +123,39 @@ function firstPair(xs: number, t0: number, step: number): number {
 function walkAlongY(xs: number, ys: number, s: number, dy: number, flip: boolean): void {
   const c0 = flip ? dy : 0;
   const step = flip ? -1 : 1;
-  const uAt = (d: number) => cInt(xs + s * (c0 + step * d) + 0.5);
-  const u0 = uAt(0);
-  const u1 = uAt(dy);
+  const u0 = uAt(xs, s, c0, step, 0);
+  const u1 = uAt(xs, s, c0, step, dy);
   crossings.point(u0, c0 + ys);
   if (u0 !== u1) {
     const up = u1 > u0;
     const lo = Math.min(u0, u1);
     const hi = Math.max(u0, u1);
     for (let a = lo + ((((2 - lo) % 5) + 5) % 5); a < hi; a += 5) {
-      const d = changeAt(uAt, up, a, xs + 0.5 + s * c0, s * step, dy);
-      crossings.crossing(uAt(d), c0 + step * d + ys, uAt(d - 1), c0 + step * (d - 1) + ys);
+      const d = changeAt(xs, s, c0, step, up, a, dy);
+      crossings.crossing(uAt(xs, s, c0, step, d), c0 + step * d + ys, uAt(xs, s, c0, step, d - 1), c0 + step * (d - 1) + ys);
     }
   }
   crossings.moveTo(u1, c0 + step * dy + ys);
 }
 
+/** Whether point d's x has passed a: above it (`up`), or down to it. */
+function passed(xs: number, s: number, c0: number, step: number, up: boolean, a: number, d: number): boolean {
+  const u = uAt(xs, s, c0, step, d);
+  return up ? u > a : u <= a;
+}
+
 /**
- * The first d in [1, dy] where uAt(d) has passed from a to a + 1 (`up`) or from a + 1 to a:
- * estimated from the line v0 + slope·d, then moved until uAt(d - 1) has not passed and uAt(d)
- * has (exact: uAt is monotone, and uAt(dy) has passed).
+ * The first d in [1, dy] where point d's x has passed from a to a + 1 (`up`) or from a + 1 to
+ * a: estimated from the line v0 + slope·d, then moved until point d - 1 has not passed and
+ * point d has (exact: x is monotone in d, and point dy has passed).
  */
-function changeAt(uAt: (d: number) => number, up: boolean, a: number, v0: number, slope: number, dy: number): number {
-  const passed = (d: number) => (up ? uAt(d) > a : uAt(d) <= a);
+function changeAt(xs: number, s: number, c0: number, step: number, up: boolean, a: number, dy: number): number {
+  const v0 = xs + 0.5 + s * c0;
+  const slope = s * step;
   let d = Math.ceil((a + 1 - v0) / slope);
   d = d >= 1 && d <= dy ? d : d > dy ? dy : 1; // (NaN too: to 1)
-  while (d > 1 && passed(d - 1)) d--;
-  while (!passed(d)) d++;
+  while (d > 1 && passed(xs, s, c0, step, up, a, d - 1)) d--;
+  while (!passed(xs, s, c0, step, up, a, d)) d++;
   return d;
 }
 
