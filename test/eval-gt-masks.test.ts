@@ -61,8 +61,24 @@ describe('GT masks', () => {
       assert.equal(d.location?.file, displayPath(file));
       assert.equal(d.location?.line, 3);
       assert.match(d.message, message);
+      // The same report when the GT masks are drawn by two threads (as on a large GT).
+      const twoThreads = await evaluateFiles(file, dets, { iouType: 'segm', gtThread: 'always' }).catch((e: unknown) => e);
+      assert.ok(twoThreads instanceof DiagnosticError, String(twoThreads));
+      assert.deepEqual(twoThreads.diagnostics, err.diagnostics);
     });
   }
+
+  it('a detection mask found bad while scoring is reported at its detection, with the scoring in one thread or two', async () => {
+    const gt = write('gt-one.json', { images: [image], categories: [category], annotations: [ann(1, {})] });
+    const text = `[\n${JSON.stringify({ image_id: 7, category_id: 1, bbox: [2, 3, 10, 10], score: 0.9, segmentation: { size: [30, 40], counts: '05' } })}\n]`;
+    const bad = write('dets-bad.json', text);
+    for (const gtThread of ['auto', 'always'] as const) {
+      const err = await evaluateFiles(gt, bad, { iouType: 'segm', gtThread }).catch((e: unknown) => e);
+      assert.ok(err instanceof DiagnosticError, String(err));
+      assert.equal(err.diagnostics[0]!.location?.line, 2);
+      assert.match(err.diagnostics[0]!.message, /detection #0: "segmentation": the RLE's counts add up to 5 pixels, but a \[30, 40\] mask has 1200/);
+    }
+  });
 
   it('RLE GT, as a list of counts and as a compressed string, scores as the polygon it came from', async () => {
     const asList = write('gt-list.json', { images: [image], categories: [category], annotations: [ann(1, { segmentation: { size: [30, 40], counts: squareCounts } })] });
