@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import type { Dataset } from '../dataset/dataset.js';
 import { loadDataset } from '../load/load.js';
 import { boxMasks } from './detection-masks.js';
-import { evaluateDetections, type EvalProgress, type EvalResult, type IouType } from './evaluate.js';
+import { evaluateDetections, prepareDetections, type EvalProgress, type EvalResult, type IouType } from './evaluate.js';
 import { gtIndexFromDataset } from './gt-dataset.js';
 import { gtRecordsOf, type GtExtras, type GtExtrasOptions } from './gt-extras.js';
 import { prepareGtExtrasThread, startGtExtras } from './gt-extras-task.js';
@@ -90,11 +90,12 @@ export async function evaluateFiles(gtPath: string, predsPath: string, opts: Eva
     if (types.includes('segm') && !early) extras = startGtExtras(records, gtExtrasOptions(opts, true));
     const phase = new BytePhase(opts.progress, types.includes('segm') ? 'drawing the GT masks' : 'reading the GT\'s "ignore" flags');
     phase.onProgress(0, 1);
+    if (types.includes('segm')) boxMasks(read.columns, read.masks.store);
+    const prepared = prepareDetections(gt, read.columns); // (needs no GT extras: made while the GT thread still draws)
     await extras.help(); // this thread draws what the GT thread has not taken yet
     attachExtras(gt, await extras.result());
     phase.end();
-    if (types.includes('segm')) boxMasks(read.columns, read.masks.store);
-    for (const iouType of types) evaluations.push(await evaluateDetections(gt, read.columns, { ...scoringOptions(opts), iouType, ...(extras.partner ? { partner: extras.partner } : {}) }));
+    for (const iouType of types) evaluations.push(await evaluateDetections(gt, read.columns, { ...scoringOptions(opts), iouType, prepared, ...(extras.partner ? { partner: extras.partner } : {}) }));
   } catch (err) {
     if (err instanceof BadMaskError) throw await badMaskError(predsPath, read!, err);
     throw err;

@@ -9,7 +9,7 @@
  * (`metrics` null), rather than a 0 that would read as a score.
  */
 import type { CategoryScores } from './accumulate.js';
-import { areaNotes, detectionAreas } from './areas.js';
+import { areaNotes, detectionAreas, type DetectionAreas } from './areas.js';
 import type { DetectionColumns, DetectionData } from './detections.js';
 import type { GtIndex } from './gt-index.js';
 import { BadMaskError, MaskIou } from './mask-iou.js';
@@ -36,6 +36,8 @@ export interface EvaluateOptions {
   iouType?: IouType;
   /** For segm: another thread that scores a share of the categories (gt-extras-task.ts). */
   partner?: ScoringPartner;
+  /** prepareDetections' answer for these detections, when made ahead. */
+  prepared?: PreparedDetections;
 }
 
 /** Another thread that scores categories taken from the job's board until none is left. */
@@ -67,15 +69,29 @@ export interface EvalResult {
 /** How long the loop runs before letting the event loop in (to see an abort, draw progress). */
 const SLICE_MS = 25;
 
-export async function evaluateDetections(gt: GtIndex, detections: DetectionColumns, opts: EvaluateOptions = {}): Promise<EvalResult> {
+/** What scoring starts from, the same for boxes and masks: each detection's area (areas.ts) and the API's selection (select.ts). */
+export interface PreparedDetections {
+  areas: DetectionAreas;
+  sel: SelectedDetections;
+}
+
+/**
+ * The areas and the selection, set on `detections`: evaluateDetections makes them itself, or
+ * takes them from here (evaluate-files.ts makes them while the GT thread still draws masks).
+ */
+export function prepareDetections(gt: GtIndex, detections: DetectionColumns): PreparedDetections {
   if (detections.gt !== gt) throw new Error('evaluateDetections: the detections were built against another GtIndex');
   detections.throwIfInvalid();
-  opts.signal?.throwIfAborted();
-  const iouType = opts.iouType ?? 'bbox';
   const areas = detectionAreas(detections.data());
   detections.setAreas(areas.area);
+  return { areas, sel: selectDetections(gt, detections.data()) };
+}
+
+export async function evaluateDetections(gt: GtIndex, detections: DetectionColumns, opts: EvaluateOptions = {}): Promise<EvalResult> {
+  opts.signal?.throwIfAborted();
+  const iouType = opts.iouType ?? 'bbox';
+  const { areas, sel } = opts.prepared ?? prepareDetections(gt, detections);
   const dets = detections.data();
-  const sel = selectDetections(gt, dets);
   if (dets.count === 0) return noDetections(gt, iouType);
   const ious: IouSource = iouType === 'segm' ? new MaskIou(dets, gt) : new BoxIou(dets, gt);
   const scores = await scoreCategories(gt, dets, sel, ious, iouType, opts);
