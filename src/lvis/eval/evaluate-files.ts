@@ -13,7 +13,7 @@ import { evaluateDetections, prepareDetections, type EvalProgress, type EvalResu
 import { gtIndexFromDataset } from './gt-dataset.js';
 import { gtRecordsOf, type GtExtras, type GtExtrasOptions } from './gt-extras.js';
 import { prepareGtExtrasThread, startGtExtras } from './gt-extras-task.js';
-import type { GtIndex } from './gt-index.js';
+import { isEvaluatedArea, type GtIndex } from './gt-index.js';
 import { firstDetectionHasMask, readDetections, type ReadDetectionsResult } from './read-detections.js';
 import { HAS_BOX, HAS_SEGMENTATION } from './detections.js';
 import { apiFirstDetection } from './areas.js';
@@ -71,19 +71,22 @@ export async function evaluateFiles(gtPath: string, predsPath: string, opts: Eva
   // which boots while the GT loads).
   const early = wanted === 'segm' || (wanted === 'auto' && (await firstDetectionHasMask(predsPath)));
   const thread = early ? prepareGtExtrasThread() : undefined;
-  let loaded: { ds: Dataset; gt: GtIndex };
+  let ds: Dataset;
   try {
-    loaded = await loadGt(gtPath, opts);
+    ds = await loadGt(gtPath, opts);
   } catch (err) {
     await thread?.prepared.dispose();
     throw err;
   }
-  const { ds, gt } = loaded;
-  const records = gtRecordsOf(ds, evaluatedRecords(gt, ds.annotations.count));
+  // The GT pass starts before the GT is indexed: it needs only which records are evaluated.
+  const records = gtRecordsOf(ds, evaluatedRecords(ds));
   let extras = startGtExtras(records, gtExtrasOptions(opts, early), thread);
+  let gt!: GtIndex;
   let read: ReadDetectionsResult;
   const evaluations: EvalResult[] = [];
   try {
+    gt = await gtIndexFromDataset(ds);
+    opts.signal?.throwIfAborted();
     read = await readPreds(predsPath, gt, wanted !== 'bbox', false, opts);
     const types: IouType[] = wanted === 'auto' ? (read.masks.withSegmentation > 0 ? ['bbox', 'segm'] : ['bbox']) : [wanted];
     if (needsAllMaskAreas(read)) read = await readPreds(predsPath, gt, types.includes('segm'), true, opts);
@@ -133,13 +136,12 @@ function summary(ds: Dataset, gt: GtIndex, read: ReadDetectionsResult, evaluatio
   };
 }
 
-async function loadGt(gtPath: string, opts: EvaluateFilesOptions): Promise<{ ds: Dataset; gt: GtIndex }> {
+async function loadGt(gtPath: string, opts: EvaluateFilesOptions): Promise<Dataset> {
   const phase = new BytePhase(opts.progress, `reading ${opts.gtLabel ?? basename(gtPath)}`);
   const { dataset } = await loadDataset(gtPath, { ...(opts.signal ? { signal: opts.signal } : {}), allowNegativeArea: true, onProgress: phase.onProgress, windowBytes: EVAL_WINDOW_BYTES });
   phase.end();
-  const gt = await gtIndexFromDataset(dataset);
   opts.signal?.throwIfAborted();
-  return { ds: dataset, gt };
+  return dataset;
 }
 
 async function readPreds(path: string, gt: GtIndex, store: boolean, areasOfAll: boolean, opts: EvaluateFilesOptions): Promise<ReadDetectionsResult> {
@@ -163,9 +165,10 @@ function needsAllMaskAreas(read: ReadDetectionsResult): boolean {
 }
 
 /** 1 for each annotation record the evaluation keeps. */
-function evaluatedRecords(gt: GtIndex, count: number): Uint8Array {
+function evaluatedRecords(ds: Dataset): Uint8Array {
+  const { count, area } = ds.annotations;
   const wanted = new Uint8Array(count);
-  for (const k of gt.gtRecord) wanted[k] = 1;
+  for (let k = 0; k < count; k++) wanted[k] = isEvaluatedArea(area[k]!) ? 1 : 0;
   return wanted;
 }
 
