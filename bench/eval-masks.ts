@@ -25,9 +25,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { evaluateFiles } from '../src/lvis/eval/evaluate-files.js';
 import { evaluationJson } from '../src/lvis/eval/evaluation-json.js';
 import { METRIC_NAMES } from '../src/lvis/eval/params.js';
-import { SYNTH_GENERATOR_VERSION } from '../src/lvis/synth/model.js';
-import { generateSynthLvis, synthFileNames, writeSynthPredictions, type SynthOptions } from '../src/lvis/synth/synth.js';
-import { ensureFullScaleData, FULL_SCALE_OPTIONS } from './make-data.js';
+import type { SynthOptions } from '../src/lvis/synth/synth.js';
+// (The data makers are imported where the data is made: the timed child process loads only what the step does.)
 
 export const MASK_DATA_DIR = fileURLToPath(new URL('../../bench/data-masks/', import.meta.url));
 const SMALL: SynthOptions = { seed: 3, trainImages: 15_170, valImages: 3000, preds: true, gzip: false, polygonDetail: 1, masks: true };
@@ -55,6 +54,9 @@ interface MaskData {
 }
 
 export async function ensureMaskData(log: (line: string) => void): Promise<MaskData> {
+  const { ensureFullScaleData, FULL_SCALE_OPTIONS } = await import('./make-data.js');
+  const { SYNTH_GENERATOR_VERSION } = await import('../src/lvis/synth/model.js');
+  const { generateSynthLvis, synthFileNames, writeSynthPredictions } = await import('../src/lvis/synth/synth.js');
   const full = await ensureFullScaleData(log);
   const names = synthFileNames(false);
   const small = path.join(MASK_DATA_DIR, 'val3k');
