@@ -9,7 +9,7 @@
  * and left at the other's last. The intersection is the same integer as rleIou's, and
  * i / (areaA + areaB - i) the same double.
  */
-import type { CountsStore } from '../mask/counts-store.js';
+import { LONG_COUNT, packCounts, type CountsStore } from '../mask/counts-store.js';
 import type { RleStore } from '../mask/rle-store.js';
 import { countsProblem } from '../mask/rle-string.js';
 import type { IouSource, ScoringDets, ScoringGt } from './match.js';
@@ -51,7 +51,7 @@ export class MaskIou implements IouSource {
     const h = this.gt.imageHeight[img]!;
     this.start(nd + ng);
     for (let d = 0; d < nd; d++) this.decode(d, order[d0 + d]!, img);
-    for (let j = 0; j < ng; j++) this.keep(nd + j, this.gtStore.view(this.gtMask[g0 + j]!), h);
+    for (let j = 0; j < ng; j++) this.keep(nd + j, this.gtStore.packed(this.gtMask[g0 + j]!), h);
     const box = this.box;
     for (let d = 0; d < nd; d++) {
       for (let j = 0; j < ng; j++) {
@@ -125,7 +125,8 @@ export class MaskIou implements IouSource {
       if (this.counts.length < room) this.counts = new Uint32Array(2 * room);
       const m = this.detStore.decodeInto(i, this.counts, 0);
       if (m < 0) throw new BadMaskError(row, countsProblem);
-      covered = this.keep(k, this.counts.subarray(0, m), h);
+      const packed = new Uint16Array(3 * m);
+      covered = this.keep(k, packed.subarray(0, packCounts(this.counts.subarray(0, m), packed, 0)), h);
     }
     const pixels = h * this.gt.imageWidth[img]!;
     if (covered !== pixels) throw new BadMaskError(row, `the RLE's counts add up to ${covered} pixels, but a [${h}, ${this.gt.imageWidth[img]}] mask has ${pixels}`);
@@ -203,9 +204,9 @@ export class MaskIou implements IouSource {
     return pos;
   }
 
-  /** Mask k of the group from its counts (down columns of h pixels): its runs, area and box; returns the pixels its counts cover. */
-  private keep(k: number, counts: Uint32Array, h: number): number {
-    const cap = this.used + (counts.length >> 1) + 1;
+  /** Mask k of the group from its counts packed as counts-store.ts packs them (down columns of h pixels): its runs, area and box; returns the pixels its counts cover. */
+  private keep(k: number, packed: Uint16Array, h: number): number {
+    const cap = this.used + (packed.length >> 1) + 1;
     if (this.runStart.length < cap) this.grow(cap);
     const rs = this.runStart;
     const re = this.runEnd;
@@ -216,8 +217,12 @@ export class MaskIou implements IouSource {
     let row1 = -Infinity;
     let colStart = 0;
     let colEnd = 0;
-    for (let j = 0; j < counts.length; j++) {
-      const c = counts[j]!;
+    for (let q = 0, j = 0; q < packed.length; j++) {
+      let c = packed[q++]!;
+      if (c === LONG_COUNT) {
+        c = packed[q]! * 65536 + packed[q + 1]!;
+        q += 2;
+      }
       if (j & 1 && c > 0) {
         rs[r] = pos;
         re[r++] = pos + c;

@@ -7,7 +7,7 @@
 
 import { sharedCopy } from '../../base/shared-copy.js';
 
-type Chunk = Uint8Array | Uint32Array;
+type Chunk = Uint8Array | Uint16Array | Uint32Array;
 
 /** A ChunkedSpans' state, as plain data (to move it to another thread). */
 export interface ChunkedSpansData<T extends Chunk> {
