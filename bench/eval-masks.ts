@@ -14,6 +14,7 @@
  * The API needs Python with numpy and pycocotools (`pip install numpy pycocotools`) and
  * lvis-api's source (github.com/lvis-dataset/lvis-api, commit 7d7f07d: its lvis/ folder):
  *   LVIS_API=/path/to/lvis-api/lvis PYTHON=python3 node dist/bench/eval-masks.js [--repeats N]
+ * (N lvis-pipe runs before the API's run and N after it; the median of all is reported.)
  * Without them the run says so and measures lvis-pipe alone.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,9 +26,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { evaluateFiles } from '../src/lvis/eval/evaluate-files.js';
 import { evaluationJson } from '../src/lvis/eval/evaluation-json.js';
 import { METRIC_NAMES } from '../src/lvis/eval/params.js';
-import { SYNTH_GENERATOR_VERSION } from '../src/lvis/synth/model.js';
-import { generateSynthLvis, synthFileNames, writeSynthPredictions, type SynthOptions } from '../src/lvis/synth/synth.js';
-import { ensureFullScaleData, FULL_SCALE_OPTIONS } from './make-data.js';
+import type { SynthOptions } from '../src/lvis/synth/synth.js';
+// (The data makers are imported where the data is made: the timed child process loads only what the step does.)
 
 export const MASK_DATA_DIR = fileURLToPath(new URL('../../bench/data-masks/', import.meta.url));
 const SMALL: SynthOptions = { seed: 3, trainImages: 15_170, valImages: 3000, preds: true, gzip: false, polygonDetail: 1, masks: true };
@@ -55,6 +55,9 @@ interface MaskData {
 }
 
 export async function ensureMaskData(log: (line: string) => void): Promise<MaskData> {
+  const { ensureFullScaleData, FULL_SCALE_OPTIONS } = await import('./make-data.js');
+  const { SYNTH_GENERATOR_VERSION } = await import('../src/lvis/synth/model.js');
+  const { generateSynthLvis, synthFileNames, writeSynthPredictions } = await import('../src/lvis/synth/synth.js');
   const full = await ensureFullScaleData(log);
   const names = synthFileNames(false);
   const small = path.join(MASK_DATA_DIR, 'val3k');
@@ -157,16 +160,21 @@ export async function benchEvalMasks(args: string[], log: (line: string) => void
   const work = mkdtempSync(path.join(tmpdir(), 'lvis-pipe-bench-masks-'));
   try {
     const ours: Measured[] = [];
-    for (let k = 0; k < repeats; k++) {
-      ours.push(runOurs(data.smallGt, data.smallPreds, work));
-      log(`eval-masks: 3,000 images, lvis-pipe #${k + 1}: ${ours.at(-1)!.seconds.toFixed(2)} s, peak RSS ${ours.at(-1)!.peakRssMB.toFixed(0)} MB`);
-    }
+    const measureOurs = () => {
+      for (let k = 0; k < repeats; k++) {
+        ours.push(runOurs(data.smallGt, data.smallPreds, work));
+        log(`eval-masks: 3,000 images, lvis-pipe #${ours.length}: ${ours.at(-1)!.seconds.toFixed(2)} s, peak RSS ${ours.at(-1)!.peakRssMB.toFixed(0)} MB`);
+      }
+    };
+    measureOurs();
     let apiRun: Measured | undefined;
     if (typeof api === 'string') log(`eval-masks: the LVIS API is not measured: ${api}`);
     else {
       log('eval-masks: 3,000 images, lvis-api segm (a minute or two)…');
       apiRun = runApi(api, data.smallGt, data.smallPreds);
       log(`eval-masks: lvis-api: ${apiRun.seconds.toFixed(1)} s, peak RSS ${apiRun.peakRssMB.toFixed(0)} MB`);
+      // As many runs again after the API's: the machine's speed drifts over its minute and a half (shared cores).
+      measureOurs();
     }
     const val = runOurs(data.fullGt, data.fullPreds, work);
     log(`eval-masks: val-sized, lvis-pipe: ${val.seconds.toFixed(1)} s, peak RSS ${val.peakRssMB.toFixed(0)} MB`);
@@ -179,7 +187,7 @@ export async function benchEvalMasks(args: string[], log: (line: string) => void
 function markdown(ours: Measured, api: Measured | undefined, noApi: string | undefined, val: Measured, bytes: { small: number; full: number }): string {
   const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
   const lines = [
-    `3,000 synthetic val images, ${ours.detections.toLocaleString('en-US')} detections with RLE masks (${mb(bytes.small)}); wall time of each whole process (start-up, reading both files, the evaluation; lvis-pipe also writes its JSON file), median of the lvis-pipe runs.`,
+    `3,000 synthetic val images, ${ours.detections.toLocaleString('en-US')} detections with RLE masks (${mb(bytes.small)}); wall time of each whole process (start-up, reading both files, the evaluation; lvis-pipe also writes its JSON file), median of the lvis-pipe runs (as many before the API's run as after it).`,
     '',
     '| mask AP (segm) | wall | peak RSS | AP |',
     '|---|---|---|---|',

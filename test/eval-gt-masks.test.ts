@@ -12,6 +12,8 @@ import { after, describe, it } from 'node:test';
 import { DiagnosticError } from '../src/base/diagnostic.js';
 import { displayPath } from '../src/base/display-path.js';
 import { evaluateFiles } from '../src/lvis/eval/evaluate-files.js';
+import { gtIndexFromDataset } from '../src/lvis/eval/gt-dataset.js';
+import { readDetections } from '../src/lvis/eval/read-detections.js';
 import { loadDataset } from '../src/lvis/load/load.js';
 import { rleToString } from '../src/lvis/mask/rle-string.js';
 
@@ -59,8 +61,24 @@ describe('GT masks', () => {
       assert.equal(d.location?.file, displayPath(file));
       assert.equal(d.location?.line, 3);
       assert.match(d.message, message);
+      // The same report when the GT masks are drawn by two threads (as on a large GT).
+      const twoThreads = await evaluateFiles(file, dets, { iouType: 'segm', gtThread: 'always' }).catch((e: unknown) => e);
+      assert.ok(twoThreads instanceof DiagnosticError, String(twoThreads));
+      assert.deepEqual(twoThreads.diagnostics, err.diagnostics);
     });
   }
+
+  it('a detection mask found bad while scoring is reported at its detection, with the scoring in one thread or two', async () => {
+    const gt = write('gt-one.json', { images: [image], categories: [category], annotations: [ann(1, {})] });
+    const text = `[\n${JSON.stringify({ image_id: 7, category_id: 1, bbox: [2, 3, 10, 10], score: 0.9, segmentation: { size: [30, 40], counts: '05' } })}\n]`;
+    const bad = write('dets-bad.json', text);
+    for (const gtThread of ['auto', 'always'] as const) {
+      const err = await evaluateFiles(gt, bad, { iouType: 'segm', gtThread }).catch((e: unknown) => e);
+      assert.ok(err instanceof DiagnosticError, String(err));
+      assert.equal(err.diagnostics[0]!.location?.line, 2);
+      assert.match(err.diagnostics[0]!.message, /detection #0: "segmentation": the RLE's counts add up to 5 pixels, but a \[30, 40\] mask has 1200/);
+    }
+  });
 
   it('RLE GT, as a list of counts and as a compressed string, scores as the polygon it came from', async () => {
     const asList = write('gt-list.json', { images: [image], categories: [category], annotations: [ann(1, { segmentation: { size: [30, 40], counts: squareCounts } })] });
@@ -89,5 +107,23 @@ describe('GT masks', () => {
     const r = await evaluateFiles(gt, dets, { iouType: 'segm' });
     assert.equal(r.gt.evaluatedAnnotations, 1);
     assert.match(r.evaluations[0]!.notes.join('\n'), /1 ground-truth annotation\(s\) with an area that is not positive were left out, as the LVIS API does/);
+  });
+
+  it('a detection mask is kept only where GT of its category is on its image; a repeated "category_id" after the mask still counts', async () => {
+    const other = { id: 2, name: 'b', frequency: 'f' };
+    const gt = write('gt-two.json', { images: [image], categories: [category, other], annotations: [ann(1, {})] });
+    const mask = { size: [30, 40], counts: rleToString(shifted).toString('latin1') };
+    const hit = { image_id: 7, category_id: 1, bbox: [2, 3, 10, 10], score: 0.9, segmentation: mask };
+    const noGt = { ...hit, category_id: 2, score: 0.8 };
+    // Category 2 (no GT here) before the mask, category 1 after it: the last one counts, as in Python's json.
+    const moved = `[{"image_id": 7, "category_id": 2, "bbox": [2, 3, 10, 10], "score": 0.9, "segmentation": ${JSON.stringify(mask)}, "category_id": 1}]`;
+    const { dataset } = await loadDataset(gt);
+    const read = await readDetections(write('dets-two.json', [hit, noGt]), await gtIndexFromDataset(dataset), { masks: { store: true, areasOfAll: false } });
+    assert.equal(read.count, 2);
+    assert.equal(read.masks.store.count, 1, 'only the mask of the detection with GT of its category is kept');
+    const plain = await evaluateFiles(gt, write('dets-hit.json', [hit]), { iouType: 'segm' });
+    const repeated = await evaluateFiles(gt, write('dets-moved.json', moved), { iouType: 'segm' });
+    assert.ok(Math.abs(plain.evaluations[0]!.metrics!.AP - 0.7) < 1e-9, String(plain.evaluations[0]!.metrics!.AP));
+    assert.deepEqual(repeated.evaluations[0]!.metrics, plain.evaluations[0]!.metrics);
   });
 });

@@ -2,8 +2,9 @@
  * The one way lvis-pipe runs work in a worker thread: the runner's CPU-heavy steps
  * (runner/exec/worker.ts) and load's second scanning thread (lvis/load/worker.ts) both use it.
  *
- * The main thread starts a module with an input; the worker sends notes (progress, logs) while
- * it works, then one result or one error. Errors cross the thread boundary as what they were: a
+ * The main thread starts a module with an input (and may send it more while it runs: mask AP's
+ * GT thread, given its share of the scoring once the detections are read); the worker sends
+ * notes (progress, logs, a first result) while it works, then one result or one error. Errors cross the thread boundary as what they were: a
  * DiagnosticError keeps its diagnostics (a user mistake stays a user mistake), any other error
  * keeps its name and stack (a bug stays a bug). On abort the worker is asked to stop and is
  * terminated after a grace period.
@@ -34,6 +35,8 @@ export interface WorkerTaskOptions<Note> {
 
 export interface WorkerTask<Out> {
   result: Promise<Out>;
+  /** Sends the running task more input (it reads it with ctx.receive()). */
+  send(message: unknown): void;
   /** Stops the worker now, whatever it is doing (the result then rejects, if still pending). */
   terminate(): Promise<void>;
 }
@@ -115,6 +118,9 @@ function attach<Out, Note>(worker: Worker, opts: WorkerTaskOptions<Note>): Worke
   result.catch(() => {}); // the caller handles it, or has terminated the worker
   return {
     result,
+    send(message: unknown) {
+      if (!settled) worker.postMessage({ t: 'msg', message });
+    },
     async terminate() {
       settled = true;
       signal?.removeEventListener('abort', onAbort);
@@ -144,6 +150,8 @@ export interface WorkerTaskContext<Note> {
   note(note: Note): void;
   /** Aborted when the main thread asks the task to stop. */
   signal: AbortSignal;
+  /** The next message the main thread sent with WorkerTask.send (in order). */
+  receive(): Promise<unknown>;
 }
 
 /**
@@ -159,9 +167,12 @@ export function serveWorkerTask<In, Out, Note = never>(
   const port = parentPort;
   if (!port) throw new Error('serveWorkerTask: not in a worker thread');
   const controller = new AbortController();
+  const inbox: unknown[] = [];
+  const waiting: ((m: unknown) => void)[] = [];
+  const receive = () => (inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise<unknown>((resolve) => waiting.push(resolve)));
   const post = (m: Message<Out, Note>, transfer?: readonly TransferListItem[]) => port.postMessage(m, transfer as TransferListItem[] | undefined);
   const begin = (input: In) =>
-    run(input, { note: (note) => post({ t: 'note', note }), signal: controller.signal }).then(
+    run(input, { note: (note) => post({ t: 'note', note }), signal: controller.signal, receive }).then(
       (out) => (out instanceof Transfer ? post({ t: 'done', result: out.value }, out.list) : post({ t: 'done', result: out })),
       (err: unknown) => {
         if (err instanceof DiagnosticError) post({ t: 'error', diagnostics: err.diagnostics, exitCode: err.exitCode, message: err.message });
@@ -172,8 +183,13 @@ export function serveWorkerTask<In, Out, Note = never>(
   const data = workerData as Record<string, unknown> | null;
   const prepared = data !== null && typeof data === 'object' && PREPARE in data;
   const ready = prepared && prepare ? prepare(data[PREPARE]).catch(() => {}) : Promise.resolve();
-  port.on('message', (m: { t?: string; input?: In }) => {
+  port.on('message', (m: { t?: string; input?: In; message?: unknown }) => {
     if (m.t === 'abort') controller.abort();
+    else if (m.t === 'msg') {
+      const w = waiting.shift();
+      if (w) w(m.message);
+      else inbox.push(m.message);
+    }
     else if (m.t === 'start' && prepared) void ready.then(() => begin(m.input as In));
   });
   if (!prepared) void begin(workerData as In);

@@ -24,6 +24,9 @@ export interface DetectionMaskOptions {
   areasOfAll: boolean;
 }
 
+/** DetectionData.mask of a detection with a mask that was not kept: no GT of its category on its image, so no IoU ever needs it. */
+export const MASK_NOT_KEPT = -2;
+
 export class DetectionMaskReader {
   readonly store = new RleStore();
   readonly quirks = newQuirks();
@@ -32,12 +35,18 @@ export class DetectionMaskReader {
   /** For detection-scan.ts: reads a mask in place, when masks are kept or measured at all. */
   readonly inPlace: MaskReader | undefined;
   private readonly box = new Float64Array(4);
+  /** With `store`: keys image * numCategories + category of the pairs that have GT (only their detections' masks are ever decoded). */
+  private readonly gtPairs: Set<number> | undefined;
 
   constructor(
     private readonly gt: GtIndex,
     private readonly opts: DetectionMaskOptions,
   ) {
-    this.inPlace = opts.store || opts.areasOfAll ? (b, p, end, imageId) => this.readInPlace(b, p, end, imageId) : undefined;
+    this.inPlace = opts.store || opts.areasOfAll ? (b, p, end, imageId, have) => this.readInPlace(b, p, end, imageId, have) : undefined;
+    if (opts.store && !opts.areasOfAll) {
+      this.gtPairs = new Set();
+      for (let c = 0; c < gt.numCategories; c++) for (let k = gt.catGtStart[c]!; k < gt.catGtStart[c + 1]!; k++) this.gtPairs.add(gt.gtImage[k]! * gt.numCategories + c);
+    }
   }
 
   /**
@@ -60,9 +69,10 @@ export class DetectionMaskReader {
     // Counts are needed now only for an area or a box; else the mask is checked when decoded.
     const needCounts = !hasBox || this.opts.areasOfAll;
     let counts = detection.maskRead && detection.maskImage === v[IMAGE] && needCounts ? fastCounts(h, w) : undefined;
-    const fast = detection.maskRead && detection.maskImage === v[IMAGE] && (!needCounts || counts !== undefined);
+    // (a mask left out for a category that a repeated "category_id" then changed is read again below)
+    const fast = detection.maskRead && detection.maskImage === v[IMAGE] && (!needCounts || counts !== undefined) && (fastMask.kept || !this.hasGt(img, v[CATEGORY]!));
     let stored = -1;
-    if (fast) stored = this.opts.store ? this.store.commit(fastMask.length) : -1;
+    if (fast) stored = this.opts.store ? (fastMask.kept ? this.store.commit(fastMask.length) : MASK_NOT_KEPT) : -1;
     else {
       const mask = this.read(b, img);
       if (typeof mask === 'string') return cols.reject(mask).message;
@@ -75,10 +85,25 @@ export class DetectionMaskReader {
     return cols.add(v[IMAGE]!, v[CATEGORY]!, box[0]!, box[1]!, box[2]!, box[3]!, v[SCORE]!, { flags, maskArea, mask: stored, offset })?.message;
   }
 
-  private readInPlace(b: Buffer, p: number, end: number, imageId: number): number {
+  private readInPlace(b: Buffer, p: number, end: number, imageId: number, have: number): number {
     const img = this.gt.imageIndex.get(imageId);
     if (img === undefined) return -1;
-    return readCompressedRle(b, p, end, this.gt.imageHeight[img]!, this.gt.imageWidth[img]!, this.store);
+    return readCompressedRle(b, p, end, this.gt.imageHeight[img]!, this.gt.imageWidth[img]!, this.store, this.keeps(img, have));
+  }
+
+  /**
+   * Whether the mask being read is kept: not when its detection's bbox and category came
+   * before it and no GT of that category is on its image (about half of a detector's
+   * detections: copying them cost time and memory for nothing). Its box then gives its area, and
+   * a bad mask there goes unseen, as in the API, which computes no IoU for it either.
+   */
+  private keeps(img: number, have: number): boolean {
+    return !this.gtPairs || !(have & FIELD_BIT[BOX]!) || !(have & FIELD_BIT[CATEGORY]!) || this.hasGt(img, detection.values[CATEGORY]!);
+  }
+
+  private hasGt(img: number, categoryId: number): boolean {
+    const c = this.gt.categoryIndex.get(categoryId);
+    return c !== undefined && this.gtPairs!.has(img * this.gt.numCategories + c);
   }
 
   private boxOf(v: Float64Array): Float64Array {
@@ -115,7 +140,7 @@ export function boxMasks(cols: DetectionColumns, store: RleStore): number {
   const mask = d.mask!;
   let n = 0;
   for (let i = 0; i < d.count; i++) {
-    if (mask[i]! >= 0) continue;
+    if (mask[i]! !== -1) continue; // (a mask, kept or not)
     const img = d.image[i]!;
     const counts = rleFrBbox(d.box, 4 * i, cols.gt.imageHeight[img]!, cols.gt.imageWidth[img]!);
     if (!counts) throw new Error(`boxMasks: the box of detection row ${i} is too large to draw`); // a bbox is finite; far out it is a bug to reach here

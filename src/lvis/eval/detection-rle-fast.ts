@@ -16,18 +16,18 @@ import { rleFrJsonStringInto } from '../mask/rle-string.js';
 const KEY_SIZE = Buffer.from('"size"');
 const KEY_COUNTS = Buffer.from('"counts"');
 
-/** The counts string readCompressedRle last read, unescaped into the store's free room (not committed). */
-export const fastMask: { buffer: Buffer; at: number; length: number } = { buffer: Buffer.alloc(0), at: 0, length: 0 };
+/** The counts string readCompressedRle last read, copied into the store's free room (not committed) when `kept`. */
+export const fastMask: { buffer: Buffer; at: number; length: number; kept: boolean } = { buffer: Buffer.alloc(0), at: 0, length: 0, kept: false };
 
 let scratch: Uint32Array = new Uint32Array(4096);
 
 /**
  * Reads the RLE object at p (the window b ends at `end`) of an h × w image: its counts string
- * goes to the store's free room (fastMask), not decoded: most masks are decoded only when their
- * IoUs are computed, and checked then (mask-iou.ts). The position after the object, or -1 when
- * the general path must read it.
+ * goes to the store's free room (fastMask) when `keep`, not decoded: most masks are decoded only
+ * when their IoUs are computed, and checked then (mask-iou.ts). The position after the object,
+ * or -1 when the general path must read it.
  */
-export function readCompressedRle(b: Buffer, p: number, end: number, h: number, w: number, store: RleStore): number {
+export function readCompressedRle(b: Buffer, p: number, end: number, h: number, w: number, store: RleStore, keep: boolean): number {
   if (b[p] !== 0x7b) return -1;
   let seen = 0;
   p = skipWs(b, p + 1, end);
@@ -40,7 +40,7 @@ export function readCompressedRle(b: Buffer, p: number, end: number, h: number, 
     if (key === 0 || seen & key || b[p] !== 0x3a) return -1;
     seen |= key;
     p = skipWs(b, p + 1, end);
-    p = key === 1 ? readSize(b, p, end, h, w) : readCounts(b, p, end, store);
+    p = key === 1 ? readSize(b, p, end, h, w) : readCounts(b, p, end, store, keep);
     if (p < 0) return -1;
     p = skipWs(b, p, end);
     if (member === 0 ? b[p] !== 0x2c : b[p] !== 0x7d) return -1;
@@ -85,7 +85,7 @@ function isDigit(c: number | undefined): boolean {
  * for anything unusual (the general path then reads it, and says what is wrong). Its characters
  * are checked when it is decoded.
  */
-function readCounts(b: Buffer, p: number, end: number, store: RleStore): number {
+function readCounts(b: Buffer, p: number, end: number, store: RleStore, keep: boolean): number {
   if (b[p] !== 0x22) return -1;
   const q = b.indexOf(0x22, p + 1);
   if (q < 0 || q >= end || q === p + 1) return -1;
@@ -93,11 +93,13 @@ function readCounts(b: Buffer, p: number, end: number, store: RleStore): number 
   let slashes = 0;
   while (b[q - 1 - slashes] === 0x5c) slashes++;
   if (slashes % 2 === 1) return -1;
+  fastMask.kept = keep;
+  fastMask.length = q - p - 1;
+  if (!keep) return q + 1;
   const { buffer, at } = store.reserve(q - p - 1);
   buffer.set(b.subarray(p + 1, q), at); // (measured: 7× faster than a JS loop at 350 bytes)
   fastMask.buffer = buffer;
   fastMask.at = at;
-  fastMask.length = q - p - 1;
   return q + 1;
 }
 

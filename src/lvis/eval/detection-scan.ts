@@ -55,10 +55,11 @@ const FIELD_NAMES: Record<number, string> = { [IMAGE]: '"image_id"', [CATEGORY]:
 const BBOX_EXPECTED = '"bbox" must be 4 finite numbers [x, y, w, h], found';
 
 /**
- * Reads a `segmentation` value in place (for the image of id `values[IMAGE]`, read before it),
- * returning the position after it, or -1 to have it skipped (and read later, or never).
+ * Reads a `segmentation` value in place (for the image of id `values[IMAGE]`, read before it;
+ * `have`: the FIELD_BITs of the members read before it), returning the position after it, or
+ * -1 to have it skipped (and read later, or never).
  */
-export type MaskReader = (b: Buffer, p: number, end: number, imageId: number) => number;
+export type MaskReader = (b: Buffer, p: number, end: number, imageId: number, have: number) => number;
 
 /** Position after the value at p (any JSON value) of a detection; NEED_MORE / JsonSyntaxError as the grammar. */
 export function scanDetection(b: Uint8Array, p: number, end: number, readMask?: MaskReader): number {
@@ -91,7 +92,7 @@ export function scanDetection(b: Uint8Array, p: number, end: number, readMask?: 
         }
         have |= FIELD_BIT[BOX]!;
       } else if (field === SEGMENTATION) {
-        p = scanSegmentation(b as Buffer, p, end, (have & FIELD_BIT[IMAGE]!) !== 0, readMask);
+        p = scanSegmentation(b as Buffer, p, end, have, readMask);
         have |= FIELD_BIT[SEGMENTATION]!;
       } else if (field >= 0) {
         const v = readNumeric(b, p, end);
@@ -128,13 +129,13 @@ function missingProblem(have: number): string {
 }
 
 /**
- * The `segmentation` value at p: read in place when the image is known (`imageKnown`:
+ * The `segmentation` value at p: read in place when the image is known (its bit in `have`:
  * detectron2 and mmdetection write image_id first); else skipped fast, strings to their
  * closing quote: detection-masks.ts then parses it strictly when it needs it.
  */
-function scanSegmentation(b: Buffer, p: number, end: number, imageKnown: boolean, readMask: MaskReader | undefined): number {
+function scanSegmentation(b: Buffer, p: number, end: number, have: number, readMask: MaskReader | undefined): number {
   const image = detection.values[IMAGE]!;
-  const q = readMask && imageKnown ? readMask(b, p, end, image) : -1;
+  const q = readMask && have & FIELD_BIT[IMAGE]! ? readMask(b, p, end, image, have) : -1;
   detection.maskRead = q >= 0;
   detection.maskImage = image;
   detection.segmentationStart = p;

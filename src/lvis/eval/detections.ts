@@ -32,7 +32,7 @@ export interface DetectionData {
   flags: Uint8Array;
   /** Pixels of the mask, where it was read (NaN elsewhere). */
   maskArea: Float64Array;
-  /** With masks stored: each detection's mask in `masks` (-1: none). */
+  /** With masks stored: each detection's mask in `masks` (-1: none; -2: one not kept, detection-masks.ts). */
   mask?: Int32Array;
   masks?: RleStore;
   /** Byte offset of each detection in its file (NaN: not from a file). */

@@ -8,13 +8,15 @@
  * all the API fails (LVISResults reads `results[0]`); here there is then no AP at all
  * (`metrics` null), rather than a 0 that would read as a score.
  */
-import { accumulateCategory, AccumulateScratch, newCategoryScores, type CategoryScores } from './accumulate.js';
-import { areaNotes, detectionAreas } from './areas.js';
+import type { CategoryScores } from './accumulate.js';
+import { areaNotes, detectionAreas, type DetectionAreas } from './areas.js';
 import type { DetectionColumns, DetectionData } from './detections.js';
 import type { GtIndex } from './gt-index.js';
-import { MaskIou } from './mask-iou.js';
-import { BoxIou, MatchScratch, matchCategory, type IouSource } from './match.js';
-import { AREA_RANGES, FREQUENCIES, MAX_DETS_PER_IMAGE, METRIC_NAMES, NUM_AREAS, NUM_IOU, type Frequency, type MetricName } from './params.js';
+import { BadMaskError, MaskIou } from './mask-iou.js';
+import { BoxIou, type IouSource } from './match.js';
+import { FREQUENCIES, MAX_DETS_PER_IMAGE, METRIC_NAMES, type Frequency, type MetricName } from './params.js';
+import { CategoryScorer, claimCategory, newScoreBoard, scoresOf } from './score-board.js';
+import { scoringJob, type ScoringJob, type ScoringShareResult } from './score-share.js';
 import { selectDetections, type SelectedDetections } from './select.js';
 import { summarize } from './summarize.js';
 
@@ -32,6 +34,15 @@ export interface EvaluateOptions {
   progress?: EvalProgress;
   /** bbox (the default) or segm (the detections and the GT must carry their masks). */
   iouType?: IouType;
+  /** For segm: another thread that scores a share of the categories (gt-extras-task.ts). */
+  partner?: ScoringPartner;
+  /** prepareDetections' answer for these detections, when made ahead. */
+  prepared?: PreparedDetections;
+}
+
+/** Another thread that scores categories taken from the job's board until none is left. */
+export interface ScoringPartner {
+  score(job: ScoringJob): Promise<ScoringShareResult>;
 }
 
 export interface CategoryAp {
@@ -58,15 +69,29 @@ export interface EvalResult {
 /** How long the loop runs before letting the event loop in (to see an abort, draw progress). */
 const SLICE_MS = 25;
 
-export async function evaluateDetections(gt: GtIndex, detections: DetectionColumns, opts: EvaluateOptions = {}): Promise<EvalResult> {
+/** What scoring starts from, the same for boxes and masks: each detection's area (areas.ts) and the API's selection (select.ts). */
+export interface PreparedDetections {
+  areas: DetectionAreas;
+  sel: SelectedDetections;
+}
+
+/**
+ * The areas and the selection, set on `detections`: evaluateDetections makes them itself, or
+ * takes them from here (evaluate-files.ts makes them while the GT thread still draws masks).
+ */
+export function prepareDetections(gt: GtIndex, detections: DetectionColumns): PreparedDetections {
   if (detections.gt !== gt) throw new Error('evaluateDetections: the detections were built against another GtIndex');
   detections.throwIfInvalid();
-  opts.signal?.throwIfAborted();
-  const iouType = opts.iouType ?? 'bbox';
   const areas = detectionAreas(detections.data());
   detections.setAreas(areas.area);
+  return { areas, sel: selectDetections(gt, detections.data()) };
+}
+
+export async function evaluateDetections(gt: GtIndex, detections: DetectionColumns, opts: EvaluateOptions = {}): Promise<EvalResult> {
+  opts.signal?.throwIfAborted();
+  const iouType = opts.iouType ?? 'bbox';
+  const { areas, sel } = opts.prepared ?? prepareDetections(gt, detections);
   const dets = detections.data();
-  const sel = selectDetections(gt, dets);
   if (dets.count === 0) return noDetections(gt, iouType);
   const ious: IouSource = iouType === 'segm' ? new MaskIou(dets, gt) : new BoxIou(dets, gt);
   const scores = await scoreCategories(gt, dets, sel, ious, iouType, opts);
@@ -101,54 +126,33 @@ function noDetections(gt: GtIndex, iouType: IouType): EvalResult {
 
 async function scoreCategories(gt: GtIndex, dets: DetectionData, sel: SelectedDetections, ious: IouSource, iouType: IouType, opts: EvaluateOptions): Promise<CategoryScores[]> {
   const nc = gt.numCategories;
-  let maxN = 0;
-  for (let c = 0; c < nc; c++) maxN = Math.max(maxN, sel.catStart[c + 1]! - sel.catStart[c]!);
-  const status = new Uint8Array(NUM_AREAS * NUM_IOU * maxN);
-  const rankBuf = new Int32Array(maxN);
-  const matchScratch = new MatchScratch();
-  const accScratch = new AccumulateScratch();
-  const scores: CategoryScores[] = [];
+  const partner = iouType === 'segm' ? opts.partner : undefined;
+  const board = newScoreBoard(sel, nc, partner !== undefined);
+  const scorer = new CategoryScorer(gt, dets, sel, ious);
+  // The other thread takes categories from the same board as soon as it has the job.
+  const shared = partner?.score(scoringJob(gt, dets, sel, board));
   opts.progress?.start(iouType === 'segm' ? 'evaluating masks' : 'evaluating boxes', nc, 'categories');
   let sliceStart = performance.now();
-  for (let c = 0; c < nc; c++) {
-    const s = newCategoryScores();
-    countGt(gt, c, s.numGt);
-    const n = sel.catStart[c + 1]! - sel.catStart[c]!;
-    matchCategory(gt, dets, sel, c, status, matchScratch, ious);
-    const rank = rankByScore(dets.score, sel.order, sel.catStart[c]!, n, rankBuf);
-    accumulateCategory(status, n, rank, s, accScratch);
-    scores.push(s);
-    if (performance.now() - sliceStart > SLICE_MS) {
-      opts.progress?.update(c + 1);
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      opts.signal?.throwIfAborted();
-      sliceStart = performance.now();
+  try {
+    for (let c = claimCategory(board); c >= 0; c = claimCategory(board)) {
+      scorer.score(c, scoresOf(board, c));
+      if (performance.now() - sliceStart > SLICE_MS) {
+        opts.progress?.update(Math.min(nc, Atomics.load(board.next, 0)));
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        opts.signal?.throwIfAborted();
+        sliceStart = performance.now();
+      }
     }
+  } catch (err) {
+    Atomics.store(board.next, 0, nc); // the other thread stops after its category
+    await shared?.catch(() => {});
+    throw err;
   }
+  const other = await shared;
+  if (other?.badMask) throw new BadMaskError(other.badMask.row, other.badMask.message);
   opts.progress?.update(nc);
   opts.progress?.done();
-  return scores;
-}
-
-/** Non-ignored GT of category c per area range (inclusive bounds on the `area` field; `ignore` GT in none). */
-function countGt(gt: GtIndex, c: number, out: Int32Array): void {
-  for (let k = gt.catGtStart[c]!; k < gt.catGtStart[c + 1]!; k++) {
-    if (gt.gtIgnore[k]) continue;
-    const area = gt.gtArea[k]!;
-    for (let a = 0; a < NUM_AREAS; a++) {
-      if (!(area < AREA_RANGES[a]!.lo || area > AREA_RANGES[a]!.hi)) out[a]!++;
-    }
-  }
-}
-
-/**
- * Positions 0..n-1 of a category's run by score descending, ties by position: the run is
- * image-ascending, so this is the API's stable sort of its image-ascending concatenation.
- */
-function rankByScore(score: Float64Array, order: Int32Array, start: number, n: number, buf: Int32Array): Int32Array {
-  const rank = buf.subarray(0, n);
-  for (let p = 0; p < n; p++) rank[p] = p;
-  return rank.sort((p, q) => score[order[start + q]!]! - score[order[start + p]!]! || p - q);
+  return Array.from({ length: nc }, (_, c) => scoresOf(board, c));
 }
 
 function notesFor(gt: GtIndex, dets: DetectionData, sel: SelectedDetections, scores: CategoryScores[], metrics: Record<MetricName, number>, fromBox: boolean): string[] {

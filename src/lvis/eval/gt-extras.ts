@@ -8,6 +8,7 @@
  * skipped. Annotations the evaluation leaves out (area not positive) are not read.
  */
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
+import { sharedCopy } from '../../base/shared-copy.js';
 import { displayPath } from '../../base/display-path.js';
 import type { Dataset } from '../dataset/dataset.js';
 import { ByteWindow } from '../json/byte-window.js';
@@ -23,6 +24,8 @@ import { newQuirks, segmentationToRle, type SegmentationMask, type SegmentationQ
 export interface GtExtrasOptions {
   /** Read the masks too (segm); else only `ignore`. */
   masks: boolean;
+  /** Two threads reading the records, each taking the next CLAIM_RECORDS from `share.next`. */
+  share?: GtExtrasShare;
   signal?: AbortSignal;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
@@ -59,32 +62,76 @@ interface Problem {
 export function gtRecordsOf(ds: Dataset, wanted: Uint8Array): GtRecords {
   const an = ds.annotations;
   const n = an.count;
-  const imageHeight = new Float64Array(n);
-  const imageWidth = new Float64Array(n);
-  const imageId = new Float64Array(n);
+  // In shared memory: they go to the GT thread (gt-extras-task.ts), and postMessage serializes plain arrays slowly.
+  const column = () => new Float64Array(new SharedArrayBuffer(8 * Math.max(1, n)));
+  const imageHeight = column();
+  const imageWidth = column();
+  const imageId = column();
   for (let k = 0; k < n; k++) {
     const img = an.image[k]!;
     imageHeight[k] = ds.images.height[img]!;
     imageWidth[k] = ds.images.width[img]!;
     imageId[k] = ds.images.id[img]!;
   }
-  return { path: ds.source.path, count: n, wanted, byteStart: an.byteStart.slice(0, n), byteEnd: an.byteEnd.slice(0, n), id: an.id.slice(0, n), imageId, imageHeight, imageWidth };
+  return { path: ds.source.path, count: n, wanted: sharedCopy(wanted), byteStart: sharedCopy(an.byteStart, n), byteEnd: sharedCopy(an.byteEnd, n), id: sharedCopy(an.id, n), imageId, imageHeight, imageWidth };
+}
+
+/**
+ * The records read by two threads at once (gt-extras-task.ts), each into its own mask store:
+ * the flags and the masks' places in shared columns, a mask of the `second` thread's store as
+ * -2 - its index (joined by joinGtExtras).
+ */
+export interface GtExtrasShare {
+  /** [0]: the first record not yet taken. */
+  next: Int32Array;
+  ignore: Uint8Array;
+  ofRecord: Int32Array;
+  second: boolean;
+}
+
+/** The read window: small, as fresh memory costs more to touch than the file to read (evaluate-files.ts: EVAL_WINDOW_BYTES). */
+const WINDOW_BYTES = 1 << 20;
+
+/** Records taken at a time from GtExtrasShare.next (~10 ms of drawing). */
+const CLAIM_RECORDS = 256;
+
+export function newGtExtrasShare(count: number): Omit<GtExtrasShare, 'second'> {
+  const ofRecord = new Int32Array(new SharedArrayBuffer(4 * count)).fill(-1);
+  return { next: new Int32Array(new SharedArrayBuffer(4)), ignore: new Uint8Array(new SharedArrayBuffer(count)), ofRecord };
+}
+
+/** The GtExtras of both threads of a share as one (their stores joined, the second's after the first's). */
+export function joinGtExtras(first: GtExtras, second: GtExtras): GtExtras {
+  const quirks = { boxLists: first.quirks.boxLists + second.quirks.boxLists, oddRings: first.quirks.oddRings + second.quirks.oddRings };
+  if (!first.masks || !second.masks) return { ignore: first.ignore, quirks };
+  const offset = first.masks.store.count;
+  const ofRecord = first.masks.ofRecord;
+  for (let k = 0; k < ofRecord.length; k++) if (ofRecord[k]! <= -2) ofRecord[k] = offset - 2 - ofRecord[k]!;
+  return { ignore: first.ignore, quirks, masks: { store: CountsStore.join(first.masks.store, second.masks.store), ofRecord } };
 }
 
 /** Reads `ignore` (and the masks) of the wanted records; throws DiagnosticError listing bad ones. */
 export async function readGtExtras(r: GtRecords, opts: GtExtrasOptions): Promise<GtExtras> {
-  const extras: GtExtras = { ignore: new Uint8Array(r.count), quirks: newQuirks() };
-  const masks = opts.masks ? { store: new CountsStore(), ofRecord: new Int32Array(r.count).fill(-1) } : undefined;
+  const share = opts.share;
+  const extras: GtExtras = { ignore: share?.ignore ?? new Uint8Array(r.count), quirks: newQuirks() };
+  const masks = opts.masks ? { store: new CountsStore(), ofRecord: share?.ofRecord ?? new Int32Array(r.count).fill(-1) } : undefined;
   if (masks) extras.masks = masks;
   const problems: Problem[] = [];
   let problemCount = 0;
-  const w = await ByteWindow.open(r.path);
+  const w = await ByteWindow.open(r.path, WINDOW_BYTES);
   let k = 0;
   // Without masks only `ignore` is wanted, which LVIS files do not have: a window whose bytes
   // hold no "ignore" (nor a backslash, which could spell one) has none, and its records are not walked.
   let plainBase = -1;
+  let claimEnd = share ? 0 : r.count;
   try {
     for (; k < r.count; k++) {
+      if (k === claimEnd) {
+        // (only with a share) the next records not yet taken by the other thread
+        k = Atomics.add(share!.next, 0, CLAIM_RECORDS);
+        if (k >= r.count) break;
+        claimEnd = Math.min(r.count, k + CLAIM_RECORDS);
+      }
       if (!r.wanted[k]) continue;
       const start = r.byteStart[k]!;
       if (w.base + w.len < r.byteEnd[k]!) await ensureInWindow(w, start, r.byteEnd[k]!, opts); // (no await per record)
@@ -94,7 +141,7 @@ export async function readGtExtras(r: GtRecords, opts: GtExtrasOptions): Promise
       extras.ignore[k] = record.ignore ? 1 : 0;
       if (!masks) continue;
       const mask = recordMask(r, k, record, extras.quirks);
-      if (typeof mask !== 'string') masks.ofRecord[k] = masks.store.add(mask.counts);
+      if (typeof mask !== 'string') masks.ofRecord[k] = share?.second ? -2 - masks.store.add(mask.counts) : masks.store.add(mask.counts);
       else if (problemCount++ < MAX_REPORTED) problems.push({ record: k, offset: w.base + record.segmentationAt, message: mask });
     }
   } catch (err) {

@@ -271,14 +271,18 @@ interface RankedAnnotations {
 }
 
 /** The API reads GT through get_ann_ids(img_ids, cat_ids), which keeps only 0 < area < inf. */
+/** Whether an annotation of this `area` is evaluated: the API's get_ann_ids keeps 0 < area < inf (and so do the records the GT pass reads: evaluate-files.ts). */
+export function isEvaluatedArea(area: number): boolean {
+  return area > 0 && area < Infinity;
+}
+
 function rankAnnotations(cols: GtColumns, imageRank: Int32Array, categoryRank: Int32Array): RankedAnnotations {
   const n = cols.annotationCount;
   const annImage = new Int32Array(n);
   const annCat = new Int32Array(n);
   let kept = 0;
   for (let k = 0; k < n; k++) {
-    const area = cols.annArea[k]!;
-    if (!(area > 0 && area < Infinity)) annImage[k] = -1;
+    if (!isEvaluatedArea(cols.annArea[k]!)) annImage[k] = -1;
     else {
       annImage[k] = imageRank[cols.annImage[k]!]!;
       annCat[k] = categoryRank[cols.annCategory[k]!]!;

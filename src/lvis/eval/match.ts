@@ -9,6 +9,12 @@ import type { GtIndex } from './gt-index.js';
 import { AREA_RANGES, IOU_CAP, IOU_THRESHOLDS, NUM_AREAS, NUM_IOU } from './params.js';
 import type { SelectedDetections } from './select.js';
 
+/** What scoring reads of the GT (a GtIndex; mask AP's GT thread gets a copy of these columns). */
+export type ScoringGt = Pick<GtIndex, 'numCategories' | 'catGtStart' | 'gtImage' | 'gtArea' | 'gtIgnore' | 'gtIdZero' | 'notExhaustive' | 'imageHeight' | 'imageWidth' | 'masks'>;
+/** What scoring reads of the detections. */
+export type ScoringDets = Pick<DetectionData, 'count' | 'image' | 'score' | 'area' | 'mask' | 'masks'>;
+export type ScoringSelection = Pick<SelectedDetections, 'order' | 'catStart'>;
+
 /** Counted as a false positive. */
 export const FP = 0;
 /** Matched to a GT that is not ignored. */
@@ -59,19 +65,24 @@ export class BoxIou implements IouSource {
 /** Reused buffers, grown on demand, so that no (image, category) pair allocates. */
 export class MatchScratch {
   iou = new Float64Array(256);
-  gtOrder = new Int32Array(16);
   gtIgnored = new Uint8Array(16);
   gtTaken = new Uint8Array(16);
+  /** Detection d's candidates (GT j with an IoU of at least the lowest threshold) are cand[candStart[d] .. candStart[d+1]). */
+  candStart = new Int32Array(17);
+  cand = new Int32Array(256);
   group: ImageGroup = { d0: 0, d1: 0, g0: 0, g1: 0, notExhaustive: false, pos0: 0, n: 0 };
 
   ensure(nd: number, ng: number): void {
-    if (this.iou.length < nd * ng) this.iou = new Float64Array(Math.max(nd * ng, 2 * this.iou.length));
-    if (this.gtOrder.length < ng) {
-      const cap = Math.max(ng, 2 * this.gtOrder.length);
-      this.gtOrder = new Int32Array(cap);
+    if (this.iou.length < nd * ng) {
+      this.iou = new Float64Array(Math.max(nd * ng, 2 * this.iou.length));
+      this.cand = new Int32Array(this.iou.length);
+    }
+    if (this.gtIgnored.length < ng) {
+      const cap = Math.max(ng, 2 * this.gtIgnored.length);
       this.gtIgnored = new Uint8Array(cap);
       this.gtTaken = new Uint8Array(cap);
     }
+    if (this.candStart.length < nd + 1) this.candStart = new Int32Array(Math.max(nd + 1, 2 * this.candStart.length));
   }
 }
 
@@ -92,7 +103,7 @@ export interface ImageGroup {
  * the category's run in `sel.order`, area range a and threshold t, at
  * `status[(a * NUM_IOU + t) * n + p]` with n the category's detection count.
  */
-export function matchCategory(gt: GtIndex, dets: DetectionData, sel: SelectedDetections, c: number, status: Uint8Array, scratch: MatchScratch, ious: IouSource): void {
+export function matchCategory(gt: ScoringGt, dets: ScoringDets, sel: ScoringSelection, c: number, status: Uint8Array, scratch: MatchScratch, ious: IouSource): void {
   const d0 = sel.catStart[c]!;
   const dEnd = sel.catStart[c + 1]!;
   const gEnd = gt.catGtStart[c + 1]!;
@@ -116,57 +127,73 @@ export function matchCategory(gt: GtIndex, dets: DetectionData, sel: SelectedDet
     group.n = dEnd - d0;
     scratch.ensure(de - d, ge - g);
     ious.fill(scratch.iou, sel.order, d, de, g, ge);
+    candidates(scratch, de - d, ge - g);
     for (let a = 0; a < NUM_AREAS; a++) matchArea(gt, dets, sel.order, group, a, status, scratch);
     d = de;
     g = ge;
   }
 }
 
-/** evaluate_img for one area range: GT outside it (or flagged `ignore`) ignored, greedy matching per threshold. */
-function matchArea(gt: GtIndex, dets: DetectionData, order: Int32Array, grp: ImageGroup, a: number, status: Uint8Array, s: MatchScratch): void {
+/**
+ * The GT each detection can match at all: IoU at least the lowest threshold (every other is
+ * passed over by the greedy loop below at every threshold, as `iou < best`).
+ */
+function candidates(s: MatchScratch, nd: number, ng: number): void {
+  const { iou, candStart, cand } = s;
+  const lowest = Math.min(IOU_THRESHOLDS[0]!, IOU_CAP);
+  let n = 0;
+  for (let d = 0; d < nd; d++) {
+    candStart[d] = n;
+    for (let j = 0; j < ng; j++) if (iou[d * ng + j]! >= lowest) cand[n++] = j;
+  }
+  candStart[nd] = n;
+}
+
+/**
+ * evaluate_img for one area range: GT outside it (or flagged `ignore`) ignored, greedy matching
+ * per threshold. The API walks the GT with ignored ones moved last (numpy's stable sort on the
+ * flag) and stops at the first ignored one once it holds a regular one: here the regular
+ * candidates (in GT order), then the ignored ones only if no regular one matched.
+ */
+function matchArea(gt: ScoringGt, dets: ScoringDets, order: Int32Array, grp: ImageGroup, a: number, status: Uint8Array, s: MatchScratch): void {
   const { lo, hi } = AREA_RANGES[a]!;
-  const { iou, gtOrder, gtIgnored, gtTaken } = s;
+  const { iou, gtIgnored, gtTaken, candStart, cand } = s;
   const nd = grp.d1 - grp.d0;
   const ng = grp.g1 - grp.g0;
-  // Ignored GT moved last (stable: numpy mergesort on the flag).
-  let k = 0;
-  for (let pass = 0; pass < 2; pass++) {
-    for (let j = 0; j < ng; j++) {
-      const area = gt.gtArea[grp.g0 + j]!;
-      const ignored = gt.gtIgnore[grp.g0 + j] === 1 || area < lo || area > hi ? 1 : 0;
-      if (ignored !== pass) continue;
-      gtOrder[k] = j;
-      gtIgnored[k++] = ignored;
-    }
+  for (let j = 0; j < ng; j++) {
+    const area = gt.gtArea[grp.g0 + j]!;
+    gtIgnored[j] = gt.gtIgnore[grp.g0 + j] === 1 || area < lo || area > hi ? 1 : 0;
   }
   for (let t = 0; t < NUM_IOU; t++) {
     const base = (a * NUM_IOU + t) * grp.n + grp.pos0;
+    const threshold = Math.min(IOU_THRESHOLDS[t]!, IOU_CAP);
     gtTaken.fill(0, 0, ng);
     for (let d = 0; d < nd; d++) {
-      // Greedy: the best still-free GT with IoU >= the threshold; a later GT with an equal
-      // IoU wins (the API moves on only when iou < best); once a regular GT is in hand,
-      // ignored GTs (all after it) are not considered.
-      let best = Math.min(IOU_THRESHOLDS[t]!, IOU_CAP);
+      // Greedy: the best still-free GT with IoU >= the threshold; a later GT with an equal IoU
+      // wins (the API moves on only when iou < best).
+      let best = threshold;
       let m = -1;
-      for (let q = 0; q < ng; q++) {
-        if (gtTaken[q]) continue;
-        if (m > -1 && gtIgnored[m] === 0 && gtIgnored[q] === 1) break;
-        const v = iou[d * ng + gtOrder[q]!]!;
-        if (v < best) continue;
-        best = v;
-        m = q;
+      for (let pass = 0; pass < 2 && m < 0; pass++) {
+        for (let k = candStart[d]!; k < candStart[d + 1]!; k++) {
+          const j = cand[k]!;
+          if (gtTaken[j] || gtIgnored[j] !== pass) continue;
+          const v = iou[d * ng + j]!;
+          if (v < best) continue;
+          best = v;
+          m = j;
+        }
       }
       if (m >= 0) gtTaken[m] = 1;
       if (m >= 0 && gtIgnored[m]) status[base + d] = IGNORED;
       // The API records a match as the GT's id, and takes an id of 0 for "no match".
-      else if (m >= 0 && !gt.gtIdZero[grp.g0 + gtOrder[m]!]) status[base + d] = TP;
+      else if (m >= 0 && !gt.gtIdZero[grp.g0 + m]) status[base + d] = TP;
       else status[base + d] = grp.notExhaustive || outside(dets, order[grp.d0 + d]!, lo, hi) ? IGNORED : FP;
     }
   }
 }
 
 /** An unmatched detection outside the area range is ignored; its area is LVISResults' (areas.ts). */
-function outside(dets: DetectionData, row: number, lo: number, hi: number): boolean {
+function outside(dets: ScoringDets, row: number, lo: number, hi: number): boolean {
   const area = dets.area[row]!;
   return area < lo || area > hi;
 }

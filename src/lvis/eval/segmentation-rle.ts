@@ -65,13 +65,15 @@ function polygonsToRle(rings: ArrayLike<number>[], h: number, w: number, quirks:
     const odd = rings.findIndex((r) => r.length !== 4);
     if (odd >= 0) return `the first polygon of "segmentation" has 4 numbers, which pycocotools reads as a box [x, y, w, h], but polygon #${odd} has ${rings[odd]!.length}`;
     quirks.boxLists++;
-    for (const [i, r] of rings.entries()) {
+    for (let i = 0; i < rings.length; i++) {
+      const r = rings[i]!;
       const counts = rleFrBbox(r, 0, h, w);
       if (!counts) return `box #${i} of "segmentation": ${polygonProblem}`;
       parts.push(rings.length === 1 ? counts : counts.slice()); // (the rasteriser reuses its buffer)
     }
   } else {
-    for (const [i, r] of rings.entries()) {
+    for (let i = 0; i < rings.length; i++) {
+      const r = rings[i]!;
       if (r.length % 2 === 1) quirks.oddRings++;
       const counts = rleFrPoly(r, Math.floor(r.length / 2), h, w);
       if (!counts) return `polygon #${i} of "segmentation": ${polygonProblem}`;

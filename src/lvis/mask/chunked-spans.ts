@@ -5,7 +5,9 @@
  * (compressed strings).
  */
 
-type Chunk = Uint8Array | Uint32Array;
+import { sharedCopy } from '../../base/shared-copy.js';
+
+type Chunk = Uint8Array | Uint16Array | Uint32Array;
 
 /** A ChunkedSpans' state, as plain data (to move it to another thread). */
 export interface ChunkedSpansData<T extends Chunk> {
@@ -32,10 +34,25 @@ export class ChunkedSpans<T extends Chunk> {
     this.free = { chunk: newChunk(0), at: 0 };
   }
 
-  /** The state (its arrays, not copies), and the buffers to transfer with it. */
-  data(): { data: ChunkedSpansData<T>; transfer: ArrayBuffer[] } {
-    const { chunks, chunk, start, length } = this.d;
-    return { data: this.d, transfer: [...chunks, chunk, start, length].map((a) => a.buffer as ArrayBuffer) };
+  /** The state, for postMessage: chunks in shared memory are shared; the index is copied (its used part, to shared memory too). */
+  data(): ChunkedSpansData<T> {
+    const { chunks, chunk, start, length, n, used } = this.d;
+    return { chunks, chunk: sharedCopy(chunk, n), start: sharedCopy(start, n), length: sharedCopy(length, n), n, used };
+  }
+
+  /** The state of a's items and then b's, in their chunks (not copied); new items go to a new chunk. */
+  static join<T extends Chunk>(a: ChunkedSpansData<T>, b: ChunkedSpansData<T>): ChunkedSpansData<T> {
+    const n = a.n + b.n;
+    const chunk = new Int32Array(Math.max(1, n));
+    chunk.set(a.chunk.subarray(0, a.n));
+    for (let i = 0; i < b.n; i++) chunk[a.n + i] = b.chunk[i]! + a.chunks.length;
+    const cat = (x: Int32Array, y: Int32Array) => {
+      const out = new Int32Array(Math.max(1, n));
+      out.set(x.subarray(0, a.n));
+      out.set(y.subarray(0, b.n), a.n);
+      return out;
+    };
+    return { chunks: [...a.chunks, ...b.chunks], chunk, start: cat(a.start, b.start), length: cat(a.length, b.length), n, used: Infinity };
   }
 
   get count(): number {

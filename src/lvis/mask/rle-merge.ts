@@ -9,10 +9,11 @@ export function rleMerge(masks: readonly Uint32Array[], h: number, w: number, in
   if (masks.length === 0) return new Uint32Array(0);
   if (masks.length === 1) return masks[0]!.slice();
   let cnts: Uint32Array = masks[0]!.slice();
-  let out: Uint32Array = new Uint32Array(Math.min(h * w + 1, 16));
   for (let i = 1; i < masks.length; i++) {
     const A = cnts;
     const B = masks[i]!;
+    // A run of the result ends only where one of A's or B's does: at most as many as both have.
+    const out = new Uint32Array(A.length + B.length + 1);
     let ca = A[0]!;
     let cb = B[0]!;
     let v = false;
@@ -42,18 +43,11 @@ export function rleMerge(masks: readonly Uint32Array[], h: number, w: number, in
       const vp: boolean = v;
       v = intersect ? va && vb : va || vb;
       if (v !== vp || ct === 0) {
-        if (m === out.length) out = grow(out);
         out[m++] = cc;
         cc = 0;
       }
     }
-    cnts = out.slice(0, m);
+    cnts = out.subarray(0, m);
   }
   return cnts;
-}
-
-function grow(a: Uint32Array): Uint32Array {
-  const b = new Uint32Array(a.length * 2);
-  b.set(a);
-  return b;
 }

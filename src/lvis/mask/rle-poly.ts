@@ -83,19 +83,19 @@ function walkEdge(xs: number, ys: number, xe: number, ye: number): void {
  * is 2 modulo 5 (`(x + .5) / 5 - .5` is a whole number): only those pairs are computed.
  */
 function walkAlongX(xs: number, ys: number, s: number, dx: number, flip: boolean): void {
-  const vAt = (t: number) => cInt(ys + s * t + 0.5);
+  // v at t is cInt(ys + s * t + 0.5), written out at each use: a closure per edge cost an allocation per polygon point.
   const t0 = flip ? dx : 0;
-  crossings.point(t0 + xs, vAt(t0));
+  crossings.point(t0 + xs, cInt(ys + s * t0 + 0.5));
   if (dx === 0) return;
   // Pairs (d-1, d) for d = 1..dx; in t: unflipped (t-1, t), flipped (t+1, t).
   const step = flip ? -1 : 1;
   for (let d = firstPair(xs, t0, step); d <= dx; d += 5) {
     const t = flip ? dx - d : d;
     const pt = t - step;
-    crossings.crossing(t + xs, vAt(t), pt + xs, vAt(pt));
+    crossings.crossing(t + xs, cInt(ys + s * t + 0.5), pt + xs, cInt(ys + s * pt + 0.5));
   }
   const tEnd = flip ? 0 : dx;
-  crossings.moveTo(tEnd + xs, vAt(tEnd));
+  crossings.moveTo(tEnd + xs, cInt(ys + s * tEnd + 0.5));
 }
 
 /** The first d >= 1 whose pair (d-1, d) has its smaller x at 2 modulo 5. */
@@ -108,6 +108,11 @@ function firstPair(xs: number, t0: number, step: number): number {
   return 6; // unreachable: one of five consecutive pairs has it
 }
 
+/** Point d's x on an edge longer in y (walkAlongY): cInt(xs + s * (c0 + step * d) + 0.5). */
+function uAt(xs: number, s: number, c0: number, step: number, d: number): number {
+  return cInt(xs + s * (c0 + step * d) + 0.5);
+}
+
 /**
  * An edge longer in y: point d is ((int)(xs + s*t + .5), t + ys) with t = flip ? dy - d : d.
  * Its x (u) is monotone in d (each operation rounds monotonically) and moves by less than one
@@ -118,33 +123,39 @@ function firstPair(xs: number, t0: number, step: number): number {
 function walkAlongY(xs: number, ys: number, s: number, dy: number, flip: boolean): void {
   const c0 = flip ? dy : 0;
   const step = flip ? -1 : 1;
-  const uAt = (d: number) => cInt(xs + s * (c0 + step * d) + 0.5);
-  const u0 = uAt(0);
-  const u1 = uAt(dy);
+  const u0 = uAt(xs, s, c0, step, 0);
+  const u1 = uAt(xs, s, c0, step, dy);
   crossings.point(u0, c0 + ys);
   if (u0 !== u1) {
     const up = u1 > u0;
     const lo = Math.min(u0, u1);
     const hi = Math.max(u0, u1);
     for (let a = lo + ((((2 - lo) % 5) + 5) % 5); a < hi; a += 5) {
-      const d = changeAt(uAt, up, a, xs + 0.5 + s * c0, s * step, dy);
-      crossings.crossing(uAt(d), c0 + step * d + ys, uAt(d - 1), c0 + step * (d - 1) + ys);
+      const d = changeAt(xs, s, c0, step, up, a, dy);
+      crossings.crossing(uAt(xs, s, c0, step, d), c0 + step * d + ys, uAt(xs, s, c0, step, d - 1), c0 + step * (d - 1) + ys);
     }
   }
   crossings.moveTo(u1, c0 + step * dy + ys);
 }
 
+/** Whether point d's x has passed a: above it (`up`), or down to it. */
+function passed(xs: number, s: number, c0: number, step: number, up: boolean, a: number, d: number): boolean {
+  const u = uAt(xs, s, c0, step, d);
+  return up ? u > a : u <= a;
+}
+
 /**
- * The first d in [1, dy] where uAt(d) has passed from a to a + 1 (`up`) or from a + 1 to a:
- * estimated from the line v0 + slope·d, then moved until uAt(d - 1) has not passed and uAt(d)
- * has (exact: uAt is monotone, and uAt(dy) has passed).
+ * The first d in [1, dy] where point d's x has passed from a to a + 1 (`up`) or from a + 1 to
+ * a: estimated from the line v0 + slope·d, then moved until point d - 1 has not passed and
+ * point d has (exact: x is monotone in d, and point dy has passed).
  */
-function changeAt(uAt: (d: number) => number, up: boolean, a: number, v0: number, slope: number, dy: number): number {
-  const passed = (d: number) => (up ? uAt(d) > a : uAt(d) <= a);
+function changeAt(xs: number, s: number, c0: number, step: number, up: boolean, a: number, dy: number): number {
+  const v0 = xs + 0.5 + s * c0;
+  const slope = s * step;
   let d = Math.ceil((a + 1 - v0) / slope);
   d = d >= 1 && d <= dy ? d : d > dy ? dy : 1; // (NaN too: to 1)
-  while (d > 1 && passed(d - 1)) d--;
-  while (!passed(d)) d++;
+  while (d > 1 && passed(xs, s, c0, step, up, a, d - 1)) d--;
+  while (!passed(xs, s, c0, step, up, a, d)) d++;
   return d;
 }
 
@@ -155,6 +166,12 @@ function changeAt(uAt: (d: number) => number, up: boolean, a: number, v0: number
  */
 class ColumnCrossings {
   private a = new Uint32Array(256);
+  /** Each boundary's column (for the counting sort). */
+  private col = new Int32Array(256);
+  private sorted = new Uint32Array(256);
+  private bucket = new Int32Array(64);
+  private minCol = 0;
+  private maxCol = 0;
   private n = 0;
   private first = true;
   private pu = 0;
@@ -167,6 +184,8 @@ class ColumnCrossings {
     this.w = w;
     this.n = 0;
     this.first = true;
+    this.minCol = Infinity;
+    this.maxCol = -Infinity;
   }
 
   /** A point after the previous one (or the very first). */
@@ -193,25 +212,75 @@ class ColumnCrossings {
     if (yd < 0) yd = 0;
     else if (yd > this.h) yd = this.h;
     yd = Math.ceil(yd);
-    if (this.n === this.a.length) {
-      const b = new Uint32Array(this.n * 2);
-      b.set(this.a);
-      this.a = b;
-    }
+    if (this.n === this.a.length) this.grow(this.n + 1);
+    if (xd < this.minCol) this.minCol = xd;
+    if (xd > this.maxCol) this.maxCol = xd;
+    this.col[this.n] = xd;
     this.a[this.n++] = xd * this.h + yd;
+  }
+
+  private grow(k: number): void {
+    const cap = Math.max(k, 2 * this.a.length);
+    const a = new Uint32Array(cap);
+    const col = new Int32Array(cap);
+    a.set(this.a.subarray(0, this.n));
+    col.set(this.col.subarray(0, this.n));
+    this.a = a;
+    this.col = col;
+    this.sorted = new Uint32Array(cap);
+  }
+
+  /**
+   * The boundaries a[0 .. n) in ascending order (as qsort does in maskApi.c; equal values in
+   * any order give the same counts) into sorted[0 .. n): a counting sort by column, then each
+   * column's few boundaries (two for a convex outline) by insertion. A merge sort of the
+   * outline's monotone stretches was the rasteriser's largest cost: outlines turn often.
+   */
+  private sortBoundaries(): Uint32Array {
+    const n = this.n;
+    const { a, col, sorted } = this;
+    if (n === 0) return sorted;
+    if (this.h * this.w >= 2 ** 32) {
+      // Boundaries past 2^32 wrapped as C's uint does: their order is no longer the columns'.
+      sorted.set(a.subarray(0, n));
+      sorted.subarray(0, n).sort();
+      return sorted;
+    }
+    const lo = this.minCol;
+    const span = this.maxCol - lo + 1;
+    if (this.bucket.length < span + 1) this.bucket = new Int32Array(Math.max(span + 1, 2 * this.bucket.length));
+    const start = this.bucket;
+    start.fill(0, 0, span + 1);
+    for (let i = 0; i < n; i++) start[col[i]! - lo + 1]!++;
+    for (let c = 0; c < span; c++) start[c + 1]! += start[c]!;
+    for (let i = 0; i < n; i++) sorted[start[col[i]! - lo]!++] = a[i]!;
+    // start[c] is now the end of column c's boundaries (and the start of column c + 1's).
+    let from = 0;
+    for (let c = 0; c < span; c++) {
+      const to = start[c]!;
+      if (to - from > 32) sorted.subarray(from, to).sort();
+      else {
+        for (let i = from + 1; i < to; i++) {
+          const v = sorted[i]!;
+          let j = i - 1;
+          while (j >= from && sorted[j]! > v) {
+            sorted[j + 1] = sorted[j]!;
+            j--;
+          }
+          sorted[j + 1] = v;
+        }
+      }
+      from = to;
+    }
+    return sorted;
   }
 
   /** Sorted boundaries to run lengths; a zero-length run joins its neighbours (as in C). */
   counts(): Uint32Array {
     const k = this.n + 1;
-    if (this.a.length < k) {
-      const b = new Uint32Array(2 * k);
-      b.set(this.a.subarray(0, this.n));
-      this.a = b;
-    }
-    const a = this.a.subarray(0, k);
-    a[this.n] = this.h * this.w;
-    sortRuns(a);
+    if (this.a.length < k) this.grow(k);
+    const a = this.sortBoundaries().subarray(0, k);
+    a[this.n] = this.h * this.w; // (above every boundary: the last)
     let p = 0;
     for (let j = 0; j < k; j++) {
       const t = a[j]!;
@@ -234,69 +303,6 @@ class ColumnCrossings {
 }
 
 const crossings = new ColumnCrossings();
-
-let mergeBuffer: Uint32Array = new Uint32Array(256);
-let runStarts: Int32Array = new Int32Array(64);
-
-/**
- * Sorts `a` ascending, as qsort does in maskApi.c (any order of equal values is the same).
- * The boundaries come along the outline, each stretch where the outline moves the same way in
- * x a sorted run (rising or falling): the runs are found, the falling ones turned around, and
- * neighbours merged, a few passes where a general sort would start from scratch.
- */
-function sortRuns(a: Uint32Array): void {
-  const n = a.length;
-  let runs = 0;
-  for (let i = 0; i < n; ) {
-    let j = i + 1;
-    if (j < n && a[j]! < a[i]!) {
-      while (j < n && a[j]! <= a[j - 1]!) j++;
-      a.subarray(i, j).reverse();
-    } else {
-      while (j < n && a[j]! >= a[j - 1]!) j++;
-    }
-    if (runs + 2 > runStarts.length) runStarts = grownInt(runStarts);
-    runStarts[runs++] = i;
-    i = j;
-  }
-  runStarts[runs] = n;
-  if (runs > 1) mergeRuns(a, runs);
-}
-
-/** Merges the sorted runs a[runStarts[r] .. runStarts[r+1]) pairwise until one is left. */
-function mergeRuns(a: Uint32Array, runs: number): void {
-  const n = a.length;
-  if (mergeBuffer.length < n) mergeBuffer = new Uint32Array(2 * n);
-  let src: Uint32Array = a;
-  let dst = mergeBuffer.subarray(0, n);
-  while (runs > 1) {
-    let out = 0;
-    for (let r = 0; r < runs; r += 2) {
-      const s = runStarts[r]!;
-      const m = runStarts[Math.min(r + 1, runs)]!;
-      const e = runStarts[Math.min(r + 2, runs)]!;
-      let i = s;
-      let j = m;
-      let o = s;
-      while (i < m && j < e) dst[o++] = src[j]! < src[i]! ? src[j++]! : src[i++]!;
-      while (i < m) dst[o++] = src[i++]!;
-      while (j < e) dst[o++] = src[j++]!;
-      runStarts[out++] = s;
-    }
-    runStarts[out] = n;
-    runs = out;
-    const t = src;
-    src = dst;
-    dst = t;
-  }
-  if (src !== a) a.set(src);
-}
-
-function grownInt(x: Int32Array): Int32Array {
-  const y = new Int32Array(2 * x.length);
-  y.set(x);
-  return y;
-}
 
 /** rleFrBbox: the box [x, y, w, h] as the polygon (x, y), (x, y+h), (x+w, y+h), (x+w, y); the counts as rleFrPoly returns them (a reused buffer). */
 export function rleFrBbox(bb: ArrayLike<number>, o: number, h: number, w: number): Uint32Array | undefined {

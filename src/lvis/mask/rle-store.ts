@@ -7,14 +7,27 @@
  * The strings are kept as they stand inside JSON string literals (`\\` for a backslash), so
  * that a detection's mask is copied from the file as it is; `addUnescaped` escapes the others.
  */
-import { ChunkedSpans } from './chunked-spans.js';
+import { ChunkedSpans, type ChunkedSpansData } from './chunked-spans.js';
 import { rleFrJsonStringInto } from './rle-string.js';
 
 const CHUNK_BYTES = 16 << 20;
 
+export type RleStoreData = ChunkedSpansData<Uint8Array>;
+
 export class RleStore {
-  private readonly spans = new ChunkedSpans<Buffer>(CHUNK_BYTES, (n) => Buffer.allocUnsafe(n));
+  // Shared memory: mask AP's second thread scores a share of the categories with these masks (gt-extras-task.ts).
+  private readonly spans: ChunkedSpans<Buffer>;
   private readonly room: { buffer: Buffer; at: number } = { buffer: Buffer.alloc(0), at: 0 };
+
+  constructor(data?: RleStoreData) {
+    const chunks = data?.chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+    this.spans = new ChunkedSpans<Buffer>(CHUNK_BYTES, (n) => Buffer.from(new SharedArrayBuffer(n)), data && chunks ? { ...data, chunks } : undefined);
+  }
+
+  /** The store's data, to give it to another thread (postMessage; the strings are shared, not copied). */
+  toMessage(): RleStoreData {
+    return this.spans.data();
+  }
 
   get count(): number {
     return this.spans.count;
@@ -58,6 +71,15 @@ export class RleStore {
   /** An upper bound of mask i's number of counts (its string's length). */
   maxCounts(i: number): number {
     return this.spans.lengthOf(i);
+  }
+
+  /** Mask i's string is chunk(i)[startOf(i), startOf(i) + maxCounts(i)), JSON-escaped (for decoders of their own: mask-iou.ts). */
+  chunk(i: number): Uint8Array {
+    return this.spans.chunkOf(i);
+  }
+
+  startOf(i: number): number {
+    return this.spans.startOf(i);
   }
 
   /** Decodes mask i into out[at ..] (room for maxCounts(i)); returns its number of counts, or -1 (countsProblem says why). */
