@@ -79,13 +79,14 @@ async function download(absent: ImageRef[], o: SyncImagesOptions, d: DownloadSet
   return downloadImages(jobs, { ...settings, ...(proxy ? { proxy: proxy.url } : {}), tmpDir, signal: o.signal, ...(o.progress ? { progress: o.progress } : {}), log: o.log });
 }
 
-function downloadFailures(out: DownloadOutcome, toDownload: number, inPlace: number, host: string): DiagnosticError {
+/** `host`: what was asked (the images host, or the proxy), and what to check when it cannot be reached. */
+function downloadFailures(out: DownloadOutcome, toDownload: number, inPlace: number, host: { name: string; check: string }): DiagnosticError {
   const lines = out.failed.slice(0, 5).map((f) => `  ${f.url}: ${f.message}`);
   if (out.failed.length > 5) lines.push(`  … and ${count(out.failed.length - 5)} more`);
   const others = out.notTried ? ` the other ${count(out.notTried)} were not tried` : '';
   const why =
     out.hostDown !== undefined
-      ? `; ${host} could not be reached, and it never answered${others ? `, so${others}` : ''} (is images_url right, and is the network up?)`
+      ? `; ${host.name} could not be reached, and it never answered${others ? `, so${others}` : ''} (${host.check})`
       : others
         ? `; after ${count(out.failed.length)} failures in a row${others} (is images_url right, and the server up?)`
         : '';
@@ -121,7 +122,9 @@ export async function syncImages(plan: ImagePlan, o: SyncImagesOptions): Promise
   const out = await download(sources.absent, o, o.download!);
   o.log(`downloaded ${count(out.fetched)} images, ${out.meter.summary()}${out.failed.length + out.notTried ? `; ${count(out.failed.length + out.notTried)} failed` : ''}`);
   const d = o.download!;
-  const host = d.proxy ? `the proxy ${d.proxy.url.host} (${d.proxy.from})` : d.base.host;
+  const host = d.proxy
+    ? { name: `the proxy ${d.proxy.url.host} (${d.proxy.from})`, check: `is ${d.proxy.from} right, and is the proxy up?` }
+    : { name: d.base.host, check: 'is images_url right, and is the network up?' };
   if (out.failed.length + out.notTried > 0) throw downloadFailures(out, sources.absent.length, refs.length - sources.absent.length + out.fetched, host);
 }
 
