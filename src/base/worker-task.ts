@@ -9,6 +9,7 @@
  * keeps its name and stack (a bug stays a bug). On abort the worker is asked to stop and is
  * terminated after a grace period.
  */
+import { setFlagsFromString } from 'node:v8';
 import { parentPort, Worker, workerData, type TransferListItem } from 'node:worker_threads';
 import { DiagnosticError, type Diagnostic } from './diagnostic.js';
 
@@ -61,8 +62,8 @@ const PREPARE = '__lvisPipePrepare';
  * runs its `prepare` hook (see serveWorkerTask) with `preload` while the caller still computes the
  * input, so that the task itself starts warm.
  */
-export function prepareWorkerTask(url: URL, preload: unknown): PreparedWorker {
-  const worker = new Worker(url, { workerData: { [PREPARE]: preload } });
+export function prepareWorkerTask(url: URL, preload: unknown, opts: { inlineCompiles?: boolean } = {}): PreparedWorker {
+  const worker = opts.inlineCompiles ? withInlineCompiles(() => new Worker(url, { workerData: { [PREPARE]: preload } })) : new Worker(url, { workerData: { [PREPARE]: preload } });
   // A worker that is never given a task must not keep the process alive, nor fail it.
   worker.unref();
   const ignore = () => {};
@@ -85,6 +86,29 @@ export function prepareWorkerTask(url: URL, preload: unknown): PreparedWorker {
       }
     },
   };
+}
+
+/**
+ * Makes a worker whose isolate compiles optimized code on its own thread, as it runs, instead of
+ * queueing it for a background thread (V8's --no-concurrent-recompilation, which an isolate
+ * reads when it is created: set for the worker's creation, and set back once it runs). For a
+ * worker that keeps one core busy beside a busy main thread on a 2-core machine: there the
+ * background compiles wait for a core while their functions run unoptimized (measured on mask
+ * AP, 3,000 images: ~0.1 s less CPU).
+ */
+function withInlineCompiles(make: () => Worker): Worker {
+  setFlagsFromString('--no-concurrent-recompilation');
+  let worker: Worker;
+  try {
+    worker = make();
+  } catch (err) {
+    setFlagsFromString('--concurrent-recompilation');
+    throw err;
+  }
+  const restore = () => setFlagsFromString('--concurrent-recompilation');
+  worker.once('online', restore);
+  worker.once('exit', restore);
+  return worker;
 }
 
 function attach<Out, Note>(worker: Worker, opts: WorkerTaskOptions<Note>): WorkerTask<Out> {

@@ -53,7 +53,7 @@ const WORKER = new URL('./gt-extras-worker.js', import.meta.url);
 
 /** Starts the pass's worker ahead of its task, when the machine has two cores; undefined otherwise. */
 export function prepareGtExtrasThread(): GtExtrasThread | undefined {
-  return availableParallelism() < 2 ? undefined : { prepared: prepareWorkerTask(WORKER, null) };
+  return availableParallelism() < 2 ? undefined : { prepared: prepareWorkerTask(WORKER, null, { inlineCompiles: availableParallelism() <= 2 }) };
 }
 
 /**
