@@ -16,11 +16,10 @@ import { ObjectiveState } from '../src/lvis/sampler/objective.js';
 import { denseJsRankIfAdd, denseObjective } from '../src/lvis/sampler/objective-dense.js';
 import { SamplerProblem } from '../src/lvis/sampler/problem.js';
 import { estimateRareQuotas, finalRareQuotas } from '../src/lvis/sampler/quotas.js';
-import { computeTierStats } from '../src/lvis/sampler/tier-stats.js';
-import { computeTargetTierMix } from '../src/lvis/sampler/target-mix.js';
 import { runSampler, type SamplerOptions } from '../src/lvis/sampler/sampler.js';
 import { guardNote, quotaNote } from '../src/lvis/sampler/sampler-notes.js';
 import { defaultSamplerOptions } from '../src/steps/greedy-sample.js';
+import { samplerInputs } from './helpers/sampler-inputs.js';
 
 const DEFAULTS = defaultSamplerOptions();
 
@@ -29,18 +28,9 @@ function lvisLike(seed: number, images: number): Dataset {
   return randomDataset(seed, { images, frequent: 30, common: 50, rare: 40, meanAnnotations: 9, emptyShare: 0.05 });
 }
 
-function inputsOf(ds: Dataset) {
-  const stats = computeTierStats(ds);
-  return {
-    hist: buildHistograms(ds, DEFAULT_SIZE_RULE),
-    mix: computeTargetTierMix(stats.classes, stats.annotations, 0.6),
-    quotas: estimateRareQuotas(ds, 2, 'budget'),
-  };
-}
-
 test('the defaults hold annotations per image inside the ±5% band (mean and KS), with every category covered', () => {
   const ds = lvisLike(41, 3000);
-  const { hist, mix, quotas } = inputsOf(ds);
+  const { hist, mix, quotas } = samplerInputs(ds);
   for (const totalImages of [500, 250]) {
     const r = runSampler(ds, hist, mix, quotas, { ...DEFAULTS, totalImages });
     const m = r.report.metrics;
@@ -53,7 +43,7 @@ test('the defaults hold annotations per image inside the ±5% band (mean and KS)
 
 test('the band is what holds it: without it the same sampler leaves the band on this data; a wider band is held as wide', () => {
   const ds = lvisLike(43, 3000);
-  const { hist, mix, quotas } = inputsOf(ds);
+  const { hist, mix, quotas } = samplerInputs(ds);
   const run = (o: Partial<SamplerOptions>) => runSampler(ds, hist, mix, quotas, { ...DEFAULTS, totalImages: 400, ...o }).report.metrics;
   const outside = (m: Record<string, number>, b: number) => Math.max(Math.abs(m.ann_per_image_ratio! - 1), m.ann_per_image_ks!) > b;
   const free = run({ densityBand: 'free' });
@@ -72,7 +62,7 @@ test('the band is what holds it: without it the same sampler leaves the band on 
 
 test('the same inputs, options and seed give the same subset with the band and js; another seed another', () => {
   const ds = lvisLike(47, 1500);
-  const { hist, mix, quotas } = inputsOf(ds);
+  const { hist, mix, quotas } = samplerInputs(ds);
   const opts = { ...DEFAULTS, totalImages: 200, refineIters: 100 };
   const a = runSampler(ds, hist, mix, quotas, opts);
   const b = runSampler(ds, hist, mix, quotas, opts);
@@ -166,7 +156,7 @@ test('js: the pick score, J(S) and swaps, kept incrementally, equal a dense comp
 
 test('js beats the original greedy on JS and the share MSE at the same size, on LVIS-shaped data', () => {
   const ds = lvisLike(59, 4000);
-  const { hist, mix, quotas } = inputsOf(ds);
+  const { hist, mix, quotas } = samplerInputs(ds);
   const ours = runSampler(ds, hist, mix, quotas, { ...DEFAULTS, totalImages: 400 }).report.metrics;
   const original = runSampler(ds, hist, mix, quotas, { ...DEFAULTS, totalImages: 400, mismatch: 'seed', cover: false }).report.metrics;
   assert.ok(ours.js_divergence! < original.js_divergence!, `JS ${ours.js_divergence} vs ${original.js_divergence}`);
@@ -176,7 +166,7 @@ test('js beats the original greedy on JS and the share MSE at the same size, on 
 
 test('share MSE: the mean over the full set’s keys of the squared share difference, by hand', () => {
   const ds = randomDataset(61, { images: 50, frequent: 3, common: 2, rare: 2, meanAnnotations: 3 });
-  const { hist, mix, quotas } = inputsOf(ds);
+  const { hist, mix, quotas } = samplerInputs(ds);
   const r = runSampler(ds, hist, mix, quotas, { ...DEFAULTS, strategy: 'random', totalImages: 10 });
   const k = r.report.keys;
   let s = 0;
@@ -197,7 +187,7 @@ test('the runaway guard note says in plain words what happened and which option 
   assert.match(note, /12,345 remaining images with only frequent categories were no longer considered/);
   // Through the sampler: a greedy run that trips the guard logs it in these words.
   const ds = lvisLike(67, 2000);
-  const { hist, mix, quotas } = inputsOf(ds);
+  const { hist, mix, quotas } = samplerInputs(ds);
   const r = runSampler(ds, hist, mix, quotas, { ...DEFAULTS, totalImages: 600, mismatch: 'seed', cover: false, runawaySlack: 0 });
   assert.ok(r.details.guard.length > 0, 'the guard fired');
   const logged = r.notes.filter((n) => n.startsWith('runaway guard'));

@@ -18,14 +18,12 @@ import {
   buildDensityModel, countHistogram, densityBinEdges, densityCounts, densityPenalty, histogramMedian, ksDistance,
 } from '../src/lvis/sampler/density.js';
 import { computeQuality } from '../src/lvis/sampler/quality.js';
-import { buildHistograms } from '../src/lvis/sampler/histograms.js';
 import { DEFAULT_SIZE_RULE } from '../src/lvis/sampler/size-buckets.js';
-import { estimateRareQuotas, finalRareQuotas } from '../src/lvis/sampler/quotas.js';
-import { computeTierStats } from '../src/lvis/sampler/tier-stats.js';
-import { computeTargetTierMix } from '../src/lvis/sampler/target-mix.js';
+import { finalRareQuotas } from '../src/lvis/sampler/quotas.js';
 import { runSampler, type SamplerOptions } from '../src/lvis/sampler/sampler.js';
 import { tierMixNotes } from '../src/lvis/sampler/tier-notes.js';
 import { defaultSamplerOptions } from '../src/steps/greedy-sample.js';
+import { samplerInputs } from './helpers/sampler-inputs.js';
 
 const DEFAULTS = defaultSamplerOptions();
 const REAL = fileURLToPath(new URL('../../test/fixtures/real/', import.meta.url));
@@ -70,15 +68,6 @@ function crowdedDataset(seed: number, images: number): Dataset {
     }
   }
   return makeDataset({ categories, images: out, annotations });
-}
-
-function inputsOf(ds: Dataset) {
-  const stats = computeTierStats(ds);
-  return {
-    hist: buildHistograms(ds, DEFAULT_SIZE_RULE),
-    mix: computeTargetTierMix(stats.classes, stats.annotations, 0.6),
-    quotas: estimateRareQuotas(ds, 2, 'budget'),
-  };
 }
 
 test('density bins: edges 1, 2, 3, 4, 5, 7, 9, 12, … (each max(e + 1, ⌈1.25 e⌉)), shares of the images with annotations', () => {
@@ -157,7 +146,7 @@ test('quality on the real LVIS sample: annotations per image of the subset and o
 
 test('defaults keep the full set’s annotations per image (the ±5% band) with full coverage; chi2 without density control picks crowded images', () => {
   const ds = crowdedDataset(3, 4000);
-  const { hist, mix, quotas } = inputsOf(ds);
+  const { hist, mix, quotas } = samplerInputs(ds);
   for (const totalImages of [400, 200]) {
     const base: SamplerOptions = { ...DEFAULTS, totalImages };
     const dense = runSampler(ds, hist, mix, quotas, base);
@@ -183,7 +172,7 @@ test('defaults keep the full set’s annotations per image (the ±5% band) with 
 
 test('chi2: the cover phase with the density term picks a category’s typical images, not its most crowded', () => {
   const ds = crowdedDataset(5, 3000);
-  const { hist, mix, quotas } = inputsOf(ds);
+  const { hist, mix, quotas } = samplerInputs(ds);
   const count = (i: number) => ds.images.annOffsets[i + 1]! - ds.images.annOffsets[i]!;
   const coverMean = (o: Partial<SamplerOptions>) => {
     const r = runSampler(ds, hist, mix, quotas, { ...DEFAULTS, totalImages: 300, mismatch: 'chi2', densityBand: 'free', ...o });
@@ -202,7 +191,7 @@ test('chi2: the cover phase with the density term picks a category’s typical i
 
 test('mismatch: seed ignores lambda_density, lambda_share and density_band: the original tool’s objective, the same subset', () => {
   const ds = crowdedDataset(7, 1500);
-  const { hist, mix, quotas } = inputsOf(ds);
+  const { hist, mix, quotas } = samplerInputs(ds);
   const seedMode: SamplerOptions = { ...DEFAULTS, totalImages: 150, mismatch: 'seed', cover: false };
   const a = runSampler(ds, hist, mix, quotas, { ...seedMode, lambdaDensity: 0, lambdaShare: 0, densityBand: 'free' });
   const b = runSampler(ds, hist, mix, quotas, { ...seedMode, lambdaDensity: 50, lambdaShare: 7, densityBand: 0.05 });
@@ -213,7 +202,7 @@ test('mismatch: seed ignores lambda_density, lambda_share and density_band: the 
 
 test('rare quotas: at least 1 for every rare class when the cover is on; the original rounding without it', () => {
   const ds = crowdedDataset(9, 3000);
-  const { hist, mix, quotas } = inputsOf(ds);
+  const { hist, mix, quotas } = samplerInputs(ds);
   // The rescaling alone gives 0 to every class at a small rare budget.
   assert.ok(Array.from(finalRareQuotas(quotas, ds.categories.count, 5)).every((q) => q <= 0));
   assert.ok(Array.from(finalRareQuotas(quotas, ds.categories.count, 5, 1)).every((q) => q === -1 || q === 1));
@@ -230,7 +219,7 @@ test('rare quotas: at least 1 for every rare class when the cover is on; the ori
 
 test('tier mix vs coverage: said once, with the numbers and the knob, only when the cover alone passes a tier budget', () => {
   const ds = crowdedDataset(11, 3000);
-  const { hist, mix, quotas } = inputsOf(ds);
+  const { hist, mix, quotas } = samplerInputs(ds);
   const small = runSampler(ds, hist, mix, quotas, { ...DEFAULTS, totalImages: 150 });
   const cover = small.details.cover!;
   const rareBudget = small.details.budgets.r;
