@@ -6,7 +6,7 @@
  */
 import type { CommandModule } from './commands/command.js';
 import { COMMANDS } from './commands/index.js';
-import { printDiagnostics, UsageError, USAGE_EXIT } from './commands/common.js';
+import { printDiagnostics, UsageError, USAGE_EXIT } from './commands/args.js';
 import type { CliEnv } from './cli-env.js';
 import { DiagnosticError, escapeControls } from './base/diagnostic.js';
 import { StepRegistry } from './runner/step/registry.js';
@@ -24,6 +24,9 @@ async function defaultRegistry(): Promise<StepRegistry> {
 async function findCommand(name: string): Promise<CommandModule | undefined> {
   return (await COMMANDS.find((c) => c.name === name)?.load())?.command;
 }
+
+/** The registry of a command that never looks at step types (CommandEntry.steps). */
+const NO_STEPS = new StepRegistry([]);
 
 export async function helpText(): Promise<string> {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -69,7 +72,7 @@ export async function main(argv: string[], partial: Partial<CliEnv> = {}): Promi
     return USAGE_EXIT;
   }
   const env: CliEnv = {
-    registry: partial.registry ?? (await defaultRegistry()),
+    registry: partial.registry ?? (COMMANDS.find((c) => c.name === name)!.steps ? await defaultRegistry() : NO_STEPS),
     stdout,
     stderr: partial.stderr ?? process.stderr,
     cwd: partial.cwd ?? process.cwd(),

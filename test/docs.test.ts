@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { COMMANDS } from '../src/commands/index.js';
-import { parseCommandArgs } from '../src/commands/common.js';
+import { parseCommandArgs } from '../src/commands/args.js';
 import { loadPipeline } from '../src/runner/pipeline/pipeline.js';
 import { StepRegistry } from '../src/runner/step/registry.js';
 import { STEP_MODULES } from '../src/steps/index.js';

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { COMMANDS } from '../src/commands/index.js';
@@ -172,6 +173,16 @@ describe('configuration and help', () => {
       assert.match(bad.stderr, /\.lvis-piperc\.yaml: jobs must be a whole number ≥ 1/);
     } finally {
       ws.remove();
+    }
+  });
+
+  it('a command marked as needing no step types (evaluate, synth) never reads the registry nor loads a pipeline, so it starts without the step modules', () => {
+    const src = fileURLToPath(new URL('../../src/commands/', import.meta.url));
+    const without = COMMANDS.filter((c) => !c.steps).map((c) => c.name);
+    assert.deepEqual(without, ['evaluate', 'synth']);
+    for (const name of without) {
+      const text = readFileSync(path.join(src, `${name}.ts`), 'utf8');
+      assert.doesNotMatch(text, /registry|from '\.\/common\.js'/, `${name}.ts reads the step registry or loads pipelines (common.ts): mark it steps: true`);
     }
   });
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { CliEnv } from '../src/cli-env.js';
 import { command } from '../src/commands/synth.js';
-import { UsageError } from '../src/commands/common.js';
+import { UsageError } from '../src/commands/args.js';
 import { DiagnosticError } from '../src/base/diagnostic.js';
 import { StepRegistry } from '../src/runner/step/registry.js';
 import type { StepContext } from '../src/runner/step/step.js';

@@ -11,7 +11,8 @@ import { verifyCache } from '../runner/cache/verify.js';
 import { describeProblem } from '../runner/cache/integrity.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
-import { locateCache, parseCommandArgs, readOnlyStore, requireCacheFolder, UsageError } from './common.js';
+import { locateCache, readOnlyStore, requireCacheFolder } from './common.js';
+import { parseCommandArgs, UsageError } from './args.js';
 import { DEFAULT_LOCK_TIMEOUT_S, openSession } from './session.js';
 
 const DEFAULT_KEEP = 10;

@@ -2,15 +2,15 @@
  * What the pipeline commands (run, plan, validate, dag) share: their common flags, and
  * loading config + pipeline + cache folder from them.
  */
-import { didYouMean } from '../base/suggest.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { CliEnv } from '../cli-env.js';
 import { loadConfig, resolveCacheDir, type LoadedConfig } from '../config.js';
-import { DiagnosticError, escapeControls, formatDiagnostic, type Diagnostic } from '../base/diagnostic.js';
+import { DiagnosticError, escapeControls } from '../base/diagnostic.js';
+import { printDiagnostics, UsageError, USAGE_EXIT } from './args.js';
 import { loadPipeline } from '../runner/pipeline/pipeline.js';
 import { CacheStore } from '../runner/cache/store.js';
 import { describeProblem } from '../runner/cache/integrity.js';
@@ -18,9 +18,6 @@ import { overwriteMessage, runFileAt, type NamedFile } from '../runner/pipeline/
 import { checkCacheFolderShape } from '../runner/cache/cache-problems.js';
 import { displayPath } from '../base/display-path.js';
 import { type Pipeline, type ResolveOptions } from '../runner/pipeline/types.js';
-
-/** Exit status for bad command-line usage. */
-export const USAGE_EXIT = 2;
 
 export const PIPELINE_FLAGS = {
   set: { type: 'string', multiple: true, short: 's' },
@@ -41,43 +38,6 @@ export const PIPELINE_FLAGS_HELP = `  -s, --set NAME=VALUE   override a param (r
 Paths: relative paths in the pipeline file are relative to the pipeline file's folder.
 A path given with --set is relative to the current directory; one in a --params file,
 to that file's folder.`;
-
-export class UsageError extends Error {}
-
-export function parseCommandArgs<T extends ParseArgsConfig['options']>(argv: string[], options: T, usage: string) {
-  try {
-    return parseArgs({ args: joinNegativeValues(argv, options), allowPositionals: true, strict: true, options });
-  } catch (err) {
-    const message = (err as Error).message;
-    // An unknown flag: name the closest one and point at --help, rather than print all of it.
-    const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
-    if (unknown) {
-      const entries = Object.entries(options ?? {}) as [string, { short?: string }][];
-      const names = entries.map(([n]) => (n.length === 1 ? `-${n}` : `--${n}`)).concat(entries.flatMap(([, o]) => (o.short ? [`-${o.short}`] : [])));
-      const command = /^usage: (lvis-pipe \S+)/.exec(usage)?.[1] ?? 'lvis-pipe';
-      throw new UsageError(`unknown option ${unknown}${didYouMean(unknown, names)}; \`${command} --help\` lists the options`);
-    }
-    throw new UsageError(`${message}\n\n${usage}`);
-  }
-}
-
-/**
- * `--seed -1` → `--seed=-1`: node's parseArgs refuses a value that starts with a dash, so a
- * negative number would get "argument is ambiguous" instead of the flag's own range check.
- */
-function joinNegativeValues(argv: string[], options: ParseArgsConfig['options']): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const next = argv[i + 1];
-    const name = a.startsWith('--') ? a.slice(2) : undefined;
-    if (name && !name.includes('=') && options?.[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
-      out.push(`${a}=${next}`);
-      i++;
-    } else out.push(a);
-  }
-  return out;
-}
 
 export interface PipelineContext {
   pipeline: Pipeline;
@@ -190,17 +150,6 @@ export function parseJobs(flag: string | undefined, config: LoadedConfig): numbe
     return n;
   }
   return config.config.jobs ?? availableParallelism();
-}
-
-/** Prints diagnostics (as text on stderr, or as one JSON line on stdout with --json). */
-export function printDiagnostics(env: CliEnv, diags: readonly Diagnostic[], json: boolean, exitCode: number): void {
-  if (json) {
-    env.stdout.write(JSON.stringify({ type: 'diagnostics', diagnostics: diags, exitCode }) + '\n');
-    return;
-  }
-  for (const d of diags) env.stderr.write((d.location ? '' : 'error: ') + formatDiagnostic(d) + '\n');
-  const n = diags.filter((d) => d.severity === 'error').length;
-  if (n > 1) env.stderr.write(`${n} errors\n`);
 }
 
 export { DiagnosticError };

@@ -10,7 +10,8 @@ import { pipelineIdOf } from '../runner/pipeline/pipeline.js';
 import { formatCell, formatParamCell } from '../runner/sweep/report.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
-import { locateCache, readOnlyStore, parseCommandArgs, requireCacheFolder, UsageError } from './common.js';
+import { locateCache, readOnlyStore, requireCacheFolder } from './common.js';
+import { parseCommandArgs, UsageError } from './args.js';
 import { localTime } from './runs.js';
 
 const usage = `usage: lvis-pipe diff [FILE] [RUN_A RUN_B] [options]

@@ -13,7 +13,7 @@ import type { EvaluateFilesResult } from '../lvis/eval/evaluate-files.js';
 import type { IouType } from '../lvis/eval/evaluate.js';
 import { identity } from '../runner/pipeline/file-clashes.js';
 import type { CommandModule } from './command.js';
-import { parseCommandArgs, UsageError } from './common.js';
+import { parseCommandArgs, UsageError } from './args.js';
 import { barReporter } from './progress-bar.js';
 import { metricsTable } from './evaluate-table.js';
 

@@ -4,7 +4,8 @@ import { streamWidth, table } from '../base/format.js';
 import { shortHash } from '../runner/cache/hash.js';
 import { planPipeline } from '../runner/graph/plan.js';
 import type { CommandModule } from './command.js';
-import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { loadPipelineContext, readOnlyStore, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP } from './common.js';
+import { parseCommandArgs, UsageError } from './args.js';
 
 const usage = `usage: lvis-pipe plan FILE [options]
 

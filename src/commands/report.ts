@@ -6,7 +6,8 @@ import { displayPath } from '../base/display-path.js';
 import { afterRunSteps, runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.js';
 import { readHistory, recordedRunFiles, resolveRunRef } from '../runner/cache/history.js';
 import type { CommandModule } from './command.js';
-import { loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, refuseCommandWrite, UsageError } from './common.js';
+import { loadPipelineContext, readOnlyStore, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, refuseCommandWrite } from './common.js';
+import { parseCommandArgs, UsageError } from './args.js';
 
 const usage = `usage: lvis-pipe report FILE [--run RUN] [--out PATH] [options]
 

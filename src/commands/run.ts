@@ -2,7 +2,8 @@ import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { DiagnosticError } from '../base/diagnostic.js';
 import type { CommandModule } from './command.js';
-import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { loadPipelineContext, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP } from './common.js';
+import { parseCommandArgs, UsageError } from './args.js';
 import { outputFolders } from '../runner/exec/output-locks.js';
 import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openExecution } from './session.js';
 

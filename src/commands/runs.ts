@@ -10,7 +10,8 @@ import { pipelineIdOf, readPipeline } from '../runner/pipeline/pipeline.js';
 import { formatCell, formatParamCell, stepCountsLabel } from '../runner/sweep/report.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
-import { locateCache, readOnlyStore, parseCommandArgs, UsageError } from './common.js';
+import { locateCache, readOnlyStore } from './common.js';
+import { parseCommandArgs, UsageError } from './args.js';
 
 const usage = `usage: lvis-pipe runs FILE [options]
 

@@ -4,7 +4,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { buildPipelineSchema } from '../runner/pipeline/schema.js';
 import type { CommandModule } from './command.js';
-import { parseCommandArgs, UsageError } from './common.js';
+import { parseCommandArgs, UsageError } from './args.js';
 
 const usage = `usage: lvis-pipe schema [--out FILE]
 

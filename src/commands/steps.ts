@@ -2,7 +2,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { CliEnv } from '../cli-env.js';
 import { didYouMean } from '../base/suggest.js';
 import type { CommandModule } from './command.js';
-import { parseCommandArgs, UsageError } from './common.js';
+import { parseCommandArgs, UsageError } from './args.js';
 import { stepDoc, stepDocs, stepDocText } from './step-docs.js';
 
 const usage = `usage: lvis-pipe steps [TYPE] [--json]

@@ -19,7 +19,8 @@ import { runAfterRunHooks, storedOutputReader } from '../runner/exec/after-run.j
 import type { StepRegistry } from '../runner/step/registry.js';
 import { displayPath } from '../base/display-path.js';
 import type { CommandModule } from './command.js';
-import { commandWriteProblem, loadPipelineContext, readOnlyStore, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, refuseCommandWrite, UsageError, type PipelineContext } from './common.js';
+import { commandWriteProblem, loadPipelineContext, readOnlyStore, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, refuseCommandWrite, type PipelineContext } from './common.js';
+import { parseCommandArgs, UsageError } from './args.js';
 import { outputFolders } from '../runner/exec/output-locks.js';
 import { DEFAULT_LOCK_TIMEOUT_S, interruptExitCode, openExecution } from './session.js';
 

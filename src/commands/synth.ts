@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { CliEnv } from '../cli-env.js';
 import type { CommandModule } from './command.js';
-import { parseCommandArgs, UsageError } from './common.js';
+import { parseCommandArgs, UsageError } from './args.js';
 import {
   checkSynthOptions,
   defaultValImages,

@@ -1,7 +1,8 @@
 import type { CliEnv } from '../cli-env.js';
 import { escapeControls } from '../base/diagnostic.js';
 import type { CommandModule } from './command.js';
-import { loadPipelineContext, parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, UsageError } from './common.js';
+import { loadPipelineContext, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP } from './common.js';
+import { parseCommandArgs, UsageError } from './args.js';
 
 const usage = `usage: lvis-pipe validate FILE [options]
 
