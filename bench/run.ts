@@ -27,6 +27,7 @@ const BENCHES = [
   { name: 'rerun', what: 'rerun at total_images=2000 after a cold 10k run (ratio of wall times); disk of a 2k run + a 3-variant sweep vs its distinct output files' },
   { name: 'eval', what: 'evaluate step: LVIS box AP on full-scale val at 50 detections per image and on the whole predictions file' },
   { name: 'eval-masks', what: 'evaluate step: LVIS mask AP vs lvis-api segm on 3,000 images (when LVIS_API and Python are there); peak RSS on val with 1.2M RLE detections' },
+  { name: 'huge-pages', what: 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (2 MB pages for large buffers) vs without: a cold run --only train on the full-scale train, mask AP on 3,000 images and on the val-sized case' },
   { name: 'zip-load', what: 'load of the full-scale val from plain JSON, .json.gz and .json.zip' },
   { name: 'images', what: 'images step: placing 10,000 train + 19,809 val images by hard link; downloading 2,000 images from a local server' },
   { name: 'growth', what: 'default pipeline at 25k/100k/400k/1M train images: time and peak RSS per step, fitted exponents (opt-in: --only growth; ~3 min, plus ~8 min and ~14 GB in /tmp/growth-data the first time)', optIn: true },
