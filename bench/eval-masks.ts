@@ -13,8 +13,10 @@
  *
  * The API needs Python with numpy and pycocotools (`pip install numpy pycocotools`) and
  * lvis-api's source (github.com/lvis-dataset/lvis-api, commit 7d7f07d: its lvis/ folder):
- *   LVIS_API=/path/to/lvis-api/lvis PYTHON=python3 node dist/bench/eval-masks.js [--repeats N]
- * (N lvis-pipe runs before the API's run and N after it; the median of all is reported.)
+ *   LVIS_API=/path/to/lvis-api/lvis PYTHON=python3 node dist/bench/eval-masks.js [--repeats N] [--api-huge-pages]
+ * (N lvis-pipe runs before the API's run and N after it; the median of all is reported. Where
+ * glibc's huge pages can help (huge-pages.ts), as many runs again with them, reported apart;
+ * with --api-huge-pages the API runs a second time with them too.)
  * Without them the run says so and measures lvis-pipe alone.
  */
 import { spawnSync } from 'node:child_process';
@@ -27,6 +29,7 @@ import { evaluateFiles } from '../src/lvis/eval/evaluate-files.js';
 import { evaluationJson } from '../src/lvis/eval/evaluation-json.js';
 import { METRIC_NAMES } from '../src/lvis/eval/params.js';
 import type { SynthOptions } from '../src/lvis/synth/synth.js';
+import { HUGE_PAGES_TUNABLE, hugePagesEnv, hugePagesUnavailable } from './huge-pages-env.js';
 // (The data makers are imported where the data is made: the timed child process loads only what the step does.)
 
 export const MASK_DATA_DIR = fileURLToPath(new URL('../../bench/data-masks/', import.meta.url));
@@ -96,10 +99,10 @@ async function child(gt: string, preds: string, out: string): Promise<Measured> 
 }
 
 /** One evaluation in a fresh node process; `seconds` is the whole process's wall time, start-up included, as for the API's. */
-function runOurs(gt: string, preds: string, work: string): Measured {
+function runOurs(gt: string, preds: string, work: string, huge = false): Measured {
   const self = fileURLToPath(import.meta.url);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [self, '--child', gt, preds, path.join(work, 'eval.json')], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [self, '--child', gt, preds, path.join(work, 'eval.json')], { encoding: 'utf8', maxBuffer: 1 << 20, env: hugePagesEnv(huge) });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`eval-masks child failed: ${r.stderr}`);
   return { ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured), seconds };
@@ -139,9 +142,9 @@ function findApi(args: string[]): Api | string {
   return { python, lvisApi };
 }
 
-function runApi(api: Api, gt: string, preds: string): Measured {
+function runApi(api: Api, gt: string, preds: string, huge = false): Measured {
   const t0 = performance.now();
-  const r = spawnSync(api.python, ['-c', API_SCRIPT, api.lvisApi, gt, preds], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(api.python, ['-c', API_SCRIPT, api.lvisApi, gt, preds], { encoding: 'utf8', maxBuffer: 1 << 20, env: hugePagesEnv(huge) });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`lvis-api failed: ${r.stderr.slice(-2000)}`);
   const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { cpuSeconds: number; peakRssMB: number; metrics: Record<string, number> };
@@ -160,25 +163,37 @@ export async function benchEvalMasks(args: string[], log: (line: string) => void
   const work = mkdtempSync(path.join(tmpdir(), 'lvis-pipe-bench-masks-'));
   try {
     const ours: Measured[] = [];
+    // With glibc's huge pages too, where they can help (huge-pages.ts; not lvis-pipe's default): alternating with the plain runs.
+    const huge = hugePagesUnavailable().unavailable === undefined;
+    const oursHuge: Measured[] = [];
     const measureOurs = () => {
       for (let k = 0; k < repeats; k++) {
         ours.push(runOurs(data.smallGt, data.smallPreds, work));
         log(`eval-masks: 3,000 images, lvis-pipe #${ours.length}: ${ours.at(-1)!.seconds.toFixed(2)} s, peak RSS ${ours.at(-1)!.peakRssMB.toFixed(0)} MB`);
+        if (!huge) continue;
+        oursHuge.push(runOurs(data.smallGt, data.smallPreds, work, true));
+        log(`eval-masks: 3,000 images, lvis-pipe with huge pages #${oursHuge.length}: ${oursHuge.at(-1)!.seconds.toFixed(2)} s`);
       }
     };
     measureOurs();
     let apiRun: Measured | undefined;
+    let apiHuge: Measured | undefined;
     if (typeof api === 'string') log(`eval-masks: the LVIS API is not measured: ${api}`);
     else {
       log('eval-masks: 3,000 images, lvis-api segm (a minute or two)…');
       apiRun = runApi(api, data.smallGt, data.smallPreds);
       log(`eval-masks: lvis-api: ${apiRun.seconds.toFixed(1)} s, peak RSS ${apiRun.peakRssMB.toFixed(0)} MB`);
+      if (huge && args.includes('--api-huge-pages')) {
+        apiHuge = runApi(api, data.smallGt, data.smallPreds, true);
+        log(`eval-masks: lvis-api with huge pages: ${apiHuge.seconds.toFixed(1)} s`);
+      }
       // As many runs again after the API's: the machine's speed drifts over its minute and a half (shared cores).
       measureOurs();
     }
     const val = runOurs(data.fullGt, data.fullPreds, work);
     log(`eval-masks: val-sized, lvis-pipe: ${val.seconds.toFixed(1)} s, peak RSS ${val.peakRssMB.toFixed(0)} MB`);
-    return markdown(median(ours), apiRun, typeof api === 'string' ? api : undefined, val, { small: statSync(data.smallPreds).size, full: statSync(data.fullPreds).size });
+    const text = markdown(median(ours), apiRun, typeof api === 'string' ? api : undefined, val, { small: statSync(data.smallPreds).size, full: statSync(data.fullPreds).size });
+    return oursHuge.length ? `${text}\n\n${hugeRows(median(oursHuge), apiRun, apiHuge)}` : text;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -208,6 +223,14 @@ function markdown(ours: Measured, api: Measured | undefined, noApi: string | und
     `Val-sized: the full-scale synthetic val, ${val.images.toLocaleString('en-US')} images, with ${val.detections.toLocaleString('en-US')} RLE detections (${mb(bytes.full)}): ` +
       `**${val.seconds.toFixed(1)} s, peak RSS ${val.peakRssMB.toFixed(0)} MB** (target ≤ 1 GB: ${val.peakRssMB <= TARGET_VAL_RSS_MB ? 'met' : 'MISSED'}); mask AP ${val.metrics.AP!.toFixed(4)}.`,
   );
+  return lines.join('\n');
+}
+
+/** The runs with glibc's huge pages (not lvis-pipe's default: docs/how-to/real-lvis.md), against the same API run (and the API's own with them, with --api-huge-pages). */
+function hugeRows(ours: Measured, api: Measured | undefined, apiHuge: Measured | undefined): string {
+  const lines = [`With \`GLIBC_TUNABLES=${HUGE_PAGES_TUNABLE}\` (a setting the user makes; the runs above are without it), in alternation with the runs above:`, '', `- lvis-pipe: ${ours.seconds.toFixed(2)} s (CPU ${ours.cpuSeconds.toFixed(2)} s), peak RSS ${ours.peakRssMB.toFixed(0)} MB`];
+  if (api) lines.push(`- against the API's run above: ${(api.seconds / ours.seconds).toFixed(0)}×`);
+  if (apiHuge) lines.push(`- the API with the same setting: ${apiHuge.seconds.toFixed(1)} s, peak RSS ${apiHuge.peakRssMB.toFixed(0)} MB; both sides with it: ${(apiHuge.seconds / ours.seconds).toFixed(0)}×`);
   return lines.join('\n');
 }
 

@@ -14,15 +14,15 @@
  *   node dist/bench/huge-pages.js [--repeats N]      (also: npm run bench -- --only huge-pages)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureMaskData } from './eval-masks.js';
+import { HUGE_PAGES_TUNABLE, hugePagesEnv, hugePagesUnavailable } from './huge-pages-env.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'bin/lvis-pipe.js');
-export const HUGE_PAGES_TUNABLE = 'glibc.malloc.hugetlb=1';
 
 interface Timed {
   seconds: number;
@@ -35,23 +35,9 @@ interface Workload {
   args: (work: string) => string[];
 }
 
-/** The kernel's THP mode (`always`, `madvise` or `never`), or why there is none to read. */
-function thpMode(): string {
-  const file = '/sys/kernel/mm/transparent_hugepage/enabled';
-  if (process.platform !== 'linux' || !existsSync(file)) return 'none (not Linux)';
-  return /\[(\w+)\]/.exec(readFileSync(file, 'utf8'))?.[1] ?? 'unknown';
-}
-
-function glibcVersion(): string | undefined {
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  return header?.glibcVersionRuntime;
-}
-
 /** One whole CLI process under /usr/bin/time, with or without the tunable. */
 function timeCli(args: string[], huge: boolean): Timed {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
-  delete env.GLIBC_TUNABLES;
-  if (huge) env.GLIBC_TUNABLES = HUGE_PAGES_TUNABLE;
+  const env = { ...hugePagesEnv(huge), CI: '1' };
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, CLI, ...args], { encoding: 'utf8', env, cwd: ROOT, maxBuffer: 16 << 20 });
   if (r.status !== 0) throw new Error(`huge-pages: lvis-pipe ${args.join(' ')} failed: ${r.stderr.slice(-2000)}`);
   const [seconds, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
@@ -63,12 +49,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 export async function benchHugePages(args: string[], log: (line: string) => void): Promise<string> {
   const repeatsAt = args.indexOf('--repeats');
   const repeats = repeatsAt >= 0 ? Number(args[repeatsAt + 1]) : 3;
-  const mode = thpMode();
-  const glibc = glibcVersion();
-  const found = `THP mode \`${mode}\`, glibc ${glibc ?? 'not found'}`;
-  if (mode !== 'madvise' || !glibc || Number(glibc.split('.')[1]) < 35 || Number(glibc.split('.')[0]) < 2) {
-    return `Not measured: the setting needs Linux with glibc ≥ 2.35 and the kernel's THP in \`madvise\` mode; this machine has ${found}.`;
-  }
+  const { unavailable, found } = hugePagesUnavailable();
+  if (unavailable) return `Not measured: ${unavailable}.`;
   const { ensureFullScaleData } = await import('./make-data.js');
   const full = await ensureFullScaleData(log);
   const masks = await ensureMaskData(log);
