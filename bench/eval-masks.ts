@@ -158,6 +158,7 @@ const median = <T extends { seconds: number }>(xs: T[]): T => [...xs].sort((a, b
 export async function benchEvalMasks(args: string[], log: (line: string) => void): Promise<string> {
   const repeatsAt = args.indexOf('--repeats');
   const repeats = repeatsAt >= 0 ? Number(args[repeatsAt + 1]) : 3;
+  if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`eval-masks: --repeats needs a whole number ≥ 1, got ${args[repeatsAt + 1]}`);
   const data = await ensureMaskData(log);
   const api = findApi(args);
   const work = mkdtempSync(path.join(tmpdir(), 'lvis-pipe-bench-masks-'));

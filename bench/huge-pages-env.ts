@@ -10,7 +10,8 @@ export const HUGE_PAGES_TUNABLE = 'glibc.malloc.hugetlb=1';
 /** The kernel's THP mode (`always`, `madvise` or `never`), or why there is none to read. */
 export function thpMode(): string {
   const file = '/sys/kernel/mm/transparent_hugepage/enabled';
-  if (process.platform !== 'linux' || !existsSync(file)) return 'none (not Linux)';
+  if (process.platform !== 'linux') return 'none (not Linux)';
+  if (!existsSync(file)) return `none (no ${file})`;
   return /\[(\w+)\]/.exec(readFileSync(file, 'utf8'))?.[1] ?? 'unknown';
 }
 

@@ -39,6 +39,7 @@ interface Workload {
 function timeCli(args: string[], huge: boolean): Timed {
   const env = { ...hugePagesEnv(huge), CI: '1' };
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, CLI, ...args], { encoding: 'utf8', env, cwd: ROOT, maxBuffer: 16 << 20 });
+  if (r.error) throw new Error(`huge-pages: cannot run /usr/bin/time (${r.error.message}); it times each process and reads its peak RSS`);
   if (r.status !== 0) throw new Error(`huge-pages: lvis-pipe ${args.join(' ')} failed: ${r.stderr.slice(-2000)}`);
   const [seconds, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
   return { seconds: seconds!, peakRssMB: kb! / 1024 };
@@ -49,6 +50,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 export async function benchHugePages(args: string[], log: (line: string) => void): Promise<string> {
   const repeatsAt = args.indexOf('--repeats');
   const repeats = repeatsAt >= 0 ? Number(args[repeatsAt + 1]) : 3;
+  if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`huge-pages: --repeats needs a whole number ≥ 1, got ${args[repeatsAt + 1]}`);
   const { unavailable, found } = hugePagesUnavailable();
   if (unavailable) return `Not measured: ${unavailable}.`;
   const { ensureFullScaleData } = await import('./make-data.js');

@@ -4,7 +4,7 @@
  * Each benchmark measures its baseline in the same run and prints its own Markdown table; this
  * script copies every output to bench/results/<name>.md so BENCHMARKS.md can be updated from it.
  *
- *   npm run bench                      # all of them (~15–20 minutes on 2 cores, the first time
+ *   npm run bench                      # all of them (~17–22 minutes on 2 cores, the first time
  *                                      # plus ~2 minutes to generate bench/data/)
  *   npm run bench -- --only load,sampler
  *   npm run bench -- --skip sweep
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureFullScaleData } from './make-data.js';
+import { HUGE_PAGES_TUNABLE } from './huge-pages-env.js';
 
 const BENCHES = [
   { name: 'load', what: 'load step vs python json.load (speed, peak RSS), cache reload' },
@@ -27,7 +28,7 @@ const BENCHES = [
   { name: 'rerun', what: 'rerun at total_images=2000 after a cold 10k run (ratio of wall times); disk of a 2k run + a 3-variant sweep vs its distinct output files' },
   { name: 'eval', what: 'evaluate step: LVIS box AP on full-scale val at 50 detections per image and on the whole predictions file' },
   { name: 'eval-masks', what: 'evaluate step: LVIS mask AP vs lvis-api segm on 3,000 images (when LVIS_API and Python are there); peak RSS on val with 1.2M RLE detections' },
-  { name: 'huge-pages', what: 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (2 MB pages for large buffers) vs without: a cold run --only train on the full-scale train, mask AP on 3,000 images and on the val-sized case' },
+  { name: 'huge-pages', what: `GLIBC_TUNABLES=${HUGE_PAGES_TUNABLE} (2 MB pages for large buffers) vs without: a cold run --only train on the full-scale train, mask AP on 3,000 images and on the val-sized case` },
   { name: 'zip-load', what: 'load of the full-scale val from plain JSON, .json.gz and .json.zip' },
   { name: 'images', what: 'images step: placing 10,000 train + 19,809 val images by hard link; downloading 2,000 images from a local server' },
   { name: 'growth', what: 'default pipeline at 25k/100k/400k/1M train images: time and peak RSS per step, fitted exponents (opt-in: --only growth; ~3 min, plus ~8 min and ~14 GB in /tmp/growth-data the first time)', optIn: true },

@@ -72,7 +72,7 @@ export async function main(argv: string[], partial: Partial<CliEnv> = {}): Promi
     return USAGE_EXIT;
   }
   const env: CliEnv = {
-    registry: partial.registry ?? (COMMANDS.find((c) => c.name === name)!.steps ? await defaultRegistry() : NO_STEPS),
+    registry: partial.registry ?? (COMMANDS.find((c) => c.name === name)?.steps === false ? NO_STEPS : await defaultRegistry()),
     stdout,
     stderr: partial.stderr ?? process.stderr,
     cwd: partial.cwd ?? process.cwd(),

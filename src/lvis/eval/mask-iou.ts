@@ -186,7 +186,7 @@ export class MaskIou implements IouSource {
         re[r++] = pos + count;
         area += count;
         if (pos >= colEnd) {
-          colStart = pos - colEnd < h ? colEnd : pos - (pos % h); // (the next column, as a mask's runs mostly are: no division)
+          colStart = pos - colEnd < h ? colEnd : pos - (pos % h); // (mostly the next column: a step, not a division)
           colEnd = colStart + h;
         }
         if (pos + count <= colEnd) {
