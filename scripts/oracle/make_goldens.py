@@ -53,6 +53,18 @@ def compressed(rle):
     return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": counts if isinstance(counts, str) else counts.decode("ascii")}
 
 
+def uncompressed(rle, h, w):
+    """The RLE as COCO's uncompressed form: {"size", "counts": [run lengths, background first]}."""
+    counts, cur, run = [], 0, 0
+    for v in mask_utils.decode(rle).flatten(order="F"):
+        if v != cur:
+            counts.append(run)
+            run, cur = 0, v
+        run += 1
+    counts.append(run)
+    return {"size": [h, w], "counts": [int(c) for c in counts]}
+
+
 def poly_rle(rings, h, w):
     return mask_utils.merge(mask_utils.frPyObjects(rings, h, w))
 
@@ -193,16 +205,7 @@ def synthetic_case(rng):
         if form == "compressed":
             d["segmentation"] = compressed(rle)
         elif form == "uncompressed":
-            m = mask_utils.decode(rle)
-            flat = m.flatten(order="F")
-            counts, cur, run = [], 0, 0
-            for v in flat:
-                if v != cur:
-                    counts.append(run)
-                    run, cur = 0, v
-                run += 1
-            counts.append(run)
-            d["segmentation"] = {"size": [h, w], "counts": [int(c) for c in counts]}
+            d["segmentation"] = uncompressed(rle, h, w)
         elif form == "polygon":
             d["segmentation"] = rle_or_segm
         if bbox:
@@ -236,15 +239,7 @@ def synthetic_case(rng):
                     [star(rng, cx, cy, r, k=6) + [cx]],  # an odd count of numbers
                 ])
             elif kind < 0.85:  # uncompressed RLE GT (COCO crowd-style), from a polygon
-                m = mask_utils.decode(poly_rle([star(rng, cx, cy, r)], h, w)).flatten(order="F")
-                counts, cur, run = [], 0, 0
-                for v in m:
-                    if v != cur:
-                        counts.append(run)
-                        run, cur = 0, v
-                    run += 1
-                counts.append(run)
-                segm = {"size": [h, w], "counts": [int(c) for c in counts]}
+                segm = uncompressed(poly_rle([star(rng, cx, cy, r)], h, w), h, w)
             else:  # compressed RLE GT
                 segm = compressed(poly_rle([star(rng, cx, cy, r)], h, w))
             rle = ann(im, cat, segm, **extra)
