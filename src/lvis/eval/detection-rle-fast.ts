@@ -96,8 +96,7 @@ function readCounts(b: Buffer, p: number, end: number, store: RleStore, keep: bo
   fastMask.kept = keep;
   fastMask.length = q - p - 1;
   if (!keep) return q + 1;
-  const { buffer, at } = store.reserve(q - p - 1);
-  buffer.set(b.subarray(p + 1, q), at); // (measured: 7× faster than a JS loop at 350 bytes)
+  const { buffer, at } = store.copyIn(b, p + 1, q); // (measured: 7× faster than a JS loop at 350 bytes)
   fastMask.buffer = buffer;
   fastMask.at = at;
   return q + 1;

@@ -17,15 +17,19 @@ import type { IouSource, ScoringDets, ScoringGt } from './match.js';
 export class MaskIou implements IouSource {
   /** One detection mask's counts, decoded (reused). */
   private counts = new Uint32Array(1 << 12);
-  /** The group's masks' foreground runs: mask k's are [first[k], first[k] + runs[k]). */
-  private runStart = new Float64Array(1 << 14);
-  private runEnd = new Float64Array(1 << 14);
+  /**
+   * The group's masks' foreground runs: mask k's are [first[k], first[k] + runs[k]). Room from
+   * the start for what groups need in practice (a page is touched only once used): growing is
+   * a branch taken late, and one taken first in optimized code sends it back to the interpreter.
+   */
+  private runStart = new Float64Array(1 << 18);
+  private runEnd = new Float64Array(1 << 18);
   private used = 0;
-  private first = new Int32Array(16);
-  private runs = new Int32Array(16);
-  private areas = new Float64Array(16);
+  private first = new Int32Array(1024);
+  private runs = new Int32Array(1024);
+  private areas = new Float64Array(1024);
   /** Per mask: first and last column, first and last row (an empty mask: +inf, -inf). */
-  private box = new Float64Array(64);
+  private box = new Float64Array(4 * 1024);
   private readonly detMask: Int32Array;
   private readonly detStore: RleStore;
   private readonly gtMask: Int32Array;
@@ -152,6 +156,7 @@ export class MaskIou implements IouSource {
     let row1 = -Infinity;
     let colStart = 0;
     let colEnd = 0;
+    const lastRow = h - 1; // (computed here, not in the rare branch that uses it: see runStart)
     let m = 0;
     let back2 = 0; // the count two before (rleFrString adds it from the fourth count on)
     let back1 = 0;
@@ -194,7 +199,7 @@ export class MaskIou implements IouSource {
           if (pos + count - 1 - colStart > row1) row1 = pos + count - 1 - colStart;
         } else {
           row0 = 0;
-          row1 = h - 1;
+          row1 = lastRow;
         }
       }
       pos += count;
@@ -217,6 +222,7 @@ export class MaskIou implements IouSource {
     let row1 = -Infinity;
     let colStart = 0;
     let colEnd = 0;
+    const lastRow = h - 1;
     for (let q = 0, j = 0; q < packed.length; j++) {
       let c = packed[q++]!;
       if (c === LONG_COUNT) {
@@ -239,7 +245,7 @@ export class MaskIou implements IouSource {
           if (pos + c - 1 - colStart > row1) row1 = pos + c - 1 - colStart;
         } else {
           row0 = 0;
-          row1 = h - 1;
+          row1 = lastRow;
         }
       }
       pos += c;
@@ -248,21 +254,24 @@ export class MaskIou implements IouSource {
     return pos;
   }
 
-  /** Ends mask k, whose runs were written from `used` to r: its area and box. */
+  /** Ends mask k, whose runs were written from `used` to r: its area and box (rows row0 to row1: +inf and -inf when empty). */
   private close(k: number, r: number, area: number, row0: number, row1: number, h: number): void {
     this.first[k] = this.used;
     this.runs[k] = r - this.used;
     this.areas[k] = area;
-    const box = this.box;
-    if (r === this.used) {
-      box[4 * k] = box[4 * k + 2] = Infinity;
-      box[4 * k + 1] = box[4 * k + 3] = -Infinity;
-    } else {
-      box[4 * k] = Math.floor(this.runStart[this.used]! / h);
-      box[4 * k + 1] = Math.floor((this.runEnd[r - 1]! - 1) / h);
-      box[4 * k + 2] = row0;
-      box[4 * k + 3] = row1;
+    // An empty mask's box is empty: columns +inf to -inf, as its rows already are. (Its branch
+    // does no arithmetic: an empty mask is rare, and see runStart.)
+    let col0 = Infinity;
+    let col1 = -Infinity;
+    if (r !== this.used) {
+      col0 = Math.floor(this.runStart[this.used]! / h);
+      col1 = Math.floor((this.runEnd[r - 1]! - 1) / h);
     }
+    const box = this.box;
+    box[4 * k] = col0;
+    box[4 * k + 1] = col1;
+    box[4 * k + 2] = row0;
+    box[4 * k + 3] = row1;
     this.used = r;
   }
 

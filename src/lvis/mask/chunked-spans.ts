@@ -59,17 +59,23 @@ export class ChunkedSpans<T extends Chunk> {
     return this.d.n;
   }
 
-  /** Elements written to the chunks. */
+  /** Elements the chunks hold up to the last item (with the gaps left by room()'s `align`). */
   get size(): number {
     return this.d.chunks.length === 0 ? 0 : (this.d.chunks.length - 1) * this.chunkSize + this.d.used;
   }
 
-  /** The chunk, and where in it, to write the next item of up to `len` elements before commit() (the object is reused). */
-  room(len: number): { chunk: T; at: number } {
-    if (this.d.used + len > this.chunkSize) {
-      this.d.chunks.push(this.newChunk(Math.max(this.chunkSize, len)));
+  /**
+   * The chunk, and where in it, to write the next item of up to `len` elements before commit()
+   * (the object is reused). With `align` (a power of two), the item starts at an element index
+   * ≡ phase (mod align), up to align - 1 elements after the last one (see RleStore.copyIn).
+   */
+  room(len: number, phase = 0, align = 1): { chunk: T; at: number } {
+    const pad = (n: number) => (phase - n) & (align - 1);
+    if (this.d.used + pad(this.d.used) + len > this.chunkSize) {
+      this.d.chunks.push(this.newChunk(Math.max(this.chunkSize, len + align - 1)));
       this.d.used = 0;
     }
+    this.d.used += pad(this.d.used);
     this.free.chunk = this.d.chunks[this.d.chunks.length - 1]!;
     this.free.at = this.d.used;
     return this.free;

@@ -50,6 +50,22 @@ export class RleStore {
     return this.commit(n);
   }
 
+  /**
+   * Copies s[start, end) into the store's free room, to commit (or not) as the next mask; the
+   * room, as reserve() gives it. The copy starts at the same address modulo 8 as its source:
+   * V8 copies into shared memory with relaxed atomic loads and stores, a word at a time when
+   * source and target are so aligned and a byte at a time otherwise (measured: 180k strings of
+   * 350 bytes took 206 ms unaligned, 28 ms aligned, 23 ms into plain memory). Up to 7 bytes are
+   * left unused before the string.
+   */
+  copyIn(s: Uint8Array, start: number, end: number): { buffer: Buffer; at: number } {
+    const { chunk, at } = this.spans.room(end - start, s.byteOffset + start, 8); // (a chunk's own offset is 0, and its memory 8-aligned)
+    chunk.set(s.subarray(start, end), at);
+    this.room.buffer = chunk;
+    this.room.at = at;
+    return this.room;
+  }
+
   /** Room for a string of up to `len` bytes, to write at buffer[at ..] and then commit (or not); the object is reused. */
   reserve(len: number): { buffer: Buffer; at: number } {
     const { chunk, at } = this.spans.room(len);
