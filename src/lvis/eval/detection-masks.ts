@@ -64,7 +64,7 @@ export class DetectionMaskReader {
     if (hasSeg) this.withSegmentation++;
     const flags = (hasBox ? HAS_BOX : 0) | (hasSeg ? HAS_SEGMENTATION : 0);
     const img = this.gt.imageIndex.get(v[IMAGE]!);
-    if (!hasSeg || img === undefined || !(this.opts.store || !hasBox || this.opts.areasOfAll)) {
+    if (!hasSeg || img < 0 || !(this.opts.store || !hasBox || this.opts.areasOfAll)) {
       // No mask to read (or an unknown image, which cols.add reports).
       return cols.add(v[IMAGE]!, v[CATEGORY]!, v[BOX]!, v[BOX + 1]!, v[BOX + 2]!, v[BOX + 3]!, v[SCORE]!, { flags, offset })?.message;
     }
@@ -91,7 +91,7 @@ export class DetectionMaskReader {
 
   private readInPlace(b: Buffer, p: number, end: number, imageId: number, have: number): number {
     const img = this.gt.imageIndex.get(imageId);
-    if (img === undefined) return -1;
+    if (img < 0) return -1;
     return readCompressedRle(b, p, end, this.gt.imageHeight[img]!, this.gt.imageWidth[img]!, this.store, this.keeps(img, have));
   }
 
@@ -107,7 +107,7 @@ export class DetectionMaskReader {
 
   private hasGt(img: number, categoryId: number): boolean {
     const c = this.gt.categoryIndex.get(categoryId);
-    if (c === undefined) return false;
+    if (c < 0) return false;
     for (let k = this.pairStart![img]!; k < this.pairStart![img + 1]!; k++) if (this.pairCats![k] === c) return true;
     return false;
   }

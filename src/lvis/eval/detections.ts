@@ -103,10 +103,10 @@ export class DetectionColumns {
     if (message !== undefined) return this.record(index, message);
     if (this.n === this.score.length) this.grow();
     const i = this.n++;
-    this.image[i] = this.gt.imageIndex.get(imageId)!;
+    this.image[i] = this.gt.imageIndex.get(imageId);
     const category = this.gt.categoryIndex.get(categoryId);
-    if (category === undefined) this.unknownCategories++;
-    this.category[i] = category ?? -1;
+    if (category < 0) this.unknownCategories++;
+    this.category[i] = category;
     const b = 4 * i;
     this.box[b] = x;
     this.box[b + 1] = y;
@@ -184,7 +184,7 @@ export class DetectionColumns {
   }
 
   private check(imageId: number, x: number, y: number, w: number, h: number, score: number): string | undefined {
-    if (!this.gt.imageIndex.has(imageId)) return `"image_id" ${imageId} is not an image of the GT (the LVIS API rejects results for images outside its GT)`;
+    if (this.gt.imageIndex.get(imageId) < 0) return `"image_id" ${imageId} is not an image of the GT (the LVIS API rejects results for images outside its GT)`;
     return boxAndScoreProblem(x, y, w, h, score);
   }
 

@@ -8,6 +8,7 @@
  * adapts the `load` step's columnar Dataset). Both end in the same indexing code.
  */
 import type { CountsStore } from '../mask/counts-store.js';
+import { IdIndex } from '../dataset/id-index.js';
 import { FREQUENCIES } from './params.js';
 import { ProblemList } from './problems.js';
 
@@ -86,11 +87,13 @@ export interface GtIndex {
   numImages: number;
   /** Image ids, ascending; an image's index is its rank here. */
   imageIds: Float64Array;
-  imageIndex: ReadonlyMap<number, number>;
+  /** Image id → index (-1: not an image of the GT). */
+  imageIndex: IdIndex;
   numCategories: number;
   /** Category ids, ascending; a category's index is its rank here. */
   categoryIds: Float64Array;
-  categoryIndex: ReadonlyMap<number, number>;
+  /** Category id → index (-1: not a category of the GT). */
+  categoryIndex: IdIndex;
   categoryNames: string[];
   /** Index into FREQUENCIES ('r', 'c', 'f'). */
   categoryTier: Uint8Array;
@@ -353,12 +356,11 @@ function firstOfEachId(records: readonly { id: number }[], kind: 'image' | 'cate
 }
 
 /** Unique ids ascending, id → rank, and the rank of each record. */
-function rankIds(recordIds: ArrayLike<number>): { ids: Float64Array; index: Map<number, number>; rankOf: Int32Array } {
+function rankIds(recordIds: ArrayLike<number>): { ids: Float64Array; index: IdIndex; rankOf: Int32Array } {
   const ids = Float64Array.from(recordIds).sort();
-  const index = new Map<number, number>();
-  ids.forEach((id, i) => index.set(id, i));
+  const index = new IdIndex(ids, ids.length);
   const rankOf = new Int32Array(recordIds.length);
-  for (let k = 0; k < recordIds.length; k++) rankOf[k] = index.get(recordIds[k]!)!;
+  for (let k = 0; k < recordIds.length; k++) rankOf[k] = index.get(recordIds[k]!);
   return { ids, index, rankOf };
 }
 

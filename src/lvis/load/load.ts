@@ -16,6 +16,7 @@ import * as nodePath from 'node:path';
 import { stat } from 'node:fs/promises';
 import { DiagnosticError, type Diagnostic } from '../../base/diagnostic.js';
 import { TIER_INDEX, type Dataset, type Tier } from '../dataset/dataset.js';
+import { IdIndex } from '../dataset/id-index.js';
 import { fileEncoding } from '../source/encoding.js';
 import { diagnosticWithPosition, locateOffsets } from '../json/locate.js';
 import { displayPath } from '../../base/display-path.js';
@@ -117,51 +118,6 @@ async function toDiagnostic(path: string, err: unknown): Promise<unknown> {
 
 // ---------------------------------------------------------------------------------------------
 // From scanned columns to the Dataset
-
-/** id → index, dense when the ids are small non-negative integers, else a Map. */
-class IdIndex {
-  private dense: Int32Array | undefined;
-  private map: Map<number, number> | undefined;
-  /** Indices of records whose id repeats an earlier one. */
-  readonly duplicates: number[] = [];
-
-  constructor(ids: ArrayLike<number>, count: number) {
-    let max = -1;
-    let small = true;
-    for (let i = 0; i < count; i++) {
-      const id = ids[i]!;
-      if (!(id >= 0 && Number.isInteger(id))) {
-        if (!Number.isNaN(id)) small = false;
-        continue;
-      }
-      if (id > max) max = id;
-    }
-    if (small && max < Math.max(1 << 22, 8 * count)) {
-      const dense = new Int32Array(max + 1).fill(-1);
-      for (let i = 0; i < count; i++) {
-        const id = ids[i]!;
-        if (Number.isNaN(id)) continue;
-        if (dense[id] !== -1) this.duplicates.push(i);
-        else dense[id] = i;
-      }
-      this.dense = dense;
-    } else {
-      const map = new Map<number, number>();
-      for (let i = 0; i < count; i++) {
-        const id = ids[i]!;
-        if (Number.isNaN(id)) continue;
-        if (map.has(id)) this.duplicates.push(i);
-        else map.set(id, i);
-      }
-      this.map = map;
-    }
-  }
-
-  get(id: number): number {
-    if (this.dense) return id >= 0 && id < this.dense.length && Number.isInteger(id) ? this.dense[id]! : -1;
-    return this.map!.get(id) ?? -1;
-  }
-}
 
 /**
  * Indices of annotations whose id repeats an earlier one. Ids are usually dense integers
