@@ -6,7 +6,7 @@
  */
 import type { DetectionData } from './detections.js';
 import type { GtIndex } from './gt-index.js';
-import { AREA_RANGES, IOU_CAP, IOU_THRESHOLDS, NUM_AREAS, NUM_IOU } from './params.js';
+import { AREA_RANGES, IOU_CAP, IOU_THRESHOLDS, LOWEST_MATCHING_IOU, NUM_AREAS, NUM_IOU } from './params.js';
 import type { SelectedDetections } from './select.js';
 
 /** What scoring reads of the GT (a GtIndex; mask AP's GT thread gets a copy of these columns). */
@@ -140,7 +140,7 @@ export function matchCategory(gt: ScoringGt, dets: ScoringDets, sel: ScoringSele
  */
 function candidates(s: MatchScratch, nd: number, ng: number): void {
   const { iou, candStart, cand } = s;
-  const lowest = Math.min(IOU_THRESHOLDS[0]!, IOU_CAP);
+  const lowest = LOWEST_MATCHING_IOU;
   let n = 0;
   for (let d = 0; d < nd; d++) {
     candStart[d] = n;

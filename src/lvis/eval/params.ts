@@ -34,6 +34,9 @@ export const NUM_RECALL = RECALL_THRESHOLDS.length;
  */
 export const IOU_CAP = 1 - 1e-10;
 
+/** The lowest IoU that can match at any threshold: a pair below it is never a candidate (match.ts). */
+export const LOWEST_MATCHING_IOU = Math.min(IOU_THRESHOLDS[0]!, IOU_CAP);
+
 /** numpy.spacing(1): keeps precision = tp / (tp + fp + eps) finite when tp = fp = 0. */
 export const PRECISION_EPS = Number.EPSILON;
 
