@@ -5,7 +5,7 @@
  *     detectron2 writes them: wall time and peak RSS of each, their ratios (targets: at least
  *     50× faster, at most 1/4 of the API's memory), and the largest difference of the 13 metrics;
  *   - the full-scale synthetic val (19,809 images) with 1.2M RLE detections: peak RSS (target:
- *     at most 1 GB) and time; the API would need ~16 GB there and is not run.
+ *     at most 1 GB) and time; the API, which needs ~20 GB there, only with --api-val.
  * The data is made once into bench/data-masks/ (lvis-pipe synth --masks; ~1.5 minutes): the
  * 3,000-image val and its predictions, and predictions with masks for bench/data's val.
  * Each measurement runs in a fresh process: evaluateFiles() and the JSON file, what the step
@@ -13,10 +13,11 @@
  *
  * The API needs Python with numpy and pycocotools (`pip install numpy pycocotools`) and
  * lvis-api's source (github.com/lvis-dataset/lvis-api, commit 7d7f07d: its lvis/ folder):
- *   LVIS_API=/path/to/lvis-api/lvis PYTHON=python3 node dist/bench/eval-masks.js [--repeats N] [--api-huge-pages]
+ *   LVIS_API=/path/to/lvis-api/lvis PYTHON=python3 node dist/bench/eval-masks.js [--repeats N] [--api-huge-pages] [--api-val]
  * (N lvis-pipe runs before the API's run and N after it; the median of all is reported. Where
  * glibc's huge pages can help (huge-pages.ts), as many runs again with them, reported apart;
- * with --api-huge-pages the API runs a second time with them too.)
+ * with --api-huge-pages the API runs a second time with them too. With --api-val the API is
+ * also run on the val-sized case: about 10 minutes and 20 GB of memory.)
  * Without them the run says so and measures lvis-pipe alone.
  */
 import { spawnSync } from 'node:child_process';
@@ -193,14 +194,21 @@ export async function benchEvalMasks(args: string[], log: (line: string) => void
     }
     const val = runOurs(data.fullGt, data.fullPreds, work);
     log(`eval-masks: val-sized, lvis-pipe: ${val.seconds.toFixed(1)} s, peak RSS ${val.peakRssMB.toFixed(0)} MB`);
-    const text = markdown(median(ours), apiRun, typeof api === 'string' ? api : undefined, val, { small: statSync(data.smallPreds).size, full: statSync(data.fullPreds).size });
+    let apiVal: Measured | undefined;
+    if (typeof api !== 'string' && args.includes('--api-val')) {
+      log('eval-masks: val-sized, lvis-api segm (about 10 minutes, ~20 GB)…');
+      apiVal = runApi(api, data.fullGt, data.fullPreds);
+      log(`eval-masks: val-sized, lvis-api: ${apiVal.seconds.toFixed(0)} s, peak RSS ${apiVal.peakRssMB.toFixed(0)} MB`);
+    }
+    const text = markdown(median(ours), apiRun, typeof api === 'string' ? api : undefined, { ours: val, api: apiVal }, { small: statSync(data.smallPreds).size, full: statSync(data.fullPreds).size });
     return oursHuge.length ? `${text}\n\n${hugeRows(median(oursHuge), apiRun, apiHuge)}` : text;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-function markdown(ours: Measured, api: Measured | undefined, noApi: string | undefined, val: Measured, bytes: { small: number; full: number }): string {
+function markdown(ours: Measured, api: Measured | undefined, noApi: string | undefined, valSized: { ours: Measured; api: Measured | undefined }, bytes: { small: number; full: number }): string {
+  const val = valSized.ours;
   const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
   const lines = [
     `3,000 synthetic val images, ${ours.detections.toLocaleString('en-US')} detections with RLE masks (${mb(bytes.small)}); wall time of each whole process (start-up, reading both files, the evaluation; lvis-pipe also writes its JSON file), median of the lvis-pipe runs (as many before the API's run as after it).`,
@@ -224,6 +232,13 @@ function markdown(ours: Measured, api: Measured | undefined, noApi: string | und
     `Val-sized: the full-scale synthetic val, ${val.images.toLocaleString('en-US')} images, with ${val.detections.toLocaleString('en-US')} RLE detections (${mb(bytes.full)}): ` +
       `**${val.seconds.toFixed(1)} s, peak RSS ${val.peakRssMB.toFixed(0)} MB** (target ≤ 1 GB: ${val.peakRssMB <= TARGET_VAL_RSS_MB ? 'met' : 'MISSED'}); mask AP ${val.metrics.AP!.toFixed(4)}.`,
   );
+  const apiVal = valSized.api;
+  if (apiVal) {
+    const diff = Math.max(...METRIC_NAMES.map((m) => Math.abs(val.metrics[m]! - apiVal.metrics[m]!)));
+    lines.push(
+      `The API on the same files (--api-val): ${apiVal.seconds.toFixed(0)} s (CPU ${apiVal.cpuSeconds.toFixed(0)} s), peak RSS ${apiVal.peakRssMB.toFixed(0)} MB: **${(apiVal.seconds / val.seconds).toFixed(0)}× faster**, 1/${(apiVal.peakRssMB / val.peakRssMB).toFixed(0)} of its memory; the 13 metrics differ by ${diff.toExponential(1)} at most.`,
+    );
+  }
   return lines.join('\n');
 }
 
