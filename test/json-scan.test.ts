@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { verifyFile } from 'stream-json/file/verifier.js';
 import { DiagnosticError } from '../src/base/diagnostic.js';
 import { readNumberField } from '../src/lvis/json/object-field.js';
-import { readNumber } from '../src/lvis/json/read-values.js';
+import { numberEnd, readNumber, readShortDecimal } from '../src/lvis/json/read-values.js';
 import { streamTopLevelArray } from '../src/lvis/json/top-level-array.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'json-scan-test-'));
@@ -215,4 +215,31 @@ test('numbers are read to the same double as JSON.parse', () => {
     const bytes = Buffer.from(s + ',');
     assert.equal(Object.is(readNumber(bytes, 0, bytes.length), JSON.parse(s)), true, s);
   }
+});
+
+test('the short-decimal fast path gives the same double as JSON.parse, or NaN for the general reader', () => {
+  const r = prng(11);
+  const samples: string[] = ['0', '-0', '7', '-7', '0.5', '-0.5', '123.45', '999999999999999', '99999999999999.9', '0.000000000000001'];
+  for (let i = 0; i < 20000; i++) samples.push((r() * 2000 - 1000).toFixed(Math.floor(r() * 8)), String(Math.round(r() * 1e7) / 100));
+  let fast = 0;
+  for (const s of samples) {
+    for (const after of [',', ']', ' ']) {
+      const bytes = Buffer.from(s + after + '9');
+      const v = readShortDecimal(bytes, 0, bytes.length);
+      if (Number.isNaN(v)) continue; // (more than 15 digits)
+      fast++;
+      assert.equal(Object.is(v, JSON.parse(s)), true, s);
+      assert.equal(numberEnd, s.length, s);
+    }
+  }
+  assert.ok(fast > 0.9 * 3 * samples.length, `the fast path took ${fast} of ${3 * samples.length}`);
+  // Anything else is left to readNumber (which reads it, or says what is wrong): an exponent,
+  // 16 digits, a leading zero, a bare sign or point, another byte after it, or the window's end
+  // (what follows it there is not known yet).
+  for (const s of ['1e5,', '1.5E-3,', '1234567890123456,', '01,', '-,', '1.,', '.5,', '12x', '12\n', '7']) {
+    const bytes = Buffer.from(s);
+    assert.ok(Number.isNaN(readShortDecimal(bytes, 0, bytes.length)), s);
+  }
+  const cut = Buffer.from('12,');
+  assert.ok(Number.isNaN(readShortDecimal(cut, 0, 2)), 'a number at the end of the window');
 });

@@ -9,7 +9,7 @@
  * well-formed value of the wrong shape gives a message instead (`SegmentationJson.problem`).
  */
 import { JsonSyntaxError, describeByte, skipString, skipValue, skipWs } from '../json/grammar.js';
-import { bytesEqual, numberEnd, readNumber, readString } from '../json/read-values.js';
+import { bytesEqual, numberEnd, readNumber, readShortDecimal, readString } from '../json/read-values.js';
 import { nextBackslash } from '../json/fast-skip.js';
 
 export type SegmentationJson =
@@ -75,7 +75,8 @@ function parseRings(b: Buffer, p: number, end: number): SegmentationJson {
         problem ??= `polygon #${index} of "segmentation" has ${describeValue(b, q)} at position ${k}; a polygon is a list of finite numbers`;
         q = skipValue(b, q, end);
       } else {
-        const v = readNumber(b, q, end);
+        let v = readShortDecimal(b, q, end);
+        if (v !== v) v = readNumber(b, q, end); // (anything but a short decimal: NaN)
         if (!Number.isFinite(v)) problem ??= `polygon #${index} of "segmentation" has a number too large for a double at position ${k}`;
         if (n === ringScratch.length) ringScratch = grown(ringScratch);
         ringScratch[n++] = v;
