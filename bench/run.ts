@@ -32,14 +32,15 @@ const BENCHES = [
   { name: 'zip-load', what: 'load of the full-scale val from plain JSON, .json.gz and .json.zip' },
   { name: 'images', what: 'images step: placing 10,000 train + 19,809 val images by hard link; downloading 2,000 images from a local server' },
   { name: 'growth', what: 'default pipeline at 25k/100k/400k/1M train images: time and peak RSS per step, fitted exponents (opt-in: --only growth; ~3 min, plus ~8 min and ~14 GB in /tmp/growth-data the first time)', optIn: true },
+  { name: 'eval-masks-val', script: 'eval-masks', args: ['--api-val'], what: 'eval-masks, and lvis-api segm on the val-sized case too (opt-in: --only eval-masks-val; ~14 min more and ~17 GB of memory for the API)', optIn: true },
 ] as const;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.resolve(here, '../../bench/results');
 
-function runChild(script: string): Promise<{ code: number; output: string }> {
+function runChild(script: string, args: readonly string[] = []): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
@@ -69,7 +70,7 @@ async function main(): Promise<number> {
   for (const bench of selected) {
     process.stdout.write(`\n## ${bench.name}: ${bench.what}\n\n`);
     const started = Date.now();
-    const { code, output } = await runChild(path.join(here, `${bench.name}.js`));
+    const { code, output } = await runChild(path.join(here, `${'script' in bench ? bench.script : bench.name}.js`), 'args' in bench ? bench.args : []);
     await writeFile(path.join(resultsDir, `${bench.name}.md`), output);
     process.stdout.write(`\n(${bench.name}: exit ${code}, ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
     if (code !== 0) failed.push(bench.name);
