@@ -70,12 +70,12 @@ export class ChunkedSpans<T extends Chunk> {
    * ≡ phase (mod align), up to align - 1 elements after the last one (see RleStore.copyIn).
    */
   room(len: number, phase = 0, align = 1): { chunk: T; at: number } {
-    const pad = (n: number) => (phase - n) & (align - 1);
-    if (this.d.used + pad(this.d.used) + len > this.chunkSize) {
+    let at = this.d.used + ((phase - this.d.used) & (align - 1));
+    if (at + len > this.chunkSize) {
       this.d.chunks.push(this.newChunk(Math.max(this.chunkSize, len + align - 1)));
-      this.d.used = 0;
+      at = phase & (align - 1);
     }
-    this.d.used += pad(this.d.used);
+    this.d.used = at;
     this.free.chunk = this.d.chunks[this.d.chunks.length - 1]!;
     this.free.at = this.d.used;
     return this.free;
