@@ -193,6 +193,17 @@ describe('evaluateFiles', () => {
     }
   });
 
+  it('counts an image with 300 detections (detectron2’s most) once among the images with detections', async () => {
+    const [a, b] = sampleGt.images;
+    const gt = file('two-images-gt.json', JSON.stringify({ ...sampleGt, images: [a, b], annotations: sampleGt.annotations.filter((x) => x.image_id === a!.id || x.image_id === b!.id) }));
+    const det = (image_id: number, k: number): Det => ({ image_id, category_id: sampleGt.categories[k % 50]!.id, bbox: [k % 100, 10, 20, 30], score: 1 - k / 1000 });
+    const dets = [...Array.from({ length: 300 }, (_, k) => det(a!.id, k)), ...Array.from({ length: 10 }, (_, k) => det(b!.id, k))];
+    const r = await evaluateFiles(gt, file('many-dets.json', JSON.stringify(dets)));
+    assert.equal(r.detections, 310);
+    assert.equal(r.imagesWithDetections, 2);
+    assert.equal((JSON.parse(evaluationJson(r)) as { images_with_detections: number }).images_with_detections, 2);
+  });
+
   it('predictions that cover few of the GT’s images: a warning that says so (issue 24)', async () => {
     const few = samplePreds.filter((d) => d.image_id % 10 === 0);
     const r = await evaluateFiles(SAMPLE_VAL, file('few.json', JSON.stringify(few)));

@@ -118,7 +118,12 @@ function summary(ds: Dataset, gt: GtIndex, read: ReadDetectionsResult, evaluatio
   const data = read.columns.data();
   let imagesWithDetections = 0;
   const seen = new Uint8Array(gt.numImages);
-  for (let i = 0; i < data.count; i++) if (!seen[data.image[i]!]++) imagesWithDetections++;
+  for (let i = 0; i < data.count; i++) {
+    const img = data.image[i]!;
+    if (seen[img]) continue;
+    seen[img] = 1; // (a flag: a count in 8 bits wrapped at 256 detections, and counted the image again)
+    imagesWithDetections++;
+  }
   return {
     evaluations,
     gt: {
